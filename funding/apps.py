@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FundingConfig(AppConfig):
+    name = "funding"
+    verbose_name = _("资金与捐赠")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,5 @@
+"""Language-neutral funding endpoints (payment-provider webhooks)."""
+
+app_name = "funding"
+
+urlpatterns: list = []

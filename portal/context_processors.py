@@ -1,0 +1,8 @@
+from django.conf import settings
+
+
+def site_context(request):
+    return {
+        "SITE_NAME": settings.WAGTAIL_SITE_NAME,
+        "LARGE_TEXT": request.COOKIES.get("large_text") == "1",
+    }

@@ -1,0 +1,208 @@
+"""Deterministic demo data, assembled app by app.
+
+``seed_all`` runs each app's ``demo.seed(ctx)`` in dependency order. Every step is
+idempotent (natural keys + ``update_or_create``), so running it twice changes nothing,
+and deterministic (one seeded ``random.Random`` shared through the context).
+"""
+
+import importlib
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import translation
+from wagtail.models import Locale, Page, Site
+
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for demo logins on purpose
+APPS_IN_ORDER = ["organizations", "projects", "funding"]
+
+
+@dataclass
+class DemoContext:
+    size: str
+    rng: random.Random
+    log: Callable[[str], None]
+    logins: list[tuple[str, str]] = field(default_factory=list)
+    # Objects an app publishes for the apps seeded after it (e.g. "homes", "users").
+    shared: dict = field(default_factory=dict)
+
+    @property
+    def large(self) -> bool:
+        return self.size == "large"
+
+
+def seed_all(*, size: str = "small", seed: int = 2026, log=print) -> DemoContext:
+    """Seed the site shell, then every app that has a ``demo`` module."""
+    ctx = DemoContext(size=size, rng=random.Random(seed), log=log)
+    with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
+        seed_site(ctx)
+    for app in APPS_IN_ORDER:
+        try:
+            module = importlib.import_module(f"{app}.demo")
+        except ModuleNotFoundError:
+            continue
+        with translation.override(settings.LANGUAGE_CODE):
+            module.seed(ctx)
+    return ctx
+
+
+def _ensure_child(parent: Page, model, slug: str, **fields):
+    existing = model.objects.child_of(parent).filter(slug=slug).first()
+    if existing:
+        changed = False
+        for key, value in fields.items():
+            if getattr(existing, key) != value:
+                setattr(existing, key, value)
+                changed = True
+        if changed:
+            existing.save_revision().publish()
+        return existing
+    page = model(slug=slug, **fields)
+    parent.add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
+HOME_BODY = {
+    "zh-hans": [
+        (
+            "hero",
+            {
+                "heading": "让每一个社区需求都被看见",
+                "text": "发布公益创投征集、孵化社区社会组织、配捐透明可查——"
+                "需求由群众提出，过程阳光公开，成效让群众评判。",
+                "image": None,
+                "button_text": "查看正在征集",
+                "button_page": None,
+            },
+        ),
+        ("featured_calls", {"heading": "正在征集", "count": 3}),
+        ("figures", {"heading": "平台数据"}),
+        ("featured_projects", {"heading": "公益项目", "count": 6}),
+        ("latest_news", {"heading": "新闻动态", "count": 3}),
+    ],
+    "en": [
+        (
+            "hero",
+            {
+                "heading": "Every community need, seen and served",
+                "text": "Open calls for community service projects, incubation for young "
+                "organizations, and matched donations anyone can trace.",
+                "image": None,
+                "button_text": "See open calls",
+                "button_page": None,
+            },
+        ),
+        ("featured_calls", {"heading": "Open calls", "count": 3}),
+        ("figures", {"heading": "In figures"}),
+        ("featured_projects", {"heading": "Projects", "count": 6}),
+        ("latest_news", {"heading": "News", "count": 3}),
+    ],
+}
+
+PAGES = {
+    "zh-hans": {
+        "home": "首页",
+        "about": ("关于平台", "本平台由市民政局与公益基金会共同运营，服务社区社会组织的孵化、"
+                  "公益创投项目的征集评审与配捐资金的公开透明。"),
+        "guide": ("申报指南", "社会组织注册并通过认证后，即可在征集开放期间在线申报项目。"),
+        "news": "新闻动态",
+        "calls": "公益创投征集",
+        "footer_about": "<p>服务社会组织成长，让每一笔善款公开透明。</p>",
+        "footer_contact": "市社会组织服务中心\n电话：0755-8888 0000\n地址：福田区民生路 1 号",
+    },
+    "en": {
+        "home": "Home",
+        "about": ("About", "The portal is run by the city's civil-affairs bureau with a "
+                  "charitable foundation: incubation for community organizations, open "
+                  "calls with fair review, and matched funds anyone can trace."),
+        "guide": ("How to apply", "Register your organization, get verified, then apply "
+                  "online while a call is open."),
+        "news": "News",
+        "calls": "Calls for projects",
+        "footer_about": "<p>Helping community organizations grow; every yuan in the open.</p>",
+        "footer_contact": "City Social Organization Service Centre\nTel: +86 755 8888 0000",
+    },
+}
+
+NEWS = [
+    (date(2026, 11, 20), "2026年度公益创投大赛启动", "2026 charity project competition opens",
+     "本年度共安排资助资金 800 万元，重点支持为老服务、儿童青少年与社区治理。",
+     "This year 8 million yuan supports elder care, children and community governance."),
+    (date(2026, 10, 15), "第三期社区社会组织孵化营开营", "Third incubation cohort moves in",
+     "18 家社区社会组织入驻孵化基地，开始为期一年的培育。",
+     "18 community organizations begin a year of incubation."),
+    (date(2026, 9, 9), "九九公益日配捐结果公示", "Giving-day matching results published",
+     "本次配捐共撬动社会资金 326 万元，配捐资金全部到位。",
+     "Matching leveraged 3.26 million yuan in donations; all match funds are paid."),
+]
+
+
+def seed_site(ctx: DemoContext) -> None:
+    """Locales, one home page per language (as translations), content pages, news, footer."""
+    from portal.models import Footer, HomePage, NewsIndexPage, NewsPage, StandardPage
+
+    zh, _ = Locale.objects.get_or_create(language_code="zh-hans")
+    en, _ = Locale.objects.get_or_create(language_code="en")
+    root = Page.get_first_root_node()
+
+    home_zh = HomePage.objects.filter(locale=zh).first()
+    if home_zh is None:
+        home_zh = HomePage(title=PAGES["zh-hans"]["home"], slug="home-zh", locale=zh)
+        root.add_child(instance=home_zh)
+        home_zh.save_revision().publish()
+        site = Site.objects.filter(is_default_site=True).first()
+        old_root = site.root_page if site else None
+        if site:
+            site.root_page = home_zh
+            site.site_name = settings.WAGTAIL_SITE_NAME
+            site.save()
+        else:
+            Site.objects.create(
+                hostname="localhost", root_page=home_zh, is_default_site=True,
+                site_name=settings.WAGTAIL_SITE_NAME,
+            )
+        if old_root and not isinstance(old_root.specific, HomePage):
+            old_root.delete()
+    home_en = home_zh.get_translation_or_none(en)
+    if home_en is None:
+        home_en = home_zh.copy_for_translation(en)
+        home_en.title = PAGES["en"]["home"]
+        home_en.slug = "home-en"
+        home_en.save_revision().publish()
+    homes = {"zh-hans": home_zh.specific, "en": home_en.specific}
+    ctx.shared["homes"] = homes
+
+    for code, home in homes.items():
+        text = PAGES[code]
+        home.body = HOME_BODY[code]
+        home.save_revision().publish()
+        for key, slug in (("about", "about"), ("guide", "guide")):
+            title, intro = text[key]
+            _ensure_child(home, StandardPage, slug, title=title, intro=intro,
+                          show_in_menus=True, locale=home.locale)
+        news_index = _ensure_child(home, NewsIndexPage, "news", title=text["news"],
+                                   show_in_menus=True, locale=home.locale)
+        for i, (day, title_zh, title_en, summary_zh, summary_en) in enumerate(NEWS):
+            _ensure_child(
+                news_index, NewsPage, f"news-{i + 1}",
+                title=title_zh if code == "zh-hans" else title_en,
+                summary=summary_zh if code == "zh-hans" else summary_en,
+                date=day, locale=home.locale,
+            )
+        Footer.objects.update_or_create(
+            locale=home.locale,
+            translation_key=_footer_key(),
+            defaults={"about": text["footer_about"], "contact": text["footer_contact"],
+                      "filing_number": "粤ICP备00000000号" if code == "zh-hans" else ""},
+        )
+    ctx.log("site: home pages, content pages, news and footers in zh-hans and en")
+
+
+def _footer_key():
+    import uuid
+
+    return uuid.UUID("6f1f3f2e-2026-4c0a-9d6e-000000000001")

@@ -1,0 +1,117 @@
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page, TranslatableMixin
+from wagtail.search import index
+from wagtail.snippets.models import register_snippet
+
+from .blocks import ContentBlocks, HomeBlocks
+
+
+class HomePage(Page):
+    body = StreamField(HomeBlocks(), verbose_name=_("首页内容"), blank=True)
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["portal.StandardPage", "portal.NewsIndexPage", "projects.CallIndexPage"]
+    content_panels = [*Page.content_panels, FieldPanel("body")]
+
+    class Meta:
+        verbose_name = _("首页")
+        verbose_name_plural = _("首页")
+
+
+class StandardPage(Page):
+    intro = models.TextField(_("导语"), blank=True)
+    body = StreamField(ContentBlocks(), verbose_name=_("正文"), blank=True)
+
+    parent_page_types = ["portal.HomePage", "portal.StandardPage"]
+    subpage_types = ["portal.StandardPage"]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
+
+    class Meta:
+        verbose_name = _("内容页")
+        verbose_name_plural = _("内容页")
+
+
+class NewsIndexPage(Page):
+    intro = RichTextField(_("简介"), blank=True)
+
+    parent_page_types = ["portal.HomePage"]
+    subpage_types = ["portal.NewsPage"]
+    max_count_per_parent = 1
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    per_page = 10
+
+    class Meta:
+        verbose_name = _("新闻列表页")
+        verbose_name_plural = _("新闻列表页")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        items = (
+            NewsPage.objects.live()
+            .child_of(self)
+            .order_by("-date", "-pk")
+            .select_related("image")
+        )
+        paginator = Paginator(items, self.per_page)
+        try:
+            page_obj = paginator.page(request.GET.get("page", 1))
+        except PageNotAnInteger:
+            page_obj = paginator.page(1)
+        except EmptyPage:
+            page_obj = paginator.page(paginator.num_pages)
+        context["page_obj"] = page_obj
+        context["news"] = page_obj.object_list
+        return context
+
+
+class NewsPage(Page):
+    date = models.DateField(_("发布日期"), default=timezone.localdate)
+    summary = models.TextField(_("摘要"), blank=True)
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("题图"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    body = StreamField(ContentBlocks(), verbose_name=_("正文"), blank=True)
+
+    parent_page_types = ["portal.NewsIndexPage"]
+    subpage_types: list[str] = []
+    search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("body")]
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("date"),
+        FieldPanel("summary"),
+        FieldPanel("image"),
+        FieldPanel("body"),
+    ]
+
+    class Meta:
+        verbose_name = _("新闻")
+        verbose_name_plural = _("新闻")
+
+
+@register_snippet
+class Footer(TranslatableMixin, models.Model):
+    """Footer text per language, edited under Snippets in the admin."""
+
+    about = RichTextField(_("关于平台"), features=["bold", "italic", "link"], blank=True)
+    contact = models.TextField(_("联系方式"), blank=True)
+    filing_number = models.CharField(_("ICP备案号"), max_length=100, blank=True)
+
+    panels = [FieldPanel("about"), FieldPanel("contact"), FieldPanel("filing_number")]
+
+    class Meta(TranslatableMixin.Meta):
+        verbose_name = _("页脚")
+        verbose_name_plural = _("页脚")
+
+    def __str__(self):
+        return str(_("页脚")) + f" ({self.locale})"

@@ -1,0 +1,90 @@
+from django import template
+from django.conf import settings
+from django.urls import translate_url
+from django.utils.translation import get_language
+from wagtail.models import Locale, Page
+
+from portal.money import format_fen
+from portal.selectors import menu_pages
+
+register = template.Library()
+
+
+@register.filter
+def fen(amount, currency=None):
+    """``{{ project.goal_amount|fen }}`` → ``¥1,234.56``."""
+    return format_fen(amount, currency)
+
+
+@register.filter
+def fen_whole(amount, currency=None):
+    """Whole yuan, for headline figures."""
+    return format_fen(amount, currency, decimals=False)
+
+
+def _locale_root(language_code: str) -> Page | None:
+    try:
+        locale = Locale.objects.get(language_code=language_code)
+    except Locale.DoesNotExist:
+        return None
+    from portal.models import HomePage
+
+    return HomePage.objects.live().filter(locale=locale).first()
+
+
+@register.simple_tag(takes_context=True)
+def home_page(context):
+    """The live home page of the active language (cached on the request)."""
+    request = context.get("request")
+    cache_key = "_portal_home_" + (get_language() or settings.LANGUAGE_CODE)
+    if request is not None and hasattr(request, cache_key):
+        return getattr(request, cache_key)
+    root = _locale_root(get_language() or settings.LANGUAGE_CODE) or _locale_root(
+        settings.LANGUAGE_CODE
+    )
+    if request is not None:
+        setattr(request, cache_key, root)
+    return root
+
+
+@register.simple_tag(takes_context=True)
+def main_menu(context):
+    return menu_pages(home_page(context))
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context):
+    """Links to the current page in every language.
+
+    A Wagtail page links to its translation when one exists (else that language's home
+    page); any other view links to the same URL under the other language prefix.
+    """
+    request = context.get("request")
+    page = context.get("page") if isinstance(context.get("page"), Page) else None
+    current = get_language()
+    translations = {}
+    if page is not None:
+        translations = {
+            p.locale.language_code: p for p in page.get_translations(inclusive=True).live()
+        }
+    links = []
+    for code, name in settings.LANGUAGES:
+        if page is not None:
+            target = translations.get(code) or _locale_root(code)
+            url = target.url if target else "/"
+        elif request is not None:
+            url = translate_url(request.get_full_path(), code)
+        else:
+            url = "/"
+        links.append({"code": code, "name": name, "url": url, "is_current": code == current})
+    return links
+
+
+@register.inclusion_tag("portal/includes/footer.html", takes_context=True)
+def site_footer(context):
+    from portal.models import Footer
+
+    footer = Footer.objects.filter(locale__language_code=get_language()).first()
+    if footer is None:
+        footer = Footer.objects.filter(locale__language_code=settings.LANGUAGE_CODE).first()
+    return {"footer": footer, "request": context.get("request")}

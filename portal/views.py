@@ -1,0 +1,91 @@
+import logging
+
+from django.conf import settings
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import connection
+from django.db.utils import DatabaseError
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from wagtail.models import Locale, Page
+
+from .search import query_terms
+
+logger = logging.getLogger(__name__)
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """Liveness + database check for load balancers (see docs/CONTRACT)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logger.exception("health check: database unavailable")
+        return JsonResponse({"status": "error", "database": "error"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@require_GET
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /accounts/",
+        "Disallow: /en/accounts/",
+        "Disallow: /me/",
+        "Disallow: /en/me/",
+        f"Sitemap: {settings.SITE_URL}/sitemap.xml",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+def search(request):
+    """Site search over live pages in the active language, Chinese-aware
+    (see ``portal.search``)."""
+    raw = request.GET.get("q", "").strip()[:200]
+    results = Page.objects.none()
+    if raw:
+        terms = query_terms(raw)
+        pages = Page.objects.live().public().filter(locale=Locale.get_active()).specific()
+        if terms:
+            results = pages.search(" ".join(terms), operator="and")
+    paginator = Paginator(results, 10)
+    try:
+        page_obj = paginator.page(request.GET.get("page", 1))
+    except PageNotAnInteger:
+        page_obj = paginator.page(1)
+    except EmptyPage:
+        page_obj = paginator.page(max(paginator.num_pages, 1))
+    return render(
+        request,
+        "portal/search.html",
+        {"query": raw, "page_obj": page_obj, "results": page_obj.object_list},
+    )
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    return render(request, "500.html", status=500)
+
+
+@require_GET
+def toggle_large_text(request):
+    """Switch the large-text display mode (stored in a cookie; works without JS)."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if request.COOKIES.get("large_text") == "1":
+        response.delete_cookie("large_text")
+    else:
+        response.set_cookie("large_text", "1", max_age=365 * 24 * 3600, samesite="Lax")
+    return response

@@ -1,0 +1,26 @@
+import pytest
+from django.conf import settings
+
+
+@pytest.fixture(autouse=True)
+def _media_dirs(settings, tmp_path):
+    """Every test writes uploads to its own temporary folders."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+
+
+@pytest.fixture
+def site_pages(db):
+    """Home pages (zh-hans + en), content pages, news and footers, as in the demo."""
+    import random
+
+    from portal.demo import DemoContext, seed_site
+
+    ctx = DemoContext(size="small", rng=random.Random(1), log=lambda msg: None)
+    seed_site(ctx)
+    return ctx.shared["homes"]
+
+
+@pytest.fixture
+def is_postgres():
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
