@@ -4,5 +4,5 @@ from django.utils.translation import gettext_lazy as _
 
 class FundingConfig(AppConfig):
     name = "funding"
-    verbose_name = _("资金与捐赠")
+    verbose_name = _("Funding and donations")
     default_auto_field = "django.db.models.BigAutoField"

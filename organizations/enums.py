@@ -3,28 +3,28 @@ from django.utils.translation import gettext_lazy as _
 
 
 class OrganizationType(models.TextChoices):
-    SOCIAL_GROUP = "social_group", _("社会团体")
-    SOCIAL_SERVICE = "social_service", _("社会服务机构(民办非企业单位)")
-    FOUNDATION = "foundation", _("基金会")
-    COMMUNITY = "community", _("社区社会组织")
-    UNREGISTERED = "unregistered", _("未登记团队")
+    SOCIAL_GROUP = "social_group", _("Social group")
+    SOCIAL_SERVICE = "social_service", _("Social service agency (private non-enterprise unit)")
+    FOUNDATION = "foundation", _("Foundation")
+    COMMUNITY = "community", _("Community organization")
+    UNREGISTERED = "unregistered", _("Unregistered team")
 
 
 class VerificationStatus(models.TextChoices):
-    DRAFT = "draft", _("草稿")
-    SUBMITTED = "submitted", _("待审核")
-    VERIFIED = "verified", _("已认证")
-    RETURNED = "returned", _("已退回")
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    VERIFIED = "verified", _("Verified")
+    RETURNED = "returned", _("Returned")
 
 
 class MemberRole(models.TextChoices):
-    OWNER = "owner", _("负责人")
-    EDITOR = "editor", _("编辑")
-    VIEWER = "viewer", _("查看")
+    OWNER = "owner", _("Owner")
+    EDITOR = "editor", _("Editor")
+    VIEWER = "viewer", _("Viewer")
 
 
 class RegionLevel(models.TextChoices):
-    CITY = "city", _("市")
-    DISTRICT = "district", _("区")
-    SUBDISTRICT = "subdistrict", _("街道")
-    COMMUNITY = "community", _("社区")
+    CITY = "city", _("City")
+    DISTRICT = "district", _("District")
+    SUBDISTRICT = "subdistrict", _("Sub-district")
+    COMMUNITY = "community", _("Community")

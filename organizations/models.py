@@ -9,13 +9,13 @@ from .enums import MemberRole, OrganizationType, RegionLevel, VerificationStatus
 class Region(models.Model):
     """An administrative area: city → district → sub-district (街道) → community (社区)."""
 
-    name = models.CharField(_("名称"), max_length=100)
-    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
-    code = models.CharField(_("区划代码"), max_length=20, unique=True)
-    level = models.CharField(_("级别"), max_length=20, choices=RegionLevel.choices)
+    name = models.CharField(_("Name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    code = models.CharField(_("Administrative code"), max_length=20, unique=True)
+    level = models.CharField(_("Level"), max_length=20, choices=RegionLevel.choices)
     parent = models.ForeignKey(
         "self",
-        verbose_name=_("上级"),
+        verbose_name=_("Parent"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -23,8 +23,8 @@ class Region(models.Model):
     )
 
     class Meta:
-        verbose_name = _("行政区域")
-        verbose_name_plural = _("行政区域")
+        verbose_name = _("Administrative region")
+        verbose_name_plural = _("Administrative region")
         ordering = ["code"]
 
     def __str__(self):
@@ -47,14 +47,16 @@ class OrganizationQuerySet(models.QuerySet):
 
 
 class Organization(models.Model):
-    name = models.CharField(_("组织名称"), max_length=200)
-    slug = models.SlugField(_("网址标识"), max_length=100, unique=True, allow_unicode=True)
-    org_type = models.CharField(_("组织类型"), max_length=30, choices=OrganizationType.choices)
+    name = models.CharField(_("Organization name"), max_length=200)
+    slug = models.SlugField(_("Slug"), max_length=100, unique=True, allow_unicode=True)
+    org_type = models.CharField(
+        _("Organization type"), max_length=30, choices=OrganizationType.choices
+    )
     credit_code = models.CharField(
-        _("统一社会信用代码"), max_length=18, unique=True, null=True, blank=True
+        _("Unified social credit code"), max_length=18, unique=True, null=True, blank=True
     )
     status = models.CharField(
-        _("认证状态"),
+        _("Verification status"),
         max_length=20,
         choices=VerificationStatus.choices,
         default=VerificationStatus.DRAFT,
@@ -62,22 +64,22 @@ class Organization(models.Model):
     )
     region = models.ForeignKey(
         Region,
-        verbose_name=_("所在区域"),
+        verbose_name=_("Region"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="organizations",
     )
-    mission = models.TextField(_("宗旨与使命"), blank=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-    verified_at = models.DateTimeField(_("认证时间"), null=True, blank=True)
+    mission = models.TextField(_("Mission"), blank=True)
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
+    verified_at = models.DateTimeField(_("Verified at"), null=True, blank=True)
 
     objects = OrganizationQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("社会组织")
-        verbose_name_plural = _("社会组织")
+        verbose_name = _("Organizations")
+        verbose_name_plural = _("Organizations")
         ordering = ["name"]
 
     def __str__(self):
@@ -94,22 +96,22 @@ class Organization(models.Model):
 class Membership(models.Model):
     organization = models.ForeignKey(
         Organization,
-        verbose_name=_("组织"),
+        verbose_name=_("Organization"),
         on_delete=models.CASCADE,
         related_name="memberships",
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("用户"),
+        verbose_name=_("User"),
         on_delete=models.CASCADE,
         related_name="memberships",
     )
-    role = models.CharField(_("角色"), max_length=20, choices=MemberRole.choices)
-    created_at = models.DateTimeField(_("加入时间"), auto_now_add=True)
+    role = models.CharField(_("Role"), max_length=20, choices=MemberRole.choices)
+    created_at = models.DateTimeField(_("Joined at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("成员")
-        verbose_name_plural = _("成员")
+        verbose_name = _("Member")
+        verbose_name_plural = _("Member")
         constraints = [
             models.UniqueConstraint(fields=["organization", "user"], name="uniq_membership"),
         ]

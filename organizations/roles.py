@@ -13,12 +13,12 @@ FINANCE_OFFICER = "Finance officers"
 MENTOR = "Mentors"
 
 ROLE_LABELS = {
-    ADMINISTRATOR: _("管理员"),
-    PROGRAMME_OFFICER: _("项目官员"),
-    REVIEWER: _("评审专家"),
-    EVALUATOR: _("评估专家"),
-    FINANCE_OFFICER: _("财务人员"),
-    MENTOR: _("导师"),
+    ADMINISTRATOR: _("Administrators"),
+    PROGRAMME_OFFICER: _("Programme officers"),
+    REVIEWER: _("Reviewers"),
+    EVALUATOR: _("Evaluators"),
+    FINANCE_OFFICER: _("Finance officers"),
+    MENTOR: _("Mentors"),
 }
 ALL_ROLES = list(ROLE_LABELS)
 # Roles whose members work in the Wagtail admin and so must use two-factor login.

@@ -4,5 +4,5 @@ from django.utils.translation import gettext_lazy as _
 
 class PortalConfig(AppConfig):
     name = "portal"
-    verbose_name = _("站点")
+    verbose_name = _("Site")
     default_auto_field = "django.db.models.BigAutoField"

@@ -6,47 +6,51 @@ from wagtail.images.blocks import ImageChooserBlock
 class HeadingBlock(blocks.CharBlock):
     class Meta:
         icon = "title"
-        label = _("小标题")
+        label = _("Heading")
         template = "portal/blocks/heading.html"
 
 
 class ImageBlock(blocks.StructBlock):
-    image = ImageChooserBlock(label=_("图片"))
+    image = ImageChooserBlock(label=_("Image"))
     alt_text = blocks.CharBlock(
-        label=_("替代文字"), help_text=_("为读屏软件用户描述图片内容"), required=True
+        label=_("Alternative text"),
+        help_text=_("Describe the image for screen-reader users"),
+        required=True,
     )
-    caption = blocks.CharBlock(label=_("说明"), required=False)
+    caption = blocks.CharBlock(label=_("Description"), required=False)
 
     class Meta:
         icon = "image"
-        label = _("图片")
+        label = _("Image")
         template = "portal/blocks/image.html"
 
 
 class QuoteBlock(blocks.StructBlock):
-    text = blocks.TextBlock(label=_("引文"))
-    attribution = blocks.CharBlock(label=_("出处"), required=False)
+    text = blocks.TextBlock(label=_("Quote text"))
+    attribution = blocks.CharBlock(label=_("Attribution"), required=False)
 
     class Meta:
         icon = "openquote"
-        label = _("引用")
+        label = _("Quote")
         template = "portal/blocks/quote.html"
 
 
 class FAQBlock(blocks.StructBlock):
-    question = blocks.CharBlock(label=_("问题"))
-    answer = blocks.RichTextBlock(label=_("回答"), features=["bold", "italic", "link", "ul", "ol"])
+    question = blocks.CharBlock(label=_("Question"))
+    answer = blocks.RichTextBlock(
+        label=_("Answer"), features=["bold", "italic", "link", "ul", "ol"]
+    )
 
     class Meta:
         icon = "help"
-        label = _("常见问题")
+        label = _("FAQ")
         template = "portal/blocks/faq.html"
 
 
 class ContentBlocks(blocks.StreamBlock):
     heading = HeadingBlock()
     paragraph = blocks.RichTextBlock(
-        label=_("段落"),
+        label=_("Paragraph"),
         icon="pilcrow",
         features=["h3", "bold", "italic", "link", "ol", "ul", "document-link", "hr"],
         template="portal/blocks/paragraph.html",
@@ -56,29 +60,29 @@ class ContentBlocks(blocks.StreamBlock):
     faq = FAQBlock()
 
     class Meta:
-        label = _("内容")
+        label = _("Content")
 
 
 class HeroBlock(blocks.StructBlock):
-    heading = blocks.CharBlock(label=_("标题"))
-    text = blocks.TextBlock(label=_("说明文字"), required=False)
-    image = ImageChooserBlock(label=_("背景图片"), required=False)
-    button_text = blocks.CharBlock(label=_("按钮文字"), required=False)
-    button_page = blocks.PageChooserBlock(label=_("按钮链接页面"), required=False)
+    heading = blocks.CharBlock(label=_("Title"))
+    text = blocks.TextBlock(label=_("Text"), required=False)
+    image = ImageChooserBlock(label=_("Background image"), required=False)
+    button_text = blocks.CharBlock(label=_("Button text"), required=False)
+    button_page = blocks.PageChooserBlock(label=_("Button link page"), required=False)
 
     class Meta:
         icon = "pick"
-        label = _("首屏横幅")
+        label = _("Hero banner")
         template = "portal/blocks/hero.html"
 
 
 class FeaturedCallsBlock(blocks.StructBlock):
-    heading = blocks.CharBlock(label=_("标题"), default=_("正在征集"))
-    count = blocks.IntegerBlock(label=_("显示数量"), default=3, min_value=1, max_value=12)
+    heading = blocks.CharBlock(label=_("Title"), default=_("Open calls"))
+    count = blocks.IntegerBlock(label=_("Number shown"), default=3, min_value=1, max_value=12)
 
     class Meta:
         icon = "doc-full"
-        label = _("推荐征集")
+        label = _("Featured calls")
         template = "portal/blocks/featured_calls.html"
 
     def get_context(self, value, parent_context=None):
@@ -90,12 +94,12 @@ class FeaturedCallsBlock(blocks.StructBlock):
 
 
 class FeaturedProjectsBlock(blocks.StructBlock):
-    heading = blocks.CharBlock(label=_("标题"), default=_("公益项目"))
-    count = blocks.IntegerBlock(label=_("显示数量"), default=6, min_value=1, max_value=12)
+    heading = blocks.CharBlock(label=_("Title"), default=_("Projects"))
+    count = blocks.IntegerBlock(label=_("Number shown"), default=6, min_value=1, max_value=12)
 
     class Meta:
         icon = "list-ul"
-        label = _("推荐项目")
+        label = _("Featured projects")
         template = "portal/blocks/featured_projects.html"
 
     def get_context(self, value, parent_context=None):
@@ -107,11 +111,11 @@ class FeaturedProjectsBlock(blocks.StructBlock):
 
 
 class FiguresBlock(blocks.StructBlock):
-    heading = blocks.CharBlock(label=_("标题"), default=_("平台数据"))
+    heading = blocks.CharBlock(label=_("Title"), default=_("In figures"))
 
     class Meta:
         icon = "table"
-        label = _("数据概览")
+        label = _("Figures")
         template = "portal/blocks/figures.html"
 
     def get_context(self, value, parent_context=None):
@@ -123,12 +127,12 @@ class FiguresBlock(blocks.StructBlock):
 
 
 class LatestNewsBlock(blocks.StructBlock):
-    heading = blocks.CharBlock(label=_("标题"), default=_("新闻动态"))
-    count = blocks.IntegerBlock(label=_("显示数量"), default=3, min_value=1, max_value=12)
+    heading = blocks.CharBlock(label=_("Title"), default=_("News"))
+    count = blocks.IntegerBlock(label=_("Number shown"), default=3, min_value=1, max_value=12)
 
     class Meta:
         icon = "date"
-        label = _("最新新闻")
+        label = _("Latest news")
         template = "portal/blocks/latest_news.html"
 
     def get_context(self, value, parent_context=None):
@@ -146,5 +150,5 @@ class HomeBlocks(blocks.StreamBlock):
     figures = FiguresBlock()
     latest_news = LatestNewsBlock()
     paragraph = blocks.RichTextBlock(
-        label=_("段落"), icon="pilcrow", template="portal/blocks/paragraph.html"
+        label=_("Paragraph"), icon="pilcrow", template="portal/blocks/paragraph.html"
     )

@@ -12,20 +12,20 @@ from .blocks import ContentBlocks, HomeBlocks
 
 
 class HomePage(Page):
-    body = StreamField(HomeBlocks(), verbose_name=_("首页内容"), blank=True)
+    body = StreamField(HomeBlocks(), verbose_name=_("Home page content"), blank=True)
 
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["portal.StandardPage", "portal.NewsIndexPage", "projects.CallIndexPage"]
     content_panels = [*Page.content_panels, FieldPanel("body")]
 
     class Meta:
-        verbose_name = _("首页")
-        verbose_name_plural = _("首页")
+        verbose_name = _("Home")
+        verbose_name_plural = _("Home")
 
 
 class StandardPage(Page):
-    intro = models.TextField(_("导语"), blank=True)
-    body = StreamField(ContentBlocks(), verbose_name=_("正文"), blank=True)
+    intro = models.TextField(_("Introduction"), blank=True)
+    body = StreamField(ContentBlocks(), verbose_name=_("Body"), blank=True)
 
     parent_page_types = ["portal.HomePage", "portal.StandardPage"]
     subpage_types = ["portal.StandardPage"]
@@ -33,12 +33,12 @@ class StandardPage(Page):
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
 
     class Meta:
-        verbose_name = _("内容页")
-        verbose_name_plural = _("内容页")
+        verbose_name = _("Content page")
+        verbose_name_plural = _("Content page")
 
 
 class NewsIndexPage(Page):
-    intro = RichTextField(_("简介"), blank=True)
+    intro = RichTextField(_("Intro"), blank=True)
 
     parent_page_types = ["portal.HomePage"]
     subpage_types = ["portal.NewsPage"]
@@ -47,8 +47,8 @@ class NewsIndexPage(Page):
     per_page = 10
 
     class Meta:
-        verbose_name = _("新闻列表页")
-        verbose_name_plural = _("新闻列表页")
+        verbose_name = _("News index page")
+        verbose_name_plural = _("News index page")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -71,17 +71,17 @@ class NewsIndexPage(Page):
 
 
 class NewsPage(Page):
-    date = models.DateField(_("发布日期"), default=timezone.localdate)
-    summary = models.TextField(_("摘要"), blank=True)
+    date = models.DateField(_("Date"), default=timezone.localdate)
+    summary = models.TextField(_("Summary"), blank=True)
     image = models.ForeignKey(
         "wagtailimages.Image",
-        verbose_name=_("题图"),
+        verbose_name=_("Lead image"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    body = StreamField(ContentBlocks(), verbose_name=_("正文"), blank=True)
+    body = StreamField(ContentBlocks(), verbose_name=_("Body"), blank=True)
 
     parent_page_types = ["portal.NewsIndexPage"]
     subpage_types: list[str] = []
@@ -95,23 +95,23 @@ class NewsPage(Page):
     ]
 
     class Meta:
-        verbose_name = _("新闻")
-        verbose_name_plural = _("新闻")
+        verbose_name = _("News page")
+        verbose_name_plural = _("News page")
 
 
 @register_snippet
 class Footer(TranslatableMixin, models.Model):
     """Footer text per language, edited under Snippets in the admin."""
 
-    about = RichTextField(_("关于平台"), features=["bold", "italic", "link"], blank=True)
-    contact = models.TextField(_("联系方式"), blank=True)
-    filing_number = models.CharField(_("ICP备案号"), max_length=100, blank=True)
+    about = RichTextField(_("About the portal"), features=["bold", "italic", "link"], blank=True)
+    contact = models.TextField(_("Contact details"), blank=True)
+    filing_number = models.CharField(_("ICP filing number"), max_length=100, blank=True)
 
     panels = [FieldPanel("about"), FieldPanel("contact"), FieldPanel("filing_number")]
 
     class Meta(TranslatableMixin.Meta):
-        verbose_name = _("页脚")
-        verbose_name_plural = _("页脚")
+        verbose_name = _("Footer")
+        verbose_name_plural = _("Footer")
 
     def __str__(self):
-        return str(_("页脚")) + f" ({self.locale})"
+        return str(_("Footer")) + f" ({self.locale})"

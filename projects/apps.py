@@ -4,5 +4,5 @@ from django.utils.translation import gettext_lazy as _
 
 class ProjectsConfig(AppConfig):
     name = "projects"
-    verbose_name = _("征集与项目")
+    verbose_name = _("Calls and projects")
     default_auto_field = "django.db.models.BigAutoField"

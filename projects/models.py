@@ -15,15 +15,15 @@ from .enums import ProjectStatus, ProjectTier
 class ServiceCategory(models.Model):
     """First level of the 点单 service catalogue, e.g. 为老服务."""
 
-    code = models.CharField(_("编码"), max_length=10, unique=True)
-    name = models.CharField(_("名称"), max_length=100)
-    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
-    description = models.TextField(_("说明"), blank=True)
-    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+    code = models.CharField(_("Code"), max_length=10, unique=True)
+    name = models.CharField(_("Name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    description = models.TextField(_("Description"), blank=True)
+    sort_order = models.PositiveIntegerField(_("Sort order"), default=0)
 
     class Meta:
-        verbose_name = _("服务类别")
-        verbose_name_plural = _("服务类别")
+        verbose_name = _("Service category")
+        verbose_name_plural = _("Service category")
         ordering = ["sort_order", "code"]
 
     def __str__(self):
@@ -34,16 +34,16 @@ class ServiceItem(models.Model):
     """Second level of the catalogue: an item communities can order, e.g. 老年助餐."""
 
     category = models.ForeignKey(
-        ServiceCategory, verbose_name=_("类别"), on_delete=models.PROTECT, related_name="items"
+        ServiceCategory, verbose_name=_("Category"), on_delete=models.PROTECT, related_name="items"
     )
-    code = models.CharField(_("编码"), max_length=10, unique=True)
-    name = models.CharField(_("名称"), max_length=100)
-    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
-    description = models.TextField(_("说明"), blank=True)
+    code = models.CharField(_("Code"), max_length=10, unique=True)
+    name = models.CharField(_("Name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    description = models.TextField(_("Description"), blank=True)
 
     class Meta:
-        verbose_name = _("服务项目")
-        verbose_name_plural = _("服务项目")
+        verbose_name = _("Service item")
+        verbose_name_plural = _("Service item")
         ordering = ["code"]
 
     def __str__(self):
@@ -51,7 +51,7 @@ class ServiceItem(models.Model):
 
 
 class CallIndexPage(Page):
-    intro = RichTextField(_("简介"), blank=True)
+    intro = RichTextField(_("Intro"), blank=True)
 
     parent_page_types = ["portal.HomePage"]
     subpage_types = ["projects.CallPage"]
@@ -59,8 +59,8 @@ class CallIndexPage(Page):
     content_panels = [*Page.content_panels, FieldPanel("intro")]
 
     class Meta:
-        verbose_name = _("征集列表页")
-        verbose_name_plural = _("征集列表页")
+        verbose_name = _("Call index page")
+        verbose_name_plural = _("Call index page")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -73,12 +73,12 @@ class CallIndexPage(Page):
 class CallPage(Page):
     """A public call (征集) for community service projects."""
 
-    summary = models.TextField(_("摘要"), blank=True)
-    body = StreamField(ContentBlocks(), verbose_name=_("正文"), blank=True)
-    opens_at = models.DateTimeField(_("开始申报时间"), default=timezone.now)
-    closes_at = models.DateTimeField(_("截止申报时间"), default=timezone.now)
-    total_budget = models.PositiveBigIntegerField(_("资助总额(分)"), default=0)
-    per_project_cap = models.PositiveBigIntegerField(_("单个项目资助上限(分)"), default=0)
+    summary = models.TextField(_("Summary"), blank=True)
+    body = StreamField(ContentBlocks(), verbose_name=_("Body"), blank=True)
+    opens_at = models.DateTimeField(_("Opens at"), default=timezone.now)
+    closes_at = models.DateTimeField(_("Closes at"), default=timezone.now)
+    total_budget = models.PositiveBigIntegerField(_("Total budget (fen)"), default=0)
+    per_project_cap = models.PositiveBigIntegerField(_("Cap per project (fen)"), default=0)
 
     parent_page_types = ["projects.CallIndexPage"]
     subpage_types: list[str] = []
@@ -87,17 +87,17 @@ class CallPage(Page):
         *Page.content_panels,
         FieldPanel("summary"),
         MultiFieldPanel(
-            [FieldPanel("opens_at"), FieldPanel("closes_at")], heading=_("申报时间")
+            [FieldPanel("opens_at"), FieldPanel("closes_at")], heading=_("Application period")
         ),
         MultiFieldPanel(
-            [FieldPanel("total_budget"), FieldPanel("per_project_cap")], heading=_("预算")
+            [FieldPanel("total_budget"), FieldPanel("per_project_cap")], heading=_("Budget")
         ),
         FieldPanel("body"),
     ]
 
     class Meta:
-        verbose_name = _("征集")
-        verbose_name_plural = _("征集")
+        verbose_name = _("Call")
+        verbose_name_plural = _("Call")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(closes_at__gt=models.F("opens_at")),
@@ -120,45 +120,45 @@ class Project(models.Model):
 
     organization = models.ForeignKey(
         "organizations.Organization",
-        verbose_name=_("执行组织"),
+        verbose_name=_("Implementing organization"),
         on_delete=models.PROTECT,
         related_name="projects",
     )
     call = models.ForeignKey(
         CallPage,
-        verbose_name=_("所属征集"),
+        verbose_name=_("Call"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="projects",
     )
-    title = models.CharField(_("项目名称"), max_length=200)
-    slug = models.SlugField(_("网址标识"), max_length=100, unique=True, allow_unicode=True)
-    summary = models.TextField(_("项目简介"), blank=True)
+    title = models.CharField(_("Project title"), max_length=200)
+    slug = models.SlugField(_("Slug"), max_length=100, unique=True, allow_unicode=True)
+    summary = models.TextField(_("Project summary"), blank=True)
     status = models.CharField(
-        _("状态"), max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.APPROVED
+        _("Status"), max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.APPROVED
     )
-    tier = models.CharField(_("资助档次"), max_length=20, choices=ProjectTier.choices, blank=True)
+    tier = models.CharField(_("Tier"), max_length=20, choices=ProjectTier.choices, blank=True)
     region = models.ForeignKey(
         "organizations.Region",
-        verbose_name=_("服务区域"),
+        verbose_name=_("Service area"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="projects",
     )
     service_items = models.ManyToManyField(
-        ServiceItem, verbose_name=_("服务项目"), blank=True, related_name="projects"
+        ServiceItem, verbose_name=_("Service item"), blank=True, related_name="projects"
     )
-    goal_amount = models.PositiveBigIntegerField(_("筹款目标(分)"), default=0)
-    currency = models.CharField(_("币种"), max_length=3, default="CNY")
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    goal_amount = models.PositiveBigIntegerField(_("Fundraising goal (fen)"), default=0)
+    currency = models.CharField(_("Currency"), max_length=3, default="CNY")
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
 
     objects = ProjectQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("项目")
-        verbose_name_plural = _("项目")
+        verbose_name = _("Project")
+        verbose_name_plural = _("Project")
         ordering = ["-created_at"]
 
     def __str__(self):
