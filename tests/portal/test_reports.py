@@ -1,0 +1,272 @@
+"""Report registry, render_report command, storage, task, bulk generation, download view."""
+
+import io
+import json
+import zipfile
+
+import pytest
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.management import CommandError, call_command
+from django.http import Http404
+from django.test import RequestFactory
+from pypdf import PdfReader
+
+from portal import reports
+from portal.reports import (
+    ReportObjectNotFound,
+    UnknownReportKind,
+    UnsupportedLanguage,
+    build_report,
+    bulk_generate,
+    download_report,
+    enqueue_report,
+    get_kind,
+    is_stale,
+    read_sidecar,
+    register_report,
+    report_path,
+    store_report,
+    unregister_report,
+    zip_reports,
+)
+
+
+def _text(pdf: bytes) -> str:
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+@pytest.fixture(scope="module")
+def sample_zh():
+    return reports.render_report("sample", 7, "zh-hans")
+
+
+def test_get_kind_unknown_name_lists_available():
+    with pytest.raises(UnknownReportKind, match="unknown report kind 'nope'; available: .*sample"):
+        get_kind("nope")
+
+
+def test_get_kind_contract_kind_not_registered_says_not_available_yet():
+    with pytest.raises(UnknownReportKind, match="report kind 'receipt' is not available yet"):
+        get_kind("receipt")
+
+
+def test_register_report_twice_is_refused_unless_replace():
+    kwargs = {"build": lambda i, lang: ("pdf/sample.html", {}), "get_object": lambda i: i}
+    register_report("test_twice", **kwargs)
+    try:
+        with pytest.raises(ValueError, match="already registered"):
+            register_report("test_twice", **kwargs)
+
+        kind = register_report("test_twice", replace=True, label="L", **kwargs)
+
+        assert kind.label == "L"
+    finally:
+        unregister_report("test_twice")
+
+
+def test_build_report_unknown_id_and_language():
+    with pytest.raises(ReportObjectNotFound, match="no sample with id 0"):
+        build_report("sample", 0, "zh-hans")
+    with pytest.raises(UnsupportedLanguage, match="unsupported language 'fr'"):
+        build_report("sample", 1, "fr")
+
+
+def test_build_report_runs_in_the_requested_language():
+    _, zh = build_report("sample", 3, "zh-hans")
+    _, en = build_report("sample", 3, "en")
+
+    assert zh["title"] == "社区互助项目末期评估报告（示例 3）"
+    assert en["title"] == "Community Mutual-Aid Project: Final Evaluation (sample 3)"
+    assert (zh["LANGUAGE_CODE"], en["LANGUAGE_CODE"]) == ("zh-hans", "en")
+
+
+def test_sample_report_zh_has_cover_cjk_text_charts_and_empty_state(sample_zh):
+    reader = PdfReader(io.BytesIO(sample_zh))
+    pages = [page.extract_text() for page in reader.pages]
+
+    assert "社区互助项目末期评估报告（示例 7）" in pages[0]
+    assert "1 /" not in pages[0]
+    assert f"2 / {len(pages)}" in pages[1]
+    assert "社会组织孵化与公益创投资助平台" in pages[1]
+    text = "".join(pages)
+    for expected in ("项目管理", "社会影响与可持续", "长者健康讲座", "幸福里社区互助中心"):
+        assert expected in text
+    assert "alert(1)" not in text
+    assert reader.outline[0].title == "社区互助项目末期评估报告（示例 7）"
+
+
+def test_render_report_command_writes_pdf_in_english(tmp_path):
+    target = tmp_path / "out" / "sample.pdf"
+    out = io.StringIO()
+
+    call_command("render_report", "sample", "5", "-o", str(target), "--language", "en", stdout=out)
+
+    text = _text(target.read_bytes())
+    assert "Community Mutual-Aid Project: Final Evaluation (sample 5)" in text
+    assert "Social impact and sustainability" in text
+    assert out.getvalue().startswith(f"{target} (")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nope", "1"], "unknown report kind 'nope'"),
+        (["project", "1"], "report kind 'project' is not available yet"),
+        (["sample", "123456"], "no sample with id 123456"),
+    ],
+)
+def test_render_report_command_clear_error(tmp_path, args, message):
+    target = tmp_path / "x.pdf"
+
+    with pytest.raises(CommandError, match=message):
+        call_command("render_report", *args, "-o", str(target))
+
+    assert not target.exists()
+
+
+def test_report_path_is_deterministic_under_private_media(settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+
+    path = report_path("sample", 12, "en")
+
+    assert path == tmp_path / "private" / "reports" / "sample" / "sample-12-en.pdf"
+    with pytest.raises(UnknownReportKind):
+        report_path("../etc", 1, "en")
+
+
+def test_store_report_writes_pdf_and_sidecar(settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+
+    path = store_report("sample", 2, "en")
+
+    meta = read_sidecar("sample", 2, "en")
+    assert path == report_path("sample", 2, "en")
+    assert path.read_bytes()[:5] == b"%PDF-"
+    assert json.loads(path.with_suffix(".json").read_text()) == meta
+    assert (meta["kind"], meta["obj_id"], meta["language"]) == ("sample", 2, "en")
+    assert meta["bytes"] == path.stat().st_size
+    assert meta["fingerprint"] == "sample-2-v1"
+    assert is_stale("sample", 2, "en") is False
+    assert is_stale("sample", 2, "zh-hans") is True
+
+
+def test_generate_report_task_regenerates_only_when_stale(settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    version = {"v": "1"}
+    register_report(
+        "test_fp",
+        build=reports.build_sample,
+        get_object=reports.get_sample,
+        fingerprint=lambda obj_id: version["v"],
+    )
+    try:
+        first = enqueue_report("test_fp", 4, "zh-hans")
+        stamp = read_sidecar("test_fp", 4, "zh-hans")["generated_at"]
+        enqueue_report("test_fp", 4, "zh-hans")
+        unchanged = read_sidecar("test_fp", 4, "zh-hans")["generated_at"]
+        version["v"] = "2"
+        enqueue_report("test_fp", 4, "zh-hans")
+        changed = read_sidecar("test_fp", 4, "zh-hans")
+
+        assert first.return_value == str(report_path("test_fp", 4, "zh-hans"))
+        assert unchanged == stamp
+        assert changed["fingerprint"] == "2"
+        assert changed["generated_at"] != stamp
+    finally:
+        unregister_report("test_fp")
+
+
+def test_bulk_generate_uses_processes_and_reports_progress(settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    seen = []
+    jobs = [("sample", 1, "en"), ("sample", 2, "zh-hans"), ("sample", 3, "en")]
+
+    paths = bulk_generate(jobs, workers=2, progress=lambda done, total: seen.append((done, total)))
+
+    assert paths == [report_path(*job) for job in jobs]
+    assert all(p.read_bytes()[:5] == b"%PDF-" for p in paths)
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+    archive = zip_reports(paths, tmp_path / "all.zip")
+    assert sorted(zipfile.ZipFile(archive).namelist()) == [
+        "sample-1-en.pdf",
+        "sample-2-zh-hans.pdf",
+        "sample-3-en.pdf",
+    ]
+
+
+@pytest.fixture
+def rf():
+    return RequestFactory()
+
+
+def _request(rf, user):
+    request = rf.get("/reports/sample/1/en.pdf")
+    request.user = user
+    return request
+
+
+def test_download_report_anonymous_redirects_to_login(rf):
+    response = download_report(_request(rf, AnonymousUser()), "sample", 1, "en")
+
+    assert response.status_code == 302
+    assert "next=/reports/sample/1/en.pdf" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_download_report_non_staff_is_refused(rf):
+    user = User.objects.create_user("member", password="x")
+
+    with pytest.raises(PermissionDenied):
+        download_report(_request(rf, user), "sample", 1, "en")
+
+
+@pytest.mark.django_db
+def test_download_report_staff_gets_the_stored_pdf(rf, settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    staff = User.objects.create_user("officer", password="x", is_staff=True)
+    path = store_report("sample", 1, "en")
+
+    response = download_report(_request(rf, staff), "sample", 1, "en")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="sample-1-en.pdf"'
+    assert b"".join(response.streaming_content) == path.read_bytes()
+
+
+@pytest.mark.django_db
+def test_download_report_kind_permission_can_admit_non_staff(rf, settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    member = User.objects.create_user("orgmember", password="x")
+    register_report(
+        "test_perm",
+        build=reports.build_sample,
+        get_object=reports.get_sample,
+        can_view=lambda user, obj: user.username == "orgmember" and obj.pk == 1,
+    )
+    try:
+        response = download_report(_request(rf, member), "test_perm", 1, "en")
+        with pytest.raises(PermissionDenied):
+            download_report(_request(rf, member), "test_perm", 2, "en")
+    finally:
+        unregister_report("test_perm")
+
+    # The immediate task backend generated the missing report during the request.
+    assert response.status_code == 200
+    assert report_path("test_perm", 1, "en").exists()
+
+
+@pytest.mark.django_db
+def test_download_report_unknown_kind_or_id_is_404(rf):
+    staff = User.objects.create_user("officer", password="x", is_staff=True)
+
+    with pytest.raises(Http404):
+        download_report(_request(rf, staff), "nope", 1, "en")
+    with pytest.raises(Http404):
+        download_report(_request(rf, staff), "sample", 0, "en")
+
+
+def test_get_sample_rejects_out_of_range_ids():
+    with pytest.raises(ObjectDoesNotExist):
+        reports.get_sample(reports.SAMPLE_MAX_ID + 1)
