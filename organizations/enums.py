@@ -28,3 +28,43 @@ class RegionLevel(models.TextChoices):
     DISTRICT = "district", _("District")
     SUBDISTRICT = "subdistrict", _("Sub-district")
     COMMUNITY = "community", _("Community")
+
+
+class RegistrationKind(models.TextChoices):
+    """How an organization is known to the civil-affairs authorities."""
+
+    REGISTERED = "registered", _("Registered (unified social credit code)")
+    FILED = "filed", _("Filed with the sub-district (filing number)")
+    NONE = "none", _("Not registered")
+
+
+class Rating(models.TextChoices):
+    """社会组织评估等级; valid five years, 3A and above unlocks policy benefits."""
+
+    A5 = "5A", _("5A")
+    A4 = "4A", _("4A")
+    A3 = "3A", _("3A")
+    A2 = "2A", _("2A")
+    A1 = "1A", _("1A")
+
+
+class DocumentKind(models.TextChoices):
+    REGISTRATION_CERTIFICATE = "registration_certificate", _("Registration certificate")
+    ARTICLES = "articles", _("Articles of association")
+    ANNUAL_REPORT = "annual_report", _("Annual report")
+    OTHER = "other", _("Other document")
+
+
+class VerificationAction(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted for verification")
+    VERIFIED = "verified", _("Verified")
+    RETURNED = "returned", _("Returned")
+
+
+# Allowed verification status changes: from → set of targets.
+VERIFICATION_TRANSITIONS = {
+    VerificationStatus.DRAFT: {VerificationStatus.SUBMITTED},
+    VerificationStatus.RETURNED: {VerificationStatus.SUBMITTED},
+    VerificationStatus.SUBMITTED: {VerificationStatus.VERIFIED, VerificationStatus.RETURNED},
+    VerificationStatus.VERIFIED: {VerificationStatus.RETURNED},
+}

@@ -1,10 +1,27 @@
 from django.urls import path
 
-from . import views
+from .views import manage, public
 
 app_name = "organizations"
 
 urlpatterns = [
-    path("organizations/", views.organization_list, name="list"),
-    path("organizations/<str:slug>/", views.organization_detail, name="detail"),
+    path("organizations/", public.organization_list, name="list"),
+    path("organizations/<str:slug>/", public.organization_detail, name="detail"),
+    path("me/", manage.dashboard, name="dashboard"),
+    path("me/organizations/new/", manage.organization_create, name="create"),
+    path("me/organizations/<str:slug>/", manage.organization_manage, name="manage"),
+    path("me/organizations/<str:slug>/edit/", manage.organization_edit, name="edit"),
+    path("me/organizations/<str:slug>/submit/", manage.organization_submit, name="submit"),
+    path("me/organizations/<str:slug>/documents/new/", manage.document_upload,
+         name="document_upload"),
+    path("me/organizations/<str:slug>/documents/<int:pk>/", manage.document_download,
+         name="document"),
+    path("me/organizations/<str:slug>/members/invite/", manage.member_invite, name="invite"),
+    path("me/organizations/<str:slug>/members/<int:pk>/role/", manage.member_role,
+         name="member_role"),
+    path("me/organizations/<str:slug>/members/<int:pk>/remove/", manage.member_remove,
+         name="member_remove"),
+    path("me/organizations/<str:slug>/invitations/<int:pk>/revoke/", manage.invitation_revoke,
+         name="invitation_revoke"),
+    path("invitations/<str:token>/", manage.invitation_accept, name="invitation"),
 ]

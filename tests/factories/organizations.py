@@ -1,18 +1,34 @@
 import factory
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 
-from organizations.enums import MemberRole, OrganizationType, VerificationStatus
-from organizations.models import Membership, Organization, Region
+from organizations.enums import MemberRole, OrganizationType, RegionLevel, VerificationStatus
+from organizations.models import Invitation, Membership, Organization, Region
+from organizations.validators import credit_code_check_char
+
+
+def make_credit_code(n: int, prefix: str = "52") -> str:
+    """A valid GB 32100-2015 code for tests."""
+    body = f"{prefix}440300{n:09d}"[:17]
+    return body + credit_code_check_char(body)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
     password = factory.django.Password("pass-word-123")
+
+    @factory.post_generation
+    def verified_email(obj, create, extracted, **kwargs):
+        if create and obj.email and extracted is not False:
+            EmailAddress.objects.get_or_create(
+                user=obj, email=obj.email, defaults={"verified": True, "primary": True}
+            )
 
 
 class RegionFactory(factory.django.DjangoModelFactory):
@@ -25,15 +41,26 @@ class RegionFactory(factory.django.DjangoModelFactory):
     level = "subdistrict"
 
 
+class DistrictFactory(RegionFactory):
+    name = factory.Sequence(lambda n: f"测试区{n}")
+    code = factory.Sequence(lambda n: f"44D{n:05d}")
+    level = RegionLevel.DISTRICT
+
+
 class OrganizationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Organization
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"测试社会组织{n}")
     slug = factory.Sequence(lambda n: f"org-{n}")
     org_type = OrganizationType.SOCIAL_SERVICE
+    credit_code = factory.Sequence(lambda n: make_credit_code(n))
     status = VerificationStatus.VERIFIED
     region = factory.SubFactory(RegionFactory)
+    contact_name = "张三"
+    contact_mobile = "13812345678"
+    mission = "服务社区居民"
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
@@ -43,3 +70,13 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
     user = factory.SubFactory(UserFactory)
     role = MemberRole.OWNER
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invitation
+
+    organization = factory.SubFactory(OrganizationFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.org")
+    role = MemberRole.EDITOR
+    token = factory.Sequence(lambda n: f"token-{n}")

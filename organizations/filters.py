@@ -1,0 +1,51 @@
+import django_filters
+from django.apps import apps
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.search import query_terms
+
+from .enums import OrganizationType, Rating, RegionLevel
+from .models import Organization, Region
+
+
+def _districts(request):
+    return Region.objects.filter(level=RegionLevel.DISTRICT)
+
+
+def _service_categories(request):
+    return apps.get_model("projects", "ServiceCategory").objects.all()
+
+
+class OrganizationDirectoryFilter(django_filters.FilterSet):
+    """Filters of the public directory; ``q`` matches every bigram of a Chinese query."""
+
+    q = django_filters.CharFilter(label=_("Search"), method="filter_search")
+    org_type = django_filters.ChoiceFilter(
+        label=_("Organization type"), choices=OrganizationType.choices
+    )
+    district = django_filters.ModelChoiceFilter(
+        label=_("District"), queryset=_districts, method="filter_district"
+    )
+    service_area = django_filters.ModelChoiceFilter(
+        label=_("Service area"), queryset=_service_categories, field_name="service_areas"
+    )
+    rating = django_filters.ChoiceFilter(
+        label=_("Evaluation rating"), choices=Rating.choices, method="filter_rating"
+    )
+
+    class Meta:
+        model = Organization
+        fields = ["q", "org_type", "district", "service_area", "rating"]
+
+    def filter_search(self, queryset, name, value):
+        for term in query_terms(value):
+            queryset = queryset.filter(Q(name__icontains=term) | Q(mission__icontains=term))
+        return queryset
+
+    def filter_district(self, queryset, name, value):
+        return queryset.filter(Q(region=value) | Q(region__parent=value))
+
+    def filter_rating(self, queryset, name, value):
+        return queryset.filter(rating=value, rating_expires_on__gte=timezone.localdate())

@@ -1,0 +1,119 @@
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from portal.money import yuan_to_fen
+
+from .enums import DocumentKind, MemberRole, RegionLevel
+from .models import Organization, Region
+from .services import IDENTITY_FIELDS, PROFILE_FIELDS
+from .validators import validate_document, validate_image
+
+
+class RegionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        parent = obj.parent.name if obj.parent_id else ""
+        return f"{parent} · {obj.name}" if parent else obj.name
+
+
+class OrganizationForm(forms.ModelForm):
+    """The member-facing profile form. Money is typed in yuan, stored in fen."""
+
+    last_year_income_yuan = forms.DecimalField(
+        label=_("Last year's income (yuan)"),
+        required=False,
+        min_value=Decimal(0),
+        max_digits=14,
+        decimal_places=2,
+    )
+
+    class Meta:
+        model = Organization
+        fields = [f for f in PROFILE_FIELDS if f != "last_year_income"] + ["service_areas"]
+        widgets = {
+            "established_on": forms.DateInput(attrs={"type": "date"}),
+            "rating_expires_on": forms.DateInput(attrs={"type": "date"}),
+            "mission": forms.Textarea(attrs={"rows": 4}),
+            "service_areas": forms.CheckboxSelectMultiple,
+            "contact_mobile": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+            "contact_email": forms.EmailInput(attrs={"autocomplete": "email"}),
+        }
+        field_classes = {"region": RegionChoiceField, "community": RegionChoiceField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].label = _("Sub-district")
+        self.fields["region"].required = True
+        self.fields["region"].queryset = Region.objects.filter(
+            level=RegionLevel.SUBDISTRICT
+        ).select_related("parent")
+        self.fields["community"].queryset = Region.objects.filter(
+            level=RegionLevel.COMMUNITY
+        ).select_related("parent")
+        self.fields["contact_name"].required = True
+        self.fields["contact_mobile"].required = True
+        if self.instance.pk and self.instance.last_year_income is not None:
+            self.initial["last_year_income_yuan"] = Decimal(self.instance.last_year_income) / 100
+        if self.instance.pk and self.instance.is_verified:
+            for name in IDENTITY_FIELDS:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("Fixed after verification.")
+        if "logo" in self.fields:
+            self.fields["logo"].widget = forms.ClearableFileInput(
+                attrs={"accept": "image/png,image/jpeg,image/webp"}
+            )
+
+    def _post_clean(self):
+        # Model validation (uniqueness, constraints) runs in the service, which turns
+        # duplicate codes into field errors; here only field-level checks apply.
+        pass
+
+    def clean_credit_code(self):
+        value = self.cleaned_data.get("credit_code")
+        return value.strip().upper() if value else None
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if logo and hasattr(logo, "content_type"):
+            validate_image(logo)
+        return logo
+
+    def profile_fields(self) -> dict:
+        data = {k: v for k, v in self.cleaned_data.items()
+                if k in PROFILE_FIELDS and not self.fields[k].disabled}
+        income = self.cleaned_data.get("last_year_income_yuan")
+        data["last_year_income"] = None if income is None else yuan_to_fen(income)
+        if data.get("logo") is False:  # "clear" ticked
+            data["logo"] = ""
+        elif data.get("logo") is None:
+            data.pop("logo", None)
+        return data
+
+
+class ReturnReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Document type"), choices=DocumentKind.choices)
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("PDF, JPEG or PNG, at most 20 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        validate_document(upload)
+        return upload
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email"))
+    role = forms.ChoiceField(label=_("Role"), choices=MemberRole.choices,
+                             initial=MemberRole.EDITOR)
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=MemberRole.choices)

@@ -1,0 +1,55 @@
+"""Admin access rules shared with the site's login (django-allauth).
+
+* Wagtail's own login form would bypass allauth's rate limits and two-factor step, so
+  requests for it are sent to the allauth login page.
+* When ``settings.MFA_REQUIRED_FOR_STAFF`` is true, staff and members of
+  ``roles.MFA_ROLES`` must enrol a TOTP authenticator before any admin page opens.
+"""
+
+from urllib.parse import urlencode
+
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from . import roles
+
+
+def requires_mfa(user) -> bool:
+    """True for users who must use two-factor login (staff and MFA roles)."""
+    return user.is_authenticated and (
+        user.is_staff or user.is_superuser or roles.has_role(user, *roles.MFA_ROLES)
+    )
+
+
+def has_totp(user) -> bool:
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class AdminAccessMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if path.startswith(reverse("wagtailadmin_home")):
+            response = self._check(request, path)
+            if response is not None:
+                return response
+        return self.get_response(request)
+
+    def _check(self, request, path):
+        if path == reverse("wagtailadmin_login"):
+            next_url = request.GET.get("next") or reverse("wagtailadmin_home")
+            return redirect(f"{reverse('account_login')}?{urlencode({'next': next_url})}")
+        if path == reverse("wagtailadmin_logout"):
+            return None
+        user = request.user
+        if (settings.MFA_REQUIRED_FOR_STAFF and requires_mfa(user) and not has_totp(user)):
+            messages.warning(request, _("Set up two-factor authentication before using the "
+                                        "administration area."))
+            return redirect("mfa_activate_totp")
+        return None
