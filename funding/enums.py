@@ -1,0 +1,99 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountKind(models.TextChoices):
+    """Ledger accounts. A positive balance is money the account holds; external
+    sources (sponsors, payment clearing) therefore run negative."""
+
+    SPONSOR = "sponsor", _("Sponsor commitment")
+    POOL = "pool", _("Match pool (available)")
+    POOL_RESERVED = "pool_reserved", _("Match pool (reserved)")
+    CLEARING = "clearing", _("Payment clearing")
+    PROJECT = "project", _("Project fund")
+    GENERAL = "general", _("General fund")
+    DISBURSED = "disbursed", _("Disbursed to project")
+
+
+class TransactionKind(models.TextChoices):
+    POOL_TOP_UP = "pool_top_up", _("Pool top-up")
+    POOL_CLOSE = "pool_close", _("Pool closed")
+    DONATION = "donation", _("Donation received")
+    DONATION_REVERSAL = "donation_reversal", _("Donation refunded or reversed")
+    MATCH_RESERVE = "match_reserve", _("Match reserved")
+    MATCH_RELEASE = "match_release", _("Match reservation released")
+    MATCH_CONFIRM = "match_confirm", _("Match granted")
+    MATCH_REVERSAL = "match_reversal", _("Match reversed")
+    SETTLEMENT = "settlement", _("Settlement match")
+    DISBURSEMENT = "disbursement", _("Disbursement")
+    CORRECTION = "correction", _("Correction")
+
+
+class SponsorKind(models.TextChoices):
+    GOVERNMENT = "government", _("Government")
+    FOUNDATION = "foundation", _("Foundation")
+    COMPANY = "company", _("Company")
+    LOTTERY = "lottery", _("Welfare lottery fund")
+    OTHER = "other", _("Other")
+
+
+class MatchingMode(models.TextChoices):
+    LIVE = "live", _("Live (reserved at checkout)")
+    SETTLEMENT = "settlement", _("Settlement after the campaign")
+
+
+class DonationSource(models.TextChoices):
+    STRIPE = "stripe", _("Online (Stripe)")
+    OFFLINE = "offline", _("Offline")
+    IMPORT = "import", _("Platform import")
+    TEST = "test", _("Test payment (development only)")
+
+
+class DonationStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting payment")
+    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting second approval")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired")
+    REJECTED = "rejected", _("Rejected")
+
+
+# Statuses whose money counts in the ledger (refunds are tracked separately).
+COUNTED_STATUSES = (DonationStatus.SUCCEEDED,)
+
+
+class Anonymity(models.TextChoices):
+    NONE = "none", _("Show my name and amount")
+    HIDE_NAME = "hide_name", _("Hide my name")
+    HIDE_AMOUNT = "hide_amount", _("Hide the amount")
+    HIDE_BOTH = "hide_both", _("Hide name and amount")
+
+
+class OfflineMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    CASH = "cash", _("Cash")
+    CHEQUE = "cheque", _("Cheque")
+
+
+class ReservationStatus(models.TextChoices):
+    HELD = "held", _("Held")
+    CONFIRMED = "confirmed", _("Confirmed")
+    RELEASED = "released", _("Released")
+
+
+class DisputeStatus(models.TextChoices):
+    NONE = "", _("None")
+    OPEN = "open", _("Open")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+
+
+class DisbursementStatus(models.TextChoices):
+    RECORDED = "recorded", _("Recorded, awaiting approval")
+    APPROVED = "approved", _("Approved and paid")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ReceiptKind(models.TextChoices):
+    SINGLE = "single", _("Single donation")
+    ANNUAL = "annual", _("Annual statement")

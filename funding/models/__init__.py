@@ -1,0 +1,22 @@
+from .donations import Donation, ImportBatch, Receipt, StripeEvent
+from .ledger import Account, Entry, LedgerTransaction
+from .matching import MatchingRule, MatchPool, MatchReservation, Settlement, SettlementLine, Sponsor
+from .spending import Disbursement, Expenditure
+
+__all__ = [
+    "Account",
+    "Disbursement",
+    "Donation",
+    "Entry",
+    "Expenditure",
+    "ImportBatch",
+    "LedgerTransaction",
+    "MatchPool",
+    "MatchReservation",
+    "MatchingRule",
+    "Receipt",
+    "Settlement",
+    "SettlementLine",
+    "Sponsor",
+    "StripeEvent",
+]

@@ -1,0 +1,217 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ..enums import (
+    Anonymity,
+    DisputeStatus,
+    DonationSource,
+    DonationStatus,
+    OfflineMethod,
+    ReceiptKind,
+)
+from ..storage import private_storage
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _evidence_path(instance, filename):
+    return f"funding/evidence/{secrets.token_hex(8)}/{filename}"
+
+
+class DonationQuerySet(models.QuerySet):
+    def succeeded(self):
+        return self.filter(status=DonationStatus.SUCCEEDED)
+
+    def counted(self):
+        """Money that counts publicly: succeeded, not flagged."""
+        return self.succeeded().filter(flagged=False)
+
+
+class Donation(models.Model):
+    """A gift to a project (or to the general fund when ``project`` is empty)."""
+
+    project = models.ForeignKey(
+        "projects.Project", verbose_name=_("Project"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="donations",
+    )
+    amount = models.PositiveBigIntegerField(_("Amount (fen)"))
+    currency = models.CharField(_("Currency"), max_length=3, default="CNY")
+    source = models.CharField(_("Source"), max_length=20, choices=DonationSource.choices)
+    status = models.CharField(
+        _("Status"), max_length=20, choices=DonationStatus.choices,
+        default=DonationStatus.PENDING, db_index=True,
+    )
+    donor_name = models.CharField(_("Donor name"), max_length=200, blank=True)
+    donor_email = models.EmailField(_("Donor email"), blank=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("Donor account"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="donations",
+    )
+    message = models.CharField(_("Message"), max_length=500, blank=True)
+    anonymity = models.CharField(
+        _("Anonymity"), max_length=20, choices=Anonymity.choices, default=Anonymity.NONE
+    )
+    dedication = models.CharField(_("In honour of"), max_length=200, blank=True)
+    receipt_requested = models.BooleanField(_("Receipt requested"), default=False)
+    receipt_name = models.CharField(_("Name on receipt"), max_length=200, blank=True)
+    receipt_address = models.CharField(_("Receipt postal address"), max_length=300, blank=True)
+    flagged = models.BooleanField(_("Flagged"), default=False, db_index=True)
+    flag_reason = models.CharField(_("Flag reason"), max_length=300, blank=True)
+    refunded_amount = models.PositiveBigIntegerField(_("Refunded (fen)"), default=0)
+    dispute_status = models.CharField(
+        _("Dispute"), max_length=10, choices=DisputeStatus.choices, default="", blank=True
+    )
+    # Provider reference: Stripe Checkout Session id, platform record id, offline reference.
+    external_id = models.CharField(_("External id"), max_length=200, blank=True)
+    import_source = models.CharField(_("Import source"), max_length=50, blank=True)
+    payment_intent = models.CharField(
+        _("Stripe payment intent"), max_length=200, blank=True, db_index=True
+    )
+    offline_method = models.CharField(
+        _("Offline method"), max_length=20, choices=OfflineMethod.choices, blank=True
+    )
+    evidence = models.FileField(
+        _("Evidence"), upload_to=_evidence_path, storage=private_storage, blank=True,
+        max_length=255,
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("Recorded by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("Approved by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    access_token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
+    checkout_url = models.URLField(_("Checkout URL"), max_length=1000, blank=True)
+    received_at = models.DateTimeField(_("Received at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True, db_index=True)
+
+    objects = DonationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Donation")
+        verbose_name_plural = _("Donations")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="funding_don_positive"),
+            models.CheckConstraint(
+                condition=models.Q(refunded_amount__lte=models.F("amount")),
+                name="funding_don_refund_le_amount",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(approved_by=models.F("recorded_by")),
+                name="funding_don_four_eyes",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "import_source", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="funding_don_external_id_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["project", "status"], name="funding_don_project_status"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.amount}"
+
+    @property
+    def net_amount(self) -> int:
+        return self.amount - self.refunded_amount
+
+    @property
+    def hides_name(self) -> bool:
+        return self.anonymity in (Anonymity.HIDE_NAME, Anonymity.HIDE_BOTH)
+
+    @property
+    def hides_amount(self) -> bool:
+        return self.anonymity in (Anonymity.HIDE_AMOUNT, Anonymity.HIDE_BOTH)
+
+    @property
+    def public_name(self) -> str:
+        if self.hides_name or not self.donor_name:
+            return str(_("Anonymous donor"))
+        return self.donor_name
+
+
+class StripeEvent(models.Model):
+    """A processed Stripe event. Written in the same transaction as its effects, so a
+    duplicate delivery hits the unique constraint and changes nothing."""
+
+    event_id = models.CharField(_("Event id"), max_length=100, unique=True)
+    type = models.CharField(_("Type"), max_length=100)
+    received_at = models.DateTimeField(_("Received at"), auto_now_add=True)
+    outcome = models.CharField(_("Outcome"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("Stripe event")
+        verbose_name_plural = _("Stripe events")
+
+    def __str__(self):
+        return self.event_id
+
+
+class ImportBatch(models.Model):
+    """One committed platform import (file name, who, how many rows)."""
+
+    source = models.CharField(_("Source"), max_length=50)
+    file_name = models.CharField(_("File name"), max_length=255)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("Imported by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    created_count = models.PositiveIntegerField(_("Created"), default=0)
+    skipped_count = models.PositiveIntegerField(_("Already imported"), default=0)
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Import batch")
+        verbose_name_plural = _("Import batches")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.source} {self.file_name}"
+
+
+class Receipt(models.Model):
+    """A numbered donation receipt (捐赠票据). Anonymous / declined receipts are recorded
+    with ``declined=True`` and carry no donor name."""
+
+    number = models.CharField(_("Number"), max_length=30, unique=True)
+    kind = models.CharField(
+        _("Kind"), max_length=10, choices=ReceiptKind.choices, default=ReceiptKind.SINGLE
+    )
+    donation = models.OneToOneField(
+        Donation, verbose_name=_("Donation"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="receipt",
+    )
+    donor_email = models.EmailField(_("Donor email"), blank=True)
+    year = models.PositiveIntegerField(_("Year"))
+    donor_name = models.CharField(_("Donor"), max_length=200, blank=True)
+    amount = models.PositiveBigIntegerField(_("Amount (fen)"))
+    currency = models.CharField(_("Currency"), max_length=3, default="CNY")
+    purpose = models.CharField(_("Purpose"), max_length=300)
+    declined = models.BooleanField(_("Anonymous or declined"), default=False)
+    issued_at = models.DateTimeField(_("Issued at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Receipt")
+        verbose_name_plural = _("Receipts")
+        ordering = ["-issued_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["donor_email", "year"],
+                condition=models.Q(kind=ReceiptKind.ANNUAL),
+                name="funding_receipt_one_annual",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number

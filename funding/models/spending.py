@@ -1,0 +1,89 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ..enums import DisbursementStatus
+from ..storage import private_storage
+
+
+class Disbursement(models.Model):
+    """A tranche (拨付) paid to a project; counts only after a second finance approval."""
+
+    project = models.ForeignKey(
+        "projects.Project", verbose_name=_("Project"), on_delete=models.PROTECT,
+        related_name="disbursements",
+    )
+    tranche = models.PositiveSmallIntegerField(_("Tranche"))
+    amount = models.PositiveBigIntegerField(_("Amount (fen)"))
+    currency = models.CharField(_("Currency"), max_length=3, default="CNY")
+    milestone = models.CharField(_("Milestone"), max_length=300, blank=True)
+    reference = models.CharField(_("Bank reference"), max_length=100, blank=True)
+    status = models.CharField(
+        _("Status"), max_length=20, choices=DisbursementStatus.choices,
+        default=DisbursementStatus.RECORDED,
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("Recorded by"), on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("Approved by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+    approved_at = models.DateTimeField(_("Approved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Disbursement")
+        verbose_name_plural = _("Disbursements")
+        ordering = ["project", "tranche"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="funding_disb_pos"),
+            models.UniqueConstraint(fields=["project", "tranche"], name="funding_disb_tranche"),
+            models.CheckConstraint(
+                condition=~models.Q(approved_by=models.F("recorded_by")),
+                name="funding_disb_four_eyes",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.project} #{self.tranche}"
+
+
+def _receipt_path(instance, filename):
+    return f"funding/expenditures/{instance.project_id}/{filename}"
+
+
+class Expenditure(models.Model):
+    """Money the organization spent on a budget line, with its receipt."""
+
+    project = models.ForeignKey(
+        "projects.Project", verbose_name=_("Project"), on_delete=models.PROTECT,
+        related_name="expenditures",
+    )
+    budget_line = models.CharField(_("Budget line"), max_length=200)
+    amount = models.PositiveBigIntegerField(_("Amount (fen)"))
+    currency = models.CharField(_("Currency"), max_length=3, default="CNY")
+    spent_on = models.DateField(_("Spent on"))
+    description = models.CharField(_("Description"), max_length=300, blank=True)
+    receipt = models.FileField(
+        _("Receipt"), upload_to=_receipt_path, storage=private_storage, blank=True,
+        max_length=255,
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("Recorded by"), on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Expenditure")
+        verbose_name_plural = _("Expenditures")
+        ordering = ["-spent_on"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="funding_exp_pos"),
+        ]
+        indexes = [models.Index(fields=["project", "amount"], name="funding_exp_project")]
+
+    def __str__(self):
+        return f"{self.project}: {self.budget_line}"

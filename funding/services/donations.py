@@ -1,0 +1,286 @@
+"""Donation lifecycle: create, pay (any provider), fail/expire, refund, dispute, offline."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from organizations.roles import FINANCE_OFFICER, has_role
+
+from ..enums import (
+    AccountKind,
+    DisputeStatus,
+    DonationSource,
+    DonationStatus,
+    TransactionKind,
+)
+from ..errors import FourEyesViolation, InvalidTransition
+from ..models import Donation
+from .ledger import account_for, post_transaction, project_account
+from .matching import confirm_match, release_match, reverse_match
+
+
+def _locked(donation: Donation) -> Donation:
+    return (Donation.objects.select_for_update(of=("self",)).select_related("project")
+            .get(pk=donation.pk))
+
+
+def limits() -> dict:
+    return {
+        "min": getattr(settings, "FUNDING_MIN_DONATION", 100),
+        "max": getattr(settings, "FUNDING_MAX_DONATION", 50_000_000),
+        "per_ip": getattr(settings, "FUNDING_VELOCITY_PER_IP", 10),
+        "per_email": getattr(settings, "FUNDING_VELOCITY_PER_EMAIL", 5),
+        "window": timedelta(minutes=getattr(settings, "FUNDING_VELOCITY_MINUTES", 10)),
+    }
+
+
+def check_velocity(*, ip: str | None, email: str, now: datetime) -> str:
+    """Return a reason if this IP or email started more checkouts than a person could."""
+    lim = limits()
+    recent = Donation.objects.filter(
+        created_at__gte=now - lim["window"],
+        source__in=[DonationSource.STRIPE, DonationSource.TEST],
+    )
+    if ip and recent.filter(ip_address=ip).count() >= lim["per_ip"]:
+        return "velocity: too many checkouts from this IP address"
+    if email and recent.filter(donor_email__iexact=email).count() >= lim["per_email"]:
+        return "velocity: too many checkouts for this email"
+    return ""
+
+
+@transaction.atomic
+def create_online_donation(*, project, amount: int, source: str, donor_name: str = "",
+                           donor_email: str = "", user=None, message: str = "",
+                           anonymity: str = "none", dedication: str = "",
+                           receipt_requested: bool = False, receipt_name: str = "",
+                           receipt_address: str = "", ip: str | None = None,
+                           currency: str | None = None) -> Donation:
+    """Create a PENDING donation for an online checkout.
+
+    Raises ``ValidationError`` outside the configured min/max amount or when the IP or
+    email exceeds the velocity limit (the refused attempt is not stored).
+    """
+    lim = limits()
+    if amount < lim["min"] or amount > lim["max"]:
+        raise ValidationError(_("The amount must be between %(min)s and %(max)s yuan.")
+                              % {"min": lim["min"] // 100, "max": lim["max"] // 100})
+    reason = check_velocity(ip=ip, email=donor_email, now=timezone.now())
+    if reason:
+        raise ValidationError(_("Too many donation attempts. Please try again later."),
+                              code="velocity")
+    return Donation.objects.create(
+        project=project, amount=amount, source=source,
+        currency=currency or (project.currency if project else settings.DEFAULT_CURRENCY),
+        donor_name=donor_name, donor_email=donor_email, user=user, message=message,
+        anonymity=anonymity, dedication=dedication, receipt_requested=receipt_requested,
+        receipt_name=receipt_name, receipt_address=receipt_address, ip_address=ip,
+    )
+
+
+def _post_donation(donation: Donation) -> None:
+    clearing = account_for(kind=AccountKind.CLEARING, currency=donation.currency,
+                           provider=donation.source)
+    post_transaction(
+        kind=TransactionKind.DONATION, idempotency_key=f"donation:{donation.pk}",
+        currency=donation.currency,
+        legs=[(clearing, -donation.amount),
+              (project_account(donation.project, donation.currency), donation.amount)],
+        donation=donation,
+    )
+
+
+@transaction.atomic
+def mark_succeeded(*, donation: Donation, amount_received: int, currency: str,
+                   payment_intent: str = "", at: datetime | None = None) -> Donation:
+    """Record that the money arrived; count it and convert held match into granted match.
+
+    Idempotent (a second call changes nothing). Works after expiry too: a late payment
+    counts and gets whatever match is left. If the amount or currency differs from what
+    the donation expected, the donation is flagged with the reason, its amount set to what
+    arrived, and it is neither counted nor matched until staff clear it.
+    """
+    at = at or timezone.now()
+    donation = _locked(donation)
+    if donation.status == DonationStatus.SUCCEEDED:
+        return donation
+    if donation.status not in (DonationStatus.PENDING, DonationStatus.EXPIRED,
+                               DonationStatus.FAILED):
+        raise InvalidTransition(f"cannot succeed from {donation.status}")
+    fields = ["status", "received_at"]
+    if payment_intent:
+        donation.payment_intent = payment_intent
+        fields.append("payment_intent")
+    donation.status = DonationStatus.SUCCEEDED
+    donation.received_at = at
+    if amount_received != donation.amount or currency.upper() != donation.currency:
+        donation.flagged = True
+        donation.flag_reason = (f"amount mismatch: expected {donation.amount} "
+                                f"{donation.currency}, received {amount_received} "
+                                f"{currency.upper()}")[:300]
+        donation.amount = amount_received
+        donation.currency = currency.upper()
+        fields += ["flagged", "flag_reason", "amount", "currency"]
+        donation.save(update_fields=fields)
+        release_match(donation=donation)
+        return donation
+    donation.save(update_fields=fields)
+    _post_donation(donation)
+    confirm_match(donation=donation, at=at)
+    return donation
+
+
+@transaction.atomic
+def clear_flag(*, donation: Donation, by) -> Donation:
+    """Staff accept a flagged, succeeded donation: it now counts and may be matched.
+
+    Raises ``InvalidTransition`` if it is not flagged and succeeded. Audit-logged.
+    """
+    donation = _locked(donation)
+    if not donation.flagged or donation.status != DonationStatus.SUCCEEDED:
+        raise InvalidTransition("only flagged, succeeded donations can be cleared")
+    donation.flagged = False
+    donation.save(update_fields=["flagged"])
+    _post_donation(donation)
+    confirm_match(donation=donation, at=donation.received_at or timezone.now())
+    log(instance=donation, action="funding.donation_cleared", user=by)
+    return donation
+
+
+@transaction.atomic
+def mark_failed(*, donation: Donation, status: str = DonationStatus.FAILED) -> Donation:
+    """A checkout failed or expired: release held match. No-op unless still PENDING."""
+    donation = Donation.objects.select_for_update().get(pk=donation.pk)
+    if donation.status != DonationStatus.PENDING:
+        return donation
+    donation.status = status
+    donation.save(update_fields=["status"])
+    release_match(donation=donation)
+    return donation
+
+
+@transaction.atomic
+def record_refund(*, donation: Donation, refunded_total: int) -> int:
+    """Apply a (full or partial) refund given the cumulative refunded amount.
+
+    Reverses the refunded money and the matching share of the match (returned to the
+    pools). Idempotent: keyed by the cumulative total, so replays and out-of-order
+    deliveries of the same or a lower total change nothing. Returns fen reversed now.
+    """
+    donation = _locked(donation)
+    refunded_total = min(refunded_total, donation.amount)
+    delta = refunded_total - donation.refunded_amount
+    if delta <= 0 or donation.status != DonationStatus.SUCCEEDED:
+        return 0
+    donation.refunded_amount = refunded_total
+    donation.save(update_fields=["refunded_amount"])
+    if not donation.flagged:
+        _reverse_money(donation, delta, key=f"refund:{refunded_total}")
+    return delta
+
+
+def _reverse_money(donation: Donation, delta: int, *, key: str) -> None:
+    original = donation.transactions.filter(kind=TransactionKind.DONATION).first()
+    clearing = account_for(kind=AccountKind.CLEARING, currency=donation.currency,
+                           provider=donation.source)
+    post_transaction(
+        kind=TransactionKind.DONATION_REVERSAL,
+        idempotency_key=f"donation-reversal:{donation.pk}:{key}",
+        currency=donation.currency,
+        legs=[(project_account(donation.project, donation.currency), -delta), (clearing, delta)],
+        donation=donation, reverses=original,
+    )
+    reverse_match(donation=donation, remaining_amount=donation.amount - donation.refunded_amount,
+                  key=key)
+
+
+@transaction.atomic
+def record_dispute(*, donation: Donation, status: str) -> Donation:
+    """Track a payment dispute. A lost dispute reverses what is left of the gift and its
+    match, like a full refund (``refunded_amount`` then equals ``amount``)."""
+    donation = _locked(donation)
+    if donation.dispute_status == DisputeStatus.LOST:
+        return donation
+    donation.dispute_status = status
+    fields = ["dispute_status"]
+    if status == DisputeStatus.LOST and donation.status == DonationStatus.SUCCEEDED:
+        delta = donation.amount - donation.refunded_amount
+        donation.refunded_amount = donation.amount
+        fields.append("refunded_amount")
+        donation.save(update_fields=fields)
+        if delta > 0 and not donation.flagged:
+            _reverse_money(donation, delta, key="dispute-lost")
+        return donation
+    donation.save(update_fields=fields)
+    return donation
+
+
+@transaction.atomic
+def record_offline_donation(*, project, amount: int, method: str, recorded_by,
+                            donor_name: str = "", donor_email: str = "",
+                            reference: str = "", evidence=None, message: str = "",
+                            anonymity: str = "none", receipt_requested: bool = False,
+                            received_at: datetime | None = None) -> Donation:
+    """Finance staff record a bank transfer / cash / cheque gift. It waits for a second
+    finance officer's approval before it counts. Raises ``PermissionDenied``-like
+    ``FourEyesViolation`` when the recorder is not finance staff. Audit-logged."""
+    if not has_role(recorded_by, FINANCE_OFFICER):
+        raise FourEyesViolation("only finance officers record offline donations")
+    if amount <= 0:
+        raise ValidationError(_("The amount must be positive."))
+    donation = Donation.objects.create(
+        project=project, amount=amount, source=DonationSource.OFFLINE,
+        currency=project.currency if project else settings.DEFAULT_CURRENCY,
+        status=DonationStatus.AWAITING_APPROVAL, offline_method=method,
+        donor_name=donor_name, donor_email=donor_email, external_id=reference,
+        message=message, anonymity=anonymity, receipt_requested=receipt_requested,
+        recorded_by=recorded_by, received_at=received_at or timezone.now(),
+    )
+    if evidence:
+        donation.evidence.save(evidence.name, evidence, save=False)
+        donation.save(update_fields=["evidence"])
+    log(instance=donation, action="funding.offline_recorded", user=recorded_by,
+        data={"amount": amount})
+    return donation
+
+
+@transaction.atomic
+def approve_offline_donation(*, donation: Donation, approved_by) -> Donation:
+    """Second finance officer approves: the gift counts and is matched if the rule allows.
+
+    Raises ``FourEyesViolation`` if the approver recorded it or is not finance staff,
+    ``InvalidTransition`` unless it awaits approval. Audit-logged.
+    """
+    donation = _locked(donation)
+    if donation.status != DonationStatus.AWAITING_APPROVAL:
+        raise InvalidTransition("donation is not awaiting approval")
+    if not has_role(approved_by, FINANCE_OFFICER):
+        raise FourEyesViolation("only finance officers approve offline donations")
+    if approved_by.pk == donation.recorded_by_id:
+        raise FourEyesViolation("a different finance officer must approve")
+    donation.status = DonationStatus.SUCCEEDED
+    donation.approved_by = approved_by
+    donation.save(update_fields=["status", "approved_by"])
+    _post_donation(donation)
+    confirm_match(donation=donation, at=donation.received_at)
+    log(instance=donation, action="funding.offline_approved", user=approved_by)
+    return donation
+
+
+@transaction.atomic
+def reject_offline_donation(*, donation: Donation, rejected_by, reason: str = "") -> Donation:
+    """Reject an offline gift awaiting approval (nothing was posted). Audit-logged."""
+    donation = Donation.objects.select_for_update().get(pk=donation.pk)
+    if donation.status != DonationStatus.AWAITING_APPROVAL:
+        raise InvalidTransition("donation is not awaiting approval")
+    if not has_role(rejected_by, FINANCE_OFFICER):
+        raise FourEyesViolation("only finance officers reject offline donations")
+    donation.status = DonationStatus.REJECTED
+    donation.save(update_fields=["status"])
+    log(instance=donation, action="funding.offline_rejected", user=rejected_by,
+        data={"reason": reason})
+    return donation

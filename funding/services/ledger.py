@@ -1,0 +1,128 @@
+"""Posting to the append-only ledger and reading balances."""
+
+from collections.abc import Iterable, Sequence
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+
+from ..enums import AccountKind, TransactionKind
+from ..errors import UnbalancedTransaction
+from ..models import Account, Entry, LedgerTransaction
+
+
+def account_for(
+    *, kind: str, currency: str, project=None, pool=None, sponsor=None, provider: str = ""
+) -> Account:
+    """Return the account with this natural key, creating it on first use.
+
+    Guarantees one account per (kind, owner) even under concurrent first use (unique key).
+    """
+    if pool is not None:
+        key = f"{kind}:{pool.pk}"
+    elif project is not None:
+        key = f"{kind}:{project.pk}:{currency}"
+    elif sponsor is not None:
+        key = f"{kind}:{sponsor.pk}:{currency}"
+    elif provider:
+        key = f"{kind}:{provider}:{currency}"
+    else:
+        key = f"{kind}:{currency}"
+    account = Account.objects.filter(key=key).first()
+    if account is not None:
+        return account
+    try:
+        with transaction.atomic():
+            return Account.objects.create(
+                key=key, kind=kind, currency=currency, project=project, pool=pool,
+                sponsor=sponsor,
+            )
+    except IntegrityError:
+        return Account.objects.get(key=key)
+
+
+def project_account(project, currency: str | None = None) -> Account:
+    currency = currency or project.currency
+    if project is None:
+        return account_for(kind=AccountKind.GENERAL, currency=currency)
+    return account_for(kind=AccountKind.PROJECT, currency=currency, project=project)
+
+
+def pool_accounts(pool) -> tuple[Account, Account]:
+    """(available, reserved) accounts of a pool."""
+    return (
+        account_for(kind=AccountKind.POOL, currency=pool.currency, pool=pool),
+        account_for(kind=AccountKind.POOL_RESERVED, currency=pool.currency, pool=pool),
+    )
+
+
+@transaction.atomic
+def post_transaction(
+    *,
+    kind: str,
+    idempotency_key: str,
+    currency: str,
+    legs: Sequence[tuple[Account, int]],
+    memo: str = "",
+    created_by=None,
+    donation=None,
+    pool=None,
+    reservation=None,
+    reverses: LedgerTransaction | None = None,
+) -> tuple[LedgerTransaction, bool]:
+    """Write one balanced transaction; return ``(transaction, created)``.
+
+    Guarantees: the legs sum to zero, no leg is zero, every leg is in ``currency``;
+    a second call with the same ``idempotency_key`` writes nothing and returns the first
+    transaction (the key is unique in the database). Legs on the same account are merged.
+    Raises ``UnbalancedTransaction`` or ``ValueError`` for bad legs.
+    """
+    if kind not in TransactionKind.values:
+        raise ValueError(f"unknown transaction kind {kind!r}")
+    merged: dict[int, list] = {}
+    for account, amount in legs:
+        if account.currency != currency:
+            raise ValueError("leg currency differs from the transaction currency")
+        if account.pk in merged:
+            merged[account.pk][1] += int(amount)
+        else:
+            merged[account.pk] = [account, int(amount)]
+    lines = [(acc, amt) for acc, amt in merged.values() if amt != 0]
+    if len(lines) < 2:
+        raise UnbalancedTransaction("a transaction needs at least two non-zero legs")
+    if sum(amt for _, amt in lines) != 0:
+        raise UnbalancedTransaction("legs do not sum to zero")
+    existing = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            txn = LedgerTransaction.objects.create(
+                kind=kind, idempotency_key=idempotency_key, currency=currency, memo=memo[:255],
+                created_by=created_by, donation=donation, pool=pool, reservation=reservation,
+                reverses=reverses,
+            )
+    except IntegrityError:
+        return LedgerTransaction.objects.get(idempotency_key=idempotency_key), False
+    Entry.objects.bulk_create(
+        [Entry(transaction=txn, account=acc, amount=amt, currency=currency) for acc, amt in lines]
+    )
+    return txn, True
+
+
+def balance(account: Account) -> int:
+    """Sum of the account's entries (index-only scan on (account, amount))."""
+    return Entry.objects.filter(account=account).aggregate(total=Sum("amount"))["total"] or 0
+
+
+def balances(accounts: Iterable[Account]) -> dict[int, int]:
+    """Balances of several accounts in one query, keyed by account id."""
+    ids = [a.pk for a in accounts]
+    rows = (
+        Entry.objects.filter(account_id__in=ids)
+        .values("account_id")
+        .annotate(total=Sum("amount"))
+        .values_list("account_id", "total")
+    )
+    result = dict.fromkeys(ids, 0)
+    result.update(dict(rows))
+    return result

@@ -1,0 +1,347 @@
+"""Live match reservation, confirmation, release and reversal.
+
+Concurrency: every change to a pool's *available* balance happens while holding a
+``SELECT ... FOR UPDATE`` lock on that pool's row, and the balance is read (SUM of
+entries) after the lock is granted, so two checkouts can never both spend the same fen.
+Pools are locked in primary-key order (after the call's rule and the project row) so
+transactions never wait on each other in a cycle. Confirmation and expiry of the same
+donation both lock the donation row first, so they cannot interleave.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from projects.models import Project
+
+from ..enums import AccountKind, DonationSource, MatchingMode, ReservationStatus, TransactionKind
+from ..models import Donation, MatchingRule, MatchPool, MatchReservation
+from .ledger import balance, balances, pool_accounts, post_transaction, project_account
+
+UNCAPPED = 10**18
+
+
+def reservation_ttl() -> timedelta:
+    return timedelta(minutes=getattr(settings, "FUNDING_RESERVATION_MINUTES", 30))
+
+
+@dataclass
+class PlannedMatch:
+    pool: MatchPool
+    amount: int
+    covered: int
+
+
+def rule_for(project: Project | None) -> MatchingRule | None:
+    if project is None or not project.call_id:
+        return None
+    return MatchingRule.objects.filter(call_id=project.call_id).first()
+
+
+def is_eligible(*, rule: MatchingRule | None, donation: Donation, project: Project | None,
+                at: datetime, mode: str = MatchingMode.LIVE) -> bool:
+    """Whether a donation may be matched under ``rule`` at time ``at``."""
+    if rule is None or project is None or rule.mode != mode:
+        return False
+    if project.tier not in (rule.qualifying_tiers or []):
+        return False
+    if not rule.in_campaign(at) or donation.amount < rule.min_donation:
+        return False
+    if donation.flagged:
+        return False
+    if donation.source == DonationSource.OFFLINE and not rule.count_offline:
+        return False
+    return not (donation.source == DonationSource.IMPORT and not rule.count_imported)
+
+
+def _remaining_target(*, rule: MatchingRule, donation: Donation, project: Project,
+                      at: datetime) -> int:
+    target = math.floor(donation.amount * rule.ratio)
+    if rule.cap_per_donation:
+        target = min(target, rule.cap_per_donation)
+    live = MatchReservation.objects.live().exclude(donation=donation)
+    net = Sum(F("amount") - F("reversed_amount"))
+    if rule.cap_per_project:
+        used = live.filter(donation__project=project).aggregate(t=net)["t"] or 0
+        target = min(target, rule.cap_per_project - used)
+    if rule.cap_per_donor_project and donation.donor_email:
+        used = live.filter(
+            donation__project=project, donation__donor_email__iexact=donation.donor_email
+        ).aggregate(t=net)["t"] or 0
+        target = min(target, rule.cap_per_donor_project - used)
+    if rule.cap_per_day:
+        day_start = timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0)
+        used = live.filter(
+            donation__project__call_id=rule.call_id, created_at__gte=day_start,
+            created_at__lt=day_start + timedelta(days=1),
+        ).aggregate(t=net)["t"] or 0
+        target = min(target, rule.cap_per_day - used)
+    return max(target, 0)
+
+
+def _plan(*, pools: list[MatchPool], available: dict[int, int], target: int,
+          donation_amount: int) -> list[PlannedMatch]:
+    """Walk pools in priority order; each matches the uncovered part of the gift at its
+    own ratio, limited by its balance and what is left of the target."""
+    plan = []
+    uncovered = donation_amount
+    for pool in sorted(pools, key=lambda p: (p.priority, p.pk)):
+        if target <= 0 or uncovered <= 0:
+            break
+        amount = min(available.get(pool.pk, 0), math.floor(uncovered * pool.ratio), target)
+        if amount <= 0:
+            continue
+        covered = min(uncovered, math.ceil(amount * pool.ratio_den / pool.ratio_num))
+        plan.append(PlannedMatch(pool=pool, amount=amount, covered=covered))
+        uncovered -= covered
+        target -= amount
+    return plan
+
+
+def _candidate_pool_ids(project: Project, currency: str, at: datetime) -> list[int]:
+    return list(
+        MatchPool.objects.active(at)
+        .for_project(project)
+        .filter(currency=currency)
+        .values_list("pk", flat=True)
+    )
+
+
+def quote_match(*, donation: Donation, at: datetime | None = None) -> int:
+    """What ``reserve_match`` would reserve right now for this (unsaved) donation.
+
+    Reads only; takes no locks, so the figure is advice shown before paying.
+    """
+    at = at or timezone.now()
+    project = donation.project
+    rule = rule_for(project)
+    if not is_eligible(rule=rule, donation=donation, project=project, at=at):
+        return 0
+    pools = list(MatchPool.objects.filter(pk__in=_candidate_pool_ids(project, donation.currency,
+                                                                       at)))
+    accounts = {p.pk: pool_accounts(p)[0] for p in pools}
+    sums = balances(accounts.values())
+    available = {pk: sums[acc.pk] for pk, acc in accounts.items()}
+    target = _remaining_target(rule=rule, donation=donation, project=project, at=at)
+    return sum(p.amount for p in _plan(pools=pools, available=available, target=target,
+                                       donation_amount=donation.amount))
+
+
+@transaction.atomic
+def reserve_match(*, donation: Donation, at: datetime | None = None,
+                  expires_at: datetime | None = None) -> list[MatchReservation]:
+    """Hold match for ``donation`` from eligible pools in priority order.
+
+    Guarantees: atomic across pools; partial when pools run low; a pool's available
+    balance never goes below zero under any concurrency (pool rows locked FOR UPDATE,
+    balance read after the lock). Writes one HELD reservation and one MATCH_RESERVE
+    ledger transaction per pool used. Returns the reservations (empty when nothing
+    qualifies or nothing is left). Does nothing if the donation already holds match.
+    """
+    at = at or timezone.now()
+    project = donation.project
+    rule = rule_for(project)
+    if not is_eligible(rule=rule, donation=donation, project=project, at=at):
+        return []
+    if rule.cap_per_day:
+        MatchingRule.objects.select_for_update().get(pk=rule.pk)
+    Project.objects.select_for_update().filter(pk=project.pk).first()
+    if MatchReservation.objects.live().filter(donation=donation).exists():
+        return list(MatchReservation.objects.live().filter(donation=donation))
+    ids = _candidate_pool_ids(project, donation.currency, at)
+    pools = list(MatchPool.objects.filter(pk__in=ids).order_by("pk").select_for_update())
+    accounts = {p.pk: pool_accounts(p) for p in pools}
+    available = {pk: balance(acc[0]) for pk, acc in accounts.items()}
+    target = _remaining_target(rule=rule, donation=donation, project=project, at=at)
+    plan = _plan(pools=pools, available=available, target=target,
+                 donation_amount=donation.amount)
+    expires_at = expires_at or at + reservation_ttl()
+    reservations = []
+    for item in plan:
+        reservation = MatchReservation.objects.create(
+            donation=donation, pool=item.pool, amount=item.amount, covered=item.covered,
+            expires_at=expires_at,
+        )
+        avail_acc, reserved_acc = accounts[item.pool.pk]
+        post_transaction(
+            kind=TransactionKind.MATCH_RESERVE,
+            idempotency_key=f"reserve:{reservation.pk}",
+            currency=item.pool.currency,
+            legs=[(avail_acc, -item.amount), (reserved_acc, item.amount)],
+            donation=donation, pool=item.pool, reservation=reservation,
+        )
+        reservations.append(reservation)
+    return reservations
+
+
+def _release(reservation: MatchReservation) -> None:
+    avail_acc, reserved_acc = pool_accounts(reservation.pool)
+    post_transaction(
+        kind=TransactionKind.MATCH_RELEASE,
+        idempotency_key=f"release:{reservation.pk}",
+        currency=reservation.pool.currency,
+        legs=[(reserved_acc, -reservation.amount), (avail_acc, reservation.amount)],
+        donation=reservation.donation, pool=reservation.pool, reservation=reservation,
+    )
+    reservation.status = ReservationStatus.RELEASED
+    reservation.save(update_fields=["status"])
+
+
+def _lock_donation(donation: Donation, *, skip_locked: bool = False) -> Donation | None:
+    return (
+        Donation.objects.select_for_update(skip_locked=skip_locked, of=("self",))
+        .select_related("project")
+        .filter(pk=donation.pk)
+        .first()
+    )
+
+
+@transaction.atomic
+def release_match(*, donation: Donation) -> int:
+    """Release every HELD reservation of ``donation`` back to its pool.
+
+    Locks the donation row first (so it cannot interleave with confirmation).
+    Returns the amount released; 0 if nothing was held.
+    """
+    _lock_donation(donation)
+    released = 0
+    held = MatchReservation.objects.select_for_update(of=("self",)).select_related(
+        "pool", "donation")
+    for reservation in held.filter(donation=donation, status=ReservationStatus.HELD):
+        _release(reservation)
+        released += reservation.amount
+    return released
+
+
+@transaction.atomic
+def confirm_match(*, donation: Donation, at: datetime | None = None) -> int:
+    """Turn the donation's HELD reservations into granted match (pool reserved → project).
+
+    If the reservations already expired (or the gift never had any, e.g. offline), a
+    fresh reservation is attempted first, so a late payment still gets whatever match is
+    left. Locks the donation row first. Returns the match granted by this call.
+    Idempotent: confirmed reservations are not confirmed twice.
+    """
+    at = at or timezone.now()
+    donation = _lock_donation(donation)
+    qs = MatchReservation.objects.select_for_update(of=("self",)).select_related("pool")
+    held = list(qs.filter(donation=donation, status=ReservationStatus.HELD))
+    if not held and not qs.filter(donation=donation, status=ReservationStatus.CONFIRMED).exists():
+        held = reserve_match(donation=donation, at=at)
+    granted = 0
+    target = project_account(donation.project, donation.currency)
+    for reservation in held:
+        _, reserved_acc = pool_accounts(reservation.pool)
+        post_transaction(
+            kind=TransactionKind.MATCH_CONFIRM,
+            idempotency_key=f"confirm:{reservation.pk}",
+            currency=reservation.pool.currency,
+            legs=[(reserved_acc, -reservation.amount), (target, reservation.amount)],
+            donation=donation, pool=reservation.pool, reservation=reservation,
+        )
+        reservation.status = ReservationStatus.CONFIRMED
+        reservation.save(update_fields=["status"])
+        granted += reservation.amount
+    return granted
+
+
+@transaction.atomic
+def reverse_match(*, donation: Donation, remaining_amount: int, key: str) -> int:
+    """Cut the donation's granted match down to what ``remaining_amount`` of the gift
+    would have earned, returning the difference to the pools (lowest priority first).
+
+    ``key`` makes the call idempotent (e.g. the cumulative refunded amount).
+    Returns the amount reversed by this call.
+    """
+    donation = _lock_donation(donation)
+    confirmed = list(
+        MatchReservation.objects.select_for_update(of=("self",))
+        .select_related("pool")
+        .filter(donation=donation, status=ReservationStatus.CONFIRMED)
+        .order_by("-pool__priority", "-pool_id")
+    )
+    total = sum(r.amount for r in confirmed)
+    already = sum(r.reversed_amount for r in confirmed)
+    keep = math.floor(total * remaining_amount / donation.amount) if donation.amount else 0
+    to_reverse = total - already - keep
+    reversed_now = 0
+    source = project_account(donation.project, donation.currency)
+    for reservation in confirmed:
+        if to_reverse <= 0:
+            break
+        take = min(reservation.net_amount, to_reverse)
+        if take <= 0:
+            continue
+        avail_acc, _ = pool_accounts(reservation.pool)
+        _, created = post_transaction(
+            kind=TransactionKind.MATCH_REVERSAL,
+            idempotency_key=f"reverse:{reservation.pk}:{key}",
+            currency=reservation.pool.currency,
+            legs=[(source, -take), (avail_acc, take)],
+            donation=donation, pool=reservation.pool, reservation=reservation,
+        )
+        if not created:
+            continue
+        MatchReservation.objects.filter(pk=reservation.pk).update(
+            reversed_amount=F("reversed_amount") + take
+        )
+        to_reverse -= take
+        reversed_now += take
+    return reversed_now
+
+
+def expire_reservations(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Release HELD reservations past their expiry; return how many donations were touched.
+
+    Safe to run concurrently with checkouts and with itself: each donation is handled in
+    its own transaction that first locks the donation row with SKIP LOCKED, so a
+    donation being confirmed right now is left for the next run, and the expiry is
+    re-checked under the lock.
+    """
+    now = now or timezone.now()
+    ids = list(
+        MatchReservation.objects.expired(now).values_list("donation_id", flat=True).distinct()[
+            :batch
+        ]
+    )
+    touched = 0
+    for donation_id in ids:
+        with transaction.atomic():
+            donation = (
+                Donation.objects.select_for_update(skip_locked=True).filter(pk=donation_id).first()
+            )
+            if donation is None:
+                continue
+            rows = (
+                MatchReservation.objects.select_for_update(of=("self",))
+                .select_related("pool", "donation")
+                .filter(donation=donation, status=ReservationStatus.HELD, expires_at__lte=now)
+            )
+            found = False
+            for reservation in rows:
+                _release(reservation)
+                found = True
+            touched += int(found)
+    return touched
+
+
+def pool_available(pool: MatchPool) -> int:
+    """Current available balance of a pool (ledger SUM)."""
+    return balance(pool_accounts(pool)[0])
+
+
+__all__ = [
+    "AccountKind",
+    "confirm_match",
+    "expire_reservations",
+    "pool_available",
+    "quote_match",
+    "release_match",
+    "reserve_match",
+    "reverse_match",
+]

@@ -1,0 +1,159 @@
+"""Ledger invariants, checked by ``manage.py reconcile``."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Q, Sum
+
+from ..enums import AccountKind, DisbursementStatus, ReservationStatus, TransactionKind
+from ..models import (
+    Account,
+    Disbursement,
+    Donation,
+    Entry,
+    LedgerTransaction,
+    MatchReservation,
+    SettlementLine,
+)
+
+MATCH_KINDS = [TransactionKind.MATCH_CONFIRM, TransactionKind.MATCH_REVERSAL,
+               TransactionKind.SETTLEMENT]
+RAISED_KINDS = [TransactionKind.DONATION, TransactionKind.DONATION_REVERSAL]
+
+
+@dataclass
+class ReconcileReport:
+    problems: list[str] = field(default_factory=list)
+    summary: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def reconcile() -> ReconcileReport:
+    """Check every ledger invariant. Reads only; a constant number of queries.
+
+    1. every transaction has ≥ 2 legs that sum to zero, all in its currency;
+    2. no pool (available or reserved) account is below zero;
+    3. each pool's reserved balance equals its HELD reservations;
+    4. each pool's net match granted (ledger) equals confirmed reservations minus
+       reversals plus settlement lines (models);
+    5. each project's raised / matched / disbursed in the ledger equal the donation,
+       reservation, settlement and disbursement records;
+    6. each counted donation has exactly one DONATION transaction of its amount, and no
+       other donation has one.
+    """
+    report = ReconcileReport()
+    p = report.problems
+
+    bad = (
+        LedgerTransaction.objects.annotate(
+            legs=Count("entries"), total=Sum("entries__amount"),
+            foreign=Count("entries", filter=~Q(entries__currency=F("currency"))),
+        )
+        .filter(Q(legs__lt=2) | ~Q(total=0) | Q(foreign__gt=0))
+        .values_list("pk", "legs", "total")
+    )
+    for pk, legs, total in bad:
+        p.append(f"transaction {pk} is unbalanced: {legs} legs, sum {total}")
+
+    acct_bal = dict(
+        Entry.objects.values("account_id").annotate(t=Sum("amount")).values_list("account_id", "t")
+    )
+    pool_accts = Account.objects.filter(kind__in=[AccountKind.POOL, AccountKind.POOL_RESERVED])
+    held = dict(
+        MatchReservation.objects.filter(status=ReservationStatus.HELD)
+        .values("pool_id").annotate(t=Sum("amount")).values_list("pool_id", "t")
+    )
+    for acc in pool_accts:
+        bal = acct_bal.get(acc.pk, 0)
+        if bal < 0:
+            p.append(f"pool account {acc.key} is below zero: {bal}")
+        if acc.kind == AccountKind.POOL_RESERVED and bal != held.get(acc.pool_id, 0):
+            p.append(f"pool {acc.pool_id} reserved balance {bal} != held reservations "
+                     f"{held.get(acc.pool_id, 0)}")
+
+    ledger_pool_match = dict(
+        Entry.objects.filter(transaction__kind__in=MATCH_KINDS, account__kind__in=[
+            AccountKind.PROJECT, AccountKind.GENERAL])
+        .values("transaction__pool_id").annotate(t=Sum("amount"))
+        .values_list("transaction__pool_id", "t")
+    )
+    model_pool_match: dict = defaultdict(int)
+    for pool_id, t in (MatchReservation.objects.filter(status=ReservationStatus.CONFIRMED)
+                       .values("pool_id").annotate(t=Sum(F("amount") - F("reversed_amount")))
+                       .values_list("pool_id", "t")):
+        model_pool_match[pool_id] += t
+    for pool_id, t in (SettlementLine.objects.values("pool_id").annotate(t=Sum("amount"))
+                       .values_list("pool_id", "t")):
+        model_pool_match[pool_id] += t
+    for pool_id in set(ledger_pool_match) | set(model_pool_match):
+        a, b = ledger_pool_match.get(pool_id, 0), model_pool_match.get(pool_id, 0)
+        if a != b:
+            p.append(f"pool {pool_id} match granted in ledger {a} != records {b}")
+
+    def by_project(kinds):
+        return dict(
+            Entry.objects.filter(transaction__kind__in=kinds, account__kind=AccountKind.PROJECT)
+            .values("account__project_id").annotate(t=Sum("amount"))
+            .values_list("account__project_id", "t")
+        )
+
+    ledger_raised = by_project(RAISED_KINDS)
+    ledger_matched = by_project(MATCH_KINDS)
+    ledger_disbursed = by_project([TransactionKind.DISBURSEMENT])
+    model_raised = dict(
+        Donation.objects.counted().filter(project__isnull=False).values("project_id")
+        .annotate(t=Sum(F("amount") - F("refunded_amount"))).values_list("project_id", "t")
+    )
+    model_matched: dict = defaultdict(int)
+    for pid, t in (MatchReservation.objects.filter(status=ReservationStatus.CONFIRMED)
+                   .values("donation__project_id")
+                   .annotate(t=Sum(F("amount") - F("reversed_amount")))
+                   .values_list("donation__project_id", "t")):
+        model_matched[pid] += t
+    for pid, t in SettlementLine.objects.values("project_id").annotate(
+            t=Sum("amount")).values_list("project_id", "t"):
+        model_matched[pid] += t
+    model_disbursed = dict(
+        Disbursement.objects.filter(status=DisbursementStatus.APPROVED).values("project_id")
+        .annotate(t=Sum("amount")).values_list("project_id", "t")
+    )
+    for label, ledger, model, sign in (
+        ("raised", ledger_raised, model_raised, 1),
+        ("matched", ledger_matched, model_matched, 1),
+        ("disbursed", ledger_disbursed, model_disbursed, -1),
+    ):
+        for pid in set(ledger) | set(model):
+            a, b = sign * ledger.get(pid, 0), model.get(pid, 0)
+            if a != b:
+                p.append(f"project {pid} {label} in ledger {a} != records {b}")
+
+    posted = dict(
+        LedgerTransaction.objects.filter(kind=TransactionKind.DONATION)
+        .values("donation_id").annotate(n=Count("pk")).values_list("donation_id", "n")
+    )
+    posted_amount = dict(
+        Entry.objects.filter(transaction__kind=TransactionKind.DONATION, amount__gt=0)
+        .values("transaction__donation_id").annotate(t=Sum("amount"))
+        .values_list("transaction__donation_id", "t")
+    )
+    counted = dict(Donation.objects.counted().values_list("pk", "amount"))
+    for pk, amount in counted.items():
+        if posted.get(pk, 0) != 1:
+            p.append(f"donation {pk} has {posted.get(pk, 0)} ledger postings, expected 1")
+        elif posted_amount.get(pk) != amount:
+            p.append(f"donation {pk} posted {posted_amount.get(pk)} != amount {amount}")
+    for pk in set(posted) - set(counted):
+        p.append(f"donation {pk} is not counted but has a ledger posting")
+
+    report.summary = {
+        "transactions": LedgerTransaction.objects.count(),
+        "entries": Entry.objects.count(),
+        "accounts": Account.objects.count(),
+        "counted donations": len(counted),
+        "pools": len({a.pool_id for a in pool_accts}),
+        "projects with money": len(set(ledger_raised) | set(ledger_matched)),
+    }
+    return report

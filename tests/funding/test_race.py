@@ -1,0 +1,79 @@
+"""Real-thread races on PostgreSQL (collected only there; see tests/funding/conftest.py)."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import close_old_connections, connection
+from django.utils import timezone
+
+from funding.enums import ReservationStatus
+from funding.models import MatchReservation
+from funding.services.donations import mark_succeeded
+from funding.services.matching import expire_reservations, pool_available, reserve_match
+from funding.services.reconcile import reconcile
+from tests.factories.funding import DonationFactory, MatchingRuleFactory, funded_pool
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+WORKERS = 12
+
+
+def _run_threads(target, args_list):
+    barrier = threading.Barrier(len(args_list))
+    errors = []
+
+    def wrapper(*args):
+        try:
+            barrier.wait()
+            target(*args)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=wrapper, args=args) for args in args_list]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    close_old_connections()
+    return errors
+
+
+def test_reserve_match_race_never_overdraws_pool():
+    MatchingRuleFactory()
+    pool = funded_pool(55_000)
+    donations = [DonationFactory(amount=10_000) for _ in range(WORKERS)]
+
+    errors = _run_threads(lambda d: reserve_match(donation=d), [(d,) for d in donations])
+
+    held = sorted(MatchReservation.objects.values_list("amount", flat=True))
+    assert errors == []
+    assert sum(held) == 55_000
+    assert held == [5_000] + [10_000] * 5
+    assert pool_available(pool) == 0
+    assert reconcile().ok
+
+
+def test_confirm_and_expiry_race_never_double_counts():
+    MatchingRuleFactory()
+    pool = funded_pool(200_000)
+    donations = [DonationFactory(amount=10_000) for _ in range(WORKERS)]
+    for d in donations:
+        reserve_match(donation=d, expires_at=timezone.now() - timedelta(seconds=1))
+    jobs = [("pay", d) for d in donations] + [("expire", None)] * 4
+
+    def work(kind, donation):
+        if kind == "pay":
+            mark_succeeded(donation=donation, amount_received=10_000, currency="CNY")
+        else:
+            expire_reservations()
+
+    errors = _run_threads(work, jobs)
+
+    confirmed = MatchReservation.objects.filter(status=ReservationStatus.CONFIRMED)
+    assert errors == []
+    assert confirmed.count() == WORKERS
+    assert pool_available(pool) == 200_000 - 10_000 * WORKERS
+    assert reconcile().ok
