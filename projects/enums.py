@@ -1,3 +1,5 @@
+"""Choices and transition tables for projects. Imports nothing of ours."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -14,3 +16,111 @@ class ProjectTier(models.TextChoices):
     FUNDED_MATCHED = "funded_matched", _("Funded and matched")
     RESERVE = "reserve", _("Reserve library")
     NOT_FUNDED = "not_funded", _("Not funded")
+
+
+class CallState(models.TextChoices):
+    """Derived from a call's dates and decision fields (see ``CallPage.state``)."""
+
+    UPCOMING = "upcoming", _("Upcoming")
+    OPEN = "open", _("Open for applications")
+    CLOSED = "closed", _("Closed")
+    UNDER_REVIEW = "under_review", _("Under review")
+    PUBLIC_NOTICE = "public_notice", _("Results in public notice")
+    COMPLETED = "completed", _("Completed")
+
+
+class OrganizationRating(models.TextChoices):
+    """社会组织评估等级; the empty value means "no minimum"."""
+
+    NONE = "", _("No minimum")
+    A1 = "1A", "1A"
+    A2 = "2A", "2A"
+    A3 = "3A", "3A"
+    A4 = "4A", "4A"
+    A5 = "5A", "5A"
+
+
+def rating_rank(value: str | None) -> int:
+    """``"3A"`` → 3; anything unknown or empty → 0."""
+    if value and len(value) == 2 and value[0].isdigit() and value[1].upper() == "A":
+        return int(value[0])
+    return 0
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned for more information")
+    RESUBMITTED = "resubmitted", _("Resubmitted")
+    ELIGIBLE = "eligible", _("Eligible")
+    INELIGIBLE = "ineligible", _("Ineligible")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Actor(models.TextChoices):
+    APPLICANT = "applicant", _("Applicant")
+    STAFF = "staff", _("Staff")
+
+
+_S = ApplicationStatus
+# (from, to) → who may make the move. Anything not listed is refused.
+APPLICATION_TRANSITIONS: dict[tuple[str, str], str] = {
+    (_S.DRAFT, _S.SUBMITTED): Actor.APPLICANT,
+    (_S.DRAFT, _S.WITHDRAWN): Actor.APPLICANT,
+    (_S.SUBMITTED, _S.WITHDRAWN): Actor.APPLICANT,
+    (_S.SUBMITTED, _S.RETURNED): Actor.STAFF,
+    (_S.SUBMITTED, _S.ELIGIBLE): Actor.STAFF,
+    (_S.SUBMITTED, _S.INELIGIBLE): Actor.STAFF,
+    (_S.RETURNED, _S.RESUBMITTED): Actor.APPLICANT,
+    (_S.RETURNED, _S.WITHDRAWN): Actor.APPLICANT,
+    (_S.RETURNED, _S.INELIGIBLE): Actor.STAFF,
+    (_S.RESUBMITTED, _S.WITHDRAWN): Actor.APPLICANT,
+    (_S.RESUBMITTED, _S.RETURNED): Actor.STAFF,
+    (_S.RESUBMITTED, _S.ELIGIBLE): Actor.STAFF,
+    (_S.RESUBMITTED, _S.INELIGIBLE): Actor.STAFF,
+}
+# Statuses in which the applicant may edit the content.
+EDITABLE_STATUSES = frozenset({_S.DRAFT, _S.RETURNED})
+# Statuses that count as "handed in" (staff see them in the screening queue).
+SUBMITTED_STATUSES = frozenset({_S.SUBMITTED, _S.RESUBMITTED})
+SCREENED_STATUSES = frozenset({_S.ELIGIBLE, _S.INELIGIBLE})
+
+
+class ApplicationStep(models.TextChoices):
+    BASIC = "basic", _("Basic information")
+    NEEDS = "needs", _("Needs analysis")
+    OBJECTIVES = "objectives", _("Objectives")
+    BENEFICIARIES = "beneficiaries", _("Beneficiaries")
+    ACTIVITIES = "activities", _("Activity plan")
+    BUDGET = "budget", _("Budget")
+    INDICATORS = "indicators", _("Indicators")
+    TEAM = "team", _("Team")
+    RISKS = "risks", _("Risks")
+    ATTACHMENTS = "attachments", _("Attachments")
+
+
+class BudgetCategory(models.TextChoices):
+    PERSONNEL = "personnel", _("Personnel")
+    ACTIVITIES = "activities", _("Activities")
+    MATERIALS = "materials", _("Materials")
+    VENUE = "venue", _("Venue and equipment")
+    TRAVEL = "travel", _("Transport")
+    ADMIN = "admin", _("Administration")
+    OTHER = "other", _("Other")
+
+
+class FundingSource(models.TextChoices):
+    REQUESTED = "requested", _("Requested from this call")
+    SELF = "self", _("Self-funded")
+
+
+class IndicatorKind(models.TextChoices):
+    OUTPUT = "output", _("Output")
+    OUTCOME = "outcome", _("Outcome")
+
+
+class NeedStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting moderation")
+    PUBLISHED = "published", _("Published")
+    MERGED = "merged", _("Merged into another need")
+    DECLINED = "declined", _("Declined")

@@ -1,10 +1,35 @@
 from django.urls import path
 
-from . import views
+from .views import applications as app_views
+from .views import needs as need_views
+from .views import project_detail, project_list
 
 app_name = "projects"
 
 urlpatterns = [
-    path("projects/", views.project_list, name="list"),
-    path("projects/<str:slug>/", views.project_detail, name="detail"),
+    path("projects/", project_list, name="list"),
+    path("projects/<str:slug>/", project_detail, name="detail"),
+    path("calls/<int:call_id>/apply/", app_views.start_application, name="start_application"),
+    path("applications/", app_views.application_list, name="application_list"),
+    path("applications/<int:pk>/", app_views.application_detail, name="application_detail"),
+    path("applications/<int:pk>/step/<str:step>/", app_views.application_step,
+         name="application_step"),
+    path("applications/<int:pk>/step/<str:step>/autosave/", app_views.application_autosave,
+         name="application_autosave"),
+    path("applications/<int:pk>/submit/", app_views.application_submit,
+         name="application_submit"),
+    path("applications/<int:pk>/withdraw/", app_views.application_withdraw,
+         name="application_withdraw"),
+    path("applications/<int:pk>/attachments/", app_views.attachment_upload,
+         name="application_attachment_upload"),
+    path("applications/<int:pk>/attachments/<int:attachment_pk>/",
+         app_views.attachment_download, name="application_attachment"),
+    path("applications/<int:pk>/attachments/<int:attachment_pk>/delete/",
+         app_views.attachment_delete, name="application_attachment_delete"),
+    path("notifications/", app_views.notifications, name="notifications"),
+    path("needs/", need_views.need_list, name="need_list"),
+    path("needs/new/", need_views.need_create, name="need_create"),
+    path("needs/<int:pk>/", need_views.need_view, name="need_detail"),
+    path("needs/<int:pk>/support/", need_views.need_support, name="need_support"),
+    path("needs/<int:pk>/photos/<int:photo_pk>/", need_views.need_photo, name="need_photo"),
 ]

@@ -1,15 +1,29 @@
+from datetime import datetime
+
+from django import forms
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+)
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from organizations.enums import OrganizationType
 from portal.blocks import ContentBlocks
 
-from .enums import ProjectStatus, ProjectTier
+from ..blocks import DocumentBlocks, FAQBlocks, TimelineBlocks
+from ..enums import CallState, OrganizationRating, ProjectStatus, ProjectTier
 
 
 class ServiceCategory(models.Model):
@@ -27,6 +41,11 @@ class ServiceCategory(models.Model):
         ordering = ["sort_order", "code"]
 
     def __str__(self):
+        return self.name
+
+    def display_name(self, language: str = "zh-hans") -> str:
+        if language.startswith("en") and self.name_en:
+            return self.name_en
         return self.name
 
 
@@ -49,6 +68,11 @@ class ServiceItem(models.Model):
     def __str__(self):
         return f"{self.code} {self.name}"
 
+    def display_name(self, language: str = "zh-hans") -> str:
+        if language.startswith("en") and self.name_en:
+            return f"{self.code} {self.name_en}"
+        return str(self)
+
 
 class CallIndexPage(Page):
     intro = RichTextField(_("Intro"), blank=True)
@@ -63,15 +87,36 @@ class CallIndexPage(Page):
         verbose_name_plural = _("Call index page")
 
     def get_context(self, request, *args, **kwargs):
+        from ..filters import CallFilter
+
         context = super().get_context(request, *args, **kwargs)
-        context["calls"] = (
-            CallPage.objects.live().child_of(self).order_by("-opens_at").specific()
-        )
+        calls = CallPage.objects.live().child_of(self).order_by("-opens_at")
+        call_filter = CallFilter(request.GET or None, queryset=calls, request=request)
+        context["filter"] = call_filter
+        context["calls"] = call_filter.qs.prefetch_related("allowed_service_items")
+        context["now"] = timezone.now()
         return context
 
 
+class CallPageForm(WagtailAdminPageForm):
+    """Eligible organization types are stored as a JSON list; edit them as checkboxes."""
+
+    eligible_org_types = forms.MultipleChoiceField(
+        label=_("Eligible organization types"),
+        help_text=_("Leave all unticked to accept every type."),
+        choices=OrganizationType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+
 class CallPage(Page):
-    """A public call (征集) for community service projects."""
+    """A public call (征集) for community service projects.
+
+    Its state (see ``state``) is derived from the application period and the decision
+    dates staff fill in as the call moves on: review started, results in public notice
+    (with an appeal window), completed.
+    """
 
     summary = models.TextField(_("Summary"), blank=True)
     body = StreamField(ContentBlocks(), verbose_name=_("Body"), blank=True)
@@ -79,7 +124,59 @@ class CallPage(Page):
     closes_at = models.DateTimeField(_("Closes at"), default=timezone.now)
     total_budget = models.PositiveBigIntegerField(_("Total budget (fen)"), default=0)
     per_project_cap = models.PositiveBigIntegerField(_("Cap per project (fen)"), default=0)
+    min_self_funding_bps = models.PositiveIntegerField(
+        _("Minimum self-funding share (basis points)"),
+        default=0,
+        help_text=_("1% = 100 basis points. Self-funded lines ÷ total budget must reach this."),
+    )
+    currency = models.CharField(_("Currency"), max_length=3, default="CNY")
+    # Eligibility
+    eligible_org_types = models.JSONField(_("Eligible organization types"), default=list,
+                                          blank=True)
+    verified_only = models.BooleanField(_("Verified organizations only"), default=True)
+    min_rating = models.CharField(
+        _("Minimum evaluation rating"), max_length=2, choices=OrganizationRating.choices,
+        blank=True, default="",
+    )
+    eligible_districts = ParentalManyToManyField(
+        "organizations.Region",
+        verbose_name=_("Eligible districts"),
+        blank=True,
+        related_name="+",
+        limit_choices_to={"level": "district"},
+        help_text=_("Leave empty to accept organizations from every district."),
+    )
+    allowed_service_items = ParentalManyToManyField(
+        ServiceItem,
+        verbose_name=_("Service items allowed"),
+        blank=True,
+        related_name="calls",
+        help_text=_("Leave empty to allow every item of the catalogue."),
+    )
+    target_needs = ParentalManyToManyField(
+        "projects.CommunityNeed",
+        verbose_name=_("Community needs targeted"),
+        blank=True,
+        related_name="calls",
+    )
+    allow_multiple_applications = models.BooleanField(
+        _("Allow several applications per organization"), default=False
+    )
+    timeline = StreamField(TimelineBlocks(), verbose_name=_("Timeline"), blank=True)
+    faq = StreamField(FAQBlocks(), verbose_name=_("FAQ"), blank=True)
+    attachments = StreamField(DocumentBlocks(), verbose_name=_("Attachments"), blank=True)
+    contact_name = models.CharField(_("Contact person"), max_length=100, blank=True)
+    contact_phone = models.CharField(_("Contact phone"), max_length=50, blank=True)
+    contact_email = models.EmailField(_("Contact email"), blank=True)
+    # Decision dates, filled in by staff (and later by the review / funding workflow).
+    review_started_at = models.DateTimeField(_("Review started at"), null=True, blank=True)
+    notice_published_at = models.DateTimeField(
+        _("Results published for public notice at"), null=True, blank=True
+    )
+    appeal_ends_at = models.DateTimeField(_("Appeal window ends at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("Completed at"), null=True, blank=True)
 
+    base_form_class = CallPageForm
     parent_page_types = ["projects.CallIndexPage"]
     subpage_types: list[str] = []
     search_fields = [*Page.search_fields, index.SearchField("summary")]
@@ -87,13 +184,49 @@ class CallPage(Page):
         *Page.content_panels,
         FieldPanel("summary"),
         MultiFieldPanel(
-            [FieldPanel("opens_at"), FieldPanel("closes_at")], heading=_("Application period")
+            [FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")])],
+            heading=_("Application period"),
         ),
         MultiFieldPanel(
-            [FieldPanel("total_budget"), FieldPanel("per_project_cap")], heading=_("Budget")
+            [
+                FieldPanel("total_budget"),
+                FieldPanel("per_project_cap"),
+                FieldPanel("min_self_funding_bps"),
+                FieldPanel("currency"),
+            ],
+            heading=_("Budget"),
         ),
         FieldPanel("body"),
+        FieldPanel("timeline"),
+        FieldPanel("faq"),
+        FieldPanel("attachments"),
+        MultiFieldPanel(
+            [FieldPanel("contact_name"), FieldPanel("contact_phone"), FieldPanel("contact_email")],
+            heading=_("Contact"),
+        ),
     ]
+    eligibility_panels = [
+        FieldPanel("eligible_org_types"),
+        FieldPanel("verified_only"),
+        FieldPanel("min_rating"),
+        FieldPanel("eligible_districts"),
+        FieldPanel("allowed_service_items"),
+        FieldPanel("target_needs"),
+        FieldPanel("allow_multiple_applications"),
+    ]
+    decision_panels = [
+        FieldPanel("review_started_at"),
+        FieldPanel("notice_published_at"),
+        FieldPanel("appeal_ends_at"),
+        FieldPanel("completed_at"),
+    ]
+    edit_handler = TabbedInterface([
+        ObjectList(content_panels, heading=_("Content")),
+        ObjectList(eligibility_panels, heading=_("Eligibility")),
+        ObjectList(decision_panels, heading=_("Decisions")),
+        ObjectList(Page.promote_panels, heading=_("Promote")),
+        ObjectList(Page.settings_panels, heading=_("Settings")),
+    ])
 
     class Meta:
         verbose_name = _("Call")
@@ -103,11 +236,66 @@ class CallPage(Page):
                 condition=models.Q(closes_at__gt=models.F("opens_at")),
                 name="call_closes_after_opening",
             ),
+            models.CheckConstraint(
+                condition=models.Q(min_self_funding_bps__lte=10_000),
+                name="call_self_funding_share_at_most_100pct",
+            ),
         ]
 
-    def is_open(self, now=None) -> bool:
+    def is_open(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.opens_at <= now < self.closes_at
+
+    def state(self, now: datetime | None = None) -> str:
+        """The call's ``CallState`` at ``now``: decisions win over dates, latest first."""
+        now = now or timezone.now()
+        for field, state in self.DECISION_STATES:
+            moment = getattr(self, field)
+            if moment is not None and moment <= now:
+                return state
+        if now < self.opens_at:
+            return CallState.UPCOMING
+        if now < self.closes_at:
+            return CallState.OPEN
+        return CallState.CLOSED
+
+    # Latest decision first; the first one reached decides the state.
+    DECISION_STATES = [
+        ("completed_at", CallState.COMPLETED),
+        ("notice_published_at", CallState.PUBLIC_NOTICE),
+        ("review_started_at", CallState.UNDER_REVIEW),
+    ]
+
+    @classmethod
+    def state_q(cls, state: str, now: datetime) -> Q:
+        """A filter equivalent to ``state(now) == state`` (kept next to ``state``)."""
+        reached = {field: Q(**{f"{field}__lte": now}) for field, _s in cls.DECISION_STATES}
+        not_yet = Q()
+        for field, decided_state in cls.DECISION_STATES:
+            if state == decided_state:
+                return not_yet & reached[field]
+            not_yet &= ~reached[field] | Q(**{f"{field}__isnull": True})
+        if state == CallState.UPCOMING:
+            return not_yet & Q(opens_at__gt=now)
+        if state == CallState.OPEN:
+            return not_yet & Q(opens_at__lte=now, closes_at__gt=now)
+        if state == CallState.CLOSED:
+            return not_yet & Q(closes_at__lte=now)
+        return Q(pk__in=[])
+
+    def get_state_display(self, now: datetime | None = None) -> str:
+        return CallState(self.state(now)).label
+
+    @property
+    def min_self_funding_percent(self) -> str:
+        return f"{self.min_self_funding_bps / 100:g}%"
+
+    def get_context(self, request, *args, **kwargs):
+        from ..selectors import call_page_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(call_page_context(call=self, user=request.user))
+        return context
 
 
 class ProjectQuerySet(models.QuerySet):
@@ -149,6 +337,12 @@ class Project(models.Model):
     )
     service_items = models.ManyToManyField(
         ServiceItem, verbose_name=_("Service item"), blank=True, related_name="projects"
+    )
+    addressed_needs = models.ManyToManyField(
+        "projects.CommunityNeed",
+        verbose_name=_("Community needs addressed"),
+        blank=True,
+        related_name="projects",
     )
     goal_amount = models.PositiveBigIntegerField(_("Fundraising goal (fen)"), default=0)
     currency = models.CharField(_("Currency"), max_length=3, default="CNY")

@@ -1,6 +1,6 @@
 from django.shortcuts import get_object_or_404, render
 
-from .models import Project
+from ..models import Project
 
 
 def project_list(request):

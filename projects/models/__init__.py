@@ -1,0 +1,26 @@
+from .applications import (
+    Application,
+    ApplicationAttachment,
+    ApplicationEvent,
+    ApplicationRevision,
+    Notification,
+)
+from .calls import CallIndexPage, CallPage, CallPageForm, Project, ServiceCategory, ServiceItem
+from .needs import CommunityNeed, NeedPhoto, NeedSupport
+
+__all__ = [
+    "Application",
+    "ApplicationAttachment",
+    "ApplicationEvent",
+    "ApplicationRevision",
+    "CallIndexPage",
+    "CallPage",
+    "CallPageForm",
+    "CommunityNeed",
+    "NeedPhoto",
+    "NeedSupport",
+    "Notification",
+    "Project",
+    "ServiceCategory",
+    "ServiceItem",
+]

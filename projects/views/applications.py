@@ -1,0 +1,283 @@
+"""Applicant-facing views: start, edit step by step (with autosave), submit, withdraw."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import services
+from ..enums import APPLICATION_TRANSITIONS, ApplicationStatus, ApplicationStep
+from ..forms import (
+    ROWS_PREFIX,
+    AttachmentUploadForm,
+    StartApplicationForm,
+    StepBundle,
+    raw_from_post,
+)
+from ..models import ApplicationAttachment, CallPage, Notification
+from ..presenters import Lookups, present
+from ..selectors import (
+    application_for_member,
+    application_timeline,
+    applications_for_user,
+    call_page_context,
+)
+
+STEPS = ApplicationStep.values
+
+
+def _member_application(request, pk):
+    """The application and membership, or 404 for anyone outside the organization."""
+    found = application_for_member(user=request.user, pk=pk)
+    if found is None:
+        raise Http404
+    return found
+
+
+def _error_messages(exc: ValidationError) -> list[str]:
+    return [str(m) for m in exc.messages]
+
+
+@login_required
+@require_POST
+def start_application(request, call_id):
+    call = get_object_or_404(CallPage.objects.live(), pk=call_id)
+    context = call_page_context(call=call, user=request.user)
+    form = StartApplicationForm(request.POST, options=context["apply_options"])
+    if not form.is_valid():
+        messages.error(request, _("Choose an organization you can apply for."))
+        return redirect(call.url)
+    organization = next(
+        o["organization"] for o in context["apply_options"]
+        if o["organization"].pk == form.cleaned_data["organization"]
+    )
+    try:
+        application = services.start_application(call=call, organization=organization,
+                                                 by=request.user)
+    except ValidationError as exc:
+        for message in _error_messages(exc):
+            messages.error(request, message)
+        return redirect(call.url)
+    messages.success(request, _("Your draft application was created. It is saved as you "
+                                "type; you can come back to it at any time."))
+    return redirect("projects:application_step", pk=application.pk, step=STEPS[0])
+
+
+@login_required
+def application_list(request):
+    return render(request, "projects/application_list.html",
+                  {"applications": applications_for_user(request.user)})
+
+
+@login_required
+def application_detail(request, pk):
+    application, membership = _member_application(request, pk)
+    snapshot_lookups = Lookups([application.answers])
+    return render(request, "projects/application_detail.html", {
+        "application": application,
+        "membership": membership,
+        "can_edit": membership.can_edit and application.is_editable,
+        "can_withdraw": membership.can_edit
+        and (application.status, ApplicationStatus.WITHDRAWN) in APPLICATION_TRANSITIONS
+        and (application.call.is_open() or application.status == ApplicationStatus.RETURNED),
+        "timeline": application_timeline(application),
+        "sections": present(application.answers, snapshot_lookups),
+        "attachments": application.attachments.all(),
+        "completed": application.completed_steps(),
+        "missing": application.missing_steps(),
+        "steps": ApplicationStep.choices,
+    })
+
+
+def _step_context(application, step, bundle, membership):
+    index = STEPS.index(step)
+    return {
+        "application": application,
+        "step": step,
+        "step_label": ApplicationStep(step).label,
+        "steps": ApplicationStep.choices,
+        "step_number": index + 1,
+        "previous_step": STEPS[index - 1] if index else None,
+        "next_step": STEPS[index + 1] if index + 1 < len(STEPS) else None,
+        "bundle": bundle,
+        "completed": application.completed_steps(),
+        "has_draft": step in application.drafts,
+        "budget": bundle.budget_preview(),
+        "upload_form": AttachmentUploadForm() if step == ApplicationStep.ATTACHMENTS else None,
+        "attachments": (application.attachments.all()
+                        if step == ApplicationStep.ATTACHMENTS else ()),
+        "membership": membership,
+    }
+
+
+def _save_step(request, application, step):
+    """Validate what was posted; keep it as answers if valid, as a draft if not."""
+    data = request.POST.copy()
+    if "add_row" in data:
+        total_key = f"{ROWS_PREFIX}-TOTAL_FORMS"
+        data[total_key] = str(int(data.get(total_key, "0") or 0) + 1)
+    bundle = StepBundle(application=application, step=step, data=data)
+    if "add_row" not in data and bundle.is_valid():
+        application = services.save_step_answers(
+            application=application, step=step, answers=bundle.answers(), by=request.user,
+            cited_need_ids=bundle.cited_need_ids(),
+        )
+        return application, bundle, True
+    application = services.save_step_draft(application=application, step=step,
+                                           raw=raw_from_post(data), by=request.user)
+    if "add_row" in data:
+        bundle = StepBundle.from_draft(application=application, step=step)
+        bundle.is_bound = False  # a fresh row is not an error
+    return application, bundle, False
+
+
+@login_required
+def application_step(request, pk, step):
+    if step not in STEPS:
+        raise Http404
+    application, membership = _member_application(request, pk)
+    if not (membership.can_edit and application.is_editable):
+        return redirect(application.get_absolute_url())
+    if request.method == "POST":
+        try:
+            application, bundle, valid = _save_step(request, application, step)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, str(exc.messages[0] if hasattr(exc, "messages") else exc))
+            return redirect(application.get_absolute_url())
+        if valid:
+            index = STEPS.index(step)
+            if "next" in request.POST and index + 1 < len(STEPS):
+                messages.success(request, _("Step saved."))
+                return redirect("projects:application_step", pk=pk, step=STEPS[index + 1])
+            if "next" in request.POST:
+                return redirect(application.get_absolute_url())
+            messages.success(request, _("Step saved."))
+            return redirect("projects:application_step", pk=pk, step=step)
+        status = 200 if "add_row" in request.POST else 400
+        return render(request, "projects/application_step.html",
+                      _step_context(application, step, bundle, membership), status=status)
+    bundle = StepBundle.from_draft(application=application, step=step)
+    return render(request, "projects/application_step.html",
+                  _step_context(application, step, bundle, membership))
+
+
+@login_required
+@require_POST
+def application_autosave(request, pk, step):
+    """Background save from the step page's script: JSON in, JSON out, nothing lost."""
+    if step not in STEPS or step == ApplicationStep.ATTACHMENTS:
+        raise Http404
+    application, membership = _member_application(request, pk)
+    try:
+        application, bundle, valid = _save_step(request, application, step)
+    except PermissionDenied:
+        return JsonResponse({"saved": False, "error": _("You cannot edit this application.")},
+                            status=403)
+    except ValidationError as exc:
+        return JsonResponse({"saved": False, "error": _error_messages(exc)[0]}, status=409)
+    return JsonResponse({
+        "saved": True,
+        "complete": valid,
+        "saved_at": timezone.localtime(application.updated_at).strftime("%H:%M:%S"),
+    })
+
+
+@login_required
+@require_POST
+def application_submit(request, pk):
+    application, _membership = _member_application(request, pk)
+    try:
+        services.submit_application(application=application, by=request.user)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        for message in _error_messages(exc):
+            messages.error(request, message)
+        return redirect(application.get_absolute_url())
+    messages.success(request, _("Your application was submitted. A confirmation has been "
+                                "sent to your organization's members."))
+    return redirect(application.get_absolute_url())
+
+
+@login_required
+@require_POST
+def application_withdraw(request, pk):
+    application, _membership = _member_application(request, pk)
+    try:
+        services.withdraw_application(application=application, by=request.user)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        for message in _error_messages(exc):
+            messages.error(request, message)
+        return redirect(application.get_absolute_url())
+    messages.success(request, _("The application was withdrawn."))
+    return redirect(application.get_absolute_url())
+
+
+@login_required
+@require_POST
+def attachment_upload(request, pk):
+    application, membership = _member_application(request, pk)
+    step = ApplicationStep.ATTACHMENTS
+    form = AttachmentUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.add_attachment(
+                application=application, upload=form.cleaned_data["file"],
+                description=form.cleaned_data["description"],
+                content_type=form.content_type, by=request.user,
+            )
+        except (ValidationError, PermissionDenied):
+            raise Http404 from None
+        messages.success(request, _("The file was attached."))
+        return redirect("projects:application_step", pk=pk, step=step)
+    context = _step_context(application, step, StepBundle.from_draft(
+        application=application, step=step), membership)
+    context["upload_form"] = form
+    return render(request, "projects/application_step.html", context, status=400)
+
+
+@login_required
+@require_POST
+def attachment_delete(request, pk, attachment_pk):
+    application, _membership = _member_application(request, pk)
+    attachment = get_object_or_404(ApplicationAttachment, pk=attachment_pk,
+                                   application=application)
+    try:
+        services.delete_attachment(attachment=attachment, by=request.user)
+    except (ValidationError, PermissionDenied):
+        raise Http404 from None
+    messages.success(request, _("The file was removed."))
+    return redirect("projects:application_step", pk=pk, step=ApplicationStep.ATTACHMENTS)
+
+
+@login_required
+def attachment_download(request, pk, attachment_pk):
+    """Members of the organization and programme staff only; everyone else gets 404."""
+    attachment = get_object_or_404(
+        ApplicationAttachment.objects.select_related("application"), pk=attachment_pk,
+        application_id=pk,
+    )
+    if not services.is_staff_user(request.user):
+        _member_application(request, pk)
+    response = FileResponse(attachment.file.open("rb"), as_attachment=True,
+                            filename=attachment.original_name,
+                            content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def notifications(request):
+    items = Notification.objects.filter(user=request.user)[:100]
+    if request.method == "POST":
+        Notification.objects.filter(user=request.user, read_at__isnull=True).update(
+            read_at=timezone.now())
+        return redirect("projects:notifications")
+    return render(request, "projects/notifications.html", {"notifications": items})
