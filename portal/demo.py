@@ -7,6 +7,7 @@ and deterministic (one seeded ``random.Random`` shared through the context).
 
 import importlib
 import random
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -50,6 +51,12 @@ def seed_all(*, size: str = "small", seed: int = 2026, log=print) -> DemoContext
 
 
 def _ensure_child(parent: Page, model, slug: str, **fields):
+    """Create or update a published child page, idempotently.
+
+    The translation key derives from the parent's key and the slug, so the same page
+    created under each language's home becomes a translation of the others (the
+    language switcher then links them)."""
+    fields.setdefault("translation_key", uuid.uuid5(parent.translation_key, slug))
     existing = model.objects.child_of(parent).filter(slug=slug).first()
     if existing:
         changed = False
@@ -173,6 +180,10 @@ def seed_site(ctx: DemoContext) -> None:
         home_en.title = PAGES["en"]["home"]
         home_en.slug = "home-en"
         home_en.save_revision().publish()
+        home_en = HomePage.objects.get(pk=home_en.pk)
+    # The English root is a translation of the site root: Wagtail's cached root paths
+    # must be rebuilt to include it, or English URLs resolve to None.
+    Site.clear_site_root_paths_cache()
     homes = {"zh-hans": home_zh.specific, "en": home_en.specific}
     ctx.shared["homes"] = homes
 
@@ -203,6 +214,4 @@ def seed_site(ctx: DemoContext) -> None:
 
 
 def _footer_key():
-    import uuid
-
     return uuid.UUID("6f1f3f2e-2026-4c0a-9d6e-000000000001")

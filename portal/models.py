@@ -9,6 +9,7 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from .blocks import ContentBlocks, HomeBlocks
+from .search import CJKSearchMixin
 
 
 class HomePage(Page):
@@ -23,13 +24,14 @@ class HomePage(Page):
         verbose_name_plural = _("Home")
 
 
-class StandardPage(Page):
+class StandardPage(CJKSearchMixin, Page):
     intro = models.TextField(_("Introduction"), blank=True)
     body = StreamField(ContentBlocks(), verbose_name=_("Body"), blank=True)
 
     parent_page_types = ["portal.HomePage", "portal.StandardPage"]
     subpage_types = ["portal.StandardPage"]
-    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+    cjk_search_sources = ("title", "intro", "body")
+    search_fields = [*Page.search_fields, index.SearchField("cjk_search_text")]
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
 
     class Meta:
@@ -70,7 +72,7 @@ class NewsIndexPage(Page):
         return context
 
 
-class NewsPage(Page):
+class NewsPage(CJKSearchMixin, Page):
     date = models.DateField(_("Date"), default=timezone.localdate)
     summary = models.TextField(_("Summary"), blank=True)
     image = models.ForeignKey(
@@ -85,7 +87,8 @@ class NewsPage(Page):
 
     parent_page_types = ["portal.NewsIndexPage"]
     subpage_types: list[str] = []
-    search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("body")]
+    cjk_search_sources = ("title", "summary", "body")
+    search_fields = [*Page.search_fields, index.SearchField("cjk_search_text")]
     content_panels = [
         *Page.content_panels,
         FieldPanel("date"),

@@ -3,7 +3,6 @@
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
-from django.utils.formats import number_format
 
 SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "HKD": "HK$", "GBP": "£"}
 
@@ -14,9 +13,11 @@ def format_fen(amount: int | None, currency: str | None = None, *, decimals: boo
         return "—"
     currency = currency or settings.DEFAULT_CURRENCY
     value = Decimal(int(amount)) / 100
-    places = 2 if decimals else 0
-    text = number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
-    return f"{SYMBOLS.get(currency, currency + ' ')}{text}"
+    # Grouping by thousands is what both Chinese and English readers expect for money,
+    # whatever the locale's number format says.
+    text = f"{value:,.2f}" if decimals else f"{value.to_integral_value(ROUND_HALF_UP):,}"
+    sign = "-" if value < 0 else ""
+    return f"{sign}{SYMBOLS.get(currency, currency + ' ')}{text.lstrip('-')}"
 
 
 def yuan_to_fen(value: str | int | Decimal) -> int:

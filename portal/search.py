@@ -12,6 +12,8 @@ index.
 
 import re
 
+from django.utils.html import strip_tags
+
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN_RE = re.compile(rf"[{_CJK}]+|[^\s{_CJK}\W]+|\w+", re.UNICODE)
 _CJK_RUN_RE = re.compile(rf"^[{_CJK}]+$")
@@ -49,3 +51,32 @@ def query_terms(query: str) -> list[str]:
             terms.append(token.lower())
     # Keep order, drop repeats.
     return list(dict.fromkeys(terms))
+
+
+class CJKSearchMixin:
+    """Adds an n-gram rendering of chosen fields to a Wagtail page's search index.
+
+    Declare ``cjk_search_sources`` (field names; StreamFields and RichText included)
+    and add ``index.SearchField("cjk_search_text")`` to ``search_fields``.
+    """
+
+    cjk_search_sources: tuple[str, ...] = ("title",)
+
+    def cjk_search_text(self) -> str:
+        parts: list[str] = []
+        for name in self.cjk_search_sources:
+            value = getattr(self, name, "")
+            stream_block = getattr(value, "stream_block", None)
+            if stream_block is not None:
+                parts.extend(str(p) for p in stream_block.get_searchable_content(value))
+            else:
+                parts.append(strip_tags(str(value or "")))
+        return index_text(*parts)
+
+
+def search_pages(queryset, query: str):
+    """Search a Page queryset with the n-gram terms of ``query`` (all must match)."""
+    terms = query_terms(query)
+    if not terms:
+        return queryset.none()
+    return queryset.search(" ".join(terms), operator="and")

@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from wagtail.models import Locale, Page
 
-from .search import query_terms
+from .search import search_pages
 
 logger = logging.getLogger(__name__)
 
@@ -49,10 +49,8 @@ def search(request):
     raw = request.GET.get("q", "").strip()[:200]
     results = Page.objects.none()
     if raw:
-        terms = query_terms(raw)
         pages = Page.objects.live().public().filter(locale=Locale.get_active()).specific()
-        if terms:
-            results = pages.search(" ".join(terms), operator="and")
+        results = search_pages(pages, raw)
     paginator = Paginator(results, 10)
     try:
         page_obj = paginator.page(request.GET.get("page", 1))

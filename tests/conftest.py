@@ -9,6 +9,17 @@ def _media_dirs(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Wagtail caches site root paths (page ids) and allauth caches rate limits: a
+    test must never see another test's entries."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def site_pages(db):
     """Home pages (zh-hans + en), content pages, news and footers, as in the demo."""

@@ -4,6 +4,7 @@ Everything that differs between environments comes from the process environment
 (``django-environ``); ``production.py`` only tightens defaults and insists on secrets.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -22,7 +23,8 @@ env = environ.Env(
     STRIPE_API_BASE=(str, ""),
     MFA_REQUIRED_FOR_STAFF=(bool, True),
 )
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+if os.environ.get("DJANGO_READ_DOT_ENV", "1") == "1":
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env("DEBUG")
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")

@@ -1,0 +1,44 @@
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from wagtail.models import Page
+
+from organizations.models import Organization
+from portal.models import NewsPage
+from projects.models import Project
+
+
+@pytest.mark.django_db
+def test_seed_demo_twice_creates_no_duplicates():
+    call_command("seed_demo", stdout=StringIO())
+    counts = (
+        Page.objects.count(),
+        get_user_model().objects.count(),
+        Organization.objects.count(),
+        Project.objects.count(),
+        NewsPage.objects.count(),
+    )
+
+    call_command("seed_demo", stdout=StringIO())
+
+    assert (
+        Page.objects.count(),
+        get_user_model().objects.count(),
+        Organization.objects.count(),
+        Project.objects.count(),
+        NewsPage.objects.count(),
+    ) == counts
+    assert NewsPage.objects.count() == 6
+
+
+@pytest.mark.django_db
+def test_seed_demo_prints_demo_logins():
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+
+    text = out.getvalue()
+    for username in ("admin", "officer", "reviewer1", "reviewer2", "orgmember", "donor"):
+        assert f" {username}\n" in text
+    assert "demo-pass-2026" in text
