@@ -68,3 +68,37 @@ VERIFICATION_TRANSITIONS = {
     VerificationStatus.SUBMITTED: {VerificationStatus.VERIFIED, VerificationStatus.RETURNED},
     VerificationStatus.VERIFIED: {VerificationStatus.RETURNED},
 }
+
+
+class ResidencyStatus(models.TextChoices):
+    """An organization's application to a cohort, then its residency."""
+
+    APPLIED = "applied", _("Applied")
+    ADMITTED = "admitted", _("Admitted")
+    DECLINED = "declined", _("Declined")
+    GRADUATED = "graduated", _("Graduated")
+    EXITED = "exited", _("Exited")
+
+
+RESIDENCY_TRANSITIONS = {
+    ResidencyStatus.APPLIED: {ResidencyStatus.ADMITTED, ResidencyStatus.DECLINED},
+    ResidencyStatus.ADMITTED: {ResidencyStatus.GRADUATED, ResidencyStatus.EXITED},
+    ResidencyStatus.DECLINED: set(),
+    ResidencyStatus.GRADUATED: set(),
+    ResidencyStatus.EXITED: set(),
+}
+
+
+class StageKind(models.TextChoices):
+    """What reaching a stage means for the residency's status."""
+
+    ONGOING = "ongoing", _("Ongoing")
+    GRADUATION = "graduation", _("Graduation")
+    EXIT = "exit", _("Exit")
+
+
+class ServiceKind(models.TextChoices):
+    CONSULTATION = "consultation", _("Consultation")
+    TRAINING = "training", _("Training")
+    VENUE = "venue", _("Venue use")
+    SMALL_GRANT = "small_grant", _("Small grant")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import manage, public
+from .views import incubation, manage, public
 
 app_name = "organizations"
 
@@ -24,4 +24,14 @@ urlpatterns = [
     path("me/organizations/<str:slug>/invitations/<int:pk>/revoke/", manage.invitation_revoke,
          name="invitation_revoke"),
     path("invitations/<str:token>/", manage.invitation_accept, name="invitation"),
+    path("incubation/", incubation.cohort_list, name="cohorts"),
+    path("incubation/<slug:slug>/", incubation.cohort_detail, name="cohort"),
+    path("me/incubation/<int:pk>/", incubation.residency_detail, name="residency"),
+    path("me/incubation/<int:pk>/agreement/", incubation.agreement_upload,
+         name="agreement_upload"),
+    path("me/incubation/<int:pk>/agreement/file/", incubation.agreement_download,
+         name="agreement"),
+    path("me/incubation/<int:pk>/services/", incubation.service_log, name="service_log"),
+    path("me/incubation/<int:pk>/assessments/", incubation.assessment_create,
+         name="assessment"),
 ]

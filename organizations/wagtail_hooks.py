@@ -9,16 +9,27 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from . import services
-from .enums import OrganizationType, Rating, VerificationStatus
+from . import incubation_services, services
+from .enums import OrganizationType, Rating, ResidencyStatus, VerificationStatus
 from .forms import ReturnReasonForm
-from .models import Organization, Region
+from .incubation_forms import MentorForm, ResidencyDecisionForm, StageForm
+from .incubation_selectors import graduation_checklist, residency_record
+from .models import (
+    AssessmentDimension,
+    Cohort,
+    IncubationStage,
+    Organization,
+    Region,
+    Residency,
+    TrainingSession,
+)
 from .selectors import pending_verification
 
 
@@ -143,9 +154,197 @@ class OrganizationsGroup(ViewSetGroup):
     items = (OrganizationViewSet("organizations_admin"), RegionViewSet("regions_admin"))
 
 
+class ResidencyIndexView(IndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("organization", "cohort", "stage",
+                                                          "mentor")
+
+    def get_list_more_buttons(self, instance):
+        return [MenuItem(_("Manage"), url=reverse("residencies_admin:manage", args=[instance.pk]),
+                         icon_name="cogs", priority=5),
+                *super().get_list_more_buttons(instance)]
+
+
+class ResidencyManageView(WagtailAdminTemplateMixin, FormView):
+    """Staff decisions on one residency: admit/decline, mentor, stage."""
+
+    template_name = "organizations/admin/residency_manage.html"
+    header_icon = "cogs"
+    page_title = _("Incubation residency")
+    form_class = ResidencyDecisionForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm("organizations.change_residency"):
+            raise PermissionDenied
+        try:
+            self.residency = residency_record(kwargs["pk"])
+        except Residency.DoesNotExist as exc:
+            from django.http import Http404
+
+            raise Http404 from exc
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_subtitle(self):
+        return str(self.residency.organization)
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items,
+                {"url": reverse("residencies_admin:index"), "label": _("Incubation residencies")},
+                {"url": "", "label": str(self.residency.organization)}]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            residency=self.residency,
+            checklist=graduation_checklist(self.residency),
+            mentor_form=kwargs.get("mentor_form") or MentorForm(
+                initial={"mentor": self.residency.mentor_id}),
+            stage_form=kwargs.get("stage_form") or StageForm(),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action")
+        residency = self.residency
+        forms_kwargs = {}
+        try:
+            if action in ("admit", "decline"):
+                form = self.get_form()
+                forms_kwargs["form"] = form
+                if form.is_valid():
+                    incubation_services.decide_residency(
+                        residency=residency, by=request.user, admit=action == "admit",
+                        note=form.cleaned_data["note"])
+                    return self._done(_("The decision was saved."))
+            elif action == "mentor":
+                mentor_form = MentorForm(request.POST)
+                forms_kwargs["mentor_form"] = mentor_form
+                if mentor_form.is_valid():
+                    incubation_services.assign_mentor(
+                        residency=residency, by=request.user,
+                        mentor=mentor_form.cleaned_data["mentor"])
+                    return self._done(_("The mentor was assigned."))
+            elif action == "stage":
+                stage_form = StageForm(request.POST)
+                forms_kwargs["stage_form"] = stage_form
+                if stage_form.is_valid():
+                    incubation_services.move_to_stage(
+                        residency=residency, by=request.user,
+                        stage=stage_form.cleaned_data["stage"],
+                        on_date=stage_form.cleaned_data["on_date"],
+                        note=stage_form.cleaned_data["note"])
+                    return self._done(_("The stage was changed."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        context = self.get_context_data(**forms_kwargs)
+        return self.render_to_response(context)
+
+    def _done(self, message):
+        messages.success(self.request, message)
+        return redirect("residencies_admin:manage", pk=self.residency.pk)
+
+
+class ResidencyFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=ResidencyStatus.choices)
+    cohort = django_filters.ModelChoiceFilter(label=_("Cohort"), queryset=Cohort.objects.all())
+
+    class Meta:
+        model = Residency
+        fields = ["status", "cohort"]
+
+
+class ResidencyViewSet(ModelViewSet):
+    model = Residency
+    icon = "home"
+    menu_label = _("Incubation residencies")
+    add_to_admin_menu = False
+    index_view_class = ResidencyIndexView
+    list_display = ["organization", "cohort", "status", "stage", "mentor", "applied_at"]
+    filterset_class = ResidencyFilterSet
+    search_fields = ["organization__name"]
+    list_export = ["organization", "cohort", "status", "stage", "mentor", "applied_at",
+                   "decided_at", "agreement_uploaded_at"]
+    export_filename = "incubation-residencies"
+    form_fields = ["motivation", "needs"]
+    inspect_view_enabled = True
+    copy_view_enabled = False
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(),
+                path("manage/<int:pk>/", ResidencyManageView.as_view(), name="manage")]
+
+
+class CohortViewSet(ModelViewSet):
+    model = Cohort
+    icon = "calendar"
+    menu_label = _("Incubation cohorts")
+    add_to_admin_menu = False
+    list_display = ["name", "programme", "starts_on", "ends_on", "capacity",
+                    "applications_open_until"]
+    search_fields = ["name", "programme"]
+    form_fields = ["programme", "name", "slug", "description", "venue", "support_offered",
+                   "capacity", "starts_on", "ends_on", "applications_open_until",
+                   "graduation_min_score"]
+    list_export = ["programme", "name", "starts_on", "ends_on", "capacity"]
+    copy_view_enabled = False
+
+
+class TrainingSessionViewSet(ModelViewSet):
+    model = TrainingSession
+    icon = "user"
+    menu_label = _("Training sessions")
+    add_to_admin_menu = False
+    list_display = ["title", "cohort", "held_on", "hours"]
+    list_filter = ["cohort"]
+    panels = [
+        FieldPanel("cohort"), FieldPanel("title"), FieldPanel("held_on"), FieldPanel("hours"),
+        FieldPanel("venue"), FieldPanel("trainer"),
+        InlinePanel("attendances", heading=_("Attendance"), label=_("Attendee")),
+    ]
+    copy_view_enabled = False
+
+
+class IncubationStageViewSet(ModelViewSet):
+    model = IncubationStage
+    icon = "list-ol"
+    menu_label = _("Incubation stages")
+    add_to_admin_menu = False
+    list_display = ["name", "name_en", "code", "sort_order", "kind"]
+    form_fields = ["name", "name_en", "code", "sort_order", "kind"]
+    copy_view_enabled = False
+
+
+class AssessmentDimensionViewSet(ModelViewSet):
+    model = AssessmentDimension
+    icon = "list-ul"
+    menu_label = _("Assessment dimensions")
+    add_to_admin_menu = False
+    list_display = ["name", "name_en", "code", "sort_order", "is_active"]
+    form_fields = ["name", "name_en", "code", "description", "sort_order", "is_active"]
+    copy_view_enabled = False
+
+
+class IncubationGroup(ViewSetGroup):
+    menu_label = _("Incubation")
+    menu_icon = "home"
+    menu_order = 310
+    items = (
+        ResidencyViewSet("residencies_admin"),
+        CohortViewSet("cohorts_admin"),
+        TrainingSessionViewSet("trainings_admin"),
+        IncubationStageViewSet("stages_admin"),
+        AssessmentDimensionViewSet("dimensions_admin"),
+    )
+
+
 @hooks.register("register_admin_viewset")
 def register_viewsets():
     return OrganizationsGroup()
+
+
+@hooks.register("register_admin_viewset")
+def register_incubation_viewsets():
+    return IncubationGroup()
 
 
 @hooks.register("register_log_actions")
@@ -166,6 +365,20 @@ def register_log_actions(actions):
                             _("Member removed"))
     actions.register_action("organizations.invitation_revoked", _("Withdraw invitation"),
                             _("Invitation withdrawn"))
+    actions.register_action("organizations.residency_applied", _("Apply to cohort"),
+                            _("Applied to the incubation cohort"))
+    actions.register_action("organizations.residency_admitted", _("Admit"), _("Admitted"))
+    actions.register_action("organizations.residency_declined", _("Decline"), _("Declined"))
+    actions.register_action("organizations.agreement_uploaded", _("Upload agreement"),
+                            _("Residency agreement uploaded"))
+    actions.register_action("organizations.residency_stage", _("Change stage"),
+                            _("Stage changed"))
+    actions.register_action("organizations.mentor_assigned", _("Assign mentor"),
+                            _("Mentor assigned"))
+    actions.register_action("organizations.service_logged", _("Log service"),
+                            _("Service logged"))
+    actions.register_action("organizations.assessment_recorded", _("Record assessment"),
+                            _("Capacity assessment recorded"))
 
 
 class PendingVerificationPanel:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from .. import permissions, services
 from ..forms import DocumentForm, InvitationForm, MemberRoleForm, OrganizationForm
+from ..incubation_selectors import residencies_for_user
 from ..models import Invitation, Membership, Organization, OrganizationDocument
 from ..sections import dashboard_sections
 from ..selectors import organization_for_manage, user_memberships
@@ -38,6 +39,7 @@ def dashboard(request):
         "pending_invitations": Invitation.objects.pending()
         .filter(email__iexact=request.user.email).select_related("organization")
         if request.user.email else [],
+        "residencies": list(residencies_for_user(request.user)),
         "sections": dashboard_sections,
     })
 

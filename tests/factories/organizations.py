@@ -1,3 +1,5 @@
+import datetime
+
 import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
@@ -80,3 +82,26 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"invitee{n}@example.org")
     role = MemberRole.EDITOR
     token = factory.Sequence(lambda n: f"token-{n}")
+
+
+class CohortFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "organizations.Cohort"
+        django_get_or_create = ("slug",)
+
+    programme = "社区社会组织孵化计划"
+    name = factory.Sequence(lambda n: f"第{n}期")
+    slug = factory.Sequence(lambda n: f"cohort-{n}")
+    capacity = 5
+    starts_on = datetime.date(2026, 3, 1)
+    ends_on = datetime.date(2027, 2, 28)
+    applications_open_until = datetime.date(2099, 12, 31)
+
+
+class ResidencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "organizations.Residency"
+
+    cohort = factory.SubFactory(CohortFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    motivation = "希望提升项目管理能力"

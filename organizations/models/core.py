@@ -3,7 +3,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .enums import (
+from ..enums import (
     DocumentKind,
     MemberRole,
     OrganizationType,
@@ -13,8 +13,8 @@ from .enums import (
     VerificationAction,
     VerificationStatus,
 )
-from .storage import private_storage
-from .validators import validate_credit_code, validate_mobile
+from ..storage import private_storage
+from ..validators import validate_credit_code, validate_mobile
 
 
 class Region(models.Model):
