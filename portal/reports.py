@@ -271,6 +271,9 @@ def enqueue_report(kind: str, obj_id: int, language: str, *, force: bool = False
 
 
 def _worker_init() -> None:
+    from portal.pdf import forget_inherited_fonts
+
+    forget_inherited_fonts()
     # Forked children must not share the parent's database sockets.
     for conn in connections.all(initialized_only=True):
         conn.inc_thread_sharing()
@@ -305,7 +308,7 @@ def bulk_generate(
                 progress(index + 1, total)
         return results  # type: ignore[return-value]
     connections.close_all()
-    # Warm the shared caches (templates, fonts) before forking so children inherit them.
+    # Children are forked: they inherit this process's parsed stylesheets and fonts.
     with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
         futures = {pool.submit(_store_one, tuple(job)): i for i, job in enumerate(jobs)}
         for done, future in enumerate(as_completed(futures), start=1):

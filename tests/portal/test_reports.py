@@ -36,6 +36,26 @@ def _text(pdf: bytes) -> str:
     return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
+def _build_light(obj_id, language):
+    context = reports.sample_context(
+        obj_id, language, rows=2, paragraphs=1, cover=False, charts=False
+    )
+    return "pdf/sample.html", context
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _light_kind():
+    """A one-page variant of the sample kind, for tests about storage rather than layout."""
+    register_report(
+        "light",
+        build=_build_light,
+        get_object=reports.get_sample,
+        fingerprint=lambda obj_id: f"light-{obj_id}",
+    )
+    yield
+    unregister_report("light")
+
+
 @pytest.fixture(scope="module")
 def sample_zh():
     return reports.render_report("sample", 7, "zh-hans")
@@ -138,17 +158,17 @@ def test_report_path_is_deterministic_under_private_media(settings, tmp_path):
 def test_store_report_writes_pdf_and_sidecar(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path
 
-    path = store_report("sample", 2, "en")
+    path = store_report("light", 2, "en")
 
-    meta = read_sidecar("sample", 2, "en")
-    assert path == report_path("sample", 2, "en")
+    meta = read_sidecar("light", 2, "en")
+    assert path == report_path("light", 2, "en")
     assert path.read_bytes()[:5] == b"%PDF-"
     assert json.loads(path.with_suffix(".json").read_text()) == meta
-    assert (meta["kind"], meta["obj_id"], meta["language"]) == ("sample", 2, "en")
+    assert (meta["kind"], meta["obj_id"], meta["language"]) == ("light", 2, "en")
     assert meta["bytes"] == path.stat().st_size
-    assert meta["fingerprint"] == "sample-2-v1"
-    assert is_stale("sample", 2, "en") is False
-    assert is_stale("sample", 2, "zh-hans") is True
+    assert meta["fingerprint"] == "light-2"
+    assert is_stale("light", 2, "en") is False
+    assert is_stale("light", 2, "zh-hans") is True
 
 
 def test_generate_report_task_regenerates_only_when_stale(settings, tmp_path):
@@ -156,7 +176,7 @@ def test_generate_report_task_regenerates_only_when_stale(settings, tmp_path):
     version = {"v": "1"}
     register_report(
         "test_fp",
-        build=reports.build_sample,
+        build=_build_light,
         get_object=reports.get_sample,
         fingerprint=lambda obj_id: version["v"],
     )
@@ -180,7 +200,7 @@ def test_generate_report_task_regenerates_only_when_stale(settings, tmp_path):
 def test_bulk_generate_uses_processes_and_reports_progress(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path
     seen = []
-    jobs = [("sample", 1, "en"), ("sample", 2, "zh-hans"), ("sample", 3, "en")]
+    jobs = [("light", 1, "en"), ("light", 2, "zh-hans"), ("light", 3, "en")]
 
     paths = bulk_generate(jobs, workers=2, progress=lambda done, total: seen.append((done, total)))
 
@@ -189,9 +209,9 @@ def test_bulk_generate_uses_processes_and_reports_progress(settings, tmp_path):
     assert seen == [(1, 3), (2, 3), (3, 3)]
     archive = zip_reports(paths, tmp_path / "all.zip")
     assert sorted(zipfile.ZipFile(archive).namelist()) == [
-        "sample-1-en.pdf",
-        "sample-2-zh-hans.pdf",
-        "sample-3-en.pdf",
+        "light-1-en.pdf",
+        "light-2-zh-hans.pdf",
+        "light-3-en.pdf",
     ]
 
 
@@ -225,13 +245,13 @@ def test_download_report_non_staff_is_refused(rf):
 def test_download_report_staff_gets_the_stored_pdf(rf, settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path
     staff = User.objects.create_user("officer", password="x", is_staff=True)
-    path = store_report("sample", 1, "en")
+    path = store_report("light", 1, "en")
 
-    response = download_report(_request(rf, staff), "sample", 1, "en")
+    response = download_report(_request(rf, staff), "light", 1, "en")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == 'attachment; filename="sample-1-en.pdf"'
+    assert response["Content-Disposition"] == 'attachment; filename="light-1-en.pdf"'
     assert b"".join(response.streaming_content) == path.read_bytes()
 
 
@@ -241,7 +261,7 @@ def test_download_report_kind_permission_can_admit_non_staff(rf, settings, tmp_p
     member = User.objects.create_user("orgmember", password="x")
     register_report(
         "test_perm",
-        build=reports.build_sample,
+        build=_build_light,
         get_object=reports.get_sample,
         can_view=lambda user, obj: user.username == "orgmember" and obj.pk == 1,
     )
