@@ -36,8 +36,10 @@ def eligibility_errors(*, call, organization, district_ids: set[int] | None = No
             % {"types": allowed}
         )
     if call.min_rating:
-        rating = getattr(organization, "rating", "") or ""
-        if rating_rank(rating) < rating_rank(call.min_rating):
+        # The rating only counts while valid (organizations.Organization.current_rating).
+        current = getattr(organization, "current_rating", None)
+        rating = current() if callable(current) else getattr(organization, "rating", "")
+        if rating_rank(rating or "") < rating_rank(call.min_rating):
             errors.append(
                 _("This call requires an evaluation rating of at least %(rating)s.")
                 % {"rating": call.min_rating}

@@ -428,6 +428,14 @@ class MultiplePhotoInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
 class NeedForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), max_length=5000,
@@ -441,7 +449,7 @@ class NeedForm(forms.Form):
     )
     people_affected = forms.IntegerField(label=_("How many people are affected"), min_value=1,
                                          max_value=MAX_PEOPLE)
-    photos = forms.FileField(
+    photos = MultipleFileField(
         label=_("Photos"), required=False,
         widget=MultiplePhotoInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
         help_text=_("Up to 4 photos (JPG, PNG or WebP)."),
@@ -452,7 +460,7 @@ class NeedForm(forms.Form):
         self.fields["region"].queryset = _local_regions()
 
     def clean_photos(self):
-        uploads = self.files.getlist("photos") if self.files else []
+        uploads = self.cleaned_data.get("photos") or []
         if len(uploads) > 4:
             raise ValidationError(_("At most 4 photos."))
         self.checked_photos = [

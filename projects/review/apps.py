@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReviewConfig(AppConfig):
+    name = "projects.review"
+    label = "review"
+    verbose_name = _("Review and ranking")
+    default_auto_field = "django.db.models.BigAutoField"

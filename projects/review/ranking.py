@@ -1,0 +1,174 @@
+"""Aggregation and ranking of a call's reviews.
+
+The heavy part (one weighted total per review out of every score row, and the key
+criterion's value) is one aggregate SQL query; the per-reviewer statistics, medians and
+tie-breaks then work on one small tuple per review.
+
+Definitions (also in docs/review.md):
+
+* weighted total of a review ``t = Σ wᵢ·(vᵢ − minᵢ)/(maxᵢ − minᵢ)`` over criteria that are
+  not independent; the rubric's range is ``[0, Σ wᵢ]``.
+* per-reviewer z-score ``z = (t − μᵣ)/σᵣ`` with ``μᵣ``, ``σᵣ`` the mean and population
+  standard deviation of that reviewer's submitted totals in the call; it is rescaled to
+  the rubric's scale with the call-wide mean ``M`` and population deviation ``S`` of all
+  submitted totals: ``n = M + S·z``, clamped to ``[0, Σ wᵢ]``. A reviewer whose totals do
+  not vary (``σᵣ = 0``, e.g. a single review) cannot be corrected: ``n = t``.
+* per application: mean and median of ``t``, normalised score = mean of ``n``; with
+  ``drop_extremes`` and at least five reviews the single highest and lowest value are
+  left out of each mean (the median is unchanged by that by construction); spread =
+  max ``t`` − min ``t``, disagreement when spread > the call's threshold.
+* order: normalised score ↓, median ↓, key criterion mean ↓ (none last), application
+  first submitted ↑ (none last), application id ↑. Scores compare after rounding to
+  four decimals so float noise from the database never decides a place.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Case, F, FloatField, Max, Sum, When
+from django.db.models.functions import Cast
+
+from projects.enums import ProjectTier
+
+from .enums import ReviewStatus
+from .models import Score
+
+FOUR = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class ReviewTotal:
+    review_id: int
+    reviewer_id: int
+    application_id: int
+    total: float
+    key: float | None
+
+
+@dataclass
+class Ranked:
+    application_id: int
+    n_reviews: int
+    mean: Decimal
+    median: Decimal
+    normalised: Decimal
+    key_score: Decimal | None
+    spread: Decimal
+    disagreement: bool
+    first_submitted_at: datetime | None
+    rank: int = 0
+    tier: str = ""
+
+
+def review_totals(call_id: int) -> list[ReviewTotal]:
+    """Weighted total and key-criterion value of every submitted review of the call (SQL)."""
+    value = Cast(F("value"), FloatField())
+    low = Cast(F("criterion__scale_min"), FloatField())
+    high = Cast(F("criterion__scale_max"), FloatField())
+    weight = Cast(F("criterion__weight"), FloatField())
+    rows = (
+        Score.objects.filter(review__assignment__application__call_id=call_id,
+                             review__status=ReviewStatus.SUBMITTED)
+        .values("review_id", "review__assignment__reviewer_id",
+                "review__assignment__application_id")
+        .annotate(
+            t=Sum(Case(When(criterion__independent=False,
+                            then=weight * (value - low) / (high - low)),
+                       default=0.0, output_field=FloatField())),
+            k=Max(Case(When(criterion__is_key=True, then=value), output_field=FloatField())),
+        )
+        .order_by()
+        .values_list("review_id", "review__assignment__reviewer_id",
+                     "review__assignment__application_id", "t", "k")
+    )
+    return [ReviewTotal(*row) for row in rows]
+
+
+def _q(x: float) -> Decimal:
+    return Decimal(repr(x)).quantize(FOUR)
+
+
+def _trimmed_mean(values: list[float], drop_extremes: bool) -> float:
+    if drop_extremes and len(values) >= 5:
+        values = sorted(values)[1:-1]
+    return math.fsum(values) / len(values)
+
+
+def normalise(totals: list[ReviewTotal], max_total: float) -> dict[int, float]:
+    """Review id → z-score normalised total, rescaled to the rubric's range."""
+    if not totals:
+        return {}
+    by_reviewer: dict[int, list[float]] = {}
+    for row in totals:
+        by_reviewer.setdefault(row.reviewer_id, []).append(row.total)
+    stats = {r: (statistics.fmean(v), statistics.pstdev(v)) for r, v in by_reviewer.items()}
+    all_totals = [row.total for row in totals]
+    grand_mean, grand_sd = statistics.fmean(all_totals), statistics.pstdev(all_totals)
+    result = {}
+    for row in totals:
+        mu, sigma = stats[row.reviewer_id]
+        if sigma == 0:
+            result[row.review_id] = row.total
+        else:
+            value = grand_mean + grand_sd * (row.total - mu) / sigma
+            result[row.review_id] = min(max(value, 0.0), max_total)
+    return result
+
+
+def sort_key(entry: Ranked) -> tuple:
+    """The documented tie-break order (see the module docstring)."""
+    key = -entry.key_score if entry.key_score is not None else Decimal("Infinity")
+    submitted = (0, entry.first_submitted_at) if entry.first_submitted_at else (1, None)
+    return (-entry.normalised, -entry.median, key, submitted, entry.application_id)
+
+
+def rank(
+    *,
+    totals: list[ReviewTotal],
+    submitted_at: dict[int, datetime | None],
+    max_total: float,
+    threshold: Decimal,
+    drop_extremes: bool,
+    funded_count: int,
+    reserve_count: int,
+) -> list[Ranked]:
+    """Aggregate per application, order, number 1…n and assign tiers."""
+    normalised = normalise(totals, max_total)
+    per_app: dict[int, list[ReviewTotal]] = {}
+    for row in totals:
+        per_app.setdefault(row.application_id, []).append(row)
+    entries = []
+    for app_id, rows in per_app.items():
+        raw = [r.total for r in rows]
+        keys = [r.key for r in rows if r.key is not None]
+        spread = _q(max(raw) - min(raw))
+        entries.append(Ranked(
+            application_id=app_id,
+            n_reviews=len(rows),
+            mean=_q(_trimmed_mean(raw, drop_extremes)),
+            median=_q(statistics.median(raw)),
+            normalised=_q(_trimmed_mean([normalised[r.review_id] for r in rows],
+                                        drop_extremes)),
+            key_score=_q(math.fsum(keys) / len(keys)) if keys else None,
+            spread=spread,
+            disagreement=spread > threshold,
+            first_submitted_at=submitted_at.get(app_id),
+        ))
+    entries.sort(key=sort_key)
+    for position, entry in enumerate(entries, start=1):
+        entry.rank = position
+        entry.tier = tier_for(position, funded_count=funded_count, reserve_count=reserve_count)
+    return entries
+
+
+def tier_for(position: int, *, funded_count: int, reserve_count: int) -> str:
+    if position <= funded_count:
+        return ProjectTier.FUNDED_MATCHED
+    if position <= funded_count + reserve_count:
+        return ProjectTier.RESERVE
+    return ProjectTier.NOT_FUNDED

@@ -1,0 +1,50 @@
+"""Public pages: the project directory and the project page."""
+
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+
+from ..directory import (
+    PAGE_SIZE,
+    attach_money,
+    filter_projects,
+    project_page_context,
+    public_projects,
+    with_match_flag,
+)
+
+# The funding app's public money block; when it exists the project page includes it,
+# otherwise the page shows its own figures (``projects/includes/project_money.html``).
+FUNDING_MONEY_TEMPLATE = "funding/includes/project_money.html"
+
+
+def project_list(request):
+    filterset = filter_projects(request.GET, queryset=with_match_flag(public_projects()))
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    projects = attach_money(page.object_list)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "projects/project_list.html", {
+        "filter": filterset,
+        "page_obj": page,
+        "projects": projects,
+        "active_sort": filterset.active_sort,
+        "extra_query": f"&{query.urlencode()}" if query else "",
+        "is_filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
+    })
+
+
+def _money_template() -> str:
+    try:
+        get_template(FUNDING_MONEY_TEMPLATE)
+    except TemplateDoesNotExist:
+        return "projects/includes/project_money.html"
+    return FUNDING_MONEY_TEMPLATE
+
+
+def project_detail(request, slug):
+    project = get_object_or_404(with_match_flag(public_projects()), slug=slug)
+    context = project_page_context(project=project)
+    context["money_template"] = _money_template()
+    return render(request, "projects/project_detail.html", context)
