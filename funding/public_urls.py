@@ -1,5 +1,16 @@
-"""Public, translated funding pages (donate flow, receipts)."""
+"""Public, translated funding pages (donate flow, donor history, receipts)."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "funding_public"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("donate/", views.donate, name="donate_general"),
+    path("donate/gift/<str:token>/", views.confirm, name="confirm"),
+    path("donate/gift/<str:token>/status/", views.status, name="status"),
+    path("donate/gift/<str:token>/receipt.pdf", views.receipt_pdf, name="receipt_pdf"),
+    path("donate/gift/<str:token>/test-checkout/", views.test_checkout, name="test_checkout"),
+    path("donate/<str:slug>/", views.donate, name="donate"),
+]

@@ -1,0 +1,131 @@
+"""Post-campaign settlement matching (Shenzhen model)."""
+
+import math
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Sum
+from wagtail.log_actions import log
+
+from projects.models import CallPage, Project
+
+from ..enums import DonationSource, TransactionKind
+from ..errors import InvalidTransition
+from ..models import Donation, MatchingRule, MatchPool, Settlement, SettlementLine
+from .ledger import balance, pool_accounts, post_transaction, project_account
+
+
+@dataclass
+class SettlementRow:
+    project: Project
+    eligible: int
+    uncapped: int
+    amount: int
+    by_pool: list[tuple[MatchPool, int]]
+
+
+@dataclass
+class SettlementPlan:
+    call: CallPage
+    rows: list[SettlementRow]
+    available: int
+    needed: int
+    is_pro_rata: bool
+
+    @property
+    def total(self) -> int:
+        return sum(r.amount for r in self.rows)
+
+
+def _eligible_money(rule: MatchingRule, project_ids: list[int]) -> dict[int, int]:
+    sources = [DonationSource.STRIPE, DonationSource.TEST]
+    if rule.count_offline:
+        sources.append(DonationSource.OFFLINE)
+    if rule.count_imported:
+        sources.append(DonationSource.IMPORT)
+    qs = Donation.objects.counted().filter(
+        project_id__in=project_ids, source__in=sources,
+        received_at__gte=rule.campaign_starts_at, received_at__lt=rule.campaign_ends_at,
+        amount__gte=rule.min_donation,
+    )
+    return dict(qs.values("project_id").annotate(t=Sum(F("amount") - F("refunded_amount")))
+                .values_list("project_id", "t"))
+
+
+def plan_settlement(*, call: CallPage, lock: bool = False) -> SettlementPlan:
+    """Compute each qualifying project's settlement match; writes nothing.
+
+    match = floor(ratio × eligible money raised in the campaign window), capped per
+    project; if the call's pools hold less than the total, every project gets the same
+    fraction (floor, so the sum never exceeds the pools). Each project's amount is then
+    drawn from pools in priority order. Raises ``InvalidTransition`` without a
+    settlement-mode rule.
+    """
+    rule = MatchingRule.objects.filter(call=call).first()
+    if rule is None or rule.mode != "settlement":
+        raise InvalidTransition("this call has no settlement-mode matching rule")
+    projects = list(Project.objects.filter(call=call, tier__in=rule.qualifying_tiers)
+                    .order_by("pk"))
+    eligible = _eligible_money(rule, [p.pk for p in projects])
+    ids = list(MatchPool.objects.filter(Q(calls=call), is_closed=False)
+               .values_list("pk", flat=True).distinct())
+    pools_qs = MatchPool.objects.filter(pk__in=ids).order_by("pk")
+    if lock:
+        pools_qs = pools_qs.select_for_update()
+    pools = sorted(pools_qs, key=lambda p: (p.priority, p.pk))
+    left = {p.pk: balance(pool_accounts(p)[0]) for p in pools}
+    available = sum(left.values())
+    rows = []
+    for project in projects:
+        money = eligible.get(project.pk, 0)
+        uncapped = math.floor(money * rule.ratio)
+        amount = min(uncapped, rule.cap_per_project) if rule.cap_per_project else uncapped
+        rows.append(SettlementRow(project, money, uncapped, amount, []))
+    needed = sum(r.amount for r in rows)
+    pro_rata = needed > available
+    if pro_rata:
+        for row in rows:
+            row.amount = row.amount * available // needed
+    for row in rows:
+        rest = row.amount
+        for pool in pools:
+            take = min(rest, left[pool.pk])
+            if take > 0:
+                row.by_pool.append((pool, take))
+                left[pool.pk] -= take
+                rest -= take
+    return SettlementPlan(call=call, rows=rows, available=available, needed=needed,
+                          is_pro_rata=pro_rata)
+
+
+@transaction.atomic
+def commit_settlement(*, call: CallPage, by=None) -> tuple[Settlement, bool]:
+    """Write the settlement once: a ``Settlement`` row (unique per call), its lines and one
+    SETTLEMENT ledger transaction per (project, pool). Returns ``(settlement, created)``;
+    a second call returns the first settlement and writes nothing. Pools are locked while
+    computing, so live activity cannot overdraw them. Audit-logged.
+    """
+    existing = Settlement.objects.filter(call=call).first()
+    if existing:
+        return existing, False
+    plan = plan_settlement(call=call, lock=True)
+    try:
+        with transaction.atomic():
+            settlement = Settlement.objects.create(call=call, committed_by=by, total=plan.total,
+                                                   is_pro_rata=plan.is_pro_rata)
+    except IntegrityError:
+        return Settlement.objects.get(call=call), False
+    for row in plan.rows:
+        target = project_account(row.project)
+        for pool, amount in row.by_pool:
+            SettlementLine.objects.create(settlement=settlement, project=row.project, pool=pool,
+                                          eligible=row.eligible, amount=amount)
+            available, _ = pool_accounts(pool)
+            post_transaction(
+                kind=TransactionKind.SETTLEMENT,
+                idempotency_key=f"settlement:{call.pk}:{row.project.pk}:{pool.pk}",
+                currency=pool.currency, legs=[(available, -amount), (target, amount)],
+                pool=pool, created_by=by,
+            )
+    log(instance=settlement, action="funding.settlement", user=by, data={"total": plan.total})
+    return settlement, True

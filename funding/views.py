@@ -1,0 +1,174 @@
+"""Public donate flow, Stripe webhook, test checkout, donor history and receipts."""
+
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Sum
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from projects.models import Project
+
+from .enums import DonationSource, DonationStatus, ReservationStatus
+from .errors import InvalidTransition, PaymentProviderError
+from .forms import DonateForm
+from .models import Donation, MatchReservation
+from .providers import online_provider_name, testpay
+from .providers import stripe as stripe_provider
+from .services.checkout import begin_checkout, hold_match_for_checkout
+from .services.donations import create_online_donation, mark_failed, mark_succeeded
+from .services.matching import quote_match
+from .services.webhooks import process_stripe_event
+
+logger = logging.getLogger(__name__)
+
+
+def _client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _project_or_404(slug):
+    return get_object_or_404(Project.objects.public().select_related("organization", "call"),
+                             slug=slug)
+
+
+@require_http_methods(["GET", "POST"])
+def donate(request, slug=None):
+    """Step 1: choose amount and options. On POST the gift is created and match held."""
+    project = _project_or_404(slug) if slug else None
+    provider = online_provider_name()
+    form = DonateForm(request.POST or None, initial={
+        "donor_email": getattr(request.user, "email", "") or "",
+    })
+    if request.method == "POST" and provider and form.is_valid():
+        data = form.cleaned_data
+        source = DonationSource.STRIPE if provider == "stripe" else DonationSource.TEST
+        try:
+            donation = create_online_donation(
+                project=project, amount=data["amount"], source=source,
+                donor_name=data["donor_name"], donor_email=data["donor_email"],
+                user=request.user if request.user.is_authenticated else None,
+                message=data["message"], anonymity=data["anonymity"],
+                dedication=data["dedication"], receipt_requested=data["receipt_requested"],
+                receipt_name=data["receipt_name"], receipt_address=data["receipt_address"],
+                ip=_client_ip(request),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            hold_match_for_checkout(donation=donation)
+            return redirect("funding_public:confirm", token=donation.access_token)
+    match_hint = 0
+    if project is not None:
+        match_hint = quote_match(donation=Donation(project=project, amount=10_000,
+                                                   currency=project.currency,
+                                                   source=DonationSource.STRIPE))
+    return render(request, "funding/donate.html", {
+        "project": project, "form": form, "provider": provider,
+        "is_test_provider": provider == "test", "match_hint_per_100": match_hint,
+    })
+
+
+def _held(donation) -> int:
+    return MatchReservation.objects.filter(
+        donation=donation, status__in=[ReservationStatus.HELD, ReservationStatus.CONFIRMED]
+    ).aggregate(t=Sum("amount"))["t"] or 0
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request, token):
+    """Step 2: show the held match ("matched by ¥X" / "used up"), then go to payment."""
+    donation = get_object_or_404(Donation.objects.select_related("project"),
+                                 access_token=token)
+    if donation.status != DonationStatus.PENDING:
+        return redirect("funding_public:status", token=token)
+    error = ""
+    if request.method == "POST":
+        if "cancel" in request.POST:
+            mark_failed(donation=donation, status=DonationStatus.FAILED)
+            return redirect("funding_public:status", token=token)
+        status_url = request.build_absolute_uri(
+            reverse("funding_public:status", kwargs={"token": token}))
+        title = donation.project.title if donation.project else _("General fund")
+        try:
+            url = begin_checkout(donation=donation, product_name=title,
+                                 success_url=status_url, cancel_url=status_url,
+                                 locale=get_language() or settings.LANGUAGE_CODE)
+        except (PaymentProviderError, InvalidTransition):
+            error = _("The payment service is not available right now. Nothing was charged. "
+                      "Please try again later or give offline.")
+        else:
+            return redirect(url)
+    return render(request, "funding/confirm.html", {
+        "donation": donation, "match": _held(donation), "error": error,
+        "is_test_provider": donation.source == DonationSource.TEST,
+    })
+
+
+def status(request, token):
+    """The donor's magic link: this gift's state, its match, receipt, and their history."""
+    donation = get_object_or_404(Donation.objects.select_related("project"),
+                                 access_token=token)
+    history = []
+    if donation.donor_email:
+        history = list(Donation.objects.filter(donor_email__iexact=donation.donor_email)
+                       .exclude(pk=donation.pk).select_related("project")[:50])
+    receipt = getattr(donation, "receipt", None)
+    return render(request, "funding/status.html", {
+        "donation": donation, "match": _held(donation), "history": history,
+        "receipt": receipt,
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def test_checkout(request, token):
+    """Development-only simulated payment page; 404 unless DEBUG and enabled."""
+    if not testpay.is_enabled():
+        raise Http404
+    donation = get_object_or_404(Donation, access_token=token, source=DonationSource.TEST)
+    if request.method == "POST":
+        if "pay" in request.POST:
+            mark_succeeded(donation=donation, amount_received=donation.amount,
+                           currency=donation.currency)
+        else:
+            mark_failed(donation=donation, status=DonationStatus.FAILED)
+        return redirect("funding_public:status", token=token)
+    return render(request, "funding/test_checkout.html", {"donation": donation})
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    """Stripe events: signature-checked, applied once, never leaks exception text."""
+    try:
+        event = stripe_provider.verify_event(request.body,
+                                             request.META.get("HTTP_STRIPE_SIGNATURE"))
+    except stripe_provider.InvalidSignature:
+        return JsonResponse({"error": "invalid signature"}, status=400)
+    if not isinstance(event, dict) or not event.get("id"):
+        return JsonResponse({"error": "invalid event"}, status=400)
+    try:
+        outcome = process_stripe_event(event)
+    except Exception:  # noqa: BLE001 - any failure: roll back, let Stripe retry, say nothing
+        logger.exception("stripe webhook %s failed", event.get("id"))
+        return JsonResponse({"error": "internal error"}, status=500)
+    return JsonResponse({"received": True, "outcome": outcome})
+
+
+def receipt_pdf(request, token):
+    """The donor's receipt as PDF (the magic-link token is the permission)."""
+    from .services.receipts import render_receipt_pdf
+
+    donation = get_object_or_404(Donation, access_token=token)
+    receipt = getattr(donation, "receipt", None)
+    if receipt is None:
+        raise Http404
+    response = HttpResponse(render_receipt_pdf(receipt=receipt), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="receipt-{receipt.number}.pdf"'
+    return response
