@@ -204,3 +204,12 @@ def test_totp_authenticator_is_per_user(staff_user):
     _with_totp(staff_user)
 
     assert Authenticator.objects.filter(user=staff_user, type="totp").count() == 1
+
+
+def test_login_lands_on_dashboard(client, db):
+    UserFactory(username="member")
+
+    response = client.post("/en/accounts/login/", {"login": "member",
+                                                   "password": "pass-word-123"})
+
+    assert response["Location"] == "/en/me/"
