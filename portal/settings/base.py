@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "portal",
     "organizations",
     "projects",
+    "projects.review",
     "funding",
     # Wagtail
     "wagtail.contrib.forms",

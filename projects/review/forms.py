@@ -1,0 +1,143 @@
+"""Forms for declarations, scoring, staff actions and the rubric editor."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from projects.enums import ApplicationStatus
+from projects.models import Application
+
+from .enums import Recommendation
+from .models import Criterion
+
+LOCKED_CRITERION_FIELDS = ("weight", "scale_min", "scale_max", "scale_step", "required",
+                           "independent", "is_key")
+
+
+class DeclarationForm(forms.Form):
+    conflict = forms.TypedChoiceField(
+        label=_("Conflict of interest"),
+        choices=[("no", _("I have no conflict of interest with this application")),
+                 ("yes", _("I have a conflict of interest and recuse myself"))],
+        widget=forms.RadioSelect, coerce=lambda v: v == "yes")
+    reason = forms.CharField(label=_("Reason for the conflict"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("conflict") and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Please give the reason for the conflict."))
+        return data
+
+
+class ScoreForm(forms.Form):
+    """One number field per criterion (``criterion_<id>``) plus the written parts.
+
+    Scale checks live in ``services.save_review`` (the only authority); the widgets
+    carry min/max/step so browsers help too."""
+
+    strengths = forms.CharField(label=_("Strengths"), required=False,
+                                widget=forms.Textarea(attrs={"rows": 3}))
+    weaknesses = forms.CharField(label=_("Weaknesses"), required=False,
+                                 widget=forms.Textarea(attrs={"rows": 3}))
+    comments = forms.CharField(label=_("Comments"), required=False,
+                               widget=forms.Textarea(attrs={"rows": 3}))
+    recommendation = forms.ChoiceField(label=_("Recommendation"), required=False,
+                                       choices=[("", "—"), *Recommendation.choices])
+
+    def __init__(self, *args, criteria: list[Criterion], disabled: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        for c in criteria:
+            self.fields[f"criterion_{c.pk}"] = forms.CharField(
+                label=c.name, required=False, help_text=c.description,
+                widget=forms.NumberInput(attrs={
+                    "min": f"{c.scale_min:g}", "max": f"{c.scale_max:g}",
+                    "step": f"{c.scale_step:g}", "data-weight": c.weight,
+                    "data-min": f"{c.scale_min:g}", "data-max": f"{c.scale_max:g}",
+                    "data-independent": "1" if c.independent else "0",
+                    "class": "review-score"}))
+        if disabled:
+            for field in self.fields.values():
+                field.disabled = True
+
+    def criterion_fields(self):
+        return [(c, self[f"criterion_{c.pk}"]) for c in self.criteria]
+
+    def raw_scores(self) -> dict[int, str]:
+        return {c.pk: (self.data.get(f"criterion_{c.pk}") or "").strip() for c in self.criteria}
+
+
+class AbstainForm(forms.Form):
+    abstain_reason = forms.CharField(label=_("Reason for abstaining"),
+                                     widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ManualAssignForm(forms.Form):
+    application = forms.ModelChoiceField(label=_("Application"),
+                                         queryset=Application.objects.none())
+    reviewer = forms.ModelChoiceField(label=_("Reviewer"),
+                                      queryset=get_user_model().objects.none())
+
+    def __init__(self, *args, call, reviewers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["application"].queryset = Application.objects.filter(
+            call=call, status=ApplicationStatus.ELIGIBLE).select_related("organization")
+        self.fields["reviewer"].queryset = reviewers
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV file"),
+                           help_text=_("Columns: application (id), reviewer (username)."))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 2 * 1024 * 1024:
+            raise ValidationError(_("The file is larger than 2 MB."))
+        raw = upload.read()
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                return raw.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+        raise ValidationError(_("The file is not UTF-8 or GB18030 text."))
+
+
+class AppealResolutionForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), widget=forms.RadioSelect,
+                                choices=[("upheld", _("Upheld")), ("dismissed", _("Dismissed"))])
+    resolution = forms.CharField(label=_("Resolution"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RubricForm(WagtailAdminModelForm):
+    """Once a rubric version has reviews, its weights and scales are frozen: the form
+    refuses such edits and points to “New version”."""
+
+    def clean(self):
+        data = super().clean()
+        rubric = self.instance
+        if not rubric.is_locked:
+            return data
+        formset = self.formsets.get("criteria")
+        changed = False
+        if formset is not None:
+            for form in formset.forms:
+                if not form.has_changed():
+                    continue
+                if form.instance.pk is None or (
+                        formset.can_delete and form.cleaned_data.get("DELETE")):
+                    changed = True
+                elif set(form.changed_data) & set(LOCKED_CRITERION_FIELDS):
+                    changed = True
+        if changed:
+            raise ValidationError(_(
+                "Reviews have been scored with this rubric version, so its criteria, "
+                "weights and scales can no longer change. Use “New version” to make a "
+                "changed copy."))
+        return data

@@ -1,0 +1,353 @@
+"""Admin views: reviewer queue and score page, staff progress dashboard and actions."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from organizations.roles import REVIEWER, has_role
+from portal.charts import bar_chart
+from projects.models import CallPage
+from projects.presenters import Lookups, present
+from projects.services import is_staff_user
+
+from . import selectors, services, tasks
+from .enums import AssignmentStatus
+from .forms import (
+    AbstainForm,
+    AppealResolutionForm,
+    DeclarationForm,
+    ImportForm,
+    ManualAssignForm,
+    ReasonForm,
+    ScoreForm,
+)
+from .models import Appeal, Review
+
+
+def _error_messages(error: ValidationError) -> list[str]:
+    return list(error.messages)
+
+
+class ReviewerRequiredMixin:
+    def dispatch(self, request, *args, **kwargs):
+        if not (has_role(request.user, REVIEWER) or is_staff_user(request.user)):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class StaffRequiredMixin:
+    def dispatch(self, request, *args, **kwargs):
+        if not is_staff_user(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class QueueView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+    template_name = "review/admin/queue.html"
+    page_title = gettext_lazy("My reviews")
+    header_icon = "tasks"
+
+    def get_context_data(self, **kwargs):
+        queue = selectors.queue_for_reviewer(self.request.user)
+        return super().get_context_data(queue=queue, **kwargs)
+
+
+class AssignmentView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+    """Declaration first, then the application and the score form."""
+
+    template_name = "review/admin/assignment.html"
+    header_icon = "form"
+    page_title = gettext_lazy("Review")
+
+    def dispatch(self, request, *args, **kwargs):
+        self.assignment = selectors.assignment_for(request.user, kwargs["pk"])
+        if self.assignment.status == AssignmentStatus.CONFLICT:
+            raise PermissionDenied(_("You declared a conflict with this application."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_subtitle(self):
+        return self.display_title()
+
+    def display_title(self) -> str:
+        return self.assignment.application.title or str(self.assignment.application)
+
+    def _review(self) -> Review | None:
+        return Review.objects.filter(assignment=self.assignment).prefetch_related(
+            "scores").first()
+
+    def get_context_data(self, **kwargs):
+        assignment = self.assignment
+        application = assignment.application
+        config = application.call.review_settings
+        context = super().get_context_data(assignment=assignment, application=application,
+                                           config=config, **kwargs)
+        if assignment.status == AssignmentStatus.PENDING:
+            context["declaration_form"] = kwargs.get("declaration_form") or DeclarationForm()
+            return context
+        review = self._review()
+        rubric = review.rubric if review else config.rubric
+        criteria = list(rubric.criteria.all())
+        locked = review is not None and review.is_locked
+        form = kwargs.get("form")
+        if form is None:
+            initial = {}
+            if review:
+                initial = {f"criterion_{s.criterion_id}": f"{s.value:g}"
+                           for s in review.scores.all()}
+                initial.update(strengths=review.strengths, weaknesses=review.weaknesses,
+                               comments=review.comments, recommendation=review.recommendation)
+            form = ScoreForm(initial=initial, criteria=criteria, disabled=locked)
+        answers = application.answers
+        if config.blind:
+            answers = selectors.blind_answers(answers)
+        context.update(
+            review=review, rubric=rubric, form=form, locked=locked,
+            max_total=rubric.max_total(),
+            abstain_form=kwargs.get("abstain_form") or AbstainForm(),
+            sections=present(answers, Lookups([answers])),
+            attachments=[] if config.blind else list(application.attachments.all()),
+            others=selectors.other_reviews(assignment, review),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        assignment = self.assignment
+        action = request.POST.get("action", "")
+        if assignment.status == AssignmentStatus.PENDING:
+            form = DeclarationForm(request.POST)
+            if not form.is_valid():
+                return self.render_to_response(
+                    self.get_context_data(declaration_form=form), status=400)
+            try:
+                services.declare_conflict(assignment=assignment, by=request.user,
+                                          conflict=form.cleaned_data["conflict"],
+                                          reason=form.cleaned_data["reason"])
+            except ValidationError as error:
+                form.add_error(None, error)
+                return self.render_to_response(
+                    self.get_context_data(declaration_form=form), status=400)
+            if form.cleaned_data["conflict"]:
+                messages.success(request, _("Your conflict is recorded; the application has "
+                                            "been removed from your queue."))
+                return redirect("review:queue")
+            return redirect("review:assignment", pk=assignment.pk)
+        if action == "abstain":
+            abstain_form = AbstainForm(request.POST)
+            try:
+                if not abstain_form.is_valid():
+                    raise ValidationError(abstain_form.errors["abstain_reason"])
+                services.abstain(assignment=assignment, by=request.user,
+                                 reason=abstain_form.cleaned_data["abstain_reason"])
+            except ValidationError as error:
+                abstain_form.add_error(None, _error_messages(error))
+                return self.render_to_response(
+                    self.get_context_data(abstain_form=abstain_form), status=400)
+            messages.success(request, _("You abstained from this review."))
+            return redirect("review:queue")
+        review = self._review()
+        rubric = review.rubric if review else assignment.application.call.review_settings.rubric
+        form = ScoreForm(request.POST, criteria=list(rubric.criteria.all()))
+        form.is_valid()
+        submit = action == "submit"
+        try:
+            scores = {}
+            for pk, raw in form.raw_scores().items():
+                try:
+                    scores[pk] = services.parse_score(raw)
+                except ValidationError as error:
+                    form.add_error(f"criterion_{pk}", error)
+            if form.errors:
+                raise ValidationError(_("Please correct the errors below."))
+            services.save_review(
+                assignment=assignment, by=request.user, scores=scores,
+                strengths=form.cleaned_data.get("strengths", ""),
+                weaknesses=form.cleaned_data.get("weaknesses", ""),
+                comments=form.cleaned_data.get("comments", ""),
+                recommendation=form.cleaned_data.get("recommendation", ""), submit=submit)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            elif not form.errors or error.messages != [_("Please correct the errors below.")]:
+                form.add_error(None, error)
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        if submit:
+            messages.success(request, _("Review submitted."))
+        else:
+            messages.success(request, _("Draft saved."))
+        if action == "next" or submit:
+            following = selectors.queue_for_reviewer(request.user).next_open_after(assignment.pk)
+            if following is not None:
+                return redirect("review:assignment", pk=following.pk)
+            return redirect("review:queue")
+        return redirect("review:assignment", pk=assignment.pk)
+
+
+def attachment_download(request, pk: int, attachment_pk: int):
+    """An attachment of an application the reviewer has accepted (never in blind review)."""
+    assignment = selectors.assignment_for(request.user, pk)
+    if assignment.status != AssignmentStatus.ACCEPTED or \
+            assignment.application.call.review_settings.blind:
+        raise PermissionDenied
+    attachment = assignment.application.attachments.filter(pk=attachment_pk).first()
+    if attachment is None:
+        raise Http404
+    return FileResponse(attachment.file.open("rb"), as_attachment=True,
+                        filename=attachment.original_name, content_type=attachment.content_type)
+
+
+class CallsView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+    template_name = "review/admin/calls.html"
+    page_title = gettext_lazy("Review progress")
+    header_icon = "tasks"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(calls=list(selectors.calls_in_review()), **kwargs)
+
+
+class ProgressView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+    """Staff dashboard for one call: progress, distribution, and every review action."""
+
+    template_name = "review/admin/progress.html"
+    page_title = gettext_lazy("Review progress")
+    header_icon = "tasks"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.call = get_object_or_404(CallPage.objects.select_related(
+            "review_settings__rubric"), pk=kwargs["pk"], review_settings__isnull=False)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_subtitle(self):
+        return self.call.title
+
+    def get_context_data(self, **kwargs):
+        call = self.call
+        config = call.review_settings
+        max_total = config.rubric.max_total()
+        counts = selectors.score_distribution(call, max_total)
+        step = max_total / len(counts)
+        labels = [f"{step * i:g}–{step * (i + 1):g}" for i in range(len(counts))]
+        chart = bar_chart(title=_("Distribution of review totals"), labels=labels,
+                          series={_("Reviews"): counts})
+        ranking = list(call.ranking.select_related("application__organization")
+                       .order_by("rank")[:50])
+        return super().get_context_data(
+            call=call, config=config, reviewers=selectors.reviewer_progress(call),
+            applications=selectors.application_progress(call), chart=chart, ranking=ranking,
+            assign_form=kwargs.get("assign_form") or ManualAssignForm(
+                call=call, reviewers=services.reviewer_pool()),
+            import_form=kwargs.get("import_form") or ImportForm(), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        call, action = self.call, request.POST.get("action")
+        try:
+            if action == "auto_assign":
+                n = services.auto_assign(call=call, by=request.user)
+                messages.success(request, _("%(n)d assignments created.") % {"n": n})
+            elif action == "assign":
+                form = ManualAssignForm(request.POST, call=call,
+                                        reviewers=services.reviewer_pool())
+                if not form.is_valid():
+                    return self.render_to_response(self.get_context_data(assign_form=form),
+                                                   status=400)
+                try:
+                    services.assign_reviewer(application=form.cleaned_data["application"],
+                                             reviewer=form.cleaned_data["reviewer"],
+                                             by=request.user)
+                except ValidationError as error:
+                    form.add_error(None, error)
+                    return self.render_to_response(self.get_context_data(assign_form=form),
+                                                   status=400)
+                messages.success(request, _("Reviewer assigned."))
+            elif action == "import":
+                form = ImportForm(request.POST, request.FILES)
+                if not form.is_valid():
+                    return self.render_to_response(self.get_context_data(import_form=form),
+                                                   status=400)
+                try:
+                    n = services.import_assignments(call=call, data=form.cleaned_data["file"],
+                                                    by=request.user)
+                except ValidationError as error:
+                    form.add_error(None, error)
+                    return self.render_to_response(self.get_context_data(import_form=form),
+                                                   status=400)
+                messages.success(request, _("%(n)d assignments imported.") % {"n": n})
+            elif action == "rank":
+                entries = services.rank_call(call=call, by=request.user)
+                messages.success(request, _("%(n)d applications ranked.") % {"n": len(entries)})
+            elif action == "publish":
+                n = services.publish_results(call=call, by=request.user)
+                messages.success(request, _("Results published: %(n)d decisions; applicants "
+                                            "are notified.") % {"n": n})
+            elif action == "remind":
+                tasks.send_reviewer_reminders.enqueue(call_id=call.pk)
+                messages.success(request, _("Reminders are being sent."))
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        return redirect("review:progress", pk=call.pk)
+
+
+class ReopenView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+    template_name = "review/admin/reason.html"
+    page_title = gettext_lazy("Reopen review")
+    header_icon = "lock-open"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.review = get_object_or_404(Review.objects.select_related(
+            "assignment__application", "assignment__reviewer"), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(object=self.review,
+                                        form=kwargs.get("form") or ReasonForm(), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        form = ReasonForm(request.POST)
+        if form.is_valid():
+            try:
+                services.reopen_review(review=self.review, by=request.user,
+                                       reason=form.cleaned_data["reason"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("The review is open again."))
+                return redirect(reverse("review_reviews:inspect", args=[self.review.pk]))
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class ResolveAppealView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+    template_name = "review/admin/reason.html"
+    page_title = gettext_lazy("Resolve appeal")
+    header_icon = "tick"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.appeal = get_object_or_404(Appeal.objects.select_related(
+            "decision__application"), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(object=self.appeal,
+                                        form=kwargs.get("form") or AppealResolutionForm(),
+                                        **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        form = AppealResolutionForm(request.POST)
+        if form.is_valid():
+            try:
+                services.resolve_appeal(appeal=self.appeal, by=request.user,
+                                        upheld=form.cleaned_data["outcome"] == "upheld",
+                                        resolution=form.cleaned_data["resolution"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Appeal resolved."))
+                return redirect("review_appeals:index")
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+

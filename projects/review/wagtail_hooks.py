@@ -1,0 +1,377 @@
+"""Review in the Wagtail admin: menus, viewsets, custom views, audit actions."""
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.urls import include, path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import ObjectList
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic import DeleteView, InspectView
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies.base import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+
+from organizations.roles import ADMINISTRATOR, PROGRAMME_OFFICER, REVIEWER, has_role
+from projects.models import CallPage
+from projects.services import is_staff_user
+
+from . import services, views
+from .enums import AppealStatus, AssignmentStatus, ReviewStatus
+from .forms import RubricForm
+from .models import (
+    Appeal,
+    Assignment,
+    ConflictOfInterest,
+    Decision,
+    RankingEntry,
+    Review,
+    ReviewerProfile,
+    ReviewSettings,
+    Rubric,
+)
+
+LOG_ACTIONS = [
+    ("review.rubric.version", _("New rubric version"), _("New rubric version created")),
+    ("review.assignment.create", _("Assign reviewer"), _("Reviewer assigned")),
+    ("review.assignment.remove", _("Remove reviewer"), _("Reviewer assignment removed")),
+    ("review.conflict.declared", _("Declare conflict"), _("Conflict of interest declared")),
+    ("review.conflict.none", _("Declare no conflict"), _("No conflict of interest declared")),
+    ("review.score.change", _("Change scores"), _("Scores changed")),
+    ("review.submit", _("Submit review"), _("Review submitted")),
+    ("review.abstain", _("Abstain"), _("Reviewer abstained")),
+    ("review.reopen", _("Reopen review"), _("Review reopened")),
+    ("review.rank", _("Rank call"), _("Call ranked")),
+    ("review.publish", _("Publish results"), _("Results published for public notice")),
+    ("review.appeal.record", _("Record appeal"), _("Appeal recorded")),
+    ("review.appeal.resolve", _("Resolve appeal"), _("Appeal resolved")),
+]
+
+
+@hooks.register("register_log_actions")
+def register_review_log_actions(actions):
+    for action, label, message in LOG_ACTIONS:
+        actions.register_action(action, label, message)
+
+
+def _staff_users():
+    user_model = get_user_model()
+    return user_model.objects.filter(
+        groups__name__in=[ADMINISTRATOR, PROGRAMME_OFFICER]).distinct() | \
+        user_model.objects.filter(is_superuser=True)
+
+
+class StaffPolicy(ModelPermissionPolicy):
+    """Programme staff may do ``actions``; nobody else."""
+
+    def __init__(self, model, actions=("add", "change", "delete", "view")):
+        super().__init__(model)
+        self.actions = set(actions)
+
+    def user_has_permission(self, user, action):
+        return action in self.actions and is_staff_user(user)
+
+    def users_with_any_permission(self, actions):
+        if not self.actions & set(actions):
+            return get_user_model().objects.none()
+        return _staff_users()
+
+
+for _model in (Rubric, ReviewSettings, ReviewerProfile, ConflictOfInterest):
+    register_permission_policy(_model, StaffPolicy(_model), exact_class=True)
+register_permission_policy(Appeal, StaffPolicy(Appeal, ("add", "view")), exact_class=True)
+register_permission_policy(Assignment, StaffPolicy(Assignment, ("view", "delete")),
+                           exact_class=True)
+for _model in (Review, RankingEntry, Decision):
+    register_permission_policy(_model, StaffPolicy(_model, ("view",)), exact_class=True)
+
+
+def _calls():
+    return CallPage.objects.filter(review_settings__isnull=False)
+
+
+class RubricViewSet(ModelViewSet):
+    model = Rubric
+    icon = "list-ol"
+    menu_label = _("Rubrics")
+    list_display = ["name", "code", "version", "created_at"]
+    list_export = ["name", "code", "version", "description", "created_at"]
+    search_fields = ["name", "code"]
+    edit_handler = ObjectList(Rubric.panels, base_form_class=RubricForm)
+    copy_view_enabled = False
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(),
+                path("new-version/<int:pk>/", self.new_version, name="new_version")]
+
+    def new_version(self, request, pk):
+        from django.contrib import messages
+        from django.core.exceptions import PermissionDenied
+        from django.shortcuts import get_object_or_404
+
+        if request.method != "POST" or not is_staff_user(request.user):
+            raise PermissionDenied
+        copy = services.new_rubric_version(rubric=get_object_or_404(Rubric, pk=pk),
+                                           by=request.user)
+        messages.success(request, _("Version %(v)d created; edit it, then pick it in the "
+                                    "call's review settings.") % {"v": copy.version})
+        return redirect(self.get_url_name("edit"), copy.pk)
+
+
+class ReviewSettingsViewSet(ModelViewSet):
+    model = ReviewSettings
+    icon = "cogs"
+    menu_label = _("Review settings")
+    list_display = ["call", "rubric", "reviewers_per_application", "blind", "deadline",
+                    Column("progress", label=_("Progress"),
+                           accessor=lambda s: format_html(
+                               '<a href="{}">{}</a>', reverse("review:progress", args=[s.call_id]),
+                               _("Open dashboard")))]
+    copy_view_enabled = False
+
+    def get_queryset(self, request):
+        return ReviewSettings.objects.select_related("call", "rubric")
+
+
+class AssignmentFilterSet(WagtailFilterSet):
+    application__call = django_filters.ModelChoiceFilter(label=_("Call"), queryset=_calls())
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=AssignmentStatus.choices)
+    reviewer = django_filters.ModelChoiceFilter(
+        label=_("Reviewer"),
+        queryset=get_user_model().objects.filter(groups__name=REVIEWER).distinct())
+
+    class Meta:
+        model = Assignment
+        fields = ["application__call", "status", "reviewer"]
+
+
+class AssignmentDeleteView(DeleteView):
+    """Removal goes through the service (refuses handed-in reviews, writes the log)."""
+
+    def delete_action(self):
+        services.remove_assignment(assignment=self.object, by=self.request.user)
+
+    def form_valid(self, form):
+        from django.contrib import messages
+
+        try:
+            return super().form_valid(form)
+        except ValidationError as error:
+            messages.error(self.request, error.messages[0])
+            return redirect(self.index_url_name)
+
+
+class AssignmentViewSet(ModelViewSet):
+    model = Assignment
+    icon = "user"
+    menu_label = _("Assignments")
+    filterset_class = AssignmentFilterSet
+    delete_view_class = AssignmentDeleteView
+    list_display = ["application", "reviewer", "status", "conflict_reason", "created_at"]
+    list_export = ["application", "application_id", "reviewer", "status", "conflict_reason",
+                   "declared_at", "created_at"]
+    search_fields = ["application__title", "reviewer__username"]
+    form_fields = ["application", "reviewer"]
+    copy_view_enabled = False
+
+    def get_queryset(self, request):
+        return Assignment.objects.select_related("application", "reviewer")
+
+
+class ReviewInspectView(InspectView):
+    template_name = "review/admin/review_inspect.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            review=self.object, scores=self.object.scores.select_related("criterion"),
+            **kwargs)
+
+
+class ReviewFilterSet(WagtailFilterSet):
+    assignment__application__call = django_filters.ModelChoiceFilter(label=_("Call"),
+                                                                      queryset=_calls())
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=ReviewStatus.choices)
+
+    class Meta:
+        model = Review
+        fields = ["assignment__application__call", "status"]
+
+
+class ReviewViewSet(ModelViewSet):
+    model = Review
+    icon = "doc-full"
+    menu_label = _("Reviews")
+    inspect_view_enabled = True
+    inspect_view_class = ReviewInspectView
+    filterset_class = ReviewFilterSet
+    list_display = ["assignment", "status", "total", "recommendation", "submitted_at"]
+    list_export = ["assignment", "rubric", "status", "total", "recommendation", "strengths",
+                   "weaknesses", "comments", "abstain_reason", "submitted_at"]
+    copy_view_enabled = False
+    form_fields = ["strengths"]
+
+    def get_queryset(self, request):
+        return Review.objects.select_related("assignment__application",
+                                             "assignment__reviewer", "rubric")
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(),
+                path("reopen/<int:pk>/", views.ReopenView.as_view(), name="reopen")]
+
+
+class RankingFilterSet(WagtailFilterSet):
+    call = django_filters.ModelChoiceFilter(label=_("Call"), queryset=_calls())
+    tier = django_filters.ChoiceFilter(label=_("Tier"),
+                                       choices=RankingEntry._meta.get_field("tier").choices)
+    disagreement = django_filters.BooleanFilter(label=_("Reviewers disagree"))
+
+    class Meta:
+        model = RankingEntry
+        fields = ["call", "tier", "disagreement"]
+
+
+class RankingViewSet(ModelViewSet):
+    """The ranking report (排名), exportable as CSV/XLSX."""
+
+    model = RankingEntry
+    icon = "order"
+    menu_label = _("Ranking")
+    filterset_class = RankingFilterSet
+    list_display = ["rank", "application", Column("org", label=_("Organization"),
+                                                  accessor="application.organization"),
+                    "normalised", "mean", "median", "key_score", "n_reviews", "disagreement",
+                    "tier"]
+    list_export = ["call", "rank", "application_id", "application", "application.organization",
+                   "normalised", "mean", "median", "key_score", "n_reviews", "spread",
+                   "disagreement", "first_submitted_at", "tier", "computed_at"]
+    export_headings = {"application.organization": _("Organization")}
+    export_filename = "ranking"
+    ordering = ["call", "rank"]
+    copy_view_enabled = False
+    form_fields = ["rank"]
+
+    def get_queryset(self, request):
+        return RankingEntry.objects.select_related("call", "application__organization")
+
+
+class DecisionViewSet(ModelViewSet):
+    model = Decision
+    icon = "success"
+    menu_label = _("Decisions")
+    list_display = ["rank", "application", "tier", "project", "published_at"]
+    list_filter = ["tier"]
+    list_export = ["call", "rank", "application", "normalised", "tier", "project",
+                   "published_at"]
+    copy_view_enabled = False
+    form_fields = ["rank"]
+
+    def get_queryset(self, request):
+        return Decision.objects.select_related("application", "project", "call")
+
+
+def _resolve_link(appeal):
+    if appeal.status != AppealStatus.OPEN:
+        return appeal.get_status_display()
+    return format_html('<a href="{}">{}</a>', reverse("review:resolve_appeal",
+                                                      args=[appeal.pk]), _("Resolve"))
+
+
+class AppealViewSet(ModelViewSet):
+    model = Appeal
+    icon = "warning"
+    menu_label = _("Appeals")
+    list_display = ["decision", "appellant", "received_at",
+                    Column("outcome", label=_("Status"), accessor=_resolve_link), "resolution"]
+    list_filter = ["status"]
+    list_export = ["decision", "appellant", "text", "received_at", "status", "resolution",
+                   "resolved_at"]
+    copy_view_enabled = False
+
+    def get_queryset(self, request):
+        return Appeal.objects.select_related("decision__application")
+
+
+class ConflictViewSet(ModelViewSet):
+    model = ConflictOfInterest
+    icon = "cross"
+    menu_label = _("Conflicts of interest")
+    list_display = ["reviewer", "organization", "reason", "created_at"]
+    form_fields = ["reviewer", "organization", "reason"]
+    search_fields = ["organization__name", "reviewer__username"]
+    copy_view_enabled = False
+
+
+class ReviewerProfileViewSet(ModelViewSet):
+    model = ReviewerProfile
+    icon = "user"
+    menu_label = _("Reviewer profiles")
+    list_display = ["user", "district", "expertise"]
+    form_fields = ["user", "district", "expertise"]
+    copy_view_enabled = False
+
+
+class ReviewGroup(ViewSetGroup):
+    menu_label = _("Review")
+    menu_icon = "tasks"
+    menu_order = 220
+    items = (
+        RubricViewSet("review_rubrics"),
+        ReviewSettingsViewSet("review_settings"),
+        AssignmentViewSet("review_assignments"),
+        ReviewViewSet("review_reviews"),
+        RankingViewSet("review_ranking"),
+        DecisionViewSet("review_decisions"),
+        AppealViewSet("review_appeals"),
+        ConflictViewSet("review_conflicts"),
+        ReviewerProfileViewSet("review_profiles"),
+    )
+
+
+@hooks.register("register_admin_viewset")
+def register_review_viewsets():
+    return ReviewGroup()
+
+
+review_urls = [
+    path("queue/", views.QueueView.as_view(), name="queue"),
+    path("assignments/<int:pk>/", views.AssignmentView.as_view(), name="assignment"),
+    path("assignments/<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download,
+         name="attachment"),
+    path("calls/", views.CallsView.as_view(), name="calls"),
+    path("calls/<int:pk>/", views.ProgressView.as_view(), name="progress"),
+    path("appeals/<int:pk>/resolve/", views.ResolveAppealView.as_view(),
+         name="resolve_appeal"),
+]
+
+
+@hooks.register("register_admin_urls")
+def register_review_urls():
+    return [path("review/", include((review_urls, "review"), namespace="review"))]
+
+
+class RoleMenuItem(MenuItem):
+    def __init__(self, *args, check, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.check = check
+
+    def is_shown(self, request):
+        return self.check(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_queue_menu_item():
+    return RoleMenuItem(_("My reviews"), reverse("review:queue"), icon_name="tasks",
+                        order=215, name="my-reviews",
+                        check=lambda user: has_role(user, REVIEWER))
+
+
+@hooks.register("register_admin_menu_item")
+def register_progress_menu_item():
+    return RoleMenuItem(_("Review progress"), reverse("review:calls"), icon_name="table",
+                        order=216, name="review-progress", check=is_staff_user)
