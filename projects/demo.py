@@ -5,12 +5,22 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Locale
+from wagtail.rich_text import RichText
 
-from organizations.models import Organization
+from organizations.models import Organization, Region
 from portal.demo import DemoContext, _ensure_child
 
+from .demo_applications import seed_applications, seed_needs
 from .enums import ProjectStatus, ProjectTier
-from .models import CallIndexPage, CallPage, Project, ServiceCategory, ServiceItem
+from .models import (
+    Application,
+    CallIndexPage,
+    CallPage,
+    CommunityNeed,
+    Project,
+    ServiceCategory,
+    ServiceItem,
+)
 
 CATALOGUE = [
     ("A", "为老服务", "Elder care", ["老年助餐", "居家探访", "长者健康管理", "认知障碍照护"]),
@@ -24,6 +34,7 @@ CATALOGUE = [
 ]
 
 # (slug, zh title, en title, opens offset days, closes offset days, budget yuan)
+# Order matters: other apps use ctx.shared["calls"][1..3]; new calls go at the end.
 CALLS = [
     ("2027-spring", "2027年春季社区公益创投征集（预告）",
      "2027 spring community project call (upcoming)", 20, 60, 3_000_000),
@@ -33,7 +44,30 @@ CALLS = [
      -50, -5, 2_000_000),
     ("2025-community", "2025年社区治理创新项目征集", "2025 community governance project call",
      -400, -340, 4_000_000),
+    ("2026-disability", "2026年助残服务项目征集", "2026 disability support project call",
+     -90, -40, 1_500_000),
+    ("2026-environment", "2026年社区环保行动项目征集", "2026 community environment project call",
+     -30, -1, 1_000_000),
 ]
+# Decision dates (days from now) that move a call past "closed"; see CallPage.state.
+DECISIONS = {
+    "2026-youth": {"review_started_at": -3},
+    "2025-community": {"review_started_at": -330, "notice_published_at": -300,
+                       "appeal_ends_at": -293, "completed_at": -280},
+    "2026-disability": {"review_started_at": -35, "notice_published_at": -3,
+                        "appeal_ends_at": 4},
+}
+# Eligibility per call: (org types, min rating, district codes, min self-funding bp,
+# category codes of the allowed service items, several applications per org).
+ELIGIBILITY = {
+    "2027-spring": (["social_service", "social_group"], "3A", ["440305", "440304"], 1000,
+                    ["A", "B", "D"], False),
+    "2026-elder-care": ([], "", [], 1000, ["A"], False),
+    "2026-youth": ([], "", [], 0, ["B"], False),
+    "2025-community": ([], "", [], 0, ["D"], True),
+    "2026-disability": ([], "", [], 500, ["C"], False),
+    "2026-environment": (["community", "social_service"], "", [], 0, ["E"], False),
+}
 
 PROJECT_TITLES = [
     "长者饭堂暖心助餐计划", "四点半课堂·课后陪伴", "认知障碍长者家庭支持", "楼栋微自治试点",
@@ -58,7 +92,8 @@ def seed_catalogue() -> list[ServiceItem]:
 
 def seed_calls(ctx: DemoContext) -> list[CallPage]:
     homes = ctx.shared["homes"]
-    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    # Whole days: a second run the same day changes nothing (no new page revisions).
+    now = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
     zh_calls = []
     for code, home in homes.items():
         title = "公益创投征集" if code == "zh-hans" else "Calls for projects"
@@ -77,10 +112,71 @@ def seed_calls(ctx: DemoContext) -> list[CallPage]:
                 total_budget=budget * 100,
                 per_project_cap=200_000 * 100,
                 locale=home.locale,
+                **_call_details(slug, now, zh=code == "zh-hans"),
             )
+            _call_relations(call, slug, zh=code == "zh-hans")
             if code == "zh-hans":
                 zh_calls.append(call)
     return zh_calls
+
+
+FAQ_ANSWER_ZH = "<p>需由已认证的社会组织作为申报主体，社区团队可作为合作方。</p>"
+FAQ_ANSWER_EN = "<p>A verified organization must apply; the team can be its partner.</p>"
+
+
+def _call_details(slug: str, now, *, zh: bool) -> dict:
+    types, rating, _districts, self_bp, _cats, multiple = ELIGIBILITY[slug]
+    fields = {
+        "eligible_org_types": types,
+        "min_rating": rating,
+        "verified_only": True,
+        "min_self_funding_bps": self_bp,
+        "allow_multiple_applications": multiple,
+        "contact_name": "李老师" if zh else "Ms Li",
+        "contact_phone": "0755-8888 0000",
+        "contact_email": "calls@example.org",
+    }
+    for field in ("review_started_at", "notice_published_at", "appeal_ends_at", "completed_at"):
+        days = DECISIONS.get(slug, {}).get(field)
+        fields[field] = now + timedelta(days=days) if days is not None else None
+    return fields
+
+
+def _call_relations(call: CallPage, slug: str, *, zh: bool) -> None:
+    """Service items, districts, timeline and FAQ: set once, republished only on change."""
+    _types, _rating, district_codes, _bp, category_codes, _multiple = ELIGIBILITY[slug]
+    items = set(ServiceItem.objects.filter(category__code__in=category_codes)
+                .values_list("pk", flat=True))
+    districts = set(Region.objects.filter(code__in=district_codes).values_list("pk", flat=True))
+    changed = False
+    if set(call.allowed_service_items.values_list("pk", flat=True)) != items:
+        call.allowed_service_items.set(items)
+        changed = True
+    if set(call.eligible_districts.values_list("pk", flat=True)) != districts:
+        call.eligible_districts.set(districts)
+        changed = True
+    if not call.timeline:
+        start, end = call.opens_at.date(), call.closes_at.date()
+        call.timeline = [
+            ("entry", {"date": start, "label": "开放申报" if zh else "Applications open",
+                       "description": ""}),
+            ("entry", {"date": end, "label": "申报截止" if zh else "Applications close",
+                       "description": ""}),
+            ("entry", {"date": end + timedelta(days=5),
+                       "label": "资格审查" if zh else "Eligibility screening",
+                       "description": "5个工作日内完成" if zh else "Within 5 working days"}),
+            ("entry", {"date": end + timedelta(days=25),
+                       "label": "专家评审与公示" if zh else "Expert review and public notice",
+                       "description": "公示期7天" if zh else "Seven-day appeal window"}),
+        ]
+        call.faq = [
+            ("faq", {"question": "未登记的社区团队可以申报吗？" if zh else
+                     "Can an unregistered community team apply?",
+                     "answer": RichText(FAQ_ANSWER_ZH if zh else FAQ_ANSWER_EN)}),
+        ]
+        changed = True
+    if changed:
+        call.save_revision().publish()
 
 
 @transaction.atomic
@@ -110,11 +206,15 @@ def seed(ctx: DemoContext) -> None:
         project.service_items.set([items[i % len(items)]])
         projects.append(project)
     ctx.shared["projects"] = projects
+    needs = seed_needs(ctx, items, projects, calls)
+    ctx.shared["needs"] = needs
+    seed_applications(ctx, calls, items, needs)
     if ctx.large:
         _seed_large_projects(ctx, calls)
     ctx.log(f"projects: {ServiceItem.objects.count()} service items, "
             f"{CallPage.objects.filter(locale=Locale.get_default()).count()} calls, "
-            f"{Project.objects.count()} projects")
+            f"{Project.objects.count()} projects, {CommunityNeed.objects.count()} needs, "
+            f"{Application.objects.count()} applications")
 
 
 def _seed_large_projects(ctx: DemoContext, calls: list[CallPage]) -> None:

@@ -243,17 +243,10 @@ def _calls(request):
     )
 
 
-def _years() -> list[tuple[int, int]]:
-    return [(d.year, d.year) for d in Project.objects.public().dates("created_at", "year", "DESC")]
-
-
-class YearChoiceFilter(django_filters.TypedChoiceFilter):
-    """Years with public projects; the choices are read when the form is built."""
-
-    @property
-    def field(self):
-        self.extra["choices"] = [("", _("Any year")), *_years()]
-        return super().field
+def _years() -> list[tuple[str, str]]:
+    """Years with public projects (read when the form is built: one query)."""
+    years = Project.objects.public().dates("created_at", "year", "DESC")
+    return [(str(d.year), str(d.year)) for d in years]
 
 
 class ProjectDirectoryFilter(django_filters.FilterSet):
@@ -283,8 +276,8 @@ class ProjectDirectoryFilter(django_filters.FilterSet):
     )
     call = django_filters.ModelChoiceFilter(label=_("Call"), queryset=_calls,
                                             field_name="call")
-    year = YearChoiceFilter(label=_("Year"), field_name="created_at__year", coerce=int,
-                            empty_label=None)
+    year = django_filters.ChoiceFilter(label=_("Year"), field_name="created_at__year",
+                                       choices=_years, empty_label=_("Any year"))
     status = django_filters.ChoiceFilter(
         label=_("Status"),
         choices=[(s.value, s.label) for s in PUBLIC_STATUSES],
