@@ -1,0 +1,91 @@
+"""Disbursements (拨付, in tranches, four-eyes) and expenditures."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from organizations.roles import FINANCE_OFFICER, has_role
+from projects.models import Project
+
+from ..enums import AccountKind, DisbursementStatus, TransactionKind
+from ..errors import FourEyesViolation, InsufficientFunds, InvalidTransition
+from ..models import Disbursement, Expenditure
+from .ledger import account_for, balance, post_transaction, project_account
+
+
+@transaction.atomic
+def record_disbursement(*, project: Project, amount: int, recorded_by, milestone: str = "",
+                        reference: str = "") -> Disbursement:
+    """Finance records the next tranche; it is paid (posted) only after a second approval.
+
+    Raises ``FourEyesViolation`` for non-finance users, ``ValidationError`` for amount ≤ 0.
+    """
+    if not has_role(recorded_by, FINANCE_OFFICER):
+        raise FourEyesViolation("only finance officers record disbursements")
+    if amount <= 0:
+        raise ValidationError(_("The amount must be positive."))
+    Project.objects.select_for_update().filter(pk=project.pk).first()
+    tranche = (project.disbursements.aggregate(m=Max("tranche"))["m"] or 0) + 1
+    disbursement = Disbursement.objects.create(
+        project=project, tranche=tranche, amount=amount, currency=project.currency,
+        milestone=milestone, reference=reference, recorded_by=recorded_by,
+    )
+    log(instance=disbursement, action="funding.disbursement_recorded", user=recorded_by,
+        data={"amount": amount})
+    return disbursement
+
+
+@transaction.atomic
+def approve_disbursement(*, disbursement: Disbursement, approved_by) -> Disbursement:
+    """A second finance officer approves: the tranche moves project fund → disbursed.
+
+    Locks the project row; raises ``InsufficientFunds`` if the project fund holds less,
+    ``FourEyesViolation`` if the approver recorded it or is not finance staff.
+    """
+    disbursement = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
+    if disbursement.status != DisbursementStatus.RECORDED:
+        raise InvalidTransition("disbursement is not awaiting approval")
+    if not has_role(approved_by, FINANCE_OFFICER):
+        raise FourEyesViolation("only finance officers approve disbursements")
+    if approved_by.pk == disbursement.recorded_by_id:
+        raise FourEyesViolation("a different finance officer must approve")
+    project = Project.objects.select_for_update().get(pk=disbursement.project_id)
+    fund = project_account(project, disbursement.currency)
+    if balance(fund) < disbursement.amount:
+        raise InsufficientFunds("the project fund holds less than this tranche")
+    paid = account_for(kind=AccountKind.DISBURSED, currency=disbursement.currency,
+                       project=project)
+    post_transaction(
+        kind=TransactionKind.DISBURSEMENT, idempotency_key=f"disbursement:{disbursement.pk}",
+        currency=disbursement.currency,
+        legs=[(fund, -disbursement.amount), (paid, disbursement.amount)],
+        created_by=approved_by, memo=f"tranche {disbursement.tranche}",
+    )
+    disbursement.status = DisbursementStatus.APPROVED
+    disbursement.approved_by = approved_by
+    disbursement.approved_at = timezone.now()
+    disbursement.save(update_fields=["status", "approved_by", "approved_at"])
+    log(instance=disbursement, action="funding.disbursement_approved", user=approved_by)
+    return disbursement
+
+
+@transaction.atomic
+def record_expenditure(*, project: Project, budget_line: str, amount: int, spent_on: date,
+                       recorded_by, description: str = "", receipt=None) -> Expenditure:
+    """An organization member or finance officer records spending with its receipt."""
+    if amount <= 0:
+        raise ValidationError(_("The amount must be positive."))
+    expenditure = Expenditure(project=project, budget_line=budget_line, amount=amount,
+                              currency=project.currency, spent_on=spent_on,
+                              description=description, recorded_by=recorded_by)
+    if receipt:
+        expenditure.receipt.save(receipt.name, receipt, save=False)
+    expenditure.save()
+    log(instance=expenditure, action="funding.expenditure_recorded", user=recorded_by,
+        data={"amount": amount})
+    return expenditure

@@ -1,0 +1,17 @@
+from django import template
+
+from ..selectors import project_money as _project_money
+from ..selectors import public_donations
+
+register = template.Library()
+
+
+@register.simple_tag
+def project_money(project):
+    """``{% project_money project as money %}`` → raised / matched / disbursed / spent."""
+    return _project_money(project)
+
+
+@register.simple_tag
+def project_public_donations(project, limit=20):
+    return public_donations(project, limit=limit)
