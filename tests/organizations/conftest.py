@@ -50,3 +50,14 @@ def staff_user(db):
 @pytest.fixture
 def other_org(db):
     return OrganizationFactory()
+
+
+def count_queries(client, url) -> tuple[int, object]:
+    """Queries one GET of ``url`` makes (after a warm-up request), and the response."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    return len(queries.captured_queries), response
