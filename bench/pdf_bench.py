@@ -31,6 +31,11 @@ def _html(language: str, **kwargs) -> str:
         return render_to_string("pdf/sample.html", context)
 
 
+def _load() -> str:
+    """1-minute load average / cores: the machine is often shared while benchmarking."""
+    return f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+
+
 def _pages(pdf: bytes) -> int:
     import io
 
@@ -78,7 +83,8 @@ def bench_cjk_vs_latin() -> dict:
         "ratio": round(t_zh / t_en, 3),
         "note": (
             f"sample evaluation report, zh-hans {p_zh} pages vs en {p_en} pages, same "
-            f"template and data shape; min of {REPS} interleaved runs; target ratio <= 1.5"
+            f"template and data shape; min of {REPS} interleaved runs; target ratio <= 1.5; "
+            f"load average {_load()}"
         ),
     }
 
@@ -171,7 +177,7 @@ def bench_bulk() -> dict:
         "note": (
             f"{BULK_N} one-page reports (half zh-hans, half en) with bulk_generate on "
             f"{cores} cores in {elapsed:.1f}s, median {statistics.median(sizes) // 1024} KiB; "
-            f"baseline: {serial_n} in one process"
+            f"baseline: {serial_n} in one process; load average {_load()}"
         ),
     }
 

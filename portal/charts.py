@@ -118,13 +118,20 @@ def describe(
 _SVG_OPEN = re.compile(r"<svg\b([^>]*)>")
 
 
-def _accessible(svg: str, title: str, description: str) -> SafeString:
-    """Add role/aria attributes and a <title>/<desc> pair as the first children."""
+# Physical size of one SVG unit when printed: every chart gets the same text size on
+# paper (11 px labels ≈ 7 pt) whatever its canvas width; CSS max-width caps it.
+MM_PER_UNIT = 0.22
+
+
+def _accessible(svg: str, title: str, description: str, size: tuple[int, int]) -> SafeString:
+    """Add role/aria attributes, a printed size and a <title>/<desc> pair."""
     match = _SVG_OPEN.search(svg)
     chart_id = re.search(r'id="([^"]+)"', match.group(1))
     base_id = chart_id.group(1) if chart_id else "chart"
+    width, height = (round(v * MM_PER_UNIT) for v in size)
     head = (
-        f'<svg{match.group(1)} role="img" aria-labelledby="{base_id}-title {base_id}-desc">'
+        f'<svg{match.group(1)} width="{width}mm" height="{height}mm" role="img" '
+        f'aria-labelledby="{base_id}-title {base_id}-desc">'
         f'<title id="{base_id}-title">{escape(title)}</title>'
         f'<desc id="{base_id}-desc">{escape(description)}</desc>'
     )
@@ -138,6 +145,12 @@ def _accessible(svg: str, title: str, description: str) -> SafeString:
 def _label_width(text: str, font_size: int = 11) -> float:
     """Rough rendered width in px: CJK characters are square, Latin about 0.6 em."""
     return sum(font_size if ord(c) >= 0x2E80 else font_size * 0.6 for c in text)
+
+
+def _rotation(labels: Sequence[str], width: int) -> int:
+    """Slant x labels only when they would not fit side by side."""
+    slot = (width - 80) / max(len(labels), 1)
+    return 0 if all(_label_width(str(label)) < slot - 6 for label in labels) else 30
 
 
 _RADAR_LABEL = re.compile(
@@ -158,7 +171,8 @@ def _upright_radar_labels(svg: str, centre_x: float) -> str:
 
 
 def _render(chart, title: str, description: str) -> SafeString:
-    return _accessible(chart.render(is_unicode=True), title, description)
+    size = (chart.config.width, chart.config.height)
+    return _accessible(chart.render(is_unicode=True), title, description, size)
 
 
 def bar_chart(
@@ -183,7 +197,7 @@ def bar_chart(
         print_values=True,
         show_legend=len(data) > 1,
         formatter=value_formatter or (lambda v: _fmt(v, None)),
-        x_label_rotation=0 if horizontal or len(labels) <= 8 else 30,
+        x_label_rotation=_rotation(labels, width) if not horizontal else 0,
     )
     chart.x_labels = [str(label) for label in labels]
     for name, values in data.items():
@@ -224,7 +238,7 @@ def radar_chart(
     centre = re.search(r'<g class="guides"><path d="M([-\d.]+) ', svg)
     if centre:
         svg = _upright_radar_labels(svg, float(centre.group(1)))
-    return _accessible(svg, title, describe(dimensions, data, value_formatter))
+    return _accessible(svg, title, describe(dimensions, data, value_formatter), (width, height))
 
 
 def line_chart(
@@ -248,7 +262,7 @@ def line_chart(
         show_legend=len(data) > 1,
         dots_size=3,
         formatter=value_formatter or (lambda v: _fmt(v, None)),
-        x_label_rotation=0 if len(x_labels) <= 8 else 30,
+        x_label_rotation=_rotation(x_labels, width),
     )
     chart.x_labels = [str(label) for label in x_labels]
     for name, values in data.items():

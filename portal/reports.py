@@ -509,7 +509,7 @@ def sample_context(
     }
     if charts:
         context["radar"] = chart_lib.radar_chart(
-            title=str(_("Score by dimension (% of maximum)")),
+            title=str(_("Score by dimension as a share of its maximum")),
             dimensions=dimensions,
             series={
                 str(_("Score")): [

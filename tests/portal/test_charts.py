@@ -3,6 +3,7 @@
 import io
 import xml.etree.ElementTree as ET
 
+from django.utils import translation
 from pypdf import PdfReader
 
 from portal.charts import bar_chart, describe, line_chart, radar_chart
@@ -80,11 +81,16 @@ def test_line_chart_trend_values_present():
     assert {"2024", "2025", "2026", "61", "72.5", "88"} <= set(texts)
 
 
-def test_chart_without_data_says_so():
-    svg = bar_chart(title="空 Empty", labels=[], series=[])
+def test_chart_without_data_says_so_in_the_active_language():
+    with translation.override("en"):
+        svg_en = bar_chart(title="Empty", labels=[], series=[])
+    with translation.override("zh-hans"):
+        svg_zh = bar_chart(title="空", labels=[], series=[])
 
-    assert "No data" in _texts(svg)
-    assert _parse(svg).find(f"{SVG}desc").text == "No data"
+    assert "No data" in _texts(svg_en)
+    assert _parse(svg_en).find(f"{SVG}desc").text == "No data"
+    assert "暂无数据" in _texts(svg_zh)
+    assert _parse(svg_zh).find(f"{SVG}desc").text == "暂无数据"
 
 
 def test_describe_formats_missing_values_and_formatter():
@@ -104,3 +110,12 @@ def test_charts_render_inside_a_pdf():
 
     for expected in ("参与人数", "长者讲座", "四点半课堂", "130", "95", "雷达", "财务管理"):
         assert expected in text
+
+
+def test_chart_printed_size_follows_canvas_and_long_labels_slant():
+    short = bar_chart(title="T", labels=["甲", "乙"], series=[1, 2], width=500, height=250)
+    long = bar_chart(title="T", labels=["Health talk for elders"] * 6, series=[1] * 6)
+
+    assert (_parse(short).get("width"), _parse(short).get("height")) == ("110mm", "55mm")
+    assert 'transform="rotate(30' in long
+    assert 'transform="rotate(30' not in short

@@ -237,3 +237,37 @@ def test_render_pdf_table_rows_never_split_across_pages(long_table_pages):
     ]
 
     assert split == []
+
+
+@pytest.fixture(scope="module")
+def long_text_lines():
+    token = "https://example.org/" + "a1b2c3d4e5" * 30
+    zh = "社区居民参与项目评估，成效让群众评判。项目以需求为导向，服务长者、儿童与困难家庭。" * 30
+    body = (
+        f"<p>{zh}</p><table><colgroup><col style='width:30%'><col style='width:70%'>"
+        f"</colgroup><tbody><tr><td>{token}</td><td>短 short</td></tr></tbody></table>"
+    )
+    text = "".join(page.extract_text() for page in _reader(render_pdf(_html(body))).pages)
+    return token, text.splitlines()
+
+
+def test_render_pdf_long_unbroken_token_wraps_inside_its_cell(long_text_lines):
+    token, lines = long_text_lines
+
+    pieces = [
+        line
+        for line in lines
+        if line and " / " not in line and set(line) <= set(token + " 短short")
+    ]
+
+    assert "".join(p.replace("短 short", "").strip() for p in pieces) == token
+    assert len(pieces) > 5
+    assert max(len(p) for p in pieces) < 40
+
+
+def test_render_pdf_cjk_lines_never_start_with_closing_punctuation(long_text_lines):
+    _, lines = long_text_lines
+    cjk_lines = [line for line in lines if "项目" in line or "社区" in line]
+
+    assert len(cjk_lines) > 10
+    assert [line for line in cjk_lines if line[0] in "，。、）"] == []

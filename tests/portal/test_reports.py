@@ -113,6 +113,8 @@ def test_sample_report_zh_has_cover_cjk_text_charts_and_empty_state(sample_zh):
     for expected in ("项目管理", "社会影响与可持续", "长者健康讲座", "幸福里社区互助中心"):
         assert expected in text
     assert "alert(1)" not in text
+    for label in ("各维度得分", "评估意见", "活动日期", "尚无居民评价。"):
+        assert label in text
     assert reader.outline[0].title == "社区互助项目末期评估报告（示例 7）"
 
 
@@ -125,6 +127,8 @@ def test_render_report_command_writes_pdf_in_english(tmp_path):
     text = _text(target.read_bytes())
     assert "Community Mutual-Aid Project: Final Evaluation (sample 5)" in text
     assert "Social impact and sustainability" in text
+    assert "Scores by dimension" in text
+    assert "No feedback from residents yet." in text
     assert out.getvalue().startswith(f"{target} (")
 
 
@@ -290,3 +294,19 @@ def test_download_report_unknown_kind_or_id_is_404(rf):
 def test_get_sample_rejects_out_of_range_ids():
     with pytest.raises(ObjectDoesNotExist):
         reports.get_sample(reports.SAMPLE_MAX_ID + 1)
+
+
+@pytest.mark.django_db
+def test_download_report_not_generated_yet_queues_and_answers_202(
+    rf, settings, tmp_path, monkeypatch
+):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    staff = User.objects.create_user("officer", password="x", is_staff=True)
+    queued = []
+    monkeypatch.setattr(reports, "enqueue_report", lambda *args: queued.append(args))
+
+    response = download_report(_request(rf, staff), "light", 3, "en")
+
+    assert response.status_code == 202
+    assert response["Retry-After"] == "30"
+    assert queued == [("light", 3, "en")]

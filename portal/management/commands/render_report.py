@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from portal.reports import LANGUAGES, ReportError, render_report, report_kinds
 
@@ -27,6 +28,6 @@ class Command(BaseCommand):
         path = Path(output)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(pdf)
-        kinds = report_kinds()
-        label = kinds[kind].label
+        with translation.override(language):
+            label = str(report_kinds()[kind].label)
         self.stdout.write(f"{path} ({len(pdf):,} bytes, {label}, {language})")
