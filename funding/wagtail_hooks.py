@@ -1,5 +1,24 @@
+import django_filters
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.views.generic import IndexView
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import HeaderButton
+
+from . import admin_views
+from .enums import DonationSource, DonationStatus
+from .models import (
+    Disbursement,
+    Donation,
+    LedgerTransaction,
+    MatchingRule,
+    MatchPool,
+    Sponsor,
+)
 
 LOG_ACTIONS = [
     ("funding.pool_top_up", _("Top up pool"), _("Pool topped up")),
@@ -21,3 +40,212 @@ LOG_ACTIONS = [
 def register_funding_log_actions(actions):
     for action, label, message in LOG_ACTIONS:
         actions.register_action(action, label, message)
+
+
+class SponsorViewSet(ModelViewSet):
+    model = Sponsor
+    icon = "user"
+    menu_label = _("Sponsors")
+    add_to_admin_menu = False
+    list_display = ["name", "kind", "is_public"]
+    search_fields = ["name"]
+    form_fields = ["name", "kind", "contact", "is_public"]
+    copy_view_enabled = False
+
+
+class PoolIndexView(IndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("sponsor")
+
+    def get_list_more_buttons(self, instance):
+        return [MenuItem(_("Top up or close"), url=reverse("funding_pools:money",
+                                                           args=[instance.pk]),
+                         icon_name="table", priority=5),
+                *super().get_list_more_buttons(instance)]
+
+
+class MatchPoolViewSet(ModelViewSet):
+    model = MatchPool
+    icon = "table"
+    menu_label = _("Match pools")
+    add_to_admin_menu = False
+    index_view_class = PoolIndexView
+    list_display = ["name", "sponsor", "priority", "ratio_num", "ratio_den", "starts_at",
+                    "ends_at", "is_closed"]
+    list_filter = ["is_closed", "sponsor"]
+    list_export = ["name", "sponsor", "currency", "priority", "ratio_num", "ratio_den",
+                   "starts_at", "ends_at", "is_closed"]
+    form_fields = ["sponsor", "name", "currency", "priority", "ratio_num", "ratio_den",
+                   "starts_at", "ends_at", "calls", "projects"]
+    copy_view_enabled = False
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(),
+                path("money/<int:pk>/", admin_views.PoolMoneyView.as_view(), name="money")]
+
+
+class MatchingRuleViewSet(ModelViewSet):
+    model = MatchingRule
+    icon = "cogs"
+    menu_label = _("Matching rules")
+    add_to_admin_menu = False
+    list_display = ["call", "mode", "ratio_num", "ratio_den", "campaign_starts_at",
+                    "campaign_ends_at"]
+    form_fields = ["call", "mode", "ratio_num", "ratio_den", "cap_per_donation",
+                   "cap_per_donor_project", "cap_per_project", "cap_per_day", "min_donation",
+                   "campaign_starts_at", "campaign_ends_at", "qualifying_tiers",
+                   "count_offline", "count_imported"]
+    copy_view_enabled = False
+
+
+class DonationFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=DonationStatus.choices)
+    source = django_filters.ChoiceFilter(label=_("Source"), choices=DonationSource.choices)
+    flagged = django_filters.BooleanFilter(label=_("Flagged"))
+
+    class Meta:
+        model = Donation
+        fields = ["status", "source", "flagged"]
+
+
+class ReadOnlyIndexView(IndexView):
+    """Rows are written by services only: no add, edit or delete links."""
+
+    def get_add_url(self):
+        return None
+
+    def get_edit_url(self, instance):
+        return None
+
+    def get_delete_url(self, instance):
+        return None
+
+
+class DonationIndexView(ReadOnlyIndexView):
+    def get_edit_url(self, instance):
+        return reverse("funding_donations:review", args=[instance.pk])
+
+    @property
+    def header_buttons(self):
+        return [HeaderButton(_("Record offline donation"),
+                             url=reverse("funding_donations:offline"), icon_name="plus"),
+                HeaderButton(_("Import donations"), url=reverse("funding_donations:import"),
+                             icon_name="upload")]
+
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("project")
+
+    def get_list_more_buttons(self, instance):
+        buttons = []
+        if instance.status == DonationStatus.AWAITING_APPROVAL or instance.flagged:
+            buttons.append(MenuItem(_("Review"), url=reverse("funding_donations:review",
+                                                             args=[instance.pk]),
+                                    icon_name="tick", priority=5))
+        if instance.evidence:
+            buttons.append(MenuItem(_("Evidence"), url=reverse("funding_donations:evidence",
+                                                               args=[instance.pk]),
+                                    icon_name="doc-full", priority=6))
+        return buttons
+
+
+class DonationViewSet(ModelViewSet):
+    """Donations are created by checkout, the offline form or imports, never edited."""
+
+    model = Donation
+    icon = "pick"
+    menu_label = _("Donations")
+    add_to_admin_menu = False
+    index_view_class = DonationIndexView
+    list_display = ["__str__", "project", "amount", "source", "status", "flagged",
+                    "donor_name", "created_at"]
+    filterset_class = DonationFilterSet
+    search_fields = ["donor_name", "donor_email", "external_id"]
+    list_export = ["pk", "project", "amount", "currency", "source", "status", "flagged",
+                   "refunded_amount", "donor_name", "donor_email", "external_id",
+                   "import_source", "received_at", "created_at"]
+    export_filename = "donations"
+    copy_view_enabled = False
+    form_fields = ["message"]
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("offline/", admin_views.RecordOfflineView.as_view(), name="offline"),
+            path("review/<int:pk>/", admin_views.ReviewDonationView.as_view(), name="review"),
+            path("evidence/<int:pk>/", admin_views.evidence_download, name="evidence"),
+            path("import/", admin_views.ImportView.as_view(), name="import"),
+        ]
+
+
+class DisbursementIndexView(ReadOnlyIndexView):
+    def get_edit_url(self, instance):
+        return reverse("funding_disbursements:approve", args=[instance.pk])
+
+    @property
+    def header_buttons(self):
+        return [HeaderButton(_("Record disbursement"),
+                             url=reverse("funding_disbursements:record"), icon_name="plus")]
+
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("project", "recorded_by")
+
+
+class DisbursementViewSet(ModelViewSet):
+    model = Disbursement
+    icon = "redirect"
+    menu_label = _("Disbursements")
+    add_to_admin_menu = False
+    index_view_class = DisbursementIndexView
+    list_display = ["project", "tranche", "amount", "status", "recorded_by", "approved_by"]
+    list_filter = ["status"]
+    list_export = ["project", "tranche", "amount", "currency", "milestone", "reference",
+                   "status", "recorded_by", "approved_by", "approved_at"]
+    form_fields = ["milestone"]
+    copy_view_enabled = False
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("record/", admin_views.RecordDisbursementView.as_view(), name="record"),
+            path("approve/<int:pk>/", admin_views.approve_disbursement_view, name="approve"),
+        ]
+
+
+class LedgerViewSet(ModelViewSet):
+    model = LedgerTransaction
+    index_view_class = ReadOnlyIndexView
+    icon = "list-ul"
+    menu_label = _("Ledger")
+    add_to_admin_menu = False
+    list_display = ["__str__", "kind", "currency", "donation", "pool", "created_at"]
+    list_filter = ["kind"]
+    list_export = ["pk", "kind", "idempotency_key", "currency", "donation", "pool",
+                   "created_at"]
+    form_fields = ["memo"]
+
+    def get_urlpatterns(self):
+        return [path("", self.index_view, name="index"),
+                path("results/", self.index_results_view, name="index_results")]
+
+
+class FundingGroup(ViewSetGroup):
+    menu_label = _("Funding")
+    menu_icon = "pick"
+    menu_order = 500
+    items = (
+        DonationViewSet("funding_donations"),
+        MatchPoolViewSet("funding_pools"),
+        SponsorViewSet("funding_sponsors"),
+        MatchingRuleViewSet("funding_rules"),
+        DisbursementViewSet("funding_disbursements"),
+        LedgerViewSet("funding_ledger"),
+    )
+
+
+@hooks.register("register_admin_viewset")
+def register_funding_viewsets():
+    return FundingGroup()
+
+

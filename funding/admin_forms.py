@@ -1,0 +1,79 @@
+"""Forms for finance staff in the Wagtail admin."""
+
+import filetype
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from portal.money import yuan_to_fen
+from projects.models import Project
+
+from .enums import Anonymity, OfflineMethod
+from .services.imports import SOURCES
+
+EVIDENCE_TYPES = {"application/pdf", "image/jpeg", "image/png", "image/webp"}
+
+
+class YuanField(forms.CharField):
+    def clean(self, value):
+        value = super().clean(value)
+        try:
+            fen = yuan_to_fen(value)
+        except ValueError as exc:
+            raise forms.ValidationError(_("Enter an amount in yuan, e.g. 88 or 88.50.")) from exc
+        if fen <= 0:
+            raise forms.ValidationError(_("The amount must be positive."))
+        return fen
+
+
+def validate_upload(upload, allowed: set[str]) -> None:
+    if upload.size > settings.MAX_UPLOAD_SIZE:
+        raise forms.ValidationError(_("The file is too large."))
+    head = upload.read(2048)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    if kind is None or kind.mime not in allowed:
+        raise forms.ValidationError(_("Upload a PDF, JPEG, PNG or WebP file."))
+
+
+class OfflineDonationForm(forms.Form):
+    project = forms.ModelChoiceField(label=_("Project"), queryset=Project.objects.public())
+    amount = YuanField(label=_("Amount (yuan)"), max_length=14)
+    method = forms.ChoiceField(label=_("Method"), choices=OfflineMethod.choices)
+    reference = forms.CharField(label=_("Bank or receipt reference"), max_length=200,
+                                required=False)
+    donor_name = forms.CharField(label=_("Donor name"), max_length=200, required=False)
+    donor_email = forms.EmailField(label=_("Donor email"), required=False)
+    anonymity = forms.ChoiceField(label=_("Anonymity"), choices=Anonymity.choices)
+    receipt_requested = forms.BooleanField(label=_("Receipt requested"), required=False)
+    received_on = forms.DateField(label=_("Received on"),
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+    evidence = forms.FileField(label=_("Evidence (bank slip, receipt scan)"))
+
+    def clean_evidence(self):
+        upload = self.cleaned_data["evidence"]
+        validate_upload(upload, EVIDENCE_TYPES)
+        return upload
+
+
+class ImportUploadForm(forms.Form):
+    source = forms.ChoiceField(label=_("Platform"), choices=[(s, s) for s in sorted(SOURCES)])
+    file = forms.FileField(label=_("Export file (CSV or XLSX)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.MAX_UPLOAD_SIZE:
+            raise forms.ValidationError(_("The file is too large."))
+        return upload
+
+
+class TopUpForm(forms.Form):
+    amount = YuanField(label=_("Amount (yuan)"), max_length=14)
+    reference = forms.CharField(label=_("Transfer reference"), max_length=80)
+
+
+class DisbursementForm(forms.Form):
+    project = forms.ModelChoiceField(label=_("Project"), queryset=Project.objects.public())
+    amount = YuanField(label=_("Amount (yuan)"), max_length=14)
+    milestone = forms.CharField(label=_("Milestone"), max_length=300, required=False)
+    reference = forms.CharField(label=_("Bank reference"), max_length=100, required=False)

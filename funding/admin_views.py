@@ -1,0 +1,239 @@
+"""Custom admin views for finance staff: offline gifts, four-eyes reviews, imports,
+pool top-ups, disbursements, evidence download."""
+
+import secrets
+from datetime import datetime, time
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from organizations.roles import FINANCE_OFFICER, has_role
+
+from .admin_forms import DisbursementForm, ImportUploadForm, OfflineDonationForm, TopUpForm
+from .errors import FundingError
+from .models import Disbursement, Donation, MatchPool
+from .services import donations as donation_services
+from .services.imports import ImportRejected, commit_import, preview_import
+from .services.matching import pool_available
+from .services.pools import close_pool, top_up_pool
+from .services.spending import approve_disbursement, record_disbursement
+from .storage import private_storage
+
+
+class FinanceOnlyMixin:
+    def dispatch(self, request, *args, **kwargs):
+        if not has_role(request.user, FINANCE_OFFICER):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return {
+        "FourEyesViolation": _("A different finance officer must approve this."),
+        "InvalidTransition": _("This item is not in a state that allows that action."),
+        "InsufficientFunds": _("The project fund holds less than this amount."),
+    }.get(type(exc).__name__, _("The action could not be completed."))
+
+
+class RecordOfflineView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
+    template_name = "funding/admin/form.html"
+    form_class = OfflineDonationForm
+    page_title = gettext_lazy("Record offline donation")
+    header_icon = "form"
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            donation_services.record_offline_donation(
+                project=data["project"], amount=data["amount"], method=data["method"],
+                recorded_by=self.request.user, donor_name=data["donor_name"],
+                donor_email=data["donor_email"], reference=data["reference"],
+                evidence=data["evidence"], anonymity=data["anonymity"],
+                receipt_requested=data["receipt_requested"],
+                received_at=timezone.make_aware(datetime.combine(data["received_on"], time(12))),
+            )
+        except (FundingError, ValidationError) as exc:
+            form.add_error(None, _error_text(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, _("Recorded. A second finance officer must approve it "
+                                         "before it counts."))
+        return redirect("funding_donations:index")
+
+
+class ReviewDonationView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
+    """Approve / reject an offline gift, or clear a flagged one (four-eyes)."""
+
+    template_name = "funding/admin/review.html"
+    form_class = ImportUploadForm  # unused; the page posts plain buttons
+    page_title = gettext_lazy("Review donation")
+    header_icon = "tick"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.donation = get_object_or_404(Donation.objects.select_related(
+            "project", "recorded_by"), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(donation=self.donation, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action")
+        try:
+            if action == "approve":
+                donation_services.approve_offline_donation(donation=self.donation,
+                                                           approved_by=request.user)
+            elif action == "reject":
+                donation_services.reject_offline_donation(donation=self.donation,
+                                                          rejected_by=request.user,
+                                                          reason=request.POST.get("reason", ""))
+            elif action == "clear":
+                donation_services.clear_flag(donation=self.donation, by=request.user)
+            else:
+                raise Http404
+        except (FundingError, ValidationError) as exc:
+            messages.error(request, _error_text(exc))
+            return redirect("funding_donations:review", pk=self.donation.pk)
+        messages.success(request, _("Saved."))
+        return redirect("funding_donations:index")
+
+
+def evidence_download(request, pk):
+    """Stream an offline gift's evidence file; finance staff only."""
+    if not has_role(request.user, FINANCE_OFFICER):
+        raise PermissionDenied
+    donation = get_object_or_404(Donation, pk=pk)
+    if not donation.evidence:
+        raise Http404
+    return FileResponse(donation.evidence.open("rb"), as_attachment=True,
+                        filename=donation.evidence.name.rsplit("/", 1)[-1])
+
+
+class ImportView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
+    """Upload → preview with per-row errors → confirm (all or nothing)."""
+
+    template_name = "funding/admin/import.html"
+    form_class = ImportUploadForm
+    page_title = gettext_lazy("Import donations")
+    header_icon = "upload"
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("confirm_token"):
+            return self._commit(request)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        upload = form.cleaned_data["file"]
+        content = upload.read()
+        source = form.cleaned_data["source"]
+        preview = preview_import(content=content, source=source)
+        token = secrets.token_hex(16)
+        if not preview.errors:
+            private_storage().save(f"funding/imports/{token}", ContentFile(content))
+        return self.render_to_response(self.get_context_data(
+            form=form, preview=preview, token=token, file_name=upload.name))
+
+    def _commit(self, request):
+        token = request.POST["confirm_token"]
+        if not token.isalnum():
+            raise Http404
+        storage = private_storage()
+        name = f"funding/imports/{token}"
+        if not storage.exists(name):
+            raise Http404
+        with storage.open(name, "rb") as fh:
+            content = fh.read()
+        try:
+            batch = commit_import(content=content, source=request.POST.get("source", ""),
+                                  file_name=request.POST.get("file_name", "upload"),
+                                  by=request.user)
+        except (ImportRejected, ValueError):
+            messages.error(request, _("The file was rejected; nothing was imported."))
+            return redirect("funding_donations:import")
+        finally:
+            storage.delete(name)
+        messages.success(request, _("Imported %(n)s donations; %(s)s were already imported.")
+                         % {"n": batch.created_count, "s": batch.skipped_count})
+        return redirect("funding_donations:index")
+
+
+class PoolMoneyView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
+    template_name = "funding/admin/pool.html"
+    form_class = TopUpForm
+    page_title = gettext_lazy("Pool money")
+    header_icon = "table"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.pool = get_object_or_404(MatchPool, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(pool=self.pool, available=pool_available(self.pool),
+                                        **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("action") == "close":
+            returned = close_pool(pool=self.pool, by=request.user)
+            messages.success(request, _("Pool closed; %(n)s fen returned to the sponsor.")
+                             % {"n": returned})
+            return redirect("funding_pools:index")
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            top_up_pool(pool=self.pool, amount=form.cleaned_data["amount"],
+                        key=form.cleaned_data["reference"], by=self.request.user)
+        except (FundingError, ValueError) as exc:
+            form.add_error(None, _error_text(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, _("Pool topped up."))
+        return redirect("funding_pools:money", pk=self.pool.pk)
+
+
+class RecordDisbursementView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
+    template_name = "funding/admin/form.html"
+    form_class = DisbursementForm
+    page_title = gettext_lazy("Record disbursement")
+    header_icon = "form"
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            record_disbursement(project=data["project"], amount=data["amount"],
+                                recorded_by=self.request.user, milestone=data["milestone"],
+                                reference=data["reference"])
+        except (FundingError, ValidationError) as exc:
+            form.add_error(None, _error_text(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, _("Recorded. A second finance officer must approve it."))
+        return redirect("funding_disbursements:index")
+
+
+def approve_disbursement_view(request, pk):
+    """GET shows the tranche; POST approves it (second finance officer)."""
+    if not has_role(request.user, FINANCE_OFFICER):
+        raise PermissionDenied
+    disbursement = get_object_or_404(Disbursement.objects.select_related(
+        "project", "recorded_by", "approved_by"), pk=pk)
+    if request.method != "POST":
+        return TemplateResponse(request, "funding/admin/disbursement.html",
+                                {"disbursement": disbursement})
+    try:
+        approve_disbursement(disbursement=disbursement, approved_by=request.user)
+    except (FundingError, ValidationError) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Disbursement approved and posted."))
+    return redirect("funding_disbursements:index")
+
+
