@@ -1,7 +1,8 @@
 """Admin access rules shared with the site's login (django-allauth).
 
-* Wagtail's own login form would bypass allauth's rate limits and two-factor step, so
-  requests for it are sent to the allauth login page.
+* Wagtail's own login and password-reset forms would bypass allauth's rate limits and
+  two-factor step, so requests for them are sent to the allauth pages.
+* Logged-in users without admin access are sent to their dashboard.
 * When ``settings.MFA_REQUIRED_FOR_STAFF`` is true, staff and members of
   ``roles.MFA_ROLES`` must enrol a TOTP authenticator before any admin page opens.
 """
@@ -45,9 +46,17 @@ class AdminAccessMiddleware:
         if path == reverse("wagtailadmin_login"):
             next_url = request.GET.get("next") or reverse("wagtailadmin_home")
             return redirect(f"{reverse('account_login')}?{urlencode({'next': next_url})}")
+        if path.startswith(reverse("wagtailadmin_password_reset")):
+            return redirect("account_reset_password")
         if path == reverse("wagtailadmin_logout"):
             return None
         user = request.user
+        if user.is_authenticated and not user.has_perm("wagtailadmin.access_admin"):
+            # Wagtail would send a logged-in user without access back to the login page,
+            # which (allauth) sends a logged-in user straight back: a redirect loop.
+            messages.error(request, _("Your account has no access to the administration "
+                                      "area."))
+            return redirect("organizations:dashboard")
         if (settings.MFA_REQUIRED_FOR_STAFF and requires_mfa(user) and not has_totp(user)):
             messages.warning(request, _("Set up two-factor authentication before using the "
                                         "administration area."))

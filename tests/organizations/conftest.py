@@ -20,6 +20,16 @@ def png_bytes(size=(8, 8)) -> bytes:
     return buffer.getvalue()
 
 
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Login rate limits live in the cache: each test starts with none used."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def owner(db):
     return UserFactory(username="owner")

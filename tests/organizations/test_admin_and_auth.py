@@ -214,3 +214,18 @@ def test_login_lands_on_dashboard(client, db):
                                                    "password": "pass-word-123"})
 
     assert response["Location"] == "/en/me/"
+
+
+def test_member_without_admin_access_goes_to_dashboard(client):
+    client.force_login(MembershipFactory().user)
+
+    response = client.get("/admin/", follow=True)
+
+    assert response.redirect_chain == [("/me/", 302)]
+    assert "您的账号无权访问管理后台。" in response.content.decode()
+
+
+def test_wagtail_password_reset_redirects_to_allauth(client):
+    response = client.get("/admin/password_reset/")
+
+    assert response["Location"] == "/accounts/password/reset/"
