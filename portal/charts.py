@@ -38,8 +38,8 @@ def _style():
         foreground="#1f2328",
         foreground_strong="#1f2328",
         foreground_subtle="#9a9a9a",
-        opacity="0.9",
-        opacity_hover="0.9",
+        opacity="0.6",
+        opacity_hover="0.6",
         transition="0ms",
         colors=PALETTE,
         font_family=FONT_FAMILY,
@@ -158,14 +158,21 @@ _RADAR_LABEL = re.compile(
 )
 
 
-def _upright_radar_labels(svg: str, centre_x: float) -> str:
+def _upright_radar_labels(svg: str, centre: tuple[float, float]) -> str:
     """pygal turns radar labels tangentially (sideways text); set them upright, anchored
-    away from the centre so they read horizontally in every language."""
+    away from the centre and nudged clear of the axis lines, so they read horizontally."""
+    centre_x, centre_y = centre
 
     def fix(match: re.Match) -> str:
         x, y = float(match.group(1)), float(match.group(2))
-        anchor = "middle" if abs(x - centre_x) < 1 else ("end" if x < centre_x else "start")
-        return f'<text x="{x:.1f}" y="{y:.1f}" class="" text-anchor="{anchor}">'
+        if abs(x - centre_x) < 1:
+            anchor, y = "middle", (y - 6 if y < centre_y else y + 4)
+        elif x < centre_x:
+            anchor, x, y = "end", x - 8, y + 4
+        else:
+            anchor, x, y = "start", x + 8, y + 4
+        # Inline style: pygal's stylesheet sets text-anchor on axis text, beating attributes.
+        return f'<text x="{x:.1f}" y="{y:.1f}" class="" style="text-anchor:{anchor}">'
 
     return _RADAR_LABEL.sub(fix, svg)
 
@@ -219,7 +226,7 @@ def radar_chart(
     import pygal
 
     data = _as_series(series, "")
-    side = int(max([_label_width(str(d)) for d in dimensions] + [40]))
+    side = int(max([_label_width(str(d)) for d in dimensions] + [40])) + 24  # + nudge, axis
     # Keep the web square whatever the label length: widen the canvas, not shrink the plot.
     width = max(width, height - 80 + 2 * side)
     chart = pygal.Radar(
@@ -235,9 +242,9 @@ def radar_chart(
     for name, values in data.items():
         chart.add(name, values)
     svg = chart.render(is_unicode=True)
-    centre = re.search(r'<g class="guides"><path d="M([-\d.]+) ', svg)
+    centre = re.search(r'<g class="guides"><path d="M([-\d.]+) ([-\d.]+) ', svg)
     if centre:
-        svg = _upright_radar_labels(svg, float(centre.group(1)))
+        svg = _upright_radar_labels(svg, (float(centre.group(1)), float(centre.group(2))))
     return _accessible(svg, title, describe(dimensions, data, value_formatter), (width, height))
 
 

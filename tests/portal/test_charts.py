@@ -65,7 +65,7 @@ def test_radar_chart_several_series_labels_upright_and_described():
 
     assert len(labels) == 1
     assert labels[0].get("transform") is None
-    assert labels[0].get("text-anchor") == "start"
+    assert labels[0].get("style") == "text-anchor:start"
     assert root.find(f"{SVG}desc").text == (
         "中期: 项目管理 = 80; 财务管理 = 70; 项目成效 = 60; 社会影响与可持续 = 90. "
         "末期: 项目管理 = 85; 财务管理 = 75; 项目成效 = 70; 社会影响与可持续 = 95."

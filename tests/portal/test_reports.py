@@ -66,7 +66,10 @@ def test_get_kind_unknown_name_lists_available():
         get_kind("nope")
 
 
-def test_get_kind_contract_kind_not_registered_says_not_available_yet():
+def test_get_kind_contract_kind_not_registered_says_not_available_yet(monkeypatch):
+    reports.report_kinds()  # discovery done, so the kind stays unregistered
+    monkeypatch.delitem(reports._registry, "receipt", raising=False)
+
     with pytest.raises(UnknownReportKind, match="report kind 'receipt' is not available yet"):
         get_kind("receipt")
 
@@ -140,8 +143,10 @@ def test_render_report_command_writes_pdf_in_english(tmp_path):
         (["sample", "123456"], "no sample with id 123456"),
     ],
 )
-def test_render_report_command_clear_error(tmp_path, args, message):
+def test_render_report_command_clear_error(tmp_path, monkeypatch, args, message):
     target = tmp_path / "x.pdf"
+    reports.report_kinds()
+    monkeypatch.delitem(reports._registry, "project", raising=False)
 
     with pytest.raises(CommandError, match=message):
         call_command("render_report", *args, "-o", str(target))
