@@ -261,5 +261,7 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
         "weasyprint": {"level": "ERROR"},
         "wagtail": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},
+        "django_tasks_db": {"level": "WARNING"},
     },
 }
