@@ -188,9 +188,6 @@ def _release_fonts() -> None:
     getattr(_local, "prepared", {}).clear()
 
 
-_image_cache: dict = {}
-
-
 def render_pdf(
     html: str,
     *,
@@ -220,7 +217,6 @@ def render_pdf(
         optimize_images=True,
         jpeg_quality=85,
         dpi=200,
-        cache=_image_cache,
     )
 
 

@@ -271,3 +271,21 @@ def test_render_pdf_cjk_lines_never_start_with_closing_punctuation(long_text_lin
 
     assert len(cjk_lines) > 10
     assert [line for line in cjk_lines if line[0] in "，。、）"] == []
+
+
+def test_render_pdf_data_uri_image_is_embedded():
+    import base64
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, format="PNG")
+    uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    fetcher = safe_url_fetcher()
+
+    pdf = render_pdf(_html(f'<p>图 figure</p><img src="{uri}" alt="红">'), fetcher=fetcher)
+
+    xobjects = _reader(pdf).pages[0]["/Resources"]["/XObject"]
+    images = [x.get_object() for x in xobjects.values() if x.get_object()["/Subtype"] == "/Image"]
+    assert [(i["/Width"], i["/Height"]) for i in images] == [(8, 8)]
+    assert fetcher.refused == []
