@@ -82,6 +82,31 @@ def create_online_donation(*, project, amount: int, source: str, donor_name: str
     )
 
 
+def _after_counted(donation: Donation) -> None:
+    """Every counted gift gets its receipt record (declined when not asked for or
+    anonymous); the donor is mailed their private link after commit."""
+    from .receipts import issue_receipt
+
+    issue_receipt(donation=donation)
+    if donation.donor_email:
+        transaction.on_commit(lambda: _mail_confirmation(donation.pk))
+
+
+def _mail_confirmation(donation_id: int) -> None:
+    from django.core.mail import send_mail
+    from django.urls import reverse
+
+    donation = Donation.objects.get(pk=donation_id)
+    link = settings.SITE_URL + reverse("funding_public:status",
+                                       kwargs={"token": donation.access_token})
+    send_mail(
+        subject=_("Thank you for your donation"),
+        message=_("Your donation was received. Your private link to your donations and "
+                  "receipts: %(link)s") % {"link": link},
+        from_email=None, recipient_list=[donation.donor_email], fail_silently=True,
+    )
+
+
 def _post_donation(donation: Donation) -> None:
     clearing = account_for(kind=AccountKind.CLEARING, currency=donation.currency,
                            provider=donation.source)
@@ -131,6 +156,7 @@ def mark_succeeded(*, donation: Donation, amount_received: int, currency: str,
     donation.save(update_fields=fields)
     _post_donation(donation)
     confirm_match(donation=donation, at=at)
+    _after_counted(donation)
     return donation
 
 
@@ -147,6 +173,7 @@ def clear_flag(*, donation: Donation, by) -> Donation:
     donation.save(update_fields=["flagged"])
     _post_donation(donation)
     confirm_match(donation=donation, at=donation.received_at or timezone.now())
+    _after_counted(donation)
     log(instance=donation, action="funding.donation_cleared", user=by)
     return donation
 
@@ -267,6 +294,7 @@ def approve_offline_donation(*, donation: Donation, approved_by) -> Donation:
     donation.save(update_fields=["status", "approved_by"])
     _post_donation(donation)
     confirm_match(donation=donation, at=donation.received_at)
+    _after_counted(donation)
     log(instance=donation, action="funding.offline_approved", user=approved_by)
     return donation
 

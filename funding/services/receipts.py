@@ -1,6 +1,8 @@
 """Numbered donation receipts (捐赠票据) and their PDF."""
 
-from django.db import IntegrityError, transaction
+import uuid
+
+from django.db import transaction
 from django.utils import timezone
 from wagtail.log_actions import log
 
@@ -9,21 +11,21 @@ from ..errors import InvalidTransition
 from ..models import Donation, Receipt
 
 
-def _next_number(year: int, prefix: str) -> str:
-    last = (Receipt.objects.filter(number__startswith=f"{prefix}{year}-")
-            .order_by("-number").values_list("number", flat=True).first())
-    n = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{year}-{n:06d}"
+def _numbered(receipt: Receipt, prefix: str) -> Receipt:
+    """Numbers derive from the primary key (``R2026-000042``): unique, increasing, and free
+    of read-then-write races between concurrent issues."""
+    receipt.number = f"{prefix}{receipt.year}-{receipt.pk:06d}"
+    receipt.save(update_fields=["number"])
+    return receipt
 
 
 @transaction.atomic
 def issue_receipt(*, donation: Donation, by=None) -> Receipt:
     """Issue the donation's numbered receipt (idempotent: one per donation).
 
-    Numbers are ``R<year>-<6 digits>``, unique in the database; a clash from a concurrent
-    issue is retried. A donor who stays anonymous or did not ask for a receipt gets a
-    receipt recorded as declined, with no name. Raises ``InvalidTransition`` unless the
-    donation succeeded and is not flagged.
+    Numbers are ``R<year>-<6 digits>``, unique in the database. A donor who stays
+    anonymous or did not ask for a receipt gets a receipt recorded as declined, no name.
+    Raises ``InvalidTransition`` unless the donation succeeded and is not flagged.
     """
     existing = Receipt.objects.filter(donation=donation).first()
     if existing:
@@ -33,22 +35,13 @@ def issue_receipt(*, donation: Donation, by=None) -> Receipt:
     declined = donation.hides_name or not donation.receipt_requested
     year = (donation.received_at or timezone.now()).year
     purpose = donation.project.title if donation.project else "General fund"
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                receipt = Receipt.objects.create(
-                    number=_next_number(year, "R"), kind=ReceiptKind.SINGLE, donation=donation,
-                    donor_email=donation.donor_email, year=year,
-                    donor_name="" if declined else (donation.receipt_name or donation.donor_name),
-                    amount=donation.net_amount, currency=donation.currency, purpose=purpose,
-                    declined=declined,
-                )
-            break
-        except IntegrityError:
-            if Receipt.objects.filter(donation=donation).exists():
-                return Receipt.objects.get(donation=donation)
-    else:
-        raise InvalidTransition("could not allocate a receipt number")
+    receipt = _numbered(Receipt.objects.create(
+        number=f"tmp-{uuid.uuid4().hex[:24]}", kind=ReceiptKind.SINGLE, donation=donation,
+        donor_email=donation.donor_email, year=year,
+        donor_name="" if declined else (donation.receipt_name or donation.donor_name),
+        amount=donation.net_amount, currency=donation.currency, purpose=purpose,
+        declined=declined,
+    ), "R")
     log(instance=receipt, action="funding.receipt_issued", user=by)
     return receipt
 
@@ -66,11 +59,11 @@ def issue_annual_statement(*, donor_email: str, year: int, by=None) -> Receipt:
     if total <= 0:
         raise InvalidTransition("no counted donations that year")
     name = (gifts.exclude(donor_name="").values_list("donor_name", flat=True).first() or "")
-    receipt = Receipt.objects.create(
-        number=_next_number(year, "A"), kind=ReceiptKind.ANNUAL, donor_email=donor_email,
+    receipt = _numbered(Receipt.objects.create(
+        number=f"tmp-{uuid.uuid4().hex[:24]}", kind=ReceiptKind.ANNUAL, donor_email=donor_email,
         year=year, donor_name=name, amount=total, currency=gifts.first().currency,
         purpose=f"{gifts.count()} donations", declined=not name,
-    )
+    ), "A")
     log(instance=receipt, action="funding.receipt_issued", user=by)
     return receipt
 
