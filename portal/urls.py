@@ -8,6 +8,8 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from portal import views
+from portal.api import api as open_data_api
+from portal.feeds import CallsAndProjectsFeed
 from portal.sitemaps import MultilingualSitemap
 
 handler404 = "portal.views.page_not_found"
@@ -16,6 +18,7 @@ handler500 = "portal.views.server_error"
 # Language-neutral endpoints: machines, the admin (it follows each user's preference).
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("api/v1/", open_data_api.urls),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": MultilingualSitemap}}, name="sitemap"),
     path("admin/", include(wagtailadmin_urls)),
@@ -34,6 +37,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("search/", views.search, name="search"),
     path("a11y/large-text/", views.toggle_large_text, name="toggle_large_text"),
+    path("feeds/updates.atom", CallsAndProjectsFeed(), name="public_feed"),
     path("", include("organizations.urls")),
     path("", include("projects.urls")),
     path("", include("funding.public_urls")),

@@ -1,0 +1,1 @@
+from tests.public.conftest import give, live_matching  # noqa: F401 - shared fixtures
