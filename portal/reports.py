@@ -327,6 +327,103 @@ def zip_reports(paths: Iterable[Path], target: Path) -> Path:
     return target
 
 
+# --- batches: bulk generation in the background with progress and a ZIP ---------------
+
+
+def _batch_dir() -> Path:
+    return Path(settings.PRIVATE_MEDIA_ROOT) / "reports" / "batches"
+
+
+def _batch_file(batch_id: str, suffix: str) -> Path:
+    if not (len(batch_id) == 32 and all(c in "0123456789abcdef" for c in batch_id)):
+        raise ReportError(f"invalid batch id {batch_id!r}")
+    return _batch_dir() / f"{batch_id}{suffix}"
+
+
+def _write_status(batch_id: str, **status) -> None:
+    _atomic_write(_batch_file(batch_id, ".json"), json.dumps(status).encode())
+
+
+def batch_status(batch_id: str) -> dict | None:
+    """``{"state": "queued|running|done|failed", "done", "total", "label", ...}`` or None."""
+    try:
+        path = _batch_file(batch_id, ".json")
+    except ReportError:
+        return None
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def start_report_batch(jobs: Sequence[tuple[str, int, str]], *, label: str = "") -> str:
+    """Queue a batch of reports (e.g. every report of a call); returns its id.
+
+    Validates every kind and language first (raises :class:`ReportError`), writes a
+    ``queued`` status file, then enqueues :func:`generate_report_batch`.
+    """
+    import uuid
+
+    jobs = [(kind, int(obj_id), language) for kind, obj_id, language in jobs]
+    for kind, _obj_id, language in jobs:
+        get_kind(kind)
+        _check_language(language)
+    batch_id = uuid.uuid4().hex
+    _write_status(batch_id, state="queued", done=0, total=len(jobs), label=label)
+    queues = generate_report_batch.get_backend().queues
+    task_ = (
+        generate_report_batch.using(queue_name="reports")
+        if "reports" in queues
+        else (generate_report_batch)
+    )
+    task_.enqueue(batch_id, [list(job) for job in jobs], label)
+    return batch_id
+
+
+@task()
+def generate_report_batch(batch_id: str, jobs: list[list], label: str = "") -> str:
+    """Background task: render a batch on every core and zip it.
+
+    Progress (``done``/``total``) is written to the batch status file after each report,
+    so a page can poll it; the ZIP lands next to it as ``<batch_id>.zip``. On failure
+    the status says ``failed`` with the operator-facing message, and the error is raised.
+    """
+    total = len(jobs)
+    _write_status(batch_id, state="running", done=0, total=total, label=label)
+
+    def progress(done: int, total: int) -> None:
+        _write_status(batch_id, state="running", done=done, total=total, label=label)
+
+    try:
+        paths = bulk_generate([tuple(job) for job in jobs], progress=progress)
+        archive = zip_reports(paths, _batch_file(batch_id, ".zip"))
+    except Exception as exc:
+        _write_status(batch_id, state="failed", done=0, total=total, label=label, error=str(exc))
+        raise
+    _write_status(batch_id, state="done", done=total, total=total, label=label, zip=archive.name)
+    return str(archive)
+
+
+def download_report_batch(request, batch_id: str):
+    """Staff only: the batch ZIP when done, else its JSON status (202 while in progress)."""
+    from django.http import JsonResponse
+
+    user = request.user
+    if not user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    if not (user.is_active and user.is_staff):
+        raise PermissionDenied
+    status = batch_status(batch_id)
+    if status is None:
+        raise Http404("no such batch")
+    if status["state"] != "done":
+        return JsonResponse(status, status=202 if status["state"] != "failed" else 200)
+    path = _batch_file(batch_id, ".zip")
+    filename = f"reports-{batch_id[:8]}.zip"
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename=filename, content_type="application/zip"
+    )
+
+
 # --- download ---------------------------------------------------------------------------
 
 

@@ -315,3 +315,59 @@ def test_download_report_not_generated_yet_queues_and_answers_202(
     assert response.status_code == 202
     assert response["Retry-After"] == "30"
     assert queued == [("light", 3, "en")]
+
+
+def test_start_report_batch_renders_zips_and_records_progress(settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+
+    batch_id = reports.start_report_batch(
+        [("light", 1, "zh-hans"), ("light", 2, "en")], label="Call 7"
+    )
+
+    status = reports.batch_status(batch_id)
+    assert status == {
+        "state": "done",
+        "done": 2,
+        "total": 2,
+        "label": "Call 7",
+        "zip": f"{batch_id}.zip",
+    }
+    archive = zipfile.ZipFile(tmp_path / "reports" / "batches" / f"{batch_id}.zip")
+    assert sorted(archive.namelist()) == ["light-1-zh-hans.pdf", "light-2-en.pdf"]
+
+
+def test_start_report_batch_refuses_unknown_kind_before_queueing(settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+
+    with pytest.raises(UnknownReportKind):
+        reports.start_report_batch([("light", 1, "en"), ("nope", 1, "en")])
+
+    assert not (tmp_path / "reports" / "batches").exists()
+
+
+def test_batch_status_rejects_malformed_ids():
+    assert reports.batch_status("../../etc/passwd") is None
+
+
+@pytest.mark.django_db
+def test_download_report_batch_progress_then_zip(rf, settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    staff = User.objects.create_user("officer", password="x", is_staff=True)
+    member = User.objects.create_user("member", password="x")
+    batch_id = "0123456789abcdef0123456789abcdef"
+    reports._write_status(batch_id, state="running", done=3, total=10, label="")
+
+    running = reports.download_report_batch(_request(rf, staff), batch_id)
+    with pytest.raises(PermissionDenied):
+        reports.download_report_batch(_request(rf, member), batch_id)
+    (tmp_path / "reports" / "batches" / f"{batch_id}.zip").write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    reports._write_status(batch_id, state="done", done=10, total=10, label="", zip="x")
+    done = reports.download_report_batch(_request(rf, staff), batch_id)
+
+    assert running.status_code == 202
+    assert json.loads(running.content) == {"state": "running", "done": 3, "total": 10, "label": ""}
+    assert done.status_code == 200
+    assert done["Content-Type"] == "application/zip"
+    assert done["Content-Disposition"] == 'attachment; filename="reports-01234567.zip"'
+    with pytest.raises(Http404):
+        reports.download_report_batch(_request(rf, staff), "f" * 32)
