@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
@@ -67,7 +67,7 @@ def _require_editor(user, organization_id: int) -> None:
 def _lock(application: Application) -> Application:
     """Re-read the row under a lock; concurrent requests (two tabs) queue here."""
     return (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("call", "organization__region__parent__parent__parent")
         .get(pk=application.pk)
     )
@@ -111,6 +111,9 @@ def notify_members(*, organization: Organization, title: str, body: str, url: st
     """On-site notification for every member now, email (as a task) after commit."""
     from .tasks import send_member_email
 
+    # Messages are stored once for every member, in the site's language.
+    with translation.override(settings.LANGUAGE_CODE):
+        title, body = str(title), str(body)
     user_ids = list(
         Membership.objects.filter(organization=organization).values_list("user_id", flat=True)
     )
@@ -308,6 +311,12 @@ def transition_application(
         data={"from": from_status, "to": to, "message": message})
     notice = _NOTICES.get(to)
     if notice:
+        _notify_transition(application, notice, to, message, deadline)
+    return application
+
+
+def _notify_transition(application, notice, to, message, deadline) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
         body = message or str(ApplicationStatus(to).label)
         if deadline:
             body += "\n" + _("Deadline: %(deadline)s") % {
@@ -318,7 +327,6 @@ def transition_application(
             body=body,
             url=application.get_absolute_url(),
         )
-    return application
 
 
 def snapshot(application: Application) -> dict:
@@ -487,10 +495,11 @@ def _require_staff(by) -> None:
         raise PermissionDenied(_("Only programme staff can do this."))
 
 
-def _notify_author(need: CommunityNeed, title: str, body: str) -> None:
+def _notify_author(need: CommunityNeed, title, params: dict, body: str) -> None:
     if need.author_id:
-        Notification.objects.create(user_id=need.author_id, title=title, body=body,
-                                    url=need.get_absolute_url())
+        with translation.override(settings.LANGUAGE_CODE):
+            Notification.objects.create(user_id=need.author_id, title=str(title) % params,
+                                        body=body, url=need.get_absolute_url())
 
 
 @transaction.atomic
@@ -505,7 +514,8 @@ def publish_need(*, need: CommunityNeed, by) -> CommunityNeed:
     need.decline_reason = ""
     need.save(update_fields=["status", "published_at", "decline_reason"])
     log(instance=need, action="projects.need.publish", user=by)
-    _notify_author(need, _("Your need was published: %(title)s") % {"title": need.title}, "")
+    _notify_author(need, gettext_lazy("Your need was published: %(title)s"),
+                   {"title": need.title}, "")
     return need
 
 
@@ -522,8 +532,8 @@ def decline_need(*, need: CommunityNeed, by, reason: str) -> CommunityNeed:
     need.decline_reason = reason.strip()
     need.save(update_fields=["status", "decline_reason"])
     log(instance=need, action="projects.need.decline", user=by, data={"reason": reason})
-    _notify_author(need, _("Your need was declined: %(title)s") % {"title": need.title},
-                   need.decline_reason)
+    _notify_author(need, gettext_lazy("Your need was declined: %(title)s"),
+                   {"title": need.title}, need.decline_reason)
     return need
 
 
@@ -555,8 +565,8 @@ def merge_need(*, need: CommunityNeed, into: CommunityNeed, by) -> CommunityNeed
     need.merged_into = into
     need.save(update_fields=["status", "merged_into"])
     log(instance=need, action="projects.need.merge", user=by, data={"into": into.pk})
-    _notify_author(need, _("Your need was merged with a similar one: %(title)s")
-                   % {"title": into.title}, "")
+    _notify_author(need, gettext_lazy("Your need was merged with a similar one: %(title)s"),
+                   {"title": into.title}, "")
     return need
 
 

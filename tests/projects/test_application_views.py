@@ -1,3 +1,4 @@
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -266,3 +267,80 @@ def test_applications_for_user_lists_only_own_organizations(application, user):
 
     assert mine == [application]
     assert theirs == []
+
+
+def test_submit_view_one_second_after_close_shows_clear_error(client, complete, user):
+    import time_machine
+    from django.utils import timezone
+
+    client.force_login(user)
+    closes = complete.call.closes_at
+
+    with time_machine.travel(closes + timedelta(seconds=1), tick=False):
+        response = client.post(reverse("projects:application_submit",
+                                       kwargs={"pk": complete.pk}), follow=True)
+
+    local = timezone.localtime(closes).strftime("%Y-%m-%d %H:%M:%S")
+    assert f"本次征集已于 {local} 截止，不能再提交申请。" in response.content.decode()
+    complete.refresh_from_db()
+    assert complete.status == ApplicationStatus.DRAFT
+
+
+def test_application_page_in_english(client, complete, user):
+    client.force_login(user)
+
+    response = client.get("/en" + complete.get_absolute_url())
+
+    html = response.content.decode()
+    assert "Status timeline" in html
+    assert "Submit application" in html
+
+
+def test_notifications_page_lists_and_marks_read(client, complete, user):
+    services.submit_application(application=complete, by=user)
+    client.force_login(user)
+    url = reverse("projects:notifications")
+
+    page = client.get(url)
+    client.post(url)
+
+    assert "申请已收到：长者饭堂暖心助餐" in page.content.decode()
+    assert user.project_notifications.filter(read_at__isnull=True).count() == 0
+
+
+def test_call_index_query_count_same_for_one_and_three_calls(
+    client, django_assert_num_queries, site_pages
+):
+    first = make_call()
+    index_url = first.get_parent().url
+    client.get(index_url)
+    with_one = _queries(client, index_url)
+    make_call()
+    make_call()
+
+    with django_assert_num_queries(with_one):
+        response = client.get(index_url)
+
+    assert len(response.context["calls"]) == 3
+
+
+def test_returned_application_can_be_edited_and_resubmitted_via_views(client, complete, user):
+    from django.utils import timezone
+
+    from tests.projects.test_applications import _staff
+
+    services.submit_application(application=complete, by=user)
+    services.return_application(application=complete, by=_staff(), message="补充场地证明",
+                                deadline=timezone.now() + timedelta(days=3))
+    client.force_login(user)
+
+    detail = client.get(complete.get_absolute_url())
+    client.post(_step_url(complete, "objectives"),
+                {"goal": "让老人吃上热饭", "objectives": "每天供餐120份", "save": "1"})
+    client.post(reverse("projects:application_submit", kwargs={"pk": complete.pk}))
+
+    assert "补充场地证明" in detail.content.decode()
+    complete.refresh_from_db()
+    assert complete.status == ApplicationStatus.RESUBMITTED
+    assert complete.revisions.count() == 2
+    assert complete.answers["objectives"]["objectives"] == "每天供餐120份"
