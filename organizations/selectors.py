@@ -3,7 +3,7 @@
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from .enums import VerificationStatus
-from .models import Membership, Organization
+from .models import Membership, Organization, VerificationEvent
 
 
 def public_directory() -> QuerySet[Organization]:
@@ -46,3 +46,12 @@ def organization_for_manage(slug: str) -> Organization:
 def pending_verification() -> QuerySet[Organization]:
     """Organizations waiting for staff, oldest first."""
     return Organization.objects.filter(status=VerificationStatus.SUBMITTED).order_by("updated_at")
+
+
+def recent_notifications(user, limit: int = 10) -> list[VerificationEvent]:
+    """The latest verification decisions and submissions of the user's organizations."""
+    return list(
+        VerificationEvent.objects.filter(organization__memberships__user=user)
+        .select_related("organization")
+        .order_by("-created_at", "-pk")[:limit]
+    )

@@ -172,6 +172,27 @@ def _transition(*, organization: Organization, to: str, by, action: str, reason:
         user=by,
         data={"reason": reason} if reason else None,
     )
+    if action in (VerificationAction.VERIFIED, VerificationAction.RETURNED):
+        _notify_owners(organization, action, reason)
+
+
+def _notify_owners(organization: Organization, action: str, reason: str) -> None:
+    """Email the owners about a staff decision, after the transaction commits."""
+    recipients = list(organization.memberships.filter(role=MemberRole.OWNER)
+                      .exclude(user__email="").values_list("user__email", flat=True))
+    if not recipients:
+        return
+    if action == VerificationAction.VERIFIED:
+        subject = _("%(name)s is verified") % {"name": organization.name}
+        body = _("The programme staff verified %(name)s. It now appears in the public "
+                 "directory.") % {"name": organization.name}
+    else:
+        subject = _("%(name)s was returned") % {"name": organization.name}
+        body = _("The programme staff returned the profile of %(name)s:\n\n%(reason)s\n\n"
+                 "Please correct it and submit it again.") % {
+            "name": organization.name, "reason": reason}
+    link = settings.SITE_URL + reverse("organizations:manage", kwargs={"slug": organization.slug})
+    transaction.on_commit(lambda: send_mail(subject, f"{body}\n\n{link}\n", None, recipients))
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from ..forms import DocumentForm, InvitationForm, MemberRoleForm, OrganizationFo
 from ..incubation_selectors import residencies_for_user
 from ..models import Invitation, Membership, Organization, OrganizationDocument
 from ..sections import dashboard_sections
-from ..selectors import organization_for_manage, user_memberships
+from ..selectors import organization_for_manage, recent_notifications, user_memberships
 
 
 def _errors_text(error: ValidationError) -> str:
@@ -40,6 +40,7 @@ def dashboard(request):
         .filter(email__iexact=request.user.email).select_related("organization")
         if request.user.email else [],
         "residencies": list(residencies_for_user(request.user)),
+        "notifications": recent_notifications(request.user),
         "sections": dashboard_sections,
     })
 

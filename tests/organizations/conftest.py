@@ -21,6 +21,15 @@ def png_bytes(size=(8, 8)) -> bytes:
 
 
 @pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Service-level messages are checked in English; requests pick their own language."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Login rate limits live in the cache: each test starts with none used."""
     from django.core.cache import cache

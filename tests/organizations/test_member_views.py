@@ -331,3 +331,15 @@ def test_invitation_page_of_revoked_invitation(client, organization):
 
     assert response.status_code == 400
     assert "already been used or withdrawn" in response.content.decode()
+
+
+def test_dashboard_lists_notifications(client, organization, owner):
+    from organizations.models import VerificationEvent
+
+    VerificationEvent.objects.create(organization=organization, action="returned",
+                                     reason="证书不清晰")
+    client.force_login(owner)
+
+    content = client.get("/en/me/").content.decode()
+
+    assert "Returned — 证书不清晰" in content

@@ -247,3 +247,15 @@ def test_user_can_belong_to_several_organizations(owner, organization):
     MembershipFactory(organization=second, user=owner, role="viewer")
 
     assert set(Organization.objects.for_user(owner)) == {organization, second}
+
+
+def test_return_emails_owners_with_reason(draft_organization, owner, staff_user,
+                                          django_capture_on_commit_callbacks):
+    _submit(draft_organization, owner)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.return_organization(organization=draft_organization, by=staff_user,
+                                     reason="请补充章程")
+
+    assert [m.to for m in mail.outbox] == [[owner.email]]
+    assert "请补充章程" in mail.outbox[0].body
