@@ -440,6 +440,9 @@ def public_ledger(project: Project, *, limit: int = LEDGER_ROWS) -> list:
         elif txn.pool_id is not None:
             sponsor = txn.pool.sponsor
             who = sponsor.name if sponsor.is_public else str(_("Anonymous sponsor"))
+            # A match follows its donation's ratio: showing it would reveal a hidden gift.
+            if donation is not None and donation.hides_amount:
+                amount = None
         rows.append({
             "created_at": txn.created_at,
             "kind": txn.get_kind_display(),

@@ -14,8 +14,9 @@ from ..directory import (
     with_match_flag,
 )
 
-# The funding app's public money block; when it exists the project page includes it,
-# otherwise the page shows its own figures (``projects/includes/project_money.html``).
+# The funding app's public money block (figures, latest gifts, donate button). The
+# project page includes it when it exists, otherwise shows its own figures; the
+# progress bar, the sponsors and the ledger entries are always ours.
 FUNDING_MONEY_TEMPLATE = "funding/includes/project_money.html"
 
 
@@ -35,16 +36,16 @@ def project_list(request):
     })
 
 
-def _money_template() -> str:
+def _funding_money_template() -> str:
     try:
         get_template(FUNDING_MONEY_TEMPLATE)
     except TemplateDoesNotExist:
-        return "projects/includes/project_money.html"
+        return ""
     return FUNDING_MONEY_TEMPLATE
 
 
 def project_detail(request, slug):
     project = get_object_or_404(with_match_flag(public_projects()), slug=slug)
     context = project_page_context(project=project)
-    context["money_template"] = _money_template()
+    context["funding_money_template"] = _funding_money_template()
     return render(request, "projects/project_detail.html", context)
