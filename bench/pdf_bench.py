@@ -23,7 +23,7 @@ def _html(language: str, **kwargs) -> str:
     from django.template.loader import render_to_string
     from django.utils import translation
 
-    from portal.reports import sample_context
+    from portal.report_kinds import sample_context
 
     with translation.override(language):
         context = sample_context(11, language, **kwargs)
@@ -136,7 +136,8 @@ def bench_fonttools_subset() -> dict:
 
 
 def _register_bulk_kind() -> None:
-    from portal.reports import get_sample, register_report, sample_context
+    from portal.report_kinds import get_sample, sample_context
+    from portal.reports import register_report
 
     def build(obj_id: int, language: str):
         return "pdf/sample.html", sample_context(

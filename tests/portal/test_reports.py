@@ -12,7 +12,7 @@ from django.http import Http404
 from django.test import RequestFactory
 from pypdf import PdfReader
 
-from portal import reports
+from portal import report_kinds, reports
 from portal.reports import (
     ReportObjectNotFound,
     UnknownReportKind,
@@ -37,7 +37,7 @@ def _text(pdf: bytes) -> str:
 
 
 def _build_light(obj_id, language):
-    context = reports.sample_context(
+    context = report_kinds.sample_context(
         obj_id, language, rows=2, paragraphs=1, cover=False, charts=False
     )
     return "pdf/sample.html", context
@@ -49,7 +49,7 @@ def _light_kind():
     register_report(
         "light",
         build=_build_light,
-        get_object=reports.get_sample,
+        get_object=report_kinds.get_sample,
         fingerprint=lambda obj_id: f"light-{obj_id}",
     )
     yield
@@ -186,7 +186,7 @@ def test_generate_report_task_regenerates_only_when_stale(settings, tmp_path):
     register_report(
         "test_fp",
         build=_build_light,
-        get_object=reports.get_sample,
+        get_object=report_kinds.get_sample,
         fingerprint=lambda obj_id: version["v"],
     )
     try:
@@ -271,7 +271,7 @@ def test_download_report_kind_permission_can_admit_non_staff(rf, settings, tmp_p
     register_report(
         "test_perm",
         build=_build_light,
-        get_object=reports.get_sample,
+        get_object=report_kinds.get_sample,
         can_view=lambda user, obj: user.username == "orgmember" and obj.pk == 1,
     )
     try:
@@ -298,7 +298,7 @@ def test_download_report_unknown_kind_or_id_is_404(rf):
 
 def test_get_sample_rejects_out_of_range_ids():
     with pytest.raises(ObjectDoesNotExist):
-        reports.get_sample(reports.SAMPLE_MAX_ID + 1)
+        report_kinds.get_sample(report_kinds.SAMPLE_MAX_ID + 1)
 
 
 @pytest.mark.django_db
