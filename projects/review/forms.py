@@ -12,6 +12,11 @@ from projects.models import Application
 from .enums import Recommendation
 from .models import Criterion
 
+
+def _num(value) -> str:
+    return format(value.normalize(), "f")
+
+
 LOCKED_CRITERION_FIELDS = ("weight", "scale_min", "scale_max", "scale_step", "required",
                            "independent", "is_key")
 
@@ -54,9 +59,9 @@ class ScoreForm(forms.Form):
             self.fields[f"criterion_{c.pk}"] = forms.CharField(
                 label=c.name, required=False, help_text=c.description,
                 widget=forms.NumberInput(attrs={
-                    "min": f"{c.scale_min:g}", "max": f"{c.scale_max:g}",
-                    "step": f"{c.scale_step:g}", "data-weight": c.weight,
-                    "data-min": f"{c.scale_min:g}", "data-max": f"{c.scale_max:g}",
+                    "min": _num(c.scale_min), "max": _num(c.scale_max),
+                    "step": _num(c.scale_step), "data-weight": c.weight,
+                    "data-min": _num(c.scale_min), "data-max": _num(c.scale_max),
                     "data-independent": "1" if c.independent else "0",
                     "class": "review-score"}))
         if disabled:
@@ -119,25 +124,27 @@ class RubricForm(WagtailAdminModelForm):
     """Once a rubric version has reviews, its weights and scales are frozen: the form
     refuses such edits and points to “New version”."""
 
-    def clean(self):
-        data = super().clean()
-        rubric = self.instance
-        if not rubric.is_locked:
-            return data
-        formset = self.formsets.get("criteria")
-        changed = False
-        if formset is not None:
-            for form in formset.forms:
-                if not form.has_changed():
-                    continue
-                if form.instance.pk is None or (
-                        formset.can_delete and form.cleaned_data.get("DELETE")):
-                    changed = True
-                elif set(form.changed_data) & set(LOCKED_CRITERION_FIELDS):
-                    changed = True
-        if changed:
-            raise ValidationError(_(
+    def is_valid(self):
+        # Child formsets are validated after the parent form's clean(), so the check
+        # runs once everything is cleaned.
+        valid = super().is_valid()
+        if valid and self.instance.is_locked and self._changes_frozen_fields():
+            self.add_error(None, _(
                 "Reviews have been scored with this rubric version, so its criteria, "
                 "weights and scales can no longer change. Use “New version” to make a "
                 "changed copy."))
-        return data
+            return False
+        return valid
+
+    def _changes_frozen_fields(self) -> bool:
+        formset = self.formsets.get("criteria")
+        if formset is None:
+            return False
+        for form in formset.forms:
+            if not form.has_changed():
+                continue
+            if form.instance.pk is None or form.cleaned_data.get("DELETE"):
+                return True
+            if set(form.changed_data) & set(LOCKED_CRITERION_FIELDS):
+                return True
+        return False

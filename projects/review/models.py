@@ -127,7 +127,7 @@ class Criterion(models.Model):
 
     def label_for(self, value: Decimal) -> str:
         labels = self.labels or {}
-        return labels.get(f"{value:g}", "") or labels.get(str(value), "")
+        return labels.get(format(value.normalize(), "f"), "") or labels.get(str(value), "")
 
 
 class ReviewerProfile(models.Model):

@@ -97,6 +97,11 @@ def weighted_total(criteria: list[Criterion], values: dict[int, Decimal]) -> Dec
     return total.quantize(TWO)
 
 
+def num(value: Decimal) -> str:
+    """``Decimal("10.00")`` → ``"10"``, ``Decimal("0.50")`` → ``"0.5"``."""
+    return format(value.normalize(), "f")
+
+
 def score_errors(criterion: Criterion, value: Decimal | None, *, final: bool) -> str | None:
     """Why ``value`` is not acceptable for ``criterion`` (``None`` when it is)."""
     if value is None:
@@ -105,12 +110,12 @@ def score_errors(criterion: Criterion, value: Decimal | None, *, final: bool) ->
         return None
     if not (criterion.scale_min <= value <= criterion.scale_max):
         return _("“%(name)s” must be between %(min)s and %(max)s.") % {
-            "name": criterion.name, "min": f"{criterion.scale_min:g}",
-            "max": f"{criterion.scale_max:g}"}
+            "name": criterion.name, "min": num(criterion.scale_min),
+            "max": num(criterion.scale_max)}
     if (value - criterion.scale_min) % criterion.scale_step != 0:
         return _("“%(name)s” must be a multiple of %(step)s from %(min)s.") % {
-            "name": criterion.name, "step": f"{criterion.scale_step:g}",
-            "min": f"{criterion.scale_min:g}"}
+            "name": criterion.name, "step": num(criterion.scale_step),
+            "min": num(criterion.scale_min)}
     return None
 
 
@@ -412,11 +417,11 @@ def save_review(*, assignment: Assignment, by, scores: dict[int, Decimal | None]
         if new is None:
             if c.pk in old:
                 Score.objects.filter(review=review, criterion=c).delete()
-                changes[c.name] = [f"{old[c.pk]:g}", None]
+                changes[c.name] = [num(old[c.pk]), None]
         elif old.get(c.pk) != new:
             Score.objects.update_or_create(review=review, criterion=c,
                                            defaults={"value": new})
-            changes[c.name] = [None if c.pk not in old else f"{old[c.pk]:g}", f"{new:g}"]
+            changes[c.name] = [None if c.pk not in old else num(old[c.pk]), num(new)]
     review.strengths, review.weaknesses = strengths, weaknesses
     review.comments, review.recommendation = comments, recommendation
     review.total = weighted_total(criteria, {k: v for k, v in scores.items() if v is not None})

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,17 +35,33 @@ def _error_messages(error: ValidationError) -> list[str]:
     return list(error.messages)
 
 
-class ReviewerRequiredMixin:
+def forbidden(request, message: str = "") -> TemplateResponse:
+    """A 403 page inside the admin that says why (Wagtail would otherwise turn
+    ``PermissionDenied`` into a redirect to the dashboard)."""
+    return TemplateResponse(request, "review/admin/forbidden.html",
+                            {"message": message or _("You may not open this page.")},
+                            status=403)
+
+
+class ForbiddenAsPageMixin:
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except PermissionDenied as denied:
+            return forbidden(request, str(denied.args[0]) if denied.args else "")
+
+
+class ReviewerRequiredMixin(ForbiddenAsPageMixin):
     def dispatch(self, request, *args, **kwargs):
         if not (has_role(request.user, REVIEWER) or is_staff_user(request.user)):
-            raise PermissionDenied
+            return forbidden(request)
         return super().dispatch(request, *args, **kwargs)
 
 
-class StaffRequiredMixin:
+class StaffRequiredMixin(ForbiddenAsPageMixin):
     def dispatch(self, request, *args, **kwargs):
         if not is_staff_user(request.user):
-            raise PermissionDenied
+            return forbidden(request, _("Only programme staff may open this page."))
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -68,7 +85,7 @@ class AssignmentView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateV
     def dispatch(self, request, *args, **kwargs):
         self.assignment = selectors.assignment_for(request.user, kwargs["pk"])
         if self.assignment.status == AssignmentStatus.CONFLICT:
-            raise PermissionDenied(_("You declared a conflict with this application."))
+            return forbidden(request, _("You declared a conflict with this application."))
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_subtitle(self):
@@ -98,7 +115,7 @@ class AssignmentView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateV
         if form is None:
             initial = {}
             if review:
-                initial = {f"criterion_{s.criterion_id}": f"{s.value:g}"
+                initial = {f"criterion_{s.criterion_id}": services.num(s.value)
                            for s in review.scores.all()}
                 initial.update(strengths=review.strengths, weaknesses=review.weaknesses,
                                comments=review.comments, recommendation=review.recommendation)
@@ -162,6 +179,12 @@ class AssignmentView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateV
                     scores[pk] = services.parse_score(raw)
                 except ValidationError as error:
                     form.add_error(f"criterion_{pk}", error)
+            for criterion in form.criteria:
+                if criterion.pk in scores:
+                    problem = services.score_errors(criterion, scores[criterion.pk],
+                                                    final=submit)
+                    if problem:
+                        form.add_error(f"criterion_{criterion.pk}", problem)
             if form.errors:
                 raise ValidationError(_("Please correct the errors below."))
             services.save_review(
@@ -194,7 +217,7 @@ def attachment_download(request, pk: int, attachment_pk: int):
     assignment = selectors.assignment_for(request.user, pk)
     if assignment.status != AssignmentStatus.ACCEPTED or \
             assignment.application.call.review_settings.blind:
-        raise PermissionDenied
+        return forbidden(request)
     attachment = assignment.application.attachments.filter(pk=attachment_pk).first()
     if attachment is None:
         raise Http404

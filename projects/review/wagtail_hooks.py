@@ -96,11 +96,19 @@ def _calls():
     return CallPage.objects.filter(review_settings__isnull=False)
 
 
+def _new_version_link(rubric):
+    return format_html('<a href="{}">{}</a>',
+                       reverse("review_rubrics:new_version", args=[rubric.pk]),
+                       _("New version"))
+
+
 class RubricViewSet(ModelViewSet):
     model = Rubric
     icon = "list-ol"
     menu_label = _("Rubrics")
-    list_display = ["name", "code", "version", "created_at"]
+    list_display = ["name", "code", "version", "created_at",
+                    Column("new_version", label=_("New version"),
+                           accessor=_new_version_link)]
     list_export = ["name", "code", "version", "description", "created_at"]
     search_fields = ["name", "code"]
     edit_handler = ObjectList(Rubric.panels, base_form_class=RubricForm)
@@ -114,11 +122,16 @@ class RubricViewSet(ModelViewSet):
         from django.contrib import messages
         from django.core.exceptions import PermissionDenied
         from django.shortcuts import get_object_or_404
+        from django.template.response import TemplateResponse
 
-        if request.method != "POST" or not is_staff_user(request.user):
+        if not is_staff_user(request.user):
             raise PermissionDenied
-        copy = services.new_rubric_version(rubric=get_object_or_404(Rubric, pk=pk),
-                                           by=request.user)
+        rubric = get_object_or_404(Rubric, pk=pk)
+        if request.method != "POST":
+            return TemplateResponse(request, "review/admin/new_version.html",
+                                    {"rubric": rubric, "page_title": _("New version"),
+                                     "header_icon": "list-ol"})
+        copy = services.new_rubric_version(rubric=rubric, by=request.user)
         messages.success(request, _("Version %(v)d created; edit it, then pick it in the "
                                     "call's review settings.") % {"v": copy.version})
         return redirect(self.get_url_name("edit"), copy.pk)

@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 import factory
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from organizations.roles import PROGRAMME_OFFICER, REVIEWER
@@ -13,7 +13,10 @@ from .organizations import OrganizationFactory, UserFactory
 
 
 def with_role(user, role):
-    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    """Put ``user`` in the role's group (which may open the Wagtail admin)."""
+    group = Group.objects.get_or_create(name=role)[0]
+    group.permissions.add(Permission.objects.get(codename="access_admin"))
+    user.groups.add(group)
     if hasattr(user, "_portal_role_names"):
         del user._portal_role_names
     return user

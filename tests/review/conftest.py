@@ -38,3 +38,12 @@ def reviewers(db):
 @pytest.fixture
 def applications(call):
     return [ApplicationFactory(call=call) for _ in range(3)]
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Service messages are asserted in English (msgids); pages set their own language."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
