@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.money import format_fen
+
 from .. import services
 from ..enums import APPLICATION_TRANSITIONS, ApplicationStatus, ApplicationStep
 from ..forms import (
@@ -179,11 +181,16 @@ def application_autosave(request, pk, step):
                             status=403)
     except ValidationError as exc:
         return JsonResponse({"saved": False, "error": _error_messages(exc)[0]}, status=409)
-    return JsonResponse({
+    body = {
         "saved": True,
         "complete": valid,
         "saved_at": timezone.localtime(application.updated_at).strftime("%H:%M:%S"),
-    })
+    }
+    totals = bundle.budget_preview()
+    if totals is not None:
+        body["totals"] = {key: format_fen(value, application.currency)
+                          for key, value in totals.items()}
+    return JsonResponse(body)
 
 
 @login_required

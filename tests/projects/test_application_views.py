@@ -344,3 +344,19 @@ def test_returned_application_can_be_edited_and_resubmitted_via_views(client, co
     assert complete.status == ApplicationStatus.RESUBMITTED
     assert complete.revisions.count() == 2
     assert complete.answers["objectives"]["objectives"] == "每天供餐120份"
+
+
+def test_autosave_budget_returns_computed_totals(client, application, user):
+    client.force_login(user)
+    data = _rows([
+        {"category": "activities", "item": "餐费", "unit": "份", "quantity": "3",
+         "unit_price": "0.10", "source": "requested"},
+        {"category": "venue", "item": "场地", "unit": "月", "quantity": "2",
+         "unit_price": "0.05", "source": "self"},
+    ])
+
+    response = client.post(reverse("projects:application_autosave",
+                                   kwargs={"pk": application.pk, "step": "budget"}), data)
+
+    assert response.json()["totals"] == {"requested": "¥0.30", "self": "¥0.10",
+                                         "total": "¥0.40"}

@@ -64,6 +64,12 @@
       inFlight = false;
       if (res.ok && res.body.saved) {
         status.textContent = text.saved + res.body.saved_at;
+        if (res.body.totals) {
+          Object.keys(res.body.totals).forEach(function (k) {
+            var cell = form.querySelector('[data-total="' + k + '"]');
+            if (cell) { cell.textContent = res.body.totals[k]; }
+          });
+        }
         if (!dirty) { forget(); }
       } else {
         status.textContent = (res.body && res.body.error) || text.failed;
