@@ -83,7 +83,7 @@ def _orm_race(tag: str) -> dict:
     from funding.services.donations import mark_succeeded
     from funding.services.matching import pool_available, reserve_match
     from funding.services.pools import top_up_pool
-    from organizations.models import Organization, Region
+    from organizations.models import Organization
     from projects.enums import ProjectTier
     from projects.models import CallPage, Project
 
@@ -94,10 +94,11 @@ def _orm_race(tag: str) -> dict:
     MatchingRule.objects.create(call=call, mode=MatchingMode.LIVE,
                                 campaign_starts_at=now - timedelta(days=1),
                                 campaign_ends_at=now + timedelta(days=1))
-    region, _ = Region.objects.get_or_create(code="bench", defaults={"name": "bench",
-                                                                     "level": "subdistrict"})
-    org = Organization.objects.create(name=f"bench {tag}", slug=f"bench-{tag}",
-                                      org_type="social_service", region=region)
+    from tests.factories.organizations import OrganizationFactory, make_credit_code
+
+    code = make_credit_code(int(tag) % 10_000_000)
+    org = (Organization.objects.filter(credit_code=code).first()
+           or OrganizationFactory(name=f"bench {tag}", slug=f"bench-{tag}", credit_code=code))
     projects = [Project.objects.create(organization=org, call=call, slug=f"bench-{tag}-{i}",
                                        title=f"bench {i}", tier=ProjectTier.FUNDED_MATCHED)
                 for i in range(WORKERS)]
@@ -155,8 +156,9 @@ def _raw_race() -> dict:
     def post(cur, kind, key, legs):
         tid = cur.execute("INSERT INTO bench_txn (kind, key) VALUES (%s, %s) RETURNING id",
                           [kind, key]).fetchone()[0]
-        cur.executemany("INSERT INTO bench_entry (txn_id, account, amount) VALUES (%s, %s, %s)",
-                        [(tid, a, amt) for a, amt in legs])
+        with cur.cursor() as c:
+            c.executemany("INSERT INTO bench_entry (txn_id, account, amount) "
+                          "VALUES (%s, %s, %s)", [(tid, a, amt) for a, amt in legs])
 
     def worker(i):
         with psycopg.connect(dsn) as conn:
@@ -197,7 +199,7 @@ def _raw_race() -> dict:
                             "WHERE account='pool'").fetchone()[0]
         conn.execute("DROP TABLE bench_entry, bench_txn, bench_reservation, bench_donation, "
                      "bench_pool")
-    return {"elapsed": elapsed, "errors": errors, "left": left, "pool": pool_size}
+    return {"elapsed": elapsed, "errors": errors, "left": int(left), "pool": pool_size}
 
 
 def _child() -> None:

@@ -52,3 +52,15 @@ def public_donations(project, *, limit: int = 20):
               "received_at", "message", "dedication", "project_id")
         .order_by("-received_at", "-pk")[:limit]
     )
+
+
+def settlement_results(call):
+    """The committed settlement of a call (or None) with its lines, in two queries."""
+    from .models import Settlement
+
+    settlement = Settlement.objects.filter(call=call).first()
+    if settlement is None:
+        return None
+    settlement.rows = list(settlement.lines.select_related("project", "pool__sponsor")
+                           .order_by("project__title", "pool__priority"))
+    return settlement

@@ -161,6 +161,17 @@ def stripe_webhook(request):
     return JsonResponse({"received": True, "outcome": outcome})
 
 
+def settlement(request, call_id):
+    """Public matching results of a call (published once committed)."""
+    from projects.models import CallPage
+
+    from .models import Settlement
+
+    call = get_object_or_404(CallPage.objects.live(), pk=call_id)
+    return render(request, "funding/settlement.html", {
+        "call": call, "has_settlement": Settlement.objects.filter(call=call).exists()})
+
+
 def receipt_pdf(request, token):
     """The donor's receipt as PDF (the magic-link token is the permission)."""
     from .services.receipts import render_receipt_pdf

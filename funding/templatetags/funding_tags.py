@@ -15,3 +15,11 @@ def project_money(project):
 @register.simple_tag
 def project_public_donations(project, limit=20):
     return public_donations(project, limit=limit)
+
+
+@register.simple_tag
+def call_settlement(call):
+    """``{% call_settlement call as settlement %}`` → committed settlement or None."""
+    from ..selectors import settlement_results
+
+    return settlement_results(call)

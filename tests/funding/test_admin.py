@@ -1,5 +1,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from funding.enums import DonationStatus
@@ -132,3 +134,21 @@ def test_admin_disbursement_four_eyes(client, officers):
 
     assert still == "recorded"
     assert Disbursement.objects.get().status == "approved"
+
+
+def test_admin_donation_list_constant_queries(client, officers, django_assert_num_queries):
+    from tests.factories.funding import DonationFactory
+
+    client.force_login(officers[0])
+    project = MatchedProjectFactory()
+    DonationFactory(project=project)
+    client.get("/admin/funding_donations/")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/admin/funding_donations/")
+    DonationFactory(project=MatchedProjectFactory())
+    DonationFactory(project=project)
+
+    with django_assert_num_queries(len(one.captured_queries)):
+        response = client.get("/admin/funding_donations/")
+
+    assert response.content.decode().count("funding_donations/review/") >= 3

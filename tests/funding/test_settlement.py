@@ -110,3 +110,16 @@ def test_settlement_excludes_unsucceeded_money(setup):
     plan = plan_settlement(call=call)
 
     assert plan.rows[0].eligible == 15_000
+
+
+def test_settlement_results_page_published_after_commit(setup, client):
+    call, a, b = setup
+    funded_pool(100_000, call=call)
+    before = client.get(f"/en/matching-results/{call.pk}/").content.decode()
+
+    commit_settlement(call=call)
+    after = client.get(f"/matching-results/{call.pk}/").content.decode()
+
+    assert "have not been published yet" in before
+    assert "配捐结果" in after
+    assert a.title in after and "¥300.00" in after
