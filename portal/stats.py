@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Sum
 
+from portal.cache import cache_anonymous_page
+
 KINDS = ("raised", "matched", "disbursed", "spent")
 
 
@@ -187,3 +189,53 @@ def site_stats(*, top: int = 10) -> SiteStats:
     stats.top_sponsors.sort(key=lambda s: -s["matched"])
     stats.top_sponsors = stats.top_sponsors[:top]
     return stats
+
+
+# ------------------------------------------------------------------------------ page
+
+
+def _yuan(value) -> str:
+    from portal.money import format_fen
+
+    return format_fen(int(value) * 100, decimals=False)
+
+
+def stats_charts(stats: SiteStats, language: str) -> list[dict]:
+    """Accessible SVG bar charts (raised and matched, in yuan) with their data."""
+    from django.utils.translation import gettext as _
+
+    from portal.charts import bar_chart
+
+    charts = []
+    for key, title, buckets in (
+        ("category", _("Money raised and matched by service category"), stats.by_category),
+        ("district", _("Money raised and matched by district"), stats.by_district),
+        ("year", _("Money raised and matched by year"), stats.by_year),
+    ):
+        labels = [b.display(language) for b in buckets]
+        series = {
+            _("Raised"): [b.raised // 100 for b in buckets],
+            _("Matched"): [b.matched // 100 for b in buckets],
+        }
+        charts.append({
+            "key": key,
+            "title": title,
+            "svg": bar_chart(title=title, labels=labels, series=series,
+                             horizontal=key != "year", value_formatter=_yuan,
+                             height=max(260, 70 + 46 * len(labels))),
+            "rows": [(b.display(language), b.projects, b.raised, b.matched) for b in buckets],
+        })
+    return charts
+
+
+@cache_anonymous_page
+def stats_page(request):
+    """The public statistics page (cached for anonymous visitors per language)."""
+    from django.shortcuts import render
+    from django.utils.translation import get_language
+
+    stats = site_stats()
+    return render(request, "portal/stats.html", {
+        "stats": stats,
+        "charts": stats_charts(stats, get_language()),
+    })

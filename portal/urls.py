@@ -9,8 +9,10 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from portal import views
 from portal.api import api as open_data_api
+from portal.cache import cache_anonymous_page
 from portal.feeds import CallsAndProjectsFeed
 from portal.sitemaps import MultilingualSitemap
+from portal.stats import stats_page
 
 handler404 = "portal.views.page_not_found"
 handler500 = "portal.views.server_error"
@@ -37,7 +39,8 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("search/", views.search, name="search"),
     path("a11y/large-text/", views.toggle_large_text, name="toggle_large_text"),
-    path("feeds/updates.atom", CallsAndProjectsFeed(), name="public_feed"),
+    path("feeds/updates.atom", cache_anonymous_page(CallsAndProjectsFeed()), name="public_feed"),
+    path("stats/", stats_page, name="stats"),
     path("", include("organizations.urls")),
     path("", include("projects.urls")),
     path("", include("funding.public_urls")),

@@ -5,6 +5,8 @@ from django.shortcuts import get_object_or_404, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 
+from portal.cache import cache_anonymous_page
+
 from ..directory import (
     PAGE_SIZE,
     attach_money,
@@ -20,6 +22,7 @@ from ..directory import (
 FUNDING_MONEY_TEMPLATE = "funding/includes/project_money.html"
 
 
+@cache_anonymous_page
 def project_list(request):
     filterset = filter_projects(request.GET, queryset=with_match_flag(public_projects()))
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -44,6 +47,7 @@ def _funding_money_template() -> str:
     return FUNDING_MONEY_TEMPLATE
 
 
+@cache_anonymous_page
 def project_detail(request, slug):
     project = get_object_or_404(with_match_flag(public_projects()), slug=slug)
     context = project_page_context(project=project)
