@@ -27,10 +27,11 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def verified_email(obj, create, extracted, **kwargs):
-        if create and obj.email and extracted is not False:
-            EmailAddress.objects.get_or_create(
-                user=obj, email=obj.email, defaults={"verified": True, "primary": True}
-            )
+        # A verified address lets the user log in (email verification is mandatory);
+        # skipped when another user already holds the same address.
+        if (create and obj.email and extracted is not False
+                and not EmailAddress.objects.filter(email__iexact=obj.email).exists()):
+            EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
 
 
 class RegionFactory(factory.django.DjangoModelFactory):
