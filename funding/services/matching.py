@@ -154,8 +154,9 @@ def reserve_match(*, donation: Donation, at: datetime | None = None,
     if MatchReservation.objects.live().filter(donation=donation).exists():
         return list(MatchReservation.objects.live().filter(donation=donation))
     ids = _candidate_pool_ids(project, donation.currency, at)
+    # Account rows never change once created: look them up before taking the hot locks.
+    accounts = {p.pk: pool_accounts(p) for p in MatchPool.objects.filter(pk__in=ids)}
     pools = list(MatchPool.objects.filter(pk__in=ids).order_by("pk").select_for_update())
-    accounts = {p.pk: pool_accounts(p) for p in pools}
     available = {pk: balance(acc[0]) for pk, acc in accounts.items()}
     target = _remaining_target(rule=rule, donation=donation, project=project, at=at)
     plan = _plan(pools=pools, available=available, target=target,
@@ -345,3 +346,29 @@ __all__ = [
     "reserve_match",
     "reverse_match",
 ]
+
+
+def regrant_released_match(*, call, now: datetime | None = None) -> int:
+    """After the campaign, give match freed by refunds/expiries to counted gifts of the
+    call that got none, oldest first, as if they had been matched when received.
+
+    Only for calls whose rule has ``regrant_released``; each gift in its own transaction
+    (same locks as live matching). Returns the match granted.
+    """
+    now = now or timezone.now()
+    rule = MatchingRule.objects.filter(call=call).first()
+    if rule is None or not rule.regrant_released or rule.in_campaign(now):
+        return 0
+    if now < rule.campaign_ends_at:
+        return 0
+    unmatched = (
+        Donation.objects.counted()
+        .filter(project__call=call, received_at__gte=rule.campaign_starts_at,
+                received_at__lt=rule.campaign_ends_at, refunded_amount=0)
+        .exclude(reservations__status=ReservationStatus.CONFIRMED)
+        .order_by("received_at", "pk")
+    )
+    granted = 0
+    for donation in unmatched.iterator():
+        granted += confirm_match(donation=donation, at=donation.received_at)
+    return granted

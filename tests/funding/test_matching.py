@@ -12,6 +12,7 @@ from funding.services.matching import (
     expire_reservations,
     pool_available,
     quote_match,
+    regrant_released_match,
     reserve_match,
 )
 from funding.services.pools import close_pool, top_up_pool
@@ -265,3 +266,22 @@ def test_pool_for_other_call_not_used(rule):
     donation = DonationFactory(amount=10_000)
 
     assert reserve_match(donation=donation) == []
+
+
+def test_regrant_released_match_after_campaign(rule):
+    rule.regrant_released = True
+    rule.save()
+    pool = funded_pool(10_000)
+    first = DonationFactory(amount=10_000)
+    reserve_match(donation=first)
+    mark_succeeded(donation=first, amount_received=10_000, currency="CNY")
+    late = DonationFactory(amount=6_000, project=first.project)
+    mark_succeeded(donation=late, amount_received=6_000, currency="CNY")
+    record_refund(donation=first, refunded_total=10_000)
+    during = regrant_released_match(call=rule.call)
+
+    after = regrant_released_match(call=rule.call, now=timezone.now() + timedelta(days=6))
+
+    assert (during, after) == (0, 6_000)
+    assert pool_available(pool) == 4_000
+    assert reconcile().ok
