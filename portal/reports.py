@@ -295,11 +295,16 @@ def bulk_generate(
 
     ``jobs`` are ``(kind, obj_id, language)``; returns the stored paths in job order.
     ``progress(done, total)`` is called in this process after each report. With
-    ``workers=1`` everything runs in this process (no fork). The first failure is raised
-    after the pool shuts down; reports finished before it stay stored.
+    ``workers=1``, or inside a database transaction, everything runs in this process.
+    The first failure is raised after the pool shuts down; reports finished before it
+    stay stored.
     """
     total = len(jobs)
     workers = workers or os.cpu_count() or 1
+    if any(conn.in_atomic_block for conn in connections.all(initialized_only=True)):
+        # Forking needs the connections closed, which would break the open transaction
+        # (e.g. the immediate task backend inside a request or a test): stay in-process.
+        workers = 1
     results: list[Path | None] = [None] * total
     if workers == 1 or total <= 1:
         for index, job in enumerate(jobs):

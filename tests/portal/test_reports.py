@@ -371,3 +371,18 @@ def test_download_report_batch_progress_then_zip(rf, settings, tmp_path):
     assert done["Content-Disposition"] == 'attachment; filename="reports-01234567.zip"'
     with pytest.raises(Http404):
         reports.download_report_batch(_request(rf, staff), "f" * 32)
+
+
+@pytest.mark.django_db
+def test_bulk_generate_inside_a_transaction_stays_in_process(settings, tmp_path, monkeypatch):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("forked inside a transaction")
+
+    monkeypatch.setattr(reports, "ProcessPoolExecutor", no_pool)
+
+    paths = bulk_generate([("light", 1, "en"), ("light", 2, "en")], workers=2)
+
+    assert paths == [report_path("light", 1, "en"), report_path("light", 2, "en")]
+    assert User.objects.count() == 0
