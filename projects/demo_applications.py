@@ -123,17 +123,18 @@ def _answers(org: Organization, item: ServiceItem, title: str, requested_yuan: i
     }
 
 
-# (call index in ctx.shared["calls"], organization index, status, title, requested yuan)
+# (call index in ctx.shared["calls"], organization index, status, title, requested yuan;
+# multiples of 120 so the demo budget lines come out in whole yuan)
 APPLICATIONS = [
     (1, 0, ApplicationStatus.DRAFT, "长者饭堂暖心助餐计划（2026）", 150_000),
     (1, 1, ApplicationStatus.SUBMITTED, "独居老人居家探访", 120_000),
     (1, 2, ApplicationStatus.RETURNED, "认知障碍长者家庭支持", 180_000),
     (1, 3, ApplicationStatus.RESUBMITTED, "社区长者健康管理", 90_000),
     (1, 4, ApplicationStatus.WITHDRAWN, "长者数字生活课堂", 60_000),
-    (2, 0, ApplicationStatus.ELIGIBLE, "四点半课堂·课后陪伴（二期）", 160_000),
-    (2, 1, ApplicationStatus.INELIGIBLE, "青少年心理韧性营", 190_000),
-    (2, 2, ApplicationStatus.ELIGIBLE, "儿童安全教育进社区", 80_000),
-    (2, 5, ApplicationStatus.SUBMITTED, "青少年篮球夜校", 70_000),
+    (2, 0, ApplicationStatus.ELIGIBLE, "四点半课堂·课后陪伴（二期）", 168_000),
+    (2, 1, ApplicationStatus.INELIGIBLE, "青少年心理韧性营", 192_000),
+    (2, 2, ApplicationStatus.ELIGIBLE, "儿童安全教育进社区", 84_000),
+    (2, 5, ApplicationStatus.SUBMITTED, "青少年篮球夜校", 72_000),
 ]
 # The path of statuses each demo application went through.
 PATHS = {
