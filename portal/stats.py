@@ -222,7 +222,7 @@ def stats_charts(stats: SiteStats, language: str) -> list[dict]:
             "title": title,
             "svg": bar_chart(title=title, labels=labels, series=series,
                              horizontal=key != "year", value_formatter=_yuan,
-                             height=max(260, 70 + 46 * len(labels))),
+                             width=520, height=max(240, 70 + 46 * len(labels))),
             "rows": [(b.display(language), b.projects, b.raised, b.matched) for b in buckets],
         })
     return charts

@@ -260,39 +260,41 @@ class ProjectDirectoryFilter(django_filters.FilterSet):
                                   max_length=100)
     category = django_filters.ModelChoiceFilter(
         label=_("Service category"), queryset=ServiceCategory.objects.all(),
-        method="filter_category", to_field_name="code",
+        method="filter_category", to_field_name="code", empty_label=_("All"),
     )
     item = django_filters.ModelChoiceFilter(
         label=_("Service item"), queryset=ServiceItem.objects.all(), method="filter_item",
-        to_field_name="code",
+        to_field_name="code", empty_label=_("All"),
     )
     district = django_filters.ModelChoiceFilter(
         label=_("District"), queryset=_districts, method="filter_district",
-        to_field_name="code",
+        to_field_name="code", empty_label=_("All"),
     )
     subdistrict = django_filters.ModelChoiceFilter(
         label=_("Sub-district"), queryset=_subdistricts, method="filter_subdistrict",
-        to_field_name="code",
+        to_field_name="code", empty_label=_("All"),
     )
     call = django_filters.ModelChoiceFilter(label=_("Call"), queryset=_calls,
-                                            field_name="call")
+                                            field_name="call", empty_label=_("All"))
     year = django_filters.ChoiceFilter(label=_("Year"), field_name="created_at__year",
                                        choices=_years, empty_label=_("Any year"))
     status = django_filters.ChoiceFilter(
         label=_("Status"),
-        choices=[(s.value, s.label) for s in PUBLIC_STATUSES],
+        choices=[(s.value, s.label) for s in PUBLIC_STATUSES], empty_label=_("All"),
     )
     tier = django_filters.ChoiceFilter(
         label=_("Tier"),
         choices=[(ProjectTier.FUNDED_MATCHED.value, ProjectTier.FUNDED_MATCHED.label),
                  (ProjectTier.RESERVE.value, ProjectTier.RESERVE.label)],
+        empty_label=_("All"),
     )
     org_type = django_filters.ChoiceFilter(
         label=_("Organization type"), choices=OrganizationType.choices,
-        field_name="organization__org_type",
+        field_name="organization__org_type", empty_label=_("All"),
     )
     progress = django_filters.ChoiceFilter(
-        label=_("Funding progress"), choices=PROGRESS_CHOICES, method="filter_progress"
+        label=_("Funding progress"), choices=PROGRESS_CHOICES, method="filter_progress",
+        empty_label=_("All"),
     )
     accepting = django_filters.BooleanFilter(
         label=_("Accepting donations now"), method="filter_accepting",
@@ -393,6 +395,15 @@ class ProjectDirectoryFilter(django_filters.FilterSet):
         if sort == "random":
             return random_order(queryset, self.seed)
         return queryset.order_by("-created_at", "-pk")
+
+    # Shown outside the "More filters" disclosure.
+    PRIMARY_FIELDS = ("q", "sort")
+
+    @property
+    def has_advanced_filters(self) -> bool:
+        """True when a filter inside "More filters" is set (the disclosure opens)."""
+        return any(self.data.get(name) for name in self.filters
+                   if name not in self.PRIMARY_FIELDS)
 
     @property
     def active_sort(self) -> str:
