@@ -1,0 +1,11 @@
+"""Settings for ``public_bench.py``'s server: the dev settings, DEBUG off, plus one
+minimal view (the framework floor the public pages are compared with)."""
+
+from portal.settings.dev import *  # noqa: F403
+
+DEBUG = False
+ROOT_URLCONF = "bench.public_urls"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+LOGGING = {"version": 1, "disable_existing_loggers": False,
+           "handlers": {"null": {"class": "logging.NullHandler"}},
+           "root": {"handlers": ["null"], "level": "CRITICAL"}}
