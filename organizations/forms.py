@@ -8,7 +8,12 @@ from portal.money import yuan_to_fen
 from .enums import DocumentKind, MemberRole, RegionLevel
 from .models import Organization, Region
 from .services import IDENTITY_FIELDS, PROFILE_FIELDS
-from .validators import validate_document, validate_image
+from .validators import (
+    validate_credit_code,
+    validate_document,
+    validate_image,
+    validate_mobile,
+)
 
 
 class RegionChoiceField(forms.ModelChoiceField):
@@ -71,7 +76,17 @@ class OrganizationForm(forms.ModelForm):
 
     def clean_credit_code(self):
         value = self.cleaned_data.get("credit_code")
-        return value.strip().upper() if value else None
+        if not value:
+            return None
+        value = value.strip().upper()
+        validate_credit_code(value)
+        return value
+
+    def clean_contact_mobile(self):
+        value = self.cleaned_data.get("contact_mobile", "")
+        if value:
+            validate_mobile(value)
+        return value
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")

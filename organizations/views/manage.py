@@ -74,6 +74,7 @@ def organization_manage(request, slug):
         "can_edit": permissions.can_edit(request.user, organization),
         "can_manage_members": permissions.can_manage_members(request.user, organization),
         "invitations": organization.invitations.pending(),
+        "residencies": organization.residencies.select_related("cohort", "stage"),
         "document_form": DocumentForm(),
         "invitation_form": InvitationForm(),
         "role_choices": MemberRoleForm.base_fields["role"].choices,

@@ -343,3 +343,26 @@ def test_dashboard_lists_notifications(client, organization, owner):
     content = client.get("/en/me/").content.decode()
 
     assert "Returned — 证书不清晰" in content
+
+
+def test_manage_page_links_incubation_record(client, organization, owner):
+    from tests.factories.organizations import ResidencyFactory
+
+    residency = ResidencyFactory(organization=organization)
+    client.force_login(owner)
+
+    content = client.get(f"/en/me/organizations/{organization.slug}/").content.decode()
+
+    assert f'href="/en/me/incubation/{residency.pk}/"' in content
+
+
+def test_create_organization_reports_all_field_errors_at_once(client, owner):
+    client.force_login(owner)
+
+    response = client.post("/en/me/organizations/new/", _post_data(
+        RegionFactory(), credit_code="123", contact_mobile="123", contact_name=""))
+
+    assert set(response.context["form"].errors) == {"credit_code", "contact_mobile",
+                                                    "contact_name"}
+    assert 'aria-describedby="id_contact_mobile_error"' in response.content.decode()
+    assert 'id="id_contact_mobile_error"' in response.content.decode()
