@@ -94,7 +94,7 @@ class MatchingRuleViewSet(ModelViewSet):
     form_fields = ["call", "mode", "ratio_num", "ratio_den", "cap_per_donation",
                    "cap_per_donor_project", "cap_per_project", "cap_per_day", "min_donation",
                    "campaign_starts_at", "campaign_ends_at", "qualifying_tiers",
-                   "count_offline", "count_imported"]
+                   "count_offline", "count_imported", "regrant_released"]
     copy_view_enabled = False
 
 
