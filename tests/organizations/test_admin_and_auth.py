@@ -229,3 +229,33 @@ def test_wagtail_password_reset_redirects_to_allauth(client):
     response = client.get("/admin/password_reset/")
 
     assert response["Location"] == "/accounts/password/reset/"
+
+
+def test_login_with_totp_code_reaches_admin(client, staff_user, mfa_required):
+    from allauth.mfa.totp.internal.auth import (
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    _with_totp(staff_user)
+    client.post("/accounts/login/?next=/admin/",
+                {"login": "officer", "password": "pass-word-123"})
+    code = format_hotp_value(hotp_value("JBSWY3DPEHPK3PXP",
+                                        next(yield_hotp_counters_from_time())))
+
+    response = client.post("/accounts/2fa/authenticate/", {"code": code})
+    admin = client.get("/admin/")
+
+    assert response["Location"] == "/admin/"
+    assert admin.status_code == 200
+
+
+def test_login_with_wrong_totp_code_is_refused(client, staff_user, mfa_required):
+    _with_totp(staff_user)
+    client.post("/accounts/login/", {"login": "officer", "password": "pass-word-123"})
+
+    response = client.post("/accounts/2fa/authenticate/", {"code": "000000"})
+
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
