@@ -20,7 +20,9 @@ def chromium_path() -> str:
     for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"):
         if shutil.which(candidate):
             return candidate
-    raise RuntimeError("Chromium not found: run `make test`, which installs it (scripts/sysdeps.sh)")
+    raise RuntimeError(
+        "Chromium not found: run `make test`, which installs it (scripts/sysdeps.sh)"
+    )
 
 
 @pytest.fixture(scope="session")
