@@ -395,6 +395,14 @@ class ReturnForm(forms.Form):
     deadline = forms.DateTimeField(label=_("Deadline"),
                                    widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
 
+    def clean_deadline(self):
+        from django.utils import timezone
+
+        deadline = self.cleaned_data["deadline"]
+        if deadline <= timezone.now():
+            raise ValidationError(_("The deadline must be in the future."))
+        return deadline
+
 
 class ScreeningForm(forms.Form):
     DECISIONS = [

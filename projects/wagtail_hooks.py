@@ -4,7 +4,6 @@ import django_filters
 from django.contrib import messages as django_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
-from django.utils import timezone
 from django.utils.functional import classproperty
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -18,6 +17,8 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import InspectView, SnippetViewSet, SnippetViewSetGroup
+
+from portal.money import format_fen
 
 from . import services
 from .enums import ApplicationStatus, CallState, NeedStatus
@@ -205,7 +206,8 @@ class ApplicationViewSet(SnippetViewSet):
         StatusTagColumn("status", label=_("Status"), accessor="get_status_display",
                         primary=lambda a: a.status in (ApplicationStatus.SUBMITTED,
                                                        ApplicationStatus.RESUBMITTED)),
-        "requested_amount",
+        Column("requested", label=_("Amount requested"),
+               accessor=lambda a: format_fen(a.requested_amount, a.currency)),
         "last_submitted_at",
     ]
     list_export = ["pk", "title", "organization", "call", "status", "requested_amount",
@@ -276,8 +278,6 @@ class ReturnBulkAction(ScreeningBulkAction):
 
     @classmethod
     def execute_action(cls, objects, user=None, data=None, **kwargs):
-        if data["deadline"] <= timezone.now():
-            raise ValidationError(_("The deadline must be in the future."))
         for application in objects:
             services.return_application(application=application, by=user,
                                         message=data["message"], deadline=data["deadline"])

@@ -156,3 +156,23 @@ def test_catalogue_is_managed_in_admin(client):
 
     assert response.status_code == 302
     assert ServiceCategory.objects.get(code="Z9").name == "社区养老"
+
+
+def test_bulk_return_with_past_deadline_is_refused(client, officer, complete, user):
+    services.submit_application(application=complete, by=user)
+    client.force_login(officer)
+    url = reverse("wagtail_bulk_action", args=["projects", "application",
+                                               "return_for_information"])
+    past = (timezone.localtime() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    future = (timezone.localtime() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+
+    refused = client.post(f"{url}?id={complete.pk}", {"message": "补材料", "deadline": past})
+    complete.refresh_from_db()
+    status_after_refusal = complete.status
+    client.post(f"{url}?id={complete.pk}", {"message": "补材料", "deadline": future})
+
+    assert refused.status_code == 200
+    assert status_after_refusal == ApplicationStatus.SUBMITTED
+    complete.refresh_from_db()
+    assert complete.status == ApplicationStatus.RETURNED
+    assert complete.return_message == "补材料"
