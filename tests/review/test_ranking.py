@@ -188,3 +188,14 @@ def test_tier_for_boundaries():
 
     assert tiers == [ProjectTier.FUNDED_MATCHED, ProjectTier.FUNDED_MATCHED,
                      ProjectTier.RESERVE, ProjectTier.NOT_FUNDED]
+
+
+def test_reviewer_with_identical_totals_keeps_raw_despite_float_noise():
+    """Reviewer 1 gives 70.1 three times: σ is 0 in exact arithmetic but float sums leave
+    ~1e-14; that must not be read as a spread (z would explode) → normalised = 70.1."""
+    totals = [ReviewTotal(i, 1, i, 70.1, None) for i in range(1, 4)] + [
+        ReviewTotal(9, 2, 9, 10.0, None), ReviewTotal(10, 2, 10, 90.0, None)]
+
+    result = ranking.normalise(totals, max_total=100.0)
+
+    assert [result[i] for i in (1, 2, 3)] == [70.1, 70.1, 70.1]
