@@ -95,16 +95,19 @@ def _after_counted(donation: Donation) -> None:
 def _mail_confirmation(donation_id: int) -> None:
     from django.core.mail import send_mail
     from django.urls import reverse
+    from django.utils import translation
 
     donation = Donation.objects.get(pk=donation_id)
-    link = settings.SITE_URL + reverse("funding_public:status",
-                                       kwargs={"token": donation.access_token})
-    send_mail(
-        subject=_("Thank you for your donation"),
-        message=_("Your donation was received. Your private link to your donations and "
-                  "receipts: %(link)s") % {"link": link},
-        from_email=None, recipient_list=[donation.donor_email], fail_silently=True,
-    )
+    # Runs after commit, outside any request: use the site's default language explicitly.
+    with translation.override(settings.LANGUAGE_CODE):
+        link = settings.SITE_URL + reverse("funding_public:status",
+                                           kwargs={"token": donation.access_token})
+        send_mail(
+            subject=_("Thank you for your donation"),
+            message=_("Your donation was received. Your private link to your donations and "
+                      "receipts: %(link)s") % {"link": link},
+            from_email=None, recipient_list=[donation.donor_email], fail_silently=True,
+        )
 
 
 def _post_donation(donation: Donation) -> None:
