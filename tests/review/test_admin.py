@@ -291,3 +291,19 @@ def test_ranking_report_exports_csv(client, call, config, reviewers, officer, cr
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     assert "导出项目" in body
     assert "50.0000" in body
+
+
+def test_reviewer_cannot_open_another_review_in_staff_views(client, call, config, reviewers,
+                                                             criteria):
+    assignment = _assign(ApplicationFactory(call=call), reviewers[1])
+    review = services.save_review(assignment=assignment, by=reviewers[1],
+                                  recommendation="fund", submit=True,
+                                  scores={c.pk: Decimal(7) for c in criteria})
+    client.force_login(reviewers[0])
+
+    inspect = client.get(reverse("review_reviews:inspect", args=[review.pk]))
+    listing = client.get(reverse("review_reviews:index"))
+    export = client.get(reverse("review_ranking:index") + "?export=csv")
+
+    assert (inspect.status_code, listing.status_code, export.status_code) == (302, 302, 302)
+    assert inspect.url == listing.url == export.url == "/admin/"
