@@ -29,6 +29,7 @@ from datetime import date, datetime
 import django_filters
 from django import forms
 from django.db.models import (
+    BigIntegerField,
     Case,
     Exists,
     ExpressionWrapper,
@@ -37,6 +38,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
@@ -71,6 +73,12 @@ PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 
+def _entries():
+    from django.apps import apps
+
+    return apps.get_model("funding", "Entry").objects
+
+
 @dataclass(frozen=True)
 class ProjectMoney:
     """A project's public money figures, in minor units of ``currency``."""
@@ -102,6 +110,7 @@ def public_projects() -> QuerySet[Project]:
 
 
 def _ledger_sum(kinds: tuple[str, ...], sign: int = 1):
+    """Aggregate over the project's fund-account entries, for ``.values("pk")`` queries."""
     lookup = "funding_accounts__entries__amount"
     total = Sum(
         lookup,
@@ -115,13 +124,28 @@ def _ledger_sum(kinds: tuple[str, ...], sign: int = 1):
     return Coalesce(total, Value(0))
 
 
+def _ledger_subquery(kinds: tuple[str, ...]):
+    """The same sum as a correlated subquery: no GROUP BY over the (wide) selected
+    project rows, which on SQLite costs seconds for 10,000 projects."""
+    entries = (
+        _entries()
+        .filter(account__project=OuterRef("pk"), account__kind=PROJECT_ACCOUNT_KIND,
+                transaction__kind__in=kinds)
+        .order_by()
+        .values("account__project")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Coalesce(Subquery(entries, output_field=BigIntegerField()), Value(0))
+
+
 def with_money(queryset: QuerySet[Project]) -> QuerySet[Project]:
     """Annotate ``raised_total``, ``matched_total`` and ``funded_total`` (ledger sums,
-    one GROUP BY over the project accounts' entries). Needed only to sort or filter by
+    correlated subqueries on the indexed entries). Needed only to sort or filter by
     money; pages show figures from :func:`money_by_project`."""
     return queryset.annotate(
-        raised_total=_ledger_sum(RAISED_KINDS),
-        matched_total=_ledger_sum(MATCH_KINDS),
+        raised_total=_ledger_subquery(RAISED_KINDS),
+        matched_total=_ledger_subquery(MATCH_KINDS),
     ).annotate(funded_total=F("raised_total") + F("matched_total"))
 
 
@@ -244,9 +268,17 @@ def _calls(request):
 
 
 def _years() -> list[tuple[str, str]]:
-    """Years with public projects (read when the form is built: one query)."""
-    years = Project.objects.public().dates("created_at", "year", "DESC")
-    return [(str(d.year), str(d.year)) for d in years]
+    """Years with public projects; cached until public data changes (the scan of every
+    project's date costs ~0.1 s on 10,000 projects)."""
+    from django.core.cache import cache
+
+    from portal.cache import generation
+
+    def read():
+        years = Project.objects.public().dates("created_at", "year", "DESC")
+        return [(str(d.year), str(d.year)) for d in years]
+
+    return cache.get_or_set(f"project-directory-years:{generation()}", read, 3600)
 
 
 class ProjectDirectoryFilter(django_filters.FilterSet):
@@ -462,12 +494,6 @@ def public_ledger(project: Project, *, limit: int = LEDGER_ROWS) -> list:
             "currency": entry.currency,
         })
     return rows
-
-
-def _entries():
-    from django.apps import apps
-
-    return apps.get_model("funding", "Entry").objects
 
 
 def matched_by_sponsor(project: Project) -> list[dict]:

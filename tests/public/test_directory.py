@@ -265,4 +265,4 @@ def test_directory_query_count_is_constant(client, pages, django_assert_num_quer
     assert len(_cards(response.content.decode())) == n
 
 
-QUERIES_DIRECTORY = 17
+QUERIES_DIRECTORY = 16
