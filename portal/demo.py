@@ -154,7 +154,7 @@ def seed_site(ctx: DemoContext) -> None:
 
     zh, _ = Locale.objects.get_or_create(language_code="zh-hans")
     en, _ = Locale.objects.get_or_create(language_code="en")
-    root = Page.get_first_root_node()
+    root = Page.get_first_root_node() or Page.add_root(title="Root", slug="root", locale=zh)
 
     home_zh = HomePage.objects.filter(locale=zh).first()
     if home_zh is None:
@@ -189,8 +189,10 @@ def seed_site(ctx: DemoContext) -> None:
 
     for code, home in homes.items():
         text = PAGES[code]
-        home.body = HOME_BODY[code]
-        home.save_revision().publish()
+        if not home.body:
+            # Fill an empty home page once; never overwrite what editors changed.
+            home.body = HOME_BODY[code]
+            home.save_revision().publish()
         for key, slug in (("about", "about"), ("guide", "guide")):
             title, intro = text[key]
             _ensure_child(home, StandardPage, slug, title=title, intro=intro,

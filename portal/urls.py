@@ -7,7 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from portal import views
+from portal import reports, views
 from portal.api import api as open_data_api
 from portal.cache import cache_anonymous_page
 from portal.feeds import CallsAndProjectsFeed
@@ -27,6 +27,14 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("funding/", include("funding.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path(
+        "reports/batches/<str:batch_id>/", reports.download_report_batch, name="report_batch"
+    ),
+    path(
+        "reports/<slug:kind>/<int:obj_id>/<str:language>.pdf",
+        reports.download_report,
+        name="report_download",
+    ),
 ]
 
 if settings.DEBUG:

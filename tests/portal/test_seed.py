@@ -42,3 +42,15 @@ def test_seed_demo_prints_demo_logins():
     for username in ("admin", "officer", "reviewer1", "reviewer2", "orgmember", "donor"):
         assert f" {username}\n" in text
     assert "demo-pass-2026" in text
+
+
+@pytest.mark.django_db
+def test_seed_demo_again_adds_no_home_page_revisions():
+    from portal.models import HomePage
+
+    call_command("seed_demo", stdout=StringIO())
+    revisions = {h.pk: h.revisions.count() for h in HomePage.objects.all()}
+
+    call_command("seed_demo", stdout=StringIO())
+
+    assert {h.pk: h.revisions.count() for h in HomePage.objects.all()} == revisions

@@ -137,3 +137,14 @@ def test_reminders_go_to_reviewers_with_outstanding_work(call, config, reviewers
     assert sent == 1
     assert mail.outbox[0].to == [reviewers[0].email]
     assert "1" in mail.outbox[0].body
+
+
+def test_call_page_shows_the_public_notice_ranking(client, call, ranked, officer):
+    before = client.get(call.url).content.decode()
+
+    services.publish_results(call=call, by=officer)
+    after = client.get(call.url).content.decode()
+
+    assert "评审结果" not in before
+    assert ranked[0].organization.name in after
+    assert "资助并配捐" in after
