@@ -10,6 +10,16 @@ def _media_dirs(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Start every test in the default language, whatever an earlier test activated."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Wagtail caches site root paths (page ids) and allauth caches rate limits: a
     test must never see another test's entries."""

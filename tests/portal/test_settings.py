@@ -18,7 +18,11 @@ GOOD_ENV = {
 
 
 def run_manage(env_overrides, *args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "DATABASE_URL"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("STRIPE_", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"))
+    }
     env.update(env_overrides)
     # Run from a temporary copy of the environment so a developer's .env is not read.
     env["DJANGO_READ_DOT_ENV"] = "0"
