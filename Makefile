@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
+# The suite runs on every core (pytest-xdist); each worker gets its own test database.
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test bench install sysdeps messages lint format lock clean
 
@@ -32,7 +34,7 @@ test: install messages
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n $(PYTEST_WORKERS)
 
 bench: install messages
 	$(PY) bench/run.py
