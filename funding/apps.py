@@ -6,3 +6,9 @@ class FundingConfig(AppConfig):
     name = "funding"
     verbose_name = _("Funding and donations")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from organizations.sections import profile_sections
+
+        if "funding/includes/organization_money.html" not in profile_sections:
+            profile_sections.append("funding/includes/organization_money.html")

@@ -13,6 +13,14 @@ def project_money(project):
 
 
 @register.simple_tag
+def organization_money(organization):
+    """``{% organization_money organization as money %}`` → totals over its projects."""
+    from ..selectors import organization_money as _organization_money
+
+    return _organization_money(organization)
+
+
+@register.simple_tag
 def project_public_donations(project, limit=20):
     return public_donations(project, limit=limit)
 
