@@ -182,6 +182,7 @@ DEFAULT_CURRENCY = env("DEFAULT_CURRENCY")
 # --- Static & media ------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every request when it is missing
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 # Private uploads (evidence, agreements, attachments) live outside MEDIA_ROOT and are
