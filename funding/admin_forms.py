@@ -1,11 +1,11 @@
 """Forms for finance staff in the Wagtail admin."""
 
-import filetype
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from portal.money import yuan_to_fen
+from portal.uploads import check_size, sniff_type
 from projects.models import Project
 
 from .enums import Anonymity, OfflineMethod
@@ -27,11 +27,8 @@ class YuanField(forms.CharField):
 
 
 def validate_upload(upload, allowed: set[str]) -> None:
-    if upload.size > settings.MAX_UPLOAD_SIZE:
-        raise forms.ValidationError(_("The file is too large."))
-    head = upload.read(2048)
-    upload.seek(0)
-    kind = filetype.guess(head)
+    check_size(upload)
+    kind = sniff_type(upload)
     if kind is None or kind.mime not in allowed:
         raise forms.ValidationError(_("Upload a PDF, JPEG, PNG or WebP file."))
 

@@ -2,11 +2,10 @@
 
 import re
 
-import filetype
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+
+from portal import uploads as portal_uploads
 
 CREDIT_CODE_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -73,29 +72,15 @@ DOCUMENT_TYPES = {
 IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 
 
-def _check_size(upload) -> None:
-    limit = settings.MAX_UPLOAD_SIZE
-    if upload.size > limit:
-        raise ValidationError(
-            _("The file is too large (%(size)s); the limit is %(limit)s."),
-            code="file_too_large",
-            params={"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
-        )
-
-
 def sniff_type(upload) -> str | None:
     """The MIME type found in the file's first bytes, whatever its name says."""
-    position = upload.tell() if hasattr(upload, "tell") else 0
-    upload.seek(0)
-    head = upload.read(8192)
-    upload.seek(position)
-    kind = filetype.guess(head)
+    kind = portal_uploads.sniff_type(upload)
     return kind.mime if kind else None
 
 
 def validate_document(upload) -> str:
     """Check size and content (PDF, JPEG or PNG by magic bytes); return the real MIME type."""
-    _check_size(upload)
+    portal_uploads.check_size(upload)
     mime = sniff_type(upload)
     if mime not in DOCUMENT_TYPES:
         raise ValidationError(
@@ -108,7 +93,7 @@ def validate_document(upload) -> str:
 
 def validate_image(upload) -> str:
     """Check size and content (JPEG, PNG or WebP by magic bytes); return the MIME type."""
-    _check_size(upload)
+    portal_uploads.check_size(upload)
     mime = sniff_type(upload)
     if mime not in IMAGE_TYPES:
         raise ValidationError(

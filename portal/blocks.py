@@ -76,71 +76,65 @@ class HeroBlock(blocks.StructBlock):
         template = "portal/blocks/hero.html"
 
 
-class FeaturedCallsBlock(blocks.StructBlock):
+class SelectorBlock(blocks.StructBlock):
+    """A block that fills itself from a ``portal.selectors`` function when rendered.
+
+    Subclasses name the selector and the context variable; a ``count`` field, when the
+    block has one, becomes the selector's ``limit``."""
+
+    selector: str = ""
+    context_name: str = ""
+
+    def get_context(self, value, parent_context=None):
+        from portal import selectors
+
+        context = super().get_context(value, parent_context=parent_context)
+        kwargs = {"limit": value["count"]} if "count" in value else {}
+        context[self.context_name] = getattr(selectors, self.selector)(**kwargs)
+        return context
+
+
+class FeaturedCallsBlock(SelectorBlock):
     heading = blocks.CharBlock(label=_("Title"), default=_("Open calls"))
     count = blocks.IntegerBlock(label=_("Number shown"), default=3, min_value=1, max_value=12)
+    selector, context_name = "featured_calls", "calls"
 
     class Meta:
         icon = "doc-full"
         label = _("Featured calls")
         template = "portal/blocks/featured_calls.html"
 
-    def get_context(self, value, parent_context=None):
-        from portal.selectors import featured_calls
 
-        context = super().get_context(value, parent_context=parent_context)
-        context["calls"] = featured_calls(limit=value["count"])
-        return context
-
-
-class FeaturedProjectsBlock(blocks.StructBlock):
+class FeaturedProjectsBlock(SelectorBlock):
     heading = blocks.CharBlock(label=_("Title"), default=_("Projects"))
     count = blocks.IntegerBlock(label=_("Number shown"), default=6, min_value=1, max_value=12)
+    selector, context_name = "featured_projects", "projects"
 
     class Meta:
         icon = "list-ul"
         label = _("Featured projects")
         template = "portal/blocks/featured_projects.html"
 
-    def get_context(self, value, parent_context=None):
-        from portal.selectors import featured_projects
 
-        context = super().get_context(value, parent_context=parent_context)
-        context["projects"] = featured_projects(limit=value["count"])
-        return context
-
-
-class FiguresBlock(blocks.StructBlock):
+class FiguresBlock(SelectorBlock):
     heading = blocks.CharBlock(label=_("Title"), default=_("In figures"))
+    selector, context_name = "site_figures", "figures"
 
     class Meta:
         icon = "table"
         label = _("Figures")
         template = "portal/blocks/figures.html"
 
-    def get_context(self, value, parent_context=None):
-        from portal.selectors import site_figures
 
-        context = super().get_context(value, parent_context=parent_context)
-        context["figures"] = site_figures()
-        return context
-
-
-class LatestNewsBlock(blocks.StructBlock):
+class LatestNewsBlock(SelectorBlock):
     heading = blocks.CharBlock(label=_("Title"), default=_("News"))
     count = blocks.IntegerBlock(label=_("Number shown"), default=3, min_value=1, max_value=12)
+    selector, context_name = "latest_news", "news"
 
     class Meta:
         icon = "date"
         label = _("Latest news")
         template = "portal/blocks/latest_news.html"
-
-    def get_context(self, value, parent_context=None):
-        from portal.selectors import latest_news
-
-        context = super().get_context(value, parent_context=parent_context)
-        context["news"] = latest_news(limit=value["count"])
-        return context
 
 
 class HomeBlocks(blocks.StreamBlock):

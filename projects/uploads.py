@@ -1,10 +1,9 @@
 """Upload checks: by content (magic bytes), not by name, and by size."""
 
-import filetype
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from portal.uploads import check_size, sniff_type
 
 # Sniffed MIME type → file-name endings that may carry it.
 ATTACHMENT_TYPES = {
@@ -27,17 +26,8 @@ def check_upload(upload, *, allowed: dict[str, set[str]], max_size: int | None =
     Refuses files over ``max_size`` (default ``settings.MAX_UPLOAD_SIZE``), files whose
     content is not one of ``allowed`` and files whose name claims another type.
     """
-    max_size = max_size or settings.MAX_UPLOAD_SIZE
-    if upload.size > max_size:
-        raise ValidationError(
-            _("The file is too large (%(size)s); the limit is %(limit)s.")
-            % {"size": filesizeformat(upload.size), "limit": filesizeformat(max_size)},
-            code="too_large",
-        )
-    upload.seek(0)
-    head = upload.read(8192)
-    upload.seek(0)
-    kind = filetype.guess(head)
+    check_size(upload, max_size)
+    kind = sniff_type(upload)
     if kind is None or kind.mime not in allowed:
         raise ValidationError(
             _("This kind of file is not accepted. Accepted: %(types)s.")

@@ -152,3 +152,19 @@ def test_admin_donation_list_constant_queries(client, officers, django_assert_nu
         response = client.get("/admin/funding_donations/")
 
     assert response.content.decode().count("funding_donations/review/") >= 3
+
+
+def test_admin_offline_evidence_over_the_size_limit_rejected(client, officers, settings):
+    settings.MAX_UPLOAD_SIZE = 1024
+    project = MatchedProjectFactory()
+    client.force_login(officers[0])
+
+    response = client.post("/admin/funding_donations/offline/", {
+        "project": project.pk, "amount": "300", "method": "cash", "anonymity": "none",
+        "received_on": timezone.localdate().isoformat(),
+        "evidence": SimpleUploadedFile("slip.pdf", b"%PDF-1.4\n" + b"0" * 2048),
+    })
+
+    html = response.content.decode()
+    assert "文件过大" in html and "上限为 1.0\xa0KB" in html
+    assert Donation.objects.count() == 0
