@@ -173,13 +173,34 @@ def settlement(request, call_id):
 
 
 def receipt_pdf(request, token):
-    """The donor's receipt as PDF (the magic-link token is the permission)."""
-    from .services.receipts import render_receipt_pdf
+    """The donor's receipt as PDF (the magic-link token is the permission).
+
+    Rendering runs in the report worker, never in this request: a receipt not stored yet
+    is enqueued and answered with 202 and ``Retry-After``.
+    """
+    from django.http import FileResponse
+
+    from portal.reports import enqueue_report, report_path
 
     donation = get_object_or_404(Donation, access_token=token)
     receipt = getattr(donation, "receipt", None)
     if receipt is None:
         raise Http404
-    response = HttpResponse(render_receipt_pdf(receipt=receipt), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="receipt-{receipt.number}.pdf"'
-    return response
+    language = get_language() or settings.LANGUAGE_CODE
+    path = report_path("receipt", receipt.pk, language)
+    if not path.exists():
+        enqueue_report("receipt", receipt.pk, language)
+    if not path.exists():
+        response = HttpResponse(
+            _("Your receipt is being prepared. Please try again in a minute."),
+            status=202,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = "30"
+        return response
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=f"receipt-{receipt.number}.pdf",
+        content_type="application/pdf",
+    )

@@ -139,3 +139,30 @@ def test_receipt_pdf_renders(project, tmp_path):
     assert pdf.startswith(b"%PDF")
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
     assert Receipt.objects.count() == 1
+
+
+def test_receipt_download_serves_the_stored_pdf(project, client):
+    donation = _paid(project, 1_000, receipt_requested=True)
+    receipt = issue_receipt(donation=donation)
+
+    response = client.get(f"/donate/gift/{donation.access_token}/receipt.pdf")
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert f"receipt-{receipt.number}.pdf" in response["Content-Disposition"]
+
+
+def test_receipt_download_is_202_while_the_worker_renders_it(project, client, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    donation = _paid(project, 1_000, receipt_requested=True)
+    issue_receipt(donation=donation)
+
+    response = client.get(f"/donate/gift/{donation.access_token}/receipt.pdf")
+
+    assert response.status_code == 202
+    assert response["Retry-After"] == "30"
+    assert "正在生成" in response.content.decode()
+
+
+def test_receipt_download_with_unknown_token_is_404(client, db):
+    assert client.get("/donate/gift/not-a-token/receipt.pdf").status_code == 404
