@@ -15,6 +15,7 @@ from ..directory import (
     public_projects,
     with_match_flag,
 )
+from ..sections import project_sections
 
 # The funding app's public money block (figures, latest gifts, donate button). The
 # project page includes it when it exists, otherwise shows its own figures; the
@@ -52,4 +53,5 @@ def project_detail(request, slug):
     project = get_object_or_404(with_match_flag(public_projects()), slug=slug)
     context = project_page_context(project=project)
     context["funding_money_template"] = _funding_money_template()
+    context["project_sections"] = project_sections
     return render(request, "projects/project_detail.html", context)
