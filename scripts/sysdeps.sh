@@ -6,8 +6,9 @@
 #   chromium            headless browser for the accessibility and browser tests
 #   libpango-1.0-0 libpangoft2-1.0-0  WeasyPrint's text layout
 #   libharfbuzz-subset0 fast font subsetting for PDFs (else a 4x slower fallback)
+#   wrk                 HTTP load generator for bench/load_bench.py
 set -euo pipefail
-PACKAGES=(fonts-wqy-microhei gettext poppler-utils chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
+PACKAGES=(fonts-wqy-microhei gettext poppler-utils chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 wrk)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
