@@ -354,6 +354,11 @@ class Project(models.Model):
         verbose_name = _("Project")
         verbose_name_plural = _("Project")
         ordering = ["-created_at"]
+        indexes = [
+            # The public directory: newest first, alone or within one status.
+            models.Index(fields=["created_at", "id"], name="project_created_idx"),
+            models.Index(fields=["status", "created_at"], name="project_status_created_idx"),
+        ]
 
     def __str__(self):
         return self.title
