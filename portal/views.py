@@ -70,6 +70,13 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    import sys
+
+    from portal.middleware import DATABASE_DOWN_ERRORS, database_unavailable_response
+
+    if isinstance(sys.exc_info()[1], DATABASE_DOWN_ERRORS):
+        # Raised outside a view (e.g. loading the session): same clean 503 as the middleware.
+        return database_unavailable_response()
     return render(request, "500.html", status=500)
 
 

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "projects",
     "projects.review",
     "funding",
+    "projects.delivery",
+    "projects.evaluation",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -91,6 +93,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "organizations.middleware.AdminAccessMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "portal.db_routers.ReplicaReadMiddleware",
+    "portal.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -134,6 +138,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Optional read replica for public pages (portal/db_routers.py; docs/deploy.md).
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"].update(
+        {"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True, "TEST": {"MIRROR": "default"}}
+    )
+    DATABASE_ROUTERS = ["portal.db_routers.PublicReadReplicaRouter"]
+# GET/HEAD views whose reads may go to the replica (only when one is configured).
+READ_REPLICA_VIEWS = [
+    "projects:list",
+    "projects:detail",
+    "organizations:list",
+    "organizations:detail",
+    "stats",
+]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}

@@ -45,3 +45,48 @@ MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=True)
 # The Wagtail admin previews pages in a same-origin iframe, so X-Frame-Options stays
 # SAMEORIGIN (CSP frame-ancestors 'self' says the same) instead of DENY.
 SILENCED_SYSTEM_CHECKS = ["security.W019"]
+
+# --- Scale-out: shared cache, sessions, media storage (see docs/deploy.md) ------------
+# CACHE_URL (redis://host:6379/1) is parsed in base.py. Several app servers need one
+# shared cache: the public page cache's generation counter, allauth's login/signup rate
+# limits and the sessions below all live there. With the per-process locmem default each
+# server would rate-limit and invalidate on its own.
+CACHE_IS_SHARED = not CACHES["default"]["BACKEND"].endswith("LocMemCache")  # noqa: F405
+if CACHE_IS_SHARED:
+    # Sessions read from the cache, written through to the database: a Redis restart
+    # logs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    CACHES["default"].setdefault("KEY_PREFIX", env.str("CACHE_KEY_PREFIX", default="portal"))  # noqa: F405
+    CACHES["default"].setdefault("TIMEOUT", 300)  # noqa: F405
+
+# Public media (Wagtail images and documents, organization logos) on S3-compatible
+# storage when a bucket is configured; private uploads and generated PDFs stay under
+# PRIVATE_MEDIA_ROOT (a shared volume on every app server and worker) and are only ever
+# streamed by permission-checked views.
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
+    AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
+    AWS_S3_CUSTOM_DOMAIN = env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None
+    # Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the environment (read by
+    # boto3 itself) or the instance role; never in settings files.
+    STORAGES["default"] = {  # noqa: F405
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "location": env.str("AWS_LOCATION", default="media"),
+            "default_acl": None,  # the bucket policy decides; public-read for media
+            "querystring_auth": env.bool("AWS_QUERYSTRING_AUTH", default=False),
+            "file_overwrite": False,
+            "endpoint_url": AWS_S3_ENDPOINT_URL,
+            "region_name": AWS_S3_REGION_NAME,
+            "custom_domain": AWS_S3_CUSTOM_DOMAIN,
+        },
+    }
+    if AWS_S3_CUSTOM_DOMAIN:
+        MEDIA_URL = f"https://{AWS_S3_CUSTOM_DOMAIN}/"
+    # Images must be loadable from the bucket's host.
+    _media_host = AWS_S3_CUSTOM_DOMAIN or AWS_S3_ENDPOINT_URL or "https://*.amazonaws.com"
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(  # noqa: F405
+        _media_host if "://" in _media_host else f"https://{_media_host}"
+    )
