@@ -1,0 +1,38 @@
+"""Public sections: ``{% project_evaluation project user as section %}`` and
+``{% organization_grades organization as grades %}`` (constant queries per page)."""
+
+from django import template
+
+from .. import selectors, services
+from ..forms import FeedbackForm
+
+register = template.Library()
+
+
+@register.simple_tag
+def project_evaluation(project, user=None):
+    """Published evaluations, the feedback summary and comments, and whether ``user`` may
+    rate. Three queries, plus two for a signed-in user."""
+    comments = selectors.published_feedback(project.pk)
+    for feedback in comments:
+        feedback.public_name = selectors.public_name(feedback.user)
+    evaluations = selectors.published_evaluations(project.pk)
+    for evaluation in evaluations:
+        evaluation.in_appeal_window = selectors.in_appeal_window(evaluation)
+    signed_in = user is not None and user.is_authenticated
+    refusal = services.feedback_refusal(project=project, user=user) if signed_in else None
+    return {
+        "evaluations": evaluations,
+        "summary": selectors.feedback_summary(project.pk),
+        "comments": comments,
+        "signed_in": signed_in,
+        "running": project.status in services.RUNNING_STATUSES,
+        "refusal": refusal,
+        "form": FeedbackForm() if signed_in and refusal is None else None,
+    }
+
+
+@register.simple_tag
+def organization_grades(organization):
+    """Published evaluation grades of the organization's projects. One query."""
+    return selectors.organization_grades(organization.pk)

@@ -1,0 +1,257 @@
+"""Admin: the Evaluation menu (rubrics, evaluations, score sheets, residents' feedback),
+the evaluator's queue and the staff dashboard, audit log actions and permissions."""
+
+import django_filters
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import include, path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import ObjectList
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies.base import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+
+from organizations.roles import ADMINISTRATOR, EVALUATOR, PROGRAMME_OFFICER, has_role
+from projects.services import is_staff_user
+
+from . import services, views
+from .enums import EvaluationKind, EvaluationStatus, FeedbackStatus, Grade
+from .forms import RubricForm
+from .models import Assessment, Evaluation, EvaluationRubric, ResidentFeedback
+
+LOG_ACTIONS = [
+    ("evaluation.rubric.version", _("New evaluation rubric version"),
+     _("New evaluation rubric version created")),
+    ("evaluation.open", _("Open evaluation"), _("Evaluation opened")),
+    ("evaluation.assign", _("Assign evaluator"), _("Evaluator assigned")),
+    ("evaluation.unassign", _("Remove evaluator"), _("Evaluator removed")),
+    ("evaluation.score.change", _("Change evaluation scores"), _("Evaluation scores changed")),
+    ("evaluation.submit", _("Submit score sheet"), _("Score sheet submitted")),
+    ("evaluation.sheet.reopen", _("Reopen score sheet"), _("Score sheet reopened")),
+    ("evaluation.finalise", _("Finalise evaluation"), _("Evaluation finalised")),
+    ("evaluation.reopen", _("Reopen evaluation"), _("Evaluation reopened")),
+    ("evaluation.publish", _("Publish evaluation"), _("Evaluation published")),
+    ("evaluation.hold.release", _("Release disbursement hold"),
+     _("Disbursement hold released")),
+    ("evaluation.feedback.submit", _("Submit residents' feedback"),
+     _("Residents' feedback submitted")),
+    ("evaluation.feedback.moderate", _("Moderate residents' feedback"),
+     _("Residents' feedback moderated")),
+]
+
+
+@hooks.register("register_log_actions")
+def register_evaluation_log_actions(actions):
+    for action, label, message in LOG_ACTIONS:
+        actions.register_action(action, label, message)
+
+
+def _staff_users():
+    user_model = get_user_model()
+    return user_model.objects.filter(
+        groups__name__in=[ADMINISTRATOR, PROGRAMME_OFFICER]).distinct() | \
+        user_model.objects.filter(is_superuser=True)
+
+
+class StaffPolicy(ModelPermissionPolicy):
+    """Programme staff may do ``actions``; nobody else (as in review)."""
+
+    def __init__(self, model, actions=("add", "change", "delete", "view")):
+        super().__init__(model)
+        self.actions = set(actions)
+
+    def user_has_permission(self, user, action):
+        return action in self.actions and is_staff_user(user)
+
+    def users_with_any_permission(self, actions):
+        if not self.actions & set(actions):
+            return get_user_model().objects.none()
+        return _staff_users()
+
+
+register_permission_policy(EvaluationRubric, StaffPolicy(EvaluationRubric), exact_class=True)
+for _model in (Evaluation, Assessment, ResidentFeedback):
+    register_permission_policy(_model, StaffPolicy(_model, ("view",)), exact_class=True)
+
+
+def _new_version_link(rubric):
+    return format_html('<a href="{}">{}</a>',
+                       reverse("evaluation_rubrics:new_version", args=[rubric.pk]),
+                       _("New version"))
+
+
+class RubricViewSet(ModelViewSet):
+    model = EvaluationRubric
+    icon = "list-ol"
+    menu_label = _("Evaluation rubrics")
+    list_display = ["name", "code", "version", "bonus_cap", "penalty_cap", "created_at",
+                    Column("new_version", label=_("New version"), accessor=_new_version_link)]
+    list_export = ["name", "name_en", "code", "version", "bonus_cap", "penalty_cap",
+                   "created_at"]
+    search_fields = ["name", "code"]
+    edit_handler = ObjectList(EvaluationRubric.panels, base_form_class=RubricForm)
+    copy_view_enabled = False
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(),
+                path("new-version/<int:pk>/", self.new_version, name="new_version")]
+
+    def new_version(self, request, pk):
+        if not is_staff_user(request.user):
+            return views.forbidden(request, _("Only programme staff may open this page."))
+        rubric = get_object_or_404(EvaluationRubric, pk=pk)
+        if request.method != "POST":
+            return TemplateResponse(request, "evaluation/admin/new_version.html",
+                                    {"rubric": rubric, "page_title": _("New version"),
+                                     "header_icon": "list-ol"})
+        copy = services.new_rubric_version(rubric=rubric, by=request.user)
+        messages.success(request, _("Version %(v)d created; edit it, then pick it when "
+                                    "opening evaluations.") % {"v": copy.version})
+        return redirect(self.get_url_name("edit"), copy.pk)
+
+
+def _manage_link(evaluation):
+    return format_html('<a href="{}">{}</a>', reverse("evaluation:manage",
+                                                      args=[evaluation.pk]), _("Manage"))
+
+
+class EvaluationFilterSet(WagtailFilterSet):
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=EvaluationKind.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=EvaluationStatus.choices)
+    grade = django_filters.ChoiceFilter(label=_("Grade"), choices=Grade.choices)
+
+    class Meta:
+        model = Evaluation
+        fields = ["kind", "status", "grade"]
+
+
+class EvaluationViewSet(ModelViewSet):
+    """Listing and export; every action is on the manage page (services, audit log)."""
+
+    model = Evaluation
+    icon = "clipboard-list"
+    menu_label = _("Evaluations")
+    filterset_class = EvaluationFilterSet
+    list_display = ["project", "kind", "status", "score", "grade", "published_at",
+                    Column("manage", label=_("Manage"), accessor=_manage_link)]
+    list_export = ["project", "project_id", "kind", "rubric", "status", "score", "grade",
+                   "conclusion", "finalised_at", "published_at", "appeal_ends_at",
+                   "hold_released_at", "hold_release_reason"]
+    export_filename = "evaluations"
+    search_fields = ["project__title"]
+    copy_view_enabled = False
+    form_fields = ["conclusion"]
+
+    def get_queryset(self, request):
+        return Evaluation.objects.select_related("project", "rubric")
+
+
+class AssessmentViewSet(ModelViewSet):
+    model = Assessment
+    icon = "doc-full"
+    menu_label = _("Score sheets")
+    list_display = ["evaluation", "evaluator", "status", "base_total", "bonus_total",
+                    "penalty_total", "total", "grade", "submitted_at"]
+    list_filter = ["status"]
+    list_export = ["evaluation", "evaluator", "status", "base_total", "bonus_total",
+                   "penalty_total", "total", "grade", "comments", "submitted_at"]
+    copy_view_enabled = False
+    form_fields = ["comments"]
+
+    def get_queryset(self, request):
+        return Assessment.objects.select_related("evaluation__project", "evaluator")
+
+
+def _moderate_link(feedback):
+    label = _("Moderate") if feedback.status == FeedbackStatus.PENDING else _("Change")
+    return format_html('<a href="{}">{}</a>', reverse("evaluation:moderate",
+                                                      args=[feedback.pk]), label)
+
+
+class FeedbackFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=FeedbackStatus.choices)
+    rating = django_filters.NumberFilter(label=_("Rating"))
+
+    class Meta:
+        model = ResidentFeedback
+        fields = ["status", "rating"]
+
+
+class FeedbackViewSet(ModelViewSet):
+    model = ResidentFeedback
+    icon = "comment"
+    menu_label = _("Residents' feedback")
+    filterset_class = FeedbackFilterSet
+    list_display = ["project", "rating", "comment", "status", "created_at",
+                    Column("moderate", label=_("Moderate"), accessor=_moderate_link)]
+    list_export = ["project", "user", "rating", "comment", "status", "moderation_note",
+                   "moderated_at", "created_at"]
+    search_fields = ["comment", "project__title"]
+    copy_view_enabled = False
+    form_fields = ["comment"]
+
+    def get_queryset(self, request):
+        return ResidentFeedback.objects.select_related("project", "user")
+
+
+class EvaluationGroup(ViewSetGroup):
+    menu_label = _("Evaluation")
+    menu_icon = "clipboard-list"
+    menu_order = 225
+    items = (
+        RubricViewSet("evaluation_rubrics"),
+        EvaluationViewSet("evaluation_evaluations"),
+        AssessmentViewSet("evaluation_sheets"),
+        FeedbackViewSet("evaluation_feedback"),
+    )
+
+
+@hooks.register("register_admin_viewset")
+def register_evaluation_viewsets():
+    return EvaluationGroup()
+
+
+evaluation_urls = [
+    path("mine/", views.QueueView.as_view(), name="queue"),
+    path("sheets/<int:pk>/", views.SheetView.as_view(), name="sheet"),
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("<int:pk>/", views.ManageView.as_view(), name="manage"),
+    path("feedback/<int:pk>/moderate/", views.ModerateFeedbackView.as_view(), name="moderate"),
+]
+
+
+@hooks.register("register_admin_urls")
+def register_evaluation_urls():
+    return [path("evaluation/", include((evaluation_urls, "evaluation"),
+                                        namespace="evaluation"))]
+
+
+class RoleMenuItem(MenuItem):
+    def __init__(self, *args, check, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.check = check
+
+    def is_shown(self, request):
+        return self.check(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_queue_menu_item():
+    return RoleMenuItem(_("My evaluations"), reverse("evaluation:queue"),
+                        icon_name="clipboard-list", order=217, name="my-evaluations",
+                        check=lambda user: has_role(user, EVALUATOR))
+
+
+@hooks.register("register_admin_menu_item")
+def register_dashboard_menu_item():
+    return RoleMenuItem(_("Evaluation dashboard"), reverse("evaluation:dashboard"),
+                        icon_name="table", order=218, name="evaluation-dashboard",
+                        check=is_staff_user)
