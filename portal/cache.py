@@ -10,6 +10,13 @@ cached page is invalidated at once: simple, and never stale after a write.
 Only anonymous GET/HEAD requests that answer 200, set no cookie and carry no flash
 messages are cached. Signed-in users always get a fresh page.
 
+Django views opt in with :func:`cache_anonymous_page`; the Wagtail pages listed in
+``CACHED_PAGE_TYPES`` (home, call index, call pages) go through the same cache by the
+``on_serve_page`` hook :func:`cache_wagtail_pages` (registered in
+``portal/wagtail_hooks.py``). A page behind a Wagtail view restriction is never stored,
+and a call page is kept at most until the call's next opening, closing or end of the
+appeal window (its state changes with the clock, not with a write).
+
 Operators: the generation lives in the default cache, so with several processes
 ``CACHE_URL`` must point at a shared cache (Redis, Memcached or the database cache);
 with the per-process ``locmem`` default a write seen by one worker does not reach the
@@ -46,7 +53,13 @@ WATCHED_MODELS = (
     "funding.Sponsor",
     "funding.MatchPool",
     "funding.MatchingRule",
+    "review.RankingEntry",
+    "review.Decision",
+    "wagtailcore.PageViewRestriction",
 )
+
+# Wagtail page types served from the page cache (app_label.ModelName, lower case).
+CACHED_PAGE_TYPES = ("portal.homepage", "projects.callindexpage", "projects.callpage")
 
 
 def generation() -> int:
@@ -91,35 +104,72 @@ def _cacheable_request(request) -> bool:
     )
 
 
+def serve_cached(request, produce, *, timeout: int = PAGE_TIMEOUT, storable=None):
+    """The cached page for ``request`` or ``produce()``'s response, stored when it may be.
+
+    ``storable`` (optional) is asked before storing a fresh response; ``timeout`` is the
+    lifetime in seconds (0 or less: not stored).
+    """
+    if not _cacheable_request(request):
+        return produce()
+    key = page_key(request)
+    cached = cache.get(key)
+    if cached is not None:
+        response = HttpResponse(cached["content"], content_type=cached["content_type"])
+        response["X-Page-Cache"] = "hit"
+        return response
+    response = produce()
+    if hasattr(response, "render") and callable(response.render):
+        response = response.render()
+    if (
+        timeout > 0
+        and response.status_code == 200
+        and not getattr(response, "streaming", False)
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and (storable is None or storable())
+    ):
+        cache.set(key, {"content": response.content,
+                        "content_type": response["Content-Type"]}, timeout)
+        response["X-Page-Cache"] = "miss"
+    return response
+
+
 def cache_anonymous_page(view):
     """Serve ``view`` from the page cache for anonymous visitors (see module docs)."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not _cacheable_request(request):
-            return view(request, *args, **kwargs)
-        key = page_key(request)
-        cached = cache.get(key)
-        if cached is not None:
-            response = HttpResponse(cached["content"], content_type=cached["content_type"])
-            response["X-Page-Cache"] = "hit"
-            return response
-        response = view(request, *args, **kwargs)
-        if hasattr(response, "render") and callable(response.render):
-            response = response.render()
-        storable = (
-            response.status_code == 200
-            and not getattr(response, "streaming", False)
-            and not response.cookies
-            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
-        )
-        if storable:
-            cache.set(key, {"content": response.content,
-                            "content_type": response["Content-Type"]}, PAGE_TIMEOUT)
-            response["X-Page-Cache"] = "miss"
-        return response
+        return serve_cached(request, lambda: view(request, *args, **kwargs))
 
     return wrapper
+
+
+def _page_timeout(page, now=None) -> int:
+    """Seconds a Wagtail page may stay cached: ``PAGE_TIMEOUT``, shortened for a call
+    page so that it never outlives a change of the call's state."""
+    now = now or timezone.now()
+    moments = [getattr(page, name, None)
+               for name in ("opens_at", "closes_at", "appeal_ends_at")]
+    upcoming = [(m - now).total_seconds() for m in moments if m is not None and m > now]
+    return int(min([PAGE_TIMEOUT, *upcoming]))
+
+
+def cache_wagtail_pages(next_serve):
+    """``on_serve_page`` hook: home, call index and call pages through the page cache."""
+
+    def serve(page, request, args, kwargs):
+        if page.specific_class is None or (
+            page.specific_class._meta.label_lower not in CACHED_PAGE_TYPES
+        ):
+            return next_serve(page, request, args, kwargs)
+        return serve_cached(
+            request, lambda: next_serve(page, request, args, kwargs),
+            timeout=_page_timeout(page.specific),
+            storable=lambda: not page.get_view_restrictions().exists(),
+        )
+
+    return serve
 
 
 def connect_signals() -> None:
@@ -130,7 +180,10 @@ def connect_signals() -> None:
     from wagtail.signals import page_published, page_unpublished
 
     for label in WATCHED_MODELS:
-        model = apps.get_model(label)
+        try:
+            model = apps.get_model(label)
+        except LookupError:  # an optional app that is not installed
+            continue
         post_save.connect(invalidate_public_pages, sender=model,
                           dispatch_uid=f"public-pages-save-{label}")
         post_delete.connect(invalidate_public_pages, sender=model,

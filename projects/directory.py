@@ -44,7 +44,10 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from organizations.enums import OrganizationType, RegionLevel
@@ -281,6 +284,30 @@ def _years() -> list[tuple[str, str]]:
     return cache.get_or_set(f"project-directory-years:{generation()}", read, 3600)
 
 
+class FastSelect(forms.Select):
+    """A ``<select>`` written in Python, same markup as Django's template widget.
+
+    Django renders every ``<option>`` through a template include; for the directory's
+    ~130 options that cost about 50 ms a page (half of the 100 ms budget)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))]
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(format_html('<optgroup label="{}">', group_name))
+            for option in options:
+                parts.append(format_html(
+                    '<option value="{}"{}>{}</option>',
+                    "" if option["value"] is None else str(option["value"]),
+                    flatatt(option["attrs"]), option["label"],
+                ))
+            if group_name:
+                parts.append("</optgroup>")
+        parts.append("</select>")
+        return mark_safe("".join(parts))
+
+
 class ProjectDirectoryFilter(django_filters.FilterSet):
     """Every filter and sort of the public directory and of ``/api/v1/projects``.
 
@@ -293,47 +320,52 @@ class ProjectDirectoryFilter(django_filters.FilterSet):
     category = django_filters.ModelChoiceFilter(
         label=_("Service category"), queryset=ServiceCategory.objects.all(),
         method="filter_category", to_field_name="code", empty_label=_("All"),
+        widget=FastSelect,
     )
     item = django_filters.ModelChoiceFilter(
         label=_("Service item"), queryset=ServiceItem.objects.all(), method="filter_item",
-        to_field_name="code", empty_label=_("All"),
+        to_field_name="code", empty_label=_("All"), widget=FastSelect,
     )
     district = django_filters.ModelChoiceFilter(
         label=_("District"), queryset=_districts, method="filter_district",
-        to_field_name="code", empty_label=_("All"),
+        to_field_name="code", empty_label=_("All"), widget=FastSelect,
     )
     subdistrict = django_filters.ModelChoiceFilter(
         label=_("Sub-district"), queryset=_subdistricts, method="filter_subdistrict",
-        to_field_name="code", empty_label=_("All"),
+        to_field_name="code", empty_label=_("All"), widget=FastSelect,
     )
     call = django_filters.ModelChoiceFilter(label=_("Call"), queryset=_calls,
-                                            field_name="call", empty_label=_("All"))
+                                            field_name="call", empty_label=_("All"),
+                                            widget=FastSelect)
     year = django_filters.ChoiceFilter(label=_("Year"), field_name="created_at__year",
-                                       choices=_years, empty_label=_("Any year"))
+                                       choices=_years, empty_label=_("Any year"),
+                                       widget=FastSelect)
     status = django_filters.ChoiceFilter(
         label=_("Status"),
         choices=[(s.value, s.label) for s in PUBLIC_STATUSES], empty_label=_("All"),
+        widget=FastSelect,
     )
     tier = django_filters.ChoiceFilter(
         label=_("Tier"),
         choices=[(ProjectTier.FUNDED_MATCHED.value, ProjectTier.FUNDED_MATCHED.label),
                  (ProjectTier.RESERVE.value, ProjectTier.RESERVE.label)],
-        empty_label=_("All"),
+        empty_label=_("All"), widget=FastSelect,
     )
     org_type = django_filters.ChoiceFilter(
         label=_("Organization type"), choices=OrganizationType.choices,
-        field_name="organization__org_type", empty_label=_("All"),
+        field_name="organization__org_type", empty_label=_("All"), widget=FastSelect,
     )
     progress = django_filters.ChoiceFilter(
         label=_("Funding progress"), choices=PROGRESS_CHOICES, method="filter_progress",
-        empty_label=_("All"),
+        empty_label=_("All"), widget=FastSelect,
     )
     accepting = django_filters.BooleanFilter(
         label=_("Accepting donations now"), method="filter_accepting",
         widget=forms.CheckboxInput,
     )
     sort = django_filters.ChoiceFilter(
-        label=_("Sort by"), choices=SORT_CHOICES, method="filter_noop", empty_label=None
+        label=_("Sort by"), choices=SORT_CHOICES, method="filter_noop", empty_label=None,
+        widget=FastSelect,
     )
 
     class Meta:
