@@ -19,7 +19,7 @@ from wagtail.models import Locale, Page, Site
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for demo logins on purpose
 APPS_IN_ORDER = ["organizations", "projects", "projects.review", "funding",
-                 "projects.evaluation"]
+                 "projects.delivery", "projects.evaluation"]
 
 
 @dataclass

@@ -52,6 +52,7 @@ urlpatterns += i18n_patterns(
     path("", include("organizations.urls")),
     path("", include("projects.urls")),
     path("", include("funding.public_urls")),
+    path("", include("projects.delivery.urls")),
     path("", include("projects.evaluation.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,

@@ -1,0 +1,214 @@
+"""Staff views inside the Wagtail admin: a funded project's page and its actions."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from projects.models import Project
+from projects.services import is_staff_user
+
+from . import selectors, services
+from .enums import AWAITING_DECISION, MilestoneStatus
+from .forms import AdvanceForm, AgreementForm, DecisionForm, MilestoneForm
+from .models import Milestone, ProgressReport
+
+
+def forbidden(request, message: str = "") -> TemplateResponse:
+    return TemplateResponse(request, "delivery/admin/forbidden.html",
+                            {"message": message or _("Only programme staff may open this page.")},
+                            status=403)
+
+
+class StaffOnlyMixin:
+    def dispatch(self, request, *args, **kwargs):
+        if not is_staff_user(request.user):
+            return forbidden(request)
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except PermissionDenied as denied:
+            return forbidden(request, str(denied.args[0]) if denied.args else "")
+
+
+def _errors(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+class DeliveryAdminView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
+    """Everything staff need on one page; each form posts to its own action."""
+
+    template_name = "delivery/admin/detail.html"
+    header_icon = "clipboard-list"
+    page_title = gettext_lazy("Funded project")
+
+    ACTIONS = ("advance", "agreement", "milestone", "milestone_decision", "report_decision")
+
+    def dispatch(self, request, *args, **kwargs):
+        self.delivery = selectors.delivery_detail(kwargs["pk"])
+        if self.delivery is None:
+            from django.http import Http404
+
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_subtitle(self):
+        return self.delivery.project.title
+
+    def get_context_data(self, **kwargs):
+        delivery = self.delivery
+        rows = services.budget_vs_actual(delivery)
+        context = super().get_context_data(**kwargs)
+        context.update(
+            delivery=delivery, project=delivery.project,
+            events=delivery.events.all(), milestones=delivery.milestones.all(),
+            reports=delivery.reports.all(), budget_rows=rows,
+            budget_total=sum(r.budget for r in rows), actual_total=sum(r.actual for r in rows),
+            advance_form=kwargs.get("advance_form") or AdvanceForm(delivery=delivery),
+            agreement_form=kwargs.get("agreement_form") or AgreementForm(),
+            milestone_form=kwargs.get("milestone_form") or MilestoneForm(),
+            decision_form=DecisionForm(), awaiting=AWAITING_DECISION,
+            proposed=MilestoneStatus.PROPOSED,
+            public_url=delivery.project.get_absolute_url(),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action")
+        handler = getattr(self, f"post_{action}", None) if action in self.ACTIONS else None
+        if handler is None:
+            messages.error(request, _("Unknown action."))
+            return redirect(request.path)
+        return handler(request)
+
+    def _done(self, message: str):
+        messages.success(self.request, message)
+        return redirect("delivery_admin:detail", pk=self.delivery.pk)
+
+    def post_advance(self, request):
+        form = AdvanceForm(request.POST, delivery=self.delivery)
+        if form.is_valid():
+            try:
+                services.advance(self.delivery, form.cleaned_data["to_stage"], by=request.user,
+                                 note=form.cleaned_data["note"])
+            except ValidationError as error:
+                _errors(request, error)
+            else:
+                return self._done(_("Stage changed."))
+        else:
+            messages.error(request, _("Choose a stage this project can move to."))
+        return self.render_to_response(self.get_context_data(advance_form=form), status=400)
+
+    def post_agreement(self, request):
+        form = AgreementForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.record_agreement(delivery=self.delivery, upload=form.cleaned_data["file"],
+                                          signed_on=form.cleaned_data["signed_on"],
+                                          by=request.user)
+            except ValidationError as error:
+                _errors(request, error)
+            else:
+                return self._done(_("Agreement saved."))
+        return self.render_to_response(self.get_context_data(agreement_form=form), status=400)
+
+    def post_milestone(self, request):
+        form = MilestoneForm(request.POST)
+        if form.is_valid():
+            try:
+                services.add_milestone(delivery=self.delivery, by=request.user,
+                                       **form.cleaned_data)
+            except ValidationError as error:
+                _errors(request, error)
+            else:
+                return self._done(_("Milestone added."))
+        return self.render_to_response(self.get_context_data(milestone_form=form), status=400)
+
+    def post_milestone_decision(self, request):
+        milestone = get_object_or_404(Milestone, pk=request.POST.get("milestone"),
+                                      delivery=self.delivery)
+        try:
+            services.decide_milestone(milestone=milestone, by=request.user,
+                                      accept=request.POST.get("decision") == "accept",
+                                      note=request.POST.get("message", ""))
+        except ValidationError as error:
+            _errors(request, error)
+            return redirect("delivery_admin:detail", pk=self.delivery.pk)
+        return self._done(_("Milestone decision saved."))
+
+    def post_report_decision(self, request):
+        report = get_object_or_404(ProgressReport, pk=request.POST.get("report"),
+                                   delivery=self.delivery)
+        return redirect("delivery_admin:report", pk=self.delivery.pk, report_pk=report.pk)
+
+
+class ReportAdminView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
+    template_name = "delivery/admin/report.html"
+    header_icon = "doc-full"
+    page_title = gettext_lazy("Progress report")
+
+    def dispatch(self, request, *args, **kwargs):
+        self.delivery = selectors.delivery_detail(kwargs["pk"])
+        self.report = (selectors.report_detail(self.delivery, kwargs["report_pk"])
+                       if self.delivery else None)
+        if self.report is None:
+            from django.http import Http404
+
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_subtitle(self):
+        return self.delivery.project.title
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(delivery=self.delivery, report=self.report,
+                       form=kwargs.get("form") or DecisionForm(),
+                       awaiting=self.report.status in AWAITING_DECISION)
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = DecisionForm(request.POST)
+        accept = request.POST.get("decision") == "accept"
+        if form.is_valid():
+            try:
+                services.decide_report(report=self.report, by=request.user, accept=accept,
+                                       message=form.cleaned_data["message"])
+            except ValidationError as error:
+                _errors(request, error)
+            else:
+                messages.success(request, _("Report accepted.") if accept
+                                 else _("Report returned to the organization."))
+                return redirect("delivery_admin:detail", pk=self.delivery.pk)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class StartDeliveryView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
+    """Start delivery for an approved project that has none (e.g. a reserve project
+    funded later from another source)."""
+
+    template_name = "delivery/admin/start.html"
+    header_icon = "plus"
+    page_title = gettext_lazy("Start delivery")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["projects"] = (Project.objects.filter(status__in=["approved", "in_progress"],
+                                                      delivery__isnull=True)
+                               .select_related("organization").order_by("title")[:200])
+        return context
+
+    def post(self, request, *args, **kwargs):
+        project = get_object_or_404(Project, pk=request.POST.get("project"))
+        try:
+            delivery = services.start_delivery(project=project, by=request.user)
+        except ValidationError as error:
+            _errors(request, error)
+            return redirect("delivery_admin:start")
+        messages.success(request, _("Delivery started for “%(title)s”.") % {"title": project.title})
+        return redirect(reverse("delivery_admin:detail", kwargs={"pk": delivery.pk}))

@@ -1,0 +1,70 @@
+"""Background work for delivery (django-tasks): overdue reminders."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from .enums import REPORT_INTERVAL_DAYS
+from .models import ReminderLog
+from .selectors import overdue_milestones, overdue_report_deliveries
+
+
+def _claim(delivery_id: int, kind: str, today: date) -> bool:
+    """Record that a reminder goes out today; False when one already did (the unique
+    constraint decides, so two runs at once still send one)."""
+    try:
+        with transaction.atomic():
+            ReminderLog.objects.create(delivery_id=delivery_id, kind=kind, sent_on=today)
+    except IntegrityError:
+        return False
+    return True
+
+
+def send_reminders(*, today: date | None = None) -> int:
+    """Notify the organizations of overdue milestones and overdue progress reports, at
+    most once per delivery, kind and day. Returns how many reminders were sent."""
+    from projects.services import notify_members
+
+    today = today or timezone.localdate()
+    sent = 0
+    with translation.override(settings.LANGUAGE_CODE):
+        for milestone in overdue_milestones(today):
+            delivery = milestone.delivery
+            if not _claim(delivery.pk, f"milestone:{milestone.pk}", today):
+                continue
+            with transaction.atomic():
+                notify_members(
+                    organization=delivery.project.organization,
+                    title=_("Milestone overdue: %(title)s") % {"title": milestone.title},
+                    body=_("“%(milestone)s” of “%(project)s” was due on %(due)s. Report on it "
+                           "or tell the programme officer.") % {
+                        "milestone": milestone.title, "project": delivery.project.title,
+                        "due": milestone.due_on.isoformat()},
+                    url=reverse("delivery:detail", kwargs={"pk": delivery.pk}))
+            sent += 1
+        for delivery in overdue_report_deliveries(today):
+            if not _claim(delivery.pk, "report", today):
+                continue
+            with transaction.atomic():
+                notify_members(
+                    organization=delivery.project.organization,
+                    title=_("Progress report due: %(project)s") % {
+                        "project": delivery.project.title},
+                    body=_("Funded projects report progress at least every %(days)d days. "
+                           "Please submit a progress report.") % {"days": REPORT_INTERVAL_DAYS},
+                    url=reverse("delivery:report_create", kwargs={"pk": delivery.pk}))
+            sent += 1
+    return sent
+
+
+@task()
+def send_delivery_reminders() -> int:
+    """Task wrapper of ``send_reminders`` (today's date)."""
+    return send_reminders()

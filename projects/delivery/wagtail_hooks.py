@@ -1,0 +1,136 @@
+"""Delivery in the Wagtail admin: the "Funded projects" list, the project page with its
+actions, audit log actions."""
+
+import django_filters
+from django.urls import include, path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies.base import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+
+from projects.models import CallPage
+from projects.services import is_staff_user
+
+from . import admin_views
+from .enums import DeliveryStage
+from .models import Delivery
+
+LOG_ACTIONS = [
+    ("delivery.start", _("Start delivery"), _("Delivery started")),
+    ("delivery.advance", _("Change stage"), _("Funded project moved to another stage")),
+    ("delivery.terminate", _("Terminate"), _("Funded project terminated")),
+    ("delivery.agreement", _("Record agreement"), _("Signed agreement recorded")),
+    ("delivery.milestone.add", _("Add milestone"), _("Milestone added")),
+    ("delivery.milestone.decide", _("Decide milestone"), _("Proposed milestone decided")),
+    ("delivery.report.submit", _("Submit progress report"), _("Progress report submitted")),
+    ("delivery.report.accept", _("Accept progress report"), _("Progress report accepted")),
+    ("delivery.report.return", _("Return progress report"), _("Progress report returned")),
+]
+
+
+@hooks.register("register_log_actions")
+def register_delivery_log_actions(actions):
+    for action, label, message in LOG_ACTIONS:
+        actions.register_action(action, label, message)
+
+
+class ViewOnlyStaffPolicy(ModelPermissionPolicy):
+    """Staff may list deliveries; every change goes through the services."""
+
+    def user_has_permission(self, user, action):
+        return action == "view" and is_staff_user(user)
+
+    def users_with_any_permission(self, actions):
+        from django.contrib.auth import get_user_model
+
+        from organizations.roles import ADMINISTRATOR, PROGRAMME_OFFICER
+
+        user_model = get_user_model()
+        if "view" not in actions:
+            return user_model.objects.none()
+        return (user_model.objects.filter(groups__name__in=[ADMINISTRATOR, PROGRAMME_OFFICER])
+                | user_model.objects.filter(is_superuser=True)).distinct()
+
+
+register_permission_policy(Delivery, ViewOnlyStaffPolicy(Delivery), exact_class=True)
+
+
+class DeliveryFilterSet(WagtailFilterSet):
+    stage = django_filters.ChoiceFilter(label=_("Stage"), choices=DeliveryStage.choices)
+    project__call = django_filters.ModelChoiceFilter(label=_("Call"),
+                                                     queryset=CallPage.objects.all())
+    open_reports = django_filters.BooleanFilter(label=_("Reports awaiting a decision"),
+                                                method="filter_open_reports")
+
+    class Meta:
+        model = Delivery
+        fields = ["stage", "project__call", "open_reports"]
+
+    def filter_open_reports(self, queryset, name, value):
+        matching = queryset.filter(reports__status__in=["submitted", "resubmitted"])
+        if value:
+            return queryset.filter(pk__in=matching.values("pk"))
+        return queryset.exclude(pk__in=matching.values("pk"))
+
+
+def _open_link(delivery):
+    return format_html('<a href="{}">{}</a>',
+                       reverse("delivery_admin:detail", args=[delivery.pk]), delivery.project)
+
+
+class DeliveryViewSet(ModelViewSet):
+    model = Delivery
+    icon = "clipboard-list"
+    menu_label = _("Funded projects")
+    menu_order = 230
+    add_to_admin_menu = True
+    filterset_class = DeliveryFilterSet
+    list_display = [Column("project", label=_("Project"), accessor=_open_link),
+                    Column("organization", label=_("Organization"),
+                           accessor="project.organization"),
+                    "stage", "agreement_signed_on", "updated_at"]
+    list_export = ["project", "project.organization", "stage", "agreement_signed_on",
+                   "termination_reason", "created_at", "updated_at"]
+    export_headings = {"project.organization": _("Organization")}
+    export_filename = "funded-projects"
+    search_fields = ["project__title", "project__organization__name"]
+    form_fields = ["agreement_signed_on"]
+    copy_view_enabled = False
+
+    def get_queryset(self, request):
+        return Delivery.objects.select_related("project__organization")
+
+
+@hooks.register("register_admin_viewset")
+def register_delivery_viewset():
+    return DeliveryViewSet("delivery_list")
+
+
+delivery_urls = [
+    path("<int:pk>/", admin_views.DeliveryAdminView.as_view(), name="detail"),
+    path("<int:pk>/reports/<int:report_pk>/", admin_views.ReportAdminView.as_view(),
+         name="report"),
+    path("start/", admin_views.StartDeliveryView.as_view(), name="start"),
+]
+
+
+@hooks.register("register_admin_urls")
+def register_delivery_urls():
+    return [path("delivery/", include((delivery_urls, "delivery_admin"),
+                                      namespace="delivery_admin"))]
+
+
+class StaffMenuItem(MenuItem):
+    def is_shown(self, request):
+        return is_staff_user(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_start_menu_item():
+    return StaffMenuItem(_("Start delivery"), reverse("delivery_admin:start"), icon_name="plus",
+                         order=231, name="delivery-start")
