@@ -1,9 +1,10 @@
 """The disbursement hold: a failed (差) mid-term evaluation stops the next tranche.
 
 ``funding.services.spending`` asks every callable in its ``disbursement_guards`` list
-``guard(project, tranche) -> str | None`` before a tranche moves; a non-empty answer
-refuses it with that (translated) reason. ``register()`` (from ``AppConfig.ready``) adds
-``failed_midterm_guard`` when the registry exists; funding never imports this app.
+``guard(project, amount) -> str | None`` before a tranche is recorded and again before it
+is paid; a non-empty answer refuses it with that (translated) reason. ``register()``
+(from ``AppConfig.ready``) adds ``failed_midterm_guard`` when the registry exists;
+funding never imports this app.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from .enums import DECIDED_STATUSES, EvaluationKind, Grade
 from .models import Evaluation
 
 
-def failed_midterm_guard(project, tranche: int) -> str | None:
-    """The reason the project's ``tranche`` may not be paid, or ``None``.
+def failed_midterm_guard(project, amount: int = 0) -> str | None:
+    """The reason the project's next tranche (of ``amount`` fen, not needed to decide)
+    may not be recorded or paid, or ``None``.
 
     Held while the project has a finalised or published mid-term graded 差 that staff
     have not released (``services.release_disbursement_hold``). One query."""

@@ -6,7 +6,7 @@ from wagtail.models import ModelLogEntry
 
 from projects.evaluation import services
 from projects.evaluation.enums import AssessmentStatus, EvaluationStatus, FeedbackStatus
-from projects.evaluation.models import Assessment, Evaluation, EvaluationRubric
+from projects.evaluation.models import Assessment, Dimension, Evaluation, EvaluationRubric
 from tests.factories.evaluation import FeedbackFactory
 from tests.factories.organizations import MembershipFactory, UserFactory
 
@@ -210,3 +210,53 @@ def test_resident_without_admin_access_is_sent_away(client, sheet):
     response = client.get(reverse("evaluation:sheet", args=[sheet.pk]))
 
     assert response.status_code == 302
+
+
+def _rubric_edit_data(rubric, *, first_max=None, cap=None):
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data
+
+    dims_ = [{"id": d.pk, "name": d.name, "name_en": d.name_en, "description": d.description,
+              "max_score": str(first_max if (first_max is not None and i == 0)
+                               else d.max_score),
+              "sort_order": d.sort_order} for i, d in enumerate(rubric.dimensions.all())]
+    items_ = [{"id": i.pk, "kind": i.kind, "name": i.name, "name_en": i.name_en,
+               "max_points": str(i.max_points), "sort_order": i.sort_order}
+              for i in rubric.adjustment_items.all()]
+    return nested_form_data({
+        "name": rubric.name, "name_en": rubric.name_en, "code": rubric.code,
+        "description": rubric.description,
+        "bonus_cap": str(cap if cap is not None else rubric.bonus_cap),
+        "penalty_cap": str(rubric.penalty_cap),
+        "dimensions": inline_formset(dims_, initial=len(dims_)),
+        "adjustment_items": inline_formset(items_, initial=len(items_)),
+    })
+
+
+def test_rubric_in_use_refuses_changed_maxima_but_takes_a_new_name(client, project, rubric,
+                                                                   officer):
+    services.open_evaluation(project=project, kind="midterm", rubric=rubric, by=officer)
+    client.force_login(officer)
+    url = reverse("evaluation_rubrics:edit", args=[rubric.pk])
+
+    refused = client.post(url, _rubric_edit_data(rubric, first_max=30))
+    capped = client.post(url, _rubric_edit_data(rubric, cap=8))
+    data = _rubric_edit_data(rubric)
+    data["name"] = "改名后的指标体系"
+    renamed = client.post(url, data)
+
+    assert refused.status_code == 200 and "新版本" in refused.content.decode()
+    assert capped.status_code == 200
+    assert renamed.status_code == 302
+    rubric.refresh_from_db()
+    assert rubric.name == "改名后的指标体系" and rubric.bonus_cap == Decimal(5)
+    assert Dimension.objects.filter(rubric=rubric).first().max_score == Decimal(25)
+
+
+def test_unused_rubric_can_be_edited(client, rubric, officer):
+    client.force_login(officer)
+
+    response = client.post(reverse("evaluation_rubrics:edit", args=[rubric.pk]),
+                           _rubric_edit_data(rubric, first_max=30))
+
+    assert response.status_code == 302
+    assert Dimension.objects.filter(rubric=rubric).first().max_score == Decimal(30)
