@@ -9,6 +9,7 @@ from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
@@ -83,8 +84,14 @@ def _open_link(delivery):
                        reverse("delivery_admin:detail", args=[delivery.pk]), delivery.project)
 
 
+class DeliveryIndexView(IndexView):
+    def get_base_queryset(self):
+        return Delivery.objects.select_related("project__organization")
+
+
 class DeliveryViewSet(ModelViewSet):
     model = Delivery
+    index_view_class = DeliveryIndexView
     icon = "clipboard-list"
     menu_label = _("Funded projects")
     menu_order = 230
@@ -101,9 +108,6 @@ class DeliveryViewSet(ModelViewSet):
     search_fields = ["project__title", "project__organization__name"]
     form_fields = ["agreement_signed_on"]
     copy_view_enabled = False
-
-    def get_queryset(self, request):
-        return Delivery.objects.select_related("project__organization")
 
 
 @hooks.register("register_admin_viewset")

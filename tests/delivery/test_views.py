@@ -235,7 +235,7 @@ def test_public_section_shows_timeline_with_constant_queries(client, site_pages,
     assert "执行情况" in html
     assert f"里程碑{n - 1}" in html and f"照片{n - 1}" in html
     assert html.count('src="/delivery/photos/') == n
-    assert "¥1,000,000.00" in html  # budget total of the two lines
+    assert "¥100,000.00" in html  # budget total of the two lines
 
 
 def test_public_section_absent_without_delivery(client, site_pages):
