@@ -25,6 +25,7 @@ from .enums import (
     TransactionKind,
 )
 from .models import Donation, Entry, LedgerTransaction, MatchingRule, MatchPool, Sponsor
+from .services.balances import rebuild_balances
 from .services.donations import (
     approve_offline_donation,
     mark_succeeded,
@@ -199,4 +200,6 @@ def _seed_large(ctx: DemoContext) -> None:
             entries.append(Entry(transaction=t, account=accounts[d.project_id], amount=d.amount,
                                  currency="CNY"))
         Entry.objects.bulk_create(entries, batch_size=2000)
+    # The bulk rows bypassed post_transaction: recompute those projects' balances.
+    rebuild_balances([p.pk for p in projects])
     ctx.log(f"funding: {LARGE_DONATIONS} bulk imported donations with ledger rows")

@@ -97,3 +97,13 @@ class DisbursementStatus(models.TextChoices):
 class ReceiptKind(models.TextChoices):
     SINGLE = "single", _("Single donation")
     ANNUAL = "annual", _("Annual statement")
+
+
+# Which ledger transactions count towards a project's public figures. Sums of the
+# entries on the project's fund account (AccountKind.PROJECT) by transaction kind;
+# disbursed is the negated sum. The single definition used by the posting service
+# (ProjectBalance), ``reconcile``, the selectors; ``projects.directory`` mirrors it.
+RAISED_KINDS = [TransactionKind.DONATION, TransactionKind.DONATION_REVERSAL]
+MATCH_KINDS = [TransactionKind.MATCH_CONFIRM, TransactionKind.MATCH_REVERSAL,
+               TransactionKind.SETTLEMENT]
+DISBURSED_KINDS = [TransactionKind.DISBURSEMENT]

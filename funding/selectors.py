@@ -3,14 +3,13 @@
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q, Sum
+from django.db.models import Sum
 
-from .enums import AccountKind, DonationStatus, TransactionKind
-from .models import Donation, Entry, Expenditure
+from .enums import MATCH_KINDS, RAISED_KINDS, DonationStatus
+from .models import Donation, ProjectBalance
 
-RAISED = [TransactionKind.DONATION, TransactionKind.DONATION_REVERSAL]
-MATCHED = [TransactionKind.MATCH_CONFIRM, TransactionKind.MATCH_REVERSAL,
-           TransactionKind.SETTLEMENT]
+RAISED = RAISED_KINDS
+MATCHED = MATCH_KINDS
 
 
 @dataclass
@@ -27,39 +26,30 @@ class ProjectMoney:
 
 
 def project_money(project) -> ProjectMoney:
-    """Raised, matched, disbursed (from the ledger) and spent (expenditures) for a project.
+    """Raised, matched, disbursed and spent for a project: its ``ProjectBalance`` row.
 
-    Two aggregate queries whatever the number of donations (indexed on
-    ``entry(account, amount)`` and ``expenditure(project, amount)``).
+    One primary-key query whatever the number of donations (zeros when the project never
+    had money). ``reconcile`` proves the row equals the ledger entries.
     """
-    project_entries = Q(account__project=project, account__kind=AccountKind.PROJECT)
-    sums = Entry.objects.filter(project_entries).aggregate(
-        raised=Sum("amount", filter=Q(transaction__kind__in=RAISED)),
-        matched=Sum("amount", filter=Q(transaction__kind__in=MATCHED)),
-        disbursed=Sum("amount", filter=Q(transaction__kind=TransactionKind.DISBURSEMENT)),
-    )
-    spent = Expenditure.objects.filter(project=project).aggregate(t=Sum("amount"))["t"]
+    row = (ProjectBalance.objects.filter(pk=project.pk)
+           .values("raised", "matched", "disbursed", "spent").first()) or {}
     return ProjectMoney(
-        raised=sums["raised"] or 0, matched=sums["matched"] or 0,
-        disbursed=-(sums["disbursed"] or 0), spent=spent or 0, currency=project.currency,
+        raised=row.get("raised", 0), matched=row.get("matched", 0),
+        disbursed=row.get("disbursed", 0), spent=row.get("spent", 0),
+        currency=project.currency,
     )
 
 
 def organization_money(organization) -> ProjectMoney:
-    """Funds an organization's projects received: the sums of :func:`project_money` over
-    all its projects, in the same two aggregate queries."""
-    entries = Q(account__project__organization=organization, account__kind=AccountKind.PROJECT)
-    sums = Entry.objects.filter(entries).aggregate(
-        raised=Sum("amount", filter=Q(transaction__kind__in=RAISED)),
-        matched=Sum("amount", filter=Q(transaction__kind__in=MATCHED)),
-        disbursed=Sum("amount", filter=Q(transaction__kind=TransactionKind.DISBURSEMENT)),
+    """Funds an organization's projects received: the sums of their ``ProjectBalance``
+    rows, one aggregate query."""
+    sums = ProjectBalance.objects.filter(project__organization=organization).aggregate(
+        raised=Sum("raised"), matched=Sum("matched"), disbursed=Sum("disbursed"),
+        spent=Sum("spent"),
     )
-    spent = Expenditure.objects.filter(project__organization=organization).aggregate(
-        t=Sum("amount")
-    )["t"]
     return ProjectMoney(
         raised=sums["raised"] or 0, matched=sums["matched"] or 0,
-        disbursed=-(sums["disbursed"] or 0), spent=spent or 0,
+        disbursed=sums["disbursed"] or 0, spent=sums["spent"] or 0,
         currency=settings.DEFAULT_CURRENCY,
     )
 

@@ -1,3 +1,4 @@
+from .balances import ProjectBalance
 from .donations import Donation, ImportBatch, Receipt, StripeEvent
 from .ledger import Account, Entry, LedgerTransaction
 from .matching import MatchingRule, MatchPool, MatchReservation, Settlement, SettlementLine, Sponsor
@@ -14,6 +15,7 @@ __all__ = [
     "MatchPool",
     "MatchReservation",
     "MatchingRule",
+    "ProjectBalance",
     "Receipt",
     "Settlement",
     "SettlementLine",

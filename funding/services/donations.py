@@ -110,16 +110,36 @@ def _mail_confirmation(donation_id: int) -> None:
         )
 
 
-def _post_donation(donation: Donation) -> None:
+def _donation_accounts(donation: Donation):
+    """(clearing, project fund) accounts of a gift, created on first use."""
     clearing = account_for(kind=AccountKind.CLEARING, currency=donation.currency,
                            provider=donation.source)
+    return clearing, project_account(donation.project, donation.currency)
+
+
+def _post_donation(donation: Donation, accounts=None) -> None:
+    clearing, fund = accounts or _donation_accounts(donation)
     post_transaction(
         kind=TransactionKind.DONATION, idempotency_key=f"donation:{donation.pk}",
         currency=donation.currency,
-        legs=[(clearing, -donation.amount),
-              (project_account(donation.project, donation.currency), donation.amount)],
+        legs=[(clearing, -donation.amount), (fund, donation.amount)],
         donation=donation,
     )
+
+
+def _count(donation: Donation, *, at: datetime) -> None:
+    """Post a counted gift and grant its match.
+
+    Match first: a fresh reservation (late payment, offline gift) locks the project row
+    and the pools, and posting to the project's fund locks its ``ProjectBalance`` row;
+    every path takes project → pools → balance in that order, so no two transactions
+    wait on each other in a cycle. The accounts are looked up (created on first use)
+    before any of those locks: a first-use insert makes concurrent first users wait for
+    this transaction, which must then not wait for them.
+    """
+    accounts = _donation_accounts(donation)
+    confirm_match(donation=donation, at=at)
+    _post_donation(donation, accounts)
 
 
 @transaction.atomic
@@ -157,8 +177,7 @@ def mark_succeeded(*, donation: Donation, amount_received: int, currency: str,
         release_match(donation=donation)
         return donation
     donation.save(update_fields=fields)
-    _post_donation(donation)
-    confirm_match(donation=donation, at=at)
+    _count(donation, at=at)
     _after_counted(donation)
     return donation
 
@@ -174,8 +193,7 @@ def clear_flag(*, donation: Donation, by) -> Donation:
         raise InvalidTransition("only flagged, succeeded donations can be cleared")
     donation.flagged = False
     donation.save(update_fields=["flagged"])
-    _post_donation(donation)
-    confirm_match(donation=donation, at=donation.received_at or timezone.now())
+    _count(donation, at=donation.received_at or timezone.now())
     _after_counted(donation)
     log(instance=donation, action="funding.donation_cleared", user=by)
     return donation
@@ -295,8 +313,7 @@ def approve_offline_donation(*, donation: Donation, approved_by) -> Donation:
     donation.status = DonationStatus.SUCCEEDED
     donation.approved_by = approved_by
     donation.save(update_fields=["status", "approved_by"])
-    _post_donation(donation)
-    confirm_match(donation=donation, at=donation.received_at)
+    _count(donation, at=donation.received_at)
     _after_counted(donation)
     log(instance=donation, action="funding.offline_approved", user=approved_by)
     return donation

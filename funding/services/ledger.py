@@ -8,6 +8,7 @@ from django.db.models import Sum
 from ..enums import AccountKind, TransactionKind
 from ..errors import UnbalancedTransaction
 from ..models import Account, Entry, LedgerTransaction
+from .balances import apply_deltas, posting_deltas
 
 
 def account_for(
@@ -74,6 +75,8 @@ def post_transaction(
     Guarantees: the legs sum to zero, no leg is zero, every leg is in ``currency``;
     a second call with the same ``idempotency_key`` writes nothing and returns the first
     transaction (the key is unique in the database). Legs on the same account are merged.
+    Legs on project fund accounts also update the projects' ``ProjectBalance`` rows, in
+    this same database transaction (atomic ``F()`` increments).
     Raises ``UnbalancedTransaction`` or ``ValueError`` for bad legs.
     """
     if kind not in TransactionKind.values:
@@ -106,6 +109,10 @@ def post_transaction(
     Entry.objects.bulk_create(
         [Entry(transaction=txn, account=acc, amount=amt, currency=currency) for acc, amt in lines]
     )
+    # Same transaction: the denormalised project totals (ProjectBalance).
+    deltas = posting_deltas(kind, lines)
+    if deltas:
+        apply_deltas(deltas, currency)
     return txn, True
 
 

@@ -5,20 +5,28 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Q, Sum
 
-from ..enums import AccountKind, DisbursementStatus, ReservationStatus, TransactionKind
+from ..enums import (
+    DISBURSED_KINDS,
+    MATCH_KINDS,
+    RAISED_KINDS,
+    AccountKind,
+    DisbursementStatus,
+    ReservationStatus,
+    TransactionKind,
+)
 from ..models import (
     Account,
     Disbursement,
     Donation,
     Entry,
+    Expenditure,
     LedgerTransaction,
     MatchReservation,
+    ProjectBalance,
     SettlementLine,
 )
 
-MATCH_KINDS = [TransactionKind.MATCH_CONFIRM, TransactionKind.MATCH_REVERSAL,
-               TransactionKind.SETTLEMENT]
-RAISED_KINDS = [TransactionKind.DONATION, TransactionKind.DONATION_REVERSAL]
+__all__ = ["DISBURSED_KINDS", "MATCH_KINDS", "RAISED_KINDS", "ReconcileReport", "reconcile"]
 
 
 @dataclass
@@ -42,7 +50,9 @@ def reconcile() -> ReconcileReport:
     5. each project's raised / matched / disbursed in the ledger equal the donation,
        reservation, settlement and disbursement records;
     6. each counted donation has exactly one DONATION transaction of its amount, and no
-       other donation has one.
+       other donation has one;
+    7. each project's ``ProjectBalance`` (raised / matched / disbursed / spent) equals the
+       sums of its entries and expenditures (a missing row counts as zeros).
     """
     report = ReconcileReport()
     p = report.problems
@@ -102,7 +112,7 @@ def reconcile() -> ReconcileReport:
 
     ledger_raised = by_project(RAISED_KINDS)
     ledger_matched = by_project(MATCH_KINDS)
-    ledger_disbursed = by_project([TransactionKind.DISBURSEMENT])
+    ledger_disbursed = by_project(DISBURSED_KINDS)
     model_raised = dict(
         Donation.objects.counted().filter(project__isnull=False).values("project_id")
         .annotate(t=Sum(F("amount") - F("refunded_amount"))).values_list("project_id", "t")
@@ -130,6 +140,23 @@ def reconcile() -> ReconcileReport:
             if a != b:
                 p.append(f"project {pid} {label} in ledger {a} != records {b}")
 
+    ledger_spent = dict(
+        Expenditure.objects.values("project_id").annotate(t=Sum("amount"))
+        .values_list("project_id", "t")
+    )
+    stored = {row["pk"]: row for row in ProjectBalance.objects.values(
+        "pk", "raised", "matched", "disbursed", "spent")}
+    for pid in sorted(set(stored) | set(ledger_raised) | set(ledger_matched)
+                      | set(ledger_disbursed) | set(ledger_spent)):
+        row = stored.get(pid, {})
+        for label, value in (("raised", ledger_raised.get(pid, 0)),
+                             ("matched", ledger_matched.get(pid, 0)),
+                             ("disbursed", -ledger_disbursed.get(pid, 0)),
+                             ("spent", ledger_spent.get(pid, 0))):
+            if row.get(label, 0) != value:
+                p.append(f"project {pid} balance {label} {row.get(label, 0)} != entries "
+                         f"{value}")
+
     posted = dict(
         LedgerTransaction.objects.filter(kind=TransactionKind.DONATION)
         .values("donation_id").annotate(n=Count("pk")).values_list("donation_id", "n")
@@ -155,5 +182,6 @@ def reconcile() -> ReconcileReport:
         "counted donations": len(counted),
         "pools": len({a.pool_id for a in pool_accts}),
         "projects with money": len(set(ledger_raised) | set(ledger_matched)),
+        "project balances": len(stored),
     }
     return report

@@ -15,6 +15,7 @@ from projects.models import Project
 from ..enums import AccountKind, DisbursementStatus, TransactionKind
 from ..errors import FourEyesViolation, InsufficientFunds, InvalidTransition
 from ..models import Disbursement, Expenditure
+from .balances import apply_deltas
 from .ledger import account_for, balance, post_transaction, project_account
 
 
@@ -86,6 +87,7 @@ def record_expenditure(*, project: Project, budget_line: str, amount: int, spent
     if receipt:
         expenditure.receipt.save(receipt.name, receipt, save=False)
     expenditure.save()
+    apply_deltas({project.pk: {"spent": amount}}, expenditure.currency)
     log(instance=expenditure, action="funding.expenditure_recorded", user=recorded_by,
         data={"amount": amount})
     return expenditure

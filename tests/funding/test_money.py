@@ -59,12 +59,12 @@ def test_project_money_figures(project, finance_users):
 def test_project_money_constant_queries(project, django_assert_num_queries):
     template = Template('{% include "funding/includes/project_money.html" %}')
     _paid(project, 1_000)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         one = template.render(Context({"project": project}))
     _paid(project, 2_000)
     _paid(project, 3_000)
 
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         three = template.render(Context({"project": project}))
 
     assert "¥10.00" in one
