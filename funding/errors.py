@@ -1,5 +1,7 @@
 """Domain errors raised by funding services; views turn them into words."""
 
+from django.core.exceptions import ValidationError
+
 
 class FundingError(Exception):
     """Base class for funding domain errors."""
@@ -23,3 +25,8 @@ class FourEyesViolation(FundingError):
 
 class PaymentProviderError(FundingError):
     """The payment provider could not be reached or refused the request."""
+
+
+class DisbursementBlocked(FundingError, ValidationError):
+    """A registered disbursement guard refused the tranche; the message says why
+    (translated), so views show it like any ``ValidationError``."""

@@ -1,5 +1,13 @@
-"""Disbursements (拨付, in tranches, four-eyes) and expenditures."""
+"""Disbursements (拨付, in tranches, four-eyes) and expenditures.
 
+Other apps can veto a tranche by appending a guard to :data:`disbursement_guards` (e.g.
+in their ``AppConfig.ready``): ``guard(project, amount) -> str | None``; a non-empty
+string is the (translated) reason the tranche is refused. Recording and approving a
+disbursement call every guard; the first refusal raises ``DisbursementBlocked`` and
+nothing is written.
+"""
+
+from collections.abc import Callable
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -13,10 +21,31 @@ from organizations.roles import FINANCE_OFFICER, has_role
 from projects.models import Project
 
 from ..enums import AccountKind, DisbursementStatus, TransactionKind
-from ..errors import FourEyesViolation, InsufficientFunds, InvalidTransition
+from ..errors import (
+    DisbursementBlocked,
+    FourEyesViolation,
+    InsufficientFunds,
+    InvalidTransition,
+)
 from ..models import Disbursement, Expenditure
 from .balances import apply_deltas
 from .ledger import account_for, balance, post_transaction, project_account
+
+DisbursementGuard = Callable[[Project, int], str | None]
+
+#: Registry of guards consulted before a tranche is recorded and again before it is paid.
+disbursement_guards: list[DisbursementGuard] = []
+
+
+def check_disbursement_guards(project: Project, amount: int) -> None:
+    """Call every registered guard; raise ``DisbursementBlocked`` with the first reason."""
+    for guard in list(disbursement_guards):
+        reason = guard(project, amount)
+        if reason:
+            raise DisbursementBlocked(
+                _("This disbursement is refused: %(reason)s") % {"reason": reason},
+                code="disbursement_blocked",
+            )
 
 
 @transaction.atomic
@@ -24,13 +53,15 @@ def record_disbursement(*, project: Project, amount: int, recorded_by, milestone
                         reference: str = "") -> Disbursement:
     """Finance records the next tranche; it is paid (posted) only after a second approval.
 
-    Raises ``FourEyesViolation`` for non-finance users, ``ValidationError`` for amount ≤ 0.
+    Raises ``FourEyesViolation`` for non-finance users, ``ValidationError`` for amount ≤ 0,
+    ``DisbursementBlocked`` when a registered guard refuses it (nothing written).
     """
     if not has_role(recorded_by, FINANCE_OFFICER):
         raise FourEyesViolation("only finance officers record disbursements")
     if amount <= 0:
         raise ValidationError(_("The amount must be positive."))
-    Project.objects.select_for_update().filter(pk=project.pk).first()
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    check_disbursement_guards(project, amount)
     tranche = (project.disbursements.aggregate(m=Max("tranche"))["m"] or 0) + 1
     disbursement = Disbursement.objects.create(
         project=project, tranche=tranche, amount=amount, currency=project.currency,
@@ -46,7 +77,8 @@ def approve_disbursement(*, disbursement: Disbursement, approved_by) -> Disburse
     """A second finance officer approves: the tranche moves project fund → disbursed.
 
     Locks the project row; raises ``InsufficientFunds`` if the project fund holds less,
-    ``FourEyesViolation`` if the approver recorded it or is not finance staff.
+    ``FourEyesViolation`` if the approver recorded it or is not finance staff,
+    ``DisbursementBlocked`` when a registered guard refuses it now (nothing written).
     """
     disbursement = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
     if disbursement.status != DisbursementStatus.RECORDED:
@@ -56,6 +88,7 @@ def approve_disbursement(*, disbursement: Disbursement, approved_by) -> Disburse
     if approved_by.pk == disbursement.recorded_by_id:
         raise FourEyesViolation("a different finance officer must approve")
     project = Project.objects.select_for_update().get(pk=disbursement.project_id)
+    check_disbursement_guards(project, disbursement.amount)
     fund = project_account(project, disbursement.currency)
     if balance(fund) < disbursement.amount:
         raise InsufficientFunds("the project fund holds less than this tranche")
