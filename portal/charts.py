@@ -207,9 +207,24 @@ def bar_chart(
         x_label_rotation=_rotation(labels, width) if not horizontal else 0,
     )
     chart.x_labels = [str(label) for label in labels]
+    ticks = _integer_ticks(data, max_value)
+    if ticks:
+        chart.y_labels = ticks
     for name, values in data.items():
         chart.add(name, values)
     return _render(chart, title, describe(labels, data, value_formatter))
+
+
+def _integer_ticks(data: Mapping[str, Sequence[Number | None]],
+                   max_value: Number | None) -> list[int] | None:
+    """Whole-number axis ticks for counts (pygal would label 0, 0.1, … 1 for a count of
+    one); None when any value is fractional."""
+    values = [v for vs in data.values() for v in vs if v is not None]
+    if not values or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return None
+    top = int(max_value if max_value is not None else max(max(values), 1))
+    step = max(1, -(-top // 10))
+    return list(range(0, top + step, step))
 
 
 def radar_chart(
