@@ -32,3 +32,5 @@ class DeliveryConfig(AppConfig):
                                 dispatch_uid=f"public-pages-delete-delivery.{name}")
         post_save.connect(signals.start_delivery_on_approval, sender="projects.Project",
                           dispatch_uid="delivery-start-on-approval")
+        post_save.connect(signals.copy_plan_on_decision, sender="review.Decision",
+                          dispatch_uid="delivery-copy-plan-on-decision")

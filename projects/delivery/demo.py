@@ -30,6 +30,7 @@ from .models import (
     ProgressReport,
     ReportPhoto,
 )
+from .services import copy_plan_from_application
 
 # Share of the fundraising goal per budget line (the demo projects have no application).
 BUDGET = [("项目社工", "personnel", 50), ("活动物资", "materials", 30), ("场地租赁", "venue", 20)]
@@ -79,6 +80,9 @@ def seed(ctx: DemoContext) -> None:
         with transaction.atomic():
             if _seed_project(ctx, index, project, officer, today):
                 seeded += 1
+    # Projects approved through the review demo: copy their applications' budgets.
+    for delivery in Delivery.objects.filter(budget_lines=[]).select_related("project"):
+        copy_plan_from_application(delivery=delivery)
     ctx.log(f"delivery: {Delivery.objects.count()} funded projects "
             f"({seeded} filled now), {ProgressReport.objects.count()} progress reports")
 

@@ -167,6 +167,25 @@ def start_delivery(*, project: Project, by=None, note: str = "") -> Delivery:
     return delivery
 
 
+def copy_plan_from_application(*, delivery: Delivery) -> bool:
+    """Fill an empty budget/indicator snapshot from the project's application (the review
+    app creates the project a moment before it links the decision). Returns whether
+    anything changed; never overwrites a snapshot that has content."""
+    if delivery.budget_lines and delivery.indicators:
+        return False
+    answers = _application_answers(delivery.project)
+    fields = []
+    if not delivery.budget_lines and (lines := budget_lines_from_answers(answers)):
+        delivery.budget_lines = lines
+        fields.append("budget_lines")
+    if not delivery.indicators and (indicators := indicators_from_answers(answers)):
+        delivery.indicators = indicators
+        fields.append("indicators")
+    if fields:
+        delivery.save(update_fields=[*fields, "updated_at"])
+    return bool(fields)
+
+
 def current_stage(project: Project) -> str | None:
     """The project's delivery stage (a ``DeliveryStage`` value), or ``None`` without one."""
     return Delivery.objects.filter(project_id=project.pk).values_list(

@@ -20,3 +20,17 @@ def start_delivery_on_approval(sender, instance, created=False, raw=False, updat
 
     if not Delivery.objects.filter(project_id=instance.pk).exists():
         start_delivery(project=instance)
+
+
+def copy_plan_on_decision(sender, instance, raw=False, **kwargs) -> None:
+    """A published decision links the project to its application: copy the budget and
+    indicators onto the delivery if it started without them."""
+    if raw or instance.project_id is None:
+        return
+    from .models import Delivery
+    from .services import copy_plan_from_application
+
+    delivery = Delivery.objects.filter(project_id=instance.project_id).select_related(
+        "project").first()
+    if delivery is not None:
+        copy_plan_from_application(delivery=delivery)

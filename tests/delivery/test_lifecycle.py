@@ -228,3 +228,25 @@ def test_members_only_submit_reports(active, outsider, stranger):
                                    beneficiaries_reached=1, today=date(2026, 2, 2))
 
     assert ProgressReport.objects.count() == 0
+
+
+def test_publishing_results_gives_the_delivery_the_applications_budget(site_pages):
+    from django.utils import timezone
+
+    from projects.review.models import Decision
+    from tests.factories.projects import make_call
+    from tests.factories.review import ApplicationFactory
+
+    application = ApplicationFactory(call=make_call(), answers={"budget": {"lines": [
+        {"category": "personnel", "item": "社工", "unit": "月", "quantity": 2,
+         "unit_price": 100_00, "source": "requested"}]}})
+    # As review.services.publish_results does: the project first, then the decision.
+    project = ProjectFactory(status=ProjectStatus.APPROVED, tier=ProjectTier.FUNDED_MATCHED)
+    assert project.delivery.budget_lines == []
+    Decision.objects.create(application=application, call=application.call, rank=1,
+                            normalised=1, tier=ProjectTier.FUNDED_MATCHED, project=project,
+                            published_at=timezone.now())
+
+    project.delivery.refresh_from_db()
+    assert project.delivery.budget_lines == [
+        {"line": "社工", "category": "personnel", "source": "requested", "amount": 200_00}]
