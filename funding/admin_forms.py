@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from portal.money import yuan_to_fen
-from portal.uploads import check_size, sniff_type
+from portal.uploads import check_size, sanitize_image, sniff_type
 from projects.models import Project
 
 from .enums import Anonymity, OfflineMethod
@@ -31,6 +31,7 @@ def validate_upload(upload, allowed: set[str]) -> None:
     kind = sniff_type(upload)
     if kind is None or kind.mime not in allowed:
         raise forms.ValidationError(_("Upload a PDF, JPEG, PNG or WebP file."))
+    sanitize_image(upload, kind.mime)
 
 
 class OfflineDonationForm(forms.Form):

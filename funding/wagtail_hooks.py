@@ -224,6 +224,7 @@ class LedgerViewSet(ModelViewSet):
     list_export = ["pk", "kind", "idempotency_key", "currency", "donation", "pool",
                    "created_at"]
     form_fields = ["memo"]
+    copy_view_enabled = False  # the list would link a "copy" URL that does not exist
 
     def get_urlpatterns(self):
         return [path("", self.index_view, name="index"),

@@ -88,6 +88,7 @@ def validate_document(upload) -> str:
               "these, whatever its name says."),
             code="file_type",
         )
+    portal_uploads.sanitize_image(upload, mime)
     return mime
 
 
@@ -99,4 +100,5 @@ def validate_image(upload) -> str:
         raise ValidationError(
             _("Upload a JPEG, PNG or WebP image."), code="image_type"
         )
+    portal_uploads.sanitize_image(upload, mime)
     return mime

@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from portal.uploads import check_size, sniff_type
+from portal.uploads import check_size, sanitize_image, sniff_type
 
 # Sniffed MIME type → file-name endings that may carry it.
 ATTACHMENT_TYPES = {
@@ -41,4 +41,5 @@ def check_upload(upload, *, allowed: dict[str, set[str]], max_size: int | None =
             % {"ext": extension, "kind": kind.extension.upper()},
             code="disguised",
         )
+    sanitize_image(upload, kind.mime)
     return kind.mime

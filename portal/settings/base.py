@@ -266,6 +266,19 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Security headers, cookies and uploads (docs/security.md); production.py adds the
+# Secure cookie flags, HSTS and the HTTPS redirect.
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Images are re-encoded by Pillow on upload (EXIF and appended data dropped); bigger
+# images are refused before decoding, SVG is never accepted.
+MAX_IMAGE_PIXELS = 40_000_000
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+WAGTAILIMAGES_IMAGE_FORM_BASE = "portal.uploads.WagtailImageForm"
+# Private (restricted) pages send visitors to allauth's login, never Wagtail's own form.
+WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
+
 # --- PDF ----------------------------------------------------------------------------
 # Font family names handed to WeasyPrint (fontconfig); WenQuanYi Micro Hei is a
 # TrueType CJK font from Debian's fonts-wqy-microhei, installed by `make`.
