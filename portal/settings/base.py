@@ -231,6 +231,8 @@ TASKS = {
         "QUEUES": ["default", "reports"],
     }
 }
+# Tasks safe to run again when their worker died mid-way (`manage.py requeue_stale_tasks`).
+RETRYABLE_TASKS = ["portal.reports.generate_report"]
 
 # --- Email ------------------------------------------------------------------------
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
