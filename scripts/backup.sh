@@ -28,7 +28,7 @@ fi
 DATABASE_URL="${DATABASE_URL:-sqlite:///var/db.sqlite3}"
 BACKUP_DIR="${BACKUP_DIR:-var/backups}"
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
-mkdir -p "$BACKUP_DIR"
+[ -n "$OUT" ] || mkdir -p "$BACKUP_DIR"
 umask 077
 
 case "$DATABASE_URL" in
