@@ -78,7 +78,7 @@ class SheetForm(forms.Form):
 class OpenEvaluationForm(forms.Form):
     project = forms.ModelChoiceField(label=_("Project"), queryset=Project.objects.none())
     kind = forms.ChoiceField(label=_("Kind"), choices=EvaluationKind.choices)
-    rubric = forms.ModelChoiceField(label=_("Rubric version"),
+    rubric = forms.ModelChoiceField(label=_("Evaluation rubric version"),
                                     queryset=EvaluationRubric.objects.all(), required=False,
                                     help_text=_("Leave empty for the newest default rubric."))
 
@@ -109,7 +109,7 @@ class FinaliseForm(forms.Form):
 
 
 class ModerationForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect,
+    outcome = forms.ChoiceField(label=_("Moderation decision"), widget=forms.RadioSelect,
                                 choices=[("publish", _("Publish")), ("reject", _("Reject"))])
     note = forms.CharField(label=_("Note (required to reject)"), required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))

@@ -178,7 +178,7 @@ def _moderate_link(feedback):
 
 class FeedbackFilterSet(WagtailFilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=FeedbackStatus.choices)
-    rating = django_filters.NumberFilter(label=_("Rating"))
+    rating = django_filters.NumberFilter(label=_("Satisfaction rating"))
 
     class Meta:
         model = ResidentFeedback
