@@ -17,6 +17,7 @@ from .models import (
     LedgerTransaction,
     MatchingRule,
     MatchPool,
+    SettlementTier,
     Sponsor,
 )
 
@@ -95,6 +96,25 @@ class MatchingRuleViewSet(ModelViewSet):
                    "cap_per_donor_project", "cap_per_project", "cap_per_day", "min_donation",
                    "campaign_starts_at", "campaign_ends_at", "qualifying_tiers",
                    "count_offline", "count_imported", "regrant_released"]
+    copy_view_enabled = False
+
+
+class SettlementTierIndexView(IndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("rule__call")
+
+
+class SettlementTierViewSet(ModelViewSet):
+    """Rank-tiered ratios for settlement matching (e.g. ranks 1–10 at 1:1)."""
+
+    model = SettlementTier
+    icon = "order"
+    menu_label = _("Settlement rank tiers")
+    add_to_admin_menu = False
+    index_view_class = SettlementTierIndexView
+    list_display = ["rule", "rank_from", "rank_to", "ratio_num", "ratio_den"]
+    list_filter = ["rule"]
+    form_fields = ["rule", "rank_from", "rank_to", "ratio_num", "ratio_den"]
     copy_view_enabled = False
 
 
@@ -240,6 +260,7 @@ class FundingGroup(ViewSetGroup):
         MatchPoolViewSet("funding_pools"),
         SponsorViewSet("funding_sponsors"),
         MatchingRuleViewSet("funding_rules"),
+        SettlementTierViewSet("funding_settlement_tiers"),
         DisbursementViewSet("funding_disbursements"),
         LedgerViewSet("funding_ledger"),
     )

@@ -1,7 +1,15 @@
 from .balances import ProjectBalance
 from .donations import Donation, ImportBatch, Receipt, StripeEvent
 from .ledger import Account, Entry, LedgerTransaction
-from .matching import MatchingRule, MatchPool, MatchReservation, Settlement, SettlementLine, Sponsor
+from .matching import (
+    MatchingRule,
+    MatchPool,
+    MatchReservation,
+    Settlement,
+    SettlementLine,
+    SettlementTier,
+    Sponsor,
+)
 from .spending import Disbursement, Expenditure
 
 __all__ = [
@@ -19,6 +27,7 @@ __all__ = [
     "Receipt",
     "Settlement",
     "SettlementLine",
+    "SettlementTier",
     "Sponsor",
     "StripeEvent",
 ]

@@ -1,3 +1,4 @@
+from decimal import Decimal
 from fractions import Fraction
 
 from django.conf import settings
@@ -260,3 +261,72 @@ class SettlementLine(models.Model):
 
     def __str__(self):
         return f"{self.project_id} ← {self.pool_id}: {self.amount}"
+
+
+class SettlementTier(models.Model):
+    """A rank band of a settlement-mode rule with its own ratio (e.g. ranks 1–10 at 1:1,
+    11–20 at 1:0.5). Ranks come from the review app's stored ranking of the call. When a
+    rule has tiers, a project whose rank is in no tier (or that has no rank) is not
+    matched at settlement."""
+
+    rule = models.ForeignKey(
+        MatchingRule, verbose_name=_("Matching rule"), on_delete=models.CASCADE,
+        related_name="rank_tiers",
+    )
+    rank_from = models.PositiveIntegerField(_("From rank"))
+    rank_to = models.PositiveIntegerField(_("To rank (inclusive)"))
+    ratio_num = models.PositiveIntegerField(_("Ratio numerator"), default=1)
+    ratio_den = models.PositiveIntegerField(_("Ratio denominator"), default=1)
+
+    class Meta:
+        verbose_name = _("Settlement rank tier")
+        verbose_name_plural = _("Settlement rank tiers")
+        ordering = ["rule", "rank_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rank_from__gte=1) & models.Q(rank_to__gte=models.F(
+                    "rank_from")),
+                name="funding_tier_ranks_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ratio_num__gt=0) & models.Q(ratio_den__gt=0),
+                name="funding_tier_ratio_positive",
+            ),
+            models.UniqueConstraint(fields=["rule", "rank_from"], name="funding_tier_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.rank_from}–{self.rank_to}: {self.ratio_label}"
+
+    @property
+    def ratio(self) -> Fraction:
+        return Fraction(self.ratio_num, self.ratio_den)
+
+    @property
+    def ratio_label(self) -> str:
+        return ratio_label(self.ratio)
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.rank_from and self.rank_to and self.rank_to < self.rank_from:
+            raise ValidationError({"rank_to": _("The last rank must not be before the first.")})
+        if not self.ratio_num or not self.ratio_den:
+            raise ValidationError(_("Both ratio numbers must be positive."))
+        if self.rule_id and self.rank_from and self.rank_to:
+            overlap = SettlementTier.objects.filter(
+                rule_id=self.rule_id, rank_from__lte=self.rank_to, rank_to__gte=self.rank_from,
+            ).exclude(pk=self.pk)
+            if overlap.exists():
+                raise ValidationError(_("These ranks overlap another tier of the same rule."))
+
+
+def ratio_label(ratio: Fraction) -> str:
+    """Donation : match, e.g. ``1:1``, ``1:0.5``, ``1:2/3`` (decimals only when exact)."""
+    den = rest = ratio.denominator
+    for prime in (2, 5):
+        while rest % prime == 0:
+            rest //= prime
+    if rest == 1:
+        return f"1:{(Decimal(ratio.numerator) / Decimal(den)).normalize():f}"
+    return f"1:{ratio.numerator}/{den}"

@@ -1,7 +1,8 @@
 """Post-campaign settlement matching (Shenzhen model)."""
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fractions import Fraction
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
@@ -11,7 +12,15 @@ from projects.models import CallPage, Project
 
 from ..enums import DonationSource, TransactionKind
 from ..errors import InvalidTransition
-from ..models import Donation, MatchingRule, MatchPool, Settlement, SettlementLine
+from ..models import (
+    Donation,
+    MatchingRule,
+    MatchPool,
+    Settlement,
+    SettlementLine,
+    SettlementTier,
+)
+from ..models.matching import ratio_label
 from .ledger import balance, pool_accounts, post_transaction, project_account
 
 
@@ -22,6 +31,17 @@ class SettlementRow:
     uncapped: int
     amount: int
     by_pool: list[tuple[MatchPool, int]]
+    ratio: Fraction = field(default_factory=lambda: Fraction(1))
+    rank: int | None = None
+    tier: SettlementTier | None = None
+
+    @property
+    def ratio_label(self) -> str:
+        return ratio_label(self.ratio)
+
+    @property
+    def tier_label(self) -> str:
+        return f"{self.tier.rank_from}–{self.tier.rank_to}" if self.tier else "—"
 
 
 @dataclass
@@ -52,14 +72,43 @@ def _eligible_money(rule: MatchingRule, project_ids: list[int]) -> dict[int, int
                 .values_list("project_id", "t"))
 
 
+def project_ranks(call: CallPage, project_ids: list[int]) -> dict[int, int]:
+    """Each project's rank in the call's stored ranking (``projects.review``
+    ``RankingEntry``), through the published decision that created the project."""
+    from projects.review.models import RankingEntry
+
+    return dict(
+        RankingEntry.objects.filter(call=call,
+                                    application__review_decision__project_id__in=project_ids)
+        .values_list("application__review_decision__project_id", "rank")
+    )
+
+
+def largest_remainder(amounts: list[int], available: int, needed: int,
+                      order_keys: list[tuple]) -> list[int]:
+    """Scale ``amounts`` (summing to ``needed`` > ``available``) down to sum exactly to
+    ``available`` in whole fen: each gets floor(amount × available / needed), then the fen
+    left over go one each to the largest remainders (ties: ``order_keys`` ascending).
+    No share exceeds its amount and the total never exceeds ``available``."""
+    shares = [a * available for a in amounts]
+    result = [s // needed for s in shares]
+    left = available - sum(result)
+    order = sorted(range(len(amounts)), key=lambda i: (-(shares[i] % needed), order_keys[i]))
+    for i in order[:left]:
+        result[i] += 1
+    return result
+
+
 def plan_settlement(*, call: CallPage, lock: bool = False) -> SettlementPlan:
     """Compute each qualifying project's settlement match; writes nothing.
 
     match = floor(ratio × eligible money raised in the campaign window), capped per
-    project; if the call's pools hold less than the total, every project gets the same
-    fraction (floor, so the sum never exceeds the pools). Each project's amount is then
-    drawn from pools in priority order. Raises ``InvalidTransition`` without a
-    settlement-mode rule.
+    project. The ratio is the rule's, or — when the rule has rank tiers — the ratio of the
+    tier holding the project's rank in the call's stored ranking (no tier or no rank: no
+    match). If the call's pools hold less than the total, the amounts are scaled down
+    pro rata by largest remainder: they sum exactly to what the pools hold, never more.
+    Each project's amount is then drawn from pools in priority order. Raises
+    ``InvalidTransition`` without a settlement-mode rule.
     """
     rule = MatchingRule.objects.filter(call=call).first()
     if rule is None or rule.mode != "settlement":
@@ -67,6 +116,8 @@ def plan_settlement(*, call: CallPage, lock: bool = False) -> SettlementPlan:
     projects = list(Project.objects.filter(call=call, tier__in=rule.qualifying_tiers)
                     .order_by("pk"))
     eligible = _eligible_money(rule, [p.pk for p in projects])
+    tiers = list(rule.rank_tiers.order_by("rank_from"))
+    ranks = project_ranks(call, [p.pk for p in projects]) if tiers else {}
     ids = list(MatchPool.objects.filter(Q(calls=call), is_closed=False)
                .values_list("pk", flat=True).distinct())
     pools_qs = MatchPool.objects.filter(pk__in=ids).order_by("pk")
@@ -78,14 +129,25 @@ def plan_settlement(*, call: CallPage, lock: bool = False) -> SettlementPlan:
     rows = []
     for project in projects:
         money = eligible.get(project.pk, 0)
-        uncapped = math.floor(money * rule.ratio)
+        rank = ranks.get(project.pk)
+        tier = None
+        ratio = rule.ratio
+        if tiers:
+            tier = next((t for t in tiers if rank and t.rank_from <= rank <= t.rank_to), None)
+            ratio = tier.ratio if tier else Fraction(0)
+        uncapped = math.floor(money * ratio)
         amount = min(uncapped, rule.cap_per_project) if rule.cap_per_project else uncapped
-        rows.append(SettlementRow(project, money, uncapped, amount, []))
+        rows.append(SettlementRow(project, money, uncapped, amount, [], ratio=ratio,
+                                  rank=rank, tier=tier))
     needed = sum(r.amount for r in rows)
     pro_rata = needed > available
     if pro_rata:
-        for row in rows:
-            row.amount = row.amount * available // needed
+        scaled = largest_remainder(
+            [r.amount for r in rows], available, needed,
+            [(r.rank or 10**9, r.project.pk) for r in rows],
+        )
+        for row, amount in zip(rows, scaled, strict=True):
+            row.amount = amount
     for row in rows:
         rest = row.amount
         for pool in pools:
