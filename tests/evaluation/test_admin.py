@@ -260,3 +260,39 @@ def test_unused_rubric_can_be_edited(client, rubric, officer):
 
     assert response.status_code == 302
     assert Dimension.objects.filter(rubric=rubric).first().max_score == Decimal(30)
+
+
+def _admin_queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_queue_and_dashboard_queries_are_constant(client, rubric, officer, evaluators):
+    from tests.factories.projects import ProjectFactory
+
+    def add_one():
+        evaluation = services.open_evaluation(project=ProjectFactory(), kind="midterm",
+                                              rubric=rubric, by=officer)
+        services.assign_evaluator(evaluation=evaluation, evaluator=evaluators[0], by=officer)
+
+    add_one()
+    client.force_login(evaluators[0])
+    client.get(reverse("evaluation:queue"))
+    queue_one = _admin_queries(client, reverse("evaluation:queue"))
+    client.force_login(officer)
+    client.get(reverse("evaluation:dashboard"))
+    dashboard_one = _admin_queries(client, reverse("evaluation:dashboard"))
+    add_one()
+    add_one()
+
+    dashboard_three = _admin_queries(client, reverse("evaluation:dashboard"))
+    client.force_login(evaluators[0])
+    queue_three = _admin_queries(client, reverse("evaluation:queue"))
+
+    assert queue_one == queue_three
+    assert dashboard_one == dashboard_three

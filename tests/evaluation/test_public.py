@@ -198,3 +198,17 @@ def test_organization_grades_queries_are_constant(client, site_pages, rubric, of
 
     assert one == three
     assert client.get(f"{url}?body").content.decode().count("中期评估") == 3
+
+
+def test_moderating_feedback_refreshes_the_cached_anonymous_page(client, site_pages, project,
+                                                                 officer):
+    feedback = FeedbackFactory(project=project, comment="缓存后才公开的评价")
+    url = project.get_absolute_url()
+    first = client.get(url)
+    cached = client.get(url)
+
+    services.moderate_feedback(feedback=feedback, by=officer, publish=True)
+    fresh = client.get(url)
+
+    assert (first["X-Page-Cache"], cached["X-Page-Cache"]) == ("miss", "hit")
+    assert fresh["X-Page-Cache"] == "miss" and "缓存后才公开的评价" in fresh.content.decode()
