@@ -156,3 +156,50 @@ def test_evaluation_change_makes_project_report_stale(evaluated, project):
     ResidentFeedback.objects.filter(status="pending").update(status="published")
 
     assert is_stale("project", project.pk, "zh-hans")
+
+
+def test_project_report_reads_delivery_milestones_actuals_and_explanations(project):
+    from decimal import Decimal
+
+    from projects.delivery.models import (
+        Delivery,
+        IndicatorActual,
+        Milestone,
+        ProgressReport,
+        VarianceExplanation,
+    )
+
+    author = UserFactory(username="d-author")
+    # The delivery app may already have started a record for the approved project.
+    delivery = Delivery.objects.update_or_create(project=project, defaults={
+        "stage": "in_progress",
+        "budget_lines": [{"line": "餐费", "category": "activities", "source": "requested",
+                          "amount": 150_000}],
+        "indicators": [{"kind": "output", "name": "助餐人次", "target": "6000"}]})[0]
+    Milestone.objects.create(delivery=delivery, title="助餐点开业",
+                             due_on=datetime.date(2026, 4, 1),
+                             deliverables="开业照片", status="completed",
+                             completed_on=datetime.date(2026, 3, 28))
+    Milestone.objects.create(delivery=delivery, title="已取消的里程碑",
+                             due_on=datetime.date(2026, 5, 1), deliverables="-",
+                             status="cancelled")
+    report = ProgressReport.objects.create(
+        delivery=delivery, period_end=datetime.date(2026, 6, 30), narrative="进展顺利",
+        beneficiaries_reached=300, status="accepted", submitted_by=author,
+        submitted_at=timezone.now())
+    IndicatorActual.objects.create(report=report, name="助餐人次", target="6000",
+                                   actual=Decimal("4321"))
+    VarianceExplanation.objects.create(delivery=delivery, budget_line="餐费",
+                                       explanation="食材涨价，经理事会同意调整。",
+                                       written_by=author)
+    _spend(project, "餐费", 200_000)
+    store_report("project", project.pk, "zh-hans")
+
+    text = pdf_text(render_report("project", project.pk, "zh-hans"))
+
+    for expected in ("助餐点开业", "2026-03-28", "4321", "食材涨价，经理事会同意调整。", "33%"):
+        assert expected in text, expected
+    assert "已取消的里程碑" not in text
+    assert "尚无里程碑记录。" not in text
+    Milestone.objects.filter(title="助餐点开业").update(title="助餐点正式开业")
+    assert is_stale("project", project.pk, "zh-hans")

@@ -212,3 +212,28 @@ def test_stale_report_is_regenerated_when_downloaded(reviewed, officer):
     response = _get(officer, "application", application.pk)
 
     assert "改名后的项目" in pdf_text(b"".join(response.streaming_content))
+
+
+def test_call_report_queries_do_not_grow_with_the_ranking(call, config, officer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from projects.review.report_kinds import call_context
+
+    reviewer = make_reviewer(username="rvq")
+    first = ApplicationFactory(call=call, title="一号")
+    review(first, reviewer, (5, 5, 5))
+    services.rank_call(call=call, by=officer)
+    services.publish_results(call=call, by=officer)
+    with CaptureQueriesContext(connection) as one:
+        call_context(call)
+    for title in ("二号", "三号"):
+        review(ApplicationFactory(call=call, title=title), reviewer, (7, 6, 5))
+    services.rank_call(call=call, by=officer)
+    services.publish_results(call=call, by=officer)
+
+    with CaptureQueriesContext(connection) as three:
+        context = call_context(call)
+
+    assert len(context["rows"]) == 3
+    assert len(three) == len(one)
