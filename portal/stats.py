@@ -1,9 +1,9 @@
 """Public statistics: totals and money by category, district and year.
 
-Shared by the statistics page (``/stats/``) and ``/api/v1/stats``. Everything is read
-from the ledger (raised / matched / disbursed) and the expenditure records (spent), in
-a fixed number of queries whatever the size of the data (aggregation per project in
-SQL, then a small fold in Python).
+Shared by the statistics page (``/stats/``) and ``/api/v1/stats``. Money comes from
+funding's per-project balances (raised / matched / disbursed from the ledger, spent from
+the expenditure records; reconciled against the entries), in a fixed number of queries
+whatever the size of the data (one row per project, then a small fold in Python).
 
 A project that serves several service categories counts in each of them, so the
 category figures may add up to more than the total; the total is never double-counted.
@@ -11,7 +11,6 @@ category figures may add up to more than the total; the total is never double-co
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -70,36 +69,19 @@ class SiteStats:
 
 
 def project_money_totals() -> dict[int, dict[str, int]]:
-    """``{project_id: {"raised", "matched", "disbursed"}}`` from the ledger, one query."""
-    from funding.models import Entry
-    from projects.directory import (
-        DISBURSEMENT_KINDS,
-        MATCH_KINDS,
-        PROJECT_ACCOUNT_KIND,
-        RAISED_KINDS,
-    )
+    """``{project_id: {"raised", "matched", "disbursed", "spent"}}``, one query over
+    funding's project balances (kept with every ledger posting and checked against the
+    entries by ``manage.py reconcile``; a project without a row has no money)."""
+    from funding.models import ProjectBalance
 
-    kind_of = dict.fromkeys(RAISED_KINDS, "raised")
-    kind_of.update(dict.fromkeys(MATCH_KINDS, "matched"))
-    kind_of.update(dict.fromkeys(DISBURSEMENT_KINDS, "disbursed"))
-    rows = (
-        Entry.objects.filter(account__kind=PROJECT_ACCOUNT_KIND,
-                             account__project__isnull=False,
-                             transaction__kind__in=list(kind_of))
-        .values_list("account__project_id", "transaction__kind")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
-    result: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(KINDS, 0))
-    for project_id, kind, total in rows:
-        name = kind_of[kind]
-        result[project_id][name] += -total if name == "disbursed" else total
-    return result
+    rows = ProjectBalance.objects.values_list("project_id", *KINDS).order_by()
+    return {pid: dict(zip(KINDS, (int(v) for v in values), strict=True))
+            for pid, *values in rows}
 
 
 def site_stats(*, top: int = 10) -> SiteStats:
     """Every figure of the statistics page; about a dozen queries in all."""
-    from funding.models import Donation, Entry, Expenditure
+    from funding.models import Donation, Entry
     from organizations.enums import RegionLevel
     from organizations.models import Organization, Region
     from projects.directory import MATCH_KINDS, PROJECT_ACCOUNT_KIND
@@ -120,15 +102,11 @@ def site_stats(*, top: int = 10) -> SiteStats:
     stats.projects = len(projects)
     public_ids = {row[0] for row in projects}
     money = project_money_totals()
-    spent = dict(
-        Expenditure.objects.values_list("project_id").annotate(t=Sum("amount")).order_by()
-    )
     for pid in public_ids:
         figures = money.get(pid)
         if figures:
-            for kind in ("raised", "matched", "disbursed"):
+            for kind in KINDS:
                 stats.totals[kind] += figures[kind]
-        stats.totals["spent"] += spent.get(pid, 0)
 
     def add(bucket: Bucket, pid: int) -> None:
         bucket.projects += 1

@@ -104,16 +104,19 @@ class ListParams(Schema):
     format: Literal["json", "csv"] = Field("json", description="json (default) or csv.")
 
 
-def _paginate(request, queryset, params: ListParams):
+def _paginate(request, queryset, params: ListParams, fetch=None, count_queryset=None):
     if params.format == "json" and params.page_size > MAX_PAGE_SIZE:
         raise BadRequest("Invalid request.",
                          {"page_size": [f"At most {MAX_PAGE_SIZE} (1000 with format=csv)."]})
-    count = queryset.count()
+    count = (queryset if count_queryset is None else count_queryset).count()
     pages = max(1, math.ceil(count / params.page_size))
     if params.page > pages:
         raise BadRequest("Invalid request.", {"page": [f"Out of range: there are {pages}."]})
     start = (params.page - 1) * params.page_size
-    items = list(queryset[start:start + params.page_size])
+    if fetch is None:
+        items = list(queryset[start:start + params.page_size])
+    else:
+        items = fetch(queryset, start, start + params.page_size)
 
     def link(page: int) -> str:
         query = request.GET.copy()
@@ -192,12 +195,13 @@ def _project_queryset():
 @api.get("/projects", response={200: schemas.ProjectPage, 400: schemas.Error},
          summary="Public projects (same filters as the directory)", tags=["projects"])
 def list_projects(request, filters: Query[ProjectQuery]):
-    from projects.directory import attach_money, filter_projects
+    from projects.directory import attach_money, fetch_page, filter_projects
 
-    filterset = filter_projects(request.GET, queryset=_project_queryset())
+    filterset = filter_projects(request.GET)
     if not filterset.form.is_valid():
         raise BadRequest("Invalid filter.", _form_errors(filterset.form))
-    items, meta = _paginate(request, filterset.qs, filters)
+    items, meta = _paginate(request, filterset.qs, filters, fetch=fetch_page,
+                            count_queryset=filterset.count_qs)
     absolute = _absolute(request)
     results = [serializers.project(p, absolute) for p in attach_money(items)]
     if filters.format == "csv":

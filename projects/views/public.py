@@ -1,6 +1,5 @@
 """Public pages: the project directory and the project page."""
 
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -9,6 +8,7 @@ from portal.cache import cache_anonymous_page
 
 from ..directory import (
     PAGE_SIZE,
+    DirectoryPaginator,
     attach_money,
     filter_projects,
     project_page_context,
@@ -25,8 +25,9 @@ FUNDING_MONEY_TEMPLATE = "funding/includes/project_money.html"
 
 @cache_anonymous_page
 def project_list(request):
-    filterset = filter_projects(request.GET, queryset=with_match_flag(public_projects()))
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    filterset = filter_projects(request.GET)
+    page = DirectoryPaginator(filterset.qs, PAGE_SIZE, count_queryset=filterset.count_qs,
+                              ).get_page(request.GET.get("page"))
     projects = attach_money(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)

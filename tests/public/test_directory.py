@@ -144,6 +144,36 @@ def test_money_figures_come_from_ledger_and_net_refunds(give):
     assert (money.raised, money.matched, money.disbursed, money.spent) == (22_000, 0, 0, 0)
 
 
+def test_directory_figures_equal_ledger_entry_sums_and_reconcile(give, live_matching):
+    """The directory reads funding's project balance; it must equal the ledger itself."""
+    from django.db.models import Q, Sum
+
+    from funding.models import Entry
+    from funding.services.donations import record_refund
+    from funding.services.reconcile import reconcile
+    from projects.directory import MATCH_KINDS, RAISED_KINDS, with_money
+    from tests.factories.funding import make_call
+
+    call = make_call(slug="drift-call")
+    live_matching(call, 1_000_000)
+    project = ProjectFactory(call=call, tier="funded_matched", goal_amount=900_000)
+    donation = give(project, 30_000, matched=True)
+    give(project, 12_345, matched=True)
+    record_refund(donation=donation, refunded_total=10_000)
+
+    ledger = Entry.objects.filter(account__project=project, account__kind="project").aggregate(
+        raised=Sum("amount", filter=Q(transaction__kind__in=RAISED_KINDS)),
+        matched=Sum("amount", filter=Q(transaction__kind__in=MATCH_KINDS)),
+    )
+    money = money_by_project([project])[project.pk]
+    annotated = with_money(public_projects()).get(pk=project.pk)
+
+    assert (money.raised, money.matched) == (ledger["raised"], ledger["matched"])
+    assert (annotated.raised_total, annotated.matched_total) == (money.raised, money.matched)
+    assert money.raised == 32_345 and money.matched > 0
+    assert reconcile().ok
+
+
 def test_money_sort_is_not_multiplied_by_category_filter(give):
     cat = ServiceCategoryFactory(code="B")
     items = [ServiceItemFactory(code=f"B0{i}", category=cat) for i in (1, 2, 3)]
