@@ -37,7 +37,10 @@ def run() -> dict:
            "DJANGO_SETTINGS_MODULE": "portal.settings.test", "DJANGO_READ_DOT_ENV": "0"}
     _ensure_database(url, env)
     out = subprocess.run([sys.executable, __file__, "--child"], cwd=ROOT, env=env,
-                         check=True, capture_output=True, text=True)
+                         capture_output=True, text=True, check=False)
+    if out.returncode:
+        sys.stderr.write(out.stdout[-3000:] + out.stderr[-5000:])
+        raise SystemExit(f"{Path(__file__).name} failed")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -92,10 +95,10 @@ def _child() -> None:
     django.setup()
     from tests.ops.servers import offset_factory_sequences
 
-    offset_factory_sequences(int(time.time()) % 10_000_000 * 1000)
+    offset_factory_sequences(int(time.time()) % 100_000 * 1000)
     url = os.environ["DATABASE_URL"]
     one = _one(url, servers=1)
-    offset_factory_sequences(int(time.time()) % 10_000_000 * 1000 + 500)
+    offset_factory_sequences(int(time.time()) % 100_000 * 1000 + 500)
     two = _one(url, servers=2)
     how = (f"{DONATIONS} donations × 2 deliveries, 8 clients, pool = 40 % of demand, "
            f"expire_reservations looping; gunicorn 2 sync workers per server on loopback; "

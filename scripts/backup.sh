@@ -55,7 +55,7 @@ if [ "${BACKUP_FILES:-0}" = "1" ]; then
 fi
 # Keep the newest KEEP backups in BACKUP_DIR (default 14); explicit -o files are not pruned.
 if [ "$(dirname "$OUT")" = "$BACKUP_DIR" ]; then
-  ls -1t "$BACKUP_DIR"/portal-*.dump "$BACKUP_DIR"/portal-*.sqlite3 2>/dev/null \
+  { ls -1t "$BACKUP_DIR"/portal-*.dump "$BACKUP_DIR"/portal-*.sqlite3 2>/dev/null || true; } \
     | tail -n +"$(( ${KEEP:-14} + 1 ))" | xargs -r rm -f
 fi
 echo "$OUT"

@@ -79,6 +79,17 @@ def wait_ready(server: subprocess.Popen, port: int, path: str = "/healthz",
     raise RuntimeError(f"server on port {port} did not answer {path}")
 
 
+def fetch_status(port: int, path: str) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
 def stop(server: subprocess.Popen) -> None:
     if server.poll() is None:
         server.terminate()
@@ -163,8 +174,9 @@ def post_all(jobs: list[tuple[int, str, str]], *, threads: int = 8,
 
 
 def offset_factory_sequences(base: int) -> None:
-    """Start every factory sequence at ``base``: benches reuse a database across runs,
-    and factory slugs/credit codes must not collide with an earlier run's rows."""
+    """Start every factory sequence at ``base`` (< 10**8: credit codes hold 9 digits):
+    benches reuse a database across runs, and factory slugs/credit codes must not
+    collide with an earlier run's rows."""
     import importlib
     import inspect
     import pkgutil

@@ -118,14 +118,18 @@ call_command("db_worker", "--queue-name", "*", "--interval", "0.1", "--no-reload
 """
 
 
-def enqueue_report_task(*args):
-    """Enqueue ``generate_report`` on the database backend the workers read."""
-    from django_tasks_db.backend import DatabaseBackend
+@pytest.fixture
+def db_tasks(settings):
+    """The database task backend (what production uses) instead of the immediate one."""
+    from tests.ops.settings_dbtasks import TASKS
 
-    from portal.reports import generate_report
+    settings.TASKS = TASKS
 
-    backend = DatabaseBackend("default", {"QUEUES": ["default", "reports"], "OPTIONS": {}})
-    return backend.enqueue(generate_report.using(queue_name="reports"), list(args), {})
+
+def enqueue_report_task(kind, obj_id, language, force):
+    from portal.reports import enqueue_report
+
+    return enqueue_report(kind, obj_id, language, force=force)
 
 
 @pytest.fixture
@@ -141,8 +145,7 @@ def _task_row(result_id):
     return DBTaskResult.objects.get(pk=result_id)
 
 
-def test_report_worker_killed_mid_render_is_requeued_then_rendered(worker_env, settings,
-                                                                   tmp_path):
+def test_report_worker_killed_mid_render_is_requeued_then_rendered(worker_env, db_tasks):
     from django.core.management import call_command
 
     from tests.factories.projects import ProjectFactory
@@ -174,7 +177,7 @@ def test_report_worker_killed_mid_render_is_requeued_then_rendered(worker_env, s
     assert str(stored).startswith(worker_env["PRIVATE_MEDIA_ROOT"])
 
 
-def test_lost_task_out_of_attempts_or_not_retryable_is_marked_failed():
+def test_lost_task_out_of_attempts_or_not_retryable_is_marked_failed(db_tasks):
     from django_tasks_db.models import DBTaskResult
 
     from portal.management.commands.requeue_stale_tasks import requeue_stale_tasks
