@@ -115,10 +115,15 @@ class ReportIndexView(WagtailAdminTemplateMixin, FormView):
 
     def get_context_data(self, **kwargs):
         from organizations.models import Residency
+        from projects.models import Project
 
         residencies = (Residency.objects.filter(status="admitted")
                        .select_related("organization", "cohort").order_by("-applied_at")[:200])
-        return super().get_context_data(residencies=residencies, **kwargs)  # form kwargs
+        # Funded projects have no snippet listing to hang buttons on: list them here.
+        projects = (Project.objects.exclude(status="applying")
+                    .select_related("organization").order_by("-created_at")[:200])
+        return super().get_context_data(residencies=residencies, projects=projects,
+                                        **kwargs)  # form kwargs
 
     def form_valid(self, form):
         return redirect("reports_admin:object", form.cleaned_data["kind"],

@@ -28,7 +28,12 @@ def test_reports_admin_is_staff_only(client, reviewed):
 
 
 def test_pick_form_opens_object_page_and_rejects_unknown_id(staff_client, reviewed):
+    from tests.factories.projects import ProjectFactory
+
+    project = ProjectFactory(title="列表中的项目")
     url = reverse("reports_admin:index")
+    index = staff_client.get(url).content.decode()
+    assert reverse("reports_admin:object", args=["project", project.pk]) in index
 
     bad = staff_client.post(url, {"kind": "application", "obj_id": 999999})
     good = staff_client.post(url, {"kind": "application", "obj_id": reviewed[0].pk})
