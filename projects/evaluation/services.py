@@ -45,6 +45,7 @@ from .models import (
     EvaluationRubric,
     ResidentFeedback,
 )
+from .signals import evaluation_finalised, evaluation_published
 
 CENT = Decimal("0.01")
 APPEAL_DAYS = 7
@@ -390,6 +391,10 @@ def reopen_assessment(*, assessment: Assessment, by, reason: str) -> Assessment:
 # --- staff decisions -------------------------------------------------------------------------
 
 
+def _send_on_commit(signal, evaluation: Evaluation, by) -> None:
+    transaction.on_commit(lambda: signal.send(sender=Evaluation, evaluation=evaluation, by=by))
+
+
 def _lock(evaluation: Evaluation) -> Evaluation:
     return Evaluation.objects.select_for_update().select_related(
         "project__organization", "rubric").get(pk=evaluation.pk)
@@ -408,7 +413,8 @@ def finalise_evaluation(*, evaluation: Evaluation, by, conclusion: str = "",
 
     Needs at least one submitted sheet and no sheet still in draft (remove or wait for
     it). A failed (差) mid-term starts holding the project's next disbursement tranche
-    (see ``guards``). Side effect: audit log. Raises ``ValidationError``."""
+    (see ``guards``). Side effects: audit log; ``signals.evaluation_finalised`` after
+    commit. Raises ``ValidationError``."""
     _require_staff(by)
     evaluation = _lock(evaluation)
     _check_transition(evaluation, EvaluationStatus.FINALISED)
@@ -429,6 +435,7 @@ def finalise_evaluation(*, evaluation: Evaluation, by, conclusion: str = "",
     log(instance=evaluation, action="evaluation.finalise", user=by,
         data={"score": num(evaluation.score), "grade": evaluation.grade,
               "sheets": len(totals)})
+    _send_on_commit(evaluation_finalised, evaluation, by)
     return evaluation
 
 
@@ -457,7 +464,8 @@ def publish_evaluation(*, evaluation: Evaluation, by,
     the organization's profile with a one-week appeal window (异议期).
 
     Side effects: audit log; on-site notification and email to the organization's
-    members. Raises ``ValidationError`` unless finalised."""
+    members; ``signals.evaluation_published`` after commit. Raises ``ValidationError``
+    unless finalised."""
     _require_staff(by)
     evaluation = _lock(evaluation)
     _check_transition(evaluation, EvaluationStatus.PUBLISHED)
@@ -480,6 +488,7 @@ def publish_evaluation(*, evaluation: Evaluation, by,
             "until": timezone.localtime(evaluation.appeal_ends_at).strftime("%Y-%m-%d %H:%M")},
         url=project.get_absolute_url(),
     )
+    _send_on_commit(evaluation_published, evaluation, by)
     return evaluation
 
 

@@ -314,3 +314,31 @@ def test_remove_evaluator_refuses_a_submitted_sheet(project, rubric, officer, ev
 
     assert list(Assessment.objects.values_list("evaluator__username", flat=True)) == [
         "evaluator1"]
+
+
+def test_finalise_and_publish_send_signals_after_commit(project, rubric, officer, evaluators,
+                                                        django_capture_on_commit_callbacks):
+    from projects.evaluation.signals import evaluation_finalised, evaluation_published
+
+    received = []
+
+    def receiver(sender, evaluation, by, **kwargs):
+        received.append((sender, evaluation.pk, evaluation.status, by))
+
+    evaluation_finalised.connect(receiver)
+    evaluation_published.connect(receiver)
+    try:
+        evaluation = submitted_evaluation(project=project, rubric=rubric, officer=officer,
+                                          evaluators=evaluators[:1],
+                                          totals_by_sheet=[[20, 15, 30, 15]])
+        with django_capture_on_commit_callbacks(execute=True):
+            services.finalise_evaluation(evaluation=evaluation, by=officer)
+        assert received == [(Evaluation, evaluation.pk, "finalised", officer)]
+        with django_capture_on_commit_callbacks(execute=True):
+            services.publish_evaluation(evaluation=evaluation, by=officer)
+    finally:
+        evaluation_finalised.disconnect(receiver)
+        evaluation_published.disconnect(receiver)
+
+    assert received[1] == (Evaluation, evaluation.pk, "published", officer)
+    assert len(received) == 2
