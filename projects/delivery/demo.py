@@ -81,7 +81,8 @@ def seed(ctx: DemoContext) -> None:
             if _seed_project(ctx, index, project, officer, today):
                 seeded += 1
     # Projects approved through the review demo: copy their applications' budgets.
-    for delivery in Delivery.objects.filter(budget_lines=[]).select_related("project"):
+    for delivery in Delivery.objects.filter(project__review_decision__isnull=False
+                                            ).select_related("project"):
         copy_plan_from_application(delivery=delivery)
     ctx.log(f"delivery: {Delivery.objects.count()} funded projects "
             f"({seeded} filled now), {ProgressReport.objects.count()} progress reports")

@@ -5,6 +5,7 @@ Imports nothing of ours.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DeliveryStage(models.TextChoices):
@@ -12,7 +13,7 @@ class DeliveryStage(models.TextChoices):
     IN_PROGRESS = "in_progress", _("Agreement signed, in progress")
     MIDTERM = "midterm", _("Mid-term evaluation")
     FINAL = "final", _("Final evaluation")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("delivery", "Closed")
     TERMINATED = "terminated", _("Terminated")
 
 
@@ -51,7 +52,7 @@ def allowed_next(stage: str) -> list[str]:
 class MilestoneStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposed by the organization")
     PLANNED = "planned", _("Agreed")
-    COMPLETED = "completed", _("Completed")
+    COMPLETED = "completed", pgettext_lazy("delivery", "Completed")
     CANCELLED = "cancelled", _("Cancelled")
 
 

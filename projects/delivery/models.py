@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from projects.storage import private_storage
 
@@ -82,14 +83,15 @@ class DeliveryEvent(models.Model):
 
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="events",
                                  verbose_name=_("Funded project"))
-    from_stage = models.CharField(_("From"), max_length=20, blank=True,
+    from_stage = models.CharField(pgettext_lazy("delivery", "From"), max_length=20, blank=True,
                                   choices=DeliveryStage.choices)
-    to_stage = models.CharField(_("To"), max_length=20, choices=DeliveryStage.choices)
+    to_stage = models.CharField(pgettext_lazy("delivery", "To"), max_length=20,
+                                choices=DeliveryStage.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="+",
                               verbose_name=_("By"))
     note = models.TextField(_("Note"), blank=True)
-    created_at = models.DateTimeField(_("Date"), auto_now_add=True)
+    created_at = models.DateTimeField(pgettext_lazy("delivery", "Date"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("Stage change")
@@ -115,7 +117,7 @@ class Milestone(models.Model):
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("Milestone")
+        verbose_name = pgettext_lazy("delivery", "Milestone")
         verbose_name_plural = _("Milestones")
         ordering = ["due_on", "pk"]
         constraints = [

@@ -49,7 +49,7 @@ def report_detail(delivery: Delivery, pk: int):
 
 def public_section(project_id: int) -> dict | None:
     """What the public project page shows: stage, agreed and completed milestones with
-    the photos of accepted reports, and the budget summary. Five queries whatever the
+    the photos of accepted reports, and the budget summary. Four queries whatever the
     number of milestones and photos; ``None`` (one query) without a delivery."""
     delivery = Delivery.objects.filter(project_id=project_id).first()
     if delivery is None:
@@ -64,7 +64,7 @@ def public_section(project_id: int) -> dict | None:
     for milestone in milestones:
         milestone.public_photos = by_milestone.pop(milestone.pk, [])
     other_photos = [p for group in by_milestone.values() for p in group]
-    rows = budget_vs_actual(delivery)
+    rows = budget_vs_actual(delivery, explanations=False)
     budget = sum(r.budget for r in rows)
     actual = sum(r.actual for r in rows)
     return {"delivery": delivery, "milestones": milestones, "other_photos": other_photos,

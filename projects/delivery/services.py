@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
@@ -160,8 +161,12 @@ def start_delivery(*, project: Project, by=None, note: str = "") -> Delivery:
     delivery = Delivery.objects.create(project=project, stage=stage,
                                        budget_lines=budget_lines_from_answers(answers),
                                        indicators=indicators_from_answers(answers))
+    if not note:
+        # Stored text: always in the site's language, whoever triggered the approval.
+        with translation.override(settings.LANGUAGE_CODE):
+            note = _("Delivery started after approval.")
     DeliveryEvent.objects.create(delivery=delivery, from_stage="", to_stage=stage, actor=by,
-                                 note=note or _("Delivery started after approval."))
+                                 note=note)
     if by is not None:
         log(instance=delivery, action="delivery.start", user=by, data={"stage": stage})
     return delivery
@@ -358,11 +363,12 @@ class BudgetLine:
                                                      and bps > VARIANCE_EXPLANATION_BPS)
 
 
-def budget_vs_actual(delivery: Delivery, *, pending: dict[str, int] | None = None
-                     ) -> list[BudgetLine]:
+def budget_vs_actual(delivery: Delivery, *, pending: dict[str, int] | None = None,
+                     explanations: bool = True) -> list[BudgetLine]:
     """Budget lines of the approved application against the sum of funding
     ``Expenditure`` rows per line (two queries). Lines spent on but never budgeted
-    appear at the end with a budget of 0. ``pending`` adds amounts not yet recorded."""
+    appear at the end with a budget of 0. ``pending`` adds amounts not yet recorded;
+    ``explanations=False`` skips the second query (the public page does not show them)."""
     from django.db.models import Sum
 
     from funding.models import Expenditure
@@ -373,7 +379,7 @@ def budget_vs_actual(delivery: Delivery, *, pending: dict[str, int] | None = Non
     for line, amount in (pending or {}).items():
         actual[line] = actual.get(line, 0) + amount
     explanations = dict(VarianceExplanation.objects.filter(delivery=delivery)
-                        .values_list("budget_line", "explanation"))
+                        .values_list("budget_line", "explanation")) if explanations else {}
     rows = [BudgetLine(line=b["line"], category=b.get("category", ""), budget=int(b["amount"]),
                        actual=int(actual.pop(b["line"], 0) or 0),
                        explanation=explanations.get(b["line"], ""))

@@ -127,7 +127,13 @@ def _report_page(request, delivery, report=None):
 
 @login_required
 def report_create(request, pk):
-    return _report_page(request, _delivery_for(request, pk))
+    delivery = _delivery_for(request, pk)
+    if delivery.stage not in ACTIVE_STAGES or any(
+            r.status != ReportStatus.ACCEPTED for r in delivery.reports.all()):
+        messages.error(request, _("A new report can be written only while the project is in "
+                                  "progress and no other report is open."))
+        return redirect("delivery:detail", pk=pk)
+    return _report_page(request, delivery)
 
 
 @login_required

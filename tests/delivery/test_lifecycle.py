@@ -87,7 +87,7 @@ def test_full_path_keeps_project_status_and_history(officer, delivery):
     assert delivery.project.status == ProjectStatus.COMPLETED
     assert list(DeliveryEvent.objects.filter(delivery=delivery).values_list(
         "to_stage", "actor__username", "note")) == [
-        ("agreement_pending", None, "Delivery started after approval."),
+        ("agreement_pending", None, "项目立项后启动执行。"),  # site language
         ("in_progress", officer.username, "协议已签"),
         ("midterm", officer.username, ""),
         ("final", officer.username, ""),
