@@ -99,6 +99,8 @@ class ReviewDonationView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
                                                           reason=request.POST.get("reason", ""))
             elif action == "clear":
                 donation_services.clear_flag(donation=self.donation, by=request.user)
+            elif action == "reviewed":
+                donation_services.mark_reviewed(donation=self.donation, by=request.user)
             else:
                 raise Http404
         except (FundingError, ValidationError) as exc:

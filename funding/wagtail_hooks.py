@@ -34,6 +34,8 @@ LOG_ACTIONS = [
     ("funding.disbursement_approved", _("Approve disbursement"), _("Disbursement approved")),
     ("funding.expenditure_recorded", _("Record expenditure"), _("Expenditure recorded")),
     ("funding.receipt_issued", _("Issue receipt"), _("Receipt issued")),
+    ("funding.review_flagged", _("Flag for finance review"), _("Flagged for finance review")),
+    ("funding.review_cleared", _("Mark reviewed"), _("Marked reviewed")),
 ]
 
 
@@ -122,10 +124,11 @@ class DonationFilterSet(WagtailFilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=DonationStatus.choices)
     source = django_filters.ChoiceFilter(label=_("Source"), choices=DonationSource.choices)
     flagged = django_filters.BooleanFilter(label=_("Flagged"))
+    needs_review = django_filters.BooleanFilter(label=_("Needs finance review"))
 
     class Meta:
         model = Donation
-        fields = ["status", "source", "flagged"]
+        fields = ["status", "source", "flagged", "needs_review"]
 
 
 class ReadOnlyIndexView(IndexView):
@@ -157,7 +160,8 @@ class DonationIndexView(ReadOnlyIndexView):
 
     def get_list_more_buttons(self, instance):
         buttons = []
-        if instance.status == DonationStatus.AWAITING_APPROVAL or instance.flagged:
+        if (instance.status == DonationStatus.AWAITING_APPROVAL or instance.flagged
+                or instance.needs_review):
             buttons.append(MenuItem(_("Review"), url=reverse("funding_donations:review",
                                                              args=[instance.pk]),
                                     icon_name="tick", priority=5))
@@ -177,11 +181,12 @@ class DonationViewSet(ModelViewSet):
     add_to_admin_menu = False
     index_view_class = DonationIndexView
     list_display = ["__str__", "project", "amount", "source", "status", "flagged",
-                    "donor_name", "created_at"]
+                    "needs_review", "donor_name", "created_at"]
     filterset_class = DonationFilterSet
     search_fields = ["donor_name", "donor_email", "external_id"]
     list_export = ["pk", "project", "amount", "currency", "source", "status", "flagged",
-                   "refunded_amount", "donor_name", "donor_email", "external_id",
+                   "needs_review", "review_reason", "refunded_amount", "donor_name",
+                   "donor_email", "external_id",
                    "import_source", "received_at", "created_at"]
     export_filename = "donations"
     copy_view_enabled = False

@@ -62,6 +62,12 @@ class Donation(models.Model):
     receipt_address = models.CharField(_("Receipt postal address"), max_length=300, blank=True)
     flagged = models.BooleanField(_("Flagged"), default=False, db_index=True)
     flag_reason = models.CharField(_("Flag reason"), max_length=300, blank=True)
+    # Finance review (e.g. velocity limit tripped later by the same IP / email). Unlike
+    # ``flagged`` it does not change whether the gift counts; staff look at it and mark
+    # it reviewed.
+    needs_review = models.BooleanField(_("Needs finance review"), default=False,
+                                       db_index=True)
+    review_reason = models.CharField(_("Review reason"), max_length=300, blank=True)
     refunded_amount = models.PositiveBigIntegerField(_("Refunded (fen)"), default=0)
     dispute_status = models.CharField(
         _("Dispute"), max_length=10, choices=DisputeStatus.choices, default="", blank=True

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
@@ -53,7 +54,48 @@ def check_velocity(*, ip: str | None, email: str, now: datetime) -> str:
     return ""
 
 
+def flag_for_review(*, ip: str | None, email: str, now: datetime, reason: str) -> int:
+    """The velocity limit tripped: flag the earlier online gifts in the window from the
+    same IP address or email for finance review (whatever their status). Commits on its
+    own (the refused checkout that triggered it is not stored). Audit-logged per gift.
+    Returns how many gifts were newly flagged."""
+    lim = limits()
+    same = Q()
+    if ip:
+        same |= Q(ip_address=ip)
+    if email:
+        same |= Q(donor_email__iexact=email)
+    if not same:
+        return 0
+    with transaction.atomic():
+        gifts = list(
+            Donation.objects.select_for_update()
+            .filter(same, created_at__gte=now - lim["window"], needs_review=False,
+                    source__in=[DonationSource.STRIPE, DonationSource.TEST])
+            .order_by("pk")
+        )
+        Donation.objects.filter(pk__in=[g.pk for g in gifts]).update(
+            needs_review=True, review_reason=reason[:300])
+        for gift in gifts:
+            log(instance=gift, action="funding.review_flagged", data={"reason": reason})
+    return len(gifts)
+
+
 @transaction.atomic
+def mark_reviewed(*, donation: Donation, by) -> Donation:
+    """Finance staff looked at a gift flagged for review. Audit-logged."""
+    if not has_role(by, FINANCE_OFFICER):
+        raise FourEyesViolation("only finance officers review donations")
+    donation = Donation.objects.select_for_update().get(pk=donation.pk)
+    if not donation.needs_review:
+        raise InvalidTransition("donation is not flagged for review")
+    donation.needs_review = False
+    donation.save(update_fields=["needs_review"])
+    log(instance=donation, action="funding.review_cleared", user=by,
+        data={"reason": donation.review_reason})
+    return donation
+
+
 def create_online_donation(*, project, amount: int, source: str, donor_name: str = "",
                            donor_email: str = "", user=None, message: str = "",
                            anonymity: str = "none", dedication: str = "",
@@ -63,7 +105,8 @@ def create_online_donation(*, project, amount: int, source: str, donor_name: str
     """Create a PENDING donation for an online checkout.
 
     Raises ``ValidationError`` outside the configured min/max amount or when the IP or
-    email exceeds the velocity limit (the refused attempt is not stored).
+    email exceeds the velocity limit (the refused attempt is not stored; the earlier gifts
+    of that IP / email in the window are flagged for finance review).
     """
     lim = limits()
     if amount < lim["min"] or amount > lim["max"]:
@@ -71,6 +114,7 @@ def create_online_donation(*, project, amount: int, source: str, donor_name: str
                               % {"min": lim["min"] // 100, "max": lim["max"] // 100})
     reason = check_velocity(ip=ip, email=donor_email, now=timezone.now())
     if reason:
+        flag_for_review(ip=ip, email=donor_email, now=timezone.now(), reason=reason)
         raise ValidationError(_("Too many donation attempts. Please try again later."),
                               code="velocity")
     return Donation.objects.create(
