@@ -219,3 +219,17 @@ def test_organizations_list_query_count_constant(client, django_assert_num_queri
         response = client.get("/api/v1/organizations")
 
     assert len(json.loads(response.content)["results"]) == n
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_calls_list_query_count_constant(client, site_pages, django_assert_num_queries, n):
+    from tests.factories.projects import make_call as make_site_call
+
+    for _ in range(n):
+        make_site_call()
+    client.get("/api/v1/calls", {"warm": "1"})  # Wagtail's site root cache
+
+    with django_assert_num_queries(2):
+        response = client.get("/api/v1/calls")
+
+    assert len(json.loads(response.content)["results"]) == n

@@ -73,3 +73,23 @@ def test_feed_lists_new_calls_and_funded_projects(client, site_pages):
     titles = sorted(e.text for e in root.findall("a:entry/a:title", ns))
     assert response["Content-Type"].startswith("application/atom+xml")
     assert titles == ["新征集：2027年春季征集", "获得资助：获资助项目"]
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_site_stats_query_count_constant(give, django_assert_num_queries, n):
+    category = ServiceCategoryFactory(code="C", name="社区治理", name_en="Community")
+    item = ServiceItemFactory(code="C01", category=category)
+    for i in range(n):
+        project = ProjectFactory(region=RegionFactory(code=f"44030400{i}",
+                                                      parent=DistrictFactory(code=f"44030{i}")))
+        project.service_items.set([item])
+        give(project, 1_000 + i)
+
+    with django_assert_num_queries(QUERIES_STATS):
+        stats = site_stats()
+
+    assert stats.projects == n
+    assert stats.totals["raised"] == sum(1_000 + i for i in range(n))
+
+
+QUERIES_STATS = 9
