@@ -64,7 +64,14 @@ def test_application_report_without_reviews_says_so(call, config):
     assert "This application has not been ranked yet." in en
 
 
-def test_application_report_escapes_reviewer_html(call, config):
+def test_application_report_escapes_reviewer_html(call, config, monkeypatch):
+    import socket
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the renderer opened a network connection")
+
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
     application = ApplicationFactory(call=call, title="<b>标题</b>")
     review(application, make_reviewer(username="rvx"), (5, 5, 5),
            comments='<img src="http://example.com/x.png"><script>alert(1)</script>评语')
