@@ -2,6 +2,7 @@
 
 import json
 import logging
+import os
 from datetime import datetime
 
 import stripe
@@ -19,6 +20,34 @@ class InvalidSignature(Exception):
 
 def is_configured() -> bool:
     return bool(settings.STRIPE_SECRET_KEY)
+
+
+# Payment methods we know how to request for CNY Checkout Sessions.
+CNY_METHODS = ("card", "alipay", "wechat_pay")
+
+
+def cny_payment_methods() -> list[str]:
+    """Methods to request for CNY gifts: ``settings.FUNDING_STRIPE_CNY_PAYMENT_METHODS`` (a
+    list), else the environment variable of that name (comma-separated), else none (the
+    Stripe account's own payment-method settings decide). Unknown names are ignored."""
+    value = getattr(settings, "FUNDING_STRIPE_CNY_PAYMENT_METHODS", None)
+    if value is None:
+        value = os.environ.get("FUNDING_STRIPE_CNY_PAYMENT_METHODS", "")
+    if isinstance(value, str):
+        value = value.split(",")
+    chosen = [m.strip() for m in value if m and m.strip() in CNY_METHODS]
+    return list(dict.fromkeys(chosen))
+
+
+def payment_method_params(currency: str) -> dict:
+    """``payment_method_types`` (and WeChat Pay's web client option) for a session."""
+    methods = cny_payment_methods() if currency.upper() == "CNY" else []
+    if not methods:
+        return {}
+    params: dict = {"payment_method_types": methods}
+    if "wechat_pay" in methods:
+        params["payment_method_options"] = {"wechat_pay": {"client": "web"}}
+    return params
 
 
 def _client() -> stripe.StripeClient:
@@ -52,6 +81,7 @@ def create_checkout_session(*, donation, product_name: str, success_url: str,
         "expires_at": int(expires_at.timestamp()),
         "locale": "zh" if locale.startswith("zh") else "en",
     }
+    params.update(payment_method_params(donation.currency))
     if donation.donor_email:
         params["customer_email"] = donation.donor_email
     key = f"donation-{donation.pk}-checkout-{int(expires_at.timestamp())}"
