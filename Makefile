@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # The suite runs on every core (pytest-xdist); each worker gets its own test database.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test bench install sysdeps messages lint format lock clean
+.PHONY: run test bench install sysdeps messages lint format lock clean audit
 
 sysdeps:
 	@bash scripts/sysdeps.sh
@@ -35,6 +35,12 @@ test: install messages
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -q -n $(PYTEST_WORKERS)
+	$(PY) scripts/pip_audit.py
+
+# Known vulnerabilities in the pinned dependencies (fails only on a finding; warns when
+# the advisory service cannot be reached). See docs/security.md.
+audit: install
+	$(PY) scripts/pip_audit.py
 
 bench: install messages
 	$(PY) bench/run.py

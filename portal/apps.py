@@ -11,3 +11,7 @@ class PortalConfig(AppConfig):
         from .cache import connect_signals
 
         connect_signals()
+        from organizations.sections import dashboard_sections
+
+        if "portal/dashboard/my_data.html" not in dashboard_sections:
+            dashboard_sections.append("portal/dashboard/my_data.html")

@@ -1,13 +1,14 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from portal import reports, views
+from portal import privacy, reports, views
 from portal.api import api as open_data_api
 from portal.cache import cache_anonymous_page
 from portal.feeds import CallsAndProjectsFeed
@@ -49,11 +50,15 @@ urlpatterns += i18n_patterns(
     path("a11y/large-text/", views.toggle_large_text, name="toggle_large_text"),
     path("feeds/updates.atom", cache_anonymous_page(CallsAndProjectsFeed()), name="public_feed"),
     path("stats/", stats_page, name="stats"),
+    path("me/data.json", privacy.download_my_data, name="my_data"),
     path("", include("organizations.urls")),
     path("", include("projects.urls")),
     path("", include("funding.public_urls")),
     path("", include("projects.delivery.urls")),
     path("", include("projects.evaluation.urls")),
+    # Wagtail's front-end login would bypass allauth's rate limits and two-factor step.
+    path("_util/login/", RedirectView.as_view(pattern_name="account_login", query_string=True),
+         name="wagtailcore_login"),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )
