@@ -60,6 +60,9 @@ def database_url() -> str:
 def run() -> dict:
     env = {**os.environ, "DATABASE_URL": database_url(), "PYTHONPATH": str(ROOT),
            "DJANGO_SETTINGS_MODULE": "bench.public_settings", "DJANGO_READ_DOT_ENV": "0"}
+    # The large seed is kept between runs; bring its schema up to date first.
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT,
+                   env=env, check=True)
     out = subprocess.run([sys.executable, __file__, "--child"], cwd=ROOT, env=env,
                          capture_output=True, text=True, check=False)
     if out.returncode:

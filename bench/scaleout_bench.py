@@ -4,7 +4,7 @@
 own PostgreSQL database (``SCALEOUT_BENCH_DATABASE_URL``, default
 ``postgres://postgres@127.0.0.1:5432/portal_ops_scaleout``; created and migrated when
 missing). The scenario (``tests/ops/servers.py``, also run by ``tests/ops/test_scaleout.py``):
-a live-matching pool holding 40 % of demand, ``SCALEOUT_BENCH_DONATIONS`` (default 100)
+a live-matching pool holding 40 % of demand, ``SCALEOUT_BENCH_DONATIONS`` (default 60)
 pending Stripe checkouts (half with held match, half with expired reservations that must
 reserve again when paid), every signed ``checkout.session.completed`` event delivered to
 BOTH servers in shuffled order while ``expire_reservations`` runs beside them; a 5xx is
@@ -28,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/portal_ops_scaleout"
-DONATIONS = int(os.environ.get("SCALEOUT_BENCH_DONATIONS", "100"))
+DONATIONS = int(os.environ.get("SCALEOUT_BENCH_DONATIONS", "60"))
 
 
 def run() -> dict:

@@ -80,7 +80,7 @@ def lua_script(requests: list[tuple], *, bust: bool, threads: int, budget: int =
         method, path = item[0], item[1]
         headers = item[2] if len(item) > 2 else {}
         body = item[3] if len(item) > 3 else None
-        head = "{" + ", ".join(f"[{_lua_str(k)}] = {_lua_str(v)}"
+        head = "{" + ", ".join(f"[ {_lua_str(k)} ] = {_lua_str(v)}"
                                for k, v in headers.items()) + "}"
         rows.append(f"  {{{_lua_str(method)}, {_lua_str(path)}, {head}, "
                     f"{_lua_str(body) if body is not None else 'nil'}}},")
