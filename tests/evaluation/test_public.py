@@ -98,7 +98,9 @@ def test_signed_in_resident_rates_from_the_project_page(client, site_pages, proj
     assert response.url == f"{project.get_absolute_url()}#resident-feedback"
     feedback = ResidentFeedback.objects.get()
     assert (feedback.user, feedback.rating, feedback.comment) == (resident, 4, "活动很丰富")
-    assert "您已经评价过本项目" in _page(client, project)
+    page = _page(client, project)
+    assert "您给本项目打了 4 星。" in page and "工作人员审核后公开。" in page
+    assert "提交评价" not in page
 
 
 def test_invalid_rating_keeps_the_typed_comment(client, site_pages, project):

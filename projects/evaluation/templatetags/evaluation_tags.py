@@ -12,7 +12,8 @@ register = template.Library()
 @register.simple_tag
 def project_evaluation(project, user=None):
     """Published evaluations, the feedback summary and comments, and whether ``user`` may
-    rate. Three queries, plus two for a signed-in user."""
+    rate (or their own rating and its moderation status). Three queries, plus up to three
+    for a signed-in user."""
     comments = selectors.published_feedback(project.pk)
     for feedback in comments:
         feedback.public_name = selectors.public_name(feedback.user)
@@ -20,15 +21,19 @@ def project_evaluation(project, user=None):
     for evaluation in evaluations:
         evaluation.in_appeal_window = selectors.in_appeal_window(evaluation)
     signed_in = user is not None and user.is_authenticated
-    refusal = services.feedback_refusal(project=project, user=user) if signed_in else None
+    own = selectors.own_feedback(project.pk, user) if signed_in else None
+    refusal = None
+    if signed_in and own is None:
+        refusal = services.feedback_refusal(project=project, user=user)
     return {
         "evaluations": evaluations,
         "summary": selectors.feedback_summary(project.pk),
         "comments": comments,
         "signed_in": signed_in,
         "running": project.status in services.RUNNING_STATUSES,
+        "own": own,
         "refusal": refusal,
-        "form": FeedbackForm() if signed_in and refusal is None else None,
+        "form": FeedbackForm() if signed_in and own is None and refusal is None else None,
     }
 
 
