@@ -162,6 +162,8 @@ class ResidencyIndexView(IndexView):
     def get_list_more_buttons(self, instance):
         return [MenuItem(_("Manage"), url=reverse("residencies_admin:manage", args=[instance.pk]),
                          icon_name="cogs", priority=5),
+                MenuItem(_("PDF reports"), url=reverse("reports_admin:object", args=[
+                    "incubation", instance.pk]), icon_name="doc-full", priority=6),
                 *super().get_list_more_buttons(instance)]
 
 

@@ -110,3 +110,14 @@ def test_application_listing_has_download_buttons(staff_client, reviewed):
     content = staff_client.get(url).content.decode()
 
     assert reverse("report_download", args=["application", reviewed[0].pk, "en"]) in content
+
+
+def test_residency_listing_links_to_its_incubation_record(client):
+    from tests.factories.organizations import ResidencyFactory
+
+    residency = ResidencyFactory(status="admitted")
+    client.force_login(UserFactory(username="root2", is_staff=True, is_superuser=True))
+
+    content = client.get(reverse("residencies_admin:index")).content.decode()
+
+    assert reverse("reports_admin:object", args=["incubation", residency.pk]) in content
