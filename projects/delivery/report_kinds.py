@@ -27,6 +27,9 @@ def fill_project_report(project, data) -> None:
     if delivery is None:
         return
     data.has_delivery = True
+    data.extra["delivery_stage"] = delivery.get_stage_display()
+    data.extra["agreement_signed_on"] = delivery.agreement_signed_on
+    data.extra["termination_reason"] = delivery.termination_reason
     data.milestones = [
         {"name": m.title, "due": m.due_on, "done": m.completed_on,
          "status": m.get_status_display()}
@@ -75,7 +78,8 @@ def delivery_fingerprint(project_id: int) -> str:
     if delivery is None:
         return ""
     return data_fingerprint(
-        "delivery-v1", delivery.stage, delivery.budget_lines, delivery.indicators,
+        "delivery-v1", delivery.stage, delivery.agreement_signed_on, delivery.termination_reason,
+        delivery.budget_lines, delivery.indicators,
         list(Milestone.objects.filter(delivery=delivery).values_list(
             "pk", "title", "due_on", "status", "completed_on").order_by("pk")),
         list(IndicatorActual.objects.filter(report__delivery=delivery).values_list(

@@ -197,7 +197,8 @@ def test_project_report_reads_delivery_milestones_actuals_and_explanations(proje
 
     text = pdf_text(render_report("project", project.pk, "zh-hans"))
 
-    for expected in ("助餐点开业", "2026-03-28", "4321", "食材涨价，经理事会同意调整。", "33%"):
+    for expected in ("助餐点开业", "2026-03-28", "4321", "食材涨价，经理事会同意调整。", "33%",
+                     "执行阶段"):
         assert expected in text, expected
     assert "已取消的里程碑" not in text
     assert "尚无里程碑记录。" not in text
