@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import BaseFormSet
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -64,8 +65,6 @@ def milestone_propose(request, pk):
     if form.is_valid():
         try:
             services.add_milestone(delivery=delivery, by=request.user, **form.cleaned_data)
-        except PermissionDenied:
-            raise
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
@@ -98,6 +97,16 @@ def explain_variance(request, pk):
     return redirect(f"{delivery.get_absolute_url()}#budget")
 
 
+def _has_form_errors(forms_) -> bool:
+    for form in forms_:
+        if isinstance(form, BaseFormSet):
+            if form.non_form_errors() or any(form.errors):
+                return True
+        elif form.errors:
+            return True
+    return False
+
+
 def _report_page(request, delivery, report=None):
     if not services.is_member(request.user, delivery.project.organization_id, editor=True):
         raise PermissionDenied(_("Only owners and editors of the organization can do this."))
@@ -118,10 +127,7 @@ def _report_page(request, delivery, report=None):
     return render(request, "delivery/report_form.html", {
         "delivery": delivery, "project": delivery.project, "report": report,
         "service_errors": errors, **forms_,
-        "has_errors": bool(errors) or any(
-            getattr(f, "errors", None) and any(f.errors) or getattr(f, "non_form_errors",
-                                                                     lambda: [])()
-            for f in forms_.values()),
+        "has_errors": bool(errors) or _has_form_errors(forms_.values()),
     }, status=400 if request.method == "POST" else 200)
 
 
