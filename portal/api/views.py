@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import math
+from functools import partial
 from typing import Literal
 
 from django.conf import settings
@@ -200,7 +201,8 @@ def list_projects(request, filters: Query[ProjectQuery]):
     filterset = filter_projects(request.GET)
     if not filterset.form.is_valid():
         raise BadRequest("Invalid filter.", _form_errors(filterset.form))
-    items, meta = _paginate(request, filterset.qs, filters, fetch=fetch_page,
+    items, meta = _paginate(request, filterset.qs, filters,
+                            fetch=partial(fetch_page, with_call=True),
                             count_queryset=filterset.count_qs)
     absolute = _absolute(request)
     results = [serializers.project(p, absolute) for p in attach_money(items)]

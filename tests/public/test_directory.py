@@ -295,4 +295,4 @@ def test_directory_query_count_is_constant(client, pages, django_assert_num_quer
     assert len(_cards(response.content.decode())) == n
 
 
-QUERIES_DIRECTORY = 16
+QUERIES_DIRECTORY = 15
