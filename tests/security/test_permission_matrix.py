@@ -1,0 +1,511 @@
+"""Permission matrix generated from the URLconf.
+
+Every URL pattern of the project is either requested for every role and compared with
+the expected outcome below, or listed in ``NOT_REQUESTED`` with the reason. A new URL
+pattern that is neither makes ``test_every_url_pattern_is_classified`` fail, so a new view
+cannot ship without someone deciding who may open it.
+
+Outcome letters (see ``matrix.py``), one per role in this order:
+anonymous, applicant (member of the organization that owns the data), other_member
+(member of another organization), reviewer, conflicted (a reviewer recused from the
+application), evaluator, finance, staff (programme officer), superuser.
+``O`` 2xx, ``L`` redirect to login, ``D`` 403 / sent away by the admin, ``N`` 404,
+``M`` 405, ``R`` another redirect.
+
+Admin views: every admin URL is requested for anonymous users and organization members
+(who must never get in). Admin users are checked on every admin URL without arguments
+(list, create and report pages) and on the object URLs in ``ADMIN_OBJECTS``; object
+URLs of a viewset listed in ``ADMIN_OBJECT_NAMESPACES`` inherit the viewset's own
+permission checks (Wagtail's permission policy, covered by the list pages). Staff log in
+with TOTP enrolled and ``MFA_REQUIRED_FOR_STAFF`` on, as in production.
+"""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from .matrix import classify, routes
+from .urls_site import SITE_UNBUILDABLE, SITE_URLS, build
+from .world import ROLES, build_world
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = "OOOOOOOOO"
+MEMBERS_ONLY = "LOOOOOOOO"  # any signed-in user
+POST_ONLY = "LMMMMMMMM"  # login first, then the view refuses GET
+
+SITE = {
+    "healthz": PUBLIC, "robots_txt": PUBLIC, "sitemap": PUBLIC, "javascript-catalog": PUBLIC,
+    "api-v1:openapi-json": PUBLIC, "api-v1:openapi-view": PUBLIC,
+    "api-v1:list_projects": PUBLIC, "api-v1:get_project": PUBLIC,
+    "api-v1:list_calls": PUBLIC, "api-v1:get_call": PUBLIC,
+    "api-v1:list_organizations": PUBLIC, "api-v1:get_organization": PUBLIC,
+    "api-v1:stats": PUBLIC,
+    "api-v1:api-root": "NNNNNNNNN",
+    "wagtaildocs_serve": PUBLIC,
+    "funding:stripe_webhook": "MMMMMMMMM",
+    # Reports: staff see every report (a missing batch is a 404); others only their own
+    # receipt (the applicant made the donation); finance may see receipts.
+    "report_batch": "LDDDDDDNN",
+    "report_download": "LODDDDOOO",
+    # Accounts.
+    "account_login": "ODDDDDDDD",
+    "account_logout": "ROOOOOOOO",
+    "account_inactive": PUBLIC,
+    "account_signup": "ODDDDDDDD",
+    "account_reauthenticate": MEMBERS_ONLY,
+    "account_request_reauthentication_code": MEMBERS_ONLY,
+    "account_confirm_reauthentication_code": "LRRRRRRRR",
+    "account_email": MEMBERS_ONLY,
+    "account_email_verification_sent": PUBLIC,
+    "account_change_password": MEMBERS_ONLY,
+    "account_set_password": "LRRRRRRRR",
+    "account_reset_password": PUBLIC,
+    "account_confirm_login_code": "LDDDDDDDD",
+    "account_confirm_email": PUBLIC,
+    "account_reset_password_from_key_done": PUBLIC,
+    "account_reset_password_from_key": PUBLIC,
+    "account_reset_password_done": PUBLIC,
+    "mfa_index": MEMBERS_ONLY,
+    "mfa_authenticate": "LDDDDDDDD",
+    # Admin users have TOTP enrolled: they may re-authenticate or switch it off.
+    "mfa_reauthenticate": "LRROOOOOO",
+    "mfa_activate_totp": "LRRRRRRRR",
+    "mfa_deactivate_totp": "LNNRRRRRR",
+    "mfa_view_recovery_codes": "LNNNNNNNN",
+    "mfa_generate_recovery_codes": "LRRRRRRRR",
+    "mfa_download_recovery_codes": "LNNNNNNNN",
+    # Site shell.
+    "search": PUBLIC, "public_feed": PUBLIC, "stats": PUBLIC,
+    # The person's own export asks for the password again (reauthentication) first.
+    "my_data": "LRRRRRRRR",
+    "toggle_large_text": "RRRRRRRRR",
+    # Organizations: private pages for members of that organization and programme staff.
+    "organizations:list": PUBLIC,
+    "organizations:detail": PUBLIC,
+    "organizations:dashboard": MEMBERS_ONLY,
+    "organizations:create": MEMBERS_ONLY,
+    "organizations:manage": "LODDDDDOO",
+    "organizations:edit": "LODDDDDOO",
+    "organizations:submit": POST_ONLY,
+    "organizations:document_upload": "LODDDDDOO",
+    "organizations:document": "LODDDDDOO",
+    "organizations:invite": "LODDDDDOO",
+    "organizations:member_role": POST_ONLY,
+    "organizations:member_remove": POST_ONLY,
+    "organizations:invitation_revoke": POST_ONLY,
+    "organizations:invitation": MEMBERS_ONLY,
+    "organizations:cohorts": PUBLIC,
+    "organizations:cohort": PUBLIC,
+    "organizations:residency": "LODDDDDOO",
+    # No agreement uploaded yet: the member is sent on / gets a 404, outsiders a 403.
+    "organizations:agreement_upload": "LRDDDDDRR",
+    "organizations:agreement": "LNDDDDDNN",
+    "organizations:service_log": "LDDDDDDRR",
+    "organizations:assessment": "LDDDDDDRR",
+    # Projects and applications: a draft is visible to its organization only (staff
+    # work on applications in the admin); attachments also to programme staff.
+    "projects:list": PUBLIC,
+    "projects:detail": PUBLIC,
+    "projects:start_application": POST_ONLY,
+    "projects:application_list": MEMBERS_ONLY,
+    "projects:application_detail": "LONNNNNNN",
+    "projects:application_step": "LONNNNNNN",
+    "projects:application_autosave": POST_ONLY,
+    "projects:application_submit": POST_ONLY,
+    "projects:application_withdraw": POST_ONLY,
+    "projects:application_attachment_upload": POST_ONLY,
+    "projects:application_attachment": "LONNNNNOO",
+    "projects:application_attachment_delete": POST_ONLY,
+    "projects:notifications": MEMBERS_ONLY,
+    "projects:need_list": PUBLIC,
+    "projects:need_create": MEMBERS_ONLY,
+    "projects:need_detail": PUBLIC,
+    "projects:need_support": POST_ONLY,
+    # Photos of a published need are public.
+    "projects:need_photo": PUBLIC,
+    # Residents rate a project once signed in (the form, or why it is not offered).
+    "evaluation_public:feedback": MEMBERS_ONLY,
+    # Funding: the gift token is the donor's capability; the donation succeeded, so the
+    # confirm page moves on to the status page and the test checkout is gone.
+    "funding_public:donate_general": PUBLIC,
+    "funding_public:donate": PUBLIC,
+    "funding_public:confirm": "RRRRRRRRR",
+    "funding_public:status": PUBLIC,
+    "funding_public:receipt_pdf": PUBLIC,
+    "funding_public:test_checkout": "NNNNNNNNN",
+    "funding_public:settlement": PUBLIC,
+    "wagtailcore_login": "LLLLLLLLL",  # handed to allauth (rate limits, two factors)
+    "wagtail_serve": PUBLIC,
+}
+
+# Admin URLs whose answer does not depend on admin access.
+ADMIN_SPECIAL = {
+    "wagtailadmin_login": "LLLLLLLLL",  # always sent to allauth's login (rate limits, MFA)
+    "wagtailadmin_password_reset": "RRRRRRRRR",  # sent to allauth's reset
+    "wagtailadmin_password_reset_done": "RRRRRRRRR",
+    "wagtailadmin_password_reset_complete": "RRRRRRRRR",
+    "wagtailadmin_javascript_catalog": "ODDOOOOOO",  # static translations / icons
+    "wagtailadmin_sprite": "ODDOOOOOO",
+    "wagtailadmin_password_reset_confirm": "RRRRRRRRR",
+}
+
+ADMIN_INDEX = {
+    # No one: rows of these models are created by services (front end, review,
+    # evaluation), never from an empty admin form.
+    "LDDDDDDDD": [
+        "delivery_list:add", "evaluation_evaluations:add", "evaluation_feedback:add",
+        "evaluation_sheets:add", "review_assignments:add", "review_decisions:add",
+        "review_ranking:add", "review_reviews:add", "wagtaillocales:add",
+        "wagtailsnippetchoosers_projects_application:create",
+        "wagtailsnippetchoosers_projects_communityneed:create",
+        "wagtailsnippets_projects_application:add", "wagtailsnippets_projects_communityneed:add",
+    ],
+    # POST only.
+    "LDDDDDDDM": [
+        "wagtailredirects:process_import",
+    ],
+    # Superuser only: Wagtail pages, media, users, sites, settings.
+    "LDDDDDDDO": [
+        "calls:index", "calls:index_results", "wagtailadmin_collections:add",
+        "wagtailadmin_collections:index", "wagtailadmin_explore_root", "wagtailadmin_pages:search",
+        "wagtailadmin_pages:search_results", "wagtailadmin_reports:aging_pages",
+        "wagtailadmin_reports:aging_pages_results", "wagtailadmin_reports:locked_pages",
+        "wagtailadmin_reports:locked_pages_results", "wagtailadmin_reports:page_types_usage",
+        "wagtailadmin_reports:page_types_usage_results", "wagtailadmin_reports:workflow",
+        "wagtailadmin_reports:workflow_results", "wagtailadmin_reports:workflow_tasks",
+        "wagtailadmin_reports:workflow_tasks_results", "wagtailadmin_workflows:add",
+        "wagtailadmin_workflows:index", "wagtailadmin_workflows:index_results",
+        "wagtailadmin_workflows:task_index", "wagtailadmin_workflows:task_index_results",
+        "wagtaildocs:add", "wagtaildocs:add_multiple", "wagtaildocs:index",
+        "wagtaildocs:index_results", "wagtaildocs_chooser:create", "wagtailforms:index",
+        "wagtailforms:index_results", "wagtailimages:add", "wagtailimages:add_multiple",
+        "wagtailimages:index", "wagtailimages:index_results", "wagtailimages_chooser:create",
+        "wagtaillocales:index", "wagtaillocales:index_results", "wagtailredirects:add",
+        "wagtailredirects:index", "wagtailredirects:index_results",
+        "wagtailredirects:start_import", "wagtailsearchpromotions:add",
+        "wagtailsearchpromotions:index", "wagtailsearchpromotions:index_results",
+        "wagtailsearchpromotions:search_terms", "wagtailsearchpromotions:search_terms_results",
+        "wagtailsites:add", "wagtailsites:index", "wagtailsites:index_results",
+        "wagtailsnippetchoosers_portal_footer:create",
+        "wagtailsnippetchoosers_projects_servicecategory:create",
+        "wagtailsnippetchoosers_projects_serviceitem:create", "wagtailsnippets:index",
+        "wagtailsnippets_portal_footer:add", "wagtailsnippets_portal_footer:list",
+        "wagtailsnippets_portal_footer:list_results",
+        "wagtailsnippets_projects_servicecategory:add",
+        "wagtailsnippets_projects_servicecategory:list",
+        "wagtailsnippets_projects_servicecategory:list_results",
+        "wagtailsnippets_projects_serviceitem:add", "wagtailsnippets_projects_serviceitem:list",
+        "wagtailsnippets_projects_serviceitem:list_results", "wagtailusers_groups:add",
+        "wagtailusers_groups:index", "wagtailusers_groups:index_results", "wagtailusers_users:add",
+        "wagtailusers_users:index", "wagtailusers_users:index_results",
+    ],
+    "LDDDDDDDR": [
+        "wagtailadmin_workflows:select_task_type",
+    ],
+    # Programme staff (and superusers): organizations, incubation, review set-up.
+    "LDDDDDDOO": [
+        "cohorts_admin:add", "cohorts_admin:index", "cohorts_admin:index_results",
+        "delivery_admin:start", "delivery_list:index", "delivery_list:index_results",
+        "dimensions_admin:add", "dimensions_admin:index", "dimensions_admin:index_results",
+        "evaluation:dashboard", "evaluation_evaluations:index",
+        "evaluation_evaluations:index_results", "evaluation_feedback:index",
+        "evaluation_feedback:index_results", "evaluation_rubrics:add", "evaluation_rubrics:index",
+        "evaluation_rubrics:index_results", "evaluation_sheets:index",
+        "evaluation_sheets:index_results", "organizations_admin:add", "organizations_admin:index",
+        "organizations_admin:index_results", "regions_admin:add", "regions_admin:index",
+        "regions_admin:index_results", "reports_admin:index", "residencies_admin:add",
+        "residencies_admin:index", "residencies_admin:index_results", "review:calls",
+        "review_appeals:add", "review_appeals:index", "review_appeals:index_results",
+        "review_assignments:index", "review_assignments:index_results", "review_conflicts:add",
+        "review_conflicts:index", "review_conflicts:index_results", "review_decisions:index",
+        "review_decisions:index_results", "review_profiles:add", "review_profiles:index",
+        "review_profiles:index_results", "review_ranking:index", "review_ranking:index_results",
+        "review_reviews:index", "review_reviews:index_results", "review_rubrics:add",
+        "review_rubrics:index", "review_rubrics:index_results", "review_settings:add",
+        "review_settings:index", "review_settings:index_results", "stages_admin:add",
+        "stages_admin:index", "stages_admin:index_results", "trainings_admin:add",
+        "trainings_admin:index", "trainings_admin:index_results",
+        "wagtailsnippets_projects_application:list",
+        "wagtailsnippets_projects_application:list_results",
+        "wagtailsnippets_projects_communityneed:list",
+        "wagtailsnippets_projects_communityneed:list_results",
+    ],
+    # Finance officers (and superusers): money.
+    "LDDDDDODO": [
+        "funding_disbursements:index", "funding_disbursements:index_results",
+        "funding_disbursements:record", "funding_donations:import", "funding_donations:index",
+        "funding_donations:index_results", "funding_donations:offline", "funding_ledger:index",
+        "funding_ledger:index_results", "funding_pools:add", "funding_pools:index",
+        "funding_pools:index_results", "funding_rules:add", "funding_rules:index",
+        "funding_rules:index_results", "funding_settlement_tiers:add",
+        "funding_settlement_tiers:index", "funding_settlement_tiers:index_results",
+        "funding_sponsors:add", "funding_sponsors:index", "funding_sponsors:index_results",
+    ],
+    # The evaluator's own queue of score sheets.
+    "LDDDDODDO": [
+        "evaluation:queue",
+    ],
+    # API endpoints that 404 without a query.
+    "LDDNNNNNN": [
+        "wagtailadmin_api:documents:find", "wagtailadmin_api:images:find",
+        "wagtailadmin_api:pages:find", "wagtailadmin_block_preview",
+    ],
+    # The reviewer's own queue (reviewers, staff).
+    "LDDOODDOO": [
+        "review:queue",
+    ],
+    # Every admin user: home, account, choosers, site history.
+    "LDDOOOOOO": [
+        "wagtailadmin_account", "wagtailadmin_api:documents:listing",
+        "wagtailadmin_api:images:listing", "wagtailadmin_api:pages:listing",
+        "wagtailadmin_choose_page", "wagtailadmin_choose_page_anchor_link",
+        "wagtailadmin_choose_page_chosen_multiple", "wagtailadmin_choose_page_email_link",
+        "wagtailadmin_choose_page_external_link", "wagtailadmin_choose_page_phone_link",
+        "wagtailadmin_choose_page_search", "wagtailadmin_dismissibles", "wagtailadmin_home",
+        "wagtailadmin_reports:site_history", "wagtailadmin_reports:site_history_results",
+        "wagtailadmin_tag_autocomplete", "wagtailadmin_workflows:task_chooser",
+        "wagtailadmin_workflows:task_chooser_create",
+        "wagtailadmin_workflows:task_chooser_results", "wagtaildocs_chooser:choose",
+        "wagtaildocs_chooser:choose_results", "wagtaildocs_chooser:chosen_multiple",
+        "wagtailembeds:chooser", "wagtailembeds:chooser_upload", "wagtailimages_chooser:choose",
+        "wagtailimages_chooser:choose_results", "wagtailimages_chooser:chosen_multiple",
+        "wagtailsearchpromotions:chooser", "wagtailsearchpromotions:chooserresults",
+        "wagtailsnippetchoosers_portal_footer:choose",
+        "wagtailsnippetchoosers_portal_footer:choose_results",
+        "wagtailsnippetchoosers_portal_footer:chosen_multiple",
+        "wagtailsnippetchoosers_projects_application:choose",
+        "wagtailsnippetchoosers_projects_application:choose_results",
+        "wagtailsnippetchoosers_projects_application:chosen_multiple",
+        "wagtailsnippetchoosers_projects_communityneed:choose",
+        "wagtailsnippetchoosers_projects_communityneed:choose_results",
+        "wagtailsnippetchoosers_projects_communityneed:chosen_multiple",
+        "wagtailsnippetchoosers_projects_servicecategory:choose",
+        "wagtailsnippetchoosers_projects_servicecategory:choose_results",
+        "wagtailsnippetchoosers_projects_servicecategory:chosen_multiple",
+        "wagtailsnippetchoosers_projects_serviceitem:choose",
+        "wagtailsnippetchoosers_projects_serviceitem:choose_results",
+        "wagtailsnippetchoosers_projects_serviceitem:chosen_multiple",
+    ],
+    "LDDOOOOOR": [
+        "calls:choose_parent",
+    ],
+}
+
+# Object pages in the admin, requested with the world's objects: name -> (kwargs, expected).
+ADMIN_OBJECTS = {
+    # A reviewer opens their own accepted assignment; the recused reviewer cannot.
+    # Only the assigned reviewer opens an assignment (others get a 404, staff work in
+    # review_assignments); the recused reviewer is refused their own.
+    "review:assignment": (lambda w: {"pk": w.assignment.pk}, "LDDONNNNN"),
+    "review:assignment#recused": (lambda w: {"pk": w.recused.pk}, "LDDNDNNNN"),
+    "review:attachment": (lambda w: {"pk": w.assignment.pk,
+                                     "attachment_pk": w.reviewed_attachment.pk}, "LDDONNNNN"),
+    "review:attachment#recused": (lambda w: {"pk": w.recused.pk,
+                                             "attachment_pk": w.reviewed_attachment.pk},
+                                  "LDDNDNNNN"),
+    "review:progress": (lambda w: {"pk": w.call.pk}, "LDDDDDDOO"),
+    "organizations_admin:inspect": (lambda w: {"pk": w.org.pk}, "LDDDDDDOO"),
+    "organizations_admin:edit": (lambda w: {"pk": w.org.pk}, "LDDDDDDOO"),
+    "residencies_admin:inspect": (lambda w: {"pk": w.residency.pk}, "LDDDDDDOO"),
+    "wagtailsnippets_projects_application:inspect": (lambda w: {"pk": w.reviewed.pk},
+                                                     "LDDDDDDOO"),
+    "wagtailadmin_pages:edit": (lambda w: {"page_id": w.call.pk}, "LDDDDDDDO"),
+    "wagtaildocs:edit": (lambda w: {"document_id": w.wagtail_document.pk}, "LDDDDDDDO"),
+    "wagtailimages:edit": (lambda w: {"image_id": w.wagtail_image.pk}, "LDDDDDDDO"),
+    "wagtailusers_users:edit": (lambda w: {"pk": w.users["applicant"].pk}, "LDDDDDDDO"),
+}
+
+# Viewsets whose object URLs rely on the same permission policy as their list page.
+ADMIN_OBJECT_NAMESPACES = {
+    "organizations_admin", "regions_admin", "residencies_admin", "cohorts_admin",
+    "trainings_admin", "stages_admin", "dimensions_admin", "review_rubrics",
+    "review_settings", "review_assignments", "review_reviews", "review_ranking",
+    "review_decisions", "review_appeals", "review_conflicts", "review_profiles",
+    "funding_donations", "funding_pools", "funding_sponsors", "funding_rules",
+    "funding_disbursements", "review", "calls",
+    # Wagtail's own viewsets and views (permission policies of wagtail.admin).
+    "wagtailadmin_pages", "wagtailadmin_workflows", "wagtailadmin_collections",
+    "wagtailadmin_editing_sessions", "wagtailadmin_api:pages", "wagtailadmin_api:images",
+    "wagtailadmin_api:documents", "wagtailimages", "wagtailimages_chooser", "wagtaildocs",
+    "wagtaildocs_chooser", "wagtailusers_users", "wagtailusers_groups", "wagtailsites",
+    "wagtaillocales", "wagtailredirects", "wagtailsearchpromotions", "wagtailforms",
+    "wagtailsettings", "wagtailembeds", "simple_translation", "wagtailsnippets",
+    "wagtailsnippets_portal_footer", "wagtailsnippets_projects_application",
+    "wagtailsnippets_projects_communityneed", "wagtailsnippets_projects_servicecategory",
+    "wagtailsnippets_projects_serviceitem", "wagtailsnippetchoosers_portal_footer",
+    "wagtailsnippetchoosers_projects_application",
+    "wagtailsnippetchoosers_projects_communityneed",
+    "wagtailsnippetchoosers_projects_servicecategory",
+    "wagtailsnippetchoosers_projects_serviceitem",
+    "funding_settlement_tiers", "delivery_list", "evaluation_rubrics", "evaluation_evaluations",
+    "evaluation_sheets", "evaluation_feedback",
+}
+
+# Object views whose per-object rules are tested with their app (outsiders are still
+# checked here on every one of them).
+ADMIN_OBJECTS_TESTED_ELSEWHERE = {
+    "delivery_admin:detail": "tests/delivery/test_admin_and_reminders.py",
+    "delivery_admin:report": "tests/delivery/test_admin_and_reminders.py",
+    "evaluation:sheet": "tests/evaluation/test_admin.py (only the assigned evaluator)",
+    "evaluation:manage": "tests/evaluation/test_admin.py",
+    "evaluation:moderate": "tests/evaluation/test_admin.py",
+    "reports_admin:batch": "tests/reports/test_admin.py",
+    "reports_admin:object": "tests/reports/test_admin.py",
+    "review:resolve_appeal": "tests/review/test_decisions.py",
+    # Wagtail's own views, guarded by its page/model permission policies.
+    "wagtailadmin_explore": "Wagtail page explorer (page permissions)",
+    "wagtailadmin_choose_page_child": "Wagtail page chooser (page permissions)",
+    "wagtail_bulk_action": "Wagtail bulk actions (model permission policy per action)",
+    "wagtailadmin_tag_model_autocomplete": "Wagtail tag autocomplete (admin access only)",
+}
+
+NOT_REQUESTED = {
+    "wagtailadmin_logout": "logs the session out (tests/organizations: admin logout)",
+    "account_logout": "GET only shows a confirmation; the session must survive the matrix",
+    "wagtailadmin_error_test": "raises on purpose to test the 500 page (admin users only; "
+    "outsiders are checked in test_admin_is_closed_to_outsiders)",
+    "admin/test404/": "Wagtail's 404 test page (regex pattern)",
+    "admin/^.*/$": "Wagtail's catch-all 404 inside the admin (regex pattern)",
+    "wagtailadmin_explore_results": "HTMX fragment of the page explorer (same checks as "
+    "wagtailadmin_explore_root)",
+    **SITE_UNBUILDABLE,
+    # Funded-project delivery pages need a running delivery (agreement, milestones,
+    # reports); their member/outsider/staff rules are tested in tests/delivery/test_views.py
+    # (test_delivery_page_permissions, test_other_organizations_member_cannot_report).
+    **dict.fromkeys(
+        ("delivery:detail", "delivery:milestone_propose", "delivery:explain_variance",
+         "delivery:report_create", "delivery:report", "delivery:report_resubmit",
+         "delivery:agreement", "delivery:receipt", "delivery:photo"),
+        "delivery object pages: see tests/delivery/test_views.py"),
+}
+
+OUTSIDERS = ("anonymous", "applicant", "other_member")
+
+
+def _namespace(name: str) -> str:
+    return name.rsplit(":", 1)[0] if ":" in name else ""
+
+
+def _admin_index_expected() -> dict[str, str]:
+    return {name: expected for expected, names in ADMIN_INDEX.items() for name in names}
+
+
+def _fill(route: str) -> str:
+    """A concrete path for an admin route with placeholder arguments (outsiders are
+    turned away before any object is looked up)."""
+    def value(match):
+        return "1" if match.group(1) == "int" else "x"
+
+    path = re.sub(r"\(\?P<\w+>[^)]*\)", "1", route)  # regex routes (Wagtail's API, compare)
+    path = re.sub(r"<(?:(\w+):)?\w+>", value, path)
+    return "/" + path.replace("^", "").replace("$", "").replace("\\", "")
+
+
+def _clients(world) -> dict[str, Client]:
+    clients = {}
+    for role in ROLES:
+        client = Client()
+        if world.users[role] is not None:
+            client.force_login(world.users[role])
+        clients[role] = client
+    return clients
+
+
+def _outcomes(clients, url, roles=ROLES) -> str:
+    return "".join(classify(clients[role].get(url)) for role in roles)
+
+
+def _mismatches(rows) -> str:
+    header = "".join(r[0] for r in ROLES)
+    return "\n".join(f"{name:60} {url:60} expected {want} got {got} ({header})"
+                     for name, url, want, got in rows)
+
+
+def test_every_url_pattern_is_classified():
+    admin_index = _admin_index_expected()
+    object_names = {key.split("#")[0] for key in ADMIN_OBJECTS}
+    unclassified = []
+    for route in routes():
+        name = route.name
+        if name in NOT_REQUESTED:
+            continue
+        if not route.route.startswith("admin/"):
+            ok = name in SITE and name in SITE_URLS
+        elif not route.has_args:
+            ok = name in admin_index or name in ADMIN_SPECIAL
+        else:
+            ok = (name in object_names or name in ADMIN_SPECIAL
+                  or name in ADMIN_OBJECTS_TESTED_ELSEWHERE
+                  or _namespace(name) in ADMIN_OBJECT_NAMESPACES)
+        if not ok:
+            unclassified.append(f"{name}  ({route.route})")
+
+    assert not unclassified, (
+        "New URL patterns: add each to the permission matrix (SITE / ADMIN_INDEX / "
+        "ADMIN_OBJECTS / ADMIN_OBJECT_NAMESPACES) or to NOT_REQUESTED with a reason:\n"
+        + "\n".join(unclassified)
+    )
+
+
+def test_matrix_tables_name_only_existing_patterns():
+    names = {route.name for route in routes()}
+    listed = (set(SITE) | set(_admin_index_expected()) | set(ADMIN_SPECIAL)
+              | {key.split("#")[0] for key in ADMIN_OBJECTS}
+              | set(ADMIN_OBJECTS_TESTED_ELSEWHERE))
+
+    assert sorted(listed - names) == []
+
+
+def test_site_urls_answer_each_role_as_expected(site_pages, settings):
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    world = build_world()
+    clients = _clients(world)
+    wrong = []
+
+    for name, expected in SITE.items():
+        url = build(name, world)
+        got = _outcomes(clients, url)
+        if got != expected:
+            wrong.append((name, url, expected, got))
+
+    assert not wrong, "\n" + _mismatches(wrong)
+
+
+def test_admin_is_closed_to_outsiders(site_pages, settings):
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    world = build_world()
+    clients = _clients(world)
+    wrong = []
+    skip = set(NOT_REQUESTED) - {"wagtailadmin_error_test"}
+
+    for route in routes():
+        if not route.route.startswith("admin/") or route.name in skip:
+            continue
+        url = _fill(route.route)
+        expected = ADMIN_SPECIAL.get(route.name, "LDDDDDDDD")[:3]
+        got = _outcomes(clients, url, OUTSIDERS)
+        if got != expected:
+            wrong.append((route.name, url, expected, got))
+
+    assert not wrong, "\n" + _mismatches(wrong)
+
+
+def test_admin_pages_answer_each_role_as_expected(site_pages, settings):
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    world = build_world()
+    clients = _clients(world)
+    wrong = []
+    cases = [(name, reverse(name), expected)
+             for name, expected in _admin_index_expected().items()]
+    cases += [(key, reverse(key.split("#")[0], kwargs=kwargs(world)), expected)
+              for key, (kwargs, expected) in ADMIN_OBJECTS.items()]
+
+    for name, url, expected in cases:
+        got = _outcomes(clients, url)
+        if got != expected:
+            wrong.append((name, url, expected, got))
+
+    assert not wrong, "\n" + _mismatches(wrong)
