@@ -34,3 +34,10 @@ class DeliveryConfig(AppConfig):
                           dispatch_uid="delivery-start-on-approval")
         post_save.connect(signals.copy_plan_on_decision, sender="review.Decision",
                           dispatch_uid="delivery-copy-plan-on-decision")
+        from django.apps import apps
+
+        if apps.is_installed("projects.evaluation"):
+            from projects.evaluation.signals import evaluation_finalised
+
+            evaluation_finalised.connect(signals.advance_on_evaluation,
+                                         dispatch_uid="delivery-advance-on-evaluation")

@@ -34,3 +34,39 @@ def copy_plan_on_decision(sender, instance, raw=False, **kwargs) -> None:
         "project").first()
     if delivery is not None:
         copy_plan_from_application(delivery=delivery)
+
+
+def advance_on_evaluation(sender, evaluation, by, **kwargs) -> None:
+    """A finalised evaluation moves the delivery to the stage it names.
+
+    Mid-term finalised while in progress → 中期评估; final finalised while in progress or
+    after the mid-term → 末期评估 (through the mid-term stage when there was none, so the
+    history reads in order). Closing stays a staff decision (it needs the accepted final
+    report). A move the table refuses (terminated, already further on) changes nothing:
+    the evaluation stands either way, so a refusal is logged, not raised."""
+    import logging
+
+    from django.db import transaction
+
+    from .enums import DeliveryStage
+    from .models import Delivery
+    from .services import DeliveryError, advance
+
+    delivery = Delivery.objects.filter(project_id=evaluation.project_id).first()
+    if delivery is None:
+        return
+    grade = evaluation.get_grade_display()
+    if evaluation.kind == "midterm":
+        path = {DeliveryStage.IN_PROGRESS: [DeliveryStage.MIDTERM]}
+    else:
+        path = {DeliveryStage.IN_PROGRESS: [DeliveryStage.MIDTERM, DeliveryStage.FINAL],
+                DeliveryStage.MIDTERM: [DeliveryStage.FINAL]}
+    steps = path.get(delivery.stage, [])
+    note = f"{evaluation.get_kind_display()}: {evaluation.score} · {grade}"
+    try:
+        with transaction.atomic():
+            for stage in steps:
+                delivery = advance(delivery, stage, by=by, note=note)
+    except DeliveryError as exc:
+        logging.getLogger(__name__).warning(
+            "delivery %s not advanced after evaluation %s: %s", delivery.pk, evaluation.pk, exc)
