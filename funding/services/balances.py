@@ -12,7 +12,7 @@ data); ``reconcile`` proves balance == entries for every project.
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
@@ -53,6 +53,7 @@ def apply_deltas(deltas: dict[int, dict[str, int]], currency: str) -> None:
     negative total (check constraint), which rolls the whole posting back.
     """
     now = timezone.now()
+    _key_share_projects(sorted(deltas))
     for project_id in sorted(deltas):
         values = {k: v for k, v in deltas[project_id].items() if v}
         if not values:
@@ -70,6 +71,23 @@ def apply_deltas(deltas: dict[int, dict[str, int]], currency: str) -> None:
             if not ProjectBalance.objects.filter(pk=project_id).update(**changes,
                                                                        updated_at=now):
                 raise
+
+
+def _key_share_projects(project_ids: list[int]) -> None:
+    """PostgreSQL: take ``FOR KEY SHARE`` on the project rows *before* the balance rows.
+
+    Foreign keys are checked at COMMIT (deferred), so a first balance insert would take
+    this lock only then, after holding the balance row — while live matching holds the
+    project row ``FOR UPDATE`` and then wants the balance row: a deadlock. Taking it first
+    keeps one order everywhere: project row → pools → balance row.
+    """
+    if connection.vendor != "postgresql" or not project_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM projects_project WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE",
+            [project_ids],
+        )
 
 
 def computed_balances(project_ids: Iterable[int] | None = None) -> dict[int, dict[str, int]]:

@@ -276,9 +276,18 @@ def record_refund(*, donation: Donation, refunded_total: int) -> int:
 
 
 def _reverse_money(donation: Donation, delta: int, *, key: str) -> None:
+    """Reverse ``delta`` of the gift and the matching share of its match.
+
+    The match goes first: its postings reference the pools (a key-share lock on the pool
+    rows) before they touch the project's balance row, the same order as live matching
+    (pools → balance); the other way round a refund and a confirmation for the same
+    project could deadlock.
+    """
     original = donation.transactions.filter(kind=TransactionKind.DONATION).first()
     clearing = account_for(kind=AccountKind.CLEARING, currency=donation.currency,
                            provider=donation.source)
+    reverse_match(donation=donation, remaining_amount=donation.amount - donation.refunded_amount,
+                  key=key)
     post_transaction(
         kind=TransactionKind.DONATION_REVERSAL,
         idempotency_key=f"donation-reversal:{donation.pk}:{key}",
@@ -286,8 +295,6 @@ def _reverse_money(donation: Donation, delta: int, *, key: str) -> None:
         legs=[(project_account(donation.project, donation.currency), -delta), (clearing, delta)],
         donation=donation, reverses=original,
     )
-    reverse_match(donation=donation, remaining_amount=donation.amount - donation.refunded_amount,
-                  key=key)
 
 
 @transaction.atomic

@@ -1,7 +1,6 @@
 """The velocity limit refuses the new checkout and flags the earlier gifts for review."""
 
 import re
-
 from datetime import timedelta
 
 import pytest
