@@ -74,15 +74,20 @@ def _child() -> None:
         raise SystemExit(f"memory_bench needs seed_demo --size large (found {count} projects)")
     slugs = list(Project.objects.public().order_by("pk").values_list("slug", flat=True)[:500])
     requests = mixed(slugs)
-    server = start_server(database_url(), PORT, workers=1, extra=("--max-requests", "0"))
+    # No recycling, and a generous timeout: a worker killed for a slow request (on a
+    # loaded machine) would end the measurement.
+    server = start_server(database_url(), PORT, workers=1,
+                          extra=("--max-requests", "0", "--timeout", "300"))
     try:
         (worker,) = worker_pids(server.pid)
         run_wrk(PORT, requests, seconds=120, threads=1, connections=2, budget=300)
         start = rss_mb(worker)
         got = run_wrk(PORT, requests, seconds=600, threads=2, connections=4,
                       budget=REQUESTS // 2)
+        if worker_pids(server.pid) != [worker]:
+            raise SystemExit("memory bench: the gunicorn worker was replaced mid-run "
+                             "(killed for a slow request?); nothing to compare")
         end = rss_mb(worker)
-        assert worker_pids(server.pid) == [worker], "the worker was replaced mid-run"
     finally:
         stop(server)
     if got["socket_errors"]:
