@@ -161,8 +161,20 @@ def test_progress_report_form_and_its_upload_error_have_no_serious_axe_violation
     assert not ProgressReport.objects.filter(delivery=scene["delivery"]).exists()
 
 
-def test_project_page_with_new_sections_fits_a_phone(phone, live_server, scene):
+def test_project_page_with_new_sections_and_the_forms_fit_a_phone(phone, browser, live_server,
+                                                                 scene):
+    # The rating form's textarea (cols=40) used to widen the page to 521 px in a grid.
+    _sign_in(phone, live_server.url, "resident-b")
     phone.goto(live_server.url + scene["project"].get_absolute_url())
-
     assert phone.locator("#evaluation-heading").is_visible()
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    assert phone.locator("textarea[name=comment]").is_visible()
+    project_width = phone.evaluate("document.documentElement.scrollWidth")
+    member_context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    member = member_context.new_page()
+    _sign_in(member, live_server.url, "member-b")
+    member.goto(live_server.url + f"/delivery/{scene['delivery'].pk}/reports/new/")
+    assert member.locator("#id_narrative").is_visible()
+    report_form_width = member.evaluate("document.documentElement.scrollWidth")
+    member_context.close()
+
+    assert (project_width, report_form_width) == (375, 375)
