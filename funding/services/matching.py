@@ -64,7 +64,9 @@ def _remaining_target(*, rule: MatchingRule, donation: Donation, project: Projec
     target = math.floor(donation.amount * rule.ratio)
     if rule.cap_per_donation:
         target = min(target, rule.cap_per_donation)
-    live = MatchReservation.objects.live().exclude(donation=donation)
+    live = MatchReservation.objects.live()
+    if donation.pk is not None:  # quote_match passes an unsaved donation
+        live = live.exclude(donation=donation)
     net = Sum(F("amount") - F("reversed_amount"))
     if rule.cap_per_project:
         used = live.filter(donation__project=project).aggregate(t=net)["t"] or 0

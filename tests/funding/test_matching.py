@@ -285,3 +285,19 @@ def test_regrant_released_match_after_campaign(rule):
     assert (during, after) == (0, 6_000)
     assert pool_available(pool) == 4_000
     assert reconcile().ok
+
+
+def test_quote_match_for_an_unsaved_gift_respects_the_project_cap(rule):
+    """The donate page quotes with an unsaved Donation; caps must not need its pk."""
+    from funding.models import Donation
+
+    rule.cap_per_project = 12_000
+    rule.save()
+    funded_pool(1_000_000)
+    first = DonationFactory(amount=10_000)
+    reserve_match(donation=first)
+
+    unsaved = Donation(project=first.project, amount=10_000, currency="CNY",
+                       donor_email="x@example.org", source=DonationSource.STRIPE)
+
+    assert quote_match(donation=unsaved) == 2_000
