@@ -45,12 +45,12 @@ class SheetForm(forms.Form):
             self.fields[f"dimension_{d.pk}"] = forms.CharField(
                 label=d.name, required=False, help_text=d.description,
                 widget=forms.NumberInput(attrs={"min": "0", "max": num(d.max_score),
-                                                "step": "0.5", "inputmode": "decimal"}))
+                                                "step": "0.01", "inputmode": "decimal"}))
         for item in items:
             self.fields[f"points_{item.pk}"] = forms.CharField(
                 label=item.name, required=False,
                 widget=forms.NumberInput(attrs={"min": "0", "max": num(item.max_points),
-                                                "step": "0.5", "inputmode": "decimal"}))
+                                                "step": "0.01", "inputmode": "decimal"}))
             self.fields[f"reason_{item.pk}"] = forms.CharField(
                 label=_("Reason"), required=False,
                 widget=forms.TextInput(attrs={"size": 40}))

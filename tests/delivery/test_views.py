@@ -261,3 +261,18 @@ def test_new_report_page_redirects_while_a_report_is_open(client, active, member
     assert response["Location"] == reverse("delivery:detail", args=[active.pk])
     page = client.get(response["Location"]).content.decode()
     assert "只有在项目执行期间且没有其他待处理报告时" in page
+
+
+def test_refusal_page_is_translated_and_in_the_site_layout(client, active, site_pages):
+    from organizations.enums import MemberRole
+    from tests.factories.delivery import make_member
+
+    viewer = make_member(active, role=MemberRole.VIEWER, username="viewer-403")
+    client.force_login(viewer)
+
+    response = client.post(reverse("delivery:report_create", args=[active.pk]),
+                           _report_post())
+
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert "<h1>无权访问</h1>" in body and 'class="brand"' in body
