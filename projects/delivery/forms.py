@@ -28,8 +28,10 @@ class AdvanceForm(forms.Form):
 
     def __init__(self, *args, delivery, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_stage"].choices = [(s, DeliveryStage(s).label)
-                                           for s in allowed_next(delivery.stage)]
+        stages = [(s, DeliveryStage(s).label) for s in allowed_next(delivery.stage)]
+        # No stage is preselected: one careless click must not move a project on.
+        self.fields["to_stage"].choices = [("", _("— choose a stage —"))] + stages if stages \
+            else []
 
 
 class MilestoneForm(forms.Form):

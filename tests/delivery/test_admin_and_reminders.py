@@ -55,11 +55,15 @@ def test_staff_run_the_stages_from_the_admin(client, officer, delivery):
     client.force_login(officer)
     url = reverse("delivery_admin:detail", args=[delivery.pk])
 
+    page = client.get(url).content.decode()
+    unchosen = client.post(url, {"action": "advance", "to_stage": ""})
     refused = client.post(url, {"action": "advance", "to_stage": "in_progress"})
     client.post(url, {"action": "agreement", "file": pdf_upload("协议.pdf"),
                       "signed_on": "2026-01-02"})
     moved = client.post(url, {"action": "advance", "to_stage": "in_progress", "note": "开工"})
 
+    assert '<option value="" selected>— 请选择阶段 —</option>' in page
+    assert unchosen.status_code == 400
     assert refused.status_code == 400
     assert "请先上传已签署的协议及签署日期。" in refused.content.decode()
     assert moved.status_code == 302
