@@ -61,6 +61,17 @@ def test_home_fits_a_phone_without_horizontal_scrolling(phone, live_server, demo
     assert phone.get_by_role("search").is_visible()
 
 
+def test_large_text_home_fits_a_phone_without_horizontal_scrolling(phone, live_server,
+                                                                     demo_site):
+    """Older users on phones: 125 % text must wrap the menu, not widen the page."""
+    phone.goto(live_server.url + "/a11y/large-text/?next=/")
+
+    scroll_width = phone.evaluate("document.documentElement.scrollWidth")
+
+    assert phone.evaluate("getComputedStyle(document.documentElement).fontSize") == "20px"
+    assert scroll_width <= 375
+
+
 SHELL_PATHS = ["/", "/en/", "/about/", "/news/", "/en/news/news-1/", "/search/?q=公益", "/nope/"]
 
 
