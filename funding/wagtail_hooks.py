@@ -1,6 +1,7 @@
 import django_filters
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.menus import MenuItem
@@ -162,12 +163,14 @@ class DonationIndexView(ReadOnlyIndexView):
         buttons = []
         if (instance.status == DonationStatus.AWAITING_APPROVAL or instance.flagged
                 or instance.needs_review):
-            buttons.append(MenuItem(_("Review"), url=reverse("funding_donations:review",
-                                                             args=[instance.pk]),
+            buttons.append(MenuItem(pgettext_lazy("offline donation", "Review"),
+                                    url=reverse("funding_donations:review",
+                                                args=[instance.pk]),
                                     icon_name="tick", priority=5))
         if instance.evidence:
-            buttons.append(MenuItem(_("Evidence"), url=reverse("funding_donations:evidence",
-                                                               args=[instance.pk]),
+            buttons.append(MenuItem(pgettext_lazy("payment", "Evidence"),
+                                    url=reverse("funding_donations:evidence",
+                                                args=[instance.pk]),
                                     icon_name="doc-full", priority=6))
         return buttons
 

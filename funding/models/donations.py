@@ -3,6 +3,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..enums import (
     Anonymity,
@@ -82,7 +83,8 @@ class Donation(models.Model):
         _("Offline method"), max_length=20, choices=OfflineMethod.choices, blank=True
     )
     evidence = models.FileField(
-        _("Evidence"), upload_to=_evidence_path, storage=private_storage, blank=True,
+        pgettext_lazy("payment", "Evidence"),
+        upload_to=_evidence_path, storage=private_storage, blank=True,
         max_length=255,
     )
     recorded_by = models.ForeignKey(
@@ -96,7 +98,9 @@ class Donation(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     access_token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
     checkout_url = models.URLField(_("Checkout URL"), max_length=1000, blank=True)
-    received_at = models.DateTimeField(_("Received at"), null=True, blank=True)
+    received_at = models.DateTimeField(
+        pgettext_lazy("payment", "Received at"), null=True, blank=True
+    )
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True, db_index=True)
 
     objects = DonationQuerySet.as_manager()
@@ -154,7 +158,9 @@ class StripeEvent(models.Model):
     event_id = models.CharField(_("Event id"), max_length=100, unique=True)
     type = models.CharField(_("Type"), max_length=100)
     received_at = models.DateTimeField(_("Received at"), auto_now_add=True)
-    outcome = models.CharField(_("Outcome"), max_length=200, blank=True)
+    outcome = models.CharField(
+        pgettext_lazy("webhook event", "Outcome"), max_length=200, blank=True
+    )
 
     class Meta:
         verbose_name = _("Stripe event")

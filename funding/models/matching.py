@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from projects.enums import ProjectTier
 
@@ -60,7 +61,7 @@ class MatchPool(models.Model):
     projects = models.ManyToManyField(
         "projects.Project", verbose_name=_("Projects"), blank=True, related_name="match_pools"
     )
-    is_closed = models.BooleanField(_("Closed"), default=False)
+    is_closed = models.BooleanField(pgettext_lazy("match pool", "Closed"), default=False)
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
 
     objects = MatchPoolQuerySet.as_manager()
