@@ -3,6 +3,7 @@ from django.apps import apps
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.search import query_terms
 
@@ -29,7 +30,8 @@ class OrganizationDirectoryFilter(django_filters.FilterSet):
         label=_("District"), queryset=_districts, method="filter_district"
     )
     service_area = django_filters.ModelChoiceFilter(
-        label=_("Service area"), queryset=_service_categories, field_name="service_areas"
+        label=pgettext_lazy("service category", "Service area"),
+        queryset=_service_categories, field_name="service_areas"
     )
     rating = django_filters.ChoiceFilter(
         label=_("Evaluation rating"), choices=Rating.choices, method="filter_rating"

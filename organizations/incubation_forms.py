@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .enums import MemberRole, ServiceKind
 from .models import AssessmentDimension, IncubationStage, Organization
@@ -52,7 +53,7 @@ class ServiceLogForm(forms.Form):
 class AssessmentForm(forms.Form):
     assessed_on = forms.DateField(label=_("Assessed on"), initial=timezone.localdate,
                                   widget=forms.DateInput(attrs={"type": "date"}))
-    summary = forms.CharField(label=_("Summary"), required=False,
+    summary = forms.CharField(label=pgettext_lazy("incubation", "Summary"), required=False,
                               widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, **kwargs):

@@ -4,7 +4,7 @@ capacity assessments and trainings."""
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -212,7 +212,7 @@ class CapacityAssessment(ClusterableModel):
     assessed_on = models.DateField(_("Assessed on"))
     assessor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("Assessor"),
                                  null=True, on_delete=models.SET_NULL, related_name="+")
-    summary = models.TextField(_("Summary"), blank=True)
+    summary = models.TextField(pgettext_lazy("incubation", "Summary"), blank=True)
 
     class Meta:
         verbose_name = _("Capacity assessment")
