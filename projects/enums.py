@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ProjectStatus(models.TextChoices):
@@ -101,7 +102,7 @@ class ApplicationStep(models.TextChoices):
 
 class BudgetCategory(models.TextChoices):
     PERSONNEL = "personnel", _("Personnel")
-    ACTIVITIES = "activities", _("Activities")
+    ACTIVITIES = "activities", pgettext_lazy("budget category", "Activities")
     MATERIALS = "materials", _("Materials")
     VENUE = "venue", _("Venue and equipment")
     TRAVEL = "travel", _("Transport")
@@ -116,11 +117,11 @@ class FundingSource(models.TextChoices):
 
 class IndicatorKind(models.TextChoices):
     OUTPUT = "output", _("Output")
-    OUTCOME = "outcome", _("Outcome")
+    OUTCOME = "outcome", pgettext_lazy("indicator kind", "Outcome")
 
 
 class NeedStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting moderation")
     PUBLISHED = "published", _("Published")
     MERGED = "merged", _("Merged into another need")
-    DECLINED = "declined", _("Declined")
+    DECLINED = "declined", pgettext_lazy("community need", "Declined")

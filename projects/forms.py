@@ -12,6 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from organizations.models import Region
 from portal.money import yuan_to_fen
@@ -410,7 +411,7 @@ class ScreeningForm(forms.Form):
         ("ineligible", _("Ineligible")),
         ("returned", _("Return for more information")),
     ]
-    decision = forms.ChoiceField(label=_("Decision"), choices=DECISIONS,
+    decision = forms.ChoiceField(label=pgettext_lazy("screening", "Decision"), choices=DECISIONS,
                                  widget=forms.RadioSelect)
     reason = forms.CharField(
         label=_("Reason or message to the applicant"), required=False,
