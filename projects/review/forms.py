@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from projects.enums import ApplicationStatus
@@ -115,7 +116,8 @@ class ImportForm(forms.Form):
 
 
 class AppealResolutionForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), widget=forms.RadioSelect,
+    outcome = forms.ChoiceField(label=pgettext_lazy("objection", "Outcome"),
+                                widget=forms.RadioSelect,
                                 choices=[("upheld", _("Upheld")), ("dismissed", _("Dismissed"))])
     resolution = forms.CharField(label=_("Resolution"), widget=forms.Textarea(attrs={"rows": 3}))
 

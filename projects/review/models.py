@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
@@ -376,13 +377,13 @@ class Decision(models.Model):
     project = models.OneToOneField("projects.Project", null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="review_decision",
                                    verbose_name=_("Project"))
-    published_at = models.DateTimeField(_("Published at"))
+    published_at = models.DateTimeField(pgettext_lazy("public notice", "Published at"))
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+",
                                    verbose_name=_("Decided by"))
 
     class Meta:
-        verbose_name = _("Decision")
+        verbose_name = pgettext_lazy("funding decision", "Decision")
         verbose_name_plural = _("Decisions")
         ordering = ["call_id", "rank"]
 
@@ -394,8 +395,8 @@ class Appeal(models.Model):
     """An objection raised during the public-notice window (异议), resolved by staff."""
 
     decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="appeals",
-                                 verbose_name=_("Decision"))
-    appellant = models.CharField(_("Raised by"), max_length=200)
+                                 verbose_name=pgettext_lazy("funding decision", "Decision"))
+    appellant = models.CharField(pgettext_lazy("objection", "Raised by"), max_length=200)
     text = models.TextField(_("Appeal"))
     received_at = models.DateTimeField(_("Received at"))
     status = models.CharField(_("Status"), max_length=20, choices=AppealStatus.choices,

@@ -23,7 +23,7 @@ from decimal import Decimal
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from portal.reports import data_fingerprint, register_report
 from projects.enums import ApplicationStatus, ProjectTier
@@ -142,7 +142,7 @@ def application_context(application: Application) -> dict:
     if entry:
         cover_facts.append((_("Rank"), f"{entry.rank} / {ranked_count}"))
     if decision:
-        cover_facts.append((_("Decision"), tier_label))
+        cover_facts.append((pgettext("funding decision", "Decision"), tier_label))
     return {
         "title": application.title or str(application),
         "running_title": _("Evaluation report: %(title)s") % {
