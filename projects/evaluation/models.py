@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
@@ -88,7 +89,7 @@ class Dimension(models.Model):
     """One scored dimension, e.g. 项目管理 (max 25)."""
 
     rubric = ParentalKey(EvaluationRubric, on_delete=models.CASCADE, related_name="dimensions",
-                         verbose_name=_("Rubric"))
+                         verbose_name=pgettext_lazy("evaluation", "Rubric"))
     name = models.CharField(_("Name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     description = models.TextField(_("What evaluators look at"), blank=True)
@@ -121,7 +122,8 @@ class AdjustmentItem(models.Model):
     """A bonus (加分) or penalty (扣分) item with the most points it may carry alone."""
 
     rubric = ParentalKey(EvaluationRubric, on_delete=models.CASCADE,
-                         related_name="adjustment_items", verbose_name=_("Rubric"))
+                         related_name="adjustment_items",
+                         verbose_name=pgettext_lazy("evaluation", "Rubric"))
     kind = models.CharField(_("Kind"), max_length=10, choices=AdjustmentKind.choices)
     name = models.CharField(_("Name"), max_length=150)
     name_en = models.CharField(_("English name"), max_length=150, blank=True)
@@ -163,7 +165,8 @@ class Evaluation(models.Model):
                                 related_name="evaluations", verbose_name=_("Project"))
     kind = models.CharField(_("Kind"), max_length=10, choices=EvaluationKind.choices)
     rubric = models.ForeignKey(EvaluationRubric, on_delete=models.PROTECT,
-                               related_name="evaluations", verbose_name=_("Rubric version"))
+                               related_name="evaluations",
+                               verbose_name=pgettext_lazy("evaluation", "Rubric version"))
     status = models.CharField(_("Status"), max_length=12, choices=EvaluationStatus.choices,
                               default=EvaluationStatus.OPEN, db_index=True)
     score = models.DecimalField(_("Score"), null=True, blank=True, **SCORE_DIGITS)
@@ -231,7 +234,8 @@ class Assessment(models.Model):
                                      **SCORE_DIGITS)
     bonus_total = models.DecimalField(_("Bonus"), default=Decimal(0), **SCORE_DIGITS)
     penalty_total = models.DecimalField(_("Penalty"), default=Decimal(0), **SCORE_DIGITS)
-    total = models.DecimalField(_("Total"), null=True, blank=True, **SCORE_DIGITS)
+    total = models.DecimalField(pgettext_lazy("score", "Total"), null=True, blank=True,
+                                **SCORE_DIGITS)
     grade = models.CharField(_("Grade"), max_length=10, choices=Grade.choices, blank=True)
     comments = models.TextField(_("Comments"), blank=True)
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
