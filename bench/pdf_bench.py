@@ -176,8 +176,11 @@ def bench_bulk() -> dict:
         elapsed = time.perf_counter() - started
         after = serial_rate(1 + serial_n)
         serial = (before + after) / 2
-        assert len(paths) == BULK_N and all(p.exists() for p in paths)
-        sizes = [p.stat().st_size for p in paths]
+        from portal.storage import get_private_storage
+
+        storage = get_private_storage()
+        assert len(paths) == BULK_N and all(storage.exists(name) for name in paths)
+        sizes = [storage.size(name) for name in paths]
     rate = BULK_N / elapsed
     return {
         "value": round(rate, 2),

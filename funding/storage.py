@@ -1,29 +1,15 @@
-"""Private storage for evidence files and receipts: under ``PRIVATE_MEDIA_ROOT``, no URL."""
+"""Private storage for evidence files and receipts: the shared private storage, no URL.
 
-import os
+The backend is ``STORAGES["private"]`` (file system under ``PRIVATE_MEDIA_ROOT`` by
+default, a private S3 bucket in production): see :mod:`portal.storage`.
+"""
 
-from django.conf import settings
-from django.core.files.storage import FileSystemStorage
+from portal.storage import PrivateStorage
+from portal.storage import private_storage as _shared
 
-
-class PrivateStorage(FileSystemStorage):
-    """Rooted at ``settings.PRIVATE_MEDIA_ROOT``, read on every access (tests override it)."""
-
-    @property
-    def base_location(self):
-        return self._value_or_setting(self._location, settings.PRIVATE_MEDIA_ROOT)
-
-    @property
-    def location(self):
-        return os.path.abspath(self.base_location)
-
-    @property
-    def base_url(self):
-        return None
-
-    def url(self, name):
-        raise ValueError("Private files have no public URL; serve them through a view.")
+__all__ = ["PrivateStorage", "private_storage"]
 
 
 def private_storage() -> PrivateStorage:
-    return PrivateStorage()
+    # Referenced by this app's migrations (the field's storage callable): keep the name.
+    return _shared

@@ -180,17 +180,18 @@ def receipt_pdf(request, token):
     """
     from django.http import FileResponse
 
-    from portal.reports import enqueue_report, report_path
+    from portal.reports import enqueue_report, open_report, report_exists
 
     donation = get_object_or_404(Donation, access_token=token)
     receipt = getattr(donation, "receipt", None)
     if receipt is None:
         raise Http404
     language = get_language() or settings.LANGUAGE_CODE
-    path = report_path("receipt", receipt.pk, language)
-    if not path.exists():
+    if not report_exists("receipt", receipt.pk, language):
         enqueue_report("receipt", receipt.pk, language)
-    if not path.exists():
+    try:
+        pdf = open_report("receipt", receipt.pk, language)  # from the private storage
+    except FileNotFoundError:
         response = HttpResponse(
             _("Your receipt is being prepared. Please try again in a minute."),
             status=202,
@@ -199,7 +200,7 @@ def receipt_pdf(request, token):
         response["Retry-After"] = "30"
         return response
     return FileResponse(
-        path.open("rb"),
+        pdf,
         as_attachment=True,
         filename=f"receipt-{receipt.number}.pdf",
         content_type="application/pdf",

@@ -1,33 +1,16 @@
-"""Storage for private uploads (documents, agreements), outside MEDIA_ROOT.
+"""Storage for private uploads (documents, agreements): the shared private storage.
 
-Files stored here have no public URL; views that check permission stream them.
+Files stored here have no URL; views that check permission stream them. The backend is
+``STORAGES["private"]`` (file system under ``PRIVATE_MEDIA_ROOT`` by default, a private
+S3 bucket in production): see :mod:`portal.storage`.
 """
 
-import os
+from portal.storage import PrivateStorage
+from portal.storage import private_storage as _shared
 
-from django.conf import settings
-from django.core.files.storage import FileSystemStorage
-
-
-class PrivateStorage(FileSystemStorage):
-    """A file-system storage rooted at ``settings.PRIVATE_MEDIA_ROOT``, read on every
-    access so settings overrides (tests) take effect."""
-
-    @property
-    def base_location(self):
-        return self._value_or_setting(self._location, settings.PRIVATE_MEDIA_ROOT)
-
-    @property
-    def location(self):
-        return os.path.abspath(self.base_location)
-
-    @property
-    def base_url(self):
-        return None
-
-    def url(self, name):
-        raise ValueError("Private files have no public URL; serve them through a view.")
+__all__ = ["PrivateStorage", "private_storage"]
 
 
 def private_storage() -> PrivateStorage:
-    return PrivateStorage()
+    # Referenced by this app's migrations (the field's storage callable): keep the name.
+    return _shared

@@ -14,9 +14,11 @@ Apps register a kind in a ``report_kinds.py`` module (auto-discovered on first u
     )
 
 ``build`` runs inside ``translation.override(language)``; the template should extend
-``pdf/base.html``. Generated files live under ``PRIVATE_MEDIA_ROOT/reports/<kind>/`` with
-a deterministic name (:func:`report_path`) and a JSON sidecar; they are served only by
-:func:`download_report`, which checks permission.
+``pdf/base.html``. Generated files live in the private storage (:mod:`portal.storage`:
+``PRIVATE_MEDIA_ROOT`` or a private S3 bucket) under ``reports/<kind>/`` with a
+deterministic name (:func:`report_name`) and a JSON sidecar; they are written and read
+through the storage API only and served only by :func:`download_report`, which checks
+permission.
 """
 
 from __future__ import annotations
@@ -25,21 +27,24 @@ import hashlib
 import json
 import logging
 import os
+import posixpath
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.files import File
 from django.db import connections
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils import timezone, translation
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
+
+from portal.storage import forget_private_storage, get_private_storage, replace_file
 
 logger = logging.getLogger(__name__)
 
@@ -205,24 +210,40 @@ def render_report(kind: str, obj_id: int, language: str = "zh-hans") -> bytes:
     return render_pdf(html)
 
 
-def report_path(kind: str, obj_id: int, language: str) -> Path:
-    """Deterministic storage path: ``PRIVATE_MEDIA_ROOT/reports/<kind>/<kind>-<id>-<lang>.pdf``."""
+def report_name(kind: str, obj_id: int, language: str) -> str:
+    """Deterministic name in the private storage: ``reports/<kind>/<kind>-<id>-<lang>.pdf``."""
     if not kind.replace("_", "").isalnum():
         raise UnknownReportKind(f"invalid report kind {kind!r}")
     _check_language(language)
-    root = Path(settings.PRIVATE_MEDIA_ROOT) / "reports" / kind
-    return root / f"{kind}-{int(obj_id)}-{language}.pdf"
+    return f"reports/{kind}/{kind}-{int(obj_id)}-{language}.pdf"
 
 
-def sidecar_path(pdf_path: Path) -> Path:
-    return pdf_path.with_suffix(".json")
+def sidecar_name(pdf_name: str) -> str:
+    return posixpath.splitext(pdf_name)[0] + ".json"
+
+
+def _read_json(name: str) -> dict | None:
+    """The JSON document stored under ``name``, or None when there is none."""
+    try:
+        with get_private_storage().open(name, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        return None
+    return json.loads(data.decode("utf-8"))
 
 
 def read_sidecar(kind: str, obj_id: int, language: str) -> dict | None:
-    path = sidecar_path(report_path(kind, obj_id, language))
-    if not path.exists():
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    return _read_json(sidecar_name(report_name(kind, obj_id, language)))
+
+
+def report_exists(kind: str, obj_id: int, language: str) -> bool:
+    """True when the report's PDF is stored."""
+    return get_private_storage().exists(report_name(kind, obj_id, language))
+
+
+def open_report(kind: str, obj_id: int, language: str):
+    """The stored PDF opened for reading (a storage ``File``); raises FileNotFoundError."""
+    return get_private_storage().open(report_name(kind, obj_id, language), "rb")
 
 
 def _fingerprint(kind: str, obj_id: int) -> str | None:
@@ -233,29 +254,23 @@ def _fingerprint(kind: str, obj_id: int) -> str | None:
 def is_stale(kind: str, obj_id: int, language: str) -> bool:
     """True when no stored report exists or its data fingerprint no longer matches."""
     meta = read_sidecar(kind, obj_id, language)
-    if meta is None or not report_path(kind, obj_id, language).exists():
+    if meta is None or not report_exists(kind, obj_id, language):
         return True
     current = _fingerprint(kind, obj_id)
     return current is not None and meta.get("fingerprint") != current
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+def store_report(kind: str, obj_id: int, language: str) -> str:
+    """Render a report and store it with its JSON sidecar; returns the PDF's storage name.
 
-
-def store_report(kind: str, obj_id: int, language: str) -> Path:
-    """Render a report and store it with its JSON sidecar; returns the PDF path.
-
-    Side effects: writes ``report_path(...)`` and its ``.json`` sidecar atomically
-    (replace-on-rename, so readers never see half a file). Raises as :func:`build_report`.
+    Side effects: writes ``report_name(...)`` and its ``.json`` sidecar in the private
+    storage, each replaced whole (:func:`portal.storage.replace_file`: rename on the file
+    system, one PUT on S3), so readers never see half a file. Raises as :func:`build_report`.
     """
-    path = report_path(kind, obj_id, language)
+    name = report_name(kind, obj_id, language)
     fingerprint = _fingerprint(kind, obj_id)
     pdf = render_report(kind, obj_id, language)
-    _atomic_write(path, pdf)
+    replace_file(name, pdf)
     meta = {
         "kind": kind,
         "obj_id": int(obj_id),
@@ -265,20 +280,21 @@ def store_report(kind: str, obj_id: int, language: str) -> Path:
         "sha256": hashlib.sha256(pdf).hexdigest(),
         "fingerprint": fingerprint,
     }
-    _atomic_write(sidecar_path(path), json.dumps(meta, indent=2).encode())
-    return path
+    replace_file(sidecar_name(name), json.dumps(meta, indent=2).encode())
+    return name
 
 
 @task()
 def generate_report(kind: str, obj_id: int, language: str, force: bool = False) -> str:
     """Background task: (re)generate and store one report unless it is up to date.
 
-    Returns the stored path. Regenerates when ``force``, when no file exists, or when the
-    kind's fingerprint changed. Raises :class:`ReportError` subclasses for bad input.
+    Returns the PDF's name in the private storage. Regenerates when ``force``, when no
+    file exists, or when the kind's fingerprint changed. Raises :class:`ReportError`
+    subclasses for bad input.
     """
     if force or is_stale(kind, obj_id, language):
-        return str(store_report(kind, obj_id, language))
-    return str(report_path(kind, obj_id, language))
+        return store_report(kind, obj_id, language)
+    return report_name(kind, obj_id, language)
 
 
 def enqueue_report(kind: str, obj_id: int, language: str, *, force: bool = False):
@@ -295,6 +311,8 @@ def _worker_init() -> None:
     from portal.pdf import forget_inherited_fonts
 
     forget_inherited_fonts()
+    # Nor the parent's storage connections (an S3 client's sockets).
+    forget_private_storage()
     # Forked children must not share the parent's database sockets.
     for conn in connections.all(initialized_only=True):
         conn.inc_thread_sharing()
@@ -303,7 +321,7 @@ def _worker_init() -> None:
 
 
 def _store_one(job: tuple[str, int, str]) -> str:
-    return str(store_report(*job))
+    return store_report(*job)
 
 
 def bulk_generate(
@@ -311,10 +329,10 @@ def bulk_generate(
     *,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> list[Path]:
+) -> list[str]:
     """Render and store many reports using every core (a process pool).
 
-    ``jobs`` are ``(kind, obj_id, language)``; returns the stored paths in job order.
+    ``jobs`` are ``(kind, obj_id, language)``; returns the stored names in job order.
     ``progress(done, total)`` is called in this process after each report. With
     ``workers=1``, or inside a database transaction, everything runs in this process.
     The first failure is raised after the pool shuts down; reports finished before it
@@ -326,7 +344,7 @@ def bulk_generate(
         # Forking needs the connections closed, which would break the open transaction
         # (e.g. the immediate task backend inside a request or a test): stay in-process.
         workers = 1
-    results: list[Path | None] = [None] * total
+    results: list[str | None] = [None] * total
     if workers == 1 or total <= 1:
         for index, job in enumerate(jobs):
             results[index] = store_report(*job)
@@ -338,45 +356,57 @@ def bulk_generate(
     with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
         futures = {pool.submit(_store_one, tuple(job)): i for i, job in enumerate(jobs)}
         for done, future in enumerate(as_completed(futures), start=1):
-            results[futures[future]] = Path(future.result())
+            results[futures[future]] = future.result()
             if progress:
                 progress(done, total)
     return results  # type: ignore[return-value]
 
 
-def zip_reports(paths: Iterable[Path], target: Path) -> Path:
-    """Write the given stored reports into one ZIP (flat names); returns ``target``."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
-        for path in paths:
-            archive.write(path, arcname=Path(path).name)
+# ZIPs are built in memory up to this size, then in a temporary file.
+ZIP_SPOOL_BYTES = 32 * 1024 * 1024
+
+
+def zip_reports(names: Iterable[str], target: str) -> str:
+    """Write the given stored reports into one ZIP (flat names) stored as ``target`` in
+    the private storage (replacing any); returns ``target``."""
+    storage = get_private_storage()
+    with tempfile.SpooledTemporaryFile(max_size=ZIP_SPOOL_BYTES) as spool:
+        with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
+            for name in names:
+                with storage.open(name, "rb") as source, archive.open(
+                    posixpath.basename(name), "w"
+                ) as member:
+                    for chunk in source.chunks():
+                        member.write(chunk)
+        spool.seek(0)
+        replace_file(target, File(spool, name=posixpath.basename(target)), storage)
     return target
 
 
 # --- batches: bulk generation in the background with progress and a ZIP ---------------
 
 
-def _batch_dir() -> Path:
-    return Path(settings.PRIVATE_MEDIA_ROOT) / "reports" / "batches"
+BATCH_DIR = "reports/batches"
 
 
-def _batch_file(batch_id: str, suffix: str) -> Path:
+def _batch_file(batch_id: str, suffix: str) -> str:
+    """Name of a batch's status (``.json``) or archive (``.zip``) in the private storage."""
     if not (len(batch_id) == 32 and all(c in "0123456789abcdef" for c in batch_id)):
         raise ReportError(f"invalid batch id {batch_id!r}")
-    return _batch_dir() / f"{batch_id}{suffix}"
+    return f"{BATCH_DIR}/{batch_id}{suffix}"
 
 
 def _write_status(batch_id: str, **status) -> None:
-    _atomic_write(_batch_file(batch_id, ".json"), json.dumps(status).encode())
+    replace_file(_batch_file(batch_id, ".json"), json.dumps(status).encode())
 
 
 def batch_status(batch_id: str) -> dict | None:
     """``{"state": "queued|running|done|failed", "done", "total", "label", ...}`` or None."""
     try:
-        path = _batch_file(batch_id, ".json")
+        name = _batch_file(batch_id, ".json")
     except ReportError:
         return None
-    return json.loads(path.read_text()) if path.exists() else None
+    return _read_json(name)
 
 
 def start_report_batch(jobs: Sequence[tuple[str, int, str]], *, label: str = "") -> str:
@@ -423,8 +453,9 @@ def generate_report_batch(batch_id: str, jobs: list[list], label: str = "") -> s
     except Exception as exc:
         _write_status(batch_id, state="failed", done=0, total=total, label=label, error=str(exc))
         raise
-    _write_status(batch_id, state="done", done=total, total=total, label=label, zip=archive.name)
-    return str(archive)
+    _write_status(batch_id, state="done", done=total, total=total, label=label,
+                  zip=posixpath.basename(archive))
+    return archive
 
 
 def download_report_batch(request, batch_id: str):
@@ -443,10 +474,13 @@ def download_report_batch(request, batch_id: str):
         raise Http404("no such batch")
     if status["state"] != "done":
         return JsonResponse(status, status=202 if status["state"] != "failed" else 200)
-    path = _batch_file(batch_id, ".zip")
+    try:
+        archive = get_private_storage().open(_batch_file(batch_id, ".zip"), "rb")
+    except FileNotFoundError as exc:
+        raise Http404("the batch archive is gone") from exc
     filename = f"reports-{batch_id[:8]}.zip"
     return FileResponse(
-        path.open("rb"), as_attachment=True, filename=filename, content_type="application/zip"
+        archive, as_attachment=True, filename=filename, content_type="application/zip"
     )
 
 
@@ -483,7 +517,7 @@ def download_report(request, kind: str, obj_id: int, language: str):
     user = request.user
     try:
         report_kind = get_kind(kind)
-        path = report_path(kind, obj_id, language)
+        name = report_name(kind, obj_id, language)
         obj = get_report_object(kind, obj_id)
     except ReportError as exc:
         if not user.is_authenticated:
@@ -493,16 +527,19 @@ def download_report(request, kind: str, obj_id: int, language: str):
         if not user.is_authenticated:
             return _login(request)
         raise PermissionDenied
-    if not path.exists() or is_stale(kind, obj_id, language):
+    if is_stale(kind, obj_id, language):
+        # Missing or out of date: (re)generate in the background; serve what is stored.
         enqueue_report(kind, obj_id, language)
-        if not path.exists():
-            response = HttpResponse(
-                _("The report is being generated. Please try again in a minute."),
-                status=202,
-                content_type="text/plain; charset=utf-8",
-            )
-            response["Retry-After"] = "30"
-            return response
+    try:
+        pdf = open_report(kind, obj_id, language)
+    except FileNotFoundError:
+        response = HttpResponse(
+            _("The report is being generated. Please try again in a minute."),
+            status=202,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = "30"
+        return response
     return FileResponse(
-        path.open("rb"), as_attachment=True, filename=path.name, content_type="application/pdf"
+        pdf, as_attachment=True, filename=posixpath.basename(name), content_type="application/pdf"
     )

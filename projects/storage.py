@@ -1,32 +1,18 @@
-"""Private file storage: files live under ``PRIVATE_MEDIA_ROOT`` and have no public URL.
+"""Private file storage: the shared private storage, no URL.
 
-They are served only by views that check permission (see ``projects.views.files``).
+Files are served only by views that check permission (see ``projects.views``). The
+backend is ``STORAGES["private"]`` (file system under ``PRIVATE_MEDIA_ROOT`` by default, a
+private S3 bucket in production): see :mod:`portal.storage`.
 """
 
-from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.utils.deconstruct import deconstructible
+
+from portal.storage import PrivateStorage as _SharedPrivateStorage
 
 
 @deconstructible(path="projects.storage.PrivateStorage")
-class PrivateStorage(FileSystemStorage):
-    # Read the setting on every access so tests (and operators) can move it.
-    @property
-    def base_location(self):
-        return str(settings.PRIVATE_MEDIA_ROOT)
-
-    @property
-    def location(self):
-        import os
-
-        return os.path.abspath(self.base_location)
-
-    @property
-    def base_url(self):
-        return None
-
-    def url(self, name):
-        raise ValueError("private files have no public URL")
+class PrivateStorage(_SharedPrivateStorage):
+    """Named here because this app's migrations construct ``projects.storage.PrivateStorage()``."""
 
 
 private_storage = PrivateStorage()

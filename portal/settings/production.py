@@ -33,6 +33,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "private": {"BACKEND": "portal.storage.PrivateFileSystemStorage"},
 }
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -60,13 +61,39 @@ if CACHE_IS_SHARED:
     CACHES["default"].setdefault("TIMEOUT", 300)  # noqa: F405
 
 # Public media (Wagtail images and documents, organization logos) on S3-compatible
-# storage when a bucket is configured; private uploads and generated PDFs stay under
-# PRIVATE_MEDIA_ROOT (a shared volume on every app server and worker) and are only ever
-# streamed by permission-checked views.
+# storage when a bucket is configured (AWS_STORAGE_BUCKET_NAME). Private uploads and
+# generated PDFs go to STORAGES["private"]: a private bucket when PRIVATE_S3_BUCKET is
+# set, else PRIVATE_MEDIA_ROOT (then a shared volume on every app server and worker).
+# Either way they are only ever streamed by permission-checked views, never linked.
+AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
+AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
+PRIVATE_S3_BUCKET = env.str("PRIVATE_S3_BUCKET", default="")
+if PRIVATE_S3_BUCKET:
+    from portal.storage import s3_private_backend
+
+    _private_prefix = env.str("PRIVATE_S3_LOCATION", default="private").strip("/") + "/"
+    _public_prefix = env.str("AWS_LOCATION", default="media").strip("/") + "/"
+    if PRIVATE_S3_BUCKET == env.str("AWS_STORAGE_BUCKET_NAME", default="") and (
+        _private_prefix.startswith(_public_prefix) or _public_prefix.startswith(_private_prefix)
+    ):
+        # Sharing one bucket is only safe when the public-read policy covers the public
+        # prefix alone; overlapping prefixes would publish private files.
+        raise ImproperlyConfigured(
+            "PRIVATE_S3_LOCATION and AWS_LOCATION overlap in the same bucket; use a separate "
+            "private bucket (recommended) or disjoint prefixes"
+        )
+    STORAGES["private"] = s3_private_backend(  # noqa: F405
+        bucket=PRIVATE_S3_BUCKET,
+        location=env.str("PRIVATE_S3_LOCATION", default="private"),
+        endpoint_url=env.str("PRIVATE_S3_ENDPOINT_URL", default="") or AWS_S3_ENDPOINT_URL,
+        region_name=env.str("PRIVATE_S3_REGION_NAME", default="") or AWS_S3_REGION_NAME,
+        # A key pair for the private bucket only; default: boto3's chain (AWS_* / role).
+        access_key=env.str("PRIVATE_S3_ACCESS_KEY_ID", default="") or None,
+        secret_key=env.str("PRIVATE_S3_SECRET_ACCESS_KEY", default="") or None,
+        addressing_style=env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+    )
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
-    AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
-    AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
     AWS_S3_CUSTOM_DOMAIN = env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None
     # Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the environment (read by
     # boto3 itself) or the instance role; never in settings files.

@@ -25,11 +25,19 @@ from portal.reports import (
     is_stale,
     read_sidecar,
     register_report,
-    report_path,
+    report_exists,
+    report_name,
     store_report,
     unregister_report,
     zip_reports,
 )
+from portal.storage import get_private_storage
+
+
+def _read(name: str) -> bytes:
+    """A stored file's bytes, through the private storage."""
+    with get_private_storage().open(name, "rb") as fh:
+        return fh.read()
 
 
 def _text(pdf: bytes) -> str:
@@ -157,27 +165,35 @@ def test_render_report_command_clear_error(tmp_path, args, message):
     assert not target.exists()
 
 
-def test_report_path_is_deterministic_under_private_media(settings, tmp_path):
+def test_report_name_is_deterministic_under_private_media(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
-    path = report_path("sample", 12, "en")
+    name = report_name("sample", 12, "en")
 
-    assert path == tmp_path / "private" / "reports" / "sample" / "sample-12-en.pdf"
+    assert name == "reports/sample/sample-12-en.pdf"
+    # The default private storage keeps it under PRIVATE_MEDIA_ROOT.
+    assert get_private_storage().path(name) == str(
+        tmp_path / "private" / "reports" / "sample" / "sample-12-en.pdf"
+    )
     with pytest.raises(UnknownReportKind):
-        report_path("../etc", 1, "en")
+        report_name("../etc", 1, "en")
 
 
 def test_store_report_writes_pdf_and_sidecar(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path
 
-    path = store_report("light", 2, "en")
+    name = store_report("light", 2, "en")
 
     meta = read_sidecar("light", 2, "en")
-    assert path == report_path("light", 2, "en")
-    assert path.read_bytes()[:5] == b"%PDF-"
-    assert json.loads(path.with_suffix(".json").read_text()) == meta
+    assert name == report_name("light", 2, "en")
+    assert _read(name)[:5] == b"%PDF-"
+    assert json.loads(_read("reports/light/light-2-en.json")) == meta
     assert (meta["kind"], meta["obj_id"], meta["language"]) == ("light", 2, "en")
-    assert meta["bytes"] == path.stat().st_size
+    assert meta["bytes"] == get_private_storage().size(name) == len(_read(name))
+    assert sorted(p.name for p in (tmp_path / "reports" / "light").iterdir()) == [
+        "light-2-en.json",
+        "light-2-en.pdf",
+    ]
     assert meta["fingerprint"] == "light-2"
     assert is_stale("light", 2, "en") is False
     assert is_stale("light", 2, "zh-hans") is True
@@ -201,7 +217,7 @@ def test_generate_report_task_regenerates_only_when_stale(settings, tmp_path):
         enqueue_report("test_fp", 4, "zh-hans")
         changed = read_sidecar("test_fp", 4, "zh-hans")
 
-        assert first.return_value == str(report_path("test_fp", 4, "zh-hans"))
+        assert first.return_value == report_name("test_fp", 4, "zh-hans")
         assert unchanged == stamp
         assert changed["fingerprint"] == "2"
         assert changed["generated_at"] != stamp
@@ -216,11 +232,14 @@ def test_bulk_generate_uses_processes_and_reports_progress(settings, tmp_path):
 
     paths = bulk_generate(jobs, workers=2, progress=lambda done, total: seen.append((done, total)))
 
-    assert paths == [report_path(*job) for job in jobs]
-    assert all(p.read_bytes()[:5] == b"%PDF-" for p in paths)
+    assert paths == [report_name(*job) for job in jobs]
+    assert all(_read(name)[:5] == b"%PDF-" for name in paths)
     assert seen == [(1, 3), (2, 3), (3, 3)]
-    archive = zip_reports(paths, tmp_path / "all.zip")
-    assert sorted(zipfile.ZipFile(archive).namelist()) == [
+    archive = zip_reports(paths, "reports/all.zip")
+    assert archive == "reports/all.zip"
+    with zipfile.ZipFile(io.BytesIO(_read(archive))) as zipped:
+        assert zipped.read("light-2-zh-hans.pdf") == _read(paths[1])
+    assert sorted(zipfile.ZipFile(tmp_path / "reports" / "all.zip").namelist()) == [
         "light-1-en.pdf",
         "light-2-zh-hans.pdf",
         "light-3-en.pdf",
@@ -257,14 +276,14 @@ def test_download_report_non_staff_is_refused(rf):
 def test_download_report_staff_gets_the_stored_pdf(rf, settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path
     staff = User.objects.create_user("officer", password="x", is_staff=True)
-    path = store_report("light", 1, "en")
+    name = store_report("light", 1, "en")
 
     response = download_report(_request(rf, staff), "light", 1, "en")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="light-1-en.pdf"'
-    assert b"".join(response.streaming_content) == path.read_bytes()
+    assert b"".join(response.streaming_content) == _read(name)
 
 
 @pytest.mark.django_db
@@ -286,7 +305,7 @@ def test_download_report_kind_permission_can_admit_non_staff(rf, settings, tmp_p
 
     # The immediate task backend generated the missing report during the request.
     assert response.status_code == 200
-    assert report_path("test_perm", 1, "en").exists()
+    assert report_exists("test_perm", 1, "en")
 
 
 @pytest.mark.django_db
@@ -387,5 +406,5 @@ def test_bulk_generate_inside_a_transaction_stays_in_process(settings, tmp_path,
 
     paths = bulk_generate([("light", 1, "en"), ("light", 2, "en")], workers=2)
 
-    assert paths == [report_path("light", 1, "en"), report_path("light", 2, "en")]
+    assert paths == [report_name("light", 1, "en"), report_name("light", 2, "en")]
     assert User.objects.count() == 0

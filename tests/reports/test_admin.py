@@ -54,7 +54,7 @@ def test_object_page_lists_both_languages_and_generates(staff_client, reviewed):
 
     for language in ("zh-hans", "en"):
         assert reverse("report_download", args=["application", reviewed[0].pk, language]) in before
-        assert reports.report_path("application", reviewed[0].pk, language).exists()
+        assert reports.report_exists("application", reviewed[0].pk, language)
     assert "Not generated yet" in before or "尚未生成" in before
     assert "Up to date" in after or "最新" in after
 
