@@ -5,10 +5,17 @@
 * Logged-in users without admin access are sent to their dashboard.
 * When ``settings.MFA_REQUIRED_FOR_STAFF`` is true, staff and members of
   ``roles.MFA_ROLES`` must enrol a TOTP authenticator before any admin page opens.
+* Whatever that setting says, a user who has a TOTP authenticator enrolled must have
+  passed the code step *in this session* (allauth records ``{"method": "mfa"}`` in the
+  session's authentication records on the two-factor login and on re-authentication).
+  A session that signed in some other way (password only through another door, a
+  session created by ``login()``/``force_login``, a session carried over from before the
+  enrolment) is sent to allauth's re-authentication page for the code first.
 """
 
 from urllib.parse import urlencode
 
+from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
@@ -28,6 +35,15 @@ def requires_mfa(user) -> bool:
 
 def has_totp(user) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def session_passed_mfa(request) -> bool:
+    """True when this session's user entered a two-factor code (TOTP or a recovery code)
+    at login or on re-authentication, as recorded by allauth in the session."""
+    return any(
+        isinstance(record, dict) and record.get("method") == "mfa"
+        for record in get_authentication_records(request, request.user)
+    )
 
 
 class AdminAccessMiddleware:
@@ -61,4 +77,9 @@ class AdminAccessMiddleware:
             messages.warning(request, _("Set up two-factor authentication before using the "
                                         "administration area."))
             return redirect("mfa_activate_totp")
+        if user.is_authenticated and has_totp(user) and not session_passed_mfa(request):
+            messages.warning(request, _("Enter the code from your authenticator app to "
+                                        "continue to the administration area."))
+            return redirect(f"{reverse('mfa_reauthenticate')}?"
+                            f"{urlencode({'next': request.get_full_path()})}")
         return None

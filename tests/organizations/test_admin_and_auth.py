@@ -111,7 +111,9 @@ def test_staff_without_totp_is_sent_to_mfa_setup(client, staff_user, mfa_require
 
 
 def test_staff_with_totp_reaches_admin(client, staff_user, mfa_required):
-    client.force_login(_with_totp(staff_user))
+    from tests.security.mfa import login_with_mfa
+
+    login_with_mfa(client, _with_totp(staff_user))  # session passed the code step
 
     response = client.get("/admin/")
 

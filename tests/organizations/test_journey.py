@@ -20,6 +20,7 @@ from tests.factories.organizations import (
     UserFactory,
     make_credit_code,
 )
+from tests.security.mfa import login_with_mfa
 
 from .conftest import pdf_upload
 
@@ -72,6 +73,7 @@ def test_new_user_to_incubation_journey(db, client, settings, django_capture_on_
     staff.force_login(officer)
     assert staff.get("/admin/")["Location"] == "/accounts/2fa/totp/activate/"
     TOTP.activate(officer, "JBSWY3DPEHPK3PXP")
+    login_with_mfa(staff, officer)  # the admin needs the code in this session too
     staff.post(f"/admin/organizations_admin/verify/{org.pk}/", {"decision": "verify"})
     org.refresh_from_db()
     assert org.status == "verified"

@@ -79,11 +79,12 @@ def test_django_admin_site_is_not_routed():
 def test_superuser_site_history_is_read_only(site_pages, client):
     from wagtail.models import ModelLogEntry
 
+    from .mfa import login_with_mfa
     from .world import build_world
 
     world = build_world()  # services write real audit entries
     root = world.users["superuser"]
-    client.force_login(root)
+    login_with_mfa(client, root)  # root has TOTP enrolled: the session passed the code
     entries_before = list(ModelLogEntry.objects.values_list("pk", "action", "data"))
 
     history = client.get("/admin/reports/site-history/")

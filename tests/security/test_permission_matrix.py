@@ -26,7 +26,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from organizations.middleware import has_totp
+
 from .matrix import classify, routes
+from .mfa import login_with_mfa
 from .urls_site import SITE_UNBUILDABLE, SITE_URLS, build
 from .world import ROLES, build_world
 
@@ -409,7 +412,9 @@ def _clients(world) -> dict[str, Client]:
     for role in ROLES:
         client = Client()
         if world.users[role] is not None:
-            client.force_login(world.users[role])
+            # Admin roles have TOTP enrolled: their sessions passed the code step.
+            login = login_with_mfa if has_totp(world.users[role]) else Client.force_login
+            login(client, world.users[role])
         clients[role] = client
     return clients
 
