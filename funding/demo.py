@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.demo import DemoContext
-from projects.enums import ProjectTier
+from projects.enums import ProjectStatus, ProjectTier
 from projects.models import Project
 
 from .enums import (
@@ -92,6 +92,7 @@ def seed(ctx: DemoContext) -> None:
     _seed_online(ctx, matched + settle, now)
     _seed_offline(ctx, matched[0], users)
     _seed_import(ctx, settle or matched, users, now)
+    _seed_delivered_funds(projects, users, now)
     if ctx.large:
         _seed_large(ctx)
     ctx.log(f"funding: {Sponsor.objects.count()} sponsors, {MatchPool.objects.count()} pools, "
@@ -151,6 +152,36 @@ def _seed_import(ctx: DemoContext, projects: list[Project], users, now) -> None:
                      f"{'是' if i % 4 == 0 else ''}")
     commit_import(content="\n".join(lines).encode(), source="generic",
                   file_name="demo-platform-export.csv", by=users["finance"])
+
+
+# Share of its goal a funded project running (in progress) or done (completed) has
+# raised from the designated platform, so its tranches and spending (delivery demo) are
+# covered: spent ≤ disbursed ≤ raised + matched.
+DELIVERED_RAISED_PERCENT = {ProjectStatus.IN_PROGRESS: 60, ProjectStatus.COMPLETED: 100}
+
+
+def _seed_delivered_funds(projects: list[Project], users, now) -> None:
+    """Platform gifts for every funded project that is being (or has been) delivered,
+    dated inside its call's window (completed projects) or in the last few days."""
+    header = "external_id,project_slug,amount_yuan,donor_name,donor_email,date,message,anonymous"
+    lines = [header]
+    for project in projects:
+        percent = DELIVERED_RAISED_PERCENT.get(project.status)
+        if percent is None or project.tier != ProjectTier.FUNDED_MATCHED:
+            continue
+        total_yuan = (project.goal_amount or 50_000_00) * percent // 100 // 100
+        if project.status == ProjectStatus.COMPLETED:
+            last_day = min(project.call.closes_at, now)
+        else:
+            last_day = now
+        for k in range(4):
+            day = (last_day - timedelta(days=1 + k)).date().isoformat()
+            amount = total_yuan // 4 + (total_yuan % 4 if k == 0 else 0)
+            lines.append(f"TX-DEMO-{project.slug}-{k},{project.slug},{amount},"
+                         f"网友{k + 20},,{day},,")
+    if len(lines) > 1:
+        commit_import(content="\n".join(lines).encode(), source="generic",
+                      file_name="demo-platform-export-delivered.csv", by=users["finance"])
 
 
 def _seed_large(ctx: DemoContext) -> None:

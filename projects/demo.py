@@ -69,6 +69,10 @@ ELIGIBILITY = {
     "2026-environment": (["community", "social_service"], "", [], 0, ["E"], False),
 }
 
+# Indexes (into PROJECT_TITLES) of the projects shortlisted into the reserve library: all
+# approved (status cycles in progress / approved / completed), none started.
+RESERVE_PROJECTS = {4}
+
 PROJECT_TITLES = [
     "长者饭堂暖心助餐计划", "四点半课堂·课后陪伴", "认知障碍长者家庭支持", "楼栋微自治试点",
     "社区花园共建行动", "残障青年就业起航", "社区应急志愿队培育", "非遗剪纸进社区",
@@ -190,6 +194,7 @@ def seed(ctx: DemoContext) -> None:
     projects = []
     for i, title in enumerate(PROJECT_TITLES):
         org = orgs[i % len(orgs)]
+        status = statuses[i % len(statuses)]
         project, _ = Project.objects.update_or_create(
             slug=f"project-{i + 1}",
             defaults={
@@ -197,8 +202,11 @@ def seed(ctx: DemoContext) -> None:
                 "organization": org,
                 "call": calls[1 + i % 3],
                 "summary": f"{org.name}实施的{title}，回应居民提出的社区需求。",
-                "status": statuses[i % len(statuses)],
-                "tier": ProjectTier.FUNDED_MATCHED if i % 4 else ProjectTier.RESERVE,
+                "status": status,
+                # Only a project that is approved but not yet funded can sit in the reserve
+                # library: one in progress or completed has been funded (and delivered).
+                "tier": (ProjectTier.RESERVE if i in RESERVE_PROJECTS
+                         else ProjectTier.FUNDED_MATCHED),
                 "region": org.region,
                 "goal_amount": (50_000 + 10_000 * (i % 7)) * 100,
             },

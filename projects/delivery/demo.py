@@ -1,8 +1,10 @@
 """Demo funded projects at every stage (see ``portal.demo``).
 
-Every demo project that is approved, in progress or completed gets a delivery record;
-a dozen get milestones, reports (one returned, one awaiting a decision, accepted ones
-with photos) and expenditures with receipts. ``--size large`` adds nothing here: the
+Every funded demo project (not in the reserve library) that is approved, in progress or
+completed gets a delivery record; those past the agreement get milestones, reports (one
+returned, one awaiting a decision, accepted ones with photos), one approved disbursement
+tranche per completed milestone and expenditures with receipts paid from it, so that
+spent ≤ disbursed ≤ raised + matched for every project. ``--size large`` adds nothing here: the
 bulk projects stay without delivery records so seeding stays fast.
 
 Idempotent: a delivery that already has milestones is left alone.
@@ -19,7 +21,7 @@ from django.utils import timezone
 from organizations.enums import MemberRole
 from organizations.models import Membership
 from portal.demo import DemoContext
-from projects.enums import ProjectStatus
+from projects.enums import ProjectStatus, ProjectTier
 
 from .enums import DeliveryStage, MilestoneStatus, ReportKind, ReportStatus
 from .models import (
@@ -77,6 +79,8 @@ def seed(ctx: DemoContext) -> None:
         if project.status not in (ProjectStatus.APPROVED, ProjectStatus.IN_PROGRESS,
                                   ProjectStatus.COMPLETED):
             continue
+        if project.tier in (ProjectTier.RESERVE, ProjectTier.NOT_FUNDED):
+            continue  # the reserve library is not funded: nothing to deliver yet
         with transaction.atomic():
             if _seed_project(ctx, index, project, officer, today):
                 seeded += 1
@@ -86,6 +90,26 @@ def seed(ctx: DemoContext) -> None:
         copy_plan_from_application(delivery=delivery)
     ctx.log(f"delivery: {Delivery.objects.count()} funded projects "
             f"({seeded} filled now), {ProgressReport.objects.count()} progress reports")
+
+
+def _disburse(ctx, project, milestone, share_percent: int, tranches_left: int) -> int:
+    """Pay one tranche (recorded by finance, approved by finance2): ``share_percent`` of
+    what the project fund holds now, spread over the tranches still to come. Returns the
+    amount paid (0 when the fund is empty)."""
+    from funding.services.ledger import balance, project_account
+    from funding.services.spending import approve_disbursement, record_disbursement
+
+    users = ctx.shared["users"]
+    available = balance(project_account(project, project.currency))
+    amount = available * share_percent // 100 // max(1, tranches_left)
+    if amount <= 0:
+        return 0
+    disbursement = record_disbursement(project=project, amount=amount,
+                                       recorded_by=users["finance"],
+                                       milestone=milestone.title,
+                                       reference=f"DEMO-{project.slug}-{milestone.pk}")
+    approve_disbursement(disbursement=disbursement, approved_by=users["finance2"])
+    return amount
 
 
 def _seed_project(ctx, index, project, officer, today) -> bool:
@@ -147,9 +171,12 @@ def _seed_project(ctx, index, project, officer, today) -> bool:
             completed_on=due if status == MilestoneStatus.COMPLETED else None))
     if scenario == "pending" or owner is None:
         return True
-    # Reports: one accepted per completed milestone, with a photo and expenditures.
+    # Reports: one accepted per completed milestone, with a photo and expenditures paid
+    # from that milestone's tranche (so spent ≤ disbursed ≤ raised + matched).
     completed = [m for m in milestones if m.status == MilestoneStatus.COMPLETED]
-    spend_share = 95 if scenario == "closed" else 40
+    # A closed project has been paid all its fund and spent 95% of each tranche; a running
+    # one 60% of it so far, 80% of each tranche spent.
+    pay_share, spend_share = (100, 95) if scenario == "closed" else (60, 80)
     for r_index, milestone in enumerate(completed):
         last = r_index == len(completed) - 1
         kind = ReportKind.FINAL if scenario == "closed" and last else ReportKind.INTERIM
@@ -171,8 +198,10 @@ def _seed_project(ctx, index, project, officer, today) -> bool:
                             width=width, height=height)
         photo.image.save(content.name, content, save=False)
         photo.save()
-        for line in delivery.budget_lines:
-            amount = line["amount"] * spend_share // 100 // max(1, len(completed))
+        paid = _disburse(ctx, project, milestone, pay_share, len(completed) - r_index)
+        for line, (_name, _category, line_share) in zip(delivery.budget_lines, BUDGET,
+                                                        strict=True):
+            amount = paid * spend_share // 100 * line_share // 100
             if amount <= 0:
                 continue
             expenditure = record_expenditure(

@@ -1,6 +1,12 @@
+from django.core import mail
 from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
 
 from portal.demo import DEMO_PASSWORD, seed_all
+
+# The demo's own notifications (donors' thank-you mail, delivery and evaluation notices)
+# are kept in memory and counted, not printed by the console backend or sent.
+LOCMEM_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
 class Command(BaseCommand):
@@ -11,7 +17,19 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026)
 
     def handle(self, *args, size, seed, **options):
-        ctx = seed_all(size=size, seed=seed, log=lambda msg: self.stdout.write(msg))
+        had_outbox = hasattr(mail, "outbox")
+        saved_outbox = list(getattr(mail, "outbox", []))
+        mail.outbox = []
+        try:
+            with override_settings(EMAIL_BACKEND=LOCMEM_BACKEND):
+                ctx = seed_all(size=size, seed=seed, log=lambda msg: self.stdout.write(msg))
+            kept = len(mail.outbox)
+        finally:
+            if had_outbox:
+                mail.outbox = saved_outbox
+            else:
+                del mail.outbox
+        self.stdout.write(f"mail: {kept} demo e-mails kept in memory (not sent or printed)")
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
