@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Sum
 
+from organizations.middleware import allow_inline_styles
 from portal.cache import cache_anonymous_page
 
 KINDS = ("raised", "matched", "disbursed", "spent")
@@ -206,6 +207,7 @@ def stats_charts(stats: SiteStats, language: str) -> list[dict]:
     return charts
 
 
+@allow_inline_styles  # pygal charts carry their own <style> (outside the page cache)
 @cache_anonymous_page
 def stats_page(request):
     """The public statistics page (cached for anonymous visitors per language)."""

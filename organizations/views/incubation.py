@@ -16,6 +16,7 @@ from .. import incubation_services as services
 from ..enums import ResidencyStatus
 from ..incubation_forms import AgreementForm, ApplyForm, AssessmentForm, ServiceLogForm
 from ..incubation_selectors import assessment_trend, graduation_checklist, residency_record
+from ..middleware import allow_inline_styles
 from ..models import Cohort, Residency
 from ..permissions import can_edit, can_view_private, is_programme_staff
 
@@ -75,7 +76,8 @@ def _render_record(request, residency, *, agreement_form=None, service_form=None
                        max_value=5) if labels else None
     is_mentor = services.can_mentor(request.user, residency)
     is_admitted = residency.status == ResidencyStatus.ADMITTED
-    return render(request, "organizations/incubation/residency_record.html", {
+    # The assessment trend is a pygal chart with its own <style>: style-src may be inline.
+    return allow_inline_styles(render)(request, "organizations/incubation/residency_record.html", {
         "residency": residency,
         "organization": residency.organization,
         "checklist": graduation_checklist(residency),

@@ -89,7 +89,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "organizations.middleware.PortalCSPMiddleware",  # django-csp, relaxed for /admin/
     "allauth.account.middleware.AccountMiddleware",
     "organizations.middleware.AdminAccessMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -258,9 +258,11 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "img-src": ["'self'", "data:", "blob:"],
-        # The Wagtail admin ships inline styles and scripts; public pages use none.
-        "style-src": ["'self'", "'unsafe-inline'"],
-        "script-src": ["'self'", "'unsafe-inline'"],
+        # Strict: no inline script or style (no 'unsafe-inline', no nonce: public pages are
+        # cached server-side, a nonce would go stale). Pages with pygal charts add
+        # 'unsafe-inline' to style-src (organizations.middleware.allow_inline_styles).
+        "style-src": ["'self'"],
+        "script-src": ["'self'"],
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "frame-ancestors": ["'self'"],
@@ -268,6 +270,12 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'self'"],
         "object-src": ["'none'"],
     }
+}
+# The Wagtail admin (everything under /admin/) ships inline scripts and styles: there
+# these directives replace the strict ones (organizations.middleware.PortalCSPMiddleware).
+CONTENT_SECURITY_POLICY_ADMIN = {
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "script-src": ["'self'", "'unsafe-inline'"],
 }
 
 # Security headers, cookies and uploads (docs/security.md); production.py adds the
