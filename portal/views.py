@@ -15,18 +15,50 @@ from .search import search_pages
 logger = logging.getLogger(__name__)
 
 
+def _cache_is_shared() -> bool:
+    """Redis (``CACHE_URL=redis://...``) holds the page cache, sessions and rate limits
+    shared by every app server: it is checked. A per-process cache is not."""
+    return "redis" in settings.CACHES["default"]["BACKEND"].lower()
+
+
+def _cache_answers() -> bool:
+    """A set/get/delete round trip on the default cache (bounded by the backend's
+    ``socket_connect_timeout``/``socket_timeout`` options, docs/deploy.md)."""
+    import uuid
+
+    from django.core.cache import cache
+
+    key = f"healthz:{uuid.uuid4().hex}"
+    try:
+        cache.set(key, "ok", timeout=10)
+        answered = cache.get(key) == "ok"
+        cache.delete(key)
+    except Exception:  # redis-py's ConnectionError/TimeoutError and whatever else
+        logger.exception("health check: cache unavailable")
+        return False
+    if not answered:
+        logger.error("health check: cache did not return the value just stored")
+    return answered
+
+
 @never_cache
 @require_GET
 def healthz(request):
-    """Liveness + database check for load balancers (see docs/CONTRACT)."""
+    """Liveness + database check (and Redis, when it is the cache) for load balancers
+    (see docs/deploy.md)."""
+    body = {"status": "ok", "database": "ok"}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
         logger.exception("health check: database unavailable")
-        return JsonResponse({"status": "error", "database": "error"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+        body.update(status="error", database="error")
+    if _cache_is_shared():
+        body["cache"] = "ok" if _cache_answers() else "error"
+        if body["cache"] == "error":
+            body["status"] = "error"
+    return JsonResponse(body, status=200 if body["status"] == "ok" else 503)
 
 
 @require_GET
