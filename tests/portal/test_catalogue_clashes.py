@@ -235,3 +235,41 @@ def test_donation_list_review_button_is_finance_review(client):
 
     assert button(f"/admin/funding_donations/review/{donation.pk}/") == "复核"
     assert button(f"/admin/funding_donations/evidence/{donation.pk}/") == "凭证"
+
+
+@pytest.mark.django_db
+def test_staff_dashboard_panels_have_no_english_in_chinese(client, site_pages):
+    """Wagtail admin home in zh-hans: our panels (programme, finance, organizations waiting
+    for verification), chart titles and legends included, carry no English words."""
+    from funding.enums import DonationStatus
+    from organizations.roles import ADMINISTRATOR
+    from projects.enums import ApplicationStatus
+    from tests.factories.funding import DonationFactory
+    from tests.factories.organizations import OrganizationFactory, UserFactory
+    from tests.factories.projects import ProjectFactory, make_call
+    from tests.factories.review import ApplicationFactory, with_role
+
+    call = make_call()
+    ApplicationFactory(call=call, status=ApplicationStatus.SUBMITTED)
+    DonationFactory(
+        project=ProjectFactory(), amount=99_900, status=DonationStatus.AWAITING_APPROVAL
+    )
+    OrganizationFactory(status="submitted")
+    client.force_login(with_role(UserFactory(), ADMINISTRATOR))
+
+    html = client.get("/admin/").content.decode()
+
+    panels = re.findall(
+        r'(?s)<section class="w-panel" aria-labelledby="([\w-]+)">(.*?)</section>', html
+    )
+    ids = [panel_id for panel_id, _body in panels]
+    assert {"portal-programme-title", "portal-finance-title", "pending-verification-title"} <= set(
+        ids
+    )
+    english = {}
+    for panel_id, body in panels:
+        text = re.sub(r"(?s)<style.*?</style>|<script.*?</script>|<[^>]+>", " ", body)
+        if words := re.findall(r"[A-Za-z]{3,}", text):
+            english[panel_id] = words
+    assert english == {}
+    assert "今年申报按状态统计" in html and "今年每月募集与配捐金额（元）" in html
