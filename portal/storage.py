@@ -51,24 +51,27 @@ class PrivateFileSystemStorage(FileSystemStorage):
     def replace(self, name: str, content: File) -> str:
         """Write ``content`` under exactly ``name``, replacing any file there: written
         beside it and renamed over it, so readers see the old or the new file, never half."""
-        validate_file_name(name, allow_relative_path=True)
-        path = self.path(name)
-        directory = os.path.dirname(path)
-        os.makedirs(directory, exist_ok=True)
-        tmp = os.path.join(directory, f".{os.path.basename(path)}.{uuid.uuid4().hex}.tmp")
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                         0o666)
-            with os.fdopen(fd, "wb") as out:
-                for chunk in content.chunks():
-                    out.write(chunk)
-            if self.file_permissions_mode is not None:
-                os.chmod(tmp, self.file_permissions_mode)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-        return name
+        return _replace_on_disk(self, name, content)
+
+
+def _replace_on_disk(storage: FileSystemStorage, name: str, content: File) -> str:
+    validate_file_name(name, allow_relative_path=True)
+    path = storage.path(name)
+    directory = os.path.dirname(path)
+    os.makedirs(directory, exist_ok=True)
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.{uuid.uuid4().hex}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        with os.fdopen(fd, "wb") as out:
+            for chunk in content.chunks():
+                out.write(chunk)
+        if storage.file_permissions_mode is not None:
+            os.chmod(tmp, storage.file_permissions_mode)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return name
 
 
 def get_private_storage() -> Storage:
@@ -102,11 +105,8 @@ def replace_file(name: str, content: bytes | File, storage: Storage | None = Non
         storage = storage.backend
     if isinstance(content, bytes):
         content = ContentFile(content, name=os.path.basename(name))
-    replace = getattr(storage, "replace", None)
-    if replace is not None:
-        return replace(name, content)
     if isinstance(storage, FileSystemStorage):
-        raise TypeError("use PrivateFileSystemStorage for private files on the file system")
+        return _replace_on_disk(storage, name, content)
     content.seek(0)
     storage._save(name, content)
     return name

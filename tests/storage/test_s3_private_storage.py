@@ -8,13 +8,14 @@ import zipfile
 
 import pytest
 from django.apps import apps
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 from storages.backends.s3 import S3Storage
 
 from organizations.models import OrganizationDocument
 from portal import reports
-from portal.storage import PrivateStorage, get_private_storage
+from portal.storage import PrivateStorage, get_private_storage, replace_file
 from tests.factories.organizations import MembershipFactory, UserFactory
 from tests.factories.projects import ProjectFactory
 from tests.organizations.conftest import PDF_BYTES, pdf_upload
@@ -172,3 +173,30 @@ def test_the_default_backend_is_the_file_system_under_private_media_root(tmp_pat
 
     assert (tmp_path / "private" / name).read_bytes() == b"x"
     assert not isinstance(storage, S3Storage)
+
+
+class _Broken(ContentFile):
+    """Fails half-way through writing."""
+
+    def chunks(self, chunk_size=None):
+        yield b"half"
+        raise OSError("disk went away")
+
+
+def test_replace_file_on_disk_swaps_whole_files_and_leaves_no_temporary(tmp_path):
+    replace_file("reports/x/a.json", b"old")
+    replace_file("reports/x/a.json", b"new")
+    with pytest.raises(OSError, match="disk went away"):
+        replace_file("reports/x/a.json", _Broken(b""))
+
+    folder = tmp_path / "private" / "reports" / "x"
+    assert [p.name for p in folder.iterdir()] == ["a.json"]
+    assert (folder / "a.json").read_bytes() == b"new"
+
+
+def test_replace_file_on_s3_overwrites_the_same_key(s3_private):
+    replace_file("reports/x/a.json", b"old")
+    replace_file("reports/x/a.json", b"new")
+
+    assert s3_private.keys() == ["private/reports/x/a.json"]
+    assert s3_private.read("private/reports/x/a.json") == b"new"
