@@ -3,10 +3,11 @@
 One sync worker (so every request lands in the process being measured; worker recycling
 off: ``--max-requests 0``) against the large database (``MEMORY_BENCH_DATABASE_URL``,
 default the load bench's ``portal_ops_load``). After 300 warm-up requests the worker's
-RSS is read from ``/proc`` (``memory_worker_rss_start_mb``); wrk then sends
+RSS is read from ``/proc`` (``memory_worker_rss_start_mb``); the bench then sends
 ``MEMORY_BENCH_REQUESTS`` (default 10,000) requests mixing the home page, directory (half
 cache-busted), project pages, the API, donate pages, statistics, the minimal view and
-``/healthz``; the RSS is read again (``memory_worker_rss_end_mb``, baseline = start, so
+``/healthz`` from 4 client threads (a fixed count, not a fixed duration); the RSS is
+read again (``memory_worker_rss_end_mb``, baseline = start, so
 the ratio is the growth factor: flat ≈ 1.0).
 """
 
@@ -33,9 +34,10 @@ def database_url() -> str:
 def run() -> dict:
     env = {**os.environ, "DATABASE_URL": database_url(), "PYTHONPATH": str(ROOT),
            "DJANGO_SETTINGS_MODULE": "bench.public_settings", "DJANGO_READ_DOT_ENV": "0"}
-    # The large seed is kept between runs; bring its schema up to date first.
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT,
-                   env=env, check=True)
+    # The large seed is kept between runs (built the first time); schema brought up to date.
+    from wrk_helpers import ensure_large_database
+
+    ensure_large_database(database_url())
     out = subprocess.run([sys.executable, __file__, "--child"], cwd=ROOT, env=env,
                          capture_output=True, text=True, check=False)
     if out.returncode:
@@ -60,12 +62,57 @@ def mixed(slugs: list[str]) -> list[tuple]:
     return requests
 
 
+def drive(port: int, requests: list[tuple], count: int, clients: int = 4) -> dict:
+    """Send exactly ``count`` requests (rotating through ``requests``) from ``clients``
+    threads; returns counts and the rate.
+
+    A fixed count rather than wrk's fixed duration: wrk keeps idle connections open
+    until its clock runs out once a budget is spent, and the sync worker, blocked on
+    such a socket past its timeout, was replaced by gunicorn mid-measurement."""
+    import http.client
+    import threading
+    import time
+
+    counter = iter(range(count))
+    lock = threading.Lock()
+    got = {"requests": 0, "status_errors": 0, "socket_errors": 0}
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        for n in counter:
+            method, path = requests[n % len(requests)][:2]
+            if path.startswith("/projects/?") and (n // 8) % 2 == 0:
+                path += f"&bench={n}"  # half the directory requests miss the page cache
+            try:
+                conn.request(method, path)
+                response = conn.getresponse()
+                response.read()
+                failed = ("status_errors" if response.status >= 400 else None)
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                failed = "socket_errors"
+            with lock:
+                got["requests"] += 1
+                if failed:
+                    got[failed] += 1
+        conn.close()
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    got["rps"] = round(got["requests"] / (time.perf_counter() - started), 1)
+    return got
+
+
 def _child() -> None:
     import django
 
     django.setup()
     from wrk_helpers import rss_mb, start_server, stop, worker_pids
-    from wrk_helpers import wrk as run_wrk
 
     from projects.models import Project
 
@@ -80,10 +127,17 @@ def _child() -> None:
                           extra=("--max-requests", "0", "--timeout", "300"))
     try:
         (worker,) = worker_pids(server.pid)
-        run_wrk(PORT, requests, seconds=120, threads=1, connections=2, budget=300)
+        drive(PORT, requests, 300)
         start = rss_mb(worker)
-        got = run_wrk(PORT, requests, seconds=600, threads=2, connections=4,
-                      budget=REQUESTS // 2)
+        got = {"requests": 0, "status_errors": 0, "socket_errors": 0}
+        samples, seconds = [], 0.0
+        for _ in range(10):  # RSS after every tenth: flat, or a leak's slope
+            part = drive(PORT, requests, REQUESTS // 10)
+            for key in got:
+                got[key] += part[key]
+            seconds += part["requests"] / part["rps"]
+            samples.append(rss_mb(worker))
+        got["rps"] = round(got["requests"] / seconds, 1)
         if worker_pids(server.pid) != [worker]:
             raise SystemExit("memory bench: the gunicorn worker was replaced mid-run "
                              "(killed for a slow request?); nothing to compare")
@@ -102,7 +156,8 @@ def _child() -> None:
             "note": f"RSS after 300 warm-up requests; {how}"},
         "memory_worker_rss_end_mb": {
             "value": end, "unit": "MB", "baseline": start,
-            "note": f"RSS after the run, baseline = RSS at start (ratio ≈ 1: flat); {how}"},
+            "note": f"RSS after the run, baseline = RSS at start (ratio ≈ 1: flat); RSS "
+                    f"after each tenth of the run: {', '.join(map(str, samples))} MB; {how}"},
     }))
 
 

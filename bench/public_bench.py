@@ -19,11 +19,16 @@ public_directory_cached_p95_ms    /projects/ answered from the anonymous page ca
 public_directory_throughput       requests per second / the minimal view's (share of
 public_api_projects_throughput    the framework floor)
 
-Data: ``seed_demo --size large`` (10,012 projects, 50,038 donations). The module builds
-that database itself the first time (SQLite file ``var/bench/public-large.sqlite3``,
-about 2 minutes), then reuses it (``migrate`` brings it up to date; funding's balance
-backfill runs there). ``PUBLIC_BENCH_DATABASE_URL`` points it at another database (it
-must already hold ≥ 10,000 projects, or be empty: it is then seeded).
+Engines: every entry is measured twice, on the embedded SQLite (keys as above) and on
+PostgreSQL (the same keys with ``_pg`` after the page name, e.g.
+``public_directory_pg_server_p95_ms``). On PostgreSQL the ``cpu`` figures leave out the
+database server's time: judge by ``server``.
+
+Data: ``seed_demo --size large`` (10,012 projects, 50,038 donations), built by
+``wrk_helpers.ensure_large_database`` the first time (about 2–3 minutes per engine) and
+reused: SQLite file ``var/bench/public-large.sqlite3`` (``PUBLIC_BENCH_DATABASE_URL``),
+PostgreSQL ``portal_ops_load`` shared with the load and memory benches
+(``PUBLIC_BENCH_PG_DATABASE_URL``).
 
 Server: gunicorn, 2 sync workers, 127.0.0.1:``PUBLIC_BENCH_PORT`` (8131). The client
 keeps ``PUBLIC_BENCH_CONCURRENCY`` (default 2, one per worker, so latency is service
@@ -46,12 +51,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
 PORT = int(os.environ.get("PUBLIC_BENCH_PORT", "8131"))
 CONCURRENCY = int(os.environ.get("PUBLIC_BENCH_CONCURRENCY", "2"))
 REQUESTS = int(os.environ.get("PUBLIC_BENCH_REQUESTS", "250"))
 TARGET_MS = 100.0
-MIN_PROJECTS = 10_000
 DEFAULT_DB = ROOT / "var" / "bench" / "public-large.sqlite3"
+PG_DEFAULT = "postgres://postgres@127.0.0.1:5432/portal_ops_load"  # shared with load_bench
 
 KEYWORD = quote("助老")
 DIRECTORY = [
@@ -80,48 +86,19 @@ API = [
 TIMING = re.compile(r"(\w+);dur=([0-9.]+)")
 
 
-def _database_url() -> str:
-    return os.environ.get("PUBLIC_BENCH_DATABASE_URL") or f"sqlite:///{DEFAULT_DB}"
+def _databases() -> list[tuple[str, str]]:
+    """(key suffix, URL): the embedded SQLite file and the PostgreSQL of production."""
+    return [("", os.environ.get("PUBLIC_BENCH_DATABASE_URL") or f"sqlite:///{DEFAULT_DB}"),
+            ("_pg", os.environ.get("PUBLIC_BENCH_PG_DATABASE_URL") or PG_DEFAULT)]
 
 
-def _env() -> dict:
-    return {**os.environ, "DATABASE_URL": _database_url(), "PYTHONPATH": str(ROOT),
+def _env(database_url: str) -> dict:
+    return {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT),
             "DJANGO_SETTINGS_MODULE": "portal.settings.dev", "DJANGO_READ_DOT_ENV": "0"}
 
 
-def _manage(*args: str, capture: bool = False) -> str:
-    result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=_env(),
-                            check=True, text=True,
-                            capture_output=capture)
-    return result.stdout if capture else ""
-
-
-def _project_count() -> int:
-    out = _manage("shell", "-c",
-                  "from projects.models import Project; print(Project.objects.count())",
-                  capture=True)
-    return int(out.strip().splitlines()[-1])
-
-
-def ensure_database() -> int:
-    """Migrate the bench database and seed it the first time; returns the project count."""
-    if not os.environ.get("PUBLIC_BENCH_DATABASE_URL"):
-        DEFAULT_DB.parent.mkdir(parents=True, exist_ok=True)
-    _manage("migrate", "-v0")
-    count = _project_count()
-    if count == 0:
-        print("public_bench: seeding the large demo data (about 2 minutes)…", flush=True)
-        _manage("seed_demo", "--size", "large", "-v0")
-        count = _project_count()
-    if count < MIN_PROJECTS:
-        raise SystemExit(f"public_bench needs seed_demo --size large in {_database_url()} "
-                         f"(found {count} projects); point PUBLIC_BENCH_DATABASE_URL at an "
-                         "empty database or remove the file to rebuild it")
-    return count
-
-
-def _start_server() -> subprocess.Popen:
-    env = {**_env(), "DJANGO_SETTINGS_MODULE": "bench.public_settings"}
+def _start_server(database_url: str) -> subprocess.Popen:
+    env = {**_env(database_url), "DJANGO_SETTINGS_MODULE": "bench.public_settings"}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--workers", "2",
          "--bind", f"127.0.0.1:{PORT}", "--log-level", "warning", "--keep-alive", "30",
@@ -201,9 +178,17 @@ def _load_average() -> str:
 
 
 def run() -> dict[str, dict]:
-    count = ensure_database()
+    from wrk_helpers import ensure_large_database
+
+    out = {}
+    for suffix, url in _databases():
+        out.update(_measure(url, ensure_large_database(url), suffix))
+    return out
+
+
+def _measure(database_url: str, count: int, suffix: str) -> dict[str, dict]:
     load_before = _load_average()
-    server = _start_server()
+    server = _start_server(database_url)
     try:
         for paths in (DIRECTORY, API):  # warm both workers (imports, caches, connections)
             _load(paths, bust_cache=True, requests=2 * len(paths))
@@ -216,32 +201,35 @@ def run() -> dict[str, dict]:
         server.wait(timeout=30)
     floor_p95 = max(_p95(floor.latency), 0.1)
     floor_rps = REQUESTS / floor.wall
-    how = (f"gunicorn 2 sync workers on loopback, {CONCURRENCY} keep-alive clients, "
-           f"{REQUESTS} requests per scenario, {count} projects, {_database_url()}; "
-           f"load average {load_before} before, {_load_average()} after on "
-           f"{os.cpu_count()} cores")
+    engine = "PostgreSQL" if suffix else "SQLite"
+    how = (f"{engine}; gunicorn 2 sync workers on loopback, {CONCURRENCY} keep-alive "
+           f"clients, {REQUESTS} requests per scenario, {count} projects, "
+           f"{database_url.rsplit('/', 1)[-1]}; load average {load_before} before, "
+           f"{_load_average()} after on {os.cpu_count()} cores")
+    cpu_what = ("SQLite in-process, so queries included" if not suffix else
+                "the PostgreSQL server's time is not included: compare server_p95")
     out = {}
     for key, label, sample, paths in (
         ("public_directory", "/projects/", directory, DIRECTORY),
         ("public_api_projects", "/api/v1/projects", api, API),
     ):
         what = f"{label} over {len(paths)} filter/sort combinations, page cache bypassed"
-        out[f"{key}_p95_ms"] = {
+        out[f"{key}{suffix}_p95_ms"] = {
             "value": _p95(sample.latency), "unit": "ms", "baseline": floor_p95,
             "note": f"client p95, {what}; baseline = minimal Django view p95; {how}"}
-        out[f"{key}_server_p95_ms"] = {
+        out[f"{key}{suffix}_server_p95_ms"] = {
             "value": _p95(sample.app), "unit": "ms", "baseline": TARGET_MS,
             "note": f"time in Django (Server-Timing) p95, {what}; baseline = the 100 ms "
                     f"target; {how}"}
-        out[f"{key}_cpu_p95_ms"] = {
+        out[f"{key}{suffix}_cpu_p95_ms"] = {
             "value": _p95(sample.cpu), "unit": "ms", "baseline": TARGET_MS,
-            "note": f"worker CPU per request p95 (SQLite in-process, so queries included), "
-                    f"{what}; baseline = the 100 ms target; {how}"}
-        out[f"{key}_throughput"] = {
+            "note": f"worker CPU per request p95 ({cpu_what}), {what}; baseline = the "
+                    f"100 ms target; {how}"}
+        out[f"{key}{suffix}_throughput"] = {
             "value": round(REQUESTS / sample.wall, 1), "unit": "req/s",
             "baseline": round(floor_rps, 1),
             "note": f"{what} vs a minimal Django view; {how}"}
-    out["public_directory_cached_p95_ms"] = {
+    out[f"public_directory{suffix}_cached_p95_ms"] = {
         "value": _p95(cached.latency), "unit": "ms", "baseline": floor_p95,
         "note": f"/projects/ served from the anonymous page cache; baseline = minimal "
                 f"Django view p95; {how}"}
