@@ -7,8 +7,8 @@ from django.utils.translation import pgettext_lazy
 
 class ProjectStatus(models.TextChoices):
     APPLYING = "applying", _("Applying")
-    APPROVED = "approved", _("Approved")
-    IN_PROGRESS = "in_progress", _("In progress")
+    APPROVED = "approved", pgettext_lazy("project status", "Approved")
+    IN_PROGRESS = "in_progress", pgettext_lazy("project status", "In progress")
     COMPLETED = "completed", _("Completed")
     TERMINATED = "terminated", _("Terminated")
 
@@ -106,7 +106,7 @@ class BudgetCategory(models.TextChoices):
     MATERIALS = "materials", _("Materials")
     VENUE = "venue", _("Venue and equipment")
     TRAVEL = "travel", _("Transport")
-    ADMIN = "admin", _("Administration")
+    ADMIN = "admin", pgettext_lazy("budget category", "Administration")
     OTHER = "other", _("Other")
 
 
