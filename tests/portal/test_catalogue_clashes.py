@@ -157,6 +157,17 @@ def test_compiled_catalogues_match_their_sources():
         ("payment", "Received at", "到账时间"),
         ("funding decision", "Decision", "立项结果"),
         (None, "Completed", "已完成"),
+        # Our apps come before Wagtail's: a plain msgid of ours also relabels Wagtail's admin
+        # (page workflow, documents library), so words with another meaning take a context.
+        ("project status", "Approved", "已立项"),
+        (None, "Approved", "已批准"),  # Wagtail workflow
+        ("project status", "In progress", "实施中"),
+        (None, "In progress", "进行中"),  # Wagtail workflow
+        ("offline donation", "Approve", "复核通过"),
+        (None, "Approve", "批准"),  # Wagtail workflow
+        ("organization", "Documents", "材料"),
+        (None, "Documents", "文档"),  # Wagtail documents library
+        (None, "Dashboard", "控制面板"),  # Wagtail admin home
     ],
 )
 def test_merged_catalogue_keeps_each_meaning(context, msgid, chinese):
