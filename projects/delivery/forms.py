@@ -8,10 +8,18 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from portal.money import yuan_to_fen
+from projects.uploads import check_upload
 
 from .enums import DeliveryStage, ReportKind, allowed_next
 from .models import Milestone
-from .services import ExpenditureInput, IndicatorInput, PhotoInput
+from .services import (
+    RECEIPT_TYPES,
+    DeliveryError,
+    ExpenditureInput,
+    IndicatorInput,
+    PhotoInput,
+    reencode_photo,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -99,14 +107,40 @@ class ExpenditureRow(forms.Form):
             raise ValidationError(_("An expenditure cannot be dated in the future."))
         return value
 
+    def clean_receipt(self):
+        """Checked here (by content and size, as the service checks it again) so a
+        rejected receipt is reported next to its own field."""
+        value = self.cleaned_data["receipt"]
+        check_upload(value, allowed=RECEIPT_TYPES)
+        return value
+
 
 class PhotoRow(forms.Form):
     image = forms.FileField(label=_("Photo (JPG, PNG or WebP)"))
     caption = forms.CharField(label=_("Caption"), max_length=200, required=False)
 
+    def clean_image(self):
+        """A photo the service would refuse (type, size, pixels, unreadable) is reported
+        next to its field."""
+        value = self.cleaned_data["image"]
+        try:
+            reencode_photo(value)
+        except DeliveryError as error:
+            raise ValidationError(error.messages) from None
+        return value
+
 
 class OptionalRowFormSet(forms.BaseFormSet):
-    """Empty extra rows are fine; ``rows()`` gives the filled ones."""
+    """Empty extra rows are fine; ``rows()`` gives the filled ones.
+
+    Each form gets ``optional_row``: true for an extra row left blank, whose fields are
+    then shown without the required mark (they are required only once the row is used).
+    """
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.optional_row = form.empty_permitted and not (form.is_bound and form.has_changed())
+        return form
 
     def filled(self):
         return [f for f in self.forms if f.has_changed() and f.cleaned_data
