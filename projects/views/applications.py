@@ -75,6 +75,20 @@ def application_list(request):
                   {"applications": applications_for_user(request.user)})
 
 
+def _evaluation_report_available(user, application) -> bool:
+    """Whether ``user`` may download the application's evaluation report PDF (the review
+    app's ``application`` report kind: members once the call's results are published).
+    False when no such report kind is installed."""
+    from portal.reports import ReportError, can_view_report
+
+    if application.status in (ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN):
+        return False  # never reviewed: nothing to report
+    try:
+        return can_view_report(user, "application", application)
+    except ReportError:
+        return False
+
+
 @login_required
 def application_detail(request, pk):
     application, membership = _member_application(request, pk)
@@ -82,6 +96,7 @@ def application_detail(request, pk):
     return render(request, "projects/application_detail.html", {
         "application": application,
         "membership": membership,
+        "report_available": _evaluation_report_available(request.user, application),
         "can_edit": membership.can_edit and application.is_editable,
         "can_withdraw": membership.can_edit
         and (application.status, ApplicationStatus.WITHDRAWN) in APPLICATION_TRANSITIONS
