@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import F, Sum
 
 from .enums import MATCH_KINDS, RAISED_KINDS, DonationStatus
 from .models import Donation, ProjectBalance
@@ -72,5 +72,7 @@ def settlement_results(call):
     if settlement is None:
         return None
     settlement.rows = list(settlement.lines.select_related("project", "pool__sponsor")
-                           .order_by("project__title", "pool__priority"))
+                           .order_by(F("rank").asc(nulls_last=True), "project__title",
+                                     "pool__priority"))
+    settlement.has_ranks = any(line.rank for line in settlement.rows)
     return settlement

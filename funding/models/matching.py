@@ -249,6 +249,12 @@ class SettlementLine(models.Model):
     )
     eligible = models.PositiveBigIntegerField(_("Eligible raised (fen)"))
     amount = models.PositiveBigIntegerField(_("Match (fen)"))
+    # What the published results explain the amount by: the project's rank in the call's
+    # stored ranking (None when the rule has no tiers or the project is unranked) and the
+    # ratio applied before any pro-rata scaling (the tier's, or the rule's).
+    rank = models.PositiveIntegerField(_("Rank"), null=True, blank=True)
+    ratio_num = models.PositiveIntegerField(_("Ratio numerator"), default=1)
+    ratio_den = models.PositiveIntegerField(_("Ratio denominator"), default=1)
 
     class Meta:
         verbose_name = _("Settlement line")
@@ -258,10 +264,20 @@ class SettlementLine(models.Model):
                 fields=["settlement", "project", "pool"], name="funding_settle_line_unique"
             ),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="funding_settle_pos"),
+            models.CheckConstraint(condition=models.Q(ratio_den__gt=0),
+                                   name="funding_settle_line_ratio_den"),
         ]
 
     def __str__(self):
         return f"{self.project_id} ← {self.pool_id}: {self.amount}"
+
+    @property
+    def ratio(self) -> Fraction:
+        return Fraction(self.ratio_num, self.ratio_den)
+
+    @property
+    def ratio_label(self) -> str:
+        return ratio_label(self.ratio)
 
 
 class SettlementTier(models.Model):

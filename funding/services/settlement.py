@@ -181,7 +181,9 @@ def commit_settlement(*, call: CallPage, by=None) -> tuple[Settlement, bool]:
         target = project_account(row.project)
         for pool, amount in row.by_pool:
             SettlementLine.objects.create(settlement=settlement, project=row.project, pool=pool,
-                                          eligible=row.eligible, amount=amount)
+                                          eligible=row.eligible, amount=amount, rank=row.rank,
+                                          ratio_num=row.ratio.numerator,
+                                          ratio_den=row.ratio.denominator)
             available, _ = pool_accounts(pool)
             post_transaction(
                 kind=TransactionKind.SETTLEMENT,

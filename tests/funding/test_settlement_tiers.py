@@ -165,3 +165,37 @@ def test_finance_edits_tiers_in_admin(client, tiered):
     assert response.status_code == 302
     assert overlapping.status_code == 200
     assert SettlementTier.objects.filter(rule=rule).count() == 3
+
+
+def test_lines_record_rank_and_ratio_and_results_show_them(tiered, client):
+    call, _rule, projects = tiered
+    funded_pool(100_000, call=call)
+
+    commit_settlement(call=call)
+    response = client.get(f"/matching-results/{call.pk}/")
+
+    lines = {line.project.slug: (line.rank, line.ratio_label, line.amount)
+             for line in SettlementLine.objects.select_related("project")}
+    assert lines == {"tier-a": (1, "1:1", 10_001), "tier-b": (2, "1:1", 5_000),
+                     "tier-c": (3, "1:0.5", 3_500)}
+    html = response.content.decode()
+    rows = [row for row in html.split("<tr>") if "tier-" in row]
+    # Rank order, each row with its rank and the ratio that produced its amount.
+    assert [row.split("</td>")[0].rsplit(">", 1)[1] for row in rows] == ["1", "2", "3"]
+    assert "<td>1:0.5</td>" in rows[2] and "¥35.00" in rows[2]
+
+
+def test_untiered_settlement_shows_the_rule_ratio_without_a_rank_column(client):
+    call = make_call("plain-call")
+    MatchingRuleFactory(call=call, mode=MatchingMode.SETTLEMENT, ratio_num=1, ratio_den=2)
+    project = MatchedProjectFactory(slug="plain-a", call=call)
+    _give(project, 10_000)
+    funded_pool(100_000, call=call)
+
+    commit_settlement(call=call)
+    html = client.get(f"/matching-results/{call.pk}/").content.decode()
+
+    line = SettlementLine.objects.get()
+    assert (line.rank, line.ratio_label, line.amount) == (None, "1:0.5", 5_000)
+    assert "<td>1:0.5</td>" in html
+    assert "review ranking" not in html and "评审排名" not in html
