@@ -402,7 +402,7 @@ class PendingVerificationPanel:
     def media(self):
         from django.forms import Media
 
-        return Media()
+        return Media(css={"all": ["portal/css/dashboard.css"]})  # padding inside the panel
 
 
 @hooks.register("construct_homepage_panels")

@@ -21,11 +21,10 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Count, Q, Sum
-from django.forms import Media
-from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.admin.ui.components import Component
 
 from organizations.roles import (
     ADMINISTRATOR,
@@ -34,6 +33,9 @@ from organizations.roles import (
     REVIEWER,
     has_role,
 )
+
+#: Layout of the figures and charts inside the panels (also used by organizations' panel).
+DASHBOARD_CSS = "portal/css/dashboard.css"
 
 # Where each figure's work happens in the admin (skipped when the URL does not exist).
 LINKS = {
@@ -164,22 +166,24 @@ def _yuan(value) -> str:
     return format_fen(int(value) * 100, decimals=False)
 
 
-class _Panel:
-    template_name = ""
+class _Panel(Component):
+    """A dashboard panel: Wagtail's ``Component`` (``template_name``,
+    ``get_context_data``, ``render_html``, ``media``) that knows its request and its place
+    (``order``) among the home page's panels. The templates use Wagtail's ``{% panel %}``
+    with ``w-panel--dashboard`` so headings line up with Wagtail's own panels."""
+
     order = 100
+
+    class Media:
+        css = {"all": [DASHBOARD_CSS]}
 
     def __init__(self, request):
         self.request = request
 
     def get_context(self) -> dict:
-        raise NotImplementedError
-
-    def render_html(self, parent_context=None):
-        return render_to_string(self.template_name, self.get_context(), request=self.request)
-
-    @property
-    def media(self):
-        return Media()
+        """The context the template is rendered with (``get_context_data`` without a
+        parent context)."""
+        return self.get_context_data()
 
 
 class ProgrammePanel(_Panel):
@@ -189,7 +193,7 @@ class ProgrammePanel(_Panel):
     template_name = "portal/admin/programme_panel.html"
     order = 90
 
-    def get_context(self) -> dict:
+    def get_context_data(self, parent_context=None) -> dict:
         from portal.charts import bar_chart
 
         user = self.request.user
@@ -216,7 +220,7 @@ class FinancePanel(_Panel):
     template_name = "portal/admin/finance_panel.html"
     order = 95
 
-    def get_context(self) -> dict:
+    def get_context_data(self, parent_context=None) -> dict:
         from portal.charts import bar_chart
 
         figures = finance_figures()

@@ -68,7 +68,7 @@ def test_reviewer_sees_no_finance_and_only_own_reviews(site_pages):
     assert [type(p) for p in panels] == [ProgrammePanel]
     context = panels[0].get_context()
     assert context["full"] is False and context["chart"] == ""
-    assert "portal-finance-title" not in panels[0].render_html()
+    assert "portal-finance-heading" not in panels[0].render_html()
     assert context["figures"].reviews_outstanding == 0
 
 
@@ -116,4 +116,4 @@ def test_admin_home_renders_the_panels(client, site_pages):
 
     assert response.status_code == 200
     body = response.content.decode()
-    assert "portal-programme-title" in body and "portal-finance-title" in body
+    assert "portal-programme-heading" in body and "portal-finance-heading" in body
