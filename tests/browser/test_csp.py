@@ -50,3 +50,21 @@ def test_an_inline_script_would_be_reported(page, live_server, public_site):  # 
 
     assert page.evaluate("() => window.__ran === true") is False
     assert any("Content Security Policy" in m for m in messages)
+
+
+def test_editor_userbar_on_public_pages_runs_without_csp_violations(page, live_server,
+                                                                    public_site):  # noqa: F811
+    """Signed-in editors get Wagtail's userbar on public pages (strict policy there)."""
+    from tests.factories.organizations import UserFactory
+
+    UserFactory(username="editor-root", is_staff=True, is_superuser=True)
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("input[name=login]", "editor-root")
+    page.fill("input[name=password]", "pass-word-123")
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_url("**/me/**")
+
+    violations = _violations(page, live_server.url + "/")
+
+    assert page.locator("wagtail-userbar").count() == 1
+    assert violations == []

@@ -17,13 +17,21 @@ Admin views: every admin URL is requested for anonymous users and organization m
 (list, create and report pages) and on the object URLs in ``ADMIN_OBJECTS``; object
 URLs of a viewset listed in ``ADMIN_OBJECT_NAMESPACES`` inherit the viewset's own
 permission checks (Wagtail's permission policy, covered by the list pages). Staff log in
-with TOTP enrolled and ``MFA_REQUIRED_FOR_STAFF`` on, as in production.
+with TOTP enrolled (their sessions passed the code step) and ``MFA_REQUIRED_FOR_STAFF``
+on, as in production.
+
+Runtime: the world is built once per module (per xdist worker) inside a transaction that
+is rolled back at the end; every test item runs in its own savepoint on top of it, so a
+request that writes (a report refreshed on download, a notification marked read) cannot
+leak into the next item. Items are one role × one URL table (site, admin outsiders,
+admin pages), so ``pytest -n`` spreads the matrix over the workers.
 """
 
 import re
 
 import pytest
-from django.test import Client
+from django.db import transaction
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from organizations.middleware import has_totp
@@ -386,6 +394,7 @@ NOT_REQUESTED = {
 }
 
 OUTSIDERS = ("anonymous", "applicant", "other_member")
+ADMIN_ROLES = tuple(role for role in ROLES if role not in OUTSIDERS)
 
 
 def _namespace(name: str) -> str:
@@ -407,26 +416,80 @@ def _fill(route: str) -> str:
     return "/" + path.replace("^", "").replace("$", "").replace("\\", "")
 
 
-def _clients(world) -> dict[str, Client]:
-    clients = {}
-    for role in ROLES:
-        client = Client()
-        if world.users[role] is not None:
-            # Admin roles have TOTP enrolled: their sessions passed the code step.
-            login = login_with_mfa if has_totp(world.users[role]) else Client.force_login
-            login(client, world.users[role])
-        clients[role] = client
-    return clients
+def _client(world, role) -> Client:
+    client = Client()
+    user = world.users[role]
+    if user is not None:
+        # Admin roles have TOTP enrolled: their sessions passed the code step.
+        login = login_with_mfa if has_totp(user) else Client.force_login
+        login(client, user)
+    return client
 
 
-def _outcomes(clients, url, roles=ROLES) -> str:
-    return "".join(classify(clients[role].get(url)) for role in roles)
+def _check(world, role, cases) -> list[tuple[str, str, str, str]]:
+    """Request each (name, url, expected string) as ``role``; the mismatches. A URL is
+    requested once even when several patterns fill to the same path."""
+    client = _client(world, role)
+    index = ROLES.index(role)
+    seen: dict[str, str] = {}
+    wrong = []
+    for name, url, expected in cases:
+        if url not in seen:
+            seen[url] = classify(client.get(url))
+        if seen[url] != expected[index]:
+            wrong.append((name, url, expected[index], seen[url]))
+    return wrong
 
 
-def _mismatches(rows) -> str:
-    header = "".join(r[0] for r in ROLES)
-    return "\n".join(f"{name:60} {url:60} expected {want} got {got} ({header})"
+def _mismatches(role, rows) -> str:
+    return "\n".join(f"{role}: {name:60} {url:60} expected {want} got {got}"
                      for name, url, want, got in rows)
+
+
+# --- One world per module (per xdist worker) --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def matrix_media(tmp_path_factory):
+    return tmp_path_factory.mktemp("matrix-media")
+
+
+@pytest.fixture(autouse=True)
+def _media_dirs(settings, matrix_media):
+    """Overrides tests/conftest.py's per-test folders: the module's world keeps its
+    uploads (documents, attachments, receipts, photos) in one folder for every item."""
+    settings.MEDIA_ROOT = matrix_media / "media"
+    settings.PRIVATE_MEDIA_ROOT = matrix_media / "private"
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, matrix_media):
+    """The site pages (as ``site_pages``) and the security world, built once and rolled
+    back after the module's last item."""
+    import random
+
+    from django.core.cache import cache
+
+    from portal.demo import DemoContext, seed_site
+
+    with (django_db_blocker.unblock(),
+          override_settings(MEDIA_ROOT=matrix_media / "media",
+                            PRIVATE_MEDIA_ROOT=matrix_media / "private"),
+          transaction.atomic()):
+        cache.clear()
+        seed_site(DemoContext(size="small", rng=random.Random(1), log=lambda msg: None))
+        built = build_world()
+        yield built
+        transaction.set_rollback(True)
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _mfa_required(settings):
+    settings.MFA_REQUIRED_FOR_STAFF = True
+
+
+# --- Tables ------------------------------------------------------------------------------
 
 
 def test_every_url_pattern_is_classified():
@@ -464,53 +527,66 @@ def test_matrix_tables_name_only_existing_patterns():
     assert sorted(listed - names) == []
 
 
-def test_site_urls_answer_each_role_as_expected(site_pages, settings):
-    settings.MFA_REQUIRED_FOR_STAFF = True
-    world = build_world()
-    clients = _clients(world)
-    wrong = []
+def test_expectations_have_one_letter_per_role():
+    tables = [*SITE.values(), *ADMIN_SPECIAL.values(), *ADMIN_INDEX,
+              *(expected for _, expected in ADMIN_OBJECTS.values())]
 
-    for name, expected in SITE.items():
-        url = build(name, world)
-        got = _outcomes(clients, url)
-        if got != expected:
-            wrong.append((name, url, expected, got))
-
-    assert not wrong, "\n" + _mismatches(wrong)
+    assert [t for t in tables if len(t) != len(ROLES) or set(t) - set("OLDNMR")] == []
 
 
-def test_admin_is_closed_to_outsiders(site_pages, settings):
-    settings.MFA_REQUIRED_FOR_STAFF = True
-    world = build_world()
-    clients = _clients(world)
-    wrong = []
+# --- Requests: one item per role ---------------------------------------------------------
+
+
+def _site_cases(world):
+    return [(name, build(name, world), expected) for name, expected in SITE.items()]
+
+
+def _outsider_cases():
     skip = set(NOT_REQUESTED) - {"wagtailadmin_error_test"}
-
-    for route in routes():
-        if not route.route.startswith("admin/") or route.name in skip:
-            continue
-        url = _fill(route.route)
-        expected = ADMIN_SPECIAL.get(route.name, "LDDDDDDDD")[:3]
-        got = _outcomes(clients, url, OUTSIDERS)
-        if got != expected:
-            wrong.append((route.name, url, expected, got))
-
-    assert not wrong, "\n" + _mismatches(wrong)
+    return [(route.name, _fill(route.route), ADMIN_SPECIAL.get(route.name, "LDDDDDDDD"))
+            for route in routes()
+            if route.route.startswith("admin/") and route.name not in skip]
 
 
-def test_admin_pages_answer_each_role_as_expected(site_pages, settings):
-    settings.MFA_REQUIRED_FOR_STAFF = True
-    world = build_world()
-    clients = _clients(world)
-    wrong = []
+def _admin_cases(world):
     cases = [(name, reverse(name), expected)
              for name, expected in _admin_index_expected().items()]
     cases += [(key, reverse(key.split("#")[0], kwargs=kwargs(world)), expected)
               for key, (kwargs, expected) in ADMIN_OBJECTS.items()]
+    return cases
 
-    for name, url, expected in cases:
-        got = _outcomes(clients, url)
-        if got != expected:
-            wrong.append((name, url, expected, got))
 
-    assert not wrong, "\n" + _mismatches(wrong)
+@pytest.mark.parametrize("role", ROLES)
+def test_site_urls_answer_each_role_as_expected(world, role):
+    wrong = _check(world, role, _site_cases(world))
+
+    assert not wrong, "\n" + _mismatches(role, wrong)
+
+
+# Admin URL lists are long (hundreds of pages for an admin role): each role's list is cut
+# into CHUNKS interleaved slices so no single item holds a worker for long.
+CHUNKS = 4
+_CHUNK_IDS = [f"{i + 1}of{CHUNKS}" for i in range(CHUNKS)]
+
+
+@pytest.mark.parametrize("chunk", range(CHUNKS), ids=_CHUNK_IDS)
+@pytest.mark.parametrize("role", OUTSIDERS)
+def test_admin_is_closed_to_outsiders(world, role, chunk):
+    wrong = _check(world, role, _outsider_cases()[chunk::CHUNKS])
+
+    assert not wrong, "\n" + _mismatches(role, wrong)
+
+
+@pytest.mark.parametrize("chunk", range(CHUNKS), ids=_CHUNK_IDS)
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_pages_answer_each_role_as_expected(world, role, chunk):
+    wrong = _check(world, role, _admin_cases(world)[chunk::CHUNKS])
+
+    assert not wrong, "\n" + _mismatches(role, wrong)
+
+
+def test_chunks_cover_every_case(world):
+    """The slices together are the whole list, each case once."""
+    for cases in (_outsider_cases(), _admin_cases(world)):
+        sliced = [case for chunk in range(CHUNKS) for case in cases[chunk::CHUNKS]]
+        assert sorted(sliced) == sorted(cases)
