@@ -29,13 +29,17 @@ def _enrolled(username, role=None, **flags):
 
 
 @pytest.mark.parametrize("mfa_required", [False, True])
-@pytest.mark.parametrize(("username", "role", "flags", "path"), [
-    ("officer", None, {"is_staff": True, "is_superuser": True}, "/admin/"),
-    ("rev", roles.REVIEWER, {}, "/admin/review/queue/"),
-    ("fin", roles.FINANCE_OFFICER, {}, "/admin/funding_donations/"),
-])
+@pytest.mark.parametrize(
+    ("username", "role", "flags", "path"),
+    [
+        ("officer", None, {"is_staff": True, "is_superuser": True}, "/admin/"),
+        ("rev", roles.REVIEWER, {}, "/admin/review/queue/"),
+        ("fin", roles.FINANCE_OFFICER, {}, "/admin/funding_donations/"),
+    ],
+)
 def test_enrolled_user_without_code_in_session_is_asked_for_it(
-        client, settings, mfa_required, username, role, flags, path):
+    client, settings, mfa_required, username, role, flags, path
+):
     settings.MFA_REQUIRED_FOR_STAFF = mfa_required
     client.force_login(_enrolled(username, role, **flags))
 
@@ -52,7 +56,8 @@ def test_password_only_session_records_do_not_count(client, settings):
     login_with_mfa(client, user)
     session = client.session
     session["account_authentication_methods"] = [
-        r for r in session["account_authentication_methods"] if r["method"] != "mfa"]
+        r for r in session["account_authentication_methods"] if r["method"] != "mfa"
+    ]
     session.save()
 
     assert client.get("/admin/")["Location"].startswith(REAUTH)
@@ -77,8 +82,9 @@ def test_login_with_password_and_code_reaches_admin_and_reviewer_views(client, s
     settings.MFA_REQUIRED_FOR_STAFF = False  # an enrolled user is asked for a code anyway
     _enrolled("rev", roles.REVIEWER)
 
-    login = client.post("/accounts/login/?next=/admin/",
-                        {"login": "rev", "password": "pass-word-123"})
+    login = client.post(
+        "/accounts/login/?next=/admin/", {"login": "rev", "password": "pass-word-123"}
+    )
     code = client.post("/accounts/2fa/authenticate/", {"code": totp_code(SECRET)})
 
     assert login["Location"] == "/accounts/2fa/authenticate/"
