@@ -15,7 +15,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from organizations.enums import MemberRole
@@ -84,12 +84,57 @@ def seed(ctx: DemoContext) -> None:
         with transaction.atomic():
             if _seed_project(ctx, index, project, officer, today):
                 seeded += 1
+    _cover_earlier_spending(ctx, projects)
+    with transaction.atomic():
+        _drop_unfunded_deliveries(ctx, projects)
     # Projects approved through the review demo: copy their applications' budgets.
     for delivery in Delivery.objects.filter(project__review_decision__isnull=False
                                             ).select_related("project"):
         copy_plan_from_application(delivery=delivery)
     ctx.log(f"delivery: {Delivery.objects.count()} funded projects "
             f"({seeded} filled now), {ProgressReport.objects.count()} progress reports")
+
+
+def _cover_earlier_spending(ctx, projects) -> None:
+    """A database seeded before tranches were part of the demo has spending but nothing
+    disbursed: pay the difference as one approved tranche, as far as the fund holds it."""
+    from funding.errors import DisbursementBlocked
+    from funding.models import ProjectBalance
+    from funding.services.ledger import balance, project_account
+    from funding.services.spending import approve_disbursement, record_disbursement
+
+    users = ctx.shared["users"]
+    short = ProjectBalance.objects.filter(project__in=[p.pk for p in projects],
+                                          spent__gt=models.F("disbursed"))
+    for row in short.select_related("project"):
+        project = row.project
+        amount = min(row.spent - row.disbursed,
+                     balance(project_account(project, project.currency)))
+        if amount <= 0:
+            continue
+        try:
+            with transaction.atomic():
+                disbursement = record_disbursement(
+                    project=project, amount=amount, recorded_by=users["finance"],
+                    reference=f"DEMO-{project.slug}-catch-up")
+                approve_disbursement(disbursement=disbursement, approved_by=users["finance2"])
+        except DisbursementBlocked:
+            # A failed mid-term holds the tranche: reseed from an empty database.
+            ctx.log(f"delivery: {project.slug} spent more than disbursed; tranche held")
+
+
+def _drop_unfunded_deliveries(ctx, projects) -> None:
+    """A database seeded before the reserve library was kept out of delivery has an
+    untouched delivery (agreement pending, no report) on a reserve project: remove it."""
+    from projects.enums import ProjectTier
+
+    unfunded = [p.pk for p in projects
+                if p.tier in (ProjectTier.RESERVE, ProjectTier.NOT_FUNDED)]
+    stale = Delivery.objects.filter(project__in=unfunded,
+                                    stage=DeliveryStage.AGREEMENT_PENDING,
+                                    reports__isnull=True, agreement="")
+    for delivery in stale:
+        delivery.delete()
 
 
 def _disburse(ctx, project, milestone, share_percent: int, tranches_left: int) -> int:
