@@ -20,6 +20,7 @@ from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from organizations.roles import ADMINISTRATOR, EVALUATOR, PROGRAMME_OFFICER, has_role
+from portal.admin_listing import related_index_view
 from projects.services import is_staff_user
 
 from . import services, views
@@ -150,8 +151,7 @@ class EvaluationViewSet(ModelViewSet):
     copy_view_enabled = False
     form_fields = ["conclusion"]
 
-    def get_queryset(self, request):
-        return Evaluation.objects.select_related("project", "rubric")
+    index_view_class = related_index_view("project", "rubric")
 
 
 class AssessmentViewSet(ModelViewSet):
@@ -166,8 +166,7 @@ class AssessmentViewSet(ModelViewSet):
     copy_view_enabled = False
     form_fields = ["comments"]
 
-    def get_queryset(self, request):
-        return Assessment.objects.select_related("evaluation__project", "evaluator")
+    index_view_class = related_index_view("evaluation__project", "evaluator")
 
 
 def _moderate_link(feedback):
@@ -198,8 +197,7 @@ class FeedbackViewSet(ModelViewSet):
     copy_view_enabled = False
     form_fields = ["comment"]
 
-    def get_queryset(self, request):
-        return ResidentFeedback.objects.select_related("project", "user")
+    index_view_class = related_index_view("project", "user")
 
 
 class EvaluationGroup(ViewSetGroup):

@@ -12,13 +12,14 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic import DeleteView, IndexView, InspectView
+from wagtail.admin.views.generic import DeleteView, InspectView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from organizations.roles import ADMINISTRATOR, PROGRAMME_OFFICER, REVIEWER, has_role
+from portal.admin_listing import related_index_view
 from projects.models import CallPage
 from projects.services import is_staff_user
 
@@ -102,21 +103,6 @@ def _new_version_link(rubric):
                        _("New version"))
 
 
-def _index_view(*related: str) -> type[IndexView]:
-    """An admin listing (and its CSV/XLSX export) that loads ``related`` in the same query.
-
-    Wagtail 8's ``ModelViewSet`` has no ``get_queryset(request)`` hook: the index view
-    builds its rows from ``IndexView.get_base_queryset()``, so that is where the joins go
-    (the constant query count per page is tested in ``tests/review/test_admin_querysets``).
-    """
-
-    class RelatedIndexView(IndexView):
-        def get_base_queryset(self):
-            return super().get_base_queryset().select_related(*related)
-
-    return RelatedIndexView
-
-
 class RubricViewSet(ModelViewSet):
     model = Rubric
     icon = "list-ol"
@@ -163,7 +149,7 @@ class ReviewSettingsViewSet(ModelViewSet):
                                _("Open dashboard")))]
     copy_view_enabled = False
 
-    index_view_class = _index_view("call", "rubric")
+    index_view_class = related_index_view("call", "rubric")
 
 
 class AssignmentFilterSet(WagtailFilterSet):
@@ -207,7 +193,7 @@ class AssignmentViewSet(ModelViewSet):
     form_fields = ["application", "reviewer"]
     copy_view_enabled = False
 
-    index_view_class = _index_view("application", "reviewer")
+    index_view_class = related_index_view("application", "reviewer")
 
 
 class ReviewInspectView(InspectView):
@@ -242,7 +228,8 @@ class ReviewViewSet(ModelViewSet):
     copy_view_enabled = False
     form_fields = ["strengths"]
 
-    index_view_class = _index_view("assignment__application", "assignment__reviewer", "rubric")
+    index_view_class = related_index_view("assignment__application", "assignment__reviewer",
+                                          "rubric")
 
     def get_urlpatterns(self):
         return [*super().get_urlpatterns(),
@@ -280,7 +267,7 @@ class RankingViewSet(ModelViewSet):
     copy_view_enabled = False
     form_fields = ["rank"]
 
-    index_view_class = _index_view("call", "application__organization")
+    index_view_class = related_index_view("call", "application__organization")
 
 
 class DecisionViewSet(ModelViewSet):
@@ -294,7 +281,7 @@ class DecisionViewSet(ModelViewSet):
     copy_view_enabled = False
     form_fields = ["rank"]
 
-    index_view_class = _index_view("application", "project", "call")
+    index_view_class = related_index_view("application", "project", "call")
 
 
 def _resolve_link(appeal):
@@ -315,7 +302,7 @@ class AppealViewSet(ModelViewSet):
                    "resolved_at"]
     copy_view_enabled = False
 
-    index_view_class = _index_view("decision__application")
+    index_view_class = related_index_view("decision__application")
 
 
 class ConflictViewSet(ModelViewSet):
@@ -326,7 +313,7 @@ class ConflictViewSet(ModelViewSet):
     form_fields = ["reviewer", "organization", "reason"]
     search_fields = ["organization__name", "reviewer__username"]
     copy_view_enabled = False
-    index_view_class = _index_view("reviewer", "organization")
+    index_view_class = related_index_view("reviewer", "organization")
 
 
 class ReviewerProfileViewSet(ModelViewSet):
@@ -336,7 +323,7 @@ class ReviewerProfileViewSet(ModelViewSet):
     list_display = ["user", "district", "expertise"]
     form_fields = ["user", "district", "expertise"]
     copy_view_enabled = False
-    index_view_class = _index_view("user", "district")
+    index_view_class = related_index_view("user", "district")
 
 
 class ReviewGroup(ViewSetGroup):
