@@ -32,3 +32,10 @@ class OrganizationsConfig(AppConfig):
         # Not limited to this app's signal: its permissions are created by a receiver that
         # runs after ours for our own app, so we also run once later apps have migrated.
         post_migrate.connect(grant_staff_permissions, dispatch_uid="organizations_staff_perms")
+
+        from allauth.mfa.signals import authenticator_added
+
+        from .middleware import record_code_on_enrolment
+
+        authenticator_added.connect(record_code_on_enrolment,
+                                    dispatch_uid="organizations_mfa_enrolment_record")

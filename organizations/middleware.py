@@ -48,6 +48,19 @@ def session_passed_mfa(request) -> bool:
     )
 
 
+def record_code_on_enrolment(sender, request, user, authenticator, **kwargs):
+    """``authenticator_added`` receiver: setting up TOTP means typing a valid code, so the
+    session gets the same ``{"method": "mfa"}`` record as a code login. Without it a staff
+    member who had just enrolled was asked for a second code on the way to the admin.
+    Recovery codes and other authenticator kinds record nothing (no code was typed)."""
+    from allauth.account.internal.flows.login import record_authentication
+
+    if (request is not None and authenticator.type == Authenticator.Type.TOTP
+            and getattr(request, "user", None) is not None and request.user.pk == user.pk):
+        record_authentication(request, user, "mfa", id=authenticator.pk, type="totp",
+                              enrolled=True)
+
+
 class AdminAccessMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response

@@ -4,6 +4,7 @@ reviewer and finance views inside it) only from a session that passed the code s
 from urllib.parse import quote
 
 import pytest
+from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.models import Group, Permission
 
@@ -128,3 +129,46 @@ def test_member_site_pages_need_no_code(client, settings):
     client.force_login(_enrolled("officer", is_staff=True, is_superuser=True))
 
     assert client.get("/me/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)  # allauth sends its signal on commit, in the view
+def test_enrolling_totp_counts_as_the_code_step_for_this_session(client, settings):
+    """Staff made to set up TOTP type a valid code to do it; the admin then opens
+    without asking for another code in the same session."""
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    user = UserFactory(username="newstaff", is_staff=True, is_superuser=True)
+    user.set_password("pw-for-enrolment-2026")
+    user.save()
+    client.post("/accounts/login/", {"login": "newstaff",
+                                     "password": "pw-for-enrolment-2026"})
+    assert client.get("/admin/")["Location"] == "/accounts/2fa/totp/activate/"
+    # allauth asks for the password again before a device is added
+    client.post("/accounts/reauthenticate/", {"password": "pw-for-enrolment-2026"})
+    client.get("/accounts/2fa/totp/activate/")
+    secret = client.session["mfa.totp.secret"]
+
+    enrolled = client.post("/accounts/2fa/totp/activate/", {"code": totp_code(secret)})
+    admin = client.get("/admin/")
+
+    assert enrolled.status_code == 302
+    assert admin.status_code == 200
+
+
+def test_adding_recovery_codes_records_no_code_step(client):
+    """Only a typed TOTP code counts: generating recovery codes leaves the session as
+    it was (still asked for the code)."""
+    from allauth.mfa.signals import authenticator_added
+    from django.test import RequestFactory
+
+    user = _enrolled("officer", is_staff=True, is_superuser=True)
+    client.force_login(user)
+    request = RequestFactory().get("/")
+    request.user = user
+    request.session = client.session
+    recovery = Authenticator.objects.create(user=user, type=Authenticator.Type.RECOVERY_CODES,
+                                            data={"seed": "00", "used_mask": 0})
+    authenticator_added.send(sender=Authenticator, request=request, user=user,
+                             authenticator=recovery)
+    request.session.save()
+
+    assert client.get("/admin/")["Location"].startswith(REAUTH)
