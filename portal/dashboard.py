@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS_AP
 from django.utils.translation import gettext as _
 from wagtail.admin.ui.components import Component
 
@@ -225,7 +226,7 @@ class FinancePanel(_Panel):
 
         figures = finance_figures()
         title = _("Money raised and matched this year by month (yuan)")
-        labels = [str(m) for m, _r, _x in figures.by_month]
+        labels = [str(MONTHS_AP[m]) for m, _r, _x in figures.by_month]  # 一月 / Jan.
         chart = bar_chart(
             title=title, labels=labels,
             series={_("Raised"): [r // 100 for _m, r, _x in figures.by_month],
