@@ -12,6 +12,19 @@ from projects.enums import ProjectTier
 from ..enums import MatchingMode, ReservationStatus, SponsorKind
 
 
+class RatioMixin:
+    """``ratio`` (donation : match as a Fraction) and its label, for models with
+    ``ratio_num`` / ``ratio_den`` fields (pools, rules, rank tiers, settlement lines)."""
+
+    @property
+    def ratio(self) -> Fraction:
+        return Fraction(self.ratio_num, self.ratio_den)
+
+    @property
+    def ratio_label(self) -> str:
+        return ratio_label(self.ratio)
+
+
 class Sponsor(models.Model):
     name = models.CharField(_("Name"), max_length=200, unique=True)
     kind = models.CharField(_("Kind"), max_length=20, choices=SponsorKind.choices)
@@ -40,7 +53,7 @@ class MatchPoolQuerySet(models.QuerySet):
         return self.filter(q).distinct()
 
 
-class MatchPool(models.Model):
+class MatchPool(RatioMixin, models.Model):
     """Money a sponsor commits to matching. Its balance lives in the ledger."""
 
     sponsor = models.ForeignKey(
@@ -84,16 +97,13 @@ class MatchPool(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def ratio(self) -> Fraction:
-        return Fraction(self.ratio_num, self.ratio_den)
 
 
 def default_tiers():
     return [ProjectTier.FUNDED_MATCHED.value]
 
 
-class MatchingRule(models.Model):
+class MatchingRule(RatioMixin, models.Model):
     """How donations to a call's projects are matched."""
 
     call = models.OneToOneField(
@@ -144,9 +154,6 @@ class MatchingRule(models.Model):
     def __str__(self):
         return str(self.call)
 
-    @property
-    def ratio(self) -> Fraction:
-        return Fraction(self.ratio_num, self.ratio_den)
 
     def in_campaign(self, at) -> bool:
         return self.campaign_starts_at <= at < self.campaign_ends_at
@@ -235,7 +242,7 @@ class Settlement(models.Model):
         return str(self.call)
 
 
-class SettlementLine(models.Model):
+class SettlementLine(RatioMixin, models.Model):
     settlement = models.ForeignKey(
         Settlement, verbose_name=_("Settlement"), on_delete=models.PROTECT, related_name="lines"
     )
@@ -271,16 +278,9 @@ class SettlementLine(models.Model):
     def __str__(self):
         return f"{self.project_id} ← {self.pool_id}: {self.amount}"
 
-    @property
-    def ratio(self) -> Fraction:
-        return Fraction(self.ratio_num, self.ratio_den)
-
-    @property
-    def ratio_label(self) -> str:
-        return ratio_label(self.ratio)
 
 
-class SettlementTier(models.Model):
+class SettlementTier(RatioMixin, models.Model):
     """A rank band of a settlement-mode rule with its own ratio (e.g. ranks 1–10 at 1:1,
     11–20 at 1:0.5). Ranks come from the review app's stored ranking of the call. When a
     rule has tiers, a project whose rank is in no tier (or that has no rank) is not
@@ -315,13 +315,6 @@ class SettlementTier(models.Model):
     def __str__(self):
         return f"{self.rank_from}–{self.rank_to}: {self.ratio_label}"
 
-    @property
-    def ratio(self) -> Fraction:
-        return Fraction(self.ratio_num, self.ratio_den)
-
-    @property
-    def ratio_label(self) -> str:
-        return ratio_label(self.ratio)
 
     def clean(self):
         from django.core.exceptions import ValidationError

@@ -5,11 +5,9 @@ ModelViewSet ignores ``get_queryset(request)``; ``portal.admin_listing`` is used
 from itertools import count
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
 from projects.evaluation.models import Assessment
+from tests.admin_listing import assert_index_queries_constant
 from tests.factories.evaluation import EvaluationFactory, FeedbackFactory, make_evaluator
 
 pytestmark = pytest.mark.django_db
@@ -37,23 +35,6 @@ LISTINGS = {
 }
 
 
-def _queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
-
-
 @pytest.mark.parametrize("name", sorted(LISTINGS))
 def test_admin_index_query_count_is_the_same_for_1_and_3_rows(admin_client, rubric, name):
-    make = LISTINGS[name]
-    url = reverse(f"{name}:index")
-    make(rubric)
-    admin_client.get(url)  # warm caches (site, permissions, menu)
-    one = _queries(admin_client, url)
-    make(rubric)
-    make(rubric)
-
-    three = _queries(admin_client, url)
-
-    assert three == one, f"{name}: {one} queries for 1 row, {three} for 3"
+    assert_index_queries_constant(admin_client, name, lambda: LISTINGS[name](rubric))

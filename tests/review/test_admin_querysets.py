@@ -5,8 +5,6 @@ from decimal import Decimal
 from itertools import count
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from projects.enums import ProjectTier
@@ -20,6 +18,7 @@ from projects.review.models import (
     Review,
     ReviewerProfile,
 )
+from tests.admin_listing import assert_index_queries_constant
 from tests.factories.organizations import OrganizationFactory, RegionFactory, UserFactory
 from tests.factories.projects import make_call
 from tests.factories.review import ApplicationFactory, ReviewSettingsFactory, make_reviewer
@@ -85,26 +84,7 @@ LISTINGS = {
 }
 
 
-def _queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
-
-
 @pytest.mark.parametrize("name", sorted(LISTINGS))
 def test_admin_index_query_count_is_the_same_for_1_and_3_rows(admin_client, call, rubric,
                                                               name):
-    from django.urls import reverse
-
-    make = LISTINGS[name]
-    url = reverse(f"{name}:index")
-    make(call, rubric)
-    admin_client.get(url)  # warm caches (site, permissions, menu)
-    one = _queries(admin_client, url)
-    make(call, rubric)
-    make(call, rubric)
-
-    three = _queries(admin_client, url)
-
-    assert three == one, f"{name}: {one} queries for 1 row, {three} for 3"
+    assert_index_queries_constant(admin_client, name, lambda: LISTINGS[name](call, rubric))
