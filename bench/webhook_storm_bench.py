@@ -104,18 +104,13 @@ def _child() -> None:
     print(json.dumps(result))
 
 
-def _merge(results: dict) -> None:
-    path = ROOT / "bench" / "results.json"
-    current = json.loads(path.read_text()) if path.exists() else {}
-    current.update(results)
-    path.write_text(json.dumps(dict(sorted(current.items())), indent=2, ensure_ascii=False)
-                    + "\n")
-
-
 if __name__ == "__main__":
     if "--child" in sys.argv:
         _child()
     else:
+        sys.path.insert(0, str(ROOT / "bench"))
+        from run import merge  # bench/run.py beside this file
+
         entries = run()
-        _merge(entries)
+        merge(entries)
         print(json.dumps(entries, indent=2, ensure_ascii=False))

@@ -5,7 +5,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -178,9 +178,7 @@ def receipt_pdf(request, token):
     Rendering runs in the report worker, never in this request: a receipt not stored yet
     is enqueued and answered with 202 and ``Retry-After``.
     """
-    from django.http import FileResponse
-
-    from portal.reports import enqueue_report, open_report, report_exists
+    from portal.reports import enqueue_report, report_exists, stored_report_response
 
     donation = get_object_or_404(Donation, access_token=token)
     receipt = getattr(donation, "receipt", None)
@@ -189,19 +187,7 @@ def receipt_pdf(request, token):
     language = get_language() or settings.LANGUAGE_CODE
     if not report_exists("receipt", receipt.pk, language):
         enqueue_report("receipt", receipt.pk, language)
-    try:
-        pdf = open_report("receipt", receipt.pk, language)  # from the private storage
-    except FileNotFoundError:
-        response = HttpResponse(
-            _("Your receipt is being prepared. Please try again in a minute."),
-            status=202,
-            content_type="text/plain; charset=utf-8",
-        )
-        response["Retry-After"] = "30"
-        return response
-    return FileResponse(
-        pdf,
-        as_attachment=True,
-        filename=f"receipt-{receipt.number}.pdf",
-        content_type="application/pdf",
+    return stored_report_response(
+        "receipt", receipt.pk, language, filename=f"receipt-{receipt.number}.pdf",
+        pending_message=_("Your receipt is being prepared. Please try again in a minute."),
     )

@@ -246,6 +246,22 @@ def open_report(kind: str, obj_id: int, language: str):
     return get_private_storage().open(report_name(kind, obj_id, language), "rb")
 
 
+def stored_report_response(kind: str, obj_id: int, language: str, *, filename: str,
+                           pending_message: str):
+    """The stored PDF as an attachment, streamed from the private storage; or, while it
+    is not stored yet (the caller has enqueued it), 202 with ``pending_message`` and
+    ``Retry-After``. Rendering never happens in the request."""
+    try:
+        pdf = open_report(kind, obj_id, language)
+    except FileNotFoundError:
+        response = HttpResponse(pending_message, status=202,
+                                content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = "30"
+        return response
+    return FileResponse(pdf, as_attachment=True, filename=filename,
+                        content_type="application/pdf")
+
+
 def _fingerprint(kind: str, obj_id: int) -> str | None:
     fn = get_kind(kind).fingerprint
     return fn(obj_id) if fn else None
@@ -530,16 +546,7 @@ def download_report(request, kind: str, obj_id: int, language: str):
     if is_stale(kind, obj_id, language):
         # Missing or out of date: (re)generate in the background; serve what is stored.
         enqueue_report(kind, obj_id, language)
-    try:
-        pdf = open_report(kind, obj_id, language)
-    except FileNotFoundError:
-        response = HttpResponse(
-            _("The report is being generated. Please try again in a minute."),
-            status=202,
-            content_type="text/plain; charset=utf-8",
-        )
-        response["Retry-After"] = "30"
-        return response
-    return FileResponse(
-        pdf, as_attachment=True, filename=posixpath.basename(name), content_type="application/pdf"
+    return stored_report_response(
+        kind, obj_id, language, filename=posixpath.basename(name),
+        pending_message=_("The report is being generated. Please try again in a minute."),
     )
