@@ -32,6 +32,7 @@ run: install messages
 
 test: install messages
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -q -n $(PYTEST_WORKERS)

@@ -31,10 +31,20 @@ AMOUNT = 10_000
 
 def run() -> dict:
     url = os.environ.get("FUNDING_BENCH_DATABASE_URL", DEFAULT_URL)
-    env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT),
-           "DJANGO_SETTINGS_MODULE": "portal.settings.test"}
-    out = subprocess.run([sys.executable, __file__, "--child"], cwd=ROOT, env=env,
-                         check=True, capture_output=True, text=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "PYTHONPATH": str(ROOT),
+        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+    }
+    out = subprocess.run(
+        [sys.executable, __file__, "--child"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -88,38 +98,60 @@ def _orm_race(tag: str) -> dict:
     from projects.models import CallPage, Project
 
     now = timezone.now()
-    call = CallPage(title=f"bench {tag}", slug=f"bench-{tag}", opens_at=now - timedelta(days=1),
-                    closes_at=now + timedelta(days=1))
+    call = CallPage(
+        title=f"bench {tag}",
+        slug=f"bench-{tag}",
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=1),
+    )
     Page.get_first_root_node().add_child(instance=call)
-    MatchingRule.objects.create(call=call, mode=MatchingMode.LIVE,
-                                campaign_starts_at=now - timedelta(days=1),
-                                campaign_ends_at=now + timedelta(days=1))
+    MatchingRule.objects.create(
+        call=call,
+        mode=MatchingMode.LIVE,
+        campaign_starts_at=now - timedelta(days=1),
+        campaign_ends_at=now + timedelta(days=1),
+    )
     from tests.factories.organizations import OrganizationFactory, make_credit_code
 
     code = make_credit_code(int(tag) % 10_000_000)
-    org = (Organization.objects.filter(credit_code=code).first()
-           or OrganizationFactory(name=f"bench {tag}", slug=f"bench-{tag}", credit_code=code))
-    projects = [Project.objects.create(organization=org, call=call, slug=f"bench-{tag}-{i}",
-                                       title=f"bench {i}", tier=ProjectTier.FUNDED_MATCHED)
-                for i in range(WORKERS)]
+    org = Organization.objects.filter(credit_code=code).first() or OrganizationFactory(
+        name=f"bench {tag}", slug=f"bench-{tag}", credit_code=code
+    )
+    projects = [
+        Project.objects.create(
+            organization=org,
+            call=call,
+            slug=f"bench-{tag}-{i}",
+            title=f"bench {i}",
+            tier=ProjectTier.FUNDED_MATCHED,
+        )
+        for i in range(WORKERS)
+    ]
     demand = WORKERS * PER_WORKER * AMOUNT
     pool_size = demand * 6 // 10
     sponsor, _ = Sponsor.objects.get_or_create(name="bench sponsor", defaults={"kind": "company"})
-    pool = MatchPool.objects.create(sponsor=sponsor, name=f"hot {tag}", priority=1,
-                                    ends_at=now + timedelta(days=1))
+    pool = MatchPool.objects.create(
+        sponsor=sponsor, name=f"hot {tag}", priority=1, ends_at=now + timedelta(days=1)
+    )
     pool.calls.add(call)
     top_up_pool(pool=pool, amount=pool_size, key="bench")
 
     def worker(i):
         for _ in range(PER_WORKER):
-            donation = Donation.objects.create(project=projects[i], amount=AMOUNT,
-                                               source=DonationSource.STRIPE)
+            donation = Donation.objects.create(
+                project=projects[i], amount=AMOUNT, source=DonationSource.STRIPE
+            )
             reserve_match(donation=donation)
             mark_succeeded(donation=donation, amount_received=AMOUNT, currency="CNY")
 
     elapsed, errors = _threads(WORKERS, worker)
-    return {"elapsed": elapsed, "errors": errors, "left": pool_available(pool),
-            "pool": pool_size, "demand": demand}
+    return {
+        "elapsed": elapsed,
+        "errors": errors,
+        "left": pool_available(pool),
+        "pool": pool_size,
+        "demand": demand,
+    }
 
 
 RAW_SCHEMA = """
@@ -141,64 +173,92 @@ def _raw_race() -> dict:
     from django.conf import settings
 
     db = settings.DATABASES["default"]
-    dsn = (f"host={db['HOST']} port={db['PORT'] or 5432} user={db['USER']} "
-           f"dbname={db['NAME']}" + (f" password={db['PASSWORD']}" if db["PASSWORD"] else ""))
+    dsn = f"host={db['HOST']} port={db['PORT'] or 5432} user={db['USER']} dbname={db['NAME']}" + (
+        f" password={db['PASSWORD']}" if db["PASSWORD"] else ""
+    )
     demand = WORKERS * PER_WORKER * AMOUNT
     pool_size = demand * 6 // 10
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(RAW_SCHEMA)
         pool_id = conn.execute("INSERT INTO bench_pool DEFAULT VALUES RETURNING id").fetchone()[0]
-        txn = conn.execute("INSERT INTO bench_txn (kind, key) VALUES ('topup', 'topup') "
-                           "RETURNING id").fetchone()[0]
-        conn.execute("INSERT INTO bench_entry (txn_id, account, amount) VALUES (%s, 'sponsor', "
-                     "%s), (%s, 'pool', %s)", [txn, -pool_size, txn, pool_size])
+        txn = conn.execute(
+            "INSERT INTO bench_txn (kind, key) VALUES ('topup', 'topup') RETURNING id"
+        ).fetchone()[0]
+        conn.execute(
+            "INSERT INTO bench_entry (txn_id, account, amount) VALUES (%s, 'sponsor', "
+            "%s), (%s, 'pool', %s)",
+            [txn, -pool_size, txn, pool_size],
+        )
 
     def post(cur, kind, key, legs):
-        tid = cur.execute("INSERT INTO bench_txn (kind, key) VALUES (%s, %s) RETURNING id",
-                          [kind, key]).fetchone()[0]
+        tid = cur.execute(
+            "INSERT INTO bench_txn (kind, key) VALUES (%s, %s) RETURNING id", [kind, key]
+        ).fetchone()[0]
         with cur.cursor() as c:
-            c.executemany("INSERT INTO bench_entry (txn_id, account, amount) "
-                          "VALUES (%s, %s, %s)", [(tid, a, amt) for a, amt in legs])
+            c.executemany(
+                "INSERT INTO bench_entry (txn_id, account, amount) VALUES (%s, %s, %s)",
+                [(tid, a, amt) for a, amt in legs],
+            )
 
     def worker(i):
         with psycopg.connect(dsn) as conn:
             for _ in range(PER_WORKER):
                 with conn.transaction():
-                    did = conn.execute("INSERT INTO bench_donation (amount, status) VALUES "
-                                       "(%s, 'pending') RETURNING id", [AMOUNT]).fetchone()[0]
+                    did = conn.execute(
+                        "INSERT INTO bench_donation (amount, status) VALUES "
+                        "(%s, 'pending') RETURNING id",
+                        [AMOUNT],
+                    ).fetchone()[0]
                 with conn.transaction():
                     conn.execute("SELECT id FROM bench_pool WHERE id=%s FOR UPDATE", [pool_id])
-                    left = conn.execute("SELECT COALESCE(SUM(amount), 0) FROM bench_entry "
-                                        "WHERE account='pool'").fetchone()[0]
+                    left = conn.execute(
+                        "SELECT COALESCE(SUM(amount), 0) FROM bench_entry WHERE account='pool'"
+                    ).fetchone()[0]
                     match = min(left, AMOUNT)
                     rid = None
                     if match > 0:
                         rid = conn.execute(
                             "INSERT INTO bench_reservation (donation_id, pool_id, amount, status)"
                             " VALUES (%s, %s, %s, 'held') RETURNING id",
-                            [did, pool_id, match]).fetchone()[0]
-                        post(conn, "reserve", f"reserve:{rid}", [("pool", -match),
-                                                                 ("reserved", match)])
+                            [did, pool_id, match],
+                        ).fetchone()[0]
+                        post(
+                            conn,
+                            "reserve",
+                            f"reserve:{rid}",
+                            [("pool", -match), ("reserved", match)],
+                        )
                 with conn.transaction():
                     conn.execute("SELECT id FROM bench_donation WHERE id=%s FOR UPDATE", [did])
-                    conn.execute("UPDATE bench_donation SET status='succeeded' WHERE id=%s",
-                                 [did])
-                    post(conn, "donation", f"donation:{did}", [("clearing", -AMOUNT),
-                                                               (f"project:{i}", AMOUNT)])
+                    conn.execute("UPDATE bench_donation SET status='succeeded' WHERE id=%s", [did])
+                    post(
+                        conn,
+                        "donation",
+                        f"donation:{did}",
+                        [("clearing", -AMOUNT), (f"project:{i}", AMOUNT)],
+                    )
                     if rid:
-                        conn.execute("SELECT id FROM bench_reservation WHERE id=%s FOR UPDATE",
-                                     [rid])
-                        post(conn, "confirm", f"confirm:{rid}", [("reserved", -match),
-                                                                 (f"project:{i}", match)])
-                        conn.execute("UPDATE bench_reservation SET status='confirmed' "
-                                     "WHERE id=%s", [rid])
+                        conn.execute(
+                            "SELECT id FROM bench_reservation WHERE id=%s FOR UPDATE", [rid]
+                        )
+                        post(
+                            conn,
+                            "confirm",
+                            f"confirm:{rid}",
+                            [("reserved", -match), (f"project:{i}", match)],
+                        )
+                        conn.execute(
+                            "UPDATE bench_reservation SET status='confirmed' WHERE id=%s", [rid]
+                        )
 
     elapsed, errors = _threads(WORKERS, worker)
     with psycopg.connect(dsn, autocommit=True) as conn:
-        left = conn.execute("SELECT COALESCE(SUM(amount), 0) FROM bench_entry "
-                            "WHERE account='pool'").fetchone()[0]
-        conn.execute("DROP TABLE bench_entry, bench_txn, bench_reservation, bench_donation, "
-                     "bench_pool")
+        left = conn.execute(
+            "SELECT COALESCE(SUM(amount), 0) FROM bench_entry WHERE account='pool'"
+        ).fetchone()[0]
+        conn.execute(
+            "DROP TABLE bench_entry, bench_txn, bench_reservation, bench_donation, bench_pool"
+        )
     return {"elapsed": elapsed, "errors": errors, "left": int(left), "pool": pool_size}
 
 
@@ -219,22 +279,36 @@ def _child() -> None:
     n = WORKERS * PER_WORKER
     orm_rate = round(n / orm["elapsed"], 1)
     raw_rate = round(n / raw["elapsed"], 1)
-    ok = (not orm["errors"] and not raw["errors"] and orm["left"] == 0 and raw["left"] == 0
-          and report.ok)
-    note = (f"{WORKERS} threads x {PER_WORKER} donations of ¥{AMOUNT // 100} on PostgreSQL, one "
-            f"hot pool holding 60% of demand; pool left {orm['left']} fen (raw {raw['left']}),"
-            f" errors {len(orm['errors'])}/{len(raw['errors'])}, reconcile "
-            f"{'OK' if report.ok else 'FAILED'}; baseline = same locks and row writes in raw "
-            f"SQL (psycopg)")
+    ok = (
+        not orm["errors"]
+        and not raw["errors"]
+        and orm["left"] == 0
+        and raw["left"] == 0
+        and report.ok
+    )
+    note = (
+        f"{WORKERS} threads x {PER_WORKER} donations of ¥{AMOUNT // 100} on PostgreSQL, one "
+        f"hot pool holding 60% of demand; pool left {orm['left']} fen (raw {raw['left']}),"
+        f" errors {len(orm['errors'])}/{len(raw['errors'])}, reconcile "
+        f"{'OK' if report.ok else 'FAILED'}; baseline = same locks and row writes in raw "
+        f"SQL (psycopg)"
+    )
     result = {
         "funding_race_confirmations": {
-            "value": orm_rate, "unit": "donations/s", "baseline": raw_rate,
-            "ratio": round(orm_rate / raw_rate, 3) if raw_rate else None, "note": note},
+            "value": orm_rate,
+            "unit": "donations/s",
+            "baseline": raw_rate,
+            "ratio": round(orm_rate / raw_rate, 3) if raw_rate else None,
+            "note": note,
+        },
         "funding_race_overdraw": {
-            "value": 0 if ok else max(-orm["left"], -raw["left"], 1), "unit": "fen",
-            "baseline": 0, "ratio": None,
+            "value": 0 if ok else max(-orm["left"], -raw["left"], 1),
+            "unit": "fen",
+            "baseline": 0,
+            "ratio": None,
             "note": "fen below zero across both runs (must be 0); "
-                    + ("all checks passed" if ok else f"FAILED: {orm['errors'][:2]}")},
+            + ("all checks passed" if ok else f"FAILED: {orm['errors'][:2]}"),
+        },
     }
     print(json.dumps(result))
 

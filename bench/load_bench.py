@@ -59,14 +59,25 @@ def database_url() -> str:
 
 
 def run() -> dict:
-    env = {**os.environ, "DATABASE_URL": database_url(), "PYTHONPATH": str(ROOT),
-           "DJANGO_SETTINGS_MODULE": "bench.public_settings", "DJANGO_READ_DOT_ENV": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "PYTHONPATH": str(ROOT),
+        "DJANGO_SETTINGS_MODULE": "bench.public_settings",
+        "DJANGO_READ_DOT_ENV": "0",
+    }
     # The large seed is kept between runs (built the first time); schema brought up to date.
     from wrk_helpers import ensure_large_database
 
     ensure_large_database(database_url())
-    out = subprocess.run([sys.executable, __file__, "--child"], cwd=ROOT, env=env,
-                         capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if out.returncode:
         sys.stderr.write(out.stdout[-3000:] + out.stderr[-5000:])
         raise SystemExit(f"{Path(__file__).name} failed")
@@ -77,11 +88,9 @@ def scenarios(slugs: list[str], events: list[tuple]) -> dict[str, dict]:
     return {
         "minimal": {"requests": [("GET", "/bench/minimal/")], "bust": False},
         "directory": {"requests": [("GET", p) for p in DIRECTORY], "bust": True},
-        "project": {"requests": [("GET", f"/projects/{quote(s)}/") for s in slugs],
-                    "bust": True},
+        "project": {"requests": [("GET", f"/projects/{quote(s)}/") for s in slugs], "bust": True},
         "api": {"requests": [("GET", p) for p in API], "bust": True},
-        "donate": {"requests": [("GET", f"/donate/{quote(s)}/") for s in slugs],
-                   "bust": False},
+        "donate": {"requests": [("GET", f"/donate/{quote(s)}/") for s in slugs], "bust": False},
         "webhook": {"requests": events, "bust": False},
     }
 
@@ -106,8 +115,7 @@ def _child() -> None:
     projects = list(Project.objects.filter(pk__in=[pk for pk, _ in public[:200]]))
     tag = f"load{int(time.time())}"
     # More than wrk can deliver in the time: every delivery is a first delivery.
-    rows = pending_stripe_donations(int(os.environ.get("LOAD_BENCH_EVENTS", "6000")),
-                                    projects, tag)
+    rows = pending_stripe_donations(int(os.environ.get("LOAD_BENCH_EVENTS", "6000")), projects, tag)
     events = [signed_event_request(*row) for row in rows]
 
     server = start_server(database_url(), PORT, workers=2)
@@ -116,46 +124,64 @@ def _child() -> None:
         for name, spec in scenarios(slugs, events).items():
             # warm both workers (imports, connections, template caches); not for webhooks
             if name != "webhook":
-                run_wrk(PORT, spec["requests"], seconds=2, bust=spec["bust"],
-                        connections=CONNECTIONS)
+                run_wrk(
+                    PORT, spec["requests"], seconds=2, bust=spec["bust"], connections=CONNECTIONS
+                )
             # Webhooks: each wrk thread walks its own half of the events, at most once.
             budget = len(events) // 2 - 1 if name == "webhook" else 0
-            results[name] = run_wrk(PORT, spec["requests"], seconds=SECONDS,
-                                    bust=spec["bust"], connections=CONNECTIONS, budget=budget)
+            results[name] = run_wrk(
+                PORT,
+                spec["requests"],
+                seconds=SECONDS,
+                bust=spec["bust"],
+                connections=CONNECTIONS,
+                budget=budget,
+            )
     finally:
         stop(server)
 
     ids = [row[0] for row in rows]
     succeeded = Donation.objects.filter(pk__in=ids, status=DonationStatus.SUCCEEDED).count()
-    posted = (LedgerTransaction.objects.filter(kind=TransactionKind.DONATION,
-                                               donation_id__in=ids)
-              .values("donation_id").annotate(n=Count("id")).filter(n__gt=1).count())
+    posted = (
+        LedgerTransaction.objects.filter(kind=TransactionKind.DONATION, donation_id__in=ids)
+        .values("donation_id")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .count()
+    )
     hook = results["webhook"]
     # wrk counts answers it read before its clock ran out; up to one request per
     # connection was still being processed then (and confirmed).
-    if (hook["status_errors"] or posted
-            or not hook["requests"] <= succeeded <= hook["requests"] + CONNECTIONS):
-        raise SystemExit(f"webhook scenario: {hook}, succeeded {succeeded}, "
-                         f"double-posted {posted}")
+    if (
+        hook["status_errors"]
+        or posted
+        or not hook["requests"] <= succeeded <= hook["requests"] + CONNECTIONS
+    ):
+        raise SystemExit(f"webhook scenario: {hook}, succeeded {succeeded}, double-posted {posted}")
     floor = results["minimal"]
     load = os.getloadavg()[0]
-    how = (f"wrk 2 threads × {CONNECTIONS} connections, {SECONDS} s per scenario, gunicorn 2 "
-           f"sync workers on loopback, {count} projects, "
-           f"{database_url().rsplit('/', 1)[1]}; load average {load:.1f} on "
-           f"{os.cpu_count()} cores")
+    how = (
+        f"wrk 2 threads × {CONNECTIONS} connections, {SECONDS} s per scenario, gunicorn 2 "
+        f"sync workers on loopback, {count} projects, "
+        f"{database_url().rsplit('/', 1)[1]}; load average {load:.1f} on "
+        f"{os.cpu_count()} cores"
+    )
     what = {
         "directory": "/projects/ with filters and sorts, page cache bypassed",
         "project": "project pages (2,000 projects), page cache bypassed",
         "api": "/api/v1/projects with filters",
         "donate": "GET the donate page of a project",
         "webhook": f"signed checkout.session.completed, each a first delivery "
-                   f"({succeeded} gifts confirmed, none twice)",
+        f"({succeeded} gifts confirmed, none twice)",
     }
     entries = {
         "load_minimal_rps": {
-            "value": floor["rps"], "unit": "req/s", "baseline": None,
+            "value": floor["rps"],
+            "unit": "req/s",
+            "baseline": None,
             "note": f"minimal Django view (p50 {floor['p50']} / p95 {floor['p95']} / "
-                    f"p99 {floor['p99']} ms); {how}"},
+            f"p99 {floor['p99']} ms); {how}",
+        },
     }
     for name, label in what.items():
         got = results[name]
@@ -163,16 +189,24 @@ def _child() -> None:
             raise SystemExit(f"{name}: {got}")
         # Non-2xx answers are reported, not hidden (e.g. a page that fails for some
         # projects); the webhook scenario above is strict.
-        errors = (f"{got['status_errors']} of {got['requests']} answers not 2xx/3xx"
-                  if got["status_errors"] else f"{got['requests']} requests, all 2xx/3xx")
+        errors = (
+            f"{got['status_errors']} of {got['requests']} answers not 2xx/3xx"
+            if got["status_errors"]
+            else f"{got['requests']} requests, all 2xx/3xx"
+        )
         entries[f"load_{name}_rps"] = {
-            "value": got["rps"], "unit": "req/s", "baseline": floor["rps"],
-            "note": f"{label}; ratio = share of the minimal view's throughput; "
-                    f"{errors}; {how}"}
+            "value": got["rps"],
+            "unit": "req/s",
+            "baseline": floor["rps"],
+            "note": f"{label}; ratio = share of the minimal view's throughput; {errors}; {how}",
+        }
         for pct in ("p50", "p95", "p99"):
             entries[f"load_{name}_{pct}_ms"] = {
-                "value": got[pct], "unit": "ms", "baseline": floor[pct],
-                "note": f"{label}; baseline = the minimal view's {pct}; {how}"}
+                "value": got[pct],
+                "unit": "ms",
+                "baseline": floor[pct],
+                "note": f"{label}; baseline = the minimal view's {pct}; {how}",
+            }
     print(json.dumps(entries))
 
 

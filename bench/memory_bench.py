@@ -32,14 +32,25 @@ def database_url() -> str:
 
 
 def run() -> dict:
-    env = {**os.environ, "DATABASE_URL": database_url(), "PYTHONPATH": str(ROOT),
-           "DJANGO_SETTINGS_MODULE": "bench.public_settings", "DJANGO_READ_DOT_ENV": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "PYTHONPATH": str(ROOT),
+        "DJANGO_SETTINGS_MODULE": "bench.public_settings",
+        "DJANGO_READ_DOT_ENV": "0",
+    }
     # The large seed is kept between runs (built the first time); schema brought up to date.
     from wrk_helpers import ensure_large_database
 
     ensure_large_database(database_url())
-    out = subprocess.run([sys.executable, __file__, "--child"], cwd=ROOT, env=env,
-                         capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if out.returncode:
         sys.stderr.write(out.stdout[-3000:] + out.stderr[-5000:])
         raise SystemExit(f"{Path(__file__).name} failed")
@@ -87,7 +98,7 @@ def drive(port: int, requests: list[tuple], count: int, clients: int = 4) -> dic
                 conn.request(method, path)
                 response = conn.getresponse()
                 response.read()
-                failed = ("status_errors" if response.status >= 400 else None)
+                failed = "status_errors" if response.status >= 400 else None
             except (OSError, http.client.HTTPException):
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
@@ -123,8 +134,9 @@ def _child() -> None:
     requests = mixed(slugs)
     # No recycling, and a generous timeout: a worker killed for a slow request (on a
     # loaded machine) would end the measurement.
-    server = start_server(database_url(), PORT, workers=1,
-                          extra=("--max-requests", "0", "--timeout", "300"))
+    server = start_server(
+        database_url(), PORT, workers=1, extra=("--max-requests", "0", "--timeout", "300")
+    )
     try:
         (worker,) = worker_pids(server.pid)
         drive(PORT, requests, 300)
@@ -139,26 +151,40 @@ def _child() -> None:
             samples.append(rss_mb(worker))
         got["rps"] = round(got["requests"] / seconds, 1)
         if worker_pids(server.pid) != [worker]:
-            raise SystemExit("memory bench: the gunicorn worker was replaced mid-run "
-                             "(killed for a slow request?); nothing to compare")
+            raise SystemExit(
+                "memory bench: the gunicorn worker was replaced mid-run "
+                "(killed for a slow request?); nothing to compare"
+            )
         end = rss_mb(worker)
     finally:
         stop(server)
     if got["socket_errors"]:
         raise SystemExit(f"memory bench: {got}")
-    how = (f"{got['requests']} mixed requests (8 kinds over {len(slugs)} projects) at "
-           f"{got['rps']} req/s, 1 gunicorn sync worker, {count} projects, "
-           f"{database_url().rsplit('/', 1)[1]}; {got['status_errors']} non-2xx answers; "
-           f"load average {os.getloadavg()[0]:.1f}")
-    print(json.dumps({
-        "memory_worker_rss_start_mb": {
-            "value": start, "unit": "MB", "baseline": None,
-            "note": f"RSS after 300 warm-up requests; {how}"},
-        "memory_worker_rss_end_mb": {
-            "value": end, "unit": "MB", "baseline": start,
-            "note": f"RSS after the run, baseline = RSS at start (ratio ≈ 1: flat); RSS "
-                    f"after each tenth of the run: {', '.join(map(str, samples))} MB; {how}"},
-    }))
+    how = (
+        f"{got['requests']} mixed requests (8 kinds over {len(slugs)} projects) at "
+        f"{got['rps']} req/s, 1 gunicorn sync worker, {count} projects, "
+        f"{database_url().rsplit('/', 1)[1]}; {got['status_errors']} non-2xx answers; "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        json.dumps(
+            {
+                "memory_worker_rss_start_mb": {
+                    "value": start,
+                    "unit": "MB",
+                    "baseline": None,
+                    "note": f"RSS after 300 warm-up requests; {how}",
+                },
+                "memory_worker_rss_end_mb": {
+                    "value": end,
+                    "unit": "MB",
+                    "baseline": start,
+                    "note": f"RSS after the run, baseline = RSS at start (ratio ≈ 1: flat); RSS "
+                    f"after each tenth of the run: {', '.join(map(str, samples))} MB; {how}",
+                },
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

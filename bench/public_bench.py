@@ -88,22 +88,45 @@ TIMING = re.compile(r"(\w+);dur=([0-9.]+)")
 
 def _databases() -> list[tuple[str, str]]:
     """(key suffix, URL): the embedded SQLite file and the PostgreSQL of production."""
-    return [("", os.environ.get("PUBLIC_BENCH_DATABASE_URL") or f"sqlite:///{DEFAULT_DB}"),
-            ("_pg", os.environ.get("PUBLIC_BENCH_PG_DATABASE_URL") or PG_DEFAULT)]
+    return [
+        ("", os.environ.get("PUBLIC_BENCH_DATABASE_URL") or f"sqlite:///{DEFAULT_DB}"),
+        ("_pg", os.environ.get("PUBLIC_BENCH_PG_DATABASE_URL") or PG_DEFAULT),
+    ]
 
 
 def _env(database_url: str) -> dict:
-    return {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT),
-            "DJANGO_SETTINGS_MODULE": "portal.settings.dev", "DJANGO_READ_DOT_ENV": "0"}
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "PYTHONPATH": str(ROOT),
+        "DJANGO_SETTINGS_MODULE": "portal.settings.dev",
+        "DJANGO_READ_DOT_ENV": "0",
+    }
 
 
 def _start_server(database_url: str) -> subprocess.Popen:
     env = {**_env(database_url), "DJANGO_SETTINGS_MODULE": "bench.public_settings"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--workers", "2",
-         "--bind", f"127.0.0.1:{PORT}", "--log-level", "warning", "--keep-alive", "30",
-         "--env", "DJANGO_SETTINGS_MODULE=bench.public_settings"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "portal.wsgi:application",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+            "--keep-alive",
+            "30",
+            "--env",
+            "DJANGO_SETTINGS_MODULE=bench.public_settings",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -202,12 +225,17 @@ def _measure(database_url: str, count: int, suffix: str) -> dict[str, dict]:
     floor_p95 = max(_p95(floor.latency), 0.1)
     floor_rps = REQUESTS / floor.wall
     engine = "PostgreSQL" if suffix else "SQLite"
-    how = (f"{engine}; gunicorn 2 sync workers on loopback, {CONCURRENCY} keep-alive "
-           f"clients, {REQUESTS} requests per scenario, {count} projects, "
-           f"{database_url.rsplit('/', 1)[-1]}; load average {load_before} before, "
-           f"{_load_average()} after on {os.cpu_count()} cores")
-    cpu_what = ("SQLite in-process, so queries included" if not suffix else
-                "the PostgreSQL server's time is not included: compare server_p95")
+    how = (
+        f"{engine}; gunicorn 2 sync workers on loopback, {CONCURRENCY} keep-alive "
+        f"clients, {REQUESTS} requests per scenario, {count} projects, "
+        f"{database_url.rsplit('/', 1)[-1]}; load average {load_before} before, "
+        f"{_load_average()} after on {os.cpu_count()} cores"
+    )
+    cpu_what = (
+        "SQLite in-process, so queries included"
+        if not suffix
+        else "the PostgreSQL server's time is not included: compare server_p95"
+    )
     out = {}
     for key, label, sample, paths in (
         ("public_directory", "/projects/", directory, DIRECTORY),
@@ -215,22 +243,36 @@ def _measure(database_url: str, count: int, suffix: str) -> dict[str, dict]:
     ):
         what = f"{label} over {len(paths)} filter/sort combinations, page cache bypassed"
         out[f"{key}{suffix}_p95_ms"] = {
-            "value": _p95(sample.latency), "unit": "ms", "baseline": floor_p95,
-            "note": f"client p95, {what}; baseline = minimal Django view p95; {how}"}
+            "value": _p95(sample.latency),
+            "unit": "ms",
+            "baseline": floor_p95,
+            "note": f"client p95, {what}; baseline = minimal Django view p95; {how}",
+        }
         out[f"{key}{suffix}_server_p95_ms"] = {
-            "value": _p95(sample.app), "unit": "ms", "baseline": TARGET_MS,
+            "value": _p95(sample.app),
+            "unit": "ms",
+            "baseline": TARGET_MS,
             "note": f"time in Django (Server-Timing) p95, {what}; baseline = the 100 ms "
-                    f"target; {how}"}
+            f"target; {how}",
+        }
         out[f"{key}{suffix}_cpu_p95_ms"] = {
-            "value": _p95(sample.cpu), "unit": "ms", "baseline": TARGET_MS,
+            "value": _p95(sample.cpu),
+            "unit": "ms",
+            "baseline": TARGET_MS,
             "note": f"worker CPU per request p95 ({cpu_what}), {what}; baseline = the "
-                    f"100 ms target; {how}"}
+            f"100 ms target; {how}",
+        }
         out[f"{key}{suffix}_throughput"] = {
-            "value": round(REQUESTS / sample.wall, 1), "unit": "req/s",
+            "value": round(REQUESTS / sample.wall, 1),
+            "unit": "req/s",
             "baseline": round(floor_rps, 1),
-            "note": f"{what} vs a minimal Django view; {how}"}
+            "note": f"{what} vs a minimal Django view; {how}",
+        }
     out[f"public_directory{suffix}_cached_p95_ms"] = {
-        "value": _p95(cached.latency), "unit": "ms", "baseline": floor_p95,
+        "value": _p95(cached.latency),
+        "unit": "ms",
+        "baseline": floor_p95,
         "note": f"/projects/ served from the anonymous page cache; baseline = minimal "
-                f"Django view p95; {how}"}
+        f"Django view p95; {how}",
+    }
     return out

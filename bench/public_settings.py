@@ -10,6 +10,9 @@ DEBUG = False
 ROOT_URLCONF = "bench.public_urls"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 MIDDLEWARE = ["bench.public_urls.ServerTimingMiddleware", *MIDDLEWARE]  # noqa: F405
-LOGGING = {"version": 1, "disable_existing_loggers": False,
-           "handlers": {"null": {"class": "logging.NullHandler"}},
-           "root": {"handlers": ["null"], "level": "CRITICAL"}}
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"null": {"class": "logging.NullHandler"}},
+    "root": {"handlers": ["null"], "level": "CRITICAL"},
+}

@@ -26,11 +26,11 @@ def _use_private_database() -> str:
     from django.db import connections
 
     path = os.environ.get("REVIEW_BENCH_DB") or os.path.join(
-        tempfile.mkdtemp(prefix="review-bench-"), "bench.sqlite3")
+        tempfile.mkdtemp(prefix="review-bench-"), "bench.sqlite3"
+    )
     if os.path.exists(path):
         os.unlink(path)
-    config = {**settings.DATABASES["default"], "ENGINE": "django.db.backends.sqlite3",
-              "NAME": path}
+    config = {**settings.DATABASES["default"], "ENGINE": "django.db.backends.sqlite3", "NAME": path}
     settings.DATABASES["default"] = config
     connections["default"].close()
     connections["default"].settings_dict.update(config)
@@ -54,8 +54,12 @@ def _build(rng):
     root = Page.get_first_root_node()
 
     def new_call(slug):
-        call = CallPage(title=slug, slug=slug, opens_at=now - timedelta(days=60),
-                        closes_at=now - timedelta(days=30))
+        call = CallPage(
+            title=slug,
+            slug=slug,
+            opens_at=now - timedelta(days=60),
+            closes_at=now - timedelta(days=30),
+        )
         root.add_child(instance=call)
         return call
 
@@ -63,42 +67,70 @@ def _build(rng):
     rubric = Rubric.objects.get(code="default", version=1)
     criteria = list(rubric.criteria.all())
     for call in (big, small):
-        ReviewSettings.objects.create(call=call, rubric=rubric,
-                                      reviewers_per_application=REVIEWS_PER_APPLICATION,
-                                      funded_count=500, reserve_count=1000)
+        ReviewSettings.objects.create(
+            call=call,
+            rubric=rubric,
+            reviewers_per_application=REVIEWS_PER_APPLICATION,
+            funded_count=500,
+            reserve_count=1000,
+        )
     group, _ = Group.objects.get_or_create(name=REVIEWER)
     users = get_user_model().objects.bulk_create(
-        [get_user_model()(username=f"bench-reviewer-{i}") for i in range(REVIEWERS)])
+        [get_user_model()(username=f"bench-reviewer-{i}") for i in range(REVIEWERS)]
+    )
     group.user_set.add(*users)
-    orgs = Organization.objects.bulk_create([
-        Organization(name=f"基准机构{i}", slug=f"bench-org-{i}", credit_code=f"BENCH{i:013d}")
-        for i in range(APPLICATIONS + 1)])
-    apps = Application.objects.bulk_create([
-        Application(call=big if i < APPLICATIONS else small, organization=org,
-                    title=f"基准项目{i}", status=ApplicationStatus.ELIGIBLE,
-                    submitted_at=now - timedelta(minutes=i))
-        for i, org in enumerate(orgs)], batch_size=1000)
+    orgs = Organization.objects.bulk_create(
+        [
+            Organization(name=f"基准机构{i}", slug=f"bench-org-{i}", credit_code=f"BENCH{i:013d}")
+            for i in range(APPLICATIONS + 1)
+        ]
+    )
+    apps = Application.objects.bulk_create(
+        [
+            Application(
+                call=big if i < APPLICATIONS else small,
+                organization=org,
+                title=f"基准项目{i}",
+                status=ApplicationStatus.ELIGIBLE,
+                submitted_at=now - timedelta(minutes=i),
+            )
+            for i, org in enumerate(orgs)
+        ],
+        batch_size=1000,
+    )
     assignments = []
     for i, app in enumerate(apps):
         for k in range(REVIEWS_PER_APPLICATION):
             reviewer = users[(i * REVIEWS_PER_APPLICATION + k) % REVIEWERS]
-            assignments.append(Assignment(application=app, reviewer=reviewer,
-                                          status=AssignmentStatus.ACCEPTED))
+            assignments.append(
+                Assignment(application=app, reviewer=reviewer, status=AssignmentStatus.ACCEPTED)
+            )
     Assignment.objects.bulk_create(assignments, batch_size=2000)
     assignments = list(Assignment.objects.order_by("pk"))
     reviews, values = [], []
     for assignment in assignments:
         scores = [Decimal(rng.randrange(0, 21)) / 2 for _ in criteria]
         total = sum(Decimal(c.weight) * v / 10 for c, v in zip(criteria, scores, strict=True))
-        reviews.append(Review(assignment=assignment, rubric=rubric,
-                              status=ReviewStatus.SUBMITTED, total=total, submitted_at=now))
+        reviews.append(
+            Review(
+                assignment=assignment,
+                rubric=rubric,
+                status=ReviewStatus.SUBMITTED,
+                total=total,
+                submitted_at=now,
+            )
+        )
         values.append(scores)
     Review.objects.bulk_create(reviews, batch_size=2000)
     reviews = list(Review.objects.order_by("assignment_id"))
     Score.objects.bulk_create(
-        [Score(review=review, criterion=c, value=v)
-         for review, scores in zip(reviews, values, strict=True)
-         for c, v in zip(criteria, scores, strict=True)], batch_size=5000)
+        [
+            Score(review=review, criterion=c, value=v)
+            for review, scores in zip(reviews, values, strict=True)
+            for c, v in zip(criteria, scores, strict=True)
+        ],
+        batch_size=5000,
+    )
     return big, small, users
 
 
@@ -135,8 +167,9 @@ def run() -> dict:
     busy = users[0]
     lone = users[-1]
     Assignment.objects.filter(reviewer=lone).delete()
-    Assignment.objects.create(application=small.applications.get(), reviewer=lone,
-                              status="accepted")
+    Assignment.objects.create(
+        application=small.applications.get(), reviewer=lone, status="accepted"
+    )
     n_busy = Assignment.objects.filter(reviewer=busy).count()
     n_lone = Assignment.objects.filter(reviewer=lone).count()
     queue_busy = _queries(lambda: selectors.queue_for_reviewer(busy))
@@ -148,27 +181,34 @@ def run() -> dict:
             selectors.application_progress(call)
             selectors.score_distribution(call, Decimal(100))
             list(call.ranking.select_related("application__organization")[:50])
+
         return page
 
     progress_big, progress_small = _queries(progress(big)), _queries(progress(small))
     return {
         "review_rank_call_5000x3x6": {
-            "value": round(best, 3), "unit": "s", "baseline": LIMIT_SECONDS,
+            "value": round(best, 3),
+            "unit": "s",
+            "baseline": LIMIT_SECONDS,
             "note": f"rank_call over {APPLICATIONS} applications × {REVIEWS_PER_APPLICATION} "
-                    f"reviews × 6 criteria on SQLite (SQL aggregate of "
-                    f"{APPLICATIONS * REVIEWS_PER_APPLICATION * 6} scores, z-scores, "
-                    f"tie-breaks, 5,000 rows stored); best of 3 "
-                    f"({', '.join(f'{t:.2f}' for t in timings)} s); baseline = the 2 s limit; "
-                    f"load average {load:.1f} on {os.cpu_count()} cores",
+            f"reviews × 6 criteria on SQLite (SQL aggregate of "
+            f"{APPLICATIONS * REVIEWS_PER_APPLICATION * 6} scores, z-scores, "
+            f"tie-breaks, 5,000 rows stored); best of 3 "
+            f"({', '.join(f'{t:.2f}' for t in timings)} s); baseline = the 2 s limit; "
+            f"load average {load:.1f} on {os.cpu_count()} cores",
         },
         "review_queue_queries": {
-            "value": queue_busy, "unit": "queries", "baseline": queue_lone,
+            "value": queue_busy,
+            "unit": "queries",
+            "baseline": queue_lone,
             "note": f"queue_for_reviewer with {n_busy} assignments (value) vs {n_lone} "
-                    f"(baseline); ratio 1 = constant",
+            f"(baseline); ratio 1 = constant",
         },
         "review_progress_queries": {
-            "value": progress_big, "unit": "queries", "baseline": progress_small,
+            "value": progress_big,
+            "unit": "queries",
+            "baseline": progress_small,
             "note": f"progress dashboard selectors for a call of {APPLICATIONS} applications "
-                    f"(value) vs 1 (baseline); ratio 1 = constant",
+            f"(value) vs 1 (baseline); ratio 1 = constant",
         },
     }

@@ -33,11 +33,22 @@ DONATIONS = int(os.environ.get("SCALEOUT_BENCH_DONATIONS", "60"))
 
 def run() -> dict:
     url = os.environ.get("SCALEOUT_BENCH_DATABASE_URL", DEFAULT_URL)
-    env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT),
-           "DJANGO_SETTINGS_MODULE": "portal.settings.test", "DJANGO_READ_DOT_ENV": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "PYTHONPATH": str(ROOT),
+        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+        "DJANGO_READ_DOT_ENV": "0",
+    }
     _ensure_database(url, env)
-    out = subprocess.run([sys.executable, __file__, "--child"], cwd=ROOT, env=env,
-                         capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if out.returncode:
         sys.stderr.write(out.stdout[-3000:] + out.stderr[-5000:])
         raise SystemExit(f"{Path(__file__).name} failed")
@@ -52,8 +63,9 @@ def _ensure_database(url: str, env: dict) -> None:
     with psycopg.connect(admin, autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname=%s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT,
-                   env=env, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
 
 
 def _one(url: str, servers: int) -> dict:
@@ -80,9 +92,14 @@ def _one(url: str, servers: int) -> dict:
             stop(proc)
     facts = verify_race(setup)
     bad = [s for s in result["statuses"] if s != 200]
-    if (bad or facts["succeeded"] != DONATIONS or facts["donation_transactions"] != DONATIONS
-            or facts["pool_left"] < 0 or facts["granted"] > setup["pool_amount"]
-            or not facts["reconcile_ok"]):
+    if (
+        bad
+        or facts["succeeded"] != DONATIONS
+        or facts["donation_transactions"] != DONATIONS
+        or facts["pool_left"] < 0
+        or facts["granted"] > setup["pool_amount"]
+        or not facts["reconcile_ok"]
+    ):
         logs = "\n".join(server_log(p)[-2000:] for p in procs)
         raise SystemExit(f"scale-out race broke an invariant: {facts} {bad[:10]}\n{logs}")
     return {**result, **facts, "pool_amount": setup["pool_amount"]}
@@ -100,25 +117,33 @@ def _child() -> None:
     one = _one(url, servers=1)
     offset_factory_sequences(int(time.time()) % 100_000 * 1000 + 500)
     two = _one(url, servers=2)
-    how = (f"{DONATIONS} donations × 2 deliveries, 8 clients, pool = 40 % of demand, "
-           f"expire_reservations looping; gunicorn 2 sync workers per server on loopback; "
-           f"PostgreSQL {url.rsplit('/', 1)[1]}; load {os.getloadavg()[0]:.1f}")
+    how = (
+        f"{DONATIONS} donations × 2 deliveries, 8 clients, pool = 40 % of demand, "
+        f"expire_reservations looping; gunicorn 2 sync workers per server on loopback; "
+        f"PostgreSQL {url.rsplit('/', 1)[1]}; load {os.getloadavg()[0]:.1f}"
+    )
     results = {
         "scaleout_events_per_s": {
-            "value": round(two["requests"] / two["seconds"], 1), "unit": "deliveries/s",
+            "value": round(two["requests"] / two["seconds"], 1),
+            "unit": "deliveries/s",
             "baseline": round(one["requests"] / one["seconds"], 1),
             "note": f"two app servers vs one (baseline), every gift counted once, pool "
-                    f"never overdrawn, reconcile clean; {how}"},
+            f"never overdrawn, reconcile clean; {how}",
+        },
         "scaleout_overdraw_fen": {
-            "value": max(0, two["granted"] - two["pool_amount"]), "unit": "fen",
+            "value": max(0, two["granted"] - two["pool_amount"]),
+            "unit": "fen",
             "baseline": None,
             "note": f"match granted beyond the pool across two servers (must be 0); "
-                    f"granted {two['granted']} of {two['pool_amount']}; {how}"},
+            f"granted {two['granted']} of {two['pool_amount']}; {how}",
+        },
         "scaleout_retried_deliveries": {
-            "value": len(two["retried"]), "unit": "deliveries",
+            "value": len(two["retried"]),
+            "unit": "deliveries",
             "baseline": len(one["retried"]),
             "note": "5xx answers redelivered (deadlock aborts roll back the whole "
-                    f"transaction; the redelivery counts it once), two servers vs one; {how}"},
+            f"transaction; the redelivery counts it once), two servers vs one; {how}",
+        },
     }
     print(json.dumps(results))
 

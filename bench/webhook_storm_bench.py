@@ -32,10 +32,20 @@ WORKERS = int(os.environ.get("FUNDING_STORM_WORKERS", "4"))
 
 def run() -> dict:
     url = os.environ.get("FUNDING_STORM_DATABASE_URL", DEFAULT_URL)
-    env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT),
-           "DJANGO_SETTINGS_MODULE": "portal.settings.test"}
-    out = subprocess.run([sys.executable, __file__, "--child"], cwd=ROOT, env=env,
-                         check=True, capture_output=True, text=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "PYTHONPATH": str(ROOT),
+        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+    }
+    out = subprocess.run(
+        [sys.executable, __file__, "--child"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -83,23 +93,36 @@ def _child() -> None:
     base_elapsed, base_counts = deliver(noop, workers=WORKERS)
     rate = round(EVENTS / elapsed, 1)
     base_rate = round(EVENTS / base_elapsed, 1)
-    note = (f"{EVENTS} deliveries ({storm.unique_events} unique good: "
-            f"{len(storm.donations)} checkout.session.completed + {len(storm.refunds)} "
-            f"charge.refunded; {EVENTS * 30 // 100} duplicates; {bad} bad signatures), "
-            f"shuffled, {WORKERS} threads, Django test client, PostgreSQL; live matching "
-            f"against one pool holding half the demand; "
-            + ("every good gift counted once, bad ones 400, reconcile OK" if not problems
-               else f"FAILED: {problems[:3]}")
-            + f"; baseline = {EVENTS} signed no-op events the same way "
-            f"({base_counts.get(('good', 200), 0)} answered 200)")
+    note = (
+        f"{EVENTS} deliveries ({storm.unique_events} unique good: "
+        f"{len(storm.donations)} checkout.session.completed + {len(storm.refunds)} "
+        f"charge.refunded; {EVENTS * 30 // 100} duplicates; {bad} bad signatures), "
+        f"shuffled, {WORKERS} threads, Django test client, PostgreSQL; live matching "
+        f"against one pool holding half the demand; "
+        + (
+            "every good gift counted once, bad ones 400, reconcile OK"
+            if not problems
+            else f"FAILED: {problems[:3]}"
+        )
+        + f"; baseline = {EVENTS} signed no-op events the same way "
+        f"({base_counts.get(('good', 200), 0)} answered 200)"
+    )
     result = {
         "funding_webhook_storm": {
-            "value": rate, "unit": "events/s", "baseline": base_rate,
-            "ratio": round(rate / base_rate, 3) if base_rate else None, "note": note},
+            "value": rate,
+            "unit": "events/s",
+            "baseline": base_rate,
+            "ratio": round(rate / base_rate, 3) if base_rate else None,
+            "note": note,
+        },
         "funding_webhook_storm_errors": {
-            "value": len(problems), "unit": "problems", "baseline": 0, "ratio": None,
+            "value": len(problems),
+            "unit": "problems",
+            "baseline": 0,
+            "ratio": None,
             "note": "double counts, lost gifts, accepted bad signatures or reconcile "
-                    "discrepancies (must be 0)"},
+            "discrepancies (must be 0)",
+        },
     }
     print(json.dumps(result))
 

@@ -80,16 +80,31 @@ def lua_script(requests: list[tuple], *, bust: bool, threads: int, budget: int =
         method, path = item[0], item[1]
         headers = item[2] if len(item) > 2 else {}
         body = item[3] if len(item) > 3 else None
-        head = "{" + ", ".join(f"[ {_lua_str(k)} ] = {_lua_str(v)}"
-                               for k, v in headers.items()) + "}"
-        rows.append(f"  {{{_lua_str(method)}, {_lua_str(path)}, {head}, "
-                    f"{_lua_str(body) if body is not None else 'nil'}}},")
-    return LUA % {"requests": "\n".join(rows), "bust": "true" if bust else "false",
-                  "threads": threads, "budget": budget}
+        head = (
+            "{" + ", ".join(f"[ {_lua_str(k)} ] = {_lua_str(v)}" for k, v in headers.items()) + "}"
+        )
+        rows.append(
+            f"  {{{_lua_str(method)}, {_lua_str(path)}, {head}, "
+            f"{_lua_str(body) if body is not None else 'nil'}}},"
+        )
+    return LUA % {
+        "requests": "\n".join(rows),
+        "bust": "true" if bust else "false",
+        "threads": threads,
+        "budget": budget,
+    }
 
 
-def wrk(port: int, requests: list[tuple], *, seconds: int, bust: bool = False,
-        threads: int = 2, connections: int = 4, budget: int = 0) -> dict:
+def wrk(
+    port: int,
+    requests: list[tuple],
+    *,
+    seconds: int,
+    bust: bool = False,
+    threads: int = 2,
+    connections: int = 4,
+    budget: int = 0,
+) -> dict:
     """Run wrk; returns requests, rps, p50/p95/p99 (ms) and error counts."""
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (scripts/sysdeps.sh installs it)")
@@ -98,18 +113,37 @@ def wrk(port: int, requests: list[tuple], *, seconds: int, bust: bool = False,
         script = handle.name
     try:
         out = subprocess.run(
-            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s",
-             "-s", script, f"http://127.0.0.1:{port}"],
-            capture_output=True, text=True, check=True, timeout=seconds + 120)
+            [
+                "wrk",
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--timeout",
+                "30s",
+                "-s",
+                script,
+                f"http://127.0.0.1:{port}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=seconds + 120,
+        )
     finally:
         os.unlink(script)
     line = [x for x in out.stdout.splitlines() if x.startswith('{"requests"')][-1]
     data = json.loads(line)
     seconds_taken = data["duration_us"] / 1e6
-    return {"requests": data["requests"], "rps": round(data["requests"] / seconds_taken, 1),
-            "p50": round(data["p50"] / 1000, 1), "p95": round(data["p95"] / 1000, 1),
-            "p99": round(data["p99"] / 1000, 1), "status_errors": data["status_errors"],
-            "socket_errors": data["socket_errors"], "seconds": round(seconds_taken, 1)}
+    return {
+        "requests": data["requests"],
+        "rps": round(data["requests"] / seconds_taken, 1),
+        "p50": round(data["p50"] / 1000, 1),
+        "p95": round(data["p95"] / 1000, 1),
+        "p99": round(data["p99"] / 1000, 1),
+        "status_errors": data["status_errors"],
+        "socket_errors": data["socket_errors"],
+        "seconds": round(seconds_taken, 1),
+    }
 
 
 def ensure_large_database(database_url: str, *, minimum: int = 10_000) -> int:
@@ -118,34 +152,50 @@ def ensure_large_database(database_url: str, *, minimum: int = 10_000) -> int:
 
     The load, memory and public benches share one large database per engine, so a fresh
     machine's ``make bench`` builds it once (about 3 minutes) and later runs reuse it."""
-    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT),
-           "DJANGO_SETTINGS_MODULE": "portal.settings.dev", "DJANGO_READ_DOT_ENV": "0",
-           "EMAIL_URL": "dummymail://"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "PYTHONPATH": str(ROOT),
+        "DJANGO_SETTINGS_MODULE": "portal.settings.dev",
+        "DJANGO_READ_DOT_ENV": "0",
+        "EMAIL_URL": "dummymail://",
+    }
     if database_url.startswith(("postgres://", "postgresql://")):
         _create_postgres_database(database_url)
     elif database_url.startswith("sqlite:///"):
         Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
     def manage(*args: str) -> str:
-        return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
-                              check=True, text=True, capture_output=True).stdout
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            text=True,
+            capture_output=True,
+        ).stdout
 
     def count() -> int:
-        out = manage("shell", "-c",
-                     "from projects.models import Project; print(Project.objects.count())")
+        out = manage(
+            "shell", "-c", "from projects.models import Project; print(Project.objects.count())"
+        )
         return int(out.strip().splitlines()[-1])
 
     manage("migrate", "--noinput", "-v0")
     found = count()
     if found == 0:
-        print(f"bench: seeding seed_demo --size large into {database_url} "
-              "(about 3 minutes, once)…", flush=True)
+        print(
+            f"bench: seeding seed_demo --size large into {database_url} (about 3 minutes, once)…",
+            flush=True,
+        )
         manage("seed_demo", "--size", "large", "-v0")
         found = count()
     if found < minimum:
-        raise SystemExit(f"{database_url} holds {found} projects, fewer than the "
-                         f"{minimum} of seed_demo --size large: point the bench at an empty "
-                         "database (it is then seeded) or drop this one")
+        raise SystemExit(
+            f"{database_url} holds {found} projects, fewer than the "
+            f"{minimum} of seed_demo --size large: point the bench at an empty "
+            "database (it is then seeded) or drop this one"
+        )
     return found
 
 
@@ -159,25 +209,50 @@ def _create_postgres_database(database_url: str) -> None:
     name = parts.path.lstrip("/")
     admin = parts._replace(path="/postgres").geturl()
     with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                              (name,)).fetchone()
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def start_server(database_url: str, port: int, *, workers: int = 2,
-                 extra: tuple = ()) -> subprocess.Popen:
+def start_server(
+    database_url: str, port: int, *, workers: int = 2, extra: tuple = ()
+) -> subprocess.Popen:
     """gunicorn, ``bench.public_settings`` (dev settings, DEBUG off, ``/bench/minimal/``)."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.public_settings",
-           "PYTHONPATH": str(ROOT), "DJANGO_READ_DOT_ENV": "0", "DATABASE_URL": database_url,
-           "STRIPE_SECRET_KEY": "sk_test_fake", "STRIPE_PUBLISHABLE_KEY": "pk_test_fake",
-           "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET, "EMAIL_URL": "dummymail://"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.public_settings",
+        "PYTHONPATH": str(ROOT),
+        "DJANGO_READ_DOT_ENV": "0",
+        "DATABASE_URL": database_url,
+        "STRIPE_SECRET_KEY": "sk_test_fake",
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_fake",
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "EMAIL_URL": "dummymail://",
+    }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--workers", str(workers),
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--keep-alive", "30",
-         "--env", "DJANGO_SETTINGS_MODULE=bench.public_settings", *extra],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "portal.wsgi:application",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--keep-alive",
+            "30",
+            "--env",
+            "DJANGO_SETTINGS_MODULE=bench.public_settings",
+            *extra,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -221,21 +296,35 @@ def signed_event_request(donation_id: int, amount: int, session_id: str) -> tupl
     import hashlib
     import hmac
 
-    payload = json.dumps({
-        "id": f"evt_{session_id}", "object": "event", "type": "checkout.session.completed",
-        "api_version": "2024-06-20", "created": int(time.time()),
-        "data": {"object": {
-            "id": session_id, "object": "checkout.session",
-            "client_reference_id": str(donation_id),
-            "metadata": {"donation_id": str(donation_id)},
-            "amount_total": amount, "currency": "cny", "payment_status": "paid",
-            "payment_intent": f"pi_{session_id}"}}})
+    payload = json.dumps(
+        {
+            "id": f"evt_{session_id}",
+            "object": "event",
+            "type": "checkout.session.completed",
+            "api_version": "2024-06-20",
+            "created": int(time.time()),
+            "data": {
+                "object": {
+                    "id": session_id,
+                    "object": "checkout.session",
+                    "client_reference_id": str(donation_id),
+                    "metadata": {"donation_id": str(donation_id)},
+                    "amount_total": amount,
+                    "currency": "cny",
+                    "payment_status": "paid",
+                    "payment_intent": f"pi_{session_id}",
+                }
+            },
+        }
+    )
     t = int(time.time())
-    mac = hmac.new(WEBHOOK_SECRET.encode(), f"{t}.{payload}".encode(),
-                   hashlib.sha256).hexdigest()
-    return ("POST", "/funding/stripe/webhook/",
-            {"Content-Type": "application/json", "Stripe-Signature": f"t={t},v1={mac}"},
-            payload)
+    mac = hmac.new(WEBHOOK_SECRET.encode(), f"{t}.{payload}".encode(), hashlib.sha256).hexdigest()
+    return (
+        "POST",
+        "/funding/stripe/webhook/",
+        {"Content-Type": "application/json", "Stripe-Signature": f"t={t},v1={mac}"},
+        payload,
+    )
 
 
 def pending_stripe_donations(count: int, projects: list, tag: str) -> list[tuple]:
@@ -244,9 +333,15 @@ def pending_stripe_donations(count: int, projects: list, tag: str) -> list[tuple
     from funding.enums import DonationSource
     from funding.models import Donation
 
-    rows = [Donation(project=projects[i % len(projects)], amount=10_000 + (i % 7) * 100,
-                     source=DonationSource.STRIPE, external_id=f"cs_{tag}_{i}",
-                     donor_name=f"压测{i}")
-            for i in range(count)]
+    rows = [
+        Donation(
+            project=projects[i % len(projects)],
+            amount=10_000 + (i % 7) * 100,
+            source=DonationSource.STRIPE,
+            external_id=f"cs_{tag}_{i}",
+            donor_name=f"压测{i}",
+        )
+        for i in range(count)
+    ]
     created = Donation.objects.bulk_create(rows)
     return [(d.pk, d.amount, d.external_id) for d in created]

@@ -38,14 +38,16 @@ class OfflineDonationForm(forms.Form):
     project = forms.ModelChoiceField(label=_("Project"), queryset=Project.objects.public())
     amount = YuanField(label=_("Amount (yuan)"), max_length=14)
     method = forms.ChoiceField(label=_("Method"), choices=OfflineMethod.choices)
-    reference = forms.CharField(label=_("Bank or receipt reference"), max_length=200,
-                                required=False)
+    reference = forms.CharField(
+        label=_("Bank or receipt reference"), max_length=200, required=False
+    )
     donor_name = forms.CharField(label=_("Donor name"), max_length=200, required=False)
     donor_email = forms.EmailField(label=_("Donor email"), required=False)
     anonymity = forms.ChoiceField(label=_("Anonymity"), choices=Anonymity.choices)
     receipt_requested = forms.BooleanField(label=_("Receipt requested"), required=False)
-    received_on = forms.DateField(label=_("Received on"),
-                                  widget=forms.DateInput(attrs={"type": "date"}))
+    received_on = forms.DateField(
+        label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     evidence = forms.FileField(label=_("Evidence (bank slip, receipt scan)"))
 
     def clean_evidence(self):

@@ -56,18 +56,24 @@ class RecordOfflineView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
         data = form.cleaned_data
         try:
             donation_services.record_offline_donation(
-                project=data["project"], amount=data["amount"], method=data["method"],
-                recorded_by=self.request.user, donor_name=data["donor_name"],
-                donor_email=data["donor_email"], reference=data["reference"],
-                evidence=data["evidence"], anonymity=data["anonymity"],
+                project=data["project"],
+                amount=data["amount"],
+                method=data["method"],
+                recorded_by=self.request.user,
+                donor_name=data["donor_name"],
+                donor_email=data["donor_email"],
+                reference=data["reference"],
+                evidence=data["evidence"],
+                anonymity=data["anonymity"],
                 receipt_requested=data["receipt_requested"],
                 received_at=timezone.make_aware(datetime.combine(data["received_on"], time(12))),
             )
         except (FundingError, ValidationError) as exc:
             form.add_error(None, _error_text(exc))
             return self.form_invalid(form)
-        messages.success(self.request, _("Recorded. A second finance officer must approve it "
-                                         "before it counts."))
+        messages.success(
+            self.request, _("Recorded. A second finance officer must approve it before it counts.")
+        )
         return redirect("funding_donations:index")
 
 
@@ -80,8 +86,9 @@ class ReviewDonationView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
     header_icon = "tick"
 
     def dispatch(self, request, *args, **kwargs):
-        self.donation = get_object_or_404(Donation.objects.select_related(
-            "project", "recorded_by"), pk=kwargs["pk"])
+        self.donation = get_object_or_404(
+            Donation.objects.select_related("project", "recorded_by"), pk=kwargs["pk"]
+        )
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -91,12 +98,15 @@ class ReviewDonationView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
         action = request.POST.get("action")
         try:
             if action == "approve":
-                donation_services.approve_offline_donation(donation=self.donation,
-                                                           approved_by=request.user)
+                donation_services.approve_offline_donation(
+                    donation=self.donation, approved_by=request.user
+                )
             elif action == "reject":
-                donation_services.reject_offline_donation(donation=self.donation,
-                                                          rejected_by=request.user,
-                                                          reason=request.POST.get("reason", ""))
+                donation_services.reject_offline_donation(
+                    donation=self.donation,
+                    rejected_by=request.user,
+                    reason=request.POST.get("reason", ""),
+                )
             elif action == "clear":
                 donation_services.clear_flag(donation=self.donation, by=request.user)
             elif action == "reviewed":
@@ -117,8 +127,11 @@ def evidence_download(request, pk):
     donation = get_object_or_404(Donation, pk=pk)
     if not donation.evidence:
         raise Http404
-    return FileResponse(donation.evidence.open("rb"), as_attachment=True,
-                        filename=donation.evidence.name.rsplit("/", 1)[-1])
+    return FileResponse(
+        donation.evidence.open("rb"),
+        as_attachment=True,
+        filename=donation.evidence.name.rsplit("/", 1)[-1],
+    )
 
 
 class ImportView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
@@ -142,8 +155,9 @@ class ImportView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
         token = secrets.token_hex(16)
         if not preview.errors:
             private_storage().save(f"funding/imports/{token}", ContentFile(content))
-        return self.render_to_response(self.get_context_data(
-            form=form, preview=preview, token=token, file_name=upload.name))
+        return self.render_to_response(
+            self.get_context_data(form=form, preview=preview, token=token, file_name=upload.name)
+        )
 
     def _commit(self, request):
         token = request.POST["confirm_token"]
@@ -156,16 +170,22 @@ class ImportView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
         with storage.open(name, "rb") as fh:
             content = fh.read()
         try:
-            batch = commit_import(content=content, source=request.POST.get("source", ""),
-                                  file_name=request.POST.get("file_name", "upload"),
-                                  by=request.user)
+            batch = commit_import(
+                content=content,
+                source=request.POST.get("source", ""),
+                file_name=request.POST.get("file_name", "upload"),
+                by=request.user,
+            )
         except (ImportRejected, ValueError):
             messages.error(request, _("The file was rejected; nothing was imported."))
             return redirect("funding_donations:import")
         finally:
             storage.delete(name)
-        messages.success(request, _("Imported %(n)s donations; %(s)s were already imported.")
-                         % {"n": batch.created_count, "s": batch.skipped_count})
+        messages.success(
+            request,
+            _("Imported %(n)s donations; %(s)s were already imported.")
+            % {"n": batch.created_count, "s": batch.skipped_count},
+        )
         return redirect("funding_donations:index")
 
 
@@ -180,21 +200,27 @@ class PoolMoneyView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(pool=self.pool, available=pool_available(self.pool),
-                                        **kwargs)
+        return super().get_context_data(
+            pool=self.pool, available=pool_available(self.pool), **kwargs
+        )
 
     def post(self, request, *args, **kwargs):
         if request.POST.get("action") == "close":
             returned = close_pool(pool=self.pool, by=request.user)
-            messages.success(request, _("Pool closed; %(n)s fen returned to the sponsor.")
-                             % {"n": returned})
+            messages.success(
+                request, _("Pool closed; %(n)s fen returned to the sponsor.") % {"n": returned}
+            )
             return redirect("funding_pools:index")
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         try:
-            top_up_pool(pool=self.pool, amount=form.cleaned_data["amount"],
-                        key=form.cleaned_data["reference"], by=self.request.user)
+            top_up_pool(
+                pool=self.pool,
+                amount=form.cleaned_data["amount"],
+                key=form.cleaned_data["reference"],
+                by=self.request.user,
+            )
         except (FundingError, ValueError) as exc:
             form.add_error(None, _error_text(exc))
             return self.form_invalid(form)
@@ -211,9 +237,13 @@ class RecordDisbursementView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormVi
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            record_disbursement(project=data["project"], amount=data["amount"],
-                                recorded_by=self.request.user, milestone=data["milestone"],
-                                reference=data["reference"])
+            record_disbursement(
+                project=data["project"],
+                amount=data["amount"],
+                recorded_by=self.request.user,
+                milestone=data["milestone"],
+                reference=data["reference"],
+            )
         except (FundingError, ValidationError) as exc:
             form.add_error(None, _error_text(exc))
             return self.form_invalid(form)
@@ -225,11 +255,13 @@ def approve_disbursement_view(request, pk):
     """GET shows the tranche; POST approves it (second finance officer)."""
     if not has_role(request.user, FINANCE_OFFICER):
         raise PermissionDenied
-    disbursement = get_object_or_404(Disbursement.objects.select_related(
-        "project", "recorded_by", "approved_by"), pk=pk)
+    disbursement = get_object_or_404(
+        Disbursement.objects.select_related("project", "recorded_by", "approved_by"), pk=pk
+    )
     if request.method != "POST":
-        return TemplateResponse(request, "funding/admin/disbursement.html",
-                                {"disbursement": disbursement})
+        return TemplateResponse(
+            request, "funding/admin/disbursement.html", {"disbursement": disbursement}
+        )
     try:
         approve_disbursement(disbursement=disbursement, approved_by=request.user)
     except (FundingError, ValidationError) as exc:
@@ -237,5 +269,3 @@ def approve_disbursement_view(request, pk):
     else:
         messages.success(request, _("Disbursement approved and posted."))
     return redirect("funding_disbursements:index")
-
-

@@ -104,6 +104,9 @@ class ReceiptKind(models.TextChoices):
 # disbursed is the negated sum. The single definition used by the posting service
 # (ProjectBalance), ``reconcile``, the selectors; ``projects.directory`` mirrors it.
 RAISED_KINDS = [TransactionKind.DONATION, TransactionKind.DONATION_REVERSAL]
-MATCH_KINDS = [TransactionKind.MATCH_CONFIRM, TransactionKind.MATCH_REVERSAL,
-               TransactionKind.SETTLEMENT]
+MATCH_KINDS = [
+    TransactionKind.MATCH_CONFIRM,
+    TransactionKind.MATCH_REVERSAL,
+    TransactionKind.SETTLEMENT,
+]
 DISBURSED_KINDS = [TransactionKind.DISBURSEMENT]

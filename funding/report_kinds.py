@@ -17,8 +17,14 @@ def _build(obj_id: int, language: str) -> tuple[str, dict]:
 def _can_view(user, receipt) -> bool:
     from organizations.roles import FINANCE_OFFICER, has_role
 
-    return bool(user and (user.is_staff or has_role(user, FINANCE_OFFICER)
-                          or (receipt.donation and receipt.donation.user_id == user.pk)))
+    return bool(
+        user
+        and (
+            user.is_staff
+            or has_role(user, FINANCE_OFFICER)
+            or (receipt.donation and receipt.donation.user_id == user.pk)
+        )
+    )
 
 
 register_report(

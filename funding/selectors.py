@@ -31,11 +31,16 @@ def project_money(project) -> ProjectMoney:
     One primary-key query whatever the number of donations (zeros when the project never
     had money). ``reconcile`` proves the row equals the ledger entries.
     """
-    row = (ProjectBalance.objects.filter(pk=project.pk)
-           .values("raised", "matched", "disbursed", "spent").first()) or {}
+    row = (
+        ProjectBalance.objects.filter(pk=project.pk)
+        .values("raised", "matched", "disbursed", "spent")
+        .first()
+    ) or {}
     return ProjectMoney(
-        raised=row.get("raised", 0), matched=row.get("matched", 0),
-        disbursed=row.get("disbursed", 0), spent=row.get("spent", 0),
+        raised=row.get("raised", 0),
+        matched=row.get("matched", 0),
+        disbursed=row.get("disbursed", 0),
+        spent=row.get("spent", 0),
         currency=project.currency,
     )
 
@@ -44,12 +49,16 @@ def organization_money(organization) -> ProjectMoney:
     """Funds an organization's projects received: the sums of their ``ProjectBalance``
     rows, one aggregate query."""
     sums = ProjectBalance.objects.filter(project__organization=organization).aggregate(
-        raised=Sum("raised"), matched=Sum("matched"), disbursed=Sum("disbursed"),
+        raised=Sum("raised"),
+        matched=Sum("matched"),
+        disbursed=Sum("disbursed"),
         spent=Sum("spent"),
     )
     return ProjectMoney(
-        raised=sums["raised"] or 0, matched=sums["matched"] or 0,
-        disbursed=sums["disbursed"] or 0, spent=sums["spent"] or 0,
+        raised=sums["raised"] or 0,
+        matched=sums["matched"] or 0,
+        disbursed=sums["disbursed"] or 0,
+        spent=sums["spent"] or 0,
         currency=settings.DEFAULT_CURRENCY,
     )
 
@@ -58,8 +67,18 @@ def public_donations(project, *, limit: int = 20):
     """The latest counted gifts for the public ledger (names/amounts masked by the view)."""
     return (
         Donation.objects.filter(project=project, status=DonationStatus.SUCCEEDED, flagged=False)
-        .only("amount", "currency", "refunded_amount", "anonymity", "donor_name", "source",
-              "received_at", "message", "dedication", "project_id")
+        .only(
+            "amount",
+            "currency",
+            "refunded_amount",
+            "anonymity",
+            "donor_name",
+            "source",
+            "received_at",
+            "message",
+            "dedication",
+            "project_id",
+        )
         .order_by("-received_at", "-pk")[:limit]
     )
 
@@ -71,8 +90,10 @@ def settlement_results(call):
     settlement = Settlement.objects.filter(call=call).first()
     if settlement is None:
         return None
-    settlement.rows = list(settlement.lines.select_related("project", "pool__sponsor")
-                           .order_by(F("rank").asc(nulls_last=True), "project__title",
-                                     "pool__priority"))
+    settlement.rows = list(
+        settlement.lines.select_related("project", "pool__sponsor").order_by(
+            F("rank").asc(nulls_last=True), "project__title", "pool__priority"
+        )
+    )
     settlement.has_ranks = any(line.rank for line in settlement.rows)
     return settlement

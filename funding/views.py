@@ -34,8 +34,9 @@ def _client_ip(request) -> str | None:
 
 
 def _project_or_404(slug):
-    return get_object_or_404(Project.objects.public().select_related("organization", "call"),
-                             slug=slug)
+    return get_object_or_404(
+        Project.objects.public().select_related("organization", "call"), slug=slug
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -43,20 +44,29 @@ def donate(request, slug=None):
     """Step 1: choose amount and options. On POST the gift is created and match held."""
     project = _project_or_404(slug) if slug else None
     provider = online_provider_name()
-    form = DonateForm(request.POST or None, initial={
-        "donor_email": getattr(request.user, "email", "") or "",
-    })
+    form = DonateForm(
+        request.POST or None,
+        initial={
+            "donor_email": getattr(request.user, "email", "") or "",
+        },
+    )
     if request.method == "POST" and provider and form.is_valid():
         data = form.cleaned_data
         source = DonationSource.STRIPE if provider == "stripe" else DonationSource.TEST
         try:
             donation = create_online_donation(
-                project=project, amount=data["amount"], source=source,
-                donor_name=data["donor_name"], donor_email=data["donor_email"],
+                project=project,
+                amount=data["amount"],
+                source=source,
+                donor_name=data["donor_name"],
+                donor_email=data["donor_email"],
                 user=request.user if request.user.is_authenticated else None,
-                message=data["message"], anonymity=data["anonymity"],
-                dedication=data["dedication"], receipt_requested=data["receipt_requested"],
-                receipt_name=data["receipt_name"], receipt_address=data["receipt_address"],
+                message=data["message"],
+                anonymity=data["anonymity"],
+                dedication=data["dedication"],
+                receipt_requested=data["receipt_requested"],
+                receipt_name=data["receipt_name"],
+                receipt_address=data["receipt_address"],
                 ip=_client_ip(request),
             )
         except ValidationError as exc:
@@ -66,26 +76,40 @@ def donate(request, slug=None):
             return redirect("funding_public:confirm", token=donation.access_token)
     match_hint = 0
     if project is not None:
-        match_hint = quote_match(donation=Donation(project=project, amount=10_000,
-                                                   currency=project.currency,
-                                                   source=DonationSource.STRIPE))
-    return render(request, "funding/donate.html", {
-        "project": project, "form": form, "provider": provider,
-        "is_test_provider": provider == "test", "match_hint_per_100": match_hint,
-    })
+        match_hint = quote_match(
+            donation=Donation(
+                project=project,
+                amount=10_000,
+                currency=project.currency,
+                source=DonationSource.STRIPE,
+            )
+        )
+    return render(
+        request,
+        "funding/donate.html",
+        {
+            "project": project,
+            "form": form,
+            "provider": provider,
+            "is_test_provider": provider == "test",
+            "match_hint_per_100": match_hint,
+        },
+    )
 
 
 def _held(donation) -> int:
-    return MatchReservation.objects.filter(
-        donation=donation, status__in=[ReservationStatus.HELD, ReservationStatus.CONFIRMED]
-    ).aggregate(t=Sum("amount"))["t"] or 0
+    return (
+        MatchReservation.objects.filter(
+            donation=donation, status__in=[ReservationStatus.HELD, ReservationStatus.CONFIRMED]
+        ).aggregate(t=Sum("amount"))["t"]
+        or 0
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def confirm(request, token):
     """Step 2: show the held match ("matched by ¥X" / "used up"), then go to payment."""
-    donation = get_object_or_404(Donation.objects.select_related("project"),
-                                 access_token=token)
+    donation = get_object_or_404(Donation.objects.select_related("project"), access_token=token)
     if donation.status != DonationStatus.PENDING:
         return redirect("funding_public:status", token=token)
     error = ""
@@ -94,36 +118,57 @@ def confirm(request, token):
             mark_failed(donation=donation, status=DonationStatus.FAILED)
             return redirect("funding_public:status", token=token)
         status_url = request.build_absolute_uri(
-            reverse("funding_public:status", kwargs={"token": token}))
+            reverse("funding_public:status", kwargs={"token": token})
+        )
         title = donation.project.title if donation.project else _("General fund")
         try:
-            url = begin_checkout(donation=donation, product_name=title,
-                                 success_url=status_url, cancel_url=status_url,
-                                 locale=get_language() or settings.LANGUAGE_CODE)
+            url = begin_checkout(
+                donation=donation,
+                product_name=title,
+                success_url=status_url,
+                cancel_url=status_url,
+                locale=get_language() or settings.LANGUAGE_CODE,
+            )
         except (PaymentProviderError, InvalidTransition):
-            error = _("The payment service is not available right now. Nothing was charged. "
-                      "Please try again later or give offline.")
+            error = _(
+                "The payment service is not available right now. Nothing was charged. "
+                "Please try again later or give offline."
+            )
         else:
             return redirect(url)
-    return render(request, "funding/confirm.html", {
-        "donation": donation, "match": _held(donation), "error": error,
-        "is_test_provider": donation.source == DonationSource.TEST,
-    })
+    return render(
+        request,
+        "funding/confirm.html",
+        {
+            "donation": donation,
+            "match": _held(donation),
+            "error": error,
+            "is_test_provider": donation.source == DonationSource.TEST,
+        },
+    )
 
 
 def status(request, token):
     """The donor's magic link: this gift's state, its match, receipt, and their history."""
-    donation = get_object_or_404(Donation.objects.select_related("project"),
-                                 access_token=token)
+    donation = get_object_or_404(Donation.objects.select_related("project"), access_token=token)
     history = []
     if donation.donor_email:
-        history = list(Donation.objects.filter(donor_email__iexact=donation.donor_email)
-                       .exclude(pk=donation.pk).select_related("project")[:50])
+        history = list(
+            Donation.objects.filter(donor_email__iexact=donation.donor_email)
+            .exclude(pk=donation.pk)
+            .select_related("project")[:50]
+        )
     receipt = getattr(donation, "receipt", None)
-    return render(request, "funding/status.html", {
-        "donation": donation, "match": _held(donation), "history": history,
-        "receipt": receipt,
-    })
+    return render(
+        request,
+        "funding/status.html",
+        {
+            "donation": donation,
+            "match": _held(donation),
+            "history": history,
+            "receipt": receipt,
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -134,8 +179,9 @@ def test_checkout(request, token):
     donation = get_object_or_404(Donation, access_token=token, source=DonationSource.TEST)
     if request.method == "POST":
         if "pay" in request.POST:
-            mark_succeeded(donation=donation, amount_received=donation.amount,
-                           currency=donation.currency)
+            mark_succeeded(
+                donation=donation, amount_received=donation.amount, currency=donation.currency
+            )
         else:
             mark_failed(donation=donation, status=DonationStatus.FAILED)
         return redirect("funding_public:status", token=token)
@@ -147,8 +193,9 @@ def test_checkout(request, token):
 def stripe_webhook(request):
     """Stripe events: signature-checked, applied once, never leaks exception text."""
     try:
-        event = stripe_provider.verify_event(request.body,
-                                             request.META.get("HTTP_STRIPE_SIGNATURE"))
+        event = stripe_provider.verify_event(
+            request.body, request.META.get("HTTP_STRIPE_SIGNATURE")
+        )
     except stripe_provider.InvalidSignature:
         return JsonResponse({"error": "invalid signature"}, status=400)
     if not isinstance(event, dict) or not event.get("id"):
@@ -168,8 +215,11 @@ def settlement(request, call_id):
     from .models import Settlement
 
     call = get_object_or_404(CallPage.objects.live(), pk=call_id)
-    return render(request, "funding/settlement.html", {
-        "call": call, "has_settlement": Settlement.objects.filter(call=call).exists()})
+    return render(
+        request,
+        "funding/settlement.html",
+        {"call": call, "has_settlement": Settlement.objects.filter(call=call).exists()},
+    )
 
 
 def receipt_pdf(request, token):
@@ -188,6 +238,9 @@ def receipt_pdf(request, token):
     if not report_exists("receipt", receipt.pk, language):
         enqueue_report("receipt", receipt.pk, language)
     return stored_report_response(
-        "receipt", receipt.pk, language, filename=f"receipt-{receipt.number}.pdf",
+        "receipt",
+        receipt.pk,
+        language,
+        filename=f"receipt-{receipt.number}.pdf",
         pending_message=_("Your receipt is being prepared. Please try again in a minute."),
     )

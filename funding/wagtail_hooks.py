@@ -62,10 +62,15 @@ class PoolIndexView(IndexView):
         return super().get_base_queryset().select_related("sponsor")
 
     def get_list_more_buttons(self, instance):
-        return [MenuItem(_("Top up or close"), url=reverse("funding_pools:money",
-                                                           args=[instance.pk]),
-                         icon_name="table", priority=5),
-                *super().get_list_more_buttons(instance)]
+        return [
+            MenuItem(
+                _("Top up or close"),
+                url=reverse("funding_pools:money", args=[instance.pk]),
+                icon_name="table",
+                priority=5,
+            ),
+            *super().get_list_more_buttons(instance),
+        ]
 
 
 class MatchPoolViewSet(ModelViewSet):
@@ -74,18 +79,47 @@ class MatchPoolViewSet(ModelViewSet):
     menu_label = _("Match pools")
     add_to_admin_menu = False
     index_view_class = PoolIndexView
-    list_display = ["name", "sponsor", "priority", "ratio_num", "ratio_den", "starts_at",
-                    "ends_at", "is_closed"]
+    list_display = [
+        "name",
+        "sponsor",
+        "priority",
+        "ratio_num",
+        "ratio_den",
+        "starts_at",
+        "ends_at",
+        "is_closed",
+    ]
     list_filter = ["is_closed", "sponsor"]
-    list_export = ["name", "sponsor", "currency", "priority", "ratio_num", "ratio_den",
-                   "starts_at", "ends_at", "is_closed"]
-    form_fields = ["sponsor", "name", "currency", "priority", "ratio_num", "ratio_den",
-                   "starts_at", "ends_at", "calls", "projects"]
+    list_export = [
+        "name",
+        "sponsor",
+        "currency",
+        "priority",
+        "ratio_num",
+        "ratio_den",
+        "starts_at",
+        "ends_at",
+        "is_closed",
+    ]
+    form_fields = [
+        "sponsor",
+        "name",
+        "currency",
+        "priority",
+        "ratio_num",
+        "ratio_den",
+        "starts_at",
+        "ends_at",
+        "calls",
+        "projects",
+    ]
     copy_view_enabled = False
 
     def get_urlpatterns(self):
-        return [*super().get_urlpatterns(),
-                path("money/<int:pk>/", admin_views.PoolMoneyView.as_view(), name="money")]
+        return [
+            *super().get_urlpatterns(),
+            path("money/<int:pk>/", admin_views.PoolMoneyView.as_view(), name="money"),
+        ]
 
 
 class MatchingRuleViewSet(ModelViewSet):
@@ -93,12 +127,31 @@ class MatchingRuleViewSet(ModelViewSet):
     icon = "cogs"
     menu_label = _("Matching rules")
     add_to_admin_menu = False
-    list_display = ["call", "mode", "ratio_num", "ratio_den", "campaign_starts_at",
-                    "campaign_ends_at"]
-    form_fields = ["call", "mode", "ratio_num", "ratio_den", "cap_per_donation",
-                   "cap_per_donor_project", "cap_per_project", "cap_per_day", "min_donation",
-                   "campaign_starts_at", "campaign_ends_at", "qualifying_tiers",
-                   "count_offline", "count_imported", "regrant_released"]
+    list_display = [
+        "call",
+        "mode",
+        "ratio_num",
+        "ratio_den",
+        "campaign_starts_at",
+        "campaign_ends_at",
+    ]
+    form_fields = [
+        "call",
+        "mode",
+        "ratio_num",
+        "ratio_den",
+        "cap_per_donation",
+        "cap_per_donor_project",
+        "cap_per_project",
+        "cap_per_day",
+        "min_donation",
+        "campaign_starts_at",
+        "campaign_ends_at",
+        "qualifying_tiers",
+        "count_offline",
+        "count_imported",
+        "regrant_released",
+    ]
     copy_view_enabled = False
 
 
@@ -151,27 +204,44 @@ class DonationIndexView(ReadOnlyIndexView):
 
     @property
     def header_buttons(self):
-        return [HeaderButton(_("Record offline donation"),
-                             url=reverse("funding_donations:offline"), icon_name="plus"),
-                HeaderButton(_("Import donations"), url=reverse("funding_donations:import"),
-                             icon_name="upload")]
+        return [
+            HeaderButton(
+                _("Record offline donation"),
+                url=reverse("funding_donations:offline"),
+                icon_name="plus",
+            ),
+            HeaderButton(
+                _("Import donations"), url=reverse("funding_donations:import"), icon_name="upload"
+            ),
+        ]
 
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("project")
 
     def get_list_more_buttons(self, instance):
         buttons = []
-        if (instance.status == DonationStatus.AWAITING_APPROVAL or instance.flagged
-                or instance.needs_review):
-            buttons.append(MenuItem(pgettext_lazy("offline donation", "Review"),
-                                    url=reverse("funding_donations:review",
-                                                args=[instance.pk]),
-                                    icon_name="tick", priority=5))
+        if (
+            instance.status == DonationStatus.AWAITING_APPROVAL
+            or instance.flagged
+            or instance.needs_review
+        ):
+            buttons.append(
+                MenuItem(
+                    pgettext_lazy("offline donation", "Review"),
+                    url=reverse("funding_donations:review", args=[instance.pk]),
+                    icon_name="tick",
+                    priority=5,
+                )
+            )
         if instance.evidence:
-            buttons.append(MenuItem(pgettext_lazy("payment", "Evidence"),
-                                    url=reverse("funding_donations:evidence",
-                                                args=[instance.pk]),
-                                    icon_name="doc-full", priority=6))
+            buttons.append(
+                MenuItem(
+                    pgettext_lazy("payment", "Evidence"),
+                    url=reverse("funding_donations:evidence", args=[instance.pk]),
+                    icon_name="doc-full",
+                    priority=6,
+                )
+            )
         return buttons
 
 
@@ -183,14 +253,37 @@ class DonationViewSet(ModelViewSet):
     menu_label = _("Donations")
     add_to_admin_menu = False
     index_view_class = DonationIndexView
-    list_display = ["__str__", "project", "amount", "source", "status", "flagged",
-                    "needs_review", "donor_name", "created_at"]
+    list_display = [
+        "__str__",
+        "project",
+        "amount",
+        "source",
+        "status",
+        "flagged",
+        "needs_review",
+        "donor_name",
+        "created_at",
+    ]
     filterset_class = DonationFilterSet
     search_fields = ["donor_name", "donor_email", "external_id"]
-    list_export = ["pk", "project", "amount", "currency", "source", "status", "flagged",
-                   "needs_review", "review_reason", "refunded_amount", "donor_name",
-                   "donor_email", "external_id",
-                   "import_source", "received_at", "created_at"]
+    list_export = [
+        "pk",
+        "project",
+        "amount",
+        "currency",
+        "source",
+        "status",
+        "flagged",
+        "needs_review",
+        "review_reason",
+        "refunded_amount",
+        "donor_name",
+        "donor_email",
+        "external_id",
+        "import_source",
+        "received_at",
+        "created_at",
+    ]
     export_filename = "donations"
     copy_view_enabled = False
     form_fields = ["message"]
@@ -212,8 +305,13 @@ class DisbursementIndexView(ReadOnlyIndexView):
 
     @property
     def header_buttons(self):
-        return [HeaderButton(_("Record disbursement"),
-                             url=reverse("funding_disbursements:record"), icon_name="plus")]
+        return [
+            HeaderButton(
+                _("Record disbursement"),
+                url=reverse("funding_disbursements:record"),
+                icon_name="plus",
+            )
+        ]
 
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("project", "recorded_by")
@@ -227,8 +325,18 @@ class DisbursementViewSet(ModelViewSet):
     index_view_class = DisbursementIndexView
     list_display = ["project", "tranche", "amount", "status", "recorded_by", "approved_by"]
     list_filter = ["status"]
-    list_export = ["project", "tranche", "amount", "currency", "milestone", "reference",
-                   "status", "recorded_by", "approved_by", "approved_at"]
+    list_export = [
+        "project",
+        "tranche",
+        "amount",
+        "currency",
+        "milestone",
+        "reference",
+        "status",
+        "recorded_by",
+        "approved_by",
+        "approved_at",
+    ]
     form_fields = ["milestone"]
     copy_view_enabled = False
 
@@ -249,14 +357,15 @@ class LedgerViewSet(ModelViewSet):
     add_to_admin_menu = False
     list_display = ["__str__", "kind", "currency", "donation", "pool", "created_at"]
     list_filter = ["kind"]
-    list_export = ["pk", "kind", "idempotency_key", "currency", "donation", "pool",
-                   "created_at"]
+    list_export = ["pk", "kind", "idempotency_key", "currency", "donation", "pool", "created_at"]
     form_fields = ["memo"]
     copy_view_enabled = False  # the list would link a "copy" URL that does not exist
 
     def get_urlpatterns(self):
-        return [path("", self.index_view, name="index"),
-                path("results/", self.index_results_view, name="index_results")]
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+        ]
 
 
 class FundingGroup(ViewSetGroup):
@@ -277,5 +386,3 @@ class FundingGroup(ViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_funding_viewsets():
     return FundingGroup()
-
-

@@ -37,5 +37,6 @@ class OrganizationsConfig(AppConfig):
 
         from .middleware import record_code_on_enrolment
 
-        authenticator_added.connect(record_code_on_enrolment,
-                                    dispatch_uid="organizations_mfa_enrolment_record")
+        authenticator_added.connect(
+            record_code_on_enrolment, dispatch_uid="organizations_mfa_enrolment_record"
+        )

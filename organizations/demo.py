@@ -91,8 +91,11 @@ ORG_NAMES = [
     ("航城街道书香读书会", OrganizationType.COMMUNITY, "文化体育"),
 ]
 # Verification state of each demo organization (by index): every state is shown.
-ORG_STATUS = {6: VerificationStatus.SUBMITTED, 8: VerificationStatus.DRAFT,
-              9: VerificationStatus.RETURNED}
+ORG_STATUS = {
+    6: VerificationStatus.SUBMITTED,
+    8: VerificationStatus.DRAFT,
+    9: VerificationStatus.RETURNED,
+}
 RATINGS = {0: ("5A", 2028), 1: ("4A", 2027), 3: ("3A", 2026), 5: ("4A", 2024)}
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
@@ -122,8 +125,12 @@ def seed_regions(ctx: DemoContext) -> list[Region]:
     for (code, name, name_en), streets in SHENZHEN.items():
         district, _ = Region.objects.update_or_create(
             code=code,
-            defaults={"name": name, "name_en": name_en, "level": RegionLevel.DISTRICT,
-                      "parent": city},
+            defaults={
+                "name": name,
+                "name_en": name_en,
+                "level": RegionLevel.DISTRICT,
+                "parent": city,
+            },
         )
         for i, street in enumerate(streets, start=1):
             sub, _ = Region.objects.update_or_create(
@@ -143,9 +150,7 @@ def seed_people(ctx: DemoContext) -> dict:
     User = get_user_model()
     users = {}
     for username, email, label, group_names, is_superuser in PEOPLE:
-        user, created = User.objects.get_or_create(
-            username=username, defaults={"email": email}
-        )
+        user, created = User.objects.get_or_create(username=username, defaults={"email": email})
         if created:
             user.set_password(DEMO_PASSWORD)
         user.email = email
@@ -189,19 +194,32 @@ def seed(ctx: DemoContext) -> None:
                 "org_type": org_type,
                 "registration_kind": kind,
                 "credit_code": credit_code(prefix, 1000 + i)
-                if prefix and kind == RegistrationKind.REGISTERED else None,
+                if prefix and kind == RegistrationKind.REGISTERED
+                else None,
                 "filing_number": f"深南备{2024000 + i}" if kind == RegistrationKind.FILED else "",
-                "registration_authority": "深圳市民政局" if kind == RegistrationKind.REGISTERED
+                "registration_authority": "深圳市民政局"
+                if kind == RegistrationKind.REGISTERED
                 else "",
                 "established_on": datetime.date(2012 + i, 1 + i % 12, 1 + i % 27),
                 "status": status,
                 "verified_at": timezone.make_aware(datetime.datetime(2025, 1 + i, 10, 10))
-                if status == VerificationStatus.VERIFIED else None,
+                if status == VerificationStatus.VERIFIED
+                else None,
                 "region": region,
                 "community": region.children.order_by("code").first(),
                 "address": f"{region.name}建设路{10 + i}号",
-                "contact_name": ["张敏", "李华", "王芳", "陈刚", "刘洋", "赵静", "周婷", "吴磊",
-                                 "郑丽", "孙涛"][i],
+                "contact_name": [
+                    "张敏",
+                    "李华",
+                    "王芳",
+                    "陈刚",
+                    "刘洋",
+                    "赵静",
+                    "周婷",
+                    "吴磊",
+                    "郑丽",
+                    "孙涛",
+                ][i],
                 "contact_mobile": f"138{ctx.rng.randrange(10**8):08d}",
                 "contact_email": f"contact{i + 1}@example.org",
                 "mission": f"{name}致力于以专业服务回应社区需求，推动居民参与和社区共治。",
@@ -213,8 +231,9 @@ def seed(ctx: DemoContext) -> None:
             },
         )
         if categories:
-            org.service_areas.set([categories[i % len(categories)],
-                                   categories[(i * 5 + 2) % len(categories)]])
+            org.service_areas.set(
+                [categories[i % len(categories)], categories[(i * 5 + 2) % len(categories)]]
+            )
         orgs.append(org)
     Membership.objects.update_or_create(
         organization=orgs[0], user=users["orgmember"], defaults={"role": MemberRole.OWNER}
@@ -227,8 +246,10 @@ def seed(ctx: DemoContext) -> None:
     # The first eight, as before (index 6 is the one awaiting verification).
     ctx.shared["organizations"] = orgs[:8]
     ctx.shared["all_organizations"] = orgs
-    ctx.log(f"organizations: {Organization.objects.count()} organizations, "
-            f"{len(subdistricts)} sub-districts, {len(users)} demo users")
+    ctx.log(
+        f"organizations: {Organization.objects.count()} organizations, "
+        f"{len(subdistricts)} sub-districts, {len(users)} demo users"
+    )
 
 
 def _seed_large_orgs(ctx: DemoContext, subdistricts: list[Region]) -> None:
@@ -244,15 +265,17 @@ def _seed_large_orgs(ctx: DemoContext, subdistricts: list[Region]) -> None:
         if slug in existing:
             continue
         org_type = types[n % len(types)]
-        batch.append(Organization(
-            name=f"深圳市{subdistricts[n % len(subdistricts)].name}第{n + 1}号公益服务社",
-            slug=slug,
-            org_type=org_type,
-            credit_code=credit_code(TYPE_PREFIX[org_type], 100000 + n),
-            status=VerificationStatus.VERIFIED,
-            region=subdistricts[n % len(subdistricts)],
-            mission="扎根社区，服务居民。",
-        ))
+        batch.append(
+            Organization(
+                name=f"深圳市{subdistricts[n % len(subdistricts)].name}第{n + 1}号公益服务社",
+                slug=slug,
+                org_type=org_type,
+                credit_code=credit_code(TYPE_PREFIX[org_type], 100000 + n),
+                status=VerificationStatus.VERIFIED,
+                region=subdistricts[n % len(subdistricts)],
+                mission="扎根社区，服务居民。",
+            )
+        )
     Organization.objects.bulk_create(batch, batch_size=500)
 
 
@@ -272,8 +295,16 @@ def _service_categories() -> list:
 def _seed_totp(users: dict) -> None:
     from allauth.mfa.totp.internal.auth import TOTP
 
-    for username in ("admin", "officer", "reviewer1", "reviewer2", "evaluator", "finance",
-                     "finance2", "mentor"):
+    for username in (
+        "admin",
+        "officer",
+        "reviewer1",
+        "reviewer2",
+        "evaluator",
+        "finance",
+        "finance2",
+        "mentor",
+    ):
         user = users[username]
         if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
             TOTP.activate(user, DEMO_TOTP_SECRET)
@@ -292,17 +323,23 @@ def _seed_verification_states(orgs: list[Organization], users: dict) -> None:
     for i, org in enumerate(orgs):
         if org.registration_kind == RegistrationKind.REGISTERED:
             doc, _ = OrganizationDocument.objects.get_or_create(
-                organization=org, kind=DocumentKind.REGISTRATION_CERTIFICATE,
-                defaults={"original_name": "登记证书.pdf", "content_type": "application/pdf",
-                          "size": len(DEMO_PDF)},
+                organization=org,
+                kind=DocumentKind.REGISTRATION_CERTIFICATE,
+                defaults={
+                    "original_name": "登记证书.pdf",
+                    "content_type": "application/pdf",
+                    "size": len(DEMO_PDF),
+                },
             )
             _file(doc.file, f"demo-{org.slug}-certificate.pdf", DEMO_PDF)
             doc.save()
         if VerificationEvent.objects.filter(organization=org).exists():
             continue
         events = {
-            VerificationStatus.VERIFIED: [(VerificationAction.SUBMITTED, ""),
-                                          (VerificationAction.VERIFIED, "")],
+            VerificationStatus.VERIFIED: [
+                (VerificationAction.SUBMITTED, ""),
+                (VerificationAction.VERIFIED, ""),
+            ],
             VerificationStatus.SUBMITTED: [(VerificationAction.SUBMITTED, "")],
             VerificationStatus.RETURNED: [
                 (VerificationAction.SUBMITTED, ""),
@@ -312,10 +349,14 @@ def _seed_verification_states(orgs: list[Organization], users: dict) -> None:
         }[org.status]
         for n, (action, reason) in enumerate(events):
             event = VerificationEvent.objects.create(
-                organization=org, action=action, reason=reason,
-                actor=officer if action != VerificationAction.SUBMITTED else None)
+                organization=org,
+                action=action,
+                reason=reason,
+                actor=officer if action != VerificationAction.SUBMITTED else None,
+            )
             VerificationEvent.objects.filter(pk=event.pk).update(
-                created_at=base + datetime.timedelta(days=i * 7 + n * 3))
+                created_at=base + datetime.timedelta(days=i * 7 + n * 3)
+            )
 
 
 def _seed_members(orgs: list[Organization], users: dict) -> None:
@@ -323,35 +364,46 @@ def _seed_members(orgs: list[Organization], users: dict) -> None:
     colleagues = []
     for username, role in (("orgeditor", MemberRole.EDITOR), ("orgviewer", MemberRole.VIEWER)):
         user, created = User.objects.get_or_create(
-            username=username, defaults={"email": f"{username}@example.org"})
+            username=username, defaults={"email": f"{username}@example.org"}
+        )
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
         EmailAddress.objects.update_or_create(
-            user=user, email=user.email, defaults={"verified": True, "primary": True})
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )
         colleagues.append((user, role))
     for user, role in colleagues:
-        Membership.objects.update_or_create(organization=orgs[0], user=user,
-                                            defaults={"role": role})
+        Membership.objects.update_or_create(
+            organization=orgs[0], user=user, defaults={"role": role}
+        )
     # orgmember also owns the draft and the returned organization: one user, several orgs.
     for org in orgs[8:10]:
-        Membership.objects.update_or_create(organization=org, user=users["orgmember"],
-                                            defaults={"role": MemberRole.OWNER})
+        Membership.objects.update_or_create(
+            organization=org, user=users["orgmember"], defaults={"role": MemberRole.OWNER}
+        )
     for i, org in enumerate(orgs[1:8], start=1):
         if not org.memberships.filter(role=MemberRole.OWNER).exists():
             user, _ = User.objects.get_or_create(
-                username=f"owner{i}", defaults={"email": f"owner{i}@example.org"})
+                username=f"owner{i}", defaults={"email": f"owner{i}@example.org"}
+            )
             if not user.has_usable_password():
                 user.set_password(DEMO_PASSWORD)
                 user.save()
             EmailAddress.objects.update_or_create(
-                user=user, email=user.email, defaults={"verified": True, "primary": True})
-            Membership.objects.get_or_create(organization=org, user=user,
-                                             defaults={"role": MemberRole.OWNER})
+                user=user, email=user.email, defaults={"verified": True, "primary": True}
+            )
+            Membership.objects.get_or_create(
+                organization=org, user=user, defaults={"role": MemberRole.OWNER}
+            )
     Invitation.objects.get_or_create(
         token="demo-invitation-colleague",  # noqa: S106 - a demo link, not a secret
-        defaults={"organization": orgs[0], "email": "colleague@example.org",
-                  "role": MemberRole.EDITOR, "invited_by": users["orgmember"]},
+        defaults={
+            "organization": orgs[0],
+            "email": "colleague@example.org",
+            "role": MemberRole.EDITOR,
+            "invited_by": users["orgmember"],
+        },
     )
 
 
@@ -359,52 +411,100 @@ def _seed_incubation(ctx: DemoContext, orgs: list[Organization], users: dict) ->
     officer, mentor = users["officer"], users["mentor"]
     stages = {s.code: s for s in IncubationStage.objects.all()}
     dimensions = list(AssessmentDimension.objects.filter(is_active=True))
-    spring, _ = Cohort.objects.update_or_create(slug="2026-spring", defaults={
-        "programme": "深圳市社区社会组织孵化计划", "name": "2026年春季班",
-        "description": "面向初创期社区社会组织，提供为期一年的入驻孵化。",
-        "venue": "福田区社会组织孵化基地（莲花街道）",
-        "support_offered": "办公场地、导师一对一辅导、骨干培训、小额启动资金、登记注册指导",
-        "capacity": 6, "starts_on": datetime.date(2026, 3, 1),
-        "ends_on": datetime.date(2027, 2, 28),
-        "applications_open_until": datetime.date(2026, 12, 31)})
-    autumn, _ = Cohort.objects.update_or_create(slug="2025-autumn", defaults={
-        "programme": "深圳市社区社会组织孵化计划", "name": "2025年秋季班",
-        "description": "上一期孵化，已结业。", "venue": "南山区社会组织孵化基地",
-        "support_offered": "办公场地、导师辅导、培训", "capacity": 4,
-        "starts_on": datetime.date(2025, 9, 1), "ends_on": datetime.date(2026, 8, 31),
-        "applications_open_until": datetime.date(2025, 8, 15)})
+    spring, _ = Cohort.objects.update_or_create(
+        slug="2026-spring",
+        defaults={
+            "programme": "深圳市社区社会组织孵化计划",
+            "name": "2026年春季班",
+            "description": "面向初创期社区社会组织，提供为期一年的入驻孵化。",
+            "venue": "福田区社会组织孵化基地（莲花街道）",
+            "support_offered": "办公场地、导师一对一辅导、骨干培训、小额启动资金、登记注册指导",
+            "capacity": 6,
+            "starts_on": datetime.date(2026, 3, 1),
+            "ends_on": datetime.date(2027, 2, 28),
+            "applications_open_until": datetime.date(2026, 12, 31),
+        },
+    )
+    autumn, _ = Cohort.objects.update_or_create(
+        slug="2025-autumn",
+        defaults={
+            "programme": "深圳市社区社会组织孵化计划",
+            "name": "2025年秋季班",
+            "description": "上一期孵化，已结业。",
+            "venue": "南山区社会组织孵化基地",
+            "support_offered": "办公场地、导师辅导、培训",
+            "capacity": 4,
+            "starts_on": datetime.date(2025, 9, 1),
+            "ends_on": datetime.date(2026, 8, 31),
+            "applications_open_until": datetime.date(2025, 8, 15),
+        },
+    )
     plans = [
         # (org index, cohort, status, stage codes with dates, mentor, note)
-        (0, spring, ResidencyStatus.ADMITTED,
-         [("applied", "2026-02-10"), ("moved_in", "2026-03-02"), ("nurturing", "2026-05-06")],
-         mentor, ""),
+        (
+            0,
+            spring,
+            ResidencyStatus.ADMITTED,
+            [("applied", "2026-02-10"), ("moved_in", "2026-03-02"), ("nurturing", "2026-05-06")],
+            mentor,
+            "",
+        ),
         (6, spring, ResidencyStatus.APPLIED, [("applied", "2026-03-20")], None, ""),
-        (4, spring, ResidencyStatus.DECLINED, [("applied", "2026-02-12")], None,
-         "本期聚焦社区社会组织，建议申请下一期环保专题孵化。"),
-        (3, autumn, ResidencyStatus.GRADUATED,
-         [("applied", "2025-08-01"), ("moved_in", "2025-09-02"), ("nurturing", "2025-11-01"),
-          ("graduated", "2026-08-20")], mentor, ""),
-        (7, autumn, ResidencyStatus.EXITED,
-         [("applied", "2025-08-03"), ("moved_in", "2025-09-02"), ("exited", "2026-01-15")],
-         None, "团队核心成员离开，主动退出。"),
+        (
+            4,
+            spring,
+            ResidencyStatus.DECLINED,
+            [("applied", "2026-02-12")],
+            None,
+            "本期聚焦社区社会组织，建议申请下一期环保专题孵化。",
+        ),
+        (
+            3,
+            autumn,
+            ResidencyStatus.GRADUATED,
+            [
+                ("applied", "2025-08-01"),
+                ("moved_in", "2025-09-02"),
+                ("nurturing", "2025-11-01"),
+                ("graduated", "2026-08-20"),
+            ],
+            mentor,
+            "",
+        ),
+        (
+            7,
+            autumn,
+            ResidencyStatus.EXITED,
+            [("applied", "2025-08-03"), ("moved_in", "2025-09-02"), ("exited", "2026-01-15")],
+            None,
+            "团队核心成员离开，主动退出。",
+        ),
     ]
     residencies = {}
     for index, cohort, status, history, assigned, note in plans:
         org = orgs[index]
         last = stages[history[-1][0]]
         residency, _ = Residency.objects.update_or_create(
-            cohort=cohort, organization=org, defaults={
-                "status": status, "stage": last, "mentor": assigned,
+            cohort=cohort,
+            organization=org,
+            defaults={
+                "status": status,
+                "stage": last,
+                "mentor": assigned,
                 "motivation": f"{org.name}希望通过孵化提升治理与项目管理能力。",
                 "needs": "登记注册指导、财务制度建设、筹资培训",
                 "applied_by": org.memberships.filter(role=MemberRole.OWNER).first().user
-                if org.memberships.exists() else None,
+                if org.memberships.exists()
+                else None,
                 "decided_by": officer if status != ResidencyStatus.APPLIED else None,
-                "decided_at": timezone.make_aware(datetime.datetime.fromisoformat(
-                    history[0][1]) + datetime.timedelta(days=5))
-                if status != ResidencyStatus.APPLIED else None,
+                "decided_at": timezone.make_aware(
+                    datetime.datetime.fromisoformat(history[0][1]) + datetime.timedelta(days=5)
+                )
+                if status != ResidencyStatus.APPLIED
+                else None,
                 "decision_note": note,
-            })
+            },
+        )
         if status not in (ResidencyStatus.APPLIED, ResidencyStatus.DECLINED):
             _file(residency.agreement, f"demo-agreement-{residency.pk}.pdf", DEMO_PDF)
             residency.agreement_name = "入驻协议.pdf"
@@ -412,47 +512,92 @@ def _seed_incubation(ctx: DemoContext, orgs: list[Organization], users: dict) ->
             residency.agreement_uploaded_at = residency.decided_at
             residency.save()
         if not residency.stage_changes.exists():
-            StageChange.objects.bulk_create([
-                StageChange(residency=residency, stage=stages[code],
-                            changed_on=datetime.date.fromisoformat(day), changed_by=officer,
-                            note=note if code == "exited" else "")
-                for code, day in history])
+            StageChange.objects.bulk_create(
+                [
+                    StageChange(
+                        residency=residency,
+                        stage=stages[code],
+                        changed_on=datetime.date.fromisoformat(day),
+                        changed_by=officer,
+                        note=note if code == "exited" else "",
+                    )
+                    for code, day in history
+                ]
+            )
         residencies[index] = residency
 
-    for residency, rounds in ((residencies[0], [(2, "2026-03-15"), (3, "2026-07-15")]),
-                              (residencies[3], [(2, "2025-09-20"), (3, "2026-01-20"),
-                                                (4, "2026-07-20")])):
+    for residency, rounds in (
+        (residencies[0], [(2, "2026-03-15"), (3, "2026-07-15")]),
+        (residencies[3], [(2, "2025-09-20"), (3, "2026-01-20"), (4, "2026-07-20")]),
+    ):
         for base, day in rounds:
             assessment, created = CapacityAssessment.objects.get_or_create(
-                residency=residency, assessed_on=datetime.date.fromisoformat(day),
-                defaults={"assessor": mentor, "summary": "整体能力稳步提升。"})
+                residency=residency,
+                assessed_on=datetime.date.fromisoformat(day),
+                defaults={"assessor": mentor, "summary": "整体能力稳步提升。"},
+            )
             if created:
-                AssessmentScore.objects.bulk_create([
-                    AssessmentScore(assessment=assessment, dimension=d,
-                                    score=max(1, min(5, base + ctx.rng.choice([-1, 0, 0, 1]))),
-                                    evidence=f"{d.name}：查阅制度文件与活动记录，访谈负责人。")
-                    for d in dimensions])
+                AssessmentScore.objects.bulk_create(
+                    [
+                        AssessmentScore(
+                            assessment=assessment,
+                            dimension=d,
+                            score=max(1, min(5, base + ctx.rng.choice([-1, 0, 0, 1]))),
+                            evidence=f"{d.name}：查阅制度文件与活动记录，访谈负责人。",
+                        )
+                        for d in dimensions
+                    ]
+                )
         if not residency.service_logs.exists():
-            ServiceLog.objects.bulk_create([
-                ServiceLog(residency=residency, kind="consultation", provided_by=mentor,
-                           provided_on=datetime.date(2026, 3, 10), hours=Decimal("2.0"),
-                           description="梳理组织架构与理事会制度"),
-                ServiceLog(residency=residency, kind="venue", provided_by=officer,
-                           provided_on=datetime.date(2026, 3, 12), hours=Decimal("8.0"),
-                           description="使用孵化基地会议室开展志愿者培训"),
-                ServiceLog(residency=residency, kind="small_grant", provided_by=officer,
-                           provided_on=datetime.date(2026, 4, 1), hours=Decimal("1.0"),
-                           grant_amount=2_000_000, description="启动资金两万元"),
-            ])
+            ServiceLog.objects.bulk_create(
+                [
+                    ServiceLog(
+                        residency=residency,
+                        kind="consultation",
+                        provided_by=mentor,
+                        provided_on=datetime.date(2026, 3, 10),
+                        hours=Decimal("2.0"),
+                        description="梳理组织架构与理事会制度",
+                    ),
+                    ServiceLog(
+                        residency=residency,
+                        kind="venue",
+                        provided_by=officer,
+                        provided_on=datetime.date(2026, 3, 12),
+                        hours=Decimal("8.0"),
+                        description="使用孵化基地会议室开展志愿者培训",
+                    ),
+                    ServiceLog(
+                        residency=residency,
+                        kind="small_grant",
+                        provided_by=officer,
+                        provided_on=datetime.date(2026, 4, 1),
+                        hours=Decimal("1.0"),
+                        grant_amount=2_000_000,
+                        description="启动资金两万元",
+                    ),
+                ]
+            )
     session, _ = TrainingSession.objects.update_or_create(
-        cohort=spring, title="社会组织财务管理实务", defaults={
-            "held_on": datetime.date(2026, 4, 18), "hours": Decimal("3.0"),
-            "venue": "福田区社会组织孵化基地", "trainer": "深圳市社会组织总会讲师"})
+        cohort=spring,
+        title="社会组织财务管理实务",
+        defaults={
+            "held_on": datetime.date(2026, 4, 18),
+            "hours": Decimal("3.0"),
+            "venue": "福田区社会组织孵化基地",
+            "trainer": "深圳市社会组织总会讲师",
+        },
+    )
     TrainingAttendance.objects.get_or_create(
-        session=session, residency=residencies[0], attendee_name="张敏",
-        defaults={"attended": True})
+        session=session, residency=residencies[0], attendee_name="张敏", defaults={"attended": True}
+    )
     TrainingAttendance.objects.get_or_create(
-        session=session, residency=residencies[0], attendee_name="李晓",
-        defaults={"attended": False})
-    ctx.log(f"incubation: {Cohort.objects.count()} cohorts, {Residency.objects.count()} "
-            f"residencies; demo staff TOTP secret {DEMO_TOTP_SECRET}")
+        session=session,
+        residency=residencies[0],
+        attendee_name="李晓",
+        defaults={"attended": False},
+    )
+    ctx.log(
+        f"incubation: {Cohort.objects.count()} cohorts, {Residency.objects.count()} "
+        f"residencies; demo staff TOTP secret {DEMO_TOTP_SECRET}"
+    )

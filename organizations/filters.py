@@ -31,7 +31,8 @@ class OrganizationDirectoryFilter(django_filters.FilterSet):
     )
     service_area = django_filters.ModelChoiceFilter(
         label=pgettext_lazy("service category", "Service area"),
-        queryset=_service_categories, field_name="service_areas"
+        queryset=_service_categories,
+        field_name="service_areas",
     )
     rating = django_filters.ChoiceFilter(
         label=_("Evaluation rating"), choices=Rating.choices, method="filter_rating"

@@ -95,8 +95,11 @@ class OrganizationForm(forms.ModelForm):
         return logo
 
     def profile_fields(self) -> dict:
-        data = {k: v for k, v in self.cleaned_data.items()
-                if k in PROFILE_FIELDS and not self.fields[k].disabled}
+        data = {
+            k: v
+            for k, v in self.cleaned_data.items()
+            if k in PROFILE_FIELDS and not self.fields[k].disabled
+        }
         income = self.cleaned_data.get("last_year_income_yuan")
         data["last_year_income"] = None if income is None else yuan_to_fen(income)
         if data.get("logo") is False:  # "clear" ticked
@@ -126,8 +129,7 @@ class DocumentForm(forms.Form):
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("Email"))
-    role = forms.ChoiceField(label=_("Role"), choices=MemberRole.choices,
-                             initial=MemberRole.EDITOR)
+    role = forms.ChoiceField(label=_("Role"), choices=MemberRole.choices, initial=MemberRole.EDITOR)
 
 
 class MemberRoleForm(forms.Form):

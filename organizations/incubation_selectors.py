@@ -23,11 +23,13 @@ def residency_record(pk: int) -> Residency:
         .prefetch_related(
             "stage_changes__stage",
             "service_logs__provided_by",
-            Prefetch("assessments", queryset=CapacityAssessment.objects.prefetch_related(
-                Prefetch("scores", queryset=AssessmentScore.objects.select_related("dimension"))
-            ).select_related("assessor")),
-            Prefetch("attendances",
-                     queryset=TrainingAttendance.objects.select_related("session")),
+            Prefetch(
+                "assessments",
+                queryset=CapacityAssessment.objects.prefetch_related(
+                    Prefetch("scores", queryset=AssessmentScore.objects.select_related("dimension"))
+                ).select_related("assessor"),
+            ),
+            Prefetch("attendances", queryset=TrainingAttendance.objects.select_related("session")),
         )
         .get(pk=pk)
     )
@@ -64,16 +66,23 @@ def graduation_checklist(residency: Residency) -> list[dict]:
     organization = residency.organization
     funded = organization.projects.filter(status__in=FUNDED_PROJECT_STATUSES).exists()
     return [
-        {"label": _("Every capacity dimension scored at least %(min)s") % {"min": minimum},
-         "passed": latest is not None and not low,
-         "detail": "、".join(low) if latest else _("No assessment yet")},
-        {"label": _("Registered with the civil-affairs authorities"),
-         "passed": organization.registration_kind == RegistrationKind.REGISTERED
-         and bool(organization.credit_code),
-         "detail": organization.get_registration_kind_display()},
+        {
+            "label": _("Every capacity dimension scored at least %(min)s") % {"min": minimum},
+            "passed": latest is not None and not low,
+            "detail": "、".join(low) if latest else _("No assessment yet"),
+        },
+        {
+            "label": _("Registered with the civil-affairs authorities"),
+            "passed": organization.registration_kind == RegistrationKind.REGISTERED
+            and bool(organization.credit_code),
+            "detail": organization.get_registration_kind_display(),
+        },
         {"label": _("At least one funded project"), "passed": funded, "detail": ""},
-        {"label": _("Residency agreement on file"), "passed": bool(residency.agreement),
-         "detail": ""},
+        {
+            "label": _("Residency agreement on file"),
+            "passed": bool(residency.agreement),
+            "detail": "",
+        },
     ]
 
 
@@ -91,4 +100,3 @@ def assessment_trend(residency: Residency) -> tuple[list[str], dict[str, list[in
         if any(v is not None for v in values):
             series[dimension.display_name()] = values
     return labels, series
-

@@ -38,15 +38,21 @@ def _set_status(residency: Residency, to: str) -> None:
     if to not in RESIDENCY_TRANSITIONS[residency.status]:
         raise ValidationError(
             _("A residency that is “%(status)s” cannot become “%(to)s”."),
-            params={"status": residency.get_status_display(),
-                    "to": ResidencyStatus(to).label},
+            params={"status": residency.get_status_display(), "to": ResidencyStatus(to).label},
         )
     residency.status = to
 
 
 @transaction.atomic
-def apply_to_cohort(*, cohort: Cohort, organization: Organization, by, motivation: str,
-                    needs: str = "", today: datetime.date | None = None) -> Residency:
+def apply_to_cohort(
+    *,
+    cohort: Cohort,
+    organization: Organization,
+    by,
+    motivation: str,
+    needs: str = "",
+    today: datetime.date | None = None,
+) -> Residency:
     """An organization applies to join ``cohort``.
 
     Guarantees: only owners/editors of a verified organization, only while applications
@@ -59,20 +65,26 @@ def apply_to_cohort(*, cohort: Cohort, organization: Organization, by, motivatio
     if cohort.applications_open_until < today:
         raise ValidationError(_("Applications to this cohort are closed."))
     if not organization.is_verified:
-        raise ValidationError(_("Only verified organizations can apply. Submit your profile "
-                                "for verification first."))
+        raise ValidationError(
+            _("Only verified organizations can apply. Submit your profile for verification first.")
+        )
     if not (motivation or "").strip():
         raise ValidationError({"motivation": _("Tell us why you want to join.")})
     stage = IncubationStage.objects.get(code=APPLIED_STAGE)
     try:
         with transaction.atomic():
             residency = Residency.objects.create(
-                cohort=cohort, organization=organization, motivation=motivation.strip(),
-                needs=(needs or "").strip(), applied_by=by, stage=stage,
+                cohort=cohort,
+                organization=organization,
+                motivation=motivation.strip(),
+                needs=(needs or "").strip(),
+                applied_by=by,
+                stage=stage,
             )
     except IntegrityError as exc:
-        raise ValidationError(_("%(name)s has already applied to this cohort.")
-                              % {"name": organization.name}) from exc
+        raise ValidationError(
+            _("%(name)s has already applied to this cohort.") % {"name": organization.name}
+        ) from exc
     StageChange.objects.create(residency=residency, stage=stage, changed_on=today, changed_by=by)
     log(instance=residency, action="organizations.residency_applied", user=by)
     return residency
@@ -96,16 +108,21 @@ def decide_residency(*, residency: Residency, by, admit: bool, note: str = "") -
             status__in=[ResidencyStatus.ADMITTED, ResidencyStatus.GRADUATED]
         ).count()
         if taken >= cohort.capacity:
-            raise ValidationError(_("The cohort is full (%(capacity)s places)."),
-                                  params={"capacity": cohort.capacity})
+            raise ValidationError(
+                _("The cohort is full (%(capacity)s places)."), params={"capacity": cohort.capacity}
+            )
     elif not note.strip():
         raise ValidationError({"note": _("Say why the application is declined.")})
     residency.decided_by = by
     residency.decided_at = timezone.now()
     residency.decision_note = note.strip()
     residency.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    log(instance=residency, action=f"organizations.residency_{target}", user=by,
-        data={"note": residency.decision_note} if residency.decision_note else None)
+    log(
+        instance=residency,
+        action=f"organizations.residency_{target}",
+        user=by,
+        data={"note": residency.decision_note} if residency.decision_note else None,
+    )
     return residency
 
 
@@ -115,27 +132,41 @@ def upload_agreement(*, residency: Residency, by, upload) -> Residency:
 
     Raises ``ValidationError`` unless the residency is admitted, or for a bad file.
     """
-    residency = Residency.objects.select_for_update().select_related(
-        "organization", "cohort").get(pk=residency.pk)
+    residency = (
+        Residency.objects.select_for_update()
+        .select_related("organization", "cohort")
+        .get(pk=residency.pk)
+    )
     if not (can_edit(by, residency.organization) or is_programme_staff(by)):
         raise PermissionDenied
     if residency.status != ResidencyStatus.ADMITTED:
-        raise ValidationError(_("The agreement can be uploaded once the application is "
-                                "admitted."))
+        raise ValidationError(_("The agreement can be uploaded once the application is admitted."))
     mime = validate_document(upload)
     residency.agreement.save(f"{secrets.token_hex(8)}.{mime.split('/')[1]}", upload, save=False)
     residency.agreement_name = upload.name[:255]
     residency.agreement_content_type = mime
     residency.agreement_uploaded_at = timezone.now()
-    residency.save(update_fields=["agreement", "agreement_name", "agreement_content_type",
-                                  "agreement_uploaded_at"])
+    residency.save(
+        update_fields=[
+            "agreement",
+            "agreement_name",
+            "agreement_content_type",
+            "agreement_uploaded_at",
+        ]
+    )
     log(instance=residency, action="organizations.agreement_uploaded", user=by)
     return residency
 
 
 @transaction.atomic
-def move_to_stage(*, residency: Residency, stage: IncubationStage, by,
-                  on_date: datetime.date | None = None, note: str = "") -> Residency:
+def move_to_stage(
+    *,
+    residency: Residency,
+    stage: IncubationStage,
+    by,
+    on_date: datetime.date | None = None,
+    note: str = "",
+) -> Residency:
     """Move an admitted residency to ``stage``, keeping dated history.
 
     Guarantees: an agreement is on file first; graduation only when every item of the
@@ -144,8 +175,11 @@ def move_to_stage(*, residency: Residency, stage: IncubationStage, by,
     """
     if not is_programme_staff(by):
         raise PermissionDenied
-    residency = Residency.objects.select_for_update().select_related(
-        "cohort", "organization").get(pk=residency.pk)
+    residency = (
+        Residency.objects.select_for_update()
+        .select_related("cohort", "organization")
+        .get(pk=residency.pk)
+    )
     if residency.status != ResidencyStatus.ADMITTED:
         raise ValidationError(_("Only admitted residencies move through stages."))
     if not residency.agreement:
@@ -155,8 +189,10 @@ def move_to_stage(*, residency: Residency, stage: IncubationStage, by,
     if stage.kind == StageKind.GRADUATION:
         failing = [item["label"] for item in graduation_checklist(residency) if not item["passed"]]
         if failing:
-            raise ValidationError(_("Not ready to graduate: %(items)s."),
-                                  params={"items": "；".join(str(f) for f in failing)})
+            raise ValidationError(
+                _("Not ready to graduate: %(items)s."),
+                params={"items": "；".join(str(f) for f in failing)},
+            )
         _set_status(residency, ResidencyStatus.GRADUATED)
     elif stage.kind == StageKind.EXIT:
         if not note.strip():
@@ -164,76 +200,117 @@ def move_to_stage(*, residency: Residency, stage: IncubationStage, by,
         _set_status(residency, ResidencyStatus.EXITED)
     residency.stage = stage
     residency.save(update_fields=["stage", "status"])
-    StageChange.objects.create(residency=residency, stage=stage,
-                               changed_on=on_date or timezone.localdate(), note=note.strip(),
-                               changed_by=by)
-    log(instance=residency, action="organizations.residency_stage", user=by,
-        data={"stage": stage.code, "note": note.strip()})
+    StageChange.objects.create(
+        residency=residency,
+        stage=stage,
+        changed_on=on_date or timezone.localdate(),
+        note=note.strip(),
+        changed_by=by,
+    )
+    log(
+        instance=residency,
+        action="organizations.residency_stage",
+        user=by,
+        data={"stage": stage.code, "note": note.strip()},
+    )
     return residency
 
 
 @transaction.atomic
 def assign_mentor(*, residency: Residency, mentor, by) -> Residency:
     """Assign a user with the mentor role. Raises ``ValidationError`` otherwise."""
-    residency = Residency.objects.select_for_update().select_related(
-        "organization", "cohort").get(pk=residency.pk)
+    residency = (
+        Residency.objects.select_for_update()
+        .select_related("organization", "cohort")
+        .get(pk=residency.pk)
+    )
     if not is_programme_staff(by):
         raise PermissionDenied
     if mentor is not None and not roles.has_role(mentor, roles.MENTOR):
         raise ValidationError({"mentor": _("Choose a user who has the mentor role.")})
     residency.mentor = mentor
     residency.save(update_fields=["mentor"])
-    log(instance=residency, action="organizations.mentor_assigned", user=by,
-        data={"mentor": mentor.get_username() if mentor else ""})
+    log(
+        instance=residency,
+        action="organizations.mentor_assigned",
+        user=by,
+        data={"mentor": mentor.get_username() if mentor else ""},
+    )
     return residency
 
 
 def can_mentor(user, residency: Residency) -> bool:
-    return user.is_authenticated and (
-        residency.mentor_id == user.pk or is_programme_staff(user)
-    )
+    return user.is_authenticated and (residency.mentor_id == user.pk or is_programme_staff(user))
 
 
 @transaction.atomic
-def log_service(*, residency: Residency, by, kind: str, provided_on: datetime.date,
-                hours: Decimal, description: str = "", grant_amount: int | None = None
-                ) -> ServiceLog:
+def log_service(
+    *,
+    residency: Residency,
+    by,
+    kind: str,
+    provided_on: datetime.date,
+    hours: Decimal,
+    description: str = "",
+    grant_amount: int | None = None,
+) -> ServiceLog:
     """Record a service given to a resident organization.
 
     Guarantees: only its mentor or programme staff; 0 < hours ≤ 24; a grant amount only
     for small grants. Raises ``PermissionDenied`` or ``ValidationError``.
     """
-    residency = Residency.objects.select_for_update().select_related(
-        "organization", "cohort").get(pk=residency.pk)
+    residency = (
+        Residency.objects.select_for_update()
+        .select_related("organization", "cohort")
+        .get(pk=residency.pk)
+    )
     if not can_mentor(by, residency):
         raise PermissionDenied
     if residency.status != ResidencyStatus.ADMITTED:
         raise ValidationError(_("Services are logged for admitted residencies only."))
     if grant_amount is not None and kind != ServiceKind.SMALL_GRANT:
         raise ValidationError({"grant_amount": _("Only a small grant has an amount.")})
-    entry = ServiceLog(residency=residency, kind=kind, provided_on=provided_on, hours=hours,
-                       description=(description or "").strip(), grant_amount=grant_amount,
-                       provided_by=by)
+    entry = ServiceLog(
+        residency=residency,
+        kind=kind,
+        provided_on=provided_on,
+        hours=hours,
+        description=(description or "").strip(),
+        grant_amount=grant_amount,
+        provided_by=by,
+    )
     entry.full_clean()
     if not (Decimal(0) < entry.hours <= Decimal(24)):
         raise ValidationError({"hours": _("Hours must be more than 0 and at most 24.")})
     entry.save()
-    log(instance=residency, action="organizations.service_logged", user=by,
-        data={"kind": kind, "hours": str(hours)})
+    log(
+        instance=residency,
+        action="organizations.service_logged",
+        user=by,
+        data={"kind": kind, "hours": str(hours)},
+    )
     return entry
 
 
 @transaction.atomic
-def record_assessment(*, residency: Residency, by, assessed_on: datetime.date,
-                      scores: dict[int, tuple[int, str]], summary: str = ""
-                      ) -> CapacityAssessment:
+def record_assessment(
+    *,
+    residency: Residency,
+    by,
+    assessed_on: datetime.date,
+    scores: dict[int, tuple[int, str]],
+    summary: str = "",
+) -> CapacityAssessment:
     """Record a capacity assessment: a 1–5 score with evidence for every active dimension.
 
     ``scores`` maps dimension id → (score, evidence). Raises ``PermissionDenied`` or
     ``ValidationError`` (per dimension) and then saves nothing.
     """
-    residency = Residency.objects.select_for_update().select_related(
-        "organization", "cohort").get(pk=residency.pk)
+    residency = (
+        Residency.objects.select_for_update()
+        .select_related("organization", "cohort")
+        .get(pk=residency.pk)
+    )
     if not can_mentor(by, residency):
         raise PermissionDenied
     dimensions = list(AssessmentDimension.objects.filter(is_active=True))
@@ -247,11 +324,18 @@ def record_assessment(*, residency: Residency, by, assessed_on: datetime.date,
     if errors:
         raise ValidationError(errors)
     assessment = CapacityAssessment.objects.create(
-        residency=residency, assessed_on=assessed_on, assessor=by, summary=summary.strip())
-    AssessmentScore.objects.bulk_create([
-        AssessmentScore(assessment=assessment, dimension=d, score=int(scores[d.pk][0]),
-                        evidence=scores[d.pk][1].strip())
-        for d in dimensions
-    ])
+        residency=residency, assessed_on=assessed_on, assessor=by, summary=summary.strip()
+    )
+    AssessmentScore.objects.bulk_create(
+        [
+            AssessmentScore(
+                assessment=assessment,
+                dimension=d,
+                score=int(scores[d.pk][0]),
+                evidence=scores[d.pk][1].strip(),
+            )
+            for d in dimensions
+        ]
+    )
     log(instance=residency, action="organizations.assessment_recorded", user=by)
     return assessment

@@ -55,10 +55,13 @@ def record_code_on_enrolment(sender, request, user, authenticator, **kwargs):
     Recovery codes and other authenticator kinds record nothing (no code was typed)."""
     from allauth.account.internal.flows.login import record_authentication
 
-    if (request is not None and authenticator.type == Authenticator.Type.TOTP
-            and getattr(request, "user", None) is not None and request.user.pk == user.pk):
-        record_authentication(request, user, "mfa", id=authenticator.pk, type="totp",
-                              enrolled=True)
+    if (
+        request is not None
+        and authenticator.type == Authenticator.Type.TOTP
+        and getattr(request, "user", None) is not None
+        and request.user.pk == user.pk
+    ):
+        record_authentication(request, user, "mfa", id=authenticator.pk, type="totp", enrolled=True)
 
 
 class AdminAccessMiddleware:
@@ -85,18 +88,24 @@ class AdminAccessMiddleware:
         if user.is_authenticated and not user.has_perm("wagtailadmin.access_admin"):
             # Wagtail would send a logged-in user without access back to the login page,
             # which (allauth) sends a logged-in user straight back: a redirect loop.
-            messages.error(request, _("Your account has no access to the administration "
-                                      "area."))
+            messages.error(request, _("Your account has no access to the administration area."))
             return redirect("organizations:dashboard")
-        if (settings.MFA_REQUIRED_FOR_STAFF and requires_mfa(user) and not has_totp(user)):
-            messages.warning(request, _("Set up two-factor authentication before using the "
-                                        "administration area."))
+        if settings.MFA_REQUIRED_FOR_STAFF and requires_mfa(user) and not has_totp(user):
+            messages.warning(
+                request, _("Set up two-factor authentication before using the administration area.")
+            )
             return redirect("mfa_activate_totp")
         if user.is_authenticated and has_totp(user) and not session_passed_mfa(request):
-            messages.warning(request, _("Enter the code from your authenticator app to "
-                                        "continue to the administration area."))
-            return redirect(f"{reverse('mfa_reauthenticate')}?"
-                            f"{urlencode({'next': request.get_full_path()})}")
+            messages.warning(
+                request,
+                _(
+                    "Enter the code from your authenticator app to "
+                    "continue to the administration area."
+                ),
+            )
+            return redirect(
+                f"{reverse('mfa_reauthenticate')}?{urlencode({'next': request.get_full_path()})}"
+            )
         return None
 
 

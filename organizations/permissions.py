@@ -39,6 +39,4 @@ def can_edit(user, organization: Organization) -> bool:
 
 def can_manage_members(user, organization: Organization) -> bool:
     membership = membership_for(user, organization)
-    return is_programme_staff(user) or bool(
-        membership and membership.role == MemberRole.OWNER
-    )
+    return is_programme_staff(user) or bool(membership and membership.role == MemberRole.OWNER)

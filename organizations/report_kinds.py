@@ -51,18 +51,25 @@ def incubation_context(residency: Residency) -> dict:
             names = [s.dimension.display_name() for s in latest_scores]
             values = [s.score for s in latest_scores]
             title = _("Capacity assessment of %(date)s (1–5)") % {
-                "date": latest.assessed_on.isoformat()}
+                "date": latest.assessed_on.isoformat()
+            }
             if len(latest_scores) >= 3:
-                radar = charts.radar_chart(title=title, dimensions=names, series=values,
-                                           max_value=SCORE_MAX)
+                radar = charts.radar_chart(
+                    title=title, dimensions=names, series=values, max_value=SCORE_MAX
+                )
             else:
-                radar = charts.bar_chart(title=title, labels=names, series=values,
-                                         max_value=SCORE_MAX)
+                radar = charts.bar_chart(
+                    title=title, labels=names, series=values, max_value=SCORE_MAX
+                )
     labels, series = assessment_trend(residency)
     trend = None
     if len(labels) >= 2 and series:
-        trend = charts.line_chart(title=_("Capacity scores across assessments"),
-                                  x_labels=labels, series=series, max_value=SCORE_MAX)
+        trend = charts.line_chart(
+            title=_("Capacity scores across assessments"),
+            x_labels=labels,
+            series=series,
+            max_value=SCORE_MAX,
+        )
     total_hours = sum(s.hours for s in services)
     grants = sum(s.grant_amount or 0 for s in services)
     training_hours = sum(a.session.hours for a in trainings)
@@ -76,8 +83,12 @@ def incubation_context(residency: Residency) -> dict:
             (_("Cohort"), str(residency.cohort)),
             (_("Status"), residency.get_status_display()),
             (_("Current stage"), str(residency.stage) if residency.stage else "—"),
-            (_("Mentor"), (residency.mentor.get_full_name() or residency.mentor.get_username())
-             if residency.mentor else "—"),
+            (
+                _("Mentor"),
+                (residency.mentor.get_full_name() or residency.mentor.get_username())
+                if residency.mentor
+                else "—",
+            ),
         ],
         "residency": residency,
         "organization": organization,
@@ -109,27 +120,52 @@ def can_view_incubation(user, residency: Residency) -> bool:
 
 
 def incubation_fingerprint(obj_id: int) -> str:
-    residency = Residency.objects.select_related("organization", "cohort", "stage", "mentor") \
-        .get(pk=obj_id)
+    residency = Residency.objects.select_related("organization", "cohort", "stage", "mentor").get(
+        pk=obj_id
+    )
     return data_fingerprint(
         "incubation-v1",
-        residency.organization.name, residency.organization.currency, str(residency.cohort),
-        residency.status, residency.stage_id, residency.mentor_id,
+        residency.organization.name,
+        residency.organization.currency,
+        str(residency.cohort),
+        residency.status,
+        residency.stage_id,
+        residency.mentor_id,
         residency.mentor.get_full_name() if residency.mentor else "",
-        list(StageChange.objects.filter(residency_id=obj_id)
-             .values_list("pk", "stage_id", "stage__name", "stage__name_en", "changed_on",
-                          "note").order_by("pk")),
-        list(ServiceLog.objects.filter(residency_id=obj_id)
-             .values_list("pk", "kind", "provided_on", "hours", "grant_amount", "description")
-             .order_by("pk")),
-        list(TrainingAttendance.objects.filter(residency_id=obj_id)
-             .values_list("pk", "attendee_name", "attended", "session__title",
-                          "session__held_on", "session__hours").order_by("pk")),
-        list(CapacityAssessment.objects.filter(residency_id=obj_id)
-             .values_list("pk", "assessed_on", "summary").order_by("pk")),
-        list(AssessmentScore.objects.filter(assessment__residency_id=obj_id)
-             .values_list("pk", "dimension_id", "dimension__name", "dimension__name_en",
-                          "score", "evidence").order_by("pk")),
+        list(
+            StageChange.objects.filter(residency_id=obj_id)
+            .values_list("pk", "stage_id", "stage__name", "stage__name_en", "changed_on", "note")
+            .order_by("pk")
+        ),
+        list(
+            ServiceLog.objects.filter(residency_id=obj_id)
+            .values_list("pk", "kind", "provided_on", "hours", "grant_amount", "description")
+            .order_by("pk")
+        ),
+        list(
+            TrainingAttendance.objects.filter(residency_id=obj_id)
+            .values_list(
+                "pk",
+                "attendee_name",
+                "attended",
+                "session__title",
+                "session__held_on",
+                "session__hours",
+            )
+            .order_by("pk")
+        ),
+        list(
+            CapacityAssessment.objects.filter(residency_id=obj_id)
+            .values_list("pk", "assessed_on", "summary")
+            .order_by("pk")
+        ),
+        list(
+            AssessmentScore.objects.filter(assessment__residency_id=obj_id)
+            .values_list(
+                "pk", "dimension_id", "dimension__name", "dimension__name_en", "score", "evidence"
+            )
+            .order_by("pk")
+        ),
     )
 
 

@@ -13,8 +13,9 @@ def public_directory() -> QuerySet[Organization]:
         Organization.objects.verified()
         .select_related("region__parent")
         .prefetch_related("service_areas")
-        .annotate(project_count=Count("projects", filter=~Q(projects__status="applying"),
-                                      distinct=True))
+        .annotate(
+            project_count=Count("projects", filter=~Q(projects__status="applying"), distinct=True)
+        )
         .order_by("name", "pk")
     )
 
@@ -34,8 +35,12 @@ def organization_for_manage(slug: str) -> Organization:
         Organization.objects.select_related("region__parent", "community")
         .prefetch_related(
             "service_areas",
-            Prefetch("memberships", queryset=Membership.objects.select_related("user")
-                     .order_by("role", "user__username")),
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.select_related("user").order_by(
+                    "role", "user__username"
+                ),
+            ),
             "documents",
             "verification_events__actor",
         )

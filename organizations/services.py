@@ -29,10 +29,26 @@ from .models import Invitation, Membership, Organization, OrganizationDocument, 
 from .validators import normalize_mobile, validate_document
 
 PROFILE_FIELDS = (
-    "name", "org_type", "registration_kind", "credit_code", "filing_number",
-    "registration_authority", "established_on", "region", "community", "address",
-    "contact_name", "contact_mobile", "contact_email", "mission", "staff_count",
-    "volunteer_count", "last_year_income", "rating", "rating_expires_on", "logo",
+    "name",
+    "org_type",
+    "registration_kind",
+    "credit_code",
+    "filing_number",
+    "registration_authority",
+    "established_on",
+    "region",
+    "community",
+    "address",
+    "contact_name",
+    "contact_mobile",
+    "contact_email",
+    "mission",
+    "staff_count",
+    "volunteer_count",
+    "last_year_income",
+    "rating",
+    "rating_expires_on",
+    "logo",
 )
 # Fields that identify the organization to the registry: fixed once verified.
 IDENTITY_FIELDS = ("name", "org_type", "registration_kind", "credit_code", "filing_number")
@@ -66,14 +82,17 @@ def _validate_profile(organization: Organization) -> None:
     errors = {}
     kind = organization.registration_kind
     if kind == RegistrationKind.REGISTERED and not organization.credit_code:
-        errors["credit_code"] = _("A registered organization must give its unified social "
-                                  "credit code.")
+        errors["credit_code"] = _(
+            "A registered organization must give its unified social credit code."
+        )
     if organization.registration_kind == RegistrationKind.FILED and not organization.filing_number:
         errors["filing_number"] = _("Give the filing number, or choose “Not registered”.")
     if organization.rating and not organization.rating_expires_on:
         errors["rating_expires_on"] = _("Give the date until which the rating is valid.")
-    if organization.community_id and organization.region_id and (
-        organization.community.parent_id != organization.region_id
+    if (
+        organization.community_id
+        and organization.region_id
+        and (organization.community.parent_id != organization.region_id)
     ):
         errors["community"] = _("This community is not in the chosen sub-district.")
     if errors:
@@ -86,12 +105,19 @@ def _save_or_duplicate(organization: Organization, **save_kwargs) -> None:
         with transaction.atomic():
             organization.save(**save_kwargs)
     except IntegrityError as exc:
-        if organization.credit_code and Organization.objects.filter(
-            credit_code=organization.credit_code
-        ).exclude(pk=organization.pk).exists():
+        if (
+            organization.credit_code
+            and Organization.objects.filter(credit_code=organization.credit_code)
+            .exclude(pk=organization.pk)
+            .exists()
+        ):
             raise ValidationError(
-                {"credit_code": _("An organization with this unified social credit code is "
-                                  "already registered on the portal.")}
+                {
+                    "credit_code": _(
+                        "An organization with this unified social credit code is "
+                        "already registered on the portal."
+                    )
+                }
             ) from exc
         raise
 
@@ -131,12 +157,17 @@ def update_organization(
     if not organization.is_editable_by_members:
         raise ValidationError(_("The profile cannot be changed while staff are reviewing it."))
     if organization.is_verified:
-        changed = [k for k in IDENTITY_FIELDS if k in fields
-                   and (fields[k] or None) != (getattr(organization, k) or None)]
+        changed = [
+            k
+            for k in IDENTITY_FIELDS
+            if k in fields and (fields[k] or None) != (getattr(organization, k) or None)
+        ]
         if changed:
             raise ValidationError(
-                {k: _("This cannot be changed after verification; contact the programme "
-                      "staff.") for k in changed}
+                {
+                    k: _("This cannot be changed after verification; contact the programme staff.")
+                    for k in changed
+                }
             )
     _apply_profile(organization, fields)
     _validate_profile(organization)
@@ -178,19 +209,24 @@ def _transition(*, organization: Organization, to: str, by, action: str, reason:
 
 def _notify_owners(organization: Organization, action: str, reason: str) -> None:
     """Email the owners about a staff decision, after the transaction commits."""
-    recipients = list(organization.memberships.filter(role=MemberRole.OWNER)
-                      .exclude(user__email="").values_list("user__email", flat=True))
+    recipients = list(
+        organization.memberships.filter(role=MemberRole.OWNER)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
     if not recipients:
         return
     if action == VerificationAction.VERIFIED:
         subject = _("%(name)s is verified") % {"name": organization.name}
-        body = _("The programme staff verified %(name)s. It now appears in the public "
-                 "directory.") % {"name": organization.name}
+        body = _(
+            "The programme staff verified %(name)s. It now appears in the public directory."
+        ) % {"name": organization.name}
     else:
         subject = _("%(name)s was returned") % {"name": organization.name}
-        body = _("The programme staff returned the profile of %(name)s:\n\n%(reason)s\n\n"
-                 "Please correct it and submit it again.") % {
-            "name": organization.name, "reason": reason}
+        body = _(
+            "The programme staff returned the profile of %(name)s:\n\n%(reason)s\n\n"
+            "Please correct it and submit it again."
+        ) % {"name": organization.name, "reason": reason}
     link = settings.SITE_URL + reverse("organizations:manage", kwargs={"slug": organization.slug})
     transaction.on_commit(lambda: send_mail(subject, f"{body}\n\n{link}\n", None, recipients))
 
@@ -208,16 +244,22 @@ def submit_for_verification(*, organization: Organization, by) -> Organization:
     for field in ("contact_name", "contact_mobile", "region", "mission"):
         if not getattr(organization, field):
             missing.append(str(Organization._meta.get_field(field).verbose_name))
-    if (organization.registration_kind == RegistrationKind.REGISTERED
-            and not organization.documents.filter(kind="registration_certificate").exists()):
+    if (
+        organization.registration_kind == RegistrationKind.REGISTERED
+        and not organization.documents.filter(kind="registration_certificate").exists()
+    ):
         missing.append(_("registration certificate (document)"))
     if missing:
         raise ValidationError(
             _("Complete the profile before submitting it: %(missing)s."),
             params={"missing": "、".join(missing)},
         )
-    _transition(organization=organization, to=VerificationStatus.SUBMITTED, by=by,
-                action=VerificationAction.SUBMITTED)
+    _transition(
+        organization=organization,
+        to=VerificationStatus.SUBMITTED,
+        by=by,
+        action=VerificationAction.SUBMITTED,
+    )
     return organization
 
 
@@ -229,8 +271,12 @@ def verify_organization(*, organization: Organization, by) -> Organization:
     appears publicly. Raises ``ValidationError`` if it was not submitted.
     """
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
-    _transition(organization=organization, to=VerificationStatus.VERIFIED, by=by,
-                action=VerificationAction.VERIFIED)
+    _transition(
+        organization=organization,
+        to=VerificationStatus.VERIFIED,
+        by=by,
+        action=VerificationAction.VERIFIED,
+    )
     return organization
 
 
@@ -245,8 +291,13 @@ def return_organization(*, organization: Organization, by, reason: str) -> Organ
     if not reason:
         raise ValidationError({"reason": _("Say why the profile is returned.")})
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
-    _transition(organization=organization, to=VerificationStatus.RETURNED, by=by,
-                action=VerificationAction.RETURNED, reason=reason)
+    _transition(
+        organization=organization,
+        to=VerificationStatus.RETURNED,
+        by=by,
+        action=VerificationAction.RETURNED,
+        reason=reason,
+    )
     return organization
 
 
@@ -268,8 +319,12 @@ def add_document(*, organization: Organization, by, kind: str, upload) -> Organi
     document.full_clean(exclude=["file"])
     document.file.save(f"{secrets.token_hex(8)}.{mime.split('/')[1]}", upload, save=False)
     document.save()
-    log(instance=organization, action="organizations.document_added", user=by,
-        data={"kind": kind, "name": document.original_name})
+    log(
+        instance=organization,
+        action="organizations.document_added",
+        user=by,
+        data={"kind": kind, "name": document.original_name},
+    )
     return document
 
 
@@ -285,26 +340,38 @@ def invite_member(*, organization: Organization, by, email: str, role: str) -> I
     if role not in MemberRole.values:
         raise ValidationError({"role": _("Choose a role.")})
     if organization.memberships.filter(user__email__iexact=email).exists():
-        raise ValidationError({"email": _("%(email)s is already a member of this organization.")
-                               % {"email": email}})
+        raise ValidationError(
+            {"email": _("%(email)s is already a member of this organization.") % {"email": email}}
+        )
     if organization.invitations.pending().filter(email__iexact=email).exists():
-        raise ValidationError({"email": _("%(email)s has already been invited.")
-                               % {"email": email}})
+        raise ValidationError(
+            {"email": _("%(email)s has already been invited.") % {"email": email}}
+        )
     invitation = Invitation.objects.create(
-        organization=organization, email=email, role=role,
-        token=secrets.token_urlsafe(32), invited_by=by,
+        organization=organization,
+        email=email,
+        role=role,
+        token=secrets.token_urlsafe(32),
+        invited_by=by,
     )
-    log(instance=organization, action="organizations.member_invited", user=by,
-        data={"email": email, "role": role})
-    link = settings.SITE_URL + reverse("organizations:invitation",
-                                       kwargs={"token": invitation.token})
+    log(
+        instance=organization,
+        action="organizations.member_invited",
+        user=by,
+        data={"email": email, "role": role},
+    )
+    link = settings.SITE_URL + reverse(
+        "organizations:invitation", kwargs={"token": invitation.token}
+    )
     subject = _("Invitation to join %(name)s") % {"name": organization.name}
     body = _(
         "%(inviter)s invites you to join %(name)s on the portal as %(role)s.\n\n"
         "Accept the invitation here (log in or sign up with this email address):\n%(link)s\n"
     ) % {
-        "inviter": by.get_username(), "name": organization.name,
-        "role": MemberRole(role).label, "link": link,
+        "inviter": by.get_username(),
+        "name": organization.name,
+        "role": MemberRole(role).label,
+        "link": link,
     }
     transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
     return invitation
@@ -326,8 +393,11 @@ def accept_invitation(*, invitation: Invitation, user) -> Membership:
         user=user, email__iexact=invitation.email, verified=True
     ).exists():
         raise ValidationError(
-            _("This invitation was sent to %(email)s. Log in with that (verified) email "
-              "address to accept it.") % {"email": invitation.email}
+            _(
+                "This invitation was sent to %(email)s. Log in with that (verified) email "
+                "address to accept it."
+            )
+            % {"email": invitation.email}
         )
     if Membership.objects.filter(organization=invitation.organization, user=user).exists():
         raise ValidationError(_("You are already a member of this organization."))
@@ -337,8 +407,12 @@ def accept_invitation(*, invitation: Invitation, user) -> Membership:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    log(instance=invitation.organization, action="organizations.member_joined", user=user,
-        data={"role": invitation.role})
+    log(
+        instance=invitation.organization,
+        action="organizations.member_joined",
+        user=user,
+        data={"role": invitation.role},
+    )
     return membership
 
 
@@ -350,16 +424,22 @@ def revoke_invitation(*, invitation: Invitation, by) -> None:
         raise ValidationError(_("This invitation has already been used or withdrawn."))
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
-    log(instance=invitation.organization, action="organizations.invitation_revoked", user=by,
-        data={"email": invitation.email})
+    log(
+        instance=invitation.organization,
+        action="organizations.invitation_revoked",
+        user=by,
+        data={"email": invitation.email},
+    )
 
 
 def _lock_owners(organization: Organization) -> int:
-    return len(list(
-        Membership.objects.select_for_update()
-        .filter(organization=organization, role=MemberRole.OWNER)
-        .values_list("pk", flat=True)
-    ))
+    return len(
+        list(
+            Membership.objects.select_for_update()
+            .filter(organization=organization, role=MemberRole.OWNER)
+            .values_list("pk", flat=True)
+        )
+    )
 
 
 @transaction.atomic
@@ -374,8 +454,12 @@ def change_member_role(*, membership: Membership, by, role: str) -> Membership:
             raise ValidationError(_("An organization must always have at least one owner."))
     membership.role = role
     membership.save(update_fields=["role"])
-    log(instance=membership.organization, action="organizations.member_role_changed", user=by,
-        data={"member": membership.user.get_username(), "role": role})
+    log(
+        instance=membership.organization,
+        action="organizations.member_role_changed",
+        user=by,
+        data={"member": membership.user.get_username(), "role": role},
+    )
     return membership
 
 
@@ -385,11 +469,15 @@ def remove_member(*, membership: Membership, by) -> None:
     owner, so an organization is never left without one."""
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.role == MemberRole.OWNER and _lock_owners(membership.organization) <= 1:
-        raise ValidationError(_("The last owner cannot be removed. Make another member an "
-                                "owner first."))
+        raise ValidationError(
+            _("The last owner cannot be removed. Make another member an owner first.")
+        )
     organization = membership.organization
     username = membership.user.get_username()
     membership.delete()
-    log(instance=organization, action="organizations.member_removed", user=by,
-        data={"member": username})
-
+    log(
+        instance=organization,
+        action="organizations.member_removed",
+        user=by,
+        data={"member": username},
+    )

@@ -28,14 +28,18 @@ def validate_credit_code(value: str) -> None:
     code = (value or "").strip().upper()
     if not _CREDIT_CODE_RE.match(code):
         raise ValidationError(
-            _("A unified social credit code has 18 characters: digits and capital letters "
-              "except I, O, S, V and Z."),
+            _(
+                "A unified social credit code has 18 characters: digits and capital letters "
+                "except I, O, S, V and Z."
+            ),
             code="credit_code_format",
         )
     if credit_code_check_char(code[:17]) != code[17]:
         raise ValidationError(
-            _("This unified social credit code is not valid (the check character does not "
-              "match). Please copy it again from the registration certificate."),
+            _(
+                "This unified social credit code is not valid (the check character does not "
+                "match). Please copy it again from the registration certificate."
+            ),
             code="credit_code_check",
         )
 
@@ -84,8 +88,10 @@ def validate_document(upload) -> str:
     mime = sniff_type(upload)
     if mime not in DOCUMENT_TYPES:
         raise ValidationError(
-            _("Upload a PDF, JPEG or PNG file. The file's content does not match any of "
-              "these, whatever its name says."),
+            _(
+                "Upload a PDF, JPEG or PNG file. The file's content does not match any of "
+                "these, whatever its name says."
+            ),
             code="file_type",
         )
     portal_uploads.sanitize_image(upload, mime)
@@ -97,8 +103,6 @@ def validate_image(upload) -> str:
     portal_uploads.check_size(upload)
     mime = sniff_type(upload)
     if mime not in IMAGE_TYPES:
-        raise ValidationError(
-            _("Upload a JPEG, PNG or WebP image."), code="image_type"
-        )
+        raise ValidationError(_("Upload a JPEG, PNG or WebP image."), code="image_type")
     portal_uploads.sanitize_image(upload, mime)
     return mime

@@ -34,10 +34,12 @@ from .selectors import pending_verification
 
 
 class OrganizationFilterSet(WagtailFilterSet):
-    status = django_filters.ChoiceFilter(label=_("Verification status"),
-                                         choices=VerificationStatus.choices)
-    org_type = django_filters.ChoiceFilter(label=_("Organization type"),
-                                           choices=OrganizationType.choices)
+    status = django_filters.ChoiceFilter(
+        label=_("Verification status"), choices=VerificationStatus.choices
+    )
+    org_type = django_filters.ChoiceFilter(
+        label=_("Organization type"), choices=OrganizationType.choices
+    )
     rating = django_filters.ChoiceFilter(label=_("Evaluation rating"), choices=Rating.choices)
 
     class Meta:
@@ -52,12 +54,15 @@ class OrganizationIndexView(IndexView):
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
         if instance.status == VerificationStatus.SUBMITTED or instance.is_verified:
-            buttons.insert(0, MenuItem(
-                _("Verification"),
-                url=reverse("organizations_admin:verify", args=[instance.pk]),
-                icon_name="tick",
-                priority=5,
-            ))
+            buttons.insert(
+                0,
+                MenuItem(
+                    _("Verification"),
+                    url=reverse("organizations_admin:verify", args=[instance.pk]),
+                    icon_name="tick",
+                    priority=5,
+                ),
+            )
         return buttons
 
 
@@ -84,9 +89,11 @@ class VerificationView(WagtailAdminTemplateMixin, FormView):
         return self.organization.name
 
     def get_breadcrumbs_items(self):
-        return [*self.breadcrumbs_items,
-                {"url": reverse("organizations_admin:index"), "label": _("Organizations")},
-                {"url": "", "label": self.organization.name}]
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("organizations_admin:index"), "label": _("Organizations")},
+            {"url": "", "label": self.organization.name},
+        ]
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(organization=self.organization, **kwargs)
@@ -97,13 +104,19 @@ class VerificationView(WagtailAdminTemplateMixin, FormView):
         try:
             if decision == "verify":
                 services.verify_organization(organization=self.organization, by=request.user)
-                messages.success(request, _("“%(name)s” is verified.")
-                                 % {"name": self.organization.name})
+                messages.success(
+                    request, _("“%(name)s” is verified.") % {"name": self.organization.name}
+                )
             elif decision == "return" and form.is_valid():
-                services.return_organization(organization=self.organization, by=request.user,
-                                             reason=form.cleaned_data["reason"])
-                messages.success(request, _("“%(name)s” was returned to its members.")
-                                 % {"name": self.organization.name})
+                services.return_organization(
+                    organization=self.organization,
+                    by=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+                messages.success(
+                    request,
+                    _("“%(name)s” was returned to its members.") % {"name": self.organization.name},
+                )
             else:
                 return self.form_invalid(form)
         except ValidationError as error:
@@ -121,9 +134,23 @@ class OrganizationViewSet(ModelViewSet):
     list_display = ["name", "org_type", "status", "region", "rating", "updated_at"]
     filterset_class = OrganizationFilterSet
     search_fields = ["name", "credit_code"]
-    list_export = ["name", "slug", "credit_code", "filing_number", "org_type", "status",
-                   "region", "contact_name", "contact_email", "staff_count", "volunteer_count",
-                   "last_year_income", "rating", "rating_expires_on", "verified_at"]
+    list_export = [
+        "name",
+        "slug",
+        "credit_code",
+        "filing_number",
+        "org_type",
+        "status",
+        "region",
+        "contact_name",
+        "contact_email",
+        "staff_count",
+        "volunteer_count",
+        "last_year_income",
+        "rating",
+        "rating_expires_on",
+        "verified_at",
+    ]
     export_filename = "organizations"
     inspect_view_enabled = True
     copy_view_enabled = False
@@ -131,8 +158,10 @@ class OrganizationViewSet(ModelViewSet):
     exclude_form_fields = ["status", "verified_at", "slug"]
 
     def get_urlpatterns(self):
-        return [*super().get_urlpatterns(),
-                path("verify/<int:pk>/", VerificationView.as_view(), name="verify")]
+        return [
+            *super().get_urlpatterns(),
+            path("verify/<int:pk>/", VerificationView.as_view(), name="verify"),
+        ]
 
 
 class RegionViewSet(ModelViewSet):
@@ -156,15 +185,26 @@ class OrganizationsGroup(ViewSetGroup):
 
 class ResidencyIndexView(IndexView):
     def get_base_queryset(self):
-        return super().get_base_queryset().select_related("organization", "cohort", "stage",
-                                                          "mentor")
+        return (
+            super().get_base_queryset().select_related("organization", "cohort", "stage", "mentor")
+        )
 
     def get_list_more_buttons(self, instance):
-        return [MenuItem(_("Manage"), url=reverse("residencies_admin:manage", args=[instance.pk]),
-                         icon_name="cogs", priority=5),
-                MenuItem(_("PDF reports"), url=reverse("reports_admin:object", args=[
-                    "incubation", instance.pk]), icon_name="doc-full", priority=6),
-                *super().get_list_more_buttons(instance)]
+        return [
+            MenuItem(
+                _("Manage"),
+                url=reverse("residencies_admin:manage", args=[instance.pk]),
+                icon_name="cogs",
+                priority=5,
+            ),
+            MenuItem(
+                _("PDF reports"),
+                url=reverse("reports_admin:object", args=["incubation", instance.pk]),
+                icon_name="doc-full",
+                priority=6,
+            ),
+            *super().get_list_more_buttons(instance),
+        ]
 
 
 class ResidencyManageView(WagtailAdminTemplateMixin, FormView):
@@ -190,17 +230,19 @@ class ResidencyManageView(WagtailAdminTemplateMixin, FormView):
         return str(self.residency.organization)
 
     def get_breadcrumbs_items(self):
-        return [*self.breadcrumbs_items,
-                {"url": reverse("residencies_admin:index"), "label": _("Incubation residencies")},
-                {"url": "", "label": str(self.residency.organization)}]
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("residencies_admin:index"), "label": _("Incubation residencies")},
+            {"url": "", "label": str(self.residency.organization)},
+        ]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
             residency=self.residency,
             checklist=graduation_checklist(self.residency),
-            mentor_form=kwargs.get("mentor_form") or MentorForm(
-                initial={"mentor": self.residency.mentor_id}),
+            mentor_form=kwargs.get("mentor_form")
+            or MentorForm(initial={"mentor": self.residency.mentor_id}),
             stage_form=kwargs.get("stage_form") or StageForm(),
         )
         return context
@@ -215,26 +257,33 @@ class ResidencyManageView(WagtailAdminTemplateMixin, FormView):
                 forms_kwargs["form"] = form
                 if form.is_valid():
                     incubation_services.decide_residency(
-                        residency=residency, by=request.user, admit=action == "admit",
-                        note=form.cleaned_data["note"])
+                        residency=residency,
+                        by=request.user,
+                        admit=action == "admit",
+                        note=form.cleaned_data["note"],
+                    )
                     return self._done(_("The decision was saved."))
             elif action == "mentor":
                 mentor_form = MentorForm(request.POST)
                 forms_kwargs["mentor_form"] = mentor_form
                 if mentor_form.is_valid():
                     incubation_services.assign_mentor(
-                        residency=residency, by=request.user,
-                        mentor=mentor_form.cleaned_data["mentor"])
+                        residency=residency,
+                        by=request.user,
+                        mentor=mentor_form.cleaned_data["mentor"],
+                    )
                     return self._done(_("The mentor was assigned."))
             elif action == "stage":
                 stage_form = StageForm(request.POST)
                 forms_kwargs["stage_form"] = stage_form
                 if stage_form.is_valid():
                     incubation_services.move_to_stage(
-                        residency=residency, by=request.user,
+                        residency=residency,
+                        by=request.user,
                         stage=stage_form.cleaned_data["stage"],
                         on_date=stage_form.cleaned_data["on_date"],
-                        note=stage_form.cleaned_data["note"])
+                        note=stage_form.cleaned_data["note"],
+                    )
                     return self._done(_("The stage was changed."))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -264,16 +313,26 @@ class ResidencyViewSet(ModelViewSet):
     list_display = ["organization", "cohort", "status", "stage", "mentor", "applied_at"]
     filterset_class = ResidencyFilterSet
     search_fields = ["organization__name"]
-    list_export = ["organization", "cohort", "status", "stage", "mentor", "applied_at",
-                   "decided_at", "agreement_uploaded_at"]
+    list_export = [
+        "organization",
+        "cohort",
+        "status",
+        "stage",
+        "mentor",
+        "applied_at",
+        "decided_at",
+        "agreement_uploaded_at",
+    ]
     export_filename = "incubation-residencies"
     form_fields = ["motivation", "needs"]
     inspect_view_enabled = True
     copy_view_enabled = False
 
     def get_urlpatterns(self):
-        return [*super().get_urlpatterns(),
-                path("manage/<int:pk>/", ResidencyManageView.as_view(), name="manage")]
+        return [
+            *super().get_urlpatterns(),
+            path("manage/<int:pk>/", ResidencyManageView.as_view(), name="manage"),
+        ]
 
 
 class CohortViewSet(ModelViewSet):
@@ -281,12 +340,28 @@ class CohortViewSet(ModelViewSet):
     icon = "calendar"
     menu_label = _("Incubation cohorts")
     add_to_admin_menu = False
-    list_display = ["name", "programme", "starts_on", "ends_on", "capacity",
-                    "applications_open_until"]
+    list_display = [
+        "name",
+        "programme",
+        "starts_on",
+        "ends_on",
+        "capacity",
+        "applications_open_until",
+    ]
     search_fields = ["name", "programme"]
-    form_fields = ["programme", "name", "slug", "description", "venue", "support_offered",
-                   "capacity", "starts_on", "ends_on", "applications_open_until",
-                   "graduation_min_score"]
+    form_fields = [
+        "programme",
+        "name",
+        "slug",
+        "description",
+        "venue",
+        "support_offered",
+        "capacity",
+        "starts_on",
+        "ends_on",
+        "applications_open_until",
+        "graduation_min_score",
+    ]
     list_export = ["programme", "name", "starts_on", "ends_on", "capacity"]
     copy_view_enabled = False
 
@@ -299,8 +374,12 @@ class TrainingSessionViewSet(ModelViewSet):
     list_display = ["title", "cohort", "held_on", "hours"]
     list_filter = ["cohort"]
     panels = [
-        FieldPanel("cohort"), FieldPanel("title"), FieldPanel("held_on"), FieldPanel("hours"),
-        FieldPanel("venue"), FieldPanel("trainer"),
+        FieldPanel("cohort"),
+        FieldPanel("title"),
+        FieldPanel("held_on"),
+        FieldPanel("hours"),
+        FieldPanel("venue"),
+        FieldPanel("trainer"),
         InlinePanel("attendances", heading=_("Attendance"), label=_("Attendee")),
     ]
     copy_view_enabled = False
@@ -351,36 +430,43 @@ def register_incubation_viewsets():
 
 @hooks.register("register_log_actions")
 def register_log_actions(actions):
-    actions.register_action("organizations.submitted", _("Submit for verification"),
-                            _("Submitted for verification"))
+    actions.register_action(
+        "organizations.submitted", _("Submit for verification"), _("Submitted for verification")
+    )
     actions.register_action("organizations.verified", _("Verify"), _("Verified"))
     actions.register_action("organizations.returned", _("Return"), _("Returned with reasons"))
-    actions.register_action("organizations.document_added", _("Add document"),
-                            _("Document uploaded"))
-    actions.register_action("organizations.member_invited", _("Invite member"),
-                            _("Member invited"))
-    actions.register_action("organizations.member_joined", _("Member joined"),
-                            _("Member joined"))
-    actions.register_action("organizations.member_role_changed", _("Change member role"),
-                            _("Member role changed"))
-    actions.register_action("organizations.member_removed", _("Remove member"),
-                            _("Member removed"))
-    actions.register_action("organizations.invitation_revoked", _("Withdraw invitation"),
-                            _("Invitation withdrawn"))
-    actions.register_action("organizations.residency_applied", _("Apply to cohort"),
-                            _("Applied to the incubation cohort"))
+    actions.register_action(
+        "organizations.document_added", _("Add document"), _("Document uploaded")
+    )
+    actions.register_action("organizations.member_invited", _("Invite member"), _("Member invited"))
+    actions.register_action("organizations.member_joined", _("Member joined"), _("Member joined"))
+    actions.register_action(
+        "organizations.member_role_changed", _("Change member role"), _("Member role changed")
+    )
+    actions.register_action("organizations.member_removed", _("Remove member"), _("Member removed"))
+    actions.register_action(
+        "organizations.invitation_revoked", _("Withdraw invitation"), _("Invitation withdrawn")
+    )
+    actions.register_action(
+        "organizations.residency_applied",
+        _("Apply to cohort"),
+        _("Applied to the incubation cohort"),
+    )
     actions.register_action("organizations.residency_admitted", _("Admit"), _("Admitted"))
     actions.register_action("organizations.residency_declined", _("Decline"), _("Declined"))
-    actions.register_action("organizations.agreement_uploaded", _("Upload agreement"),
-                            _("Residency agreement uploaded"))
-    actions.register_action("organizations.residency_stage", _("Change stage"),
-                            _("Stage changed"))
-    actions.register_action("organizations.mentor_assigned", _("Assign mentor"),
-                            _("Mentor assigned"))
-    actions.register_action("organizations.service_logged", _("Log service"),
-                            _("Service logged"))
-    actions.register_action("organizations.assessment_recorded", _("Record assessment"),
-                            _("Capacity assessment recorded"))
+    actions.register_action(
+        "organizations.agreement_uploaded", _("Upload agreement"), _("Residency agreement uploaded")
+    )
+    actions.register_action("organizations.residency_stage", _("Change stage"), _("Stage changed"))
+    actions.register_action(
+        "organizations.mentor_assigned", _("Assign mentor"), _("Mentor assigned")
+    )
+    actions.register_action("organizations.service_logged", _("Log service"), _("Service logged"))
+    actions.register_action(
+        "organizations.assessment_recorded",
+        _("Record assessment"),
+        _("Capacity assessment recorded"),
+    )
 
 
 class PendingVerificationPanel:
@@ -394,9 +480,13 @@ class PendingVerificationPanel:
     def render_html(self, parent_context=None):
         from django.template.loader import render_to_string
 
-        return render_to_string("organizations/admin/pending_panel.html", {
-            "organizations": list(pending_verification()[:10]),
-        }, request=self.request)
+        return render_to_string(
+            "organizations/admin/pending_panel.html",
+            {
+                "organizations": list(pending_verification()[:10]),
+            },
+            request=self.request,
+        )
 
     @property
     def media(self):
@@ -409,4 +499,3 @@ class PendingVerificationPanel:
 def add_pending_panel(request, panels):
     if request.user.has_perm("organizations.change_organization"):
         panels.append(PendingVerificationPanel(request))
-

@@ -129,8 +129,9 @@ def serve_cached(request, produce, *, timeout: int = PAGE_TIMEOUT, storable=None
         and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         and (storable is None or storable())
     ):
-        cache.set(key, {"content": response.content,
-                        "content_type": response["Content-Type"]}, timeout)
+        cache.set(
+            key, {"content": response.content, "content_type": response["Content-Type"]}, timeout
+        )
         response["X-Page-Cache"] = "miss"
     return response
 
@@ -149,8 +150,7 @@ def _page_timeout(page, now=None) -> int:
     """Seconds a Wagtail page may stay cached: ``PAGE_TIMEOUT``, shortened for a call
     page so that it never outlives a change of the call's state."""
     now = now or timezone.now()
-    moments = [getattr(page, name, None)
-               for name in ("opens_at", "closes_at", "appeal_ends_at")]
+    moments = [getattr(page, name, None) for name in ("opens_at", "closes_at", "appeal_ends_at")]
     upcoming = [(m - now).total_seconds() for m in moments if m is not None and m > now]
     return int(min([PAGE_TIMEOUT, *upcoming]))
 
@@ -164,7 +164,8 @@ def cache_wagtail_pages(next_serve):
         ):
             return next_serve(page, request, args, kwargs)
         return serve_cached(
-            request, lambda: next_serve(page, request, args, kwargs),
+            request,
+            lambda: next_serve(page, request, args, kwargs),
             timeout=_page_timeout(page.specific),
             storable=lambda: not page.get_view_restrictions().exists(),
         )
@@ -184,13 +185,18 @@ def connect_signals() -> None:
             model = apps.get_model(label)
         except LookupError:  # an optional app that is not installed
             continue
-        post_save.connect(invalidate_public_pages, sender=model,
-                          dispatch_uid=f"public-pages-save-{label}")
-        post_delete.connect(invalidate_public_pages, sender=model,
-                            dispatch_uid=f"public-pages-delete-{label}")
+        post_save.connect(
+            invalidate_public_pages, sender=model, dispatch_uid=f"public-pages-save-{label}"
+        )
+        post_delete.connect(
+            invalidate_public_pages, sender=model, dispatch_uid=f"public-pages-delete-{label}"
+        )
     project = apps.get_model("projects.Project")
     for through in (project.service_items.through, project.addressed_needs.through):
-        m2m_changed.connect(invalidate_public_pages, sender=through,
-                            dispatch_uid=f"public-pages-m2m-{through._meta.label}")
+        m2m_changed.connect(
+            invalidate_public_pages,
+            sender=through,
+            dispatch_uid=f"public-pages-m2m-{through._meta.label}",
+        )
     page_published.connect(invalidate_public_pages, dispatch_uid="public-pages-published")
     page_unpublished.connect(invalidate_public_pages, dispatch_uid="public-pages-unpublished")

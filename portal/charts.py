@@ -215,8 +215,9 @@ def bar_chart(
     return _render(chart, title, describe(labels, data, value_formatter))
 
 
-def _integer_ticks(data: Mapping[str, Sequence[Number | None]],
-                   max_value: Number | None) -> list[int] | None:
+def _integer_ticks(
+    data: Mapping[str, Sequence[Number | None]], max_value: Number | None
+) -> list[int] | None:
     """Whole-number axis ticks for counts (pygal would label 0, 0.1, … 1 for a count of
     one); None when any value is fractional."""
     values = [v for vs in data.values() for v in vs if v is not None]

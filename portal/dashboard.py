@@ -92,8 +92,12 @@ def open_calls_count(now: datetime) -> int:
     from projects.enums import CallState
     from projects.models import CallPage
 
-    return (CallPage.objects.live().filter(locale__language_code=settings.LANGUAGE_CODE)
-            .filter(CallPage.state_q(CallState.OPEN, now)).count())
+    return (
+        CallPage.objects.live()
+        .filter(locale__language_code=settings.LANGUAGE_CODE)
+        .filter(CallPage.state_q(CallState.OPEN, now))
+        .count()
+    )
 
 
 def outstanding_reviews(reviewer=None) -> int:
@@ -102,7 +106,8 @@ def outstanding_reviews(reviewer=None) -> int:
     from projects.review.models import Assignment
 
     assignments = Assignment.objects.active().exclude(
-        review__status__in=[ReviewStatus.SUBMITTED, ReviewStatus.ABSTAINED])
+        review__status__in=[ReviewStatus.SUBMITTED, ReviewStatus.ABSTAINED]
+    )
     if reviewer is not None:
         assignments = assignments.filter(reviewer=reviewer)
     return assignments.count()
@@ -114,18 +119,22 @@ def programme_figures(*, now: datetime | None = None) -> ProgrammeFigures:
     from projects.models import Application
 
     now = now or timezone.now()
-    figures = ProgrammeFigures(open_calls=open_calls_count(now),
-                               reviews_outstanding=outstanding_reviews())
+    figures = ProgrammeFigures(
+        open_calls=open_calls_count(now), reviews_outstanding=outstanding_reviews()
+    )
     counts = dict(
         Application.objects.filter(submitted_at__gte=_year_start(now))
         .exclude(status=ApplicationStatus.DRAFT)
-        .values_list("status").annotate(n=Count("pk")).order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
     # Awaiting screening counts every submitted application, whatever its year.
     waiting = (ApplicationStatus.SUBMITTED, ApplicationStatus.RESUBMITTED)
     figures.awaiting_screening = Application.objects.filter(status__in=waiting).count()
     figures.applications_by_status = [
-        (str(label), counts.get(value, 0)) for value, label in ApplicationStatus.choices
+        (str(label), counts.get(value, 0))
+        for value, label in ApplicationStatus.choices
         if value != ApplicationStatus.DRAFT
     ]
     return figures
@@ -141,13 +150,17 @@ def finance_figures(*, now: datetime | None = None) -> FinanceFigures:
 
     now = now or timezone.now()
     rows = (
-        Entry.objects.filter(account__kind=PROJECT_ACCOUNT_KIND,
-                             transaction__created_at__gte=_year_start(now),
-                             transaction__kind__in=(*RAISED_KINDS, *MATCH_KINDS))
+        Entry.objects.filter(
+            account__kind=PROJECT_ACCOUNT_KIND,
+            transaction__created_at__gte=_year_start(now),
+            transaction__kind__in=(*RAISED_KINDS, *MATCH_KINDS),
+        )
         .annotate(month=ExtractMonth("transaction__created_at"))
         .values("month")
-        .annotate(raised=Sum("amount", filter=Q(transaction__kind__in=RAISED_KINDS)),
-                  matched=Sum("amount", filter=Q(transaction__kind__in=MATCH_KINDS)))
+        .annotate(
+            raised=Sum("amount", filter=Q(transaction__kind__in=RAISED_KINDS)),
+            matched=Sum("amount", filter=Q(transaction__kind__in=MATCH_KINDS)),
+        )
         .order_by("month")
     )
     by_month = {r["month"]: (int(r["raised"] or 0), int(r["matched"] or 0)) for r in rows}
@@ -157,7 +170,8 @@ def finance_figures(*, now: datetime | None = None) -> FinanceFigures:
     figures.raised = sum(r for _m, r, _x in figures.by_month)
     figures.matched = sum(x for _m, _r, x in figures.by_month)
     figures.awaiting_approval = Donation.objects.filter(
-        status=DonationStatus.AWAITING_APPROVAL).count()
+        status=DonationStatus.AWAITING_APPROVAL
+    ).count()
     return figures
 
 
@@ -202,17 +216,30 @@ class ProgrammePanel(_Panel):
             figures = programme_figures()
             title = _("Applications this year by status")
             labels = [label for label, _n in figures.applications_by_status]
-            chart = bar_chart(title=title, labels=labels,
-                              series={_("Applications"): [n for _l, n in
-                                                          figures.applications_by_status]},
-                              horizontal=True, width=520,
-                              height=max(220, 70 + 40 * len(labels)))
-            return {"figures": figures, "full": True, "chart": chart,
-                    "links": {k: _url(v) for k, v in LINKS.items()}}
-        figures = ProgrammeFigures(open_calls=open_calls_count(timezone.now()),
-                                   reviews_outstanding=outstanding_reviews(user))
-        return {"figures": figures, "full": False, "chart": "",
-                "links": {"reviews": _url(LINKS["reviews"])}}
+            chart = bar_chart(
+                title=title,
+                labels=labels,
+                series={_("Applications"): [n for _l, n in figures.applications_by_status]},
+                horizontal=True,
+                width=520,
+                height=max(220, 70 + 40 * len(labels)),
+            )
+            return {
+                "figures": figures,
+                "full": True,
+                "chart": chart,
+                "links": {k: _url(v) for k, v in LINKS.items()},
+            }
+        figures = ProgrammeFigures(
+            open_calls=open_calls_count(timezone.now()),
+            reviews_outstanding=outstanding_reviews(user),
+        )
+        return {
+            "figures": figures,
+            "full": False,
+            "chart": "",
+            "links": {"reviews": _url(LINKS["reviews"])},
+        }
 
 
 class FinancePanel(_Panel):
@@ -228,13 +255,17 @@ class FinancePanel(_Panel):
         title = _("Money raised and matched this year by month (yuan)")
         labels = [str(MONTHS_AP[m]) for m, _r, _x in figures.by_month]  # 一月 / Jan.
         chart = bar_chart(
-            title=title, labels=labels,
-            series={_("Raised"): [r // 100 for _m, r, _x in figures.by_month],
-                    _("Matched"): [x // 100 for _m, _r, x in figures.by_month]},
-            value_formatter=_yuan, width=520, height=280,
+            title=title,
+            labels=labels,
+            series={
+                _("Raised"): [r // 100 for _m, r, _x in figures.by_month],
+                _("Matched"): [x // 100 for _m, _r, x in figures.by_month],
+            },
+            value_formatter=_yuan,
+            width=520,
+            height=280,
         )
-        return {"figures": figures, "chart": chart,
-                "donations_url": _url(LINKS["donations"])}
+        return {"figures": figures, "chart": chart, "donations_url": _url(LINKS["donations"])}
 
 
 def add_dashboard_panels(request, panels) -> None:

@@ -18,8 +18,14 @@ from django.utils import translation
 from wagtail.models import Locale, Page, Site
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for demo logins on purpose
-APPS_IN_ORDER = ["organizations", "projects", "projects.review", "funding",
-                 "projects.delivery", "projects.evaluation"]
+APPS_IN_ORDER = [
+    "organizations",
+    "projects",
+    "projects.review",
+    "funding",
+    "projects.delivery",
+    "projects.evaluation",
+]
 
 
 @dataclass
@@ -127,8 +133,11 @@ HOME_BODY = {
 PAGES = {
     "zh-hans": {
         "home": "首页",
-        "about": ("关于平台", "本平台由市民政局与公益基金会共同运营，服务社区社会组织的孵化、"
-                  "公益创投项目的征集评审与配捐资金的公开透明。"),
+        "about": (
+            "关于平台",
+            "本平台由市民政局与公益基金会共同运营，服务社区社会组织的孵化、"
+            "公益创投项目的征集评审与配捐资金的公开透明。",
+        ),
         "guide": ("申报指南", "社会组织注册并通过认证后，即可在征集开放期间在线申报项目。"),
         "news": "新闻动态",
         "calls": "公益创投征集",
@@ -137,11 +146,16 @@ PAGES = {
     },
     "en": {
         "home": "Home",
-        "about": ("About", "The portal is run by the city's civil-affairs bureau with a "
-                  "charitable foundation: incubation for community organizations, open "
-                  "calls with fair review, and matched funds anyone can trace."),
-        "guide": ("How to apply", "Register your organization, get verified, then apply "
-                  "online while a call is open."),
+        "about": (
+            "About",
+            "The portal is run by the city's civil-affairs bureau with a "
+            "charitable foundation: incubation for community organizations, open "
+            "calls with fair review, and matched funds anyone can trace.",
+        ),
+        "guide": (
+            "How to apply",
+            "Register your organization, get verified, then apply online while a call is open.",
+        ),
         "news": "News",
         "calls": "Calls for projects",
         "footer_about": "<p>Helping community organizations grow; every yuan in the open.</p>",
@@ -150,15 +164,27 @@ PAGES = {
 }
 
 NEWS = [
-    (date(2026, 11, 20), "2026年度公益创投大赛启动", "2026 charity project competition opens",
-     "本年度共安排资助资金 800 万元，重点支持为老服务、儿童青少年与社区治理。",
-     "This year 8 million yuan supports elder care, children and community governance."),
-    (date(2026, 10, 15), "第三期社区社会组织孵化营开营", "Third incubation cohort moves in",
-     "18 家社区社会组织入驻孵化基地，开始为期一年的培育。",
-     "18 community organizations begin a year of incubation."),
-    (date(2026, 9, 9), "九九公益日配捐结果公示", "Giving-day matching results published",
-     "本次配捐共撬动社会资金 326 万元，配捐资金全部到位。",
-     "Matching leveraged 3.26 million yuan in donations; all match funds are paid."),
+    (
+        date(2026, 11, 20),
+        "2026年度公益创投大赛启动",
+        "2026 charity project competition opens",
+        "本年度共安排资助资金 800 万元，重点支持为老服务、儿童青少年与社区治理。",
+        "This year 8 million yuan supports elder care, children and community governance.",
+    ),
+    (
+        date(2026, 10, 15),
+        "第三期社区社会组织孵化营开营",
+        "Third incubation cohort moves in",
+        "18 家社区社会组织入驻孵化基地，开始为期一年的培育。",
+        "18 community organizations begin a year of incubation.",
+    ),
+    (
+        date(2026, 9, 9),
+        "九九公益日配捐结果公示",
+        "Giving-day matching results published",
+        "本次配捐共撬动社会资金 326 万元，配捐资金全部到位。",
+        "Matching leveraged 3.26 million yuan in donations; all match funds are paid.",
+    ),
 ]
 
 
@@ -183,7 +209,9 @@ def seed_site(ctx: DemoContext) -> None:
             site.save()
         else:
             Site.objects.create(
-                hostname="localhost", root_page=home_zh, is_default_site=True,
+                hostname="localhost",
+                root_page=home_zh,
+                is_default_site=True,
                 site_name=settings.WAGTAIL_SITE_NAME,
             )
         if old_root and not isinstance(old_root.specific, HomePage):
@@ -209,22 +237,36 @@ def seed_site(ctx: DemoContext) -> None:
             home.save_revision().publish()
         for key, slug in (("about", "about"), ("guide", "guide")):
             title, intro = text[key]
-            _ensure_child(home, StandardPage, slug, title=title, intro=intro,
-                          show_in_menus=True, locale=home.locale)
-        news_index = _ensure_child(home, NewsIndexPage, "news", title=text["news"],
-                                   show_in_menus=True, locale=home.locale)
+            _ensure_child(
+                home,
+                StandardPage,
+                slug,
+                title=title,
+                intro=intro,
+                show_in_menus=True,
+                locale=home.locale,
+            )
+        news_index = _ensure_child(
+            home, NewsIndexPage, "news", title=text["news"], show_in_menus=True, locale=home.locale
+        )
         for i, (day, title_zh, title_en, summary_zh, summary_en) in enumerate(NEWS):
             _ensure_child(
-                news_index, NewsPage, f"news-{i + 1}",
+                news_index,
+                NewsPage,
+                f"news-{i + 1}",
                 title=title_zh if code == "zh-hans" else title_en,
                 summary=summary_zh if code == "zh-hans" else summary_en,
-                date=day, locale=home.locale,
+                date=day,
+                locale=home.locale,
             )
         Footer.objects.update_or_create(
             locale=home.locale,
             translation_key=_footer_key(),
-            defaults={"about": text["footer_about"], "contact": text["footer_contact"],
-                      "filing_number": "粤ICP备00000000号" if code == "zh-hans" else ""},
+            defaults={
+                "about": text["footer_about"],
+                "contact": text["footer_contact"],
+                "filing_number": "粤ICP备00000000号" if code == "zh-hans" else "",
+            },
         )
     ctx.log("site: home pages, content pages, news and footers in zh-hans and en")
 

@@ -27,12 +27,15 @@ class CallsAndProjectsFeed(Feed):
 
         locale = Locale.get_active()
         calls = list(
-            CallPage.objects.live().filter(locale=locale)
+            CallPage.objects.live()
+            .filter(locale=locale)
             .order_by("-first_published_at")[:FEED_ITEMS]
         )
         projects = list(
-            Project.objects.public().filter(tier=ProjectTier.FUNDED_MATCHED)
-            .select_related("organization").order_by("-created_at")[:FEED_ITEMS]
+            Project.objects.public()
+            .filter(tier=ProjectTier.FUNDED_MATCHED)
+            .select_related("organization")
+            .order_by("-created_at")[:FEED_ITEMS]
         )
         for call in calls:
             call.feed_date = call.first_published_at or call.opens_at

@@ -38,7 +38,6 @@ class DatabaseUnavailableMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, DATABASE_DOWN_ERRORS):
-            logger.error("database unavailable: %s %s: %s", request.method, request.path,
-                         exception)
+            logger.error("database unavailable: %s %s: %s", request.method, request.path, exception)
             return database_unavailable_response()
         return None

@@ -55,10 +55,7 @@ class NewsIndexPage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         items = (
-            NewsPage.objects.live()
-            .child_of(self)
-            .order_by("-date", "-pk")
-            .select_related("image")
+            NewsPage.objects.live().child_of(self).order_by("-date", "-pk").select_related("image")
         )
         paginator = Paginator(items, self.per_page)
         try:

@@ -110,10 +110,12 @@ def export_person_data(user) -> dict[str, Any]:
         "last_login": user.last_login,
         "is_active": user.is_active,
         "groups": sorted(user.groups.values_list("name", flat=True)),
-        "email_addresses": list(EmailAddress.objects.filter(user=user).values(
-            "email", "verified", "primary")),
-        "second_factors": sorted(Authenticator.objects.filter(user=user)
-                                 .values_list("type", flat=True)),
+        "email_addresses": list(
+            EmailAddress.objects.filter(user=user).values("email", "verified", "primary")
+        ),
+        "second_factors": sorted(
+            Authenticator.objects.filter(user=user).values_list("type", flat=True)
+        ),
     }
     donations = list(_donations_for(user).order_by("pk"))
     receipts = list(_receipts_for(user, [d.pk for d in donations]).order_by("pk"))
@@ -142,16 +144,24 @@ def export_person_data(user) -> dict[str, Any]:
 
 def export_json(user) -> str:
     """:func:`export_person_data` as indented JSON (UTF-8 text, Chinese kept readable)."""
-    return json.dumps(export_person_data(user), cls=DjangoJSONEncoder, ensure_ascii=False,
-                      indent=2, sort_keys=True)
+    return json.dumps(
+        export_person_data(user),
+        cls=DjangoJSONEncoder,
+        ensure_ascii=False,
+        indent=2,
+        sort_keys=True,
+    )
 
 
 def register_log_actions(actions) -> None:
     """Wagtail ``register_log_actions`` hook (see ``portal/wagtail_hooks.py``)."""
     from django.utils.translation import gettext_lazy
 
-    actions.register_action("portal.person_erased", gettext_lazy("Erase personal data"),
-                            gettext_lazy("Personal data erased (pseudonymised)"))
+    actions.register_action(
+        "portal.person_erased",
+        gettext_lazy("Erase personal data"),
+        gettext_lazy("Personal data erased (pseudonymised)"),
+    )
 
 
 def download_my_data(request):
@@ -164,8 +174,9 @@ def download_my_data(request):
     @login_required
     @reauthentication_required
     def view(request):
-        response = HttpResponse(export_json(request.user),
-                                content_type="application/json; charset=utf-8")
+        response = HttpResponse(
+            export_json(request.user), content_type="application/json; charset=utf-8"
+        )
         response["Content-Disposition"] = 'attachment; filename="my-data.json"'
         response["Cache-Control"] = "no-store"
         return response
@@ -180,24 +191,34 @@ def erasure_refusals(user) -> list[str]:
     Membership = apps.get_model("organizations", "Membership")
     reasons = []
     if user.is_superuser or user.is_staff or roles.has_role(user, *roles.ALL_ROLES):
-        reasons.append(_("The person holds a staff role (staff, superuser or a role group); "
-                         "remove their roles first so their decisions stay attributable "
-                         "while they work here."))
+        reasons.append(
+            _(
+                "The person holds a staff role (staff, superuser or a role group); "
+                "remove their roles first so their decisions stay attributable "
+                "while they work here."
+            )
+        )
     sole_owner_of = [
         m.organization.name
-        for m in Membership.objects.filter(user=user, role="owner").select_related(
-            "organization")
+        for m in Membership.objects.filter(user=user, role="owner").select_related("organization")
         if not Membership.objects.filter(organization=m.organization, role="owner")
-        .exclude(user=user).exists()
+        .exclude(user=user)
+        .exists()
     ]
     if sole_owner_of:
-        reasons.append(_("The person is the only owner of %(orgs)s; the organization must "
-                         "name another owner (its legal contact) first.")
-                       % {"orgs": "、".join(sole_owner_of)})
+        reasons.append(
+            _(
+                "The person is the only owner of %(orgs)s; the organization must "
+                "name another owner (its legal contact) first."
+            )
+            % {"orgs": "、".join(sole_owner_of)}
+        )
     in_flight = _donations_for(user).filter(status__in=["pending", "awaiting_approval"])
     if in_flight.exists():
-        reasons.append(_("%(n)s donation(s) are still being paid or approved; erase after "
-                         "they are settled.") % {"n": in_flight.count()})
+        reasons.append(
+            _("%(n)s donation(s) are still being paid or approved; erase after they are settled.")
+            % {"n": in_flight.count()}
+        )
     return reasons
 
 
@@ -228,18 +249,24 @@ def erase_person(user, *, by=None) -> dict[str, int]:
     donations = _donations_for(user)
     donation_ids = list(donations.values_list("pk", flat=True))
     counts["donations"] = donations.update(
-        donor_name=label, donor_email="", message="", dedication="", receipt_name=label,
-        receipt_address="", ip_address=None,
+        donor_name=label,
+        donor_email="",
+        message="",
+        dedication="",
+        receipt_name=label,
+        receipt_address="",
+        ip_address=None,
     )
-    counts["receipts"] = _receipts_for(user, donation_ids).update(donor_name=label,
-                                                                  donor_email="")
+    counts["receipts"] = _receipts_for(user, donation_ids).update(donor_name=label, donor_email="")
     if email:
         Invitation = apps.get_model("organizations", "Invitation")
         Organization = apps.get_model("organizations", "Organization")
         counts["invitations"] = Invitation.objects.filter(email__iexact=email).update(
-            email=f"{pseudonym}@invalid.example")
+            email=f"{pseudonym}@invalid.example"
+        )
         counts["organization_contacts"] = Organization.objects.filter(
-            contact_email__iexact=email).update(contact_email="")
+            contact_email__iexact=email
+        ).update(contact_email="")
     EmailAddress = apps.get_model("account", "EmailAddress")
     Authenticator = apps.get_model("mfa", "Authenticator")
     counts["email_addresses"] = EmailAddress.objects.filter(user=user).delete()[0]
@@ -253,8 +280,12 @@ def erase_person(user, *, by=None) -> dict[str, int]:
     user.is_active = False
     user.set_unusable_password()
     user.save()
-    log(instance=user, action="portal.person_erased", user=by,
-        data={"donations": counts["donations"], "receipts": counts["receipts"]})
+    log(
+        instance=user,
+        action="portal.person_erased",
+        user=by,
+        data={"donations": counts["donations"], "receipts": counts["receipts"]},
+    )
     return counts
 
 

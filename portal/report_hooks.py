@@ -44,13 +44,15 @@ def language_links(kind: str, obj_id: int) -> list[dict]:
     links = []
     for language in reports.LANGUAGES:
         meta = reports.read_sidecar(kind, obj_id, language)
-        links.append({
-            "language": language,
-            "label": LANGUAGE_LABELS[language],
-            "url": reverse("report_download", args=[kind, obj_id, language]),
-            "meta": meta,
-            "stale": reports.is_stale(kind, obj_id, language),
-        })
+        links.append(
+            {
+                "language": language,
+                "label": LANGUAGE_LABELS[language],
+                "url": reverse("report_download", args=[kind, obj_id, language]),
+                "meta": meta,
+                "stale": reports.is_stale(kind, obj_id, language),
+            }
+        )
     return links
 
 
@@ -64,31 +66,45 @@ def call_report_jobs(call) -> list[tuple[str, int, str]]:
     if "call" in kinds:
         from projects.review.models import ReviewSettings
 
-        review_call_ids |= set(ReviewSettings.objects.filter(
-            call__translation_key=call.translation_key).values_list("call_id", flat=True))
+        review_call_ids |= set(
+            ReviewSettings.objects.filter(call__translation_key=call.translation_key).values_list(
+                "call_id", flat=True
+            )
+        )
     objects: list[tuple[str, int]] = [("call", call.pk)] if "call" in kinds else []
     if "application" in kinds:
-        objects += [("application", pk) for pk in Application.objects.filter(
-            call_id__in=review_call_ids).exclude(
-            status__in=[ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN]
-        ).order_by("pk").values_list("pk", flat=True)]
+        objects += [
+            ("application", pk)
+            for pk in Application.objects.filter(call_id__in=review_call_ids)
+            .exclude(status__in=[ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        ]
     if "project" in kinds:
-        objects += [("project", pk) for pk in Project.objects.filter(
-            call_id__in=review_call_ids).order_by("pk").values_list("pk", flat=True)]
+        objects += [
+            ("project", pk)
+            for pk in Project.objects.filter(call_id__in=review_call_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        ]
     return [(kind, pk, language) for kind, pk in objects for language in reports.LANGUAGES]
 
 
 class PickReportForm(forms.Form):
     kind = forms.ChoiceField(label=_("Report"))
-    obj_id = forms.IntegerField(label=_("ID"), min_value=1,
-                                help_text=_("The number of the application, call page, "
-                                            "residency, project or receipt."))
+    obj_id = forms.IntegerField(
+        label=_("ID"),
+        min_value=1,
+        help_text=_("The number of the application, call page, residency, project or receipt."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [
-            (name, kind.label) for name, kind in sorted(reports.report_kinds().items())
-            if name != "sample"]
+            (name, kind.label)
+            for name, kind in sorted(reports.report_kinds().items())
+            if name != "sample"
+        ]
 
     def clean(self):
         data = super().clean()
@@ -97,8 +113,8 @@ class PickReportForm(forms.Form):
                 reports.get_report_object(data["kind"], data["obj_id"])
             except reports.ReportError:
                 raise forms.ValidationError(
-                    _("There is no %(kind)s with the ID %(id)s.") % {
-                        "kind": reports.get_kind(data["kind"]).label, "id": data["obj_id"]},
+                    _("There is no %(kind)s with the ID %(id)s.")
+                    % {"kind": reports.get_kind(data["kind"]).label, "id": data["obj_id"]},
                 ) from None
         return data
 
@@ -117,17 +133,25 @@ class ReportIndexView(WagtailAdminTemplateMixin, FormView):
         from organizations.models import Residency
         from projects.models import Project
 
-        residencies = (Residency.objects.filter(status="admitted")
-                       .select_related("organization", "cohort").order_by("-applied_at")[:200])
+        residencies = (
+            Residency.objects.filter(status="admitted")
+            .select_related("organization", "cohort")
+            .order_by("-applied_at")[:200]
+        )
         # Funded projects have no snippet listing to hang buttons on: list them here.
-        projects = (Project.objects.exclude(status="applying")
-                    .select_related("organization").order_by("-created_at")[:200])
-        return super().get_context_data(residencies=residencies, projects=projects,
-                                        **kwargs)  # form kwargs
+        projects = (
+            Project.objects.exclude(status="applying")
+            .select_related("organization")
+            .order_by("-created_at")[:200]
+        )
+        return super().get_context_data(
+            residencies=residencies, projects=projects, **kwargs
+        )  # form kwargs
 
     def form_valid(self, form):
-        return redirect("reports_admin:object", form.cleaned_data["kind"],
-                        form.cleaned_data["obj_id"])
+        return redirect(
+            "reports_admin:object", form.cleaned_data["kind"], form.cleaned_data["obj_id"]
+        )
 
 
 class ReportObjectView(WagtailAdminTemplateMixin, TemplateView):
@@ -150,17 +174,23 @@ class ReportObjectView(WagtailAdminTemplateMixin, TemplateView):
         return str(self.obj)
 
     def get_breadcrumbs_items(self):
-        return [*self.breadcrumbs_items,
-                {"url": reverse("reports_admin:index"), "label": _("PDF reports")},
-                {"url": "", "label": str(self.obj)}]
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("reports_admin:index"), "label": _("PDF reports")},
+            {"url": "", "label": str(self.obj)},
+        ]
 
     def get_context_data(self, **kwargs):
         obj_id = self.kwargs["obj_id"]
         jobs = call_report_jobs(self.obj) if self.kind.name == "call" else []
         # The URL kwargs (kind, obj_id) are replaced, not forwarded.
         return super().get_context_data(
-            kind=self.kind, obj=self.obj, obj_id=obj_id,
-            links=language_links(self.kind.name, obj_id), batch_jobs=len(jobs))
+            kind=self.kind,
+            obj=self.obj,
+            obj_id=obj_id,
+            links=language_links(self.kind.name, obj_id),
+            batch_jobs=len(jobs),
+        )
 
     def post(self, request, *args, **kwargs):
         obj_id = self.kwargs["obj_id"]
@@ -196,9 +226,12 @@ class BatchView(WagtailAdminTemplateMixin, TemplateView):
         total = status.get("total") or 0
         percent = round(status.get("done", 0) * 100 / total) if total else 100
         return super().get_context_data(
-            status=status, percent=percent, batch_id=self.kwargs["batch_id"],
+            status=status,
+            percent=percent,
+            batch_id=self.kwargs["batch_id"],
             running=status["state"] in ("queued", "running"),
-            zip_url=reverse("report_batch", args=[self.kwargs["batch_id"]]))
+            zip_url=reverse("report_batch", args=[self.kwargs["batch_id"]]),
+        )
 
 
 @hooks.register("register_admin_urls")
@@ -220,8 +253,9 @@ class StaffMenuItem(MenuItem):
 
 @hooks.register("register_reports_menu_item")
 def register_reports_menu_item():
-    return StaffMenuItem(_("PDF reports"), reverse("reports_admin:index"), icon_name="doc-full",
-                         order=900)
+    return StaffMenuItem(
+        _("PDF reports"), reverse("reports_admin:index"), icon_name="doc-full", order=900
+    )
 
 
 def _is_call(page) -> bool:
@@ -233,15 +267,23 @@ def _is_call(page) -> bool:
 @hooks.register("register_page_listing_more_buttons")
 def call_listing_report_button(page, user, next_url=None):
     if reports.is_report_staff(user) and _is_call(page):
-        yield Button(_("PDF reports"), reverse("reports_admin:object", args=["call", page.pk]),
-                     icon_name="doc-full", priority=90)
+        yield Button(
+            _("PDF reports"),
+            reverse("reports_admin:object", args=["call", page.pk]),
+            icon_name="doc-full",
+            priority=90,
+        )
 
 
 @hooks.register("register_page_header_buttons")
 def call_header_report_button(page, user, view_name=None, next_url=None):
     if reports.is_report_staff(user) and _is_call(page):
-        yield Button(_("PDF reports"), reverse("reports_admin:object", args=["call", page.pk]),
-                     icon_name="doc-full", priority=90)
+        yield Button(
+            _("PDF reports"),
+            reverse("reports_admin:object", args=["call", page.pk]),
+            icon_name="doc-full",
+            priority=90,
+        )
 
 
 # Snippet models with a report kind whose id is the object's pk.
@@ -258,12 +300,20 @@ def snippet_report_buttons(instance, user, next_url=None):
     if kind is None or kind not in reports.report_kinds() or not reports.is_report_staff(user):
         return []
     buttons = [
-        Button(_("PDF report (%(language)s)") % {"language": label},
-               reverse("report_download", args=[kind, instance.pk, language]),
-               icon_name="download", priority=80 + i)
+        Button(
+            _("PDF report (%(language)s)") % {"language": label},
+            reverse("report_download", args=[kind, instance.pk, language]),
+            icon_name="download",
+            priority=80 + i,
+        )
         for i, (language, label) in enumerate(LANGUAGE_LABELS.items())
     ]
-    buttons.append(Button(_("PDF reports"),
-                          reverse("reports_admin:object", args=[kind, instance.pk]),
-                          icon_name="doc-full", priority=85))
+    buttons.append(
+        Button(
+            _("PDF reports"),
+            reverse("reports_admin:object", args=[kind, instance.pk]),
+            icon_name="doc-full",
+            priority=85,
+        )
+    )
     return buttons

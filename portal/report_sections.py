@@ -79,8 +79,12 @@ class ProjectReportData:
 
 
 def money_rows(data: ProjectReportData) -> list[tuple[str, int]]:
-    return [(_("Raised"), data.raised), (_("Matched"), data.matched),
-            (_("Disbursed"), data.disbursed), (_("Spent"), data.spent)]
+    return [
+        (_("Raised"), data.raised),
+        (_("Matched"), data.matched),
+        (_("Disbursed"), data.disbursed),
+        (_("Spent"), data.spent),
+    ]
 
 
 def project_report_context(data: ProjectReportData) -> dict:
@@ -94,9 +98,12 @@ def project_report_context(data: ProjectReportData) -> dict:
     money_chart = None
     if any(value for _label, value in figures):
         money_chart = charts.bar_chart(
-            title=_("Project funds (yuan)"), labels=[label for label, _v in figures],
+            title=_("Project funds (yuan)"),
+            labels=[label for label, _v in figures],
             series=[value / 100 for _label, value in figures],
-            value_formatter=lambda v: f"{v:,.0f}", height=260)
+            value_formatter=lambda v: f"{v:,.0f}",
+            height=260,
+        )
     budget = list(data.budget)
     planned_total = sum(line.planned or 0 for line in budget)
     actual_total = sum(line.actual for line in budget)
@@ -106,17 +113,21 @@ def project_report_context(data: ProjectReportData) -> dict:
         dims = [(n, s, m) for n, s, m in evaluation.dimensions if m]
         if len(dims) >= 3:
             chart = charts.radar_chart(
-                title=_("%(label)s: score by dimension, per cent of its maximum") % {
-                    "label": evaluation.label},
+                title=_("%(label)s: score by dimension, per cent of its maximum")
+                % {"label": evaluation.label},
                 dimensions=[n for n, _s, _m in dims],
-                series=[round(float(s or 0) * 100 / float(m), 1) for _n, s, m in dims])
+                series=[round(float(s or 0) * 100 / float(m), 1) for _n, s, m in dims],
+            )
         evaluations.append({"evaluation": evaluation, "chart": chart})
     trend = None
     scored = [e for e in data.evaluations if e.score is not None]
     if len(scored) >= 2:
-        trend = charts.line_chart(title=_("Evaluation scores"),
-                                  x_labels=[e.label for e in scored],
-                                  series=[float(e.score) for e in scored], max_value=100)
+        trend = charts.line_chart(
+            title=_("Evaluation scores"),
+            x_labels=[e.label for e in scored],
+            series=[float(e.score) for e in scored],
+            max_value=100,
+        )
     ratings = [f["rating"] for f in data.feedback if f.get("rating")]
     return {
         "title": project.title,
@@ -134,11 +145,15 @@ def project_report_context(data: ProjectReportData) -> dict:
         "data": data,
         "money": [(label, format_fen(value, currency)) for label, value in figures],
         "money_chart": money_chart,
-        "budget": [{
-            "line": line, "planned": format_fen(line.planned, currency)
-            if line.planned is not None else "—",
-            "actual": format_fen(line.actual, currency), "variance": line.variance_percent,
-        } for line in budget],
+        "budget": [
+            {
+                "line": line,
+                "planned": format_fen(line.planned, currency) if line.planned is not None else "—",
+                "actual": format_fen(line.actual, currency),
+                "variance": line.variance_percent,
+            }
+            for line in budget
+        ],
         "planned_total": format_fen(planned_total, currency),
         "actual_total": format_fen(actual_total, currency),
         "has_spending": bool(actual_total or data.spent),
@@ -151,15 +166,17 @@ def project_report_context(data: ProjectReportData) -> dict:
     }
 
 
-def merge_budget(planned: Iterable[tuple[str, int, str, str]],
-                 actual: Iterable[tuple[str, int]]) -> list[BudgetLine]:
+def merge_budget(
+    planned: Iterable[tuple[str, int, str, str]], actual: Iterable[tuple[str, int]]
+) -> list[BudgetLine]:
     """Budget lines from planned ``(name, amount, category, source)`` and actual
     ``(name, amount)`` rows matched by name; spending on an unplanned line is listed
     with no plan."""
     lines: dict[str, BudgetLine] = {}
     for name, amount, category, source in planned:
-        line = lines.setdefault(name, BudgetLine(name=name, planned=0, category=category,
-                                                 source=source))
+        line = lines.setdefault(
+            name, BudgetLine(name=name, planned=0, category=category, source=source)
+        )
         line.planned = (line.planned or 0) + amount
     for name, amount in actual:
         line = lines.setdefault(name, BudgetLine(name=name, planned=None))

@@ -246,20 +246,21 @@ def open_report(kind: str, obj_id: int, language: str):
     return get_private_storage().open(report_name(kind, obj_id, language), "rb")
 
 
-def stored_report_response(kind: str, obj_id: int, language: str, *, filename: str,
-                           pending_message: str):
+def stored_report_response(
+    kind: str, obj_id: int, language: str, *, filename: str, pending_message: str
+):
     """The stored PDF as an attachment, streamed from the private storage; or, while it
     is not stored yet (the caller has enqueued it), 202 with ``pending_message`` and
     ``Retry-After``. Rendering never happens in the request."""
     try:
         pdf = open_report(kind, obj_id, language)
     except FileNotFoundError:
-        response = HttpResponse(pending_message, status=202,
-                                content_type="text/plain; charset=utf-8")
+        response = HttpResponse(
+            pending_message, status=202, content_type="text/plain; charset=utf-8"
+        )
         response["Retry-After"] = "30"
         return response
-    return FileResponse(pdf, as_attachment=True, filename=filename,
-                        content_type="application/pdf")
+    return FileResponse(pdf, as_attachment=True, filename=filename, content_type="application/pdf")
 
 
 def _fingerprint(kind: str, obj_id: int) -> str | None:
@@ -389,9 +390,10 @@ def zip_reports(names: Iterable[str], target: str) -> str:
     with tempfile.SpooledTemporaryFile(max_size=ZIP_SPOOL_BYTES) as spool:
         with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
             for name in names:
-                with storage.open(name, "rb") as source, archive.open(
-                    posixpath.basename(name), "w"
-                ) as member:
+                with (
+                    storage.open(name, "rb") as source,
+                    archive.open(posixpath.basename(name), "w") as member,
+                ):
                     for chunk in source.chunks():
                         member.write(chunk)
         spool.seek(0)
@@ -469,8 +471,14 @@ def generate_report_batch(batch_id: str, jobs: list[list], label: str = "") -> s
     except Exception as exc:
         _write_status(batch_id, state="failed", done=0, total=total, label=label, error=str(exc))
         raise
-    _write_status(batch_id, state="done", done=total, total=total, label=label,
-                  zip=posixpath.basename(archive))
+    _write_status(
+        batch_id,
+        state="done",
+        done=total,
+        total=total,
+        label=label,
+        zip=posixpath.basename(archive),
+    )
     return archive
 
 
@@ -547,6 +555,9 @@ def download_report(request, kind: str, obj_id: int, language: str):
         # Missing or out of date: (re)generate in the background; serve what is stored.
         enqueue_report(kind, obj_id, language)
     return stored_report_response(
-        kind, obj_id, language, filename=posixpath.basename(name),
+        kind,
+        obj_id,
+        language,
+        filename=posixpath.basename(name),
         pending_message=_("The report is being generated. Please try again in a minute."),
     )

@@ -37,8 +37,14 @@ class Bucket:
         return self.label
 
     def as_dict(self) -> dict:
-        return {"key": self.key, "name": self.label, "name_en": self.label_en,
-                "projects": self.projects, "raised": self.raised, "matched": self.matched}
+        return {
+            "key": self.key,
+            "name": self.label,
+            "name_en": self.label_en,
+            "projects": self.projects,
+            "raised": self.raised,
+            "matched": self.matched,
+        }
 
 
 @dataclass
@@ -76,8 +82,7 @@ def project_money_totals() -> dict[int, dict[str, int]]:
     from funding.models import ProjectBalance
 
     rows = ProjectBalance.objects.values_list("project_id", *KINDS).order_by()
-    return {pid: dict(zip(KINDS, (int(v) for v in values), strict=True))
-            for pid, *values in rows}
+    return {pid: dict(zip(KINDS, (int(v) for v in values), strict=True)) for pid, *values in rows}
 
 
 def site_stats(*, top: int = 10) -> SiteStats:
@@ -90,13 +95,18 @@ def site_stats(*, top: int = 10) -> SiteStats:
 
     stats = SiteStats(currency=settings.DEFAULT_CURRENCY)
     stats.organizations = Organization.objects.verified().count()
-    stats.calls = (CallPage.objects.live()
-                   .filter(locale__language_code=settings.LANGUAGE_CODE).count())
+    stats.calls = (
+        CallPage.objects.live().filter(locale__language_code=settings.LANGUAGE_CODE).count()
+    )
     stats.donations = Donation.objects.counted().count()
 
     projects = list(
         Project.objects.public().values_list(
-            "pk", "created_at", "region_id", "region__level", "region__parent_id",
+            "pk",
+            "created_at",
+            "region_id",
+            "region__level",
+            "region__parent_id",
             "region__parent__parent_id",
         )
     )
@@ -117,24 +127,34 @@ def site_stats(*, top: int = 10) -> SiteStats:
             bucket.matched += figures["matched"]
 
     # Categories (a project counts once per category it serves).
-    categories = {c.pk: Bucket(c.code, c.name, c.name_en)
-                  for c in ServiceCategory.objects.order_by("sort_order", "code")}
+    categories = {
+        c.pk: Bucket(c.code, c.name, c.name_en)
+        for c in ServiceCategory.objects.order_by("sort_order", "code")
+    }
     through = Project.service_items.through
-    pairs = set(through.objects.filter(project_id__in=public_ids)
-                .values_list("project_id", "serviceitem__category_id"))
+    pairs = set(
+        through.objects.filter(project_id__in=public_ids).values_list(
+            "project_id", "serviceitem__category_id"
+        )
+    )
     for pid, category_id in pairs:
         add(categories[category_id], pid)
     stats.by_category = [b for b in categories.values() if b.projects]
 
     # Districts: a project's region is a district, sub-district or community.
-    districts = {r.pk: Bucket(r.code, r.name, r.name_en)
-                 for r in Region.objects.filter(level=RegionLevel.DISTRICT).order_by("code")}
+    districts = {
+        r.pk: Bucket(r.code, r.name, r.name_en)
+        for r in Region.objects.filter(level=RegionLevel.DISTRICT).order_by("code")
+    }
     years: dict[int, Bucket] = {}
     from django.utils import timezone
 
     for pid, created_at, region_id, level, parent_id, grandparent_id in projects:
-        district_id = {RegionLevel.DISTRICT: region_id, RegionLevel.SUBDISTRICT: parent_id,
-                       RegionLevel.COMMUNITY: grandparent_id}.get(level)
+        district_id = {
+            RegionLevel.DISTRICT: region_id,
+            RegionLevel.SUBDISTRICT: parent_id,
+            RegionLevel.COMMUNITY: grandparent_id,
+        }.get(level)
         if district_id in districts:
             add(districts[district_id], pid)
         year = timezone.localtime(created_at).year
@@ -145,9 +165,11 @@ def site_stats(*, top: int = 10) -> SiteStats:
     stats.by_year = [years[y] for y in sorted(years)]
 
     sponsors = (
-        Entry.objects.filter(account__kind=PROJECT_ACCOUNT_KIND,
-                             transaction__kind__in=MATCH_KINDS,
-                             transaction__pool__isnull=False)
+        Entry.objects.filter(
+            account__kind=PROJECT_ACCOUNT_KIND,
+            transaction__kind__in=MATCH_KINDS,
+            transaction__pool__isnull=False,
+        )
         .values_list("transaction__pool__sponsor__name", "transaction__pool__sponsor__is_public")
         .annotate(total=Sum("amount"))
         .order_by("-total")
@@ -163,8 +185,9 @@ def site_stats(*, top: int = 10) -> SiteStats:
         else:
             anonymous += int(total)
     if anonymous:
-        stats.top_sponsors.append({"name": _("Sponsors who asked not to be named"),
-                                   "matched": anonymous})
+        stats.top_sponsors.append(
+            {"name": _("Sponsors who asked not to be named"), "matched": anonymous}
+        )
     stats.top_sponsors.sort(key=lambda s: -s["matched"])
     stats.top_sponsors = stats.top_sponsors[:top]
     return stats
@@ -196,14 +219,22 @@ def stats_charts(stats: SiteStats, language: str) -> list[dict]:
             _("Raised"): [b.raised // 100 for b in buckets],
             _("Matched"): [b.matched // 100 for b in buckets],
         }
-        charts.append({
-            "key": key,
-            "title": title,
-            "svg": bar_chart(title=title, labels=labels, series=series,
-                             horizontal=key != "year", value_formatter=_yuan,
-                             width=520, height=max(240, 70 + 46 * len(labels))),
-            "rows": [(b.display(language), b.projects, b.raised, b.matched) for b in buckets],
-        })
+        charts.append(
+            {
+                "key": key,
+                "title": title,
+                "svg": bar_chart(
+                    title=title,
+                    labels=labels,
+                    series=series,
+                    horizontal=key != "year",
+                    value_formatter=_yuan,
+                    width=520,
+                    height=max(240, 70 + 46 * len(labels)),
+                ),
+                "rows": [(b.display(language), b.projects, b.raised, b.matched) for b in buckets],
+            }
+        )
     return charts
 
 
@@ -215,7 +246,11 @@ def stats_page(request):
     from django.utils.translation import get_language
 
     stats = site_stats()
-    return render(request, "portal/stats.html", {
-        "stats": stats,
-        "charts": stats_charts(stats, get_language()),
-    })
+    return render(
+        request,
+        "portal/stats.html",
+        {
+            "stats": stats,
+            "charts": stats_charts(stats, get_language()),
+        },
+    )

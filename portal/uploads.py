@@ -62,8 +62,10 @@ def refuse_svg(upload) -> None:
     upload.seek(position)
     if looks_like_svg(head) or upload.name.lower().endswith((".svg", ".svgz")):
         raise ValidationError(
-            _("SVG and other markup files are not accepted; upload a JPEG, PNG or WebP "
-              "image instead."),
+            _(
+                "SVG and other markup files are not accepted; upload a JPEG, PNG or WebP "
+                "image instead."
+            ),
             code="svg",
         )
 
@@ -83,8 +85,10 @@ def reencode_image(data: bytes, mime: str) -> bytes:
     if expected is None:
         raise ValidationError(_("This kind of image is not accepted."), code="image_mismatch")
     max_pixels = getattr(settings, "MAX_IMAGE_PIXELS", DEFAULT_MAX_IMAGE_PIXELS)
-    broken = ValidationError(_("The image could not be read. Please upload it again or "
-                               "save it as a new JPEG or PNG."), code="image_broken")
+    broken = ValidationError(
+        _("The image could not be read. Please upload it again or save it as a new JPEG or PNG."),
+        code="image_broken",
+    )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -97,8 +101,10 @@ def reencode_image(data: bytes, mime: str) -> bytes:
             width, height = image.size
             if width * height > max_pixels:
                 raise ValidationError(
-                    _("The image is too large (%(w)s × %(h)s pixels); the limit is "
-                      "%(limit)s megapixels.")
+                    _(
+                        "The image is too large (%(w)s × %(h)s pixels); the limit is "
+                        "%(limit)s megapixels."
+                    )
                     % {"w": width, "h": height, "limit": max_pixels // 1_000_000},
                     code="image_too_big",
                 )
@@ -109,8 +115,9 @@ def reencode_image(data: bytes, mime: str) -> bytes:
     except ValidationError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ValidationError(_("The image is too large to process."),
-                              code="image_too_big") from exc
+        raise ValidationError(
+            _("The image is too large to process."), code="image_too_big"
+        ) from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise broken from exc
     out = io.BytesIO()
@@ -156,8 +163,9 @@ def _wagtail_image_form():
                 refuse_svg(upload)
                 kind = sniff_type(upload)
                 if kind is None or kind.mime not in IMAGE_FORMATS:
-                    raise ValidationError(_("Upload a JPEG, PNG, GIF or WebP image."),
-                                          code="image_type")
+                    raise ValidationError(
+                        _("Upload a JPEG, PNG, GIF or WebP image."), code="image_type"
+                    )
                 sanitize_image(upload, kind.mime)
             return upload
 

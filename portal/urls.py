@@ -28,9 +28,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("funding/", include("funding.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
-    path(
-        "reports/batches/<str:batch_id>/", reports.download_report_batch, name="report_batch"
-    ),
+    path("reports/batches/<str:batch_id>/", reports.download_report_batch, name="report_batch"),
     path(
         "reports/<slug:kind>/<int:obj_id>/<str:language>.pdf",
         reports.download_report,
@@ -57,8 +55,11 @@ urlpatterns += i18n_patterns(
     path("", include("projects.delivery.urls")),
     path("", include("projects.evaluation.urls")),
     # Wagtail's front-end login would bypass allauth's rate limits and two-factor step.
-    path("_util/login/", RedirectView.as_view(pattern_name="account_login", query_string=True),
-         name="wagtailcore_login"),
+    path(
+        "_util/login/",
+        RedirectView.as_view(pattern_name="account_login", query_string=True),
+        name="wagtailcore_login",
+    ),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

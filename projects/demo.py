@@ -36,32 +36,77 @@ CATALOGUE = [
 # (slug, zh title, en title, opens offset days, closes offset days, budget yuan)
 # Order matters: other apps use ctx.shared["calls"][1..3]; new calls go at the end.
 CALLS = [
-    ("2027-spring", "2027年春季社区公益创投征集（预告）",
-     "2027 spring community project call (upcoming)", 20, 60, 3_000_000),
-    ("2026-elder-care", "2026年为老服务公益创投项目征集", "2026 elder care project call",
-     -10, 25, 5_000_000),
-    ("2026-youth", "2026年儿童青少年服务项目征集", "2026 children and youth project call",
-     -50, -5, 2_000_000),
-    ("2025-community", "2025年社区治理创新项目征集", "2025 community governance project call",
-     -400, -340, 4_000_000),
-    ("2026-disability", "2026年助残服务项目征集", "2026 disability support project call",
-     -90, -40, 1_500_000),
-    ("2026-environment", "2026年社区环保行动项目征集", "2026 community environment project call",
-     -30, -1, 1_000_000),
+    (
+        "2027-spring",
+        "2027年春季社区公益创投征集（预告）",
+        "2027 spring community project call (upcoming)",
+        20,
+        60,
+        3_000_000,
+    ),
+    (
+        "2026-elder-care",
+        "2026年为老服务公益创投项目征集",
+        "2026 elder care project call",
+        -10,
+        25,
+        5_000_000,
+    ),
+    (
+        "2026-youth",
+        "2026年儿童青少年服务项目征集",
+        "2026 children and youth project call",
+        -50,
+        -5,
+        2_000_000,
+    ),
+    (
+        "2025-community",
+        "2025年社区治理创新项目征集",
+        "2025 community governance project call",
+        -400,
+        -340,
+        4_000_000,
+    ),
+    (
+        "2026-disability",
+        "2026年助残服务项目征集",
+        "2026 disability support project call",
+        -90,
+        -40,
+        1_500_000,
+    ),
+    (
+        "2026-environment",
+        "2026年社区环保行动项目征集",
+        "2026 community environment project call",
+        -30,
+        -1,
+        1_000_000,
+    ),
 ]
 # Decision dates (days from now) that move a call past "closed"; see CallPage.state.
 DECISIONS = {
     "2026-youth": {"review_started_at": -3},
-    "2025-community": {"review_started_at": -330, "notice_published_at": -300,
-                       "appeal_ends_at": -293, "completed_at": -280},
-    "2026-disability": {"review_started_at": -35, "notice_published_at": -3,
-                        "appeal_ends_at": 4},
+    "2025-community": {
+        "review_started_at": -330,
+        "notice_published_at": -300,
+        "appeal_ends_at": -293,
+        "completed_at": -280,
+    },
+    "2026-disability": {"review_started_at": -35, "notice_published_at": -3, "appeal_ends_at": 4},
 }
 # Eligibility per call: (org types, min rating, district codes, min self-funding bp,
 # category codes of the allowed service items, several applications per org).
 ELIGIBILITY = {
-    "2027-spring": (["social_service", "social_group"], "3A", ["440305", "440304"], 1000,
-                    ["A", "B", "D"], False),
+    "2027-spring": (
+        ["social_service", "social_group"],
+        "3A",
+        ["440305", "440304"],
+        1000,
+        ["A", "B", "D"],
+        False,
+    ),
     "2026-elder-care": ([], "", [], 1000, ["A"], False),
     "2026-youth": ([], "", [], 0, ["B"], False),
     "2025-community": ([], "", [], 0, ["D"], True),
@@ -74,9 +119,18 @@ ELIGIBILITY = {
 RESERVE_PROJECTS = {4}
 
 PROJECT_TITLES = [
-    "长者饭堂暖心助餐计划", "四点半课堂·课后陪伴", "认知障碍长者家庭支持", "楼栋微自治试点",
-    "社区花园共建行动", "残障青年就业起航", "社区应急志愿队培育", "非遗剪纸进社区",
-    "独居老人居家探访", "青少年心理韧性营", "垃圾分类绿色账户", "居民议事厅",
+    "长者饭堂暖心助餐计划",
+    "四点半课堂·课后陪伴",
+    "认知障碍长者家庭支持",
+    "楼栋微自治试点",
+    "社区花园共建行动",
+    "残障青年就业起航",
+    "社区应急志愿队培育",
+    "非遗剪纸进社区",
+    "独居老人居家探访",
+    "青少年心理韧性营",
+    "垃圾分类绿色账户",
+    "居民议事厅",
 ]
 
 
@@ -101,16 +155,21 @@ def seed_calls(ctx: DemoContext) -> list[CallPage]:
     zh_calls = []
     for code, home in homes.items():
         title = "公益创投征集" if code == "zh-hans" else "Calls for projects"
-        index = _ensure_child(home, CallIndexPage, "calls", title=title, show_in_menus=True,
-                              locale=home.locale)
+        index = _ensure_child(
+            home, CallIndexPage, "calls", title=title, show_in_menus=True, locale=home.locale
+        )
         for slug, title_zh, title_en, opens, closes, budget in CALLS:
             call = _ensure_child(
-                index, CallPage, slug,
+                index,
+                CallPage,
+                slug,
                 title=title_zh if code == "zh-hans" else title_en,
-                summary=("面向全市社会组织征集社区服务项目，经资格审查与专家评审后择优资助并给予配捐。"
-                         if code == "zh-hans" else
-                         "Community service projects from the city's organizations; screened, "
-                         "reviewed by experts, the best funded and matched."),
+                summary=(
+                    "面向全市社会组织征集社区服务项目，经资格审查与专家评审后择优资助并给予配捐。"
+                    if code == "zh-hans"
+                    else "Community service projects from the city's organizations; screened, "
+                    "reviewed by experts, the best funded and matched."
+                ),
                 opens_at=now + timedelta(days=opens),
                 closes_at=now + timedelta(days=closes),
                 total_budget=budget * 100,
@@ -149,8 +208,9 @@ def _call_details(slug: str, now, *, zh: bool) -> dict:
 def _call_relations(call: CallPage, slug: str, *, zh: bool) -> None:
     """Service items, districts, timeline and FAQ: set once, republished only on change."""
     _types, _rating, district_codes, _bp, category_codes, _multiple = ELIGIBILITY[slug]
-    items = set(ServiceItem.objects.filter(category__code__in=category_codes)
-                .values_list("pk", flat=True))
+    items = set(
+        ServiceItem.objects.filter(category__code__in=category_codes).values_list("pk", flat=True)
+    )
     districts = set(Region.objects.filter(code__in=district_codes).values_list("pk", flat=True))
     changed = False
     if set(call.allowed_service_items.values_list("pk", flat=True)) != items:
@@ -162,21 +222,49 @@ def _call_relations(call: CallPage, slug: str, *, zh: bool) -> None:
     if not call.timeline:
         start, end = call.opens_at.date(), call.closes_at.date()
         call.timeline = [
-            ("entry", {"date": start, "label": "开放申报" if zh else "Applications open",
-                       "description": ""}),
-            ("entry", {"date": end, "label": "申报截止" if zh else "Applications close",
-                       "description": ""}),
-            ("entry", {"date": end + timedelta(days=5),
-                       "label": "资格审查" if zh else "Eligibility screening",
-                       "description": "5个工作日内完成" if zh else "Within 5 working days"}),
-            ("entry", {"date": end + timedelta(days=25),
-                       "label": "专家评审与公示" if zh else "Expert review and public notice",
-                       "description": "公示期7天" if zh else "Seven-day appeal window"}),
+            (
+                "entry",
+                {
+                    "date": start,
+                    "label": "开放申报" if zh else "Applications open",
+                    "description": "",
+                },
+            ),
+            (
+                "entry",
+                {
+                    "date": end,
+                    "label": "申报截止" if zh else "Applications close",
+                    "description": "",
+                },
+            ),
+            (
+                "entry",
+                {
+                    "date": end + timedelta(days=5),
+                    "label": "资格审查" if zh else "Eligibility screening",
+                    "description": "5个工作日内完成" if zh else "Within 5 working days",
+                },
+            ),
+            (
+                "entry",
+                {
+                    "date": end + timedelta(days=25),
+                    "label": "专家评审与公示" if zh else "Expert review and public notice",
+                    "description": "公示期7天" if zh else "Seven-day appeal window",
+                },
+            ),
         ]
         call.faq = [
-            ("faq", {"question": "未登记的社区团队可以申报吗？" if zh else
-                     "Can an unregistered community team apply?",
-                     "answer": RichText(FAQ_ANSWER_ZH if zh else FAQ_ANSWER_EN)}),
+            (
+                "faq",
+                {
+                    "question": "未登记的社区团队可以申报吗？"
+                    if zh
+                    else "Can an unregistered community team apply?",
+                    "answer": RichText(FAQ_ANSWER_ZH if zh else FAQ_ANSWER_EN),
+                },
+            ),
         ]
         changed = True
     if changed:
@@ -205,8 +293,9 @@ def seed(ctx: DemoContext) -> None:
                 "status": status,
                 # Only a project that is approved but not yet funded can sit in the reserve
                 # library: one in progress or completed has been funded (and delivered).
-                "tier": (ProjectTier.RESERVE if i in RESERVE_PROJECTS
-                         else ProjectTier.FUNDED_MATCHED),
+                "tier": (
+                    ProjectTier.RESERVE if i in RESERVE_PROJECTS else ProjectTier.FUNDED_MATCHED
+                ),
                 "region": org.region,
                 "goal_amount": (50_000 + 10_000 * (i % 7)) * 100,
             },
@@ -219,10 +308,12 @@ def seed(ctx: DemoContext) -> None:
     seed_applications(ctx, calls, items, needs)
     if ctx.large:
         _seed_large_projects(ctx, calls)
-    ctx.log(f"projects: {ServiceItem.objects.count()} service items, "
-            f"{CallPage.objects.filter(locale=Locale.get_default()).count()} calls, "
-            f"{Project.objects.count()} projects, {CommunityNeed.objects.count()} needs, "
-            f"{Application.objects.count()} applications")
+    ctx.log(
+        f"projects: {ServiceItem.objects.count()} service items, "
+        f"{CallPage.objects.filter(locale=Locale.get_default()).count()} calls, "
+        f"{Project.objects.count()} projects, {CommunityNeed.objects.count()} needs, "
+        f"{Application.objects.count()} applications"
+    )
 
 
 def _seed_large_projects(ctx: DemoContext, calls: list[CallPage]) -> None:
@@ -239,15 +330,17 @@ def _seed_large_projects(ctx: DemoContext, calls: list[CallPage]) -> None:
         if slug in existing:
             continue
         org = orgs[n % len(orgs)]
-        batch.append(Project(
-            slug=slug,
-            title=f"{PROJECT_TITLES[n % len(PROJECT_TITLES)]}（第{n + 1}期）",
-            organization_id=org.pk,
-            call_id=calls[1 + n % 3].pk,
-            summary="社区公益服务项目。",
-            status=statuses[n % 3],
-            tier=ProjectTier.FUNDED_MATCHED if n % 3 else ProjectTier.RESERVE,
-            region_id=org.region_id,
-            goal_amount=(30_000 + ctx.rng.randrange(0, 200_000)) * 100,
-        ))
+        batch.append(
+            Project(
+                slug=slug,
+                title=f"{PROJECT_TITLES[n % len(PROJECT_TITLES)]}（第{n + 1}期）",
+                organization_id=org.pk,
+                call_id=calls[1 + n % 3].pk,
+                summary="社区公益服务项目。",
+                status=statuses[n % 3],
+                tier=ProjectTier.FUNDED_MATCHED if n % 3 else ProjectTier.RESERVE,
+                region_id=org.region_id,
+                goal_amount=(30_000 + ctx.rng.randrange(0, 200_000)) * 100,
+            )
+        )
     Project.objects.bulk_create(batch, batch_size=1000)

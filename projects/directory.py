@@ -122,8 +122,11 @@ def card_projects(*, with_call: bool = False) -> QuerySet[Project]:
     (with their categories) in one extra query. The call (a Wagtail page: costly to
     build, ~0.4 ms each) only when asked, and then once per distinct call."""
     items = Prefetch("service_items", queryset=ServiceItem.objects.select_related("category"))
-    queryset = (Project.objects.public().select_related("organization", "region__parent")
-                .prefetch_related(items))
+    queryset = (
+        Project.objects.public()
+        .select_related("organization", "region__parent")
+        .prefetch_related(items)
+    )
     return queryset.prefetch_related("call") if with_call else queryset
 
 
@@ -169,8 +172,10 @@ def money_by_project(projects) -> dict[int, ProjectMoney]:
     result = {}
     for pk, raised, matched, disbursed, spent in rows:
         result[pk] = ProjectMoney(
-            raised=int(raised or 0), matched=int(matched or 0),
-            disbursed=int(disbursed or 0), spent=int(spent or 0),
+            raised=int(raised or 0),
+            matched=int(matched or 0),
+            disbursed=int(disbursed or 0),
+            spent=int(spent or 0),
             currency=by_pk[pk].currency,
         )
     return result
@@ -187,8 +192,14 @@ def attach_money(projects) -> list[Project]:
     return projects
 
 
-def fetch_page(queryset: QuerySet[Project], start: int, stop: int, *,
-               now: datetime | None = None, with_call: bool = False) -> list[Project]:
+def fetch_page(
+    queryset: QuerySet[Project],
+    start: int,
+    stop: int,
+    *,
+    now: datetime | None = None,
+    with_call: bool = False,
+) -> list[Project]:
     """The projects ``start:stop`` of ``queryset`` in its order, ready for a card.
 
     Two steps: the ids of the page first (the database sorts narrow rows: the id and the
@@ -325,11 +336,14 @@ class FastSelect(forms.Select):
             if group_name:
                 parts.append(format_html('<optgroup label="{}">', group_name))
             for option in options:
-                parts.append(format_html(
-                    '<option value="{}"{}>{}</option>',
-                    "" if option["value"] is None else str(option["value"]),
-                    flatatt(option["attrs"]), option["label"],
-                ))
+                parts.append(
+                    format_html(
+                        '<option value="{}"{}>{}</option>',
+                        "" if option["value"] is None else str(option["value"]),
+                        flatatt(option["attrs"]),
+                        option["label"],
+                    )
+                )
             if group_name:
                 parts.append("</optgroup>")
         parts.append("</select>")
@@ -343,56 +357,88 @@ class ProjectDirectoryFilter(django_filters.FilterSet):
     other filters still apply) and the form shows the error next to the field.
     """
 
-    q = django_filters.CharFilter(label=_("Keyword"), method="filter_search",
-                                  max_length=100)
+    q = django_filters.CharFilter(label=_("Keyword"), method="filter_search", max_length=100)
     category = django_filters.ModelChoiceFilter(
-        label=_("Service category"), queryset=ServiceCategory.objects.all(),
-        method="filter_category", to_field_name="code", empty_label=_("All"),
+        label=_("Service category"),
+        queryset=ServiceCategory.objects.all(),
+        method="filter_category",
+        to_field_name="code",
+        empty_label=_("All"),
         widget=FastSelect,
     )
     item = django_filters.ModelChoiceFilter(
-        label=_("Service item"), queryset=ServiceItem.objects.all(), method="filter_item",
-        to_field_name="code", empty_label=_("All"), widget=FastSelect,
+        label=_("Service item"),
+        queryset=ServiceItem.objects.all(),
+        method="filter_item",
+        to_field_name="code",
+        empty_label=_("All"),
+        widget=FastSelect,
     )
     district = django_filters.ModelChoiceFilter(
-        label=_("District"), queryset=_districts, method="filter_district",
-        to_field_name="code", empty_label=_("All"), widget=FastSelect,
+        label=_("District"),
+        queryset=_districts,
+        method="filter_district",
+        to_field_name="code",
+        empty_label=_("All"),
+        widget=FastSelect,
     )
     subdistrict = django_filters.ModelChoiceFilter(
-        label=_("Sub-district"), queryset=_subdistricts, method="filter_subdistrict",
-        to_field_name="code", empty_label=_("All"), widget=FastSelect,
+        label=_("Sub-district"),
+        queryset=_subdistricts,
+        method="filter_subdistrict",
+        to_field_name="code",
+        empty_label=_("All"),
+        widget=FastSelect,
     )
-    call = django_filters.ModelChoiceFilter(label=_("Call"), queryset=_calls,
-                                            field_name="call", empty_label=_("All"),
-                                            widget=FastSelect)
-    year = django_filters.ChoiceFilter(label=_("Year"), field_name="created_at__year",
-                                       choices=_years, empty_label=_("Any year"),
-                                       widget=FastSelect)
+    call = django_filters.ModelChoiceFilter(
+        label=_("Call"), queryset=_calls, field_name="call", empty_label=_("All"), widget=FastSelect
+    )
+    year = django_filters.ChoiceFilter(
+        label=_("Year"),
+        field_name="created_at__year",
+        choices=_years,
+        empty_label=_("Any year"),
+        widget=FastSelect,
+    )
     status = django_filters.ChoiceFilter(
         label=_("Status"),
-        choices=[(s.value, s.label) for s in PUBLIC_STATUSES], empty_label=_("All"),
+        choices=[(s.value, s.label) for s in PUBLIC_STATUSES],
+        empty_label=_("All"),
         widget=FastSelect,
     )
     tier = django_filters.ChoiceFilter(
         label=_("Tier"),
-        choices=[(ProjectTier.FUNDED_MATCHED.value, ProjectTier.FUNDED_MATCHED.label),
-                 (ProjectTier.RESERVE.value, ProjectTier.RESERVE.label)],
-        empty_label=_("All"), widget=FastSelect,
+        choices=[
+            (ProjectTier.FUNDED_MATCHED.value, ProjectTier.FUNDED_MATCHED.label),
+            (ProjectTier.RESERVE.value, ProjectTier.RESERVE.label),
+        ],
+        empty_label=_("All"),
+        widget=FastSelect,
     )
     org_type = django_filters.ChoiceFilter(
-        label=_("Organization type"), choices=OrganizationType.choices,
-        field_name="organization__org_type", empty_label=_("All"), widget=FastSelect,
+        label=_("Organization type"),
+        choices=OrganizationType.choices,
+        field_name="organization__org_type",
+        empty_label=_("All"),
+        widget=FastSelect,
     )
     progress = django_filters.ChoiceFilter(
-        label=_("Funding progress"), choices=PROGRESS_CHOICES, method="filter_progress",
-        empty_label=_("All"), widget=FastSelect,
+        label=_("Funding progress"),
+        choices=PROGRESS_CHOICES,
+        method="filter_progress",
+        empty_label=_("All"),
+        widget=FastSelect,
     )
     accepting = django_filters.BooleanFilter(
-        label=_("Accepting donations now"), method="filter_accepting",
+        label=_("Accepting donations now"),
+        method="filter_accepting",
         widget=forms.CheckboxInput,
     )
     sort = django_filters.ChoiceFilter(
-        label=_("Sort by"), choices=SORT_CHOICES, method="filter_noop", empty_label=None,
+        label=_("Sort by"),
+        choices=SORT_CHOICES,
+        method="filter_noop",
+        empty_label=None,
         widget=FastSelect,
     )
 
@@ -411,7 +457,8 @@ class ProjectDirectoryFilter(django_filters.FilterSet):
     def filter_search(self, queryset, name, value):
         for term in query_terms(value):
             queryset = queryset.filter(
-                Q(title__icontains=term) | Q(summary__icontains=term)
+                Q(title__icontains=term)
+                | Q(summary__icontains=term)
                 | Q(organization__name__icontains=term)
             )
         return queryset
@@ -443,8 +490,9 @@ class ProjectDirectoryFilter(django_filters.FilterSet):
         if value == "lt50":
             return queryset.filter(funded_twice__lt=F("goal_amount"))
         if value == "50to99":
-            return queryset.filter(funded_twice__gte=F("goal_amount"),
-                                   funded_total__lt=F("goal_amount"))
+            return queryset.filter(
+                funded_twice__gte=F("goal_amount"), funded_total__lt=F("goal_amount")
+            )
         return queryset.filter(funded_total__gte=F("goal_amount"))
 
     def filter_accepting(self, queryset, name, value):
@@ -490,8 +538,10 @@ class ProjectDirectoryFilter(django_filters.FilterSet):
         if sort == "ending":
             ends = F("call__matching_rule__campaign_ends_at")
             return queryset.annotate(
-                ending_rank=Case(When(Q(call__matching_rule__campaign_ends_at__gt=self.now),
-                                      then=Value(0)), default=Value(1)),
+                ending_rank=Case(
+                    When(Q(call__matching_rule__campaign_ends_at__gt=self.now), then=Value(0)),
+                    default=Value(1),
+                ),
             ).order_by("ending_rank", ends.asc(nulls_last=True), "pk")
         if sort == "random":
             return random_order(queryset, self.seed)
@@ -503,8 +553,7 @@ class ProjectDirectoryFilter(django_filters.FilterSet):
     @property
     def has_advanced_filters(self) -> bool:
         """True when a filter inside "More filters" is set (the disclosure opens)."""
-        return any(self.data.get(name) for name in self.filters
-                   if name not in self.PRIMARY_FIELDS)
+        return any(self.data.get(name) for name in self.filters if name not in self.PRIMARY_FIELDS)
 
     @property
     def active_sort(self) -> str:
@@ -514,8 +563,13 @@ class ProjectDirectoryFilter(django_filters.FilterSet):
         return self.form.cleaned_data.get("sort") or "newest"
 
 
-def filter_projects(data, *, queryset: QuerySet[Project] | None = None, seed: int | None = None,
-                    now: datetime | None = None) -> ProjectDirectoryFilter:
+def filter_projects(
+    data,
+    *,
+    queryset: QuerySet[Project] | None = None,
+    seed: int | None = None,
+    now: datetime | None = None,
+) -> ProjectDirectoryFilter:
     """A bound directory filter over the public projects (``data`` is a QueryDict)."""
     queryset = public_projects() if queryset is None else queryset
     return ProjectDirectoryFilter(data, queryset=queryset, seed=seed, now=now)
@@ -535,8 +589,8 @@ def public_ledger(project: Project, *, limit: int = LEDGER_ROWS) -> list:
     One query.
     """
     entries = (
-        _entries().filter(account__project=project,
-                                   account__kind=PROJECT_ACCOUNT_KIND)
+        _entries()
+        .filter(account__project=project, account__kind=PROJECT_ACCOUNT_KIND)
         .select_related("transaction__donation", "transaction__pool__sponsor")
         .order_by("-transaction__created_at", "-pk")[:limit]
     )
@@ -555,13 +609,15 @@ def public_ledger(project: Project, *, limit: int = LEDGER_ROWS) -> list:
             # A match follows its donation's ratio: showing it would reveal a hidden gift.
             if donation is not None and donation.hides_amount:
                 amount = None
-        rows.append({
-            "created_at": txn.created_at,
-            "kind": txn.get_kind_display(),
-            "amount": amount,
-            "who": who,
-            "currency": entry.currency,
-        })
+        rows.append(
+            {
+                "created_at": txn.created_at,
+                "kind": txn.get_kind_display(),
+                "amount": amount,
+                "who": who,
+                "currency": entry.currency,
+            }
+        )
     return rows
 
 
@@ -569,19 +625,27 @@ def matched_by_sponsor(project: Project) -> list[dict]:
     """Net match per sponsor for the project, largest first (sponsors who asked not to
     be named appear as "Anonymous sponsor"). One query."""
     rows = (
-        _entries().filter(account__project=project, account__kind=PROJECT_ACCOUNT_KIND,
-                          transaction__kind__in=MATCH_KINDS,
-                          transaction__pool__isnull=False)
+        _entries()
+        .filter(
+            account__project=project,
+            account__kind=PROJECT_ACCOUNT_KIND,
+            transaction__kind__in=MATCH_KINDS,
+            transaction__pool__isnull=False,
+        )
         .values("transaction__pool__sponsor__name", "transaction__pool__sponsor__is_public")
         .annotate(total=Sum("amount"))
         .filter(total__gt=0)
         .order_by("-total", "transaction__pool__sponsor__name")
     )
     return [
-        {"name": (r["transaction__pool__sponsor__name"]
-                  if r["transaction__pool__sponsor__is_public"]
-                  else str(_("Anonymous sponsor"))),
-         "amount": int(r["total"])}
+        {
+            "name": (
+                r["transaction__pool__sponsor__name"]
+                if r["transaction__pool__sponsor__is_public"]
+                else str(_("Anonymous sponsor"))
+            ),
+            "amount": int(r["total"]),
+        }
         for r in rows
     ]
 
@@ -591,8 +655,9 @@ def project_page_context(*, project: Project) -> dict:
     from .enums import NeedStatus
 
     attach_money([project])
-    needs = list(project.addressed_needs.filter(status=NeedStatus.PUBLISHED)
-                 .select_related("region"))
+    needs = list(
+        project.addressed_needs.filter(status=NeedStatus.PUBLISHED).select_related("region")
+    )
     region = project.region
     district = None
     if region is not None:

@@ -28,12 +28,12 @@ def eligibility_errors(*, call, organization, district_ids: set[int] | None = No
         errors.append(_("Only verified organizations may apply to this call."))
     if call.eligible_org_types and organization.org_type not in call.eligible_org_types:
         allowed = ", ".join(
-            str(OrganizationType(t).label) for t in call.eligible_org_types
+            str(OrganizationType(t).label)
+            for t in call.eligible_org_types
             if t in OrganizationType.values
         )
         errors.append(
-            _("This call is open to these organization types only: %(types)s.")
-            % {"types": allowed}
+            _("This call is open to these organization types only: %(types)s.") % {"types": allowed}
         )
     if call.min_rating:
         # The rating only counts while valid (organizations.Organization.current_rating).

@@ -13,7 +13,9 @@ class CallFilter(django_filters.FilterSet):
     """Public call index: by derived state and by service category (works without JS)."""
 
     state = django_filters.ChoiceFilter(
-        label=_("State"), choices=CallState.choices, method="filter_state",
+        label=_("State"),
+        choices=CallState.choices,
+        method="filter_state",
         empty_label=_("Any state"),
     )
     category = django_filters.ModelChoiceFilter(
@@ -49,8 +51,12 @@ class NeedFilter(django_filters.FilterSet):
         queryset=ServiceCategory.objects.all(),
         empty_label=_("Any category"),
     )
-    q = django_filters.CharFilter(label=_("Words"), field_name="title", lookup_expr="icontains",
-                                  widget=forms.TextInput(attrs={"type": "search"}))
+    q = django_filters.CharFilter(
+        label=_("Words"),
+        field_name="title",
+        lookup_expr="icontains",
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=(("support_count", "support_count"), ("created_at", "created_at")),

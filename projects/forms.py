@@ -31,18 +31,21 @@ def _local_regions():
 
 class BasicForm(forms.Form):
     title = forms.CharField(label=_("Project title"), max_length=200)
-    summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 4}),
-                              max_length=2000)
-    region = forms.ModelChoiceField(label=_("Service area (sub-district or community)"),
-                                    queryset=Region.objects.none())
+    summary = forms.CharField(
+        label=_("Summary"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
+    )
+    region = forms.ModelChoiceField(
+        label=_("Service area (sub-district or community)"), queryset=Region.objects.none()
+    )
     service_items = forms.ModelMultipleChoiceField(
-        label=_("Service items"), queryset=ServiceItem.objects.none(),
+        label=_("Service items"),
+        queryset=ServiceItem.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
-    start_date = forms.DateField(label=_("Start date"),
-                                 widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label=_("End date"),
-                               widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(
+        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end_date = forms.DateField(label=_("End date"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, application, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,21 +68,28 @@ class BasicForm(forms.Form):
     def to_answers(self):
         d = self.cleaned_data
         return {
-            "title": d["title"], "summary": d["summary"], "region": d["region"].pk,
+            "title": d["title"],
+            "summary": d["summary"],
+            "region": d["region"].pk,
             "service_items": sorted(i.pk for i in d["service_items"]),
-            "start_date": d["start_date"].isoformat(), "end_date": d["end_date"].isoformat(),
+            "start_date": d["start_date"].isoformat(),
+            "end_date": d["end_date"].isoformat(),
         }
 
 
 class NeedsForm(forms.Form):
     analysis = forms.CharField(
-        label=_("Needs analysis"), widget=forms.Textarea(attrs={"rows": 8}), min_length=20,
+        label=_("Needs analysis"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        min_length=20,
         max_length=10_000,
         help_text=_("Who needs this service, what evidence shows it, what exists already."),
     )
     cited_needs = forms.ModelMultipleChoiceField(
-        label=_("Community needs this project answers"), required=False,
-        queryset=CommunityNeed.objects.none(), widget=forms.CheckboxSelectMultiple,
+        label=_("Community needs this project answers"),
+        required=False,
+        queryset=CommunityNeed.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("Needs raised by residents on the community needs board."),
     )
 
@@ -97,11 +107,14 @@ class NeedsForm(forms.Form):
 
 
 class ObjectivesForm(forms.Form):
-    goal = forms.CharField(label=_("Overall goal"), widget=forms.Textarea(attrs={"rows": 3}),
-                           max_length=2000)
+    goal = forms.CharField(
+        label=_("Overall goal"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
     objectives = forms.CharField(
-        label=_("Specific objectives"), widget=forms.Textarea(attrs={"rows": 6}),
-        max_length=5000, help_text=_("One objective per line; measurable where possible."),
+        label=_("Specific objectives"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=5000,
+        help_text=_("One objective per line; measurable where possible."),
     )
 
     def __init__(self, *args, application, **kwargs):
@@ -115,10 +128,12 @@ class BeneficiariesForm(forms.Form):
     description = forms.CharField(
         label=_("Who benefits"), widget=forms.Textarea(attrs={"rows": 4}), max_length=3000
     )
-    direct_count = forms.IntegerField(label=_("People served directly"), min_value=1,
-                                      max_value=MAX_PEOPLE)
-    indirect_count = forms.IntegerField(label=_("People reached indirectly"), min_value=0,
-                                        max_value=MAX_PEOPLE, initial=0)
+    direct_count = forms.IntegerField(
+        label=_("People served directly"), min_value=1, max_value=MAX_PEOPLE
+    )
+    indirect_count = forms.IntegerField(
+        label=_("People reached indirectly"), min_value=0, max_value=MAX_PEOPLE, initial=0
+    )
 
     def __init__(self, *args, application, **kwargs):
         super().__init__(*args, **kwargs)
@@ -141,13 +156,20 @@ class ActivityRow(forms.Form):
 
     def to_row(self):
         d = self.cleaned_data
-        return {"name": d["name"], "start": d["start"].isoformat(), "end": d["end"].isoformat(),
-                "description": d["description"]}
+        return {
+            "name": d["name"],
+            "start": d["start"].isoformat(),
+            "end": d["end"].isoformat(),
+            "description": d["description"],
+        }
 
     @staticmethod
     def from_row(row):
-        return {**row, "start": date.fromisoformat(row["start"]),
-                "end": date.fromisoformat(row["end"])}
+        return {
+            **row,
+            "start": date.fromisoformat(row["start"]),
+            "end": date.fromisoformat(row["end"]),
+        }
 
 
 class BudgetRow(forms.Form):
@@ -156,7 +178,9 @@ class BudgetRow(forms.Form):
     unit = forms.CharField(label=_("Unit"), max_length=20)
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1_000_000)
     unit_price = forms.DecimalField(
-        label=_("Unit price (yuan)"), min_value=Decimal("0.01"), max_value=10_000_000,
+        label=_("Unit price (yuan)"),
+        min_value=Decimal("0.01"),
+        max_value=10_000_000,
         max_digits=12,
         decimal_places=2,
     )
@@ -164,9 +188,14 @@ class BudgetRow(forms.Form):
 
     def to_row(self):
         d = self.cleaned_data
-        return {"category": d["category"], "item": d["item"], "unit": d["unit"],
-                "quantity": d["quantity"], "unit_price": yuan_to_fen(d["unit_price"]),
-                "source": d["source"]}
+        return {
+            "category": d["category"],
+            "item": d["item"],
+            "unit": d["unit"],
+            "quantity": d["quantity"],
+            "unit_price": yuan_to_fen(d["unit_price"]),
+            "source": d["source"],
+        }
 
     @staticmethod
     def from_row(row):
@@ -190,8 +219,9 @@ class IndicatorRow(forms.Form):
 class TeamRow(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     role = forms.CharField(label=_("Role in the project"), max_length=100)
-    experience = forms.CharField(label=_("Qualifications and experience"), max_length=500,
-                                 required=False)
+    experience = forms.CharField(
+        label=_("Qualifications and experience"), max_length=500, required=False
+    )
 
     def to_row(self):
         return {k: v for k, v in self.cleaned_data.items() if k != "DELETE"}
@@ -245,14 +275,20 @@ class BaseRowFormSet(forms.BaseFormSet):
 
     def to_rows(self):
         return [
-            f.to_row() for f in self.forms
-            if f.cleaned_data and not self._should_delete_form(f)
+            f.to_row() for f in self.forms if f.cleaned_data and not self._should_delete_form(f)
         ]
 
 
 def _formset(row_form):
-    return forms.formset_factory(row_form, formset=BaseRowFormSet, extra=1, can_delete=True,
-                                 max_num=100, validate_max=True, absolute_max=200)
+    return forms.formset_factory(
+        row_form,
+        formset=BaseRowFormSet,
+        extra=1,
+        can_delete=True,
+        max_num=100,
+        validate_max=True,
+        absolute_max=200,
+    )
 
 
 STEP_FORMS = {
@@ -293,8 +329,9 @@ class StepBundle:
         if formset_class is not None:
             row_form = formset_class.form
             rows = [row_form.from_row(r) for r in (answers or {}).get("lines", [])]
-            self.formset = formset_class(data, initial=None if data is not None else rows,
-                                         prefix=ROWS_PREFIX, step=step)
+            self.formset = formset_class(
+                data, initial=None if data is not None else rows, prefix=ROWS_PREFIX, step=step
+            )
 
     @classmethod
     def from_draft(cls, *, application, step: str):
@@ -364,14 +401,17 @@ class StepBundle:
             return None
         if self.is_bound and self.formset.is_valid():
             return budget_totals(self.formset.to_rows())
-        return {"requested": self.application.requested_amount,
-                "self": self.application.self_funding_amount,
-                "total": self.application.total_amount}
+        return {
+            "requested": self.application.requested_amount,
+            "self": self.application.self_funding_amount,
+            "total": self.application.total_amount,
+        }
 
 
 class AttachmentUploadForm(forms.Form):
-    file = forms.FileField(label=_("File"),
-                           help_text=_("PDF, Word (DOCX), Excel (XLSX), JPG or PNG."))
+    file = forms.FileField(
+        label=_("File"), help_text=_("PDF, Word (DOCX), Excel (XLSX), JPG or PNG.")
+    )
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
 
     def clean_file(self):
@@ -391,10 +431,12 @@ class StartApplicationForm(forms.Form):
 
 
 class ReturnForm(forms.Form):
-    message = forms.CharField(label=_("What information is needed"),
-                              widget=forms.Textarea(attrs={"rows": 4}))
-    deadline = forms.DateTimeField(label=_("Deadline"),
-                                   widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    message = forms.CharField(
+        label=_("What information is needed"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    deadline = forms.DateTimeField(
+        label=_("Deadline"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
 
     def clean_deadline(self):
         from django.utils import timezone
@@ -411,15 +453,18 @@ class ScreeningForm(forms.Form):
         ("ineligible", _("Ineligible")),
         ("returned", _("Return for more information")),
     ]
-    decision = forms.ChoiceField(label=pgettext_lazy("screening", "Decision"), choices=DECISIONS,
-                                 widget=forms.RadioSelect)
+    decision = forms.ChoiceField(
+        label=pgettext_lazy("screening", "Decision"), choices=DECISIONS, widget=forms.RadioSelect
+    )
     reason = forms.CharField(
-        label=_("Reason or message to the applicant"), required=False,
+        label=_("Reason or message to the applicant"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Required for ineligible and returned applications."),
     )
     deadline = forms.DateTimeField(
-        label=_("Deadline for more information"), required=False,
+        label=_("Deadline for more information"),
+        required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
 
@@ -447,19 +492,24 @@ class MultipleFileField(forms.FileField):
 
 class NeedForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    description = forms.CharField(label=_("Description"), max_length=5000,
-                                  widget=forms.Textarea(attrs={"rows": 6}))
-    region = forms.ModelChoiceField(label=_("Sub-district or community"),
-                                    queryset=Region.objects.none())
+    description = forms.CharField(
+        label=_("Description"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    region = forms.ModelChoiceField(
+        label=_("Sub-district or community"), queryset=Region.objects.none()
+    )
     service_item = forms.ModelChoiceField(
-        label=_("Service item"), required=False,
+        label=_("Service item"),
+        required=False,
         queryset=ServiceItem.objects.select_related("category"),
         help_text=_("The catalogue item closest to this need, if any."),
     )
-    people_affected = forms.IntegerField(label=_("How many people are affected"), min_value=1,
-                                         max_value=MAX_PEOPLE)
+    people_affected = forms.IntegerField(
+        label=_("How many people are affected"), min_value=1, max_value=MAX_PEOPLE
+    )
     photos = MultipleFileField(
-        label=_("Photos"), required=False,
+        label=_("Photos"),
+        required=False,
         widget=MultiplePhotoInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
         help_text=_("Up to 4 photos (JPG, PNG or WebP)."),
     )

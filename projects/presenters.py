@@ -63,15 +63,19 @@ def present(answers: dict, lookups: Lookups) -> list[dict]:
     sections = []
     for step in ApplicationStep.values:
         content = answers.get(step)
-        section = {"step": step, "label": ApplicationStep(step).label, "fields": [],
-                   "rows": None, "complete": content is not None}
+        section = {
+            "step": step,
+            "label": ApplicationStep(step).label,
+            "fields": [],
+            "rows": None,
+            "complete": content is not None,
+        }
         if content and "lines" in content:
             lines = content["lines"]
             names = list(lines[0]) if lines else []
             section["rows"] = {
                 "headers": [_field_label(step, n) for n in names],
-                "cells": [[lookups.value(step, n, line.get(n)) for n in names]
-                          for line in lines],
+                "cells": [[lookups.value(step, n, line.get(n)) for n in names] for line in lines],
             }
         elif content:
             section["fields"] = [
@@ -98,12 +102,16 @@ def flatten(snapshot: dict, lookups: Lookups) -> dict[str, str]:
             for n, line in enumerate(content["lines"], start=1):
                 for name, value in line.items():
                     key = _("%(step)s · row %(n)s · %(field)s") % {
-                        "step": step_label, "n": n, "field": _field_label(step, name)}
+                        "step": step_label,
+                        "n": n,
+                        "field": _field_label(step, name),
+                    }
                     flat[key] = lookups.value(step, name, value)
         else:
             for name, value in content.items():
                 flat[f"{step_label} · {_field_label(step, name)}"] = lookups.value(
-                    step, name, value)
+                    step, name, value
+                )
     return flat
 
 

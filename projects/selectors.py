@@ -65,13 +65,16 @@ def call_page_context(*, call: CallPage, user, now: datetime | None = None) -> d
             org = membership.organization
             apps = existing.get(org.pk, [])
             active = [a for a in apps if a.status != ApplicationStatus.WITHDRAWN]
-            options.append({
-                "organization": org,
-                "errors": eligibility_errors(call=call, organization=org,
-                                             district_ids=district_ids),
-                "applications": apps,
-                "can_start": call.allow_multiple_applications or not active,
-            })
+            options.append(
+                {
+                    "organization": org,
+                    "errors": eligibility_errors(
+                        call=call, organization=org, district_ids=district_ids
+                    ),
+                    "applications": apps,
+                    "can_start": call.allow_multiple_applications or not active,
+                }
+            )
     from organizations.enums import OrganizationType
 
     return {
@@ -79,8 +82,11 @@ def call_page_context(*, call: CallPage, user, now: datetime | None = None) -> d
         "time_left": format_duration(max(0, int((call.closes_at - now).total_seconds()))),
         "time_to_open": format_duration(max(0, int((call.opens_at - now).total_seconds()))),
         "districts": list(call.eligible_districts.all()),
-        "org_type_labels": [str(OrganizationType(t).label) for t in call.eligible_org_types
-                            if t in OrganizationType.values],
+        "org_type_labels": [
+            str(OrganizationType(t).label)
+            for t in call.eligible_org_types
+            if t in OrganizationType.values
+        ],
         "now": now,
         "is_open": call.is_open(now),
         "seconds_left": max(0, int((call.closes_at - now).total_seconds())),
@@ -108,7 +114,8 @@ def application_for_member(*, user, pk: int) -> tuple[Application, Membership] |
     """The application with its organization membership for ``user``; None if not a member."""
     application = (
         Application.objects.select_related("call", "organization", "organization__region")
-        .filter(pk=pk).first()
+        .filter(pk=pk)
+        .first()
     )
     if application is None or not user.is_authenticated:
         return None
@@ -142,8 +149,7 @@ def need_detail(*, pk: int, user) -> CommunityNeed | None:
         .annotate(support_count=Count("supports", distinct=True))
         .prefetch_related(
             "photos",
-            Prefetch("projects", queryset=Project.objects.public().select_related(
-                "organization")),
+            Prefetch("projects", queryset=Project.objects.public().select_related("organization")),
         )
         .filter(pk=pk)
         .first()
@@ -164,14 +170,16 @@ def call_counts() -> dict[str, Q]:
     from .enums import SCREENED_STATUSES, SUBMITTED_STATUSES
 
     return {
-        "n_drafts": Count("applications", filter=Q(applications__status=ApplicationStatus.DRAFT),
-                          distinct=True),
-        "n_submitted": Count("applications",
-                             filter=Q(applications__status__in=SUBMITTED_STATUSES),
-                             distinct=True),
-        "n_returned": Count("applications",
-                            filter=Q(applications__status=ApplicationStatus.RETURNED),
-                            distinct=True),
-        "n_screened": Count("applications",
-                            filter=Q(applications__status__in=SCREENED_STATUSES), distinct=True),
+        "n_drafts": Count(
+            "applications", filter=Q(applications__status=ApplicationStatus.DRAFT), distinct=True
+        ),
+        "n_submitted": Count(
+            "applications", filter=Q(applications__status__in=SUBMITTED_STATUSES), distinct=True
+        ),
+        "n_returned": Count(
+            "applications", filter=Q(applications__status=ApplicationStatus.RETURNED), distinct=True
+        ),
+        "n_screened": Count(
+            "applications", filter=Q(applications__status__in=SCREENED_STATUSES), distinct=True
+        ),
     }

@@ -93,15 +93,19 @@ def budget_errors(*, call: CallPage, totals: dict[str, int]) -> list[str]:
     if call.per_project_cap and totals["requested"] > call.per_project_cap:
         errors.append(
             _("The amount requested (%(requested)s) is more than this call's cap of %(cap)s.")
-            % {"requested": format_fen(totals["requested"], call.currency),
-               "cap": format_fen(call.per_project_cap, call.currency)}
+            % {
+                "requested": format_fen(totals["requested"], call.currency),
+                "cap": format_fen(call.per_project_cap, call.currency),
+            }
         )
     if call.min_self_funding_bps and totals["total"] > 0:
         share = totals["self"] * 10_000 // totals["total"]
         if share < call.min_self_funding_bps:
             errors.append(
-                _("Self-funding is %(share)s of the total; this call asks for at least "
-                  "%(minimum)s.")
+                _(
+                    "Self-funding is %(share)s of the total; this call asks for at least "
+                    "%(minimum)s."
+                )
                 % {"share": f"{share / 100:g}%", "minimum": call.min_self_funding_percent}
             )
     return errors
@@ -122,7 +126,8 @@ def notify_members(*, organization: Organization, title: str, body: str, url: st
     )
     transaction.on_commit(
         lambda: send_member_email.enqueue(
-            organization_id=organization.pk, subject=title,
+            organization_id=organization.pk,
+            subject=title,
             body=f"{body}\n\n{settings.SITE_URL}{url}",
         )
     )
@@ -172,8 +177,9 @@ def start_application(
 def _check_editable(application: Application, by) -> None:
     _require_editor(by, application.organization_id)
     if not application.is_editable:
-        raise ApplicationError(_("This application has been handed in and can no longer be "
-                                 "changed."))
+        raise ApplicationError(
+            _("This application has been handed in and can no longer be changed.")
+        )
 
 
 @transaction.atomic
@@ -285,8 +291,10 @@ def transition_application(
     if actor is None:
         raise ApplicationError(
             _("An application that is “%(current)s” cannot become “%(target)s”.")
-            % {"current": ApplicationStatus(application.status).label,
-               "target": ApplicationStatus(to).label}
+            % {
+                "current": ApplicationStatus(application.status).label,
+                "target": ApplicationStatus(to).label,
+            }
         )
     if actor == Actor.STAFF and not is_staff_user(by):
         raise PermissionDenied(_("Only programme staff can do this."))
@@ -304,11 +312,19 @@ def transition_application(
         fields.append("screening_reason")
     application.save(update_fields=fields)
     ApplicationEvent.objects.create(
-        application=application, from_status=from_status, to_status=to, actor=by,
-        message=message, deadline=deadline,
+        application=application,
+        from_status=from_status,
+        to_status=to,
+        actor=by,
+        message=message,
+        deadline=deadline,
     )
-    log(instance=application, action=f"projects.application.{to}", user=by,
-        data={"from": from_status, "to": to, "message": message})
+    log(
+        instance=application,
+        action=f"projects.application.{to}",
+        user=by,
+        data={"from": from_status, "to": to, "message": message},
+    )
     notice = _NOTICES.get(to)
     if notice:
         _notify_transition(application, notice, to, message, deadline)
@@ -320,7 +336,8 @@ def _notify_transition(application, notice, to, message, deadline) -> None:
         body = message or str(ApplicationStatus(to).label)
         if deadline:
             body += "\n" + _("Deadline: %(deadline)s") % {
-                "deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")}
+                "deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")
+            }
         notify_members(
             organization=application.organization,
             title=notice % {"title": application.title or application.pk},
@@ -344,9 +361,7 @@ def snapshot(application: Application) -> dict:
     }
 
 
-def submission_errors(
-    *, application: Application, now: datetime
-) -> list[str]:
+def submission_errors(*, application: Application, now: datetime) -> list[str]:
     """Everything that stops ``application`` from being handed in at ``now``."""
     call = application.call
     errors = []
@@ -368,18 +383,19 @@ def submission_errors(
         )
     errors += eligibility_errors(call=call, organization=application.organization)
     if ApplicationStep.BUDGET not in missing:
-        errors += budget_errors(call=call, totals={
-            "requested": application.requested_amount,
-            "self": application.self_funding_amount,
-            "total": application.total_amount,
-        })
+        errors += budget_errors(
+            call=call,
+            totals={
+                "requested": application.requested_amount,
+                "self": application.self_funding_amount,
+                "total": application.total_amount,
+            },
+        )
     return errors
 
 
 @transaction.atomic
-def submit_application(
-    *, application: Application, by, now: datetime | None = None
-) -> Application:
+def submit_application(*, application: Application, by, now: datetime | None = None) -> Application:
     """Hand in a draft (or re-hand in a returned application).
 
     Checked at this moment, under a row lock so two tabs cannot both submit: every step
@@ -396,8 +412,11 @@ def submit_application(
     errors = submission_errors(application=application, now=now)
     if errors:
         raise ApplicationError(errors)
-    to = (ApplicationStatus.RESUBMITTED if application.status == ApplicationStatus.RETURNED
-          else ApplicationStatus.SUBMITTED)
+    to = (
+        ApplicationStatus.RESUBMITTED
+        if application.status == ApplicationStatus.RETURNED
+        else ApplicationStatus.SUBMITTED
+    )
     number = application.revisions.count() + 1
     ApplicationRevision.objects.create(
         application=application, number=number, snapshot=snapshot(application), created_by=by
@@ -421,19 +440,21 @@ def withdraw_application(
     """
     now = now or timezone.now()
     application = _lock(application)
-    in_return_window = (
-        application.status == ApplicationStatus.RETURNED
-        and (application.return_deadline is None or now <= application.return_deadline)
+    in_return_window = application.status == ApplicationStatus.RETURNED and (
+        application.return_deadline is None or now <= application.return_deadline
     )
     if not (application.call.is_open(now) or in_return_window):
         raise ApplicationError(_("Applications can only be withdrawn while the call is open."))
-    return transition_application(application=application, to=ApplicationStatus.WITHDRAWN,
-                                  by=by)
+    return transition_application(application=application, to=ApplicationStatus.WITHDRAWN, by=by)
 
 
 @transaction.atomic
 def return_application(
-    *, application: Application, by, message: str, deadline: datetime,
+    *,
+    application: Application,
+    by,
+    message: str,
+    deadline: datetime,
     now: datetime | None = None,
 ) -> Application:
     """Staff ask for more information (补充材料) by ``deadline``; the applicant can edit
@@ -444,8 +465,13 @@ def return_application(
         raise ApplicationError(_("Say what information is needed."))
     if deadline <= now:
         raise ApplicationError(_("The deadline must be in the future."))
-    return transition_application(application=application, to=ApplicationStatus.RETURNED,
-                                  by=by, message=message.strip(), deadline=deadline)
+    return transition_application(
+        application=application,
+        to=ApplicationStatus.RETURNED,
+        by=by,
+        message=message.strip(),
+        deadline=deadline,
+    )
 
 
 @transaction.atomic
@@ -458,8 +484,7 @@ def screen_application(
     if not eligible and not reason.strip():
         raise ApplicationError(_("Give the reason why the application is ineligible."))
     to = ApplicationStatus.ELIGIBLE if eligible else ApplicationStatus.INELIGIBLE
-    return transition_application(application=application, to=to, by=by,
-                                  message=reason.strip())
+    return transition_application(application=application, to=to, by=by, message=reason.strip())
 
 
 def default_return_deadline(now: datetime | None = None) -> datetime:
@@ -470,8 +495,9 @@ def default_return_deadline(now: datetime | None = None) -> datetime:
 
 
 @transaction.atomic
-def post_need(*, by, title: str, description: str, region, service_item, people_affected: int,
-              photos=()) -> CommunityNeed:
+def post_need(
+    *, by, title: str, description: str, region, service_item, people_affected: int, photos=()
+) -> CommunityNeed:
     """A resident raises a need; it waits for moderation. ``photos`` are checked uploads
     as ``(file, content_type)`` pairs."""
     from .models import NeedPhoto
@@ -479,8 +505,12 @@ def post_need(*, by, title: str, description: str, region, service_item, people_
     if not by.is_authenticated:
         raise PermissionDenied(_("Sign in to raise a need."))
     need = CommunityNeed.objects.create(
-        title=title, description=description, region=region, service_item=service_item,
-        people_affected=people_affected, author=by,
+        title=title,
+        description=description,
+        region=region,
+        service_item=service_item,
+        people_affected=people_affected,
+        author=by,
     )
     for upload, content_type in photos:
         photo = NeedPhoto(need=need, content_type=content_type)
@@ -498,8 +528,12 @@ def _require_staff(by) -> None:
 def _notify_author(need: CommunityNeed, title, params: dict, body: str) -> None:
     if need.author_id:
         with translation.override(settings.LANGUAGE_CODE):
-            Notification.objects.create(user_id=need.author_id, title=str(title) % params,
-                                        body=body, url=need.get_absolute_url())
+            Notification.objects.create(
+                user_id=need.author_id,
+                title=str(title) % params,
+                body=body,
+                url=need.get_absolute_url(),
+            )
 
 
 @transaction.atomic
@@ -514,8 +548,9 @@ def publish_need(*, need: CommunityNeed, by) -> CommunityNeed:
     need.decline_reason = ""
     need.save(update_fields=["status", "published_at", "decline_reason"])
     log(instance=need, action="projects.need.publish", user=by)
-    _notify_author(need, gettext_lazy("Your need was published: %(title)s"),
-                   {"title": need.title}, "")
+    _notify_author(
+        need, gettext_lazy("Your need was published: %(title)s"), {"title": need.title}, ""
+    )
     return need
 
 
@@ -532,8 +567,12 @@ def decline_need(*, need: CommunityNeed, by, reason: str) -> CommunityNeed:
     need.decline_reason = reason.strip()
     need.save(update_fields=["status", "decline_reason"])
     log(instance=need, action="projects.need.decline", user=by, data={"reason": reason})
-    _notify_author(need, gettext_lazy("Your need was declined: %(title)s"),
-                   {"title": need.title}, need.decline_reason)
+    _notify_author(
+        need,
+        gettext_lazy("Your need was declined: %(title)s"),
+        {"title": need.title},
+        need.decline_reason,
+    )
     return need
 
 
@@ -565,8 +604,12 @@ def merge_need(*, need: CommunityNeed, into: CommunityNeed, by) -> CommunityNeed
     need.merged_into = into
     need.save(update_fields=["status", "merged_into"])
     log(instance=need, action="projects.need.merge", user=by, data={"into": into.pk})
-    _notify_author(need, gettext_lazy("Your need was merged with a similar one: %(title)s"),
-                   {"title": into.title}, "")
+    _notify_author(
+        need,
+        gettext_lazy("Your need was merged with a similar one: %(title)s"),
+        {"title": into.title},
+        "",
+    )
     return need
 
 

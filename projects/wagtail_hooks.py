@@ -30,13 +30,14 @@ from .selectors import call_counts
 LOG_ACTIONS = [
     ("projects.application.start", _("Start application"), _("Application started")),
     ("projects.application.submitted", _("Submit application"), _("Application submitted")),
-    ("projects.application.resubmitted", _("Resubmit application"),
-     _("Application resubmitted")),
-    ("projects.application.returned", _("Return application"),
-     _("Application returned for more information")),
+    ("projects.application.resubmitted", _("Resubmit application"), _("Application resubmitted")),
+    (
+        "projects.application.returned",
+        _("Return application"),
+        _("Application returned for more information"),
+    ),
     ("projects.application.eligible", _("Mark eligible"), _("Application marked eligible")),
-    ("projects.application.ineligible", _("Mark ineligible"),
-     _("Application marked ineligible")),
+    ("projects.application.ineligible", _("Mark ineligible"), _("Application marked ineligible")),
     ("projects.application.withdrawn", _("Withdraw application"), _("Application withdrawn")),
     ("projects.need.post", _("Raise need"), _("Need raised")),
     ("projects.need.publish", _("Publish need"), _("Need published")),
@@ -149,22 +150,27 @@ class ApplicationInspectView(InspectView):
         application = self.object
         revisions = list(application.revisions.select_related("created_by"))
         lookups = Lookups([application.answers])
-        context.update({
-            "application": application,
-            "sections": present(application.answers, lookups),
-            "attachments": application.attachments.all(),
-            "revisions": revisions,
-            "diffs": [
-                {"number": new.number, "changes": diff(old.snapshot, new.snapshot)}
-                for old, new in zip(revisions, revisions[1:], strict=False)
-            ],
-            "events": application.events.select_related("actor"),
-            "screening_form": getattr(self, "screening_form", None) or ScreeningForm(
-                initial={"deadline": services.default_return_deadline().strftime(
-                    "%Y-%m-%dT%H:%M")}),
-            "can_screen": application.status in (ApplicationStatus.SUBMITTED,
-                                                  ApplicationStatus.RESUBMITTED),
-        })
+        context.update(
+            {
+                "application": application,
+                "sections": present(application.answers, lookups),
+                "attachments": application.attachments.all(),
+                "revisions": revisions,
+                "diffs": [
+                    {"number": new.number, "changes": diff(old.snapshot, new.snapshot)}
+                    for old, new in zip(revisions, revisions[1:], strict=False)
+                ],
+                "events": application.events.select_related("actor"),
+                "screening_form": getattr(self, "screening_form", None)
+                or ScreeningForm(
+                    initial={
+                        "deadline": services.default_return_deadline().strftime("%Y-%m-%dT%H:%M")
+                    }
+                ),
+                "can_screen": application.status
+                in (ApplicationStatus.SUBMITTED, ApplicationStatus.RESUBMITTED),
+            }
+        )
         return context
 
     def post(self, request, *args, **kwargs):
@@ -173,20 +179,28 @@ class ApplicationInspectView(InspectView):
             d = form.cleaned_data
             try:
                 if d["decision"] == "returned":
-                    services.return_application(application=self.object, by=request.user,
-                                                message=d["reason"], deadline=d["deadline"])
+                    services.return_application(
+                        application=self.object,
+                        by=request.user,
+                        message=d["reason"],
+                        deadline=d["deadline"],
+                    )
                 else:
-                    services.screen_application(application=self.object, by=request.user,
-                                                eligible=d["decision"] == "eligible",
-                                                reason=d["reason"])
+                    services.screen_application(
+                        application=self.object,
+                        by=request.user,
+                        eligible=d["decision"] == "eligible",
+                        reason=d["reason"],
+                    )
             except PermissionDenied:
                 raise
             except ValidationError as exc:
                 for message in exc.messages:
                     form.add_error(None, message)
             else:
-                django_messages.success(request, _("Decision saved; the applicant has been "
-                                                   "notified."))
+                django_messages.success(
+                    request, _("Decision saved; the applicant has been notified.")
+                )
                 return redirect(request.path)
         self.screening_form = form
         return self.render_to_response(self.get_context_data(), status=400)
@@ -203,15 +217,33 @@ class ApplicationViewSet(SnippetViewSet):
         "__str__",
         "organization",
         "call",
-        StatusTagColumn("status", label=_("Status"), accessor="get_status_display",
-                        primary=lambda a: a.status in (ApplicationStatus.SUBMITTED,
-                                                       ApplicationStatus.RESUBMITTED)),
-        Column("requested", label=_("Amount requested"),
-               accessor=lambda a: format_fen(a.requested_amount, a.currency)),
+        StatusTagColumn(
+            "status",
+            label=_("Status"),
+            accessor="get_status_display",
+            primary=lambda a: (
+                a.status in (ApplicationStatus.SUBMITTED, ApplicationStatus.RESUBMITTED)
+            ),
+        ),
+        Column(
+            "requested",
+            label=_("Amount requested"),
+            accessor=lambda a: format_fen(a.requested_amount, a.currency),
+        ),
         "last_submitted_at",
     ]
-    list_export = ["pk", "title", "organization", "call", "status", "requested_amount",
-                   "self_funding_amount", "total_amount", "submitted_at", "last_submitted_at"]
+    list_export = [
+        "pk",
+        "title",
+        "organization",
+        "call",
+        "status",
+        "requested_amount",
+        "self_funding_amount",
+        "total_amount",
+        "submitted_at",
+        "last_submitted_at",
+    ]
     search_fields = ["title", "organization__name"]
     ordering = ["-last_submitted_at", "-pk"]
 
@@ -230,14 +262,17 @@ class ScreeningBulkAction(SnippetBulkAction):
 
     def check_perm(self, obj):
         return services.is_staff_user(self.request.user) and obj.status in (
-            ApplicationStatus.SUBMITTED, ApplicationStatus.RESUBMITTED)
+            ApplicationStatus.SUBMITTED,
+            ApplicationStatus.RESUBMITTED,
+        )
 
     def get_execution_context(self):
         return {"user": self.request.user, "data": self.cleaned_form.cleaned_data}
 
     def get_success_message(self, num_parent_objects, num_child_objects):
-        return ngettext("%(count)d application updated.", "%(count)d applications updated.",
-                        num_parent_objects) % {"count": num_parent_objects}
+        return ngettext(
+            "%(count)d application updated.", "%(count)d applications updated.", num_parent_objects
+        ) % {"count": num_parent_objects}
 
 
 class MarkEligibleBulkAction(ScreeningBulkAction):
@@ -265,8 +300,9 @@ class MarkIneligibleBulkAction(ScreeningBulkAction):
     @classmethod
     def execute_action(cls, objects, user=None, data=None, **kwargs):
         for application in objects:
-            services.screen_application(application=application, by=user, eligible=False,
-                                        reason=data["reason"])
+            services.screen_application(
+                application=application, by=user, eligible=False, reason=data["reason"]
+            )
         return len(objects), 0
 
 
@@ -279,8 +315,9 @@ class ReturnBulkAction(ScreeningBulkAction):
     @classmethod
     def execute_action(cls, objects, user=None, data=None, **kwargs):
         for application in objects:
-            services.return_application(application=application, by=user,
-                                        message=data["message"], deadline=data["deadline"])
+            services.return_application(
+                application=application, by=user, message=data["message"], deadline=data["deadline"]
+            )
         return len(objects), 0
 
 
@@ -299,14 +336,16 @@ class NeedInspectView(InspectView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         need = self.object
-        context.update({
-            "need": need,
-            "photos": need.photos.all(),
-            "decline_form": getattr(self, "decline_form", None) or DeclineNeedForm(),
-            "merge_form": getattr(self, "merge_form", None) or MergeNeedForm(need=need),
-            "can_publish": need.status in (NeedStatus.PENDING, NeedStatus.DECLINED),
-            "can_merge": need.status != NeedStatus.MERGED,
-        })
+        context.update(
+            {
+                "need": need,
+                "photos": need.photos.all(),
+                "decline_form": getattr(self, "decline_form", None) or DeclineNeedForm(),
+                "merge_form": getattr(self, "merge_form", None) or MergeNeedForm(need=need),
+                "can_publish": need.status in (NeedStatus.PENDING, NeedStatus.DECLINED),
+                "can_merge": need.status != NeedStatus.MERGED,
+            }
+        )
         return context
 
     def post(self, request, *args, **kwargs):
@@ -319,14 +358,16 @@ class NeedInspectView(InspectView):
                 self.decline_form = DeclineNeedForm(request.POST)
                 if not self.decline_form.is_valid():
                     return self.render_to_response(self.get_context_data(), status=400)
-                services.decline_need(need=need, by=request.user,
-                                      reason=self.decline_form.cleaned_data["reason"])
+                services.decline_need(
+                    need=need, by=request.user, reason=self.decline_form.cleaned_data["reason"]
+                )
             elif action == "merge":
                 self.merge_form = MergeNeedForm(request.POST, need=need)
                 if not self.merge_form.is_valid():
                     return self.render_to_response(self.get_context_data(), status=400)
-                services.merge_need(need=need, into=self.merge_form.cleaned_data["into"],
-                                    by=request.user)
+                services.merge_need(
+                    need=need, into=self.merge_form.cleaned_data["into"], by=request.user
+                )
             else:
                 return redirect(request.path)
         except ValidationError as exc:
@@ -342,13 +383,30 @@ class NeedViewSet(SnippetViewSet):
     menu_label = _("Community needs")
     inspect_view_enabled = True
     inspect_view_class = NeedInspectView
-    list_display = ["title", "region", "service_item", "people_affected",
-                    StatusTagColumn("status", label=_("Status"), accessor="get_status_display",
-                                    primary=lambda n: n.status == NeedStatus.PENDING),
-                    "created_at"]
+    list_display = [
+        "title",
+        "region",
+        "service_item",
+        "people_affected",
+        StatusTagColumn(
+            "status",
+            label=_("Status"),
+            accessor="get_status_display",
+            primary=lambda n: n.status == NeedStatus.PENDING,
+        ),
+        "created_at",
+    ]
     list_filter = ["status", "service_item__category"]
-    list_export = ["pk", "title", "region", "service_item", "people_affected", "status",
-                   "created_at", "published_at"]
+    list_export = [
+        "pk",
+        "title",
+        "region",
+        "service_item",
+        "people_affected",
+        "status",
+        "created_at",
+        "published_at",
+    ]
     search_fields = ["title", "description"]
 
     def get_queryset(self, request):
@@ -378,8 +436,9 @@ class PublishNeedsBulkAction(SnippetBulkAction):
         return len(objects), 0
 
     def get_success_message(self, num_parent_objects, num_child_objects):
-        return ngettext("%(count)d need published.", "%(count)d needs published.",
-                        num_parent_objects) % {"count": num_parent_objects}
+        return ngettext(
+            "%(count)d need published.", "%(count)d needs published.", num_parent_objects
+        ) % {"count": num_parent_objects}
 
 
 hooks.register("register_bulk_action", PublishNeedsBulkAction)
@@ -389,8 +448,13 @@ class ProjectsAdminGroup(SnippetViewSetGroup):
     menu_label = _("Calls and applications")
     menu_icon = "doc-full-inverse"
     menu_order = 210
-    items = (CallListingViewSet, ApplicationViewSet, NeedViewSet, ServiceCategoryViewSet,
-             ServiceItemViewSet)
+    items = (
+        CallListingViewSet,
+        ApplicationViewSet,
+        NeedViewSet,
+        ServiceCategoryViewSet,
+        ServiceItemViewSet,
+    )
 
 
 register_snippet(ProjectsAdminGroup)

@@ -24,12 +24,29 @@ TIMEOUT = int(os.environ.get("PIP_AUDIT_TIMEOUT", "600"))
 
 def main() -> int:
     pip_audit = os.environ.get("PIP_AUDIT_BIN") or str(Path(sys.executable).with_name("pip-audit"))
-    command = [pip_audit, "-r", str(ROOT / "requirements.lock"), "--no-deps",
-               "--disable-pip", "--vulnerability-service", SERVICE, "--format", "json",
-               "--progress-spinner", "off", "--timeout", "20"]
+    command = [
+        pip_audit,
+        "-r",
+        str(ROOT / "requirements.lock"),
+        "--no-deps",
+        "--disable-pip",
+        "--vulnerability-service",
+        SERVICE,
+        "--format",
+        "json",
+        "--progress-spinner",
+        "off",
+        "--timeout",
+        "20",
+    ]
     try:
-        result = subprocess.run(command, capture_output=True, text=True,  # noqa: S603
-                                timeout=TIMEOUT, check=False)
+        result = subprocess.run(  # noqa: S603
+            command,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         print(f"WARNING: dependency audit did not run ({exc}); nothing was checked.")
         return 0
@@ -37,8 +54,10 @@ def main() -> int:
         report = json.loads(result.stdout)
     except json.JSONDecodeError:
         last = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        print(f"WARNING: the {SERVICE} advisory service could not be reached ({last}); "
-              "dependencies were NOT audited.")
+        print(
+            f"WARNING: the {SERVICE} advisory service could not be reached ({last}); "
+            "dependencies were NOT audited."
+        )
         return 0
     dependencies = report.get("dependencies", [])
     vulnerable = [d for d in dependencies if d.get("vulns")]
@@ -52,12 +71,16 @@ def main() -> int:
         print(f"{len(vulnerable)} vulnerable package(s); update requirements.lock.")
         return 1
     if not audited:
-        print(f"WARNING: the {SERVICE} advisory service answered for none of the "
-              f"{len(dependencies)} pinned packages (offline or a mirror without advisory "
-              "data); dependencies were NOT audited.")
+        print(
+            f"WARNING: the {SERVICE} advisory service answered for none of the "
+            f"{len(dependencies)} pinned packages (offline or a mirror without advisory "
+            "data); dependencies were NOT audited."
+        )
         return 0
-    print(f"pip-audit: {len(audited)} packages audited against {SERVICE}, no known "
-          f"vulnerabilities ({skipped} skipped).")
+    print(
+        f"pip-audit: {len(audited)} packages audited against {SERVICE}, no known "
+        f"vulnerabilities ({skipped} skipped)."
+    )
     return 0
 
 

@@ -22,8 +22,11 @@ class ProjectBalance(models.Model):
     """
 
     project = models.OneToOneField(
-        "projects.Project", verbose_name=_("Project"), primary_key=True,
-        related_name="balance", on_delete=models.PROTECT,
+        "projects.Project",
+        verbose_name=_("Project"),
+        primary_key=True,
+        related_name="balance",
+        on_delete=models.PROTECT,
     )
     raised = models.BigIntegerField(_("Raised (fen)"), default=0)
     matched = models.BigIntegerField(_("Matched (fen)"), default=0)
@@ -37,15 +40,13 @@ class ProjectBalance(models.Model):
         verbose_name_plural = _("Project balances")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(raised__gte=0, matched__gte=0, disbursed__gte=0,
-                                   spent__gte=0),
+                condition=models.Q(raised__gte=0, matched__gte=0, disbursed__gte=0, spent__gte=0),
                 name="funding_balance_not_negative",
             ),
         ]
         indexes = [
             models.Index(fields=["-raised"], name="funding_balance_raised"),
-            models.Index(models.F("raised") + models.F("matched"),
-                         name="funding_balance_funded"),
+            models.Index(models.F("raised") + models.F("matched"), name="funding_balance_funded"),
         ]
 
     def __str__(self):

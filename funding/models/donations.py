@@ -37,21 +37,32 @@ class Donation(models.Model):
     """A gift to a project (or to the general fund when ``project`` is empty)."""
 
     project = models.ForeignKey(
-        "projects.Project", verbose_name=_("Project"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="donations",
+        "projects.Project",
+        verbose_name=_("Project"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="donations",
     )
     amount = models.PositiveBigIntegerField(_("Amount (fen)"))
     currency = models.CharField(_("Currency"), max_length=3, default="CNY")
     source = models.CharField(_("Source"), max_length=20, choices=DonationSource.choices)
     status = models.CharField(
-        _("Status"), max_length=20, choices=DonationStatus.choices,
-        default=DonationStatus.PENDING, db_index=True,
+        _("Status"),
+        max_length=20,
+        choices=DonationStatus.choices,
+        default=DonationStatus.PENDING,
+        db_index=True,
     )
     donor_name = models.CharField(_("Donor name"), max_length=200, blank=True)
     donor_email = models.EmailField(_("Donor email"), blank=True, db_index=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("Donor account"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="donations",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Donor account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="donations",
     )
     message = models.CharField(_("Message"), max_length=500, blank=True)
     anonymity = models.CharField(
@@ -66,8 +77,7 @@ class Donation(models.Model):
     # Finance review (e.g. velocity limit tripped later by the same IP / email). Unlike
     # ``flagged`` it does not change whether the gift counts; staff look at it and mark
     # it reviewed.
-    needs_review = models.BooleanField(_("Needs finance review"), default=False,
-                                       db_index=True)
+    needs_review = models.BooleanField(_("Needs finance review"), default=False, db_index=True)
     review_reason = models.CharField(_("Review reason"), max_length=300, blank=True)
     refunded_amount = models.PositiveBigIntegerField(_("Refunded (fen)"), default=0)
     dispute_status = models.CharField(
@@ -84,16 +94,26 @@ class Donation(models.Model):
     )
     evidence = models.FileField(
         pgettext_lazy("payment", "Evidence"),
-        upload_to=_evidence_path, storage=private_storage, blank=True,
+        upload_to=_evidence_path,
+        storage=private_storage,
+        blank=True,
         max_length=255,
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("Recorded by"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("Approved by"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     access_token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
@@ -176,8 +196,12 @@ class ImportBatch(models.Model):
     source = models.CharField(_("Source"), max_length=50)
     file_name = models.CharField(_("File name"), max_length=255)
     imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("Imported by"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Imported by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     created_count = models.PositiveIntegerField(_("Created"), default=0)
     skipped_count = models.PositiveIntegerField(_("Already imported"), default=0)
@@ -201,7 +225,11 @@ class Receipt(models.Model):
         _("Kind"), max_length=10, choices=ReceiptKind.choices, default=ReceiptKind.SINGLE
     )
     donation = models.OneToOneField(
-        Donation, verbose_name=_("Donation"), null=True, blank=True, on_delete=models.PROTECT,
+        Donation,
+        verbose_name=_("Donation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="receipt",
     )
     donor_email = models.EmailField(_("Donor email"), blank=True)

@@ -46,16 +46,28 @@ class Account(models.Model):
     kind = models.CharField(_("Kind"), max_length=20, choices=AccountKind.choices)
     currency = models.CharField(_("Currency"), max_length=3)
     project = models.ForeignKey(
-        "projects.Project", verbose_name=_("Project"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="funding_accounts",
+        "projects.Project",
+        verbose_name=_("Project"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="funding_accounts",
     )
     pool = models.ForeignKey(
-        "funding.MatchPool", verbose_name=_("Match pool"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="accounts",
+        "funding.MatchPool",
+        verbose_name=_("Match pool"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
     )
     sponsor = models.ForeignKey(
-        "funding.Sponsor", verbose_name=_("Sponsor"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="accounts",
+        "funding.Sponsor",
+        verbose_name=_("Sponsor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
     )
 
     class Meta:
@@ -87,24 +99,44 @@ class LedgerTransaction(AppendOnlyModel):
     memo = models.CharField(_("Memo"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True, db_index=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("Created by"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     donation = models.ForeignKey(
-        "funding.Donation", verbose_name=_("Donation"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="transactions",
+        "funding.Donation",
+        verbose_name=_("Donation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transactions",
     )
     pool = models.ForeignKey(
-        "funding.MatchPool", verbose_name=_("Match pool"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="transactions",
+        "funding.MatchPool",
+        verbose_name=_("Match pool"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transactions",
     )
     reservation = models.ForeignKey(
-        "funding.MatchReservation", verbose_name=_("Reservation"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="transactions",
+        "funding.MatchReservation",
+        verbose_name=_("Reservation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transactions",
     )
     reverses = models.ForeignKey(
-        "self", verbose_name=_("Reverses"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="reversals",
+        "self",
+        verbose_name=_("Reverses"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversals",
     )
 
     class Meta:
@@ -121,7 +153,9 @@ class Entry(AppendOnlyModel):
     """One leg of a transaction. ``amount`` is signed fen; never zero."""
 
     transaction = models.ForeignKey(
-        LedgerTransaction, verbose_name=_("Transaction"), on_delete=models.PROTECT,
+        LedgerTransaction,
+        verbose_name=_("Transaction"),
+        on_delete=models.PROTECT,
         related_name="entries",
     )
     account = models.ForeignKey(

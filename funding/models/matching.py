@@ -98,7 +98,6 @@ class MatchPool(RatioMixin, models.Model):
         return self.name
 
 
-
 def default_tiers():
     return [ProjectTier.FUNDED_MATCHED.value]
 
@@ -107,7 +106,9 @@ class MatchingRule(RatioMixin, models.Model):
     """How donations to a call's projects are matched."""
 
     call = models.OneToOneField(
-        "projects.CallPage", verbose_name=_("Call"), on_delete=models.CASCADE,
+        "projects.CallPage",
+        verbose_name=_("Call"),
+        on_delete=models.CASCADE,
         related_name="matching_rule",
     )
     mode = models.CharField(
@@ -154,7 +155,6 @@ class MatchingRule(RatioMixin, models.Model):
     def __str__(self):
         return str(self.call)
 
-
     def in_campaign(self, at) -> bool:
         return self.campaign_starts_at <= at < self.campaign_ends_at
 
@@ -175,18 +175,24 @@ class MatchReservation(models.Model):
     """
 
     donation = models.ForeignKey(
-        "funding.Donation", verbose_name=_("Donation"), on_delete=models.PROTECT,
+        "funding.Donation",
+        verbose_name=_("Donation"),
+        on_delete=models.PROTECT,
         related_name="reservations",
     )
     pool = models.ForeignKey(
-        MatchPool, verbose_name=_("Match pool"), on_delete=models.PROTECT,
+        MatchPool,
+        verbose_name=_("Match pool"),
+        on_delete=models.PROTECT,
         related_name="reservations",
     )
     amount = models.PositiveBigIntegerField(_("Match (fen)"))
     covered = models.PositiveBigIntegerField(_("Donation portion covered (fen)"))
     reversed_amount = models.PositiveBigIntegerField(_("Reversed (fen)"), default=0)
     status = models.CharField(
-        _("Status"), max_length=20, choices=ReservationStatus.choices,
+        _("Status"),
+        max_length=20,
+        choices=ReservationStatus.choices,
         default=ReservationStatus.HELD,
     )
     expires_at = models.DateTimeField(_("Expires at"))
@@ -223,13 +229,19 @@ class Settlement(models.Model):
     """A committed post-campaign settlement for one call (at most one)."""
 
     call = models.OneToOneField(
-        "projects.CallPage", verbose_name=_("Call"), on_delete=models.PROTECT,
+        "projects.CallPage",
+        verbose_name=_("Call"),
+        on_delete=models.PROTECT,
         related_name="settlement",
     )
     committed_at = models.DateTimeField(_("Committed at"), auto_now_add=True)
     committed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("Committed by"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Committed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     total = models.PositiveBigIntegerField(_("Total matched (fen)"), default=0)
     is_pro_rata = models.BooleanField(_("Pro-rata (pools were short)"), default=False)
@@ -247,11 +259,15 @@ class SettlementLine(RatioMixin, models.Model):
         Settlement, verbose_name=_("Settlement"), on_delete=models.PROTECT, related_name="lines"
     )
     project = models.ForeignKey(
-        "projects.Project", verbose_name=_("Project"), on_delete=models.PROTECT,
+        "projects.Project",
+        verbose_name=_("Project"),
+        on_delete=models.PROTECT,
         related_name="settlement_lines",
     )
     pool = models.ForeignKey(
-        MatchPool, verbose_name=_("Match pool"), on_delete=models.PROTECT,
+        MatchPool,
+        verbose_name=_("Match pool"),
+        on_delete=models.PROTECT,
         related_name="settlement_lines",
     )
     eligible = models.PositiveBigIntegerField(_("Eligible raised (fen)"))
@@ -271,13 +287,13 @@ class SettlementLine(RatioMixin, models.Model):
                 fields=["settlement", "project", "pool"], name="funding_settle_line_unique"
             ),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="funding_settle_pos"),
-            models.CheckConstraint(condition=models.Q(ratio_den__gt=0),
-                                   name="funding_settle_line_ratio_den"),
+            models.CheckConstraint(
+                condition=models.Q(ratio_den__gt=0), name="funding_settle_line_ratio_den"
+            ),
         ]
 
     def __str__(self):
         return f"{self.project_id} ← {self.pool_id}: {self.amount}"
-
 
 
 class SettlementTier(RatioMixin, models.Model):
@@ -287,7 +303,9 @@ class SettlementTier(RatioMixin, models.Model):
     matched at settlement."""
 
     rule = models.ForeignKey(
-        MatchingRule, verbose_name=_("Matching rule"), on_delete=models.CASCADE,
+        MatchingRule,
+        verbose_name=_("Matching rule"),
+        on_delete=models.CASCADE,
         related_name="rank_tiers",
     )
     rank_from = models.PositiveIntegerField(_("From rank"))
@@ -301,8 +319,7 @@ class SettlementTier(RatioMixin, models.Model):
         ordering = ["rule", "rank_from"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(rank_from__gte=1) & models.Q(rank_to__gte=models.F(
-                    "rank_from")),
+                condition=models.Q(rank_from__gte=1) & models.Q(rank_to__gte=models.F("rank_from")),
                 name="funding_tier_ranks_valid",
             ),
             models.CheckConstraint(
@@ -315,7 +332,6 @@ class SettlementTier(RatioMixin, models.Model):
     def __str__(self):
         return f"{self.rank_from}–{self.rank_to}: {self.ratio_label}"
 
-
     def clean(self):
         from django.core.exceptions import ValidationError
 
@@ -325,7 +341,9 @@ class SettlementTier(RatioMixin, models.Model):
             raise ValidationError(_("Both ratio numbers must be positive."))
         if self.rule_id and self.rank_from and self.rank_to:
             overlap = SettlementTier.objects.filter(
-                rule_id=self.rule_id, rank_from__lte=self.rank_to, rank_to__gte=self.rank_from,
+                rule_id=self.rule_id,
+                rank_from__lte=self.rank_to,
+                rank_to__gte=self.rank_from,
             ).exclude(pk=self.pk)
             if overlap.exists():
                 raise ValidationError(_("These ranks overlap another tier of the same rule."))

@@ -10,7 +10,9 @@ class Disbursement(models.Model):
     """A tranche (拨付) paid to a project; counts only after a second finance approval."""
 
     project = models.ForeignKey(
-        "projects.Project", verbose_name=_("Project"), on_delete=models.PROTECT,
+        "projects.Project",
+        verbose_name=_("Project"),
+        on_delete=models.PROTECT,
         related_name="disbursements",
     )
     tranche = models.PositiveSmallIntegerField(_("Tranche"))
@@ -19,16 +21,24 @@ class Disbursement(models.Model):
     milestone = models.CharField(_("Milestone"), max_length=300, blank=True)
     reference = models.CharField(_("Bank reference"), max_length=100, blank=True)
     status = models.CharField(
-        _("Status"), max_length=20, choices=DisbursementStatus.choices,
+        _("Status"),
+        max_length=20,
+        choices=DisbursementStatus.choices,
         default=DisbursementStatus.RECORDED,
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("Recorded by"), on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Recorded by"),
+        on_delete=models.PROTECT,
         related_name="+",
     )
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("Approved by"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
     approved_at = models.DateTimeField(_("Approved at"), null=True, blank=True)
@@ -58,7 +68,9 @@ class Expenditure(models.Model):
     """Money the organization spent on a budget line, with its receipt."""
 
     project = models.ForeignKey(
-        "projects.Project", verbose_name=_("Project"), on_delete=models.PROTECT,
+        "projects.Project",
+        verbose_name=_("Project"),
+        on_delete=models.PROTECT,
         related_name="expenditures",
     )
     budget_line = models.CharField(_("Budget line"), max_length=200)
@@ -67,11 +79,16 @@ class Expenditure(models.Model):
     spent_on = models.DateField(_("Spent on"))
     description = models.CharField(_("Description"), max_length=300, blank=True)
     receipt = models.FileField(
-        _("Receipt"), upload_to=_receipt_path, storage=private_storage, blank=True,
+        _("Receipt"),
+        upload_to=_receipt_path,
+        storage=private_storage,
+        blank=True,
         max_length=255,
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("Recorded by"), on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Recorded by"),
+        on_delete=models.PROTECT,
         related_name="+",
     )
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)

@@ -57,22 +57,31 @@ def _client() -> stripe.StripeClient:
     return stripe.StripeClient(settings.STRIPE_SECRET_KEY, **kwargs)
 
 
-def create_checkout_session(*, donation, product_name: str, success_url: str,
-                            cancel_url: str, expires_at: datetime, locale: str) -> CheckoutResult:
+def create_checkout_session(
+    *,
+    donation,
+    product_name: str,
+    success_url: str,
+    cancel_url: str,
+    expires_at: datetime,
+    locale: str,
+) -> CheckoutResult:
     """Create a Checkout Session for ``donation``; idempotent per donation and expiry.
 
     Raises ``PaymentProviderError`` (never the SDK's exception text to callers).
     """
     params = {
         "mode": "payment",
-        "line_items": [{
-            "quantity": 1,
-            "price_data": {
-                "currency": donation.currency.lower(),
-                "unit_amount": donation.amount,
-                "product_data": {"name": product_name[:250]},
-            },
-        }],
+        "line_items": [
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": donation.currency.lower(),
+                    "unit_amount": donation.amount,
+                    "product_data": {"name": product_name[:250]},
+                },
+            }
+        ],
         "client_reference_id": str(donation.pk),
         "metadata": {"donation_id": str(donation.pk)},
         "payment_intent_data": {"metadata": {"donation_id": str(donation.pk)}},
@@ -90,8 +99,9 @@ def create_checkout_session(*, donation, product_name: str, success_url: str,
             params=params, options={"idempotency_key": key}
         )
     except stripe.StripeError as exc:
-        logger.warning("stripe checkout failed for donation %s: %s", donation.pk,
-                       type(exc).__name__)
+        logger.warning(
+            "stripe checkout failed for donation %s: %s", donation.pk, type(exc).__name__
+        )
         raise PaymentProviderError("checkout could not be created") from exc
     return CheckoutResult(session_id=session.id, url=session.url)
 

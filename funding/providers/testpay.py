@@ -22,8 +22,15 @@ def is_enabled() -> bool:
     return bool(flag)
 
 
-def create_checkout_session(*, donation, product_name: str, success_url: str,
-                            cancel_url: str, expires_at: datetime, locale: str) -> CheckoutResult:
+def create_checkout_session(
+    *,
+    donation,
+    product_name: str,
+    success_url: str,
+    cancel_url: str,
+    expires_at: datetime,
+    locale: str,
+) -> CheckoutResult:
     if not is_enabled():
         raise RuntimeError("the test payment provider is disabled outside DEBUG")
     return CheckoutResult(

@@ -63,13 +63,13 @@ def apply_deltas(deltas: dict[int, dict[str, int]], currency: str) -> None:
             continue
         try:
             with transaction.atomic():
-                ProjectBalance.objects.create(project_id=project_id, currency=currency,
-                                              updated_at=now, **values)
+                ProjectBalance.objects.create(
+                    project_id=project_id, currency=currency, updated_at=now, **values
+                )
         except IntegrityError:
             # Another transaction created the row first (PostgreSQL waited for it to
             # commit): add to it. A check-constraint violation raises again here.
-            if not ProjectBalance.objects.filter(pk=project_id).update(**changes,
-                                                                       updated_at=now):
+            if not ProjectBalance.objects.filter(pk=project_id).update(**changes, updated_at=now):
                 raise
 
 
@@ -92,22 +92,26 @@ def _key_share_projects(project_ids: list[int]) -> None:
 
 def computed_balances(project_ids: Iterable[int] | None = None) -> dict[int, dict[str, int]]:
     """Balances recomputed from the ledger entries and expenditures (two queries)."""
-    entries = Entry.objects.filter(account__kind=AccountKind.PROJECT,
-                                   account__project__isnull=False,
-                                   transaction__kind__in=list(FIELD_OF_KIND))
+    entries = Entry.objects.filter(
+        account__kind=AccountKind.PROJECT,
+        account__project__isnull=False,
+        transaction__kind__in=list(FIELD_OF_KIND),
+    )
     spent = Expenditure.objects.all()
     if project_ids is not None:
         project_ids = list(project_ids)
         entries = entries.filter(account__project_id__in=project_ids)
         spent = spent.filter(project_id__in=project_ids)
     result: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIELDS, 0))
-    rows = (entries.values_list("account__project_id", "transaction__kind")
-            .annotate(t=Sum("amount")).order_by())
+    rows = (
+        entries.values_list("account__project_id", "transaction__kind")
+        .annotate(t=Sum("amount"))
+        .order_by()
+    )
     for project_id, kind, total in rows:
         name, sign = FIELD_OF_KIND[kind]
         result[project_id][name] += sign * int(total or 0)
-    for project_id, total in (spent.values_list("project_id").annotate(t=Sum("amount"))
-                              .order_by()):
+    for project_id, total in spent.values_list("project_id").annotate(t=Sum("amount")).order_by():
         result[project_id]["spent"] += int(total or 0)
     return dict(result)
 
@@ -128,10 +132,20 @@ def rebuild_balances(project_ids: Iterable[int] | None = None) -> int:
     currency = dict(Project.objects.filter(pk__in=list(ids)).values_list("pk", "currency"))
     now = timezone.now()
     zero = dict.fromkeys(FIELDS, 0)
-    rows = [ProjectBalance(project_id=pid, currency=currency.get(pid, "CNY"), updated_at=now,
-                           **computed.get(pid, zero)) for pid in sorted(ids)]
+    rows = [
+        ProjectBalance(
+            project_id=pid,
+            currency=currency.get(pid, "CNY"),
+            updated_at=now,
+            **computed.get(pid, zero),
+        )
+        for pid in sorted(ids)
+    ]
     ProjectBalance.objects.bulk_create(
-        rows, batch_size=1000, update_conflicts=True, unique_fields=["project"],
+        rows,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["project"],
         update_fields=[*FIELDS, "currency", "updated_at"],
     )
     return len(rows)

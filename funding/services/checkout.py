@@ -16,8 +16,11 @@ from .matching import reservation_ttl, reserve_match
 def checkout_expiry(now: datetime | None = None) -> datetime:
     """Stripe needs a session to live at least 30 minutes; the reservation lives exactly
     as long as the session (default TTL plus one minute of slack)."""
-    return (now or timezone.now()) + max(reservation_ttl(), timedelta(minutes=30)) + timedelta(
-        minutes=1)
+    return (
+        (now or timezone.now())
+        + max(reservation_ttl(), timedelta(minutes=30))
+        + timedelta(minutes=1)
+    )
 
 
 @transaction.atomic
@@ -27,8 +30,11 @@ def hold_match_for_checkout(*, donation: Donation, now: datetime | None = None) 
     Returns the match held. Raises ``InvalidTransition`` unless the donation is pending.
     """
     now = now or timezone.now()
-    donation = Donation.objects.select_for_update(of=("self",)).select_related("project").get(
-        pk=donation.pk)
+    donation = (
+        Donation.objects.select_for_update(of=("self",))
+        .select_related("project")
+        .get(pk=donation.pk)
+    )
     if donation.status != DonationStatus.PENDING:
         raise InvalidTransition("donation is not awaiting payment")
     expires_at = checkout_expiry(now)
@@ -39,8 +45,9 @@ def hold_match_for_checkout(*, donation: Donation, now: datetime | None = None) 
     return sum(r.amount for r in reserve_match(donation=donation, at=now, expires_at=expires_at))
 
 
-def begin_checkout(*, donation: Donation, product_name: str, success_url: str,
-                   cancel_url: str, locale: str) -> str:
+def begin_checkout(
+    *, donation: Donation, product_name: str, success_url: str, cancel_url: str, locale: str
+) -> str:
     """Create the provider's checkout for a pending donation and return its URL.
 
     Holds match first (its expiry equals the session's), then calls the provider outside
@@ -52,21 +59,29 @@ def begin_checkout(*, donation: Donation, product_name: str, success_url: str,
     if not provider:
         raise PaymentProviderError("online payment is not configured")
     hold_match_for_checkout(donation=donation)
-    expires_at = MatchReservation.objects.filter(
-        donation=donation, status=ReservationStatus.HELD).values_list(
-        "expires_at", flat=True).first() or checkout_expiry()
+    expires_at = (
+        MatchReservation.objects.filter(donation=donation, status=ReservationStatus.HELD)
+        .values_list("expires_at", flat=True)
+        .first()
+        or checkout_expiry()
+    )
     if provider == "stripe":
         from ..providers import stripe as impl
     else:
         from ..providers import testpay as impl
     try:
         result = impl.create_checkout_session(
-            donation=donation, product_name=product_name, success_url=success_url,
-            cancel_url=cancel_url, expires_at=expires_at, locale=locale,
+            donation=donation,
+            product_name=product_name,
+            success_url=success_url,
+            cancel_url=cancel_url,
+            expires_at=expires_at,
+            locale=locale,
         )
     except PaymentProviderError:
         mark_failed(donation=donation)
         raise
     Donation.objects.filter(pk=donation.pk).update(
-        external_id=result.session_id, checkout_url=result.url)
+        external_id=result.session_id, checkout_url=result.url
+    )
     return result.url

@@ -26,8 +26,11 @@ from .matching import confirm_match, release_match, reverse_match
 
 
 def _locked(donation: Donation) -> Donation:
-    return (Donation.objects.select_for_update(of=("self",)).select_related("project")
-            .get(pk=donation.pk))
+    return (
+        Donation.objects.select_for_update(of=("self",))
+        .select_related("project")
+        .get(pk=donation.pk)
+    )
 
 
 def limits() -> dict:
@@ -70,12 +73,17 @@ def flag_for_review(*, ip: str | None, email: str, now: datetime, reason: str) -
     with transaction.atomic():
         gifts = list(
             Donation.objects.select_for_update()
-            .filter(same, created_at__gte=now - lim["window"], needs_review=False,
-                    source__in=[DonationSource.STRIPE, DonationSource.TEST])
+            .filter(
+                same,
+                created_at__gte=now - lim["window"],
+                needs_review=False,
+                source__in=[DonationSource.STRIPE, DonationSource.TEST],
+            )
             .order_by("pk")
         )
         Donation.objects.filter(pk__in=[g.pk for g in gifts]).update(
-            needs_review=True, review_reason=reason[:300])
+            needs_review=True, review_reason=reason[:300]
+        )
         for gift in gifts:
             log(instance=gift, action="funding.review_flagged", data={"reason": reason})
     return len(gifts)
@@ -91,17 +99,32 @@ def mark_reviewed(*, donation: Donation, by) -> Donation:
         raise InvalidTransition("donation is not flagged for review")
     donation.needs_review = False
     donation.save(update_fields=["needs_review"])
-    log(instance=donation, action="funding.review_cleared", user=by,
-        data={"reason": donation.review_reason})
+    log(
+        instance=donation,
+        action="funding.review_cleared",
+        user=by,
+        data={"reason": donation.review_reason},
+    )
     return donation
 
 
-def create_online_donation(*, project, amount: int, source: str, donor_name: str = "",
-                           donor_email: str = "", user=None, message: str = "",
-                           anonymity: str = "none", dedication: str = "",
-                           receipt_requested: bool = False, receipt_name: str = "",
-                           receipt_address: str = "", ip: str | None = None,
-                           currency: str | None = None) -> Donation:
+def create_online_donation(
+    *,
+    project,
+    amount: int,
+    source: str,
+    donor_name: str = "",
+    donor_email: str = "",
+    user=None,
+    message: str = "",
+    anonymity: str = "none",
+    dedication: str = "",
+    receipt_requested: bool = False,
+    receipt_name: str = "",
+    receipt_address: str = "",
+    ip: str | None = None,
+    currency: str | None = None,
+) -> Donation:
     """Create a PENDING donation for an online checkout.
 
     Raises ``ValidationError`` outside the configured min/max amount or when the IP or
@@ -110,19 +133,31 @@ def create_online_donation(*, project, amount: int, source: str, donor_name: str
     """
     lim = limits()
     if amount < lim["min"] or amount > lim["max"]:
-        raise ValidationError(_("The amount must be between %(min)s and %(max)s yuan.")
-                              % {"min": lim["min"] // 100, "max": lim["max"] // 100})
+        raise ValidationError(
+            _("The amount must be between %(min)s and %(max)s yuan.")
+            % {"min": lim["min"] // 100, "max": lim["max"] // 100}
+        )
     reason = check_velocity(ip=ip, email=donor_email, now=timezone.now())
     if reason:
         flag_for_review(ip=ip, email=donor_email, now=timezone.now(), reason=reason)
-        raise ValidationError(_("Too many donation attempts. Please try again later."),
-                              code="velocity")
+        raise ValidationError(
+            _("Too many donation attempts. Please try again later."), code="velocity"
+        )
     return Donation.objects.create(
-        project=project, amount=amount, source=source,
+        project=project,
+        amount=amount,
+        source=source,
         currency=currency or (project.currency if project else settings.DEFAULT_CURRENCY),
-        donor_name=donor_name, donor_email=donor_email, user=user, message=message,
-        anonymity=anonymity, dedication=dedication, receipt_requested=receipt_requested,
-        receipt_name=receipt_name, receipt_address=receipt_address, ip_address=ip,
+        donor_name=donor_name,
+        donor_email=donor_email,
+        user=user,
+        message=message,
+        anonymity=anonymity,
+        dedication=dedication,
+        receipt_requested=receipt_requested,
+        receipt_name=receipt_name,
+        receipt_address=receipt_address,
+        ip_address=ip,
     )
 
 
@@ -144,27 +179,35 @@ def _mail_confirmation(donation_id: int) -> None:
     donation = Donation.objects.get(pk=donation_id)
     # Runs after commit, outside any request: use the site's default language explicitly.
     with translation.override(settings.LANGUAGE_CODE):
-        link = settings.SITE_URL + reverse("funding_public:status",
-                                           kwargs={"token": donation.access_token})
+        link = settings.SITE_URL + reverse(
+            "funding_public:status", kwargs={"token": donation.access_token}
+        )
         send_mail(
             subject=_("Thank you for your donation"),
-            message=_("Your donation was received. Your private link to your donations and "
-                      "receipts: %(link)s") % {"link": link},
-            from_email=None, recipient_list=[donation.donor_email], fail_silently=True,
+            message=_(
+                "Your donation was received. Your private link to your donations and "
+                "receipts: %(link)s"
+            )
+            % {"link": link},
+            from_email=None,
+            recipient_list=[donation.donor_email],
+            fail_silently=True,
         )
 
 
 def _donation_accounts(donation: Donation):
     """(clearing, project fund) accounts of a gift, created on first use."""
-    clearing = account_for(kind=AccountKind.CLEARING, currency=donation.currency,
-                           provider=donation.source)
+    clearing = account_for(
+        kind=AccountKind.CLEARING, currency=donation.currency, provider=donation.source
+    )
     return clearing, project_account(donation.project, donation.currency)
 
 
 def _post_donation(donation: Donation, accounts=None) -> None:
     clearing, fund = accounts or _donation_accounts(donation)
     post_transaction(
-        kind=TransactionKind.DONATION, idempotency_key=f"donation:{donation.pk}",
+        kind=TransactionKind.DONATION,
+        idempotency_key=f"donation:{donation.pk}",
         currency=donation.currency,
         legs=[(clearing, -donation.amount), (fund, donation.amount)],
         donation=donation,
@@ -187,8 +230,14 @@ def _count(donation: Donation, *, at: datetime) -> None:
 
 
 @transaction.atomic
-def mark_succeeded(*, donation: Donation, amount_received: int, currency: str,
-                   payment_intent: str = "", at: datetime | None = None) -> Donation:
+def mark_succeeded(
+    *,
+    donation: Donation,
+    amount_received: int,
+    currency: str,
+    payment_intent: str = "",
+    at: datetime | None = None,
+) -> Donation:
     """Record that the money arrived; count it and convert held match into granted match.
 
     Idempotent (a second call changes nothing). Works after expiry too: a late payment
@@ -200,8 +249,11 @@ def mark_succeeded(*, donation: Donation, amount_received: int, currency: str,
     donation = _locked(donation)
     if donation.status == DonationStatus.SUCCEEDED:
         return donation
-    if donation.status not in (DonationStatus.PENDING, DonationStatus.EXPIRED,
-                               DonationStatus.FAILED):
+    if donation.status not in (
+        DonationStatus.PENDING,
+        DonationStatus.EXPIRED,
+        DonationStatus.FAILED,
+    ):
         raise InvalidTransition(f"cannot succeed from {donation.status}")
     fields = ["status", "received_at"]
     if payment_intent:
@@ -211,9 +263,11 @@ def mark_succeeded(*, donation: Donation, amount_received: int, currency: str,
     donation.received_at = at
     if amount_received != donation.amount or currency.upper() != donation.currency:
         donation.flagged = True
-        donation.flag_reason = (f"amount mismatch: expected {donation.amount} "
-                                f"{donation.currency}, received {amount_received} "
-                                f"{currency.upper()}")[:300]
+        donation.flag_reason = (
+            f"amount mismatch: expected {donation.amount} "
+            f"{donation.currency}, received {amount_received} "
+            f"{currency.upper()}"
+        )[:300]
         donation.amount = amount_received
         donation.currency = currency.upper()
         fields += ["flagged", "flag_reason", "amount", "currency"]
@@ -284,16 +338,19 @@ def _reverse_money(donation: Donation, delta: int, *, key: str) -> None:
     project could deadlock.
     """
     original = donation.transactions.filter(kind=TransactionKind.DONATION).first()
-    clearing = account_for(kind=AccountKind.CLEARING, currency=donation.currency,
-                           provider=donation.source)
-    reverse_match(donation=donation, remaining_amount=donation.amount - donation.refunded_amount,
-                  key=key)
+    clearing = account_for(
+        kind=AccountKind.CLEARING, currency=donation.currency, provider=donation.source
+    )
+    reverse_match(
+        donation=donation, remaining_amount=donation.amount - donation.refunded_amount, key=key
+    )
     post_transaction(
         kind=TransactionKind.DONATION_REVERSAL,
         idempotency_key=f"donation-reversal:{donation.pk}:{key}",
         currency=donation.currency,
         legs=[(project_account(donation.project, donation.currency), -delta), (clearing, delta)],
-        donation=donation, reverses=original,
+        donation=donation,
+        reverses=original,
     )
 
 
@@ -319,11 +376,21 @@ def record_dispute(*, donation: Donation, status: str) -> Donation:
 
 
 @transaction.atomic
-def record_offline_donation(*, project, amount: int, method: str, recorded_by,
-                            donor_name: str = "", donor_email: str = "",
-                            reference: str = "", evidence=None, message: str = "",
-                            anonymity: str = "none", receipt_requested: bool = False,
-                            received_at: datetime | None = None) -> Donation:
+def record_offline_donation(
+    *,
+    project,
+    amount: int,
+    method: str,
+    recorded_by,
+    donor_name: str = "",
+    donor_email: str = "",
+    reference: str = "",
+    evidence=None,
+    message: str = "",
+    anonymity: str = "none",
+    receipt_requested: bool = False,
+    received_at: datetime | None = None,
+) -> Donation:
     """Finance staff record a bank transfer / cash / cheque gift. It waits for a second
     finance officer's approval before it counts. Raises ``PermissionDenied``-like
     ``FourEyesViolation`` when the recorder is not finance staff. Audit-logged."""
@@ -332,18 +399,30 @@ def record_offline_donation(*, project, amount: int, method: str, recorded_by,
     if amount <= 0:
         raise ValidationError(_("The amount must be positive."))
     donation = Donation.objects.create(
-        project=project, amount=amount, source=DonationSource.OFFLINE,
+        project=project,
+        amount=amount,
+        source=DonationSource.OFFLINE,
         currency=project.currency if project else settings.DEFAULT_CURRENCY,
-        status=DonationStatus.AWAITING_APPROVAL, offline_method=method,
-        donor_name=donor_name, donor_email=donor_email, external_id=reference,
-        message=message, anonymity=anonymity, receipt_requested=receipt_requested,
-        recorded_by=recorded_by, received_at=received_at or timezone.now(),
+        status=DonationStatus.AWAITING_APPROVAL,
+        offline_method=method,
+        donor_name=donor_name,
+        donor_email=donor_email,
+        external_id=reference,
+        message=message,
+        anonymity=anonymity,
+        receipt_requested=receipt_requested,
+        recorded_by=recorded_by,
+        received_at=received_at or timezone.now(),
     )
     if evidence:
         donation.evidence.save(evidence.name, evidence, save=False)
         donation.save(update_fields=["evidence"])
-    log(instance=donation, action="funding.offline_recorded", user=recorded_by,
-        data={"amount": amount})
+    log(
+        instance=donation,
+        action="funding.offline_recorded",
+        user=recorded_by,
+        data={"amount": amount},
+    )
     return donation
 
 
@@ -380,6 +459,10 @@ def reject_offline_donation(*, donation: Donation, rejected_by, reason: str = ""
         raise FourEyesViolation("only finance officers reject offline donations")
     donation.status = DonationStatus.REJECTED
     donation.save(update_fields=["status"])
-    log(instance=donation, action="funding.offline_rejected", user=rejected_by,
-        data={"reason": reason})
+    log(
+        instance=donation,
+        action="funding.offline_rejected",
+        user=rejected_by,
+        data={"reason": reason},
+    )
     return donation

@@ -20,19 +20,34 @@ from .matching import confirm_match
 # Column mapping per platform: our field → the platform's column header.
 SOURCES: dict[str, dict[str, str]] = {
     "generic": {
-        "external_id": "external_id", "project": "project_slug", "amount": "amount_yuan",
-        "donor_name": "donor_name", "donor_email": "donor_email", "received_at": "date",
-        "message": "message", "anonymous": "anonymous",
+        "external_id": "external_id",
+        "project": "project_slug",
+        "amount": "amount_yuan",
+        "donor_name": "donor_name",
+        "donor_email": "donor_email",
+        "received_at": "date",
+        "message": "message",
+        "anonymous": "anonymous",
     },
     "tencent": {
-        "external_id": "捐赠单号", "project": "项目标识", "amount": "捐赠金额（元）",
-        "donor_name": "捐赠人", "donor_email": "邮箱", "received_at": "捐赠时间",
-        "message": "留言", "anonymous": "是否匿名",
+        "external_id": "捐赠单号",
+        "project": "项目标识",
+        "amount": "捐赠金额（元）",
+        "donor_name": "捐赠人",
+        "donor_email": "邮箱",
+        "received_at": "捐赠时间",
+        "message": "留言",
+        "anonymous": "是否匿名",
     },
     "alipay": {
-        "external_id": "订单号", "project": "项目编号", "amount": "金额",
-        "donor_name": "昵称", "donor_email": "", "received_at": "支付时间",
-        "message": "", "anonymous": "匿名",
+        "external_id": "订单号",
+        "project": "项目编号",
+        "amount": "金额",
+        "donor_name": "昵称",
+        "donor_email": "",
+        "received_at": "支付时间",
+        "message": "",
+        "anonymous": "匿名",
     },
 }
 REQUIRED = ("external_id", "project", "amount", "received_at")
@@ -83,8 +98,11 @@ def read_table(content: bytes) -> list[dict[str, str]]:
         if not rows:
             return []
         header = [str(h or "").strip() for h in rows[0]]
-        return [{header[i]: ("" if v is None else v) for i, v in enumerate(r) if i < len(header)}
-                for r in rows[1:] if any(v not in (None, "") for v in r)]
+        return [
+            {header[i]: ("" if v is None else v) for i, v in enumerate(r) if i < len(header)}
+            for r in rows[1:]
+            if any(v not in (None, "") for v in r)
+        ]
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = content.decode(encoding)
@@ -141,11 +159,14 @@ def preview_import(*, content: bytes, source: str) -> ImportPreview:
     slugs = {str(r.get(mapping["project"], "")).strip() for r in table}
     projects = {p.slug: p for p in Project.objects.filter(slug__in=slugs)}
     ids = [str(r.get(mapping["external_id"], "")).strip() for r in table]
-    existing = set(Donation.objects.filter(
-        source=DonationSource.IMPORT, import_source=source, external_id__in=ids
-    ).values_list("external_id", flat=True))
+    existing = set(
+        Donation.objects.filter(
+            source=DonationSource.IMPORT, import_source=source, external_id__in=ids
+        ).values_list("external_id", flat=True)
+    )
     seen: set[str] = set()
     for line, raw in enumerate(table, start=2):
+
         def get(key, raw=raw):
             column = mapping.get(key) or ""
             return str(raw.get(column, "")).strip() if column else ""
@@ -176,10 +197,17 @@ def preview_import(*, content: bytes, source: str) -> ImportPreview:
         if problems:
             preview.errors.append((line, "; ".join(problems)))
             continue
-        row = ParsedRow(line=line, external_id=external_id, project=project, amount=amount,
-                        received_at=received_at, donor_name=get("donor_name")[:200],
-                        donor_email=get("donor_email")[:254], message=get("message")[:500],
-                        anonymous=get("anonymous").lower() in TRUE_WORDS)
+        row = ParsedRow(
+            line=line,
+            external_id=external_id,
+            project=project,
+            amount=amount,
+            received_at=received_at,
+            donor_name=get("donor_name")[:200],
+            donor_email=get("donor_email")[:254],
+            message=get("message")[:500],
+            anonymous=get("anonymous").lower() in TRUE_WORDS,
+        )
         (preview.duplicates if external_id in existing else preview.rows).append(row)
     return preview
 
@@ -196,20 +224,35 @@ def commit_import(*, content: bytes, source: str, file_name: str, by=None) -> Im
     preview = preview_import(content=content, source=source)
     if preview.errors:
         raise ImportRejected(preview.errors)
-    batch = ImportBatch.objects.create(source=source, file_name=file_name[:255], imported_by=by,
-                                       created_count=len(preview.rows),
-                                       skipped_count=len(preview.duplicates))
+    batch = ImportBatch.objects.create(
+        source=source,
+        file_name=file_name[:255],
+        imported_by=by,
+        created_count=len(preview.rows),
+        skipped_count=len(preview.duplicates),
+    )
     for row in preview.rows:
         donation = Donation.objects.create(
-            project=row.project, amount=row.amount, currency=row.project.currency,
-            source=DonationSource.IMPORT, import_source=source, external_id=row.external_id,
-            status=DonationStatus.SUCCEEDED, donor_name=row.donor_name,
-            donor_email=row.donor_email, message=row.message, received_at=row.received_at,
+            project=row.project,
+            amount=row.amount,
+            currency=row.project.currency,
+            source=DonationSource.IMPORT,
+            import_source=source,
+            external_id=row.external_id,
+            status=DonationStatus.SUCCEEDED,
+            donor_name=row.donor_name,
+            donor_email=row.donor_email,
+            message=row.message,
+            received_at=row.received_at,
             anonymity=Anonymity.HIDE_NAME if row.anonymous else Anonymity.NONE,
             recorded_by=by,
         )
         _post_donation(donation)
         confirm_match(donation=donation, at=row.received_at)
-    log(instance=batch, action="funding.import", user=by,
-        data={"created": batch.created_count, "skipped": batch.skipped_count})
+    log(
+        instance=batch,
+        action="funding.import",
+        user=by,
+        data={"created": batch.created_count, "skipped": batch.skipped_count},
+    )
     return batch

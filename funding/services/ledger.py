@@ -34,7 +34,11 @@ def account_for(
     try:
         with transaction.atomic():
             return Account.objects.create(
-                key=key, kind=kind, currency=currency, project=project, pool=pool,
+                key=key,
+                kind=kind,
+                currency=currency,
+                project=project,
+                pool=pool,
                 sponsor=sponsor,
             )
     except IntegrityError:
@@ -100,8 +104,14 @@ def post_transaction(
     try:
         with transaction.atomic():
             txn = LedgerTransaction.objects.create(
-                kind=kind, idempotency_key=idempotency_key, currency=currency, memo=memo[:255],
-                created_by=created_by, donation=donation, pool=pool, reservation=reservation,
+                kind=kind,
+                idempotency_key=idempotency_key,
+                currency=currency,
+                memo=memo[:255],
+                created_by=created_by,
+                donation=donation,
+                pool=pool,
+                reservation=reservation,
                 reverses=reverses,
             )
     except IntegrityError:

@@ -43,8 +43,14 @@ def rule_for(project: Project | None) -> MatchingRule | None:
     return MatchingRule.objects.filter(call_id=project.call_id).first()
 
 
-def is_eligible(*, rule: MatchingRule | None, donation: Donation, project: Project | None,
-                at: datetime, mode: str = MatchingMode.LIVE) -> bool:
+def is_eligible(
+    *,
+    rule: MatchingRule | None,
+    donation: Donation,
+    project: Project | None,
+    at: datetime,
+    mode: str = MatchingMode.LIVE,
+) -> bool:
     """Whether a donation may be matched under ``rule`` at time ``at``."""
     if rule is None or project is None or rule.mode != mode:
         return False
@@ -59,8 +65,9 @@ def is_eligible(*, rule: MatchingRule | None, donation: Donation, project: Proje
     return not (donation.source == DonationSource.IMPORT and not rule.count_imported)
 
 
-def _remaining_target(*, rule: MatchingRule, donation: Donation, project: Project,
-                      at: datetime) -> int:
+def _remaining_target(
+    *, rule: MatchingRule, donation: Donation, project: Project, at: datetime
+) -> int:
     target = math.floor(donation.amount * rule.ratio)
     if rule.cap_per_donation:
         target = min(target, rule.cap_per_donation)
@@ -72,22 +79,30 @@ def _remaining_target(*, rule: MatchingRule, donation: Donation, project: Projec
         used = live.filter(donation__project=project).aggregate(t=net)["t"] or 0
         target = min(target, rule.cap_per_project - used)
     if rule.cap_per_donor_project and donation.donor_email:
-        used = live.filter(
-            donation__project=project, donation__donor_email__iexact=donation.donor_email
-        ).aggregate(t=net)["t"] or 0
+        used = (
+            live.filter(
+                donation__project=project, donation__donor_email__iexact=donation.donor_email
+            ).aggregate(t=net)["t"]
+            or 0
+        )
         target = min(target, rule.cap_per_donor_project - used)
     if rule.cap_per_day:
         day_start = timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0)
-        used = live.filter(
-            donation__project__call_id=rule.call_id, created_at__gte=day_start,
-            created_at__lt=day_start + timedelta(days=1),
-        ).aggregate(t=net)["t"] or 0
+        used = (
+            live.filter(
+                donation__project__call_id=rule.call_id,
+                created_at__gte=day_start,
+                created_at__lt=day_start + timedelta(days=1),
+            ).aggregate(t=net)["t"]
+            or 0
+        )
         target = min(target, rule.cap_per_day - used)
     return max(target, 0)
 
 
-def _plan(*, pools: list[MatchPool], available: dict[int, int], target: int,
-          donation_amount: int) -> list[PlannedMatch]:
+def _plan(
+    *, pools: list[MatchPool], available: dict[int, int], target: int, donation_amount: int
+) -> list[PlannedMatch]:
     """Walk pools in priority order; each matches the uncovered part of the gift at its
     own ratio, limited by its balance and what is left of the target."""
     plan = []
@@ -124,19 +139,25 @@ def quote_match(*, donation: Donation, at: datetime | None = None) -> int:
     rule = rule_for(project)
     if not is_eligible(rule=rule, donation=donation, project=project, at=at):
         return 0
-    pools = list(MatchPool.objects.filter(pk__in=_candidate_pool_ids(project, donation.currency,
-                                                                       at)))
+    pools = list(
+        MatchPool.objects.filter(pk__in=_candidate_pool_ids(project, donation.currency, at))
+    )
     accounts = {p.pk: pool_accounts(p)[0] for p in pools}
     sums = balances(accounts.values())
     available = {pk: sums[acc.pk] for pk, acc in accounts.items()}
     target = _remaining_target(rule=rule, donation=donation, project=project, at=at)
-    return sum(p.amount for p in _plan(pools=pools, available=available, target=target,
-                                       donation_amount=donation.amount))
+    return sum(
+        p.amount
+        for p in _plan(
+            pools=pools, available=available, target=target, donation_amount=donation.amount
+        )
+    )
 
 
 @transaction.atomic
-def reserve_match(*, donation: Donation, at: datetime | None = None,
-                  expires_at: datetime | None = None) -> list[MatchReservation]:
+def reserve_match(
+    *, donation: Donation, at: datetime | None = None, expires_at: datetime | None = None
+) -> list[MatchReservation]:
     """Hold match for ``donation`` from eligible pools in priority order.
 
     Guarantees: atomic across pools; partial when pools run low; a pool's available
@@ -161,13 +182,15 @@ def reserve_match(*, donation: Donation, at: datetime | None = None,
     pools = list(MatchPool.objects.filter(pk__in=ids).order_by("pk").select_for_update())
     available = {pk: balance(acc[0]) for pk, acc in accounts.items()}
     target = _remaining_target(rule=rule, donation=donation, project=project, at=at)
-    plan = _plan(pools=pools, available=available, target=target,
-                 donation_amount=donation.amount)
+    plan = _plan(pools=pools, available=available, target=target, donation_amount=donation.amount)
     expires_at = expires_at or at + reservation_ttl()
     reservations = []
     for item in plan:
         reservation = MatchReservation.objects.create(
-            donation=donation, pool=item.pool, amount=item.amount, covered=item.covered,
+            donation=donation,
+            pool=item.pool,
+            amount=item.amount,
+            covered=item.covered,
             expires_at=expires_at,
         )
         avail_acc, reserved_acc = accounts[item.pool.pk]
@@ -176,7 +199,9 @@ def reserve_match(*, donation: Donation, at: datetime | None = None,
             idempotency_key=f"reserve:{reservation.pk}",
             currency=item.pool.currency,
             legs=[(avail_acc, -item.amount), (reserved_acc, item.amount)],
-            donation=donation, pool=item.pool, reservation=reservation,
+            donation=donation,
+            pool=item.pool,
+            reservation=reservation,
         )
         reservations.append(reservation)
     return reservations
@@ -189,7 +214,9 @@ def _release(reservation: MatchReservation) -> None:
         idempotency_key=f"release:{reservation.pk}",
         currency=reservation.pool.currency,
         legs=[(reserved_acc, -reservation.amount), (avail_acc, reservation.amount)],
-        donation=reservation.donation, pool=reservation.pool, reservation=reservation,
+        donation=reservation.donation,
+        pool=reservation.pool,
+        reservation=reservation,
     )
     reservation.status = ReservationStatus.RELEASED
     reservation.save(update_fields=["status"])
@@ -214,7 +241,8 @@ def release_match(*, donation: Donation) -> int:
     _lock_donation(donation)
     released = 0
     held = MatchReservation.objects.select_for_update(of=("self",)).select_related(
-        "pool", "donation")
+        "pool", "donation"
+    )
     for reservation in held.filter(donation=donation, status=ReservationStatus.HELD):
         _release(reservation)
         released += reservation.amount
@@ -245,7 +273,9 @@ def confirm_match(*, donation: Donation, at: datetime | None = None) -> int:
             idempotency_key=f"confirm:{reservation.pk}",
             currency=reservation.pool.currency,
             legs=[(reserved_acc, -reservation.amount), (target, reservation.amount)],
-            donation=donation, pool=reservation.pool, reservation=reservation,
+            donation=donation,
+            pool=reservation.pool,
+            reservation=reservation,
         )
         reservation.status = ReservationStatus.CONFIRMED
         reservation.save(update_fields=["status"])
@@ -286,7 +316,9 @@ def reverse_match(*, donation: Donation, remaining_amount: int, key: str) -> int
             idempotency_key=f"reverse:{reservation.pk}:{key}",
             currency=reservation.pool.currency,
             legs=[(source, -take), (avail_acc, take)],
-            donation=donation, pool=reservation.pool, reservation=reservation,
+            donation=donation,
+            pool=reservation.pool,
+            reservation=reservation,
         )
         if not created:
             continue
@@ -308,9 +340,9 @@ def expire_reservations(*, now: datetime | None = None, batch: int = 500) -> int
     """
     now = now or timezone.now()
     ids = list(
-        MatchReservation.objects.expired(now).values_list("donation_id", flat=True).distinct()[
-            :batch
-        ]
+        MatchReservation.objects.expired(now)
+        .values_list("donation_id", flat=True)
+        .distinct()[:batch]
     )
     touched = 0
     for donation_id in ids:
@@ -365,8 +397,12 @@ def regrant_released_match(*, call, now: datetime | None = None) -> int:
         return 0
     unmatched = (
         Donation.objects.counted()
-        .filter(project__call=call, received_at__gte=rule.campaign_starts_at,
-                received_at__lt=rule.campaign_ends_at, refunded_amount=0)
+        .filter(
+            project__call=call,
+            received_at__gte=rule.campaign_starts_at,
+            received_at__lt=rule.campaign_ends_at,
+            refunded_amount=0,
+        )
         .exclude(reservations__status=ReservationStatus.CONFIRMED)
         .order_by("received_at", "pk")
     )

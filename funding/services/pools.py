@@ -19,17 +19,23 @@ def top_up_pool(*, pool: MatchPool, amount: int, key: str, by=None) -> int:
     """
     if amount <= 0:
         raise ValueError("top-up amount must be positive")
-    pool = (MatchPool.objects.select_for_update(of=("self",)).select_related("sponsor")
-            .get(pk=pool.pk))
+    pool = (
+        MatchPool.objects.select_for_update(of=("self",)).select_related("sponsor").get(pk=pool.pk)
+    )
     if pool.is_closed:
         raise InvalidTransition("pool is closed")
     available, _ = pool_accounts(pool)
-    sponsor_acc = account_for(kind=AccountKind.SPONSOR, currency=pool.currency,
-                              sponsor=pool.sponsor)
+    sponsor_acc = account_for(
+        kind=AccountKind.SPONSOR, currency=pool.currency, sponsor=pool.sponsor
+    )
     _, created = post_transaction(
-        kind=TransactionKind.POOL_TOP_UP, idempotency_key=f"topup:{pool.pk}:{key}",
-        currency=pool.currency, legs=[(sponsor_acc, -amount), (available, amount)],
-        pool=pool, created_by=by, memo=f"top-up {key}",
+        kind=TransactionKind.POOL_TOP_UP,
+        idempotency_key=f"topup:{pool.pk}:{key}",
+        currency=pool.currency,
+        legs=[(sponsor_acc, -amount), (available, amount)],
+        pool=pool,
+        created_by=by,
+        memo=f"top-up {key}",
     )
     if created:
         log(instance=pool, action="funding.pool_top_up", user=by, data={"amount": amount})
@@ -44,18 +50,23 @@ def close_pool(*, pool: MatchPool, by=None) -> int:
     stays in the closed pool's account and is returned by closing again). Locks the pool
     row; returns the amount returned. Audit-logged.
     """
-    pool = (MatchPool.objects.select_for_update(of=("self",)).select_related("sponsor")
-            .get(pk=pool.pk))
+    pool = (
+        MatchPool.objects.select_for_update(of=("self",)).select_related("sponsor").get(pk=pool.pk)
+    )
     available, _ = pool_accounts(pool)
     remaining = balance(available)
     if remaining > 0:
-        sponsor_acc = account_for(kind=AccountKind.SPONSOR, currency=pool.currency,
-                                  sponsor=pool.sponsor)
+        sponsor_acc = account_for(
+            kind=AccountKind.SPONSOR, currency=pool.currency, sponsor=pool.sponsor
+        )
         closes = pool.transactions.filter(kind=TransactionKind.POOL_CLOSE).count()
         post_transaction(
-            kind=TransactionKind.POOL_CLOSE, idempotency_key=f"close:{pool.pk}:{closes}",
-            currency=pool.currency, legs=[(available, -remaining), (sponsor_acc, remaining)],
-            pool=pool, created_by=by,
+            kind=TransactionKind.POOL_CLOSE,
+            idempotency_key=f"close:{pool.pk}:{closes}",
+            currency=pool.currency,
+            legs=[(available, -remaining), (sponsor_acc, remaining)],
+            pool=pool,
+            created_by=by,
         )
     if not pool.is_closed:
         pool.is_closed = True

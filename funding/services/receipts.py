@@ -35,13 +35,21 @@ def issue_receipt(*, donation: Donation, by=None) -> Receipt:
     declined = donation.hides_name or not donation.receipt_requested
     year = (donation.received_at or timezone.now()).year
     purpose = donation.project.title if donation.project else "General fund"
-    receipt = _numbered(Receipt.objects.create(
-        number=f"tmp-{uuid.uuid4().hex[:24]}", kind=ReceiptKind.SINGLE, donation=donation,
-        donor_email=donation.donor_email, year=year,
-        donor_name="" if declined else (donation.receipt_name or donation.donor_name),
-        amount=donation.net_amount, currency=donation.currency, purpose=purpose,
-        declined=declined,
-    ), "R")
+    receipt = _numbered(
+        Receipt.objects.create(
+            number=f"tmp-{uuid.uuid4().hex[:24]}",
+            kind=ReceiptKind.SINGLE,
+            donation=donation,
+            donor_email=donation.donor_email,
+            year=year,
+            donor_name="" if declined else (donation.receipt_name or donation.donor_name),
+            amount=donation.net_amount,
+            currency=donation.currency,
+            purpose=purpose,
+            declined=declined,
+        ),
+        "R",
+    )
     log(instance=receipt, action="funding.receipt_issued", user=by)
     return receipt
 
@@ -49,21 +57,32 @@ def issue_receipt(*, donation: Donation, by=None) -> Receipt:
 @transaction.atomic
 def issue_annual_statement(*, donor_email: str, year: int, by=None) -> Receipt:
     """One annual statement per donor email and year (unique), summing counted gifts."""
-    existing = Receipt.objects.filter(kind=ReceiptKind.ANNUAL, donor_email__iexact=donor_email,
-                                      year=year).first()
+    existing = Receipt.objects.filter(
+        kind=ReceiptKind.ANNUAL, donor_email__iexact=donor_email, year=year
+    ).first()
     if existing:
         return existing
-    gifts = Donation.objects.counted().filter(donor_email__iexact=donor_email,
-                                              received_at__year=year)
+    gifts = Donation.objects.counted().filter(
+        donor_email__iexact=donor_email, received_at__year=year
+    )
     total = sum(d.net_amount for d in gifts)
     if total <= 0:
         raise InvalidTransition("no counted donations that year")
-    name = (gifts.exclude(donor_name="").values_list("donor_name", flat=True).first() or "")
-    receipt = _numbered(Receipt.objects.create(
-        number=f"tmp-{uuid.uuid4().hex[:24]}", kind=ReceiptKind.ANNUAL, donor_email=donor_email,
-        year=year, donor_name=name, amount=total, currency=gifts.first().currency,
-        purpose=f"{gifts.count()} donations", declined=not name,
-    ), "A")
+    name = gifts.exclude(donor_name="").values_list("donor_name", flat=True).first() or ""
+    receipt = _numbered(
+        Receipt.objects.create(
+            number=f"tmp-{uuid.uuid4().hex[:24]}",
+            kind=ReceiptKind.ANNUAL,
+            donor_email=donor_email,
+            year=year,
+            donor_name=name,
+            amount=total,
+            currency=gifts.first().currency,
+            purpose=f"{gifts.count()} donations",
+            declined=not name,
+        ),
+        "A",
+    )
     log(instance=receipt, action="funding.receipt_issued", user=by)
     return receipt
 
@@ -78,8 +97,11 @@ def render_receipt_pdf(*, receipt: Receipt) -> bytes:
 def receipt_context(receipt: Receipt) -> dict:
     from django.utils.translation import gettext
 
-    return {"receipt": receipt, "title": f"{gettext('Donation receipt')} {receipt.number}",
-            "reference": receipt.number}
+    return {
+        "receipt": receipt,
+        "title": f"{gettext('Donation receipt')} {receipt.number}",
+        "reference": receipt.number,
+    }
 
 
 __all__ = ["issue_annual_statement", "issue_receipt", "render_receipt_pdf"]

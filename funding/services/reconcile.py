@@ -59,7 +59,8 @@ def reconcile() -> ReconcileReport:
 
     bad = (
         LedgerTransaction.objects.annotate(
-            legs=Count("entries"), total=Sum("entries__amount"),
+            legs=Count("entries"),
+            total=Sum("entries__amount"),
             foreign=Count("entries", filter=~Q(entries__currency=F("currency"))),
         )
         .filter(Q(legs__lt=2) | ~Q(total=0) | Q(foreign__gt=0))
@@ -74,29 +75,42 @@ def reconcile() -> ReconcileReport:
     pool_accts = Account.objects.filter(kind__in=[AccountKind.POOL, AccountKind.POOL_RESERVED])
     held = dict(
         MatchReservation.objects.filter(status=ReservationStatus.HELD)
-        .values("pool_id").annotate(t=Sum("amount")).values_list("pool_id", "t")
+        .values("pool_id")
+        .annotate(t=Sum("amount"))
+        .values_list("pool_id", "t")
     )
     for acc in pool_accts:
         bal = acct_bal.get(acc.pk, 0)
         if bal < 0:
             p.append(f"pool account {acc.key} is below zero: {bal}")
         if acc.kind == AccountKind.POOL_RESERVED and bal != held.get(acc.pool_id, 0):
-            p.append(f"pool {acc.pool_id} reserved balance {bal} != held reservations "
-                     f"{held.get(acc.pool_id, 0)}")
+            p.append(
+                f"pool {acc.pool_id} reserved balance {bal} != held reservations "
+                f"{held.get(acc.pool_id, 0)}"
+            )
 
     ledger_pool_match = dict(
-        Entry.objects.filter(transaction__kind__in=MATCH_KINDS, account__kind__in=[
-            AccountKind.PROJECT, AccountKind.GENERAL])
-        .values("transaction__pool_id").annotate(t=Sum("amount"))
+        Entry.objects.filter(
+            transaction__kind__in=MATCH_KINDS,
+            account__kind__in=[AccountKind.PROJECT, AccountKind.GENERAL],
+        )
+        .values("transaction__pool_id")
+        .annotate(t=Sum("amount"))
         .values_list("transaction__pool_id", "t")
     )
     model_pool_match: dict = defaultdict(int)
-    for pool_id, t in (MatchReservation.objects.filter(status=ReservationStatus.CONFIRMED)
-                       .values("pool_id").annotate(t=Sum(F("amount") - F("reversed_amount")))
-                       .values_list("pool_id", "t")):
+    for pool_id, t in (
+        MatchReservation.objects.filter(status=ReservationStatus.CONFIRMED)
+        .values("pool_id")
+        .annotate(t=Sum(F("amount") - F("reversed_amount")))
+        .values_list("pool_id", "t")
+    ):
         model_pool_match[pool_id] += t
-    for pool_id, t in (SettlementLine.objects.values("pool_id").annotate(t=Sum("amount"))
-                       .values_list("pool_id", "t")):
+    for pool_id, t in (
+        SettlementLine.objects.values("pool_id")
+        .annotate(t=Sum("amount"))
+        .values_list("pool_id", "t")
+    ):
         model_pool_match[pool_id] += t
     for pool_id in set(ledger_pool_match) | set(model_pool_match):
         a, b = ledger_pool_match.get(pool_id, 0), model_pool_match.get(pool_id, 0)
@@ -106,7 +120,8 @@ def reconcile() -> ReconcileReport:
     def by_project(kinds):
         return dict(
             Entry.objects.filter(transaction__kind__in=kinds, account__kind=AccountKind.PROJECT)
-            .values("account__project_id").annotate(t=Sum("amount"))
+            .values("account__project_id")
+            .annotate(t=Sum("amount"))
             .values_list("account__project_id", "t")
         )
 
@@ -114,21 +129,31 @@ def reconcile() -> ReconcileReport:
     ledger_matched = by_project(MATCH_KINDS)
     ledger_disbursed = by_project(DISBURSED_KINDS)
     model_raised = dict(
-        Donation.objects.counted().filter(project__isnull=False).values("project_id")
-        .annotate(t=Sum(F("amount") - F("refunded_amount"))).values_list("project_id", "t")
+        Donation.objects.counted()
+        .filter(project__isnull=False)
+        .values("project_id")
+        .annotate(t=Sum(F("amount") - F("refunded_amount")))
+        .values_list("project_id", "t")
     )
     model_matched: dict = defaultdict(int)
-    for pid, t in (MatchReservation.objects.filter(status=ReservationStatus.CONFIRMED)
-                   .values("donation__project_id")
-                   .annotate(t=Sum(F("amount") - F("reversed_amount")))
-                   .values_list("donation__project_id", "t")):
+    for pid, t in (
+        MatchReservation.objects.filter(status=ReservationStatus.CONFIRMED)
+        .values("donation__project_id")
+        .annotate(t=Sum(F("amount") - F("reversed_amount")))
+        .values_list("donation__project_id", "t")
+    ):
         model_matched[pid] += t
-    for pid, t in SettlementLine.objects.values("project_id").annotate(
-            t=Sum("amount")).values_list("project_id", "t"):
+    for pid, t in (
+        SettlementLine.objects.values("project_id")
+        .annotate(t=Sum("amount"))
+        .values_list("project_id", "t")
+    ):
         model_matched[pid] += t
     model_disbursed = dict(
-        Disbursement.objects.filter(status=DisbursementStatus.APPROVED).values("project_id")
-        .annotate(t=Sum("amount")).values_list("project_id", "t")
+        Disbursement.objects.filter(status=DisbursementStatus.APPROVED)
+        .values("project_id")
+        .annotate(t=Sum("amount"))
+        .values_list("project_id", "t")
     )
     for label, ledger, model, sign in (
         ("raised", ledger_raised, model_raised, 1),
@@ -141,29 +166,41 @@ def reconcile() -> ReconcileReport:
                 p.append(f"project {pid} {label} in ledger {a} != records {b}")
 
     ledger_spent = dict(
-        Expenditure.objects.values("project_id").annotate(t=Sum("amount"))
+        Expenditure.objects.values("project_id")
+        .annotate(t=Sum("amount"))
         .values_list("project_id", "t")
     )
-    stored = {row["pk"]: row for row in ProjectBalance.objects.values(
-        "pk", "raised", "matched", "disbursed", "spent")}
-    for pid in sorted(set(stored) | set(ledger_raised) | set(ledger_matched)
-                      | set(ledger_disbursed) | set(ledger_spent)):
+    stored = {
+        row["pk"]: row
+        for row in ProjectBalance.objects.values("pk", "raised", "matched", "disbursed", "spent")
+    }
+    for pid in sorted(
+        set(stored)
+        | set(ledger_raised)
+        | set(ledger_matched)
+        | set(ledger_disbursed)
+        | set(ledger_spent)
+    ):
         row = stored.get(pid, {})
-        for label, value in (("raised", ledger_raised.get(pid, 0)),
-                             ("matched", ledger_matched.get(pid, 0)),
-                             ("disbursed", -ledger_disbursed.get(pid, 0)),
-                             ("spent", ledger_spent.get(pid, 0))):
+        for label, value in (
+            ("raised", ledger_raised.get(pid, 0)),
+            ("matched", ledger_matched.get(pid, 0)),
+            ("disbursed", -ledger_disbursed.get(pid, 0)),
+            ("spent", ledger_spent.get(pid, 0)),
+        ):
             if row.get(label, 0) != value:
-                p.append(f"project {pid} balance {label} {row.get(label, 0)} != entries "
-                         f"{value}")
+                p.append(f"project {pid} balance {label} {row.get(label, 0)} != entries {value}")
 
     posted = dict(
         LedgerTransaction.objects.filter(kind=TransactionKind.DONATION)
-        .values("donation_id").annotate(n=Count("pk")).values_list("donation_id", "n")
+        .values("donation_id")
+        .annotate(n=Count("pk"))
+        .values_list("donation_id", "n")
     )
     posted_amount = dict(
         Entry.objects.filter(transaction__kind=TransactionKind.DONATION, amount__gt=0)
-        .values("transaction__donation_id").annotate(t=Sum("amount"))
+        .values("transaction__donation_id")
+        .annotate(t=Sum("amount"))
         .values_list("transaction__donation_id", "t")
     )
     counted = dict(Donation.objects.counted().values_list("pk", "amount"))

@@ -64,12 +64,17 @@ def _eligible_money(rule: MatchingRule, project_ids: list[int]) -> dict[int, int
     if rule.count_imported:
         sources.append(DonationSource.IMPORT)
     qs = Donation.objects.counted().filter(
-        project_id__in=project_ids, source__in=sources,
-        received_at__gte=rule.campaign_starts_at, received_at__lt=rule.campaign_ends_at,
+        project_id__in=project_ids,
+        source__in=sources,
+        received_at__gte=rule.campaign_starts_at,
+        received_at__lt=rule.campaign_ends_at,
         amount__gte=rule.min_donation,
     )
-    return dict(qs.values("project_id").annotate(t=Sum(F("amount") - F("refunded_amount")))
-                .values_list("project_id", "t"))
+    return dict(
+        qs.values("project_id")
+        .annotate(t=Sum(F("amount") - F("refunded_amount")))
+        .values_list("project_id", "t")
+    )
 
 
 def project_ranks(call: CallPage, project_ids: list[int]) -> dict[int, int]:
@@ -78,14 +83,15 @@ def project_ranks(call: CallPage, project_ids: list[int]) -> dict[int, int]:
     from projects.review.models import RankingEntry
 
     return dict(
-        RankingEntry.objects.filter(call=call,
-                                    application__review_decision__project_id__in=project_ids)
-        .values_list("application__review_decision__project_id", "rank")
+        RankingEntry.objects.filter(
+            call=call, application__review_decision__project_id__in=project_ids
+        ).values_list("application__review_decision__project_id", "rank")
     )
 
 
-def largest_remainder(amounts: list[int], available: int, needed: int,
-                      order_keys: list[tuple]) -> list[int]:
+def largest_remainder(
+    amounts: list[int], available: int, needed: int, order_keys: list[tuple]
+) -> list[int]:
     """Scale ``amounts`` (summing to ``needed`` > ``available``) down to sum exactly to
     ``available`` in whole fen: each gets floor(amount × available / needed), then the fen
     left over go one each to the largest remainders (ties: ``order_keys`` ascending).
@@ -113,13 +119,17 @@ def plan_settlement(*, call: CallPage, lock: bool = False) -> SettlementPlan:
     rule = MatchingRule.objects.filter(call=call).first()
     if rule is None or rule.mode != "settlement":
         raise InvalidTransition("this call has no settlement-mode matching rule")
-    projects = list(Project.objects.filter(call=call, tier__in=rule.qualifying_tiers)
-                    .order_by("pk"))
+    projects = list(
+        Project.objects.filter(call=call, tier__in=rule.qualifying_tiers).order_by("pk")
+    )
     eligible = _eligible_money(rule, [p.pk for p in projects])
     tiers = list(rule.rank_tiers.order_by("rank_from"))
     ranks = project_ranks(call, [p.pk for p in projects]) if tiers else {}
-    ids = list(MatchPool.objects.filter(Q(calls=call), is_closed=False)
-               .values_list("pk", flat=True).distinct())
+    ids = list(
+        MatchPool.objects.filter(Q(calls=call), is_closed=False)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
     pools_qs = MatchPool.objects.filter(pk__in=ids).order_by("pk")
     if lock:
         pools_qs = pools_qs.select_for_update()
@@ -137,13 +147,16 @@ def plan_settlement(*, call: CallPage, lock: bool = False) -> SettlementPlan:
             ratio = tier.ratio if tier else Fraction(0)
         uncapped = math.floor(money * ratio)
         amount = min(uncapped, rule.cap_per_project) if rule.cap_per_project else uncapped
-        rows.append(SettlementRow(project, money, uncapped, amount, [], ratio=ratio,
-                                  rank=rank, tier=tier))
+        rows.append(
+            SettlementRow(project, money, uncapped, amount, [], ratio=ratio, rank=rank, tier=tier)
+        )
     needed = sum(r.amount for r in rows)
     pro_rata = needed > available
     if pro_rata:
         scaled = largest_remainder(
-            [r.amount for r in rows], available, needed,
+            [r.amount for r in rows],
+            available,
+            needed,
             [(r.rank or 10**9, r.project.pk) for r in rows],
         )
         for row, amount in zip(rows, scaled, strict=True):
@@ -156,8 +169,9 @@ def plan_settlement(*, call: CallPage, lock: bool = False) -> SettlementPlan:
                 row.by_pool.append((pool, take))
                 left[pool.pk] -= take
                 rest -= take
-    return SettlementPlan(call=call, rows=rows, available=available, needed=needed,
-                          is_pro_rata=pro_rata)
+    return SettlementPlan(
+        call=call, rows=rows, available=available, needed=needed, is_pro_rata=pro_rata
+    )
 
 
 @transaction.atomic
@@ -173,23 +187,32 @@ def commit_settlement(*, call: CallPage, by=None) -> tuple[Settlement, bool]:
     plan = plan_settlement(call=call, lock=True)
     try:
         with transaction.atomic():
-            settlement = Settlement.objects.create(call=call, committed_by=by, total=plan.total,
-                                                   is_pro_rata=plan.is_pro_rata)
+            settlement = Settlement.objects.create(
+                call=call, committed_by=by, total=plan.total, is_pro_rata=plan.is_pro_rata
+            )
     except IntegrityError:
         return Settlement.objects.get(call=call), False
     for row in plan.rows:
         target = project_account(row.project)
         for pool, amount in row.by_pool:
-            SettlementLine.objects.create(settlement=settlement, project=row.project, pool=pool,
-                                          eligible=row.eligible, amount=amount, rank=row.rank,
-                                          ratio_num=row.ratio.numerator,
-                                          ratio_den=row.ratio.denominator)
+            SettlementLine.objects.create(
+                settlement=settlement,
+                project=row.project,
+                pool=pool,
+                eligible=row.eligible,
+                amount=amount,
+                rank=row.rank,
+                ratio_num=row.ratio.numerator,
+                ratio_den=row.ratio.denominator,
+            )
             available, _ = pool_accounts(pool)
             post_transaction(
                 kind=TransactionKind.SETTLEMENT,
                 idempotency_key=f"settlement:{call.pk}:{row.project.pk}:{pool.pk}",
-                currency=pool.currency, legs=[(available, -amount), (target, amount)],
-                pool=pool, created_by=by,
+                currency=pool.currency,
+                legs=[(available, -amount), (target, amount)],
+                pool=pool,
+                created_by=by,
             )
     log(instance=settlement, action="funding.settlement", user=by, data={"total": plan.total})
     return settlement, True

@@ -49,8 +49,9 @@ def check_disbursement_guards(project: Project, amount: int) -> None:
 
 
 @transaction.atomic
-def record_disbursement(*, project: Project, amount: int, recorded_by, milestone: str = "",
-                        reference: str = "") -> Disbursement:
+def record_disbursement(
+    *, project: Project, amount: int, recorded_by, milestone: str = "", reference: str = ""
+) -> Disbursement:
     """Finance records the next tranche; it is paid (posted) only after a second approval.
 
     Raises ``FourEyesViolation`` for non-finance users, ``ValidationError`` for amount ≤ 0,
@@ -64,11 +65,20 @@ def record_disbursement(*, project: Project, amount: int, recorded_by, milestone
     check_disbursement_guards(project, amount)
     tranche = (project.disbursements.aggregate(m=Max("tranche"))["m"] or 0) + 1
     disbursement = Disbursement.objects.create(
-        project=project, tranche=tranche, amount=amount, currency=project.currency,
-        milestone=milestone, reference=reference, recorded_by=recorded_by,
+        project=project,
+        tranche=tranche,
+        amount=amount,
+        currency=project.currency,
+        milestone=milestone,
+        reference=reference,
+        recorded_by=recorded_by,
     )
-    log(instance=disbursement, action="funding.disbursement_recorded", user=recorded_by,
-        data={"amount": amount})
+    log(
+        instance=disbursement,
+        action="funding.disbursement_recorded",
+        user=recorded_by,
+        data={"amount": amount},
+    )
     return disbursement
 
 
@@ -92,13 +102,14 @@ def approve_disbursement(*, disbursement: Disbursement, approved_by) -> Disburse
     fund = project_account(project, disbursement.currency)
     if balance(fund) < disbursement.amount:
         raise InsufficientFunds("the project fund holds less than this tranche")
-    paid = account_for(kind=AccountKind.DISBURSED, currency=disbursement.currency,
-                       project=project)
+    paid = account_for(kind=AccountKind.DISBURSED, currency=disbursement.currency, project=project)
     post_transaction(
-        kind=TransactionKind.DISBURSEMENT, idempotency_key=f"disbursement:{disbursement.pk}",
+        kind=TransactionKind.DISBURSEMENT,
+        idempotency_key=f"disbursement:{disbursement.pk}",
         currency=disbursement.currency,
         legs=[(fund, -disbursement.amount), (paid, disbursement.amount)],
-        created_by=approved_by, memo=f"tranche {disbursement.tranche}",
+        created_by=approved_by,
+        memo=f"tranche {disbursement.tranche}",
     )
     disbursement.status = DisbursementStatus.APPROVED
     disbursement.approved_by = approved_by
@@ -109,18 +120,36 @@ def approve_disbursement(*, disbursement: Disbursement, approved_by) -> Disburse
 
 
 @transaction.atomic
-def record_expenditure(*, project: Project, budget_line: str, amount: int, spent_on: date,
-                       recorded_by, description: str = "", receipt=None) -> Expenditure:
+def record_expenditure(
+    *,
+    project: Project,
+    budget_line: str,
+    amount: int,
+    spent_on: date,
+    recorded_by,
+    description: str = "",
+    receipt=None,
+) -> Expenditure:
     """An organization member or finance officer records spending with its receipt."""
     if amount <= 0:
         raise ValidationError(_("The amount must be positive."))
-    expenditure = Expenditure(project=project, budget_line=budget_line, amount=amount,
-                              currency=project.currency, spent_on=spent_on,
-                              description=description, recorded_by=recorded_by)
+    expenditure = Expenditure(
+        project=project,
+        budget_line=budget_line,
+        amount=amount,
+        currency=project.currency,
+        spent_on=spent_on,
+        description=description,
+        recorded_by=recorded_by,
+    )
     if receipt:
         expenditure.receipt.save(receipt.name, receipt, save=False)
     expenditure.save()
     apply_deltas({project.pk: {"spent": amount}}, expenditure.currency)
-    log(instance=expenditure, action="funding.expenditure_recorded", user=recorded_by,
-        data={"amount": amount})
+    log(
+        instance=expenditure,
+        action="funding.expenditure_recorded",
+        user=recorded_by,
+        data={"amount": amount},
+    )
     return expenditure

@@ -31,9 +31,12 @@ def _find_by_charge(obj: dict) -> Donation | None:
 
 
 def _succeed_from_session(donation: Donation, obj: dict) -> str:
-    mark_succeeded(donation=donation, amount_received=int(obj.get("amount_total") or 0),
-                   currency=obj.get("currency") or donation.currency,
-                   payment_intent=obj.get("payment_intent") or "")
+    mark_succeeded(
+        donation=donation,
+        amount_received=int(obj.get("amount_total") or 0),
+        currency=obj.get("currency") or donation.currency,
+        payment_intent=obj.get("payment_intent") or "",
+    )
     donation.refresh_from_db()
     return "flagged" if donation.flagged else "succeeded"
 
@@ -74,10 +77,12 @@ def _ensure_paid_from_charge(donation: Donation, charge: dict) -> None:
     """A charge event may arrive before checkout.session.completed: the charge proves
     the payment, so complete the donation first (the later session event is a no-op)."""
     if donation.status != DonationStatus.SUCCEEDED and charge.get("paid", True):
-        mark_succeeded(donation=donation,
-                       amount_received=int(charge.get("amount_captured") or charge.get("amount")),
-                       currency=charge.get("currency") or donation.currency,
-                       payment_intent=charge.get("payment_intent") or "")
+        mark_succeeded(
+            donation=donation,
+            amount_received=int(charge.get("amount_captured") or charge.get("amount")),
+            currency=charge.get("currency") or donation.currency,
+            payment_intent=charge.get("payment_intent") or "",
+        )
 
 
 def _on_charge_refunded(obj: dict) -> str:
@@ -85,17 +90,21 @@ def _on_charge_refunded(obj: dict) -> str:
     if donation is None:
         return "unknown donation"
     _ensure_paid_from_charge(donation, obj)
-    reversed_now = record_refund(donation=donation,
-                                 refunded_total=int(obj.get("amount_refunded") or 0))
+    reversed_now = record_refund(
+        donation=donation, refunded_total=int(obj.get("amount_refunded") or 0)
+    )
     return f"refunded {reversed_now}"
 
 
 def _dispute_donation(obj: dict) -> Donation | None:
     charge = obj.get("charge")
     charge_obj = charge if isinstance(charge, dict) else {}
-    return _find_by_charge({"payment_intent": obj.get("payment_intent")
-                            or charge_obj.get("payment_intent"),
-                            "metadata": obj.get("metadata") or charge_obj.get("metadata")})
+    return _find_by_charge(
+        {
+            "payment_intent": obj.get("payment_intent") or charge_obj.get("payment_intent"),
+            "metadata": obj.get("metadata") or charge_obj.get("metadata"),
+        }
+    )
 
 
 def _on_dispute_created(obj: dict) -> str:

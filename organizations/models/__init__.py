@@ -23,9 +23,23 @@ from .incubation import (
 )
 
 __all__ = [
-    "AssessmentDimension", "AssessmentScore", "CapacityAssessment", "Cohort",
-    "IncubationStage", "Invitation", "InvitationQuerySet", "Membership", "Organization",
-    "OrganizationDocument", "OrganizationQuerySet", "Region", "Residency", "ServiceLog",
-    "StageChange", "TrainingAttendance", "TrainingSession", "VerificationEvent",
+    "AssessmentDimension",
+    "AssessmentScore",
+    "CapacityAssessment",
+    "Cohort",
+    "IncubationStage",
+    "Invitation",
+    "InvitationQuerySet",
+    "Membership",
+    "Organization",
+    "OrganizationDocument",
+    "OrganizationQuerySet",
+    "Region",
+    "Residency",
+    "ServiceLog",
+    "StageChange",
+    "TrainingAttendance",
+    "TrainingSession",
+    "VerificationEvent",
     "_document_path",
 ]

@@ -64,11 +64,17 @@ class Organization(models.Model):
         _("Organization type"), max_length=30, choices=OrganizationType.choices
     )
     credit_code = models.CharField(
-        _("Unified social credit code"), max_length=18, unique=True, null=True, blank=True,
+        _("Unified social credit code"),
+        max_length=18,
+        unique=True,
+        null=True,
+        blank=True,
         validators=[validate_credit_code],
         error_messages={
-            "unique": _("An organization with this unified social credit code is already "
-                        "registered on the portal."),
+            "unique": _(
+                "An organization with this unified social credit code is already "
+                "registered on the portal."
+            ),
         },
     )
     registration_kind = models.CharField(
@@ -85,8 +91,9 @@ class Organization(models.Model):
             "For community teams filed with the sub-district (备案) instead of registered."
         ),
     )
-    registration_authority = models.CharField(_("Registration authority"), max_length=100,
-                                              blank=True)
+    registration_authority = models.CharField(
+        _("Registration authority"), max_length=100, blank=True
+    )
     established_on = models.DateField(_("Date established"), null=True, blank=True)
     status = models.CharField(
         _("Verification status"),

@@ -32,8 +32,9 @@ class IncubationStage(_Bilingual, models.Model):
     name_en = models.CharField(_("English name"), max_length=50, blank=True)
     code = models.SlugField(_("Code"), max_length=30, unique=True)
     sort_order = models.PositiveIntegerField(_("Sort order"), default=0)
-    kind = models.CharField(_("Kind"), max_length=20, choices=StageKind.choices,
-                            default=StageKind.ONGOING)
+    kind = models.CharField(
+        _("Kind"), max_length=20, choices=StageKind.choices, default=StageKind.ONGOING
+    )
 
     class Meta:
         verbose_name = _("Incubation stage")
@@ -86,8 +87,9 @@ class Cohort(models.Model):
         verbose_name_plural = _("Incubation cohorts")
         ordering = ["-starts_on", "name"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")),
-                                   name="cohort_dates_ordered"),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="cohort_dates_ordered"
+            ),
             models.CheckConstraint(condition=models.Q(capacity__gte=1), name="cohort_capacity"),
             models.CheckConstraint(
                 condition=models.Q(graduation_min_score__gte=1, graduation_min_score__lte=5),
@@ -109,42 +111,79 @@ def _agreement_path(instance, filename):
 class Residency(models.Model):
     """An organization's application to a cohort and, once admitted, its residency."""
 
-    cohort = models.ForeignKey(Cohort, verbose_name=_("Cohort"), on_delete=models.PROTECT,
-                               related_name="residencies")
-    organization = models.ForeignKey(Organization, verbose_name=_("Organization"),
-                                     on_delete=models.CASCADE, related_name="residencies")
-    status = models.CharField(_("Status"), max_length=20, choices=ResidencyStatus.choices,
-                              default=ResidencyStatus.APPLIED, db_index=True)
+    cohort = models.ForeignKey(
+        Cohort, verbose_name=_("Cohort"), on_delete=models.PROTECT, related_name="residencies"
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("Organization"),
+        on_delete=models.CASCADE,
+        related_name="residencies",
+    )
+    status = models.CharField(
+        _("Status"),
+        max_length=20,
+        choices=ResidencyStatus.choices,
+        default=ResidencyStatus.APPLIED,
+        db_index=True,
+    )
     motivation = models.TextField(_("Why do you want to join?"))
     needs = models.TextField(_("What support do you need?"), blank=True)
-    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("Applied by"),
-                                   null=True, on_delete=models.SET_NULL, related_name="+")
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Applied by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     applied_at = models.DateTimeField(_("Applied at"), auto_now_add=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("Decided by"),
-                                   null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     decided_at = models.DateTimeField(_("Decided at"), null=True, blank=True)
     decision_note = models.TextField(_("Decision note"), blank=True)
-    stage = models.ForeignKey(IncubationStage, verbose_name=_("Current stage"), null=True,
-                              blank=True, on_delete=models.PROTECT, related_name="+")
-    mentor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("Mentor"), null=True,
-                               blank=True, on_delete=models.SET_NULL,
-                               related_name="mentored_residencies")
-    agreement = models.FileField(_("Residency agreement"), upload_to=_agreement_path,
-                                 storage=private_storage, blank=True, max_length=255)
+    stage = models.ForeignKey(
+        IncubationStage,
+        verbose_name=_("Current stage"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    mentor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Mentor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mentored_residencies",
+    )
+    agreement = models.FileField(
+        _("Residency agreement"),
+        upload_to=_agreement_path,
+        storage=private_storage,
+        blank=True,
+        max_length=255,
+    )
     agreement_name = models.CharField(_("Agreement file name"), max_length=255, blank=True)
-    agreement_content_type = models.CharField(_("Agreement content type"), max_length=100,
-                                              blank=True)
-    agreement_uploaded_at = models.DateTimeField(_("Agreement uploaded at"), null=True,
-                                                 blank=True)
+    agreement_content_type = models.CharField(
+        _("Agreement content type"), max_length=100, blank=True
+    )
+    agreement_uploaded_at = models.DateTimeField(_("Agreement uploaded at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("Incubation residency")
         verbose_name_plural = _("Incubation residencies")
         ordering = ["-applied_at"]
         constraints = [
-            models.UniqueConstraint(fields=["cohort", "organization"],
-                                    name="uniq_residency_per_cohort"),
+            models.UniqueConstraint(
+                fields=["cohort", "organization"], name="uniq_residency_per_cohort"
+            ),
         ]
 
     def __str__(self):
@@ -157,14 +196,24 @@ class Residency(models.Model):
 class StageChange(models.Model):
     """Dated stage history of a residency; append-only."""
 
-    residency = models.ForeignKey(Residency, verbose_name=_("Residency"),
-                                  on_delete=models.CASCADE, related_name="stage_changes")
-    stage = models.ForeignKey(IncubationStage, verbose_name=_("Stage"),
-                              on_delete=models.PROTECT, related_name="+")
+    residency = models.ForeignKey(
+        Residency,
+        verbose_name=_("Residency"),
+        on_delete=models.CASCADE,
+        related_name="stage_changes",
+    )
+    stage = models.ForeignKey(
+        IncubationStage, verbose_name=_("Stage"), on_delete=models.PROTECT, related_name="+"
+    )
     changed_on = models.DateField(_("Date"))
     note = models.TextField(_("Note"), blank=True)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("By"), null=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("By"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("Recorded at"), auto_now_add=True)
 
     class Meta:
@@ -179,16 +228,26 @@ class StageChange(models.Model):
 class ServiceLog(models.Model):
     """A service a mentor or staff gave a resident organization, with hours."""
 
-    residency = models.ForeignKey(Residency, verbose_name=_("Residency"),
-                                  on_delete=models.CASCADE, related_name="service_logs")
+    residency = models.ForeignKey(
+        Residency,
+        verbose_name=_("Residency"),
+        on_delete=models.CASCADE,
+        related_name="service_logs",
+    )
     kind = models.CharField(_("Service"), max_length=20, choices=ServiceKind.choices)
     provided_on = models.DateField(_("Date"))
     hours = models.DecimalField(_("Hours"), max_digits=5, decimal_places=1)
-    grant_amount = models.PositiveBigIntegerField(_("Small grant amount (fen)"), null=True,
-                                                  blank=True)
+    grant_amount = models.PositiveBigIntegerField(
+        _("Small grant amount (fen)"), null=True, blank=True
+    )
     description = models.TextField(_("Description"), blank=True)
-    provided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("Provided by"),
-                                    null=True, on_delete=models.SET_NULL, related_name="+")
+    provided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Provided by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("Recorded at"), auto_now_add=True)
 
     class Meta:
@@ -196,8 +255,9 @@ class ServiceLog(models.Model):
         verbose_name_plural = _("Service logs")
         ordering = ["-provided_on", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(hours__gt=0, hours__lte=24),
-                                   name="service_hours_range"),
+            models.CheckConstraint(
+                condition=models.Q(hours__gt=0, hours__lte=24), name="service_hours_range"
+            ),
         ]
 
     def __str__(self):
@@ -207,11 +267,17 @@ class ServiceLog(models.Model):
 class CapacityAssessment(ClusterableModel):
     """One capacity assessment of a resident organization (repeated over time)."""
 
-    residency = models.ForeignKey(Residency, verbose_name=_("Residency"),
-                                  on_delete=models.CASCADE, related_name="assessments")
+    residency = models.ForeignKey(
+        Residency, verbose_name=_("Residency"), on_delete=models.CASCADE, related_name="assessments"
+    )
     assessed_on = models.DateField(_("Assessed on"))
-    assessor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("Assessor"),
-                                 null=True, on_delete=models.SET_NULL, related_name="+")
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Assessor"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     summary = models.TextField(pgettext_lazy("incubation", "Summary"), blank=True)
 
     class Meta:
@@ -224,10 +290,15 @@ class CapacityAssessment(ClusterableModel):
 
 
 class AssessmentScore(models.Model):
-    assessment = ParentalKey(CapacityAssessment, verbose_name=_("Assessment"),
-                             on_delete=models.CASCADE, related_name="scores")
-    dimension = models.ForeignKey(AssessmentDimension, verbose_name=_("Dimension"),
-                                  on_delete=models.PROTECT, related_name="+")
+    assessment = ParentalKey(
+        CapacityAssessment,
+        verbose_name=_("Assessment"),
+        on_delete=models.CASCADE,
+        related_name="scores",
+    )
+    dimension = models.ForeignKey(
+        AssessmentDimension, verbose_name=_("Dimension"), on_delete=models.PROTECT, related_name="+"
+    )
     score = models.PositiveSmallIntegerField(_("Score (1–5)"))
     evidence = models.TextField(_("Evidence"))
 
@@ -236,10 +307,12 @@ class AssessmentScore(models.Model):
         verbose_name_plural = _("Assessment scores")
         ordering = ["dimension__sort_order", "dimension_id"]
         constraints = [
-            models.UniqueConstraint(fields=["assessment", "dimension"],
-                                    name="uniq_score_per_dimension"),
-            models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=5),
-                                   name="assessment_score_range"),
+            models.UniqueConstraint(
+                fields=["assessment", "dimension"], name="uniq_score_per_dimension"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score__gte=1, score__lte=5), name="assessment_score_range"
+            ),
         ]
 
     def __str__(self):
@@ -249,8 +322,9 @@ class AssessmentScore(models.Model):
 class TrainingSession(ClusterableModel):
     """A training for resident organizations' core staff (骨干培养), with attendance."""
 
-    cohort = models.ForeignKey(Cohort, verbose_name=_("Cohort"), on_delete=models.CASCADE,
-                               related_name="trainings")
+    cohort = models.ForeignKey(
+        Cohort, verbose_name=_("Cohort"), on_delete=models.CASCADE, related_name="trainings"
+    )
     title = models.CharField(_("Title"), max_length=200)
     held_on = models.DateField(_("Date"))
     hours = models.DecimalField(_("Hours"), max_digits=4, decimal_places=1, default=2)
@@ -267,10 +341,15 @@ class TrainingSession(ClusterableModel):
 
 
 class TrainingAttendance(models.Model):
-    session = ParentalKey(TrainingSession, verbose_name=_("Training"),
-                          on_delete=models.CASCADE, related_name="attendances")
-    residency = models.ForeignKey(Residency, verbose_name=_("Residency"),
-                                  on_delete=models.CASCADE, related_name="attendances")
+    session = ParentalKey(
+        TrainingSession,
+        verbose_name=_("Training"),
+        on_delete=models.CASCADE,
+        related_name="attendances",
+    )
+    residency = models.ForeignKey(
+        Residency, verbose_name=_("Residency"), on_delete=models.CASCADE, related_name="attendances"
+    )
     attendee_name = models.CharField(_("Attendee"), max_length=50)
     attended = models.BooleanField(_("Attended"), default=True)
 
@@ -279,8 +358,9 @@ class TrainingAttendance(models.Model):
         verbose_name_plural = _("Attendance")
         ordering = ["session__held_on", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "residency", "attendee_name"],
-                                    name="uniq_attendance"),
+            models.UniqueConstraint(
+                fields=["session", "residency", "attendee_name"], name="uniq_attendance"
+            ),
         ]
 
     def __str__(self):
@@ -289,7 +369,11 @@ class TrainingAttendance(models.Model):
     def clean(self):
         from django.core.exceptions import ValidationError
 
-        if (self.session_id and self.residency_id
-                and self.residency.cohort_id != self.session.cohort_id):
+        if (
+            self.session_id
+            and self.residency_id
+            and self.residency.cohort_id != self.session.cohort_id
+        ):
             raise ValidationError(
-                {"residency": _("This organization is not in the training's cohort.")})
+                {"residency": _("This organization is not in the training's cohort.")}
+            )

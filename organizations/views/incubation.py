@@ -24,8 +24,9 @@ from ..permissions import can_edit, can_view_private, is_programme_staff
 def cohort_list(request):
     today = timezone.localdate()
     cohorts = Cohort.objects.order_by("-starts_on", "name")
-    return render(request, "organizations/incubation/cohort_list.html",
-                  {"cohorts": cohorts, "today": today})
+    return render(
+        request, "organizations/incubation/cohort_list.html", {"cohorts": cohorts, "today": today}
+    )
 
 
 def cohort_detail(request, slug):
@@ -37,22 +38,33 @@ def cohort_detail(request, slug):
         if request.method == "POST" and form.is_valid():
             try:
                 residency = services.apply_to_cohort(
-                    cohort=cohort, organization=form.cleaned_data["organization"],
-                    by=request.user, motivation=form.cleaned_data["motivation"],
-                    needs=form.cleaned_data["needs"])
+                    cohort=cohort,
+                    organization=form.cleaned_data["organization"],
+                    by=request.user,
+                    motivation=form.cleaned_data["motivation"],
+                    needs=form.cleaned_data["needs"],
+                )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, _("Your application was received. The programme "
-                                            "staff will reply within five working days."))
+                messages.success(
+                    request,
+                    _(
+                        "Your application was received. The programme "
+                        "staff will reply within five working days."
+                    ),
+                )
                 return redirect(residency.get_absolute_url())
     elif request.method == "POST":
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         raise PermissionDenied
-    return render(request, "organizations/incubation/cohort_detail.html",
-                  {"cohort": cohort, "is_open": is_open, "form": form},
-                  status=400 if form is not None and form.errors else 200)
+    return render(
+        request,
+        "organizations/incubation/cohort_detail.html",
+        {"cohort": cohort, "is_open": is_open, "form": form},
+        status=400 if form is not None and form.errors else 200,
+    )
 
 
 def _can_view(user, residency: Residency) -> bool:
@@ -69,28 +81,41 @@ def _record(request, pk) -> Residency:
     return residency
 
 
-def _render_record(request, residency, *, agreement_form=None, service_form=None,
-                   assessment_form=None, status=200):
+def _render_record(
+    request, residency, *, agreement_form=None, service_form=None, assessment_form=None, status=200
+):
     labels, series = assessment_trend(residency)
-    chart = line_chart(title=_("Capacity assessment trend"), x_labels=labels, series=series,
-                       max_value=5) if labels else None
+    chart = (
+        line_chart(
+            title=_("Capacity assessment trend"), x_labels=labels, series=series, max_value=5
+        )
+        if labels
+        else None
+    )
     is_mentor = services.can_mentor(request.user, residency)
     is_admitted = residency.status == ResidencyStatus.ADMITTED
     # The assessment trend is a pygal chart with its own <style>: style-src may be inline.
-    return allow_inline_styles(render)(request, "organizations/incubation/residency_record.html", {
-        "residency": residency,
-        "organization": residency.organization,
-        "checklist": graduation_checklist(residency),
-        "chart": chart,
-        "trainings": residency.attendances.all(),
-        "can_upload_agreement": is_admitted and (
-            can_edit(request.user, residency.organization) or is_programme_staff(request.user)),
-        "can_log": is_mentor and is_admitted,
-        "agreement_form": agreement_form or AgreementForm(),
-        "service_form": service_form or ServiceLogForm(),
-        "assessment_form": assessment_form or AssessmentForm(),
-        "total_hours": sum(s.hours for s in residency.service_logs.all()),
-    }, status=status)
+    return allow_inline_styles(render)(
+        request,
+        "organizations/incubation/residency_record.html",
+        {
+            "residency": residency,
+            "organization": residency.organization,
+            "checklist": graduation_checklist(residency),
+            "chart": chart,
+            "trainings": residency.attendances.all(),
+            "can_upload_agreement": is_admitted
+            and (
+                can_edit(request.user, residency.organization) or is_programme_staff(request.user)
+            ),
+            "can_log": is_mentor and is_admitted,
+            "agreement_form": agreement_form or AgreementForm(),
+            "service_form": service_form or ServiceLogForm(),
+            "assessment_form": assessment_form or AssessmentForm(),
+            "total_hours": sum(s.hours for s in residency.service_logs.all()),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -104,8 +129,9 @@ def agreement_upload(request, pk):
     form = AgreementForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.upload_agreement(residency=residency, by=request.user,
-                                      upload=form.cleaned_data["file"])
+            services.upload_agreement(
+                residency=residency, by=request.user, upload=form.cleaned_data["file"]
+            )
         except ValidationError as error:
             form.add_error("file", error)
         else:
@@ -121,9 +147,12 @@ def agreement_download(request, pk):
     residency = _record(request, pk)
     if not residency.agreement:
         raise Http404
-    response = FileResponse(residency.agreement.open("rb"),
-                            content_type=residency.agreement_content_type, as_attachment=True,
-                            filename=residency.agreement_name)
+    response = FileResponse(
+        residency.agreement.open("rb"),
+        content_type=residency.agreement_content_type,
+        as_attachment=True,
+        filename=residency.agreement_name,
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -138,10 +167,15 @@ def service_log(request, pk):
         data = form.cleaned_data
         grant = data["grant_amount_yuan"]
         try:
-            services.log_service(residency=residency, by=request.user, kind=data["kind"],
-                                 provided_on=data["provided_on"], hours=data["hours"],
-                                 description=data["description"],
-                                 grant_amount=None if grant is None else yuan_to_fen(grant))
+            services.log_service(
+                residency=residency,
+                by=request.user,
+                kind=data["kind"],
+                provided_on=data["provided_on"],
+                hours=data["hours"],
+                description=data["description"],
+                grant_amount=None if grant is None else yuan_to_fen(grant),
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -160,10 +194,13 @@ def assessment_create(request, pk):
     form = AssessmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.record_assessment(residency=residency, by=request.user,
-                                       assessed_on=form.cleaned_data["assessed_on"],
-                                       scores=form.scores(),
-                                       summary=form.cleaned_data["summary"])
+            services.record_assessment(
+                residency=residency,
+                by=request.user,
+                assessed_on=form.cleaned_data["assessed_on"],
+                scores=form.scores(),
+                summary=form.cleaned_data["summary"],
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -34,15 +34,21 @@ def _require(condition: bool) -> None:
 
 @login_required
 def dashboard(request):
-    return render(request, "organizations/dashboard.html", {
-        "memberships": list(user_memberships(request.user)),
-        "pending_invitations": Invitation.objects.pending()
-        .filter(email__iexact=request.user.email).select_related("organization")
-        if request.user.email else [],
-        "residencies": list(residencies_for_user(request.user)),
-        "notifications": recent_notifications(request.user),
-        "sections": dashboard_sections,
-    })
+    return render(
+        request,
+        "organizations/dashboard.html",
+        {
+            "memberships": list(user_memberships(request.user)),
+            "pending_invitations": Invitation.objects.pending()
+            .filter(email__iexact=request.user.email)
+            .select_related("organization")
+            if request.user.email
+            else [],
+            "residencies": list(residencies_for_user(request.user)),
+            "notifications": recent_notifications(request.user),
+            "sections": dashboard_sections,
+        },
+    )
 
 
 @login_required
@@ -58,8 +64,13 @@ def organization_create(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("The organization was created as a draft. Upload its "
-                                        "documents, then submit it for verification."))
+            messages.success(
+                request,
+                _(
+                    "The organization was created as a draft. Upload its "
+                    "documents, then submit it for verification."
+                ),
+            )
             return redirect("organizations:manage", slug=organization.slug)
     return render(request, "organizations/organization_form.html", {"form": form})
 
@@ -68,17 +79,21 @@ def organization_create(request):
 def organization_manage(request, slug):
     organization = _organization_or_404(slug)
     _require(permissions.can_view_private(request.user, organization))
-    return render(request, "organizations/organization_manage.html", {
-        "organization": organization,
-        "membership": permissions.membership_for(request.user, organization),
-        "can_edit": permissions.can_edit(request.user, organization),
-        "can_manage_members": permissions.can_manage_members(request.user, organization),
-        "invitations": organization.invitations.pending(),
-        "residencies": organization.residencies.select_related("cohort", "stage"),
-        "document_form": DocumentForm(),
-        "invitation_form": InvitationForm(),
-        "role_choices": MemberRoleForm.base_fields["role"].choices,
-    })
+    return render(
+        request,
+        "organizations/organization_manage.html",
+        {
+            "organization": organization,
+            "membership": permissions.membership_for(request.user, organization),
+            "can_edit": permissions.can_edit(request.user, organization),
+            "can_manage_members": permissions.can_manage_members(request.user, organization),
+            "invitations": organization.invitations.pending(),
+            "residencies": organization.residencies.select_related("cohort", "stage"),
+            "document_form": DocumentForm(),
+            "invitation_form": InvitationForm(),
+            "role_choices": MemberRoleForm.base_fields["role"].choices,
+        },
+    )
 
 
 @login_required
@@ -92,7 +107,8 @@ def organization_edit(request, slug):
     if request.method == "POST" and form.is_valid():
         try:
             services.update_organization(
-                organization=organization, by=request.user,
+                organization=organization,
+                by=request.user,
                 fields=form.profile_fields(),
                 service_areas=form.cleaned_data["service_areas"],
             )
@@ -101,8 +117,11 @@ def organization_edit(request, slug):
         else:
             messages.success(request, _("The profile was saved."))
             return redirect("organizations:manage", slug=slug)
-    return render(request, "organizations/organization_form.html",
-                  {"form": form, "organization": organization})
+    return render(
+        request,
+        "organizations/organization_form.html",
+        {"form": form, "organization": organization},
+    )
 
 
 @login_required
@@ -115,8 +134,10 @@ def organization_submit(request, slug):
     except ValidationError as error:
         messages.error(request, _errors_text(error))
     else:
-        messages.success(request, _("Submitted. The programme staff will check the profile "
-                                    "within five working days."))
+        messages.success(
+            request,
+            _("Submitted. The programme staff will check the profile within five working days."),
+        )
     return redirect("organizations:manage", slug=slug)
 
 
@@ -127,26 +148,39 @@ def document_upload(request, slug):
     form = DocumentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.add_document(organization=organization, by=request.user,
-                                  kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"])
+            services.add_document(
+                organization=organization,
+                by=request.user,
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+            )
         except ValidationError as error:
             form.add_error("file", error)
         else:
             messages.success(request, _("The document was uploaded."))
             return redirect("organizations:manage", slug=slug)
-    return render(request, "organizations/document_form.html",
-                  {"form": form, "organization": organization}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "organizations/document_form.html",
+        {"form": form, "organization": organization},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
 def document_download(request, slug, pk):
     document = get_object_or_404(
         OrganizationDocument.objects.select_related("organization"),
-        pk=pk, organization__slug=slug,
+        pk=pk,
+        organization__slug=slug,
     )
     _require(permissions.can_view_private(request.user, document.organization))
-    response = FileResponse(document.file.open("rb"), content_type=document.content_type,
-                            as_attachment=True, filename=document.original_name)
+    response = FileResponse(
+        document.file.open("rb"),
+        content_type=document.content_type,
+        as_attachment=True,
+        filename=document.original_name,
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -158,22 +192,33 @@ def member_invite(request, slug):
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.invite_member(organization=organization, by=request.user,
-                                   email=form.cleaned_data["email"], role=form.cleaned_data["role"])
+            services.invite_member(
+                organization=organization,
+                by=request.user,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("The invitation was sent to %(email)s.")
-                             % {"email": form.cleaned_data["email"]})
+            messages.success(
+                request,
+                _("The invitation was sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+            )
             return redirect("organizations:manage", slug=slug)
-    return render(request, "organizations/invitation_form.html",
-                  {"form": form, "organization": organization}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "organizations/invitation_form.html",
+        {"form": form, "organization": organization},
+        status=400 if form.errors else 200,
+    )
 
 
 def _membership(slug, pk) -> Membership:
     return get_object_or_404(
         Membership.objects.select_related("organization", "user"),
-        pk=pk, organization__slug=slug,
+        pk=pk,
+        organization__slug=slug,
     )
 
 
@@ -185,8 +230,9 @@ def member_role(request, slug, pk):
     form = MemberRoleForm(request.POST)
     if form.is_valid():
         try:
-            services.change_member_role(membership=membership, by=request.user,
-                                        role=form.cleaned_data["role"])
+            services.change_member_role(
+                membership=membership, by=request.user, role=form.cleaned_data["role"]
+            )
         except ValidationError as error:
             messages.error(request, _errors_text(error))
         else:
@@ -231,8 +277,7 @@ def invitation_revoke(request, slug, pk):
 
 @login_required
 def invitation_accept(request, token):
-    invitation = get_object_or_404(Invitation.objects.select_related("organization"),
-                                   token=token)
+    invitation = get_object_or_404(Invitation.objects.select_related("organization"), token=token)
     error = None
     if request.method == "POST":
         try:
@@ -240,8 +285,14 @@ def invitation_accept(request, token):
         except ValidationError as exc:
             error = _errors_text(exc)
         else:
-            messages.success(request, _("You are now a member of %(name)s.")
-                             % {"name": invitation.organization.name})
+            messages.success(
+                request,
+                _("You are now a member of %(name)s.") % {"name": invitation.organization.name},
+            )
             return redirect("organizations:manage", slug=invitation.organization.slug)
-    return render(request, "organizations/invitation_accept.html",
-                  {"invitation": invitation, "error": error}, status=400 if error else 200)
+    return render(
+        request,
+        "organizations/invitation_accept.html",
+        {"invitation": invitation, "error": error},
+        status=400 if error else 200,
+    )

@@ -39,17 +39,27 @@ def project(p, absolute) -> dict:
         "summary": p.summary,
         "status": p.status,
         "tier": p.tier,
-        "organization": {"id": p.organization_id, "name": p.organization.name,
-                         "url": absolute(p.organization.get_absolute_url())},
-        "call": ({"id": call.pk, "title": call.title, "url": absolute(call.url or "")}
-                 if call is not None else None),
+        "organization": {
+            "id": p.organization_id,
+            "name": p.organization.name,
+            "url": absolute(p.organization.get_absolute_url()),
+        },
+        "call": (
+            {"id": call.pk, "title": call.title, "url": absolute(call.url or "")}
+            if call is not None
+            else None
+        ),
         "district": named(district_of(p.region)),
         "region": named(p.region),
         "service_items": [service_item(i) for i in p.service_items.all()],
         "goal_amount": p.goal_amount,
         "currency": p.currency,
-        "funding": {"raised": money.raised, "matched": money.matched,
-                    "disbursed": money.disbursed, "spent": money.spent},
+        "funding": {
+            "raised": money.raised,
+            "matched": money.matched,
+            "disbursed": money.disbursed,
+            "spent": money.spent,
+        },
         "match_available": bool(getattr(p, "has_live_match", False)),
         "created_at": p.created_at,
         "url": absolute(p.get_absolute_url()),
@@ -88,31 +98,95 @@ def organization(o, absolute) -> dict:
     }
 
 
-PROJECT_CSV = ["id", "title", "status", "tier", "organization", "district", "region",
-               "service_items", "goal_amount", "raised", "matched", "disbursed", "spent",
-               "currency", "created_at", "url"]
-CALL_CSV = ["id", "title", "language", "state", "opens_at", "closes_at", "total_budget",
-            "per_project_cap", "currency", "url"]
-ORG_CSV = ["id", "name", "org_type", "district", "region", "rating", "service_areas",
-           "project_count", "url"]
+PROJECT_CSV = [
+    "id",
+    "title",
+    "status",
+    "tier",
+    "organization",
+    "district",
+    "region",
+    "service_items",
+    "goal_amount",
+    "raised",
+    "matched",
+    "disbursed",
+    "spent",
+    "currency",
+    "created_at",
+    "url",
+]
+CALL_CSV = [
+    "id",
+    "title",
+    "language",
+    "state",
+    "opens_at",
+    "closes_at",
+    "total_budget",
+    "per_project_cap",
+    "currency",
+    "url",
+]
+ORG_CSV = [
+    "id",
+    "name",
+    "org_type",
+    "district",
+    "region",
+    "rating",
+    "service_areas",
+    "project_count",
+    "url",
+]
 
 
 def project_row(d: dict) -> list:
     f = d["funding"]
-    return [d["id"], d["title"], d["status"], d["tier"], d["organization"]["name"],
-            (d["district"] or {}).get("name", ""), (d["region"] or {}).get("name", ""),
-            " ".join(i["code"] for i in d["service_items"]), d["goal_amount"],
-            f["raised"], f["matched"], f["disbursed"], f["spent"], d["currency"],
-            d["created_at"].isoformat(), d["url"]]
+    return [
+        d["id"],
+        d["title"],
+        d["status"],
+        d["tier"],
+        d["organization"]["name"],
+        (d["district"] or {}).get("name", ""),
+        (d["region"] or {}).get("name", ""),
+        " ".join(i["code"] for i in d["service_items"]),
+        d["goal_amount"],
+        f["raised"],
+        f["matched"],
+        f["disbursed"],
+        f["spent"],
+        d["currency"],
+        d["created_at"].isoformat(),
+        d["url"],
+    ]
 
 
 def call_row(d: dict) -> list:
-    return [d["id"], d["title"], d["language"], d["state"], d["opens_at"].isoformat(),
-            d["closes_at"].isoformat(), d["total_budget"], d["per_project_cap"],
-            d["currency"], d["url"]]
+    return [
+        d["id"],
+        d["title"],
+        d["language"],
+        d["state"],
+        d["opens_at"].isoformat(),
+        d["closes_at"].isoformat(),
+        d["total_budget"],
+        d["per_project_cap"],
+        d["currency"],
+        d["url"],
+    ]
 
 
 def org_row(d: dict) -> list:
-    return [d["id"], d["name"], d["org_type"], (d["district"] or {}).get("name", ""),
-            (d["region"] or {}).get("name", ""), d["rating"],
-            " ".join(a["code"] for a in d["service_areas"]), d["project_count"], d["url"]]
+    return [
+        d["id"],
+        d["name"],
+        d["org_type"],
+        (d["district"] or {}).get("name", ""),
+        (d["region"] or {}).get("name", ""),
+        d["rating"],
+        " ".join(a["code"] for a in d["service_areas"]),
+        d["project_count"],
+        d["url"],
+    ]

@@ -20,9 +20,12 @@ from .models import Milestone, ProgressReport
 
 
 def forbidden(request, message: str = "") -> TemplateResponse:
-    return TemplateResponse(request, "delivery/admin/forbidden.html",
-                            {"message": message or _("Only programme staff may open this page.")},
-                            status=403)
+    return TemplateResponse(
+        request,
+        "delivery/admin/forbidden.html",
+        {"message": message or _("Only programme staff may open this page.")},
+        status=403,
+    )
 
 
 class StaffOnlyMixin:
@@ -65,14 +68,19 @@ class DeliveryAdminView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView)
         rows = services.budget_vs_actual(delivery)
         context = super().get_context_data(**kwargs)
         context.update(
-            delivery=delivery, project=delivery.project,
-            events=delivery.events.all(), milestones=delivery.milestones.all(),
-            reports=delivery.reports.all(), budget_rows=rows,
-            budget_total=sum(r.budget for r in rows), actual_total=sum(r.actual for r in rows),
+            delivery=delivery,
+            project=delivery.project,
+            events=delivery.events.all(),
+            milestones=delivery.milestones.all(),
+            reports=delivery.reports.all(),
+            budget_rows=rows,
+            budget_total=sum(r.budget for r in rows),
+            actual_total=sum(r.actual for r in rows),
             advance_form=kwargs.get("advance_form") or AdvanceForm(delivery=delivery),
             agreement_form=kwargs.get("agreement_form") or AgreementForm(),
             milestone_form=kwargs.get("milestone_form") or MilestoneForm(),
-            decision_form=DecisionForm(), awaiting=AWAITING_DECISION,
+            decision_form=DecisionForm(),
+            awaiting=AWAITING_DECISION,
             proposed=MilestoneStatus.PROPOSED,
             public_url=delivery.project.get_absolute_url(),
         )
@@ -94,8 +102,12 @@ class DeliveryAdminView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView)
         form = AdvanceForm(request.POST, delivery=self.delivery)
         if form.is_valid():
             try:
-                services.advance(self.delivery, form.cleaned_data["to_stage"], by=request.user,
-                                 note=form.cleaned_data["note"])
+                services.advance(
+                    self.delivery,
+                    form.cleaned_data["to_stage"],
+                    by=request.user,
+                    note=form.cleaned_data["note"],
+                )
             except ValidationError as error:
                 _errors(request, error)
             else:
@@ -108,9 +120,12 @@ class DeliveryAdminView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView)
         form = AgreementForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                services.record_agreement(delivery=self.delivery, upload=form.cleaned_data["file"],
-                                          signed_on=form.cleaned_data["signed_on"],
-                                          by=request.user)
+                services.record_agreement(
+                    delivery=self.delivery,
+                    upload=form.cleaned_data["file"],
+                    signed_on=form.cleaned_data["signed_on"],
+                    by=request.user,
+                )
             except ValidationError as error:
                 _errors(request, error)
             else:
@@ -121,8 +136,7 @@ class DeliveryAdminView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView)
         form = MilestoneForm(request.POST)
         if form.is_valid():
             try:
-                services.add_milestone(delivery=self.delivery, by=request.user,
-                                       **form.cleaned_data)
+                services.add_milestone(delivery=self.delivery, by=request.user, **form.cleaned_data)
             except ValidationError as error:
                 _errors(request, error)
             else:
@@ -130,20 +144,25 @@ class DeliveryAdminView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView)
         return self.render_to_response(self.get_context_data(milestone_form=form), status=400)
 
     def post_milestone_decision(self, request):
-        milestone = get_object_or_404(Milestone, pk=request.POST.get("milestone"),
-                                      delivery=self.delivery)
+        milestone = get_object_or_404(
+            Milestone, pk=request.POST.get("milestone"), delivery=self.delivery
+        )
         try:
-            services.decide_milestone(milestone=milestone, by=request.user,
-                                      accept=request.POST.get("decision") == "accept",
-                                      note=request.POST.get("message", ""))
+            services.decide_milestone(
+                milestone=milestone,
+                by=request.user,
+                accept=request.POST.get("decision") == "accept",
+                note=request.POST.get("message", ""),
+            )
         except ValidationError as error:
             _errors(request, error)
             return redirect("delivery_admin:detail", pk=self.delivery.pk)
         return self._done(_("Milestone decision saved."))
 
     def post_report_decision(self, request):
-        report = get_object_or_404(ProgressReport, pk=request.POST.get("report"),
-                                   delivery=self.delivery)
+        report = get_object_or_404(
+            ProgressReport, pk=request.POST.get("report"), delivery=self.delivery
+        )
         return redirect("delivery_admin:report", pk=self.delivery.pk, report_pk=report.pk)
 
 
@@ -154,8 +173,9 @@ class ReportAdminView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
 
     def dispatch(self, request, *args, **kwargs):
         self.delivery = selectors.delivery_detail(kwargs["pk"])
-        self.report = (selectors.report_detail(self.delivery, kwargs["report_pk"])
-                       if self.delivery else None)
+        self.report = (
+            selectors.report_detail(self.delivery, kwargs["report_pk"]) if self.delivery else None
+        )
         if self.report is None:
             from django.http import Http404
 
@@ -167,9 +187,12 @@ class ReportAdminView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(delivery=self.delivery, report=self.report,
-                       form=kwargs.get("form") or DecisionForm(),
-                       awaiting=self.report.status in AWAITING_DECISION)
+        context.update(
+            delivery=self.delivery,
+            report=self.report,
+            form=kwargs.get("form") or DecisionForm(),
+            awaiting=self.report.status in AWAITING_DECISION,
+        )
         return context
 
     def post(self, request, *args, **kwargs):
@@ -177,13 +200,19 @@ class ReportAdminView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
         accept = request.POST.get("decision") == "accept"
         if form.is_valid():
             try:
-                services.decide_report(report=self.report, by=request.user, accept=accept,
-                                       message=form.cleaned_data["message"])
+                services.decide_report(
+                    report=self.report,
+                    by=request.user,
+                    accept=accept,
+                    message=form.cleaned_data["message"],
+                )
             except ValidationError as error:
                 _errors(request, error)
             else:
-                messages.success(request, _("Report accepted.") if accept
-                                 else _("Report returned to the organization."))
+                messages.success(
+                    request,
+                    _("Report accepted.") if accept else _("Report returned to the organization."),
+                )
                 return redirect("delivery_admin:detail", pk=self.delivery.pk)
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
@@ -198,9 +227,11 @@ class StartDeliveryView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["projects"] = (Project.objects.filter(status__in=["approved", "in_progress"],
-                                                      delivery__isnull=True)
-                               .select_related("organization").order_by("title")[:200])
+        context["projects"] = (
+            Project.objects.filter(status__in=["approved", "in_progress"], delivery__isnull=True)
+            .select_related("organization")
+            .order_by("title")[:200]
+        )
         return context
 
     def post(self, request, *args, **kwargs):

@@ -26,18 +26,31 @@ class DeliveryConfig(AppConfig):
             dashboard_sections.append(DASHBOARD_SECTION)
         for name in ("Delivery", "Milestone", "ProgressReport", "ReportPhoto"):
             model = self.get_model(name)
-            post_save.connect(invalidate_public_pages, sender=model,
-                              dispatch_uid=f"public-pages-save-delivery.{name}")
-            post_delete.connect(invalidate_public_pages, sender=model,
-                                dispatch_uid=f"public-pages-delete-delivery.{name}")
-        post_save.connect(signals.start_delivery_on_approval, sender="projects.Project",
-                          dispatch_uid="delivery-start-on-approval")
-        post_save.connect(signals.copy_plan_on_decision, sender="review.Decision",
-                          dispatch_uid="delivery-copy-plan-on-decision")
+            post_save.connect(
+                invalidate_public_pages,
+                sender=model,
+                dispatch_uid=f"public-pages-save-delivery.{name}",
+            )
+            post_delete.connect(
+                invalidate_public_pages,
+                sender=model,
+                dispatch_uid=f"public-pages-delete-delivery.{name}",
+            )
+        post_save.connect(
+            signals.start_delivery_on_approval,
+            sender="projects.Project",
+            dispatch_uid="delivery-start-on-approval",
+        )
+        post_save.connect(
+            signals.copy_plan_on_decision,
+            sender="review.Decision",
+            dispatch_uid="delivery-copy-plan-on-decision",
+        )
         from django.apps import apps
 
         if apps.is_installed("projects.evaluation"):
             from projects.evaluation.signals import evaluation_finalised
 
-            evaluation_finalised.connect(signals.advance_on_evaluation,
-                                         dispatch_uid="delivery-advance-on-evaluation")
+            evaluation_finalised.connect(
+                signals.advance_on_evaluation, dispatch_uid="delivery-advance-on-evaluation"
+            )

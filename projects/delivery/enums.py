@@ -20,16 +20,18 @@ class DeliveryStage(models.TextChoices):
 _D = DeliveryStage
 # Allowed moves. Anything not listed is refused. Termination (with a reason) is possible
 # from every stage that is not already an end.
-DELIVERY_TRANSITIONS: frozenset[tuple[str, str]] = frozenset({
-    (_D.AGREEMENT_PENDING, _D.IN_PROGRESS),
-    (_D.IN_PROGRESS, _D.MIDTERM),
-    (_D.MIDTERM, _D.FINAL),
-    (_D.FINAL, _D.CLOSED),
-    (_D.AGREEMENT_PENDING, _D.TERMINATED),
-    (_D.IN_PROGRESS, _D.TERMINATED),
-    (_D.MIDTERM, _D.TERMINATED),
-    (_D.FINAL, _D.TERMINATED),
-})
+DELIVERY_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
+    {
+        (_D.AGREEMENT_PENDING, _D.IN_PROGRESS),
+        (_D.IN_PROGRESS, _D.MIDTERM),
+        (_D.MIDTERM, _D.FINAL),
+        (_D.FINAL, _D.CLOSED),
+        (_D.AGREEMENT_PENDING, _D.TERMINATED),
+        (_D.IN_PROGRESS, _D.TERMINATED),
+        (_D.MIDTERM, _D.TERMINATED),
+        (_D.FINAL, _D.TERMINATED),
+    }
+)
 END_STAGES = frozenset({_D.CLOSED, _D.TERMINATED})
 # Stages in which the organization reports progress and spends money.
 ACTIVE_STAGES = frozenset({_D.IN_PROGRESS, _D.MIDTERM, _D.FINAL})

@@ -31,44 +31,56 @@ class AgreementForm(forms.Form):
 
 class AdvanceForm(forms.Form):
     to_stage = forms.ChoiceField(label=_("Move to"))
-    note = forms.CharField(label=_("Note (required when terminating)"), required=False,
-                           widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    note = forms.CharField(
+        label=_("Note (required when terminating)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
 
     def __init__(self, *args, delivery, **kwargs):
         super().__init__(*args, **kwargs)
         stages = [(s, DeliveryStage(s).label) for s in allowed_next(delivery.stage)]
         # No stage is preselected: one careless click must not move a project on.
-        self.fields["to_stage"].choices = [("", _("— choose a stage —"))] + stages if stages \
-            else []
+        self.fields["to_stage"].choices = [("", _("— choose a stage —"))] + stages if stages else []
 
 
 class MilestoneForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     due_on = forms.DateField(label=_("Due date"), widget=DATE)
-    deliverables = forms.CharField(label=_("Deliverables"), max_length=5000,
-                                   widget=forms.Textarea(attrs={"rows": 3}))
+    deliverables = forms.CharField(
+        label=_("Deliverables"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class DecisionForm(forms.Form):
-    message = forms.CharField(label=_("Message to the organization"), required=False,
-                              widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    message = forms.CharField(
+        label=_("Message to the organization"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
 
 
 class ExplanationForm(forms.Form):
     budget_line = forms.CharField(widget=forms.HiddenInput, max_length=200)
-    explanation = forms.CharField(label=_("Explanation"), max_length=5000,
-                                  widget=forms.Textarea(attrs={"rows": 2}))
+    explanation = forms.CharField(
+        label=_("Explanation"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ReportForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of report"), choices=ReportKind.choices)
-    milestone = forms.ModelChoiceField(label=_("Milestone reached (if any)"),
-                                       queryset=Milestone.objects.none(), required=False)
+    milestone = forms.ModelChoiceField(
+        label=_("Milestone reached (if any)"), queryset=Milestone.objects.none(), required=False
+    )
     period_end = forms.DateField(label=_("Reporting period ends"), widget=DATE)
-    narrative = forms.CharField(label=_("What was done"), max_length=20000,
-                                widget=forms.Textarea(attrs={"rows": 8}))
-    beneficiaries_reached = forms.IntegerField(label=_("Beneficiaries reached"), min_value=0,
-                                               max_value=10_000_000)
+    narrative = forms.CharField(
+        label=_("What was done"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8})
+    )
+    beneficiaries_reached = forms.IntegerField(
+        label=_("Beneficiaries reached"), min_value=0, max_value=10_000_000
+    )
 
     def __init__(self, *args, delivery, **kwargs):
         super().__init__(*args, **kwargs)
@@ -78,16 +90,24 @@ class ReportForm(forms.Form):
 class IndicatorRow(forms.Form):
     name = forms.CharField(label=_("Indicator"), max_length=200)
     target = forms.CharField(label=_("Target"), max_length=100, required=False)
-    actual = forms.DecimalField(label=_("Actual"), min_value=Decimal(0),
-                                max_value=Decimal("999999999999"), max_digits=14,
-                                decimal_places=2)
+    actual = forms.DecimalField(
+        label=_("Actual"),
+        min_value=Decimal(0),
+        max_value=Decimal("999999999999"),
+        max_digits=14,
+        decimal_places=2,
+    )
 
 
 class ExpenditureRow(forms.Form):
     budget_line = forms.ChoiceField(label=_("Budget line"))
-    amount = forms.DecimalField(label=_("Amount (yuan)"), min_value=Decimal("0.01"),
-                                max_value=Decimal("100000000"), max_digits=12,
-                                decimal_places=2)
+    amount = forms.DecimalField(
+        label=_("Amount (yuan)"),
+        min_value=Decimal("0.01"),
+        max_value=Decimal("100000000"),
+        max_digits=12,
+        decimal_places=2,
+    )
     spent_on = forms.DateField(label=_("Spent on"), widget=DATE)
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
     receipt = forms.FileField(label=_("Receipt (PDF, JPG or PNG)"))
@@ -98,8 +118,7 @@ class ExpenditureRow(forms.Form):
             self.fields["budget_line"].choices = [("", "—")] + [(x, x) for x in lines]
         else:
             # No budget was copied from an application: name the line.
-            self.fields["budget_line"] = forms.CharField(label=_("Budget line"),
-                                                         max_length=200)
+            self.fields["budget_line"] = forms.CharField(label=_("Budget line"), max_length=200)
 
     def clean_spent_on(self):
         value = self.cleaned_data["spent_on"]
@@ -143,16 +162,32 @@ class OptionalRowFormSet(forms.BaseFormSet):
         return form
 
     def filled(self):
-        return [f for f in self.forms if f.has_changed() and f.cleaned_data
-                and not self._should_delete_form(f)]
+        return [
+            f
+            for f in self.forms
+            if f.has_changed() and f.cleaned_data and not self._should_delete_form(f)
+        ]
 
 
-IndicatorFormSet = forms.formset_factory(IndicatorRow, formset=OptionalRowFormSet, extra=2,
-                                         max_num=50, validate_max=True, absolute_max=60)
-ExpenditureFormSet = forms.formset_factory(ExpenditureRow, formset=OptionalRowFormSet, extra=3,
-                                           max_num=50, validate_max=True, absolute_max=60)
-PhotoFormSet = forms.formset_factory(PhotoRow, formset=OptionalRowFormSet, extra=3, max_num=10,
-                                     validate_max=True, absolute_max=12)
+IndicatorFormSet = forms.formset_factory(
+    IndicatorRow,
+    formset=OptionalRowFormSet,
+    extra=2,
+    max_num=50,
+    validate_max=True,
+    absolute_max=60,
+)
+ExpenditureFormSet = forms.formset_factory(
+    ExpenditureRow,
+    formset=OptionalRowFormSet,
+    extra=3,
+    max_num=50,
+    validate_max=True,
+    absolute_max=60,
+)
+PhotoFormSet = forms.formset_factory(
+    PhotoRow, formset=OptionalRowFormSet, extra=3, max_num=10, validate_max=True, absolute_max=12
+)
 
 
 def report_forms(delivery, data=None, files=None, report=None):
@@ -160,20 +195,26 @@ def report_forms(delivery, data=None, files=None, report=None):
     or from the application's indicators."""
     lines = [b["line"] for b in delivery.budget_lines]
     if report is not None:
-        initial = {"kind": report.kind, "milestone": report.milestone_id,
-                   "period_end": report.period_end, "narrative": report.narrative,
-                   "beneficiaries_reached": report.beneficiaries_reached}
-        indicators = [{"name": i.name, "target": i.target, "actual": i.actual}
-                      for i in report.indicator_actuals.all()]
+        initial = {
+            "kind": report.kind,
+            "milestone": report.milestone_id,
+            "period_end": report.period_end,
+            "narrative": report.narrative,
+            "beneficiaries_reached": report.beneficiaries_reached,
+        }
+        indicators = [
+            {"name": i.name, "target": i.target, "actual": i.actual}
+            for i in report.indicator_actuals.all()
+        ]
     else:
         initial = {}
-        indicators = [{"name": i["name"], "target": i.get("target", "")}
-                      for i in delivery.indicators]
+        indicators = [
+            {"name": i["name"], "target": i.get("target", "")} for i in delivery.indicators
+        ]
     return {
         "form": ReportForm(data, delivery=delivery, initial=initial),
         "indicators": IndicatorFormSet(data, prefix="ind", initial=indicators or None),
-        "expenditures": ExpenditureFormSet(data, files, prefix="exp",
-                                           form_kwargs={"lines": lines}),
+        "expenditures": ExpenditureFormSet(data, files, prefix="exp", form_kwargs={"lines": lines}),
         "photos": PhotoFormSet(data, files, prefix="photo"),
     }
 
@@ -182,19 +223,31 @@ def report_inputs(forms_: dict) -> dict:
     """Turn valid report forms into the keyword arguments of ``services.submit_report``."""
     data = forms_["form"].cleaned_data
     return {
-        "kind": data["kind"], "milestone": data["milestone"], "period_end": data["period_end"],
-        "narrative": data["narrative"], "beneficiaries_reached": data["beneficiaries_reached"],
-        "indicators": [IndicatorInput(name=f.cleaned_data["name"],
-                                      target=f.cleaned_data.get("target", ""),
-                                      actual=f.cleaned_data["actual"])
-                       for f in forms_["indicators"].filled()],
-        "expenditures": [ExpenditureInput(budget_line=f.cleaned_data["budget_line"],
-                                          amount=yuan_to_fen(f.cleaned_data["amount"]),
-                                          spent_on=f.cleaned_data["spent_on"],
-                                          description=f.cleaned_data.get("description", ""),
-                                          receipt=f.cleaned_data["receipt"])
-                         for f in forms_["expenditures"].filled()],
-        "photos": [PhotoInput(upload=f.cleaned_data["image"],
-                              caption=f.cleaned_data.get("caption", ""))
-                   for f in forms_["photos"].filled()],
+        "kind": data["kind"],
+        "milestone": data["milestone"],
+        "period_end": data["period_end"],
+        "narrative": data["narrative"],
+        "beneficiaries_reached": data["beneficiaries_reached"],
+        "indicators": [
+            IndicatorInput(
+                name=f.cleaned_data["name"],
+                target=f.cleaned_data.get("target", ""),
+                actual=f.cleaned_data["actual"],
+            )
+            for f in forms_["indicators"].filled()
+        ],
+        "expenditures": [
+            ExpenditureInput(
+                budget_line=f.cleaned_data["budget_line"],
+                amount=yuan_to_fen(f.cleaned_data["amount"]),
+                spent_on=f.cleaned_data["spent_on"],
+                description=f.cleaned_data.get("description", ""),
+                receipt=f.cleaned_data["receipt"],
+            )
+            for f in forms_["expenditures"].filled()
+        ],
+        "photos": [
+            PhotoInput(upload=f.cleaned_data["image"], caption=f.cleaned_data.get("caption", ""))
+            for f in forms_["photos"].filled()
+        ],
     }

@@ -38,12 +38,26 @@ class Delivery(models.Model):
     "amount"}]`` in fen; ``[{"kind", "name", "target"}]``) so later edits elsewhere do not
     move the goalposts."""
 
-    project = models.OneToOneField("projects.Project", on_delete=models.CASCADE,
-                                   related_name="delivery", verbose_name=_("Project"))
-    stage = models.CharField(_("Stage"), max_length=20, choices=DeliveryStage.choices,
-                             default=DeliveryStage.AGREEMENT_PENDING, db_index=True)
-    agreement = models.FileField(_("Signed agreement"), upload_to=_agreement_path,
-                                 storage=private_storage, blank=True, max_length=255)
+    project = models.OneToOneField(
+        "projects.Project",
+        on_delete=models.CASCADE,
+        related_name="delivery",
+        verbose_name=_("Project"),
+    )
+    stage = models.CharField(
+        _("Stage"),
+        max_length=20,
+        choices=DeliveryStage.choices,
+        default=DeliveryStage.AGREEMENT_PENDING,
+        db_index=True,
+    )
+    agreement = models.FileField(
+        _("Signed agreement"),
+        upload_to=_agreement_path,
+        storage=private_storage,
+        blank=True,
+        max_length=255,
+    )
     agreement_name = models.CharField(_("Agreement file name"), max_length=255, blank=True)
     agreement_content_type = models.CharField(max_length=100, blank=True)
     agreement_signed_on = models.DateField(_("Agreement signed on"), null=True, blank=True)
@@ -60,11 +74,13 @@ class Delivery(models.Model):
         verbose_name_plural = _("Funded projects")
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(stage__in=DeliveryStage.values),
-                                   name="delivery_stage_valid"),
+            models.CheckConstraint(
+                condition=Q(stage__in=DeliveryStage.values), name="delivery_stage_valid"
+            ),
             models.CheckConstraint(
                 condition=~Q(stage=DeliveryStage.TERMINATED) | ~Q(termination_reason=""),
-                name="delivery_terminated_has_reason"),
+                name="delivery_terminated_has_reason",
+            ),
         ]
 
     def __str__(self):
@@ -81,15 +97,23 @@ class Delivery(models.Model):
 class DeliveryEvent(models.Model):
     """Append-only, dated stage history (written only by ``services``)."""
 
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="events",
-                                 verbose_name=_("Funded project"))
-    from_stage = models.CharField(pgettext_lazy("delivery", "From"), max_length=20, blank=True,
-                                  choices=DeliveryStage.choices)
-    to_stage = models.CharField(pgettext_lazy("delivery", "To"), max_length=20,
-                                choices=DeliveryStage.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+",
-                              verbose_name=_("By"))
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.CASCADE, related_name="events", verbose_name=_("Funded project")
+    )
+    from_stage = models.CharField(
+        pgettext_lazy("delivery", "From"), max_length=20, blank=True, choices=DeliveryStage.choices
+    )
+    to_stage = models.CharField(
+        pgettext_lazy("delivery", "To"), max_length=20, choices=DeliveryStage.choices
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("By"),
+    )
     note = models.TextField(_("Note"), blank=True)
     created_at = models.DateTimeField(pgettext_lazy("delivery", "Date"), auto_now_add=True)
 
@@ -103,17 +127,30 @@ class DeliveryEvent(models.Model):
 
 
 class Milestone(models.Model):
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE,
-                                 related_name="milestones", verbose_name=_("Funded project"))
+    delivery = models.ForeignKey(
+        Delivery,
+        on_delete=models.CASCADE,
+        related_name="milestones",
+        verbose_name=_("Funded project"),
+    )
     title = models.CharField(_("Title"), max_length=200)
     due_on = models.DateField(_("Due date"))
     deliverables = models.TextField(_("Deliverables"))
-    status = models.CharField(_("Status"), max_length=20, choices=MilestoneStatus.choices,
-                              default=MilestoneStatus.PROPOSED)
+    status = models.CharField(
+        _("Status"),
+        max_length=20,
+        choices=MilestoneStatus.choices,
+        default=MilestoneStatus.PROPOSED,
+    )
     completed_on = models.DateField(_("Completed on"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name=_("Created by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("Created by"),
+    )
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
 
     class Meta:
@@ -121,8 +158,10 @@ class Milestone(models.Model):
         verbose_name_plural = _("Milestones")
         ordering = ["due_on", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=MilestoneStatus.values),
-                                   name="delivery_milestone_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=MilestoneStatus.values),
+                name="delivery_milestone_status_valid",
+            ),
         ]
 
     def __str__(self):
@@ -130,48 +169,82 @@ class Milestone(models.Model):
 
 
 class ProgressReport(models.Model):
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="reports",
-                                 verbose_name=_("Funded project"))
-    kind = models.CharField(_("Kind"), max_length=10, choices=ReportKind.choices,
-                            default=ReportKind.INTERIM)
-    milestone = models.ForeignKey(Milestone, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="reports", verbose_name=_("Milestone reached"))
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.CASCADE, related_name="reports", verbose_name=_("Funded project")
+    )
+    kind = models.CharField(
+        _("Kind"), max_length=10, choices=ReportKind.choices, default=ReportKind.INTERIM
+    )
+    milestone = models.ForeignKey(
+        Milestone,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+        verbose_name=_("Milestone reached"),
+    )
     period_end = models.DateField(_("Reporting period ends"))
     narrative = models.TextField(_("What was done"))
     beneficiaries_reached = models.PositiveIntegerField(_("Beneficiaries reached"))
-    status = models.CharField(_("Status"), max_length=20, choices=ReportStatus.choices,
-                              default=ReportStatus.SUBMITTED, db_index=True)
+    status = models.CharField(
+        _("Status"),
+        max_length=20,
+        choices=ReportStatus.choices,
+        default=ReportStatus.SUBMITTED,
+        db_index=True,
+    )
     return_message = models.TextField(_("Message from staff"), blank=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                     related_name="+", verbose_name=_("Submitted by"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("Submitted by"),
+    )
     submitted_at = models.DateTimeField(_("Submitted at"))
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name=_("Decided by"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("Decided by"),
+    )
     decided_at = models.DateTimeField(_("Decided at"), null=True, blank=True)
-    expenditures = models.ManyToManyField("funding.Expenditure", blank=True,
-                                          related_name="progress_reports",
-                                          verbose_name=_("Expenditures"))
+    expenditures = models.ManyToManyField(
+        "funding.Expenditure",
+        blank=True,
+        related_name="progress_reports",
+        verbose_name=_("Expenditures"),
+    )
 
     class Meta:
         verbose_name = _("Progress report")
         verbose_name_plural = _("Progress reports")
         ordering = ["-submitted_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=ReportStatus.values),
-                                   name="delivery_report_status_valid"),
-            models.CheckConstraint(condition=Q(beneficiaries_reached__lte=10_000_000),
-                                   name="delivery_report_beneficiaries_plausible"),
+            models.CheckConstraint(
+                condition=Q(status__in=ReportStatus.values), name="delivery_report_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(beneficiaries_reached__lte=10_000_000),
+                name="delivery_report_beneficiaries_plausible",
+            ),
         ]
 
     def __str__(self):
-        return _("%(kind)s of %(date)s") % {"kind": self.get_kind_display(),
-                                             "date": self.period_end.isoformat()}
+        return _("%(kind)s of %(date)s") % {
+            "kind": self.get_kind_display(),
+            "date": self.period_end.isoformat(),
+        }
 
 
 class IndicatorActual(models.Model):
-    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE,
-                               related_name="indicator_actuals", verbose_name=_("Report"))
+    report = models.ForeignKey(
+        ProgressReport,
+        on_delete=models.CASCADE,
+        related_name="indicator_actuals",
+        verbose_name=_("Report"),
+    )
     name = models.CharField(_("Indicator"), max_length=200)
     target = models.CharField(_("Target"), max_length=100, blank=True)
     actual = models.DecimalField(_("Actual"), max_digits=14, decimal_places=2)
@@ -182,8 +255,9 @@ class IndicatorActual(models.Model):
         verbose_name_plural = _("Indicator actuals")
         ordering = ["sort_order", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(actual__gte=0),
-                                   name="delivery_indicator_actual_not_negative"),
+            models.CheckConstraint(
+                condition=Q(actual__gte=0), name="delivery_indicator_actual_not_negative"
+            ),
         ]
 
     def __str__(self):
@@ -193,10 +267,12 @@ class IndicatorActual(models.Model):
 class ReportPhoto(models.Model):
     """A photo re-encoded as JPEG without metadata; public once its report is accepted."""
 
-    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="photos",
-                               verbose_name=_("Report"))
-    image = models.FileField(_("Photo"), upload_to=_photo_path, storage=private_storage,
-                             max_length=255)
+    report = models.ForeignKey(
+        ProgressReport, on_delete=models.CASCADE, related_name="photos", verbose_name=_("Report")
+    )
+    image = models.FileField(
+        _("Photo"), upload_to=_photo_path, storage=private_storage, max_length=255
+    )
     caption = models.CharField(_("Caption"), max_length=200, blank=True)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
@@ -213,21 +289,29 @@ class ReportPhoto(models.Model):
 class VarianceExplanation(models.Model):
     """Why a budget line's actual spending departs from the budget."""
 
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE,
-                                 related_name="variance_explanations",
-                                 verbose_name=_("Funded project"))
+    delivery = models.ForeignKey(
+        Delivery,
+        on_delete=models.CASCADE,
+        related_name="variance_explanations",
+        verbose_name=_("Funded project"),
+    )
     budget_line = models.CharField(_("Budget line"), max_length=200)
     explanation = models.TextField(_("Explanation"))
-    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="+", verbose_name=_("Written by"))
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("Written by"),
+    )
     updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("Variance explanation")
         verbose_name_plural = _("Variance explanations")
         constraints = [
-            models.UniqueConstraint(fields=["delivery", "budget_line"],
-                                    name="delivery_one_explanation_per_line"),
+            models.UniqueConstraint(
+                fields=["delivery", "budget_line"], name="delivery_one_explanation_per_line"
+            ),
         ]
 
     def __str__(self):
@@ -244,8 +328,10 @@ class ReminderLog(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["delivery", "kind", "sent_on"],
-                                    name="delivery_one_reminder_per_kind_per_day"),
+            models.UniqueConstraint(
+                fields=["delivery", "kind", "sent_on"],
+                name="delivery_one_reminder_per_kind_per_day",
+            ),
         ]
 
     def __str__(self):

@@ -51,11 +51,9 @@ from .models import (
     VarianceExplanation,
 )
 
-AGREEMENT_TYPES = {"application/pdf": {"pdf"}, "image/jpeg": {"jpg", "jpeg"},
-                   "image/png": {"png"}}
+AGREEMENT_TYPES = {"application/pdf": {"pdf"}, "image/jpeg": {"jpg", "jpeg"}, "image/png": {"png"}}
 RECEIPT_TYPES = AGREEMENT_TYPES
-PHOTO_TYPES = {"image/jpeg": {"jpg", "jpeg"}, "image/png": {"png"},
-               "image/webp": {"webp"}}
+PHOTO_TYPES = {"image/jpeg": {"jpg", "jpeg"}, "image/png": {"png"}, "image/webp": {"webp"}}
 PHOTO_MAX_SIZE = 10 * 1024 * 1024
 PHOTO_MAX_PIXELS = 40_000_000
 PHOTO_MAX_SIDE = 2000
@@ -95,13 +93,20 @@ def _require_editor(by, delivery: Delivery) -> None:
 
 
 def _lock(delivery: Delivery) -> Delivery:
-    return Delivery.objects.select_for_update(of=("self",)).select_related(
-        "project__organization").get(pk=delivery.pk)
+    return (
+        Delivery.objects.select_for_update(of=("self",))
+        .select_related("project__organization")
+        .get(pk=delivery.pk)
+    )
 
 
 def _notify(delivery: Delivery, title: str, body: str) -> None:
-    notify_members(organization=delivery.project.organization, title=title, body=body,
-                   url=reverse("delivery:detail", kwargs={"pk": delivery.pk}))
+    notify_members(
+        organization=delivery.project.organization,
+        title=title,
+        body=body,
+        url=reverse("delivery:detail", kwargs={"pk": delivery.pk}),
+    )
 
 
 def budget_lines_from_answers(answers: dict) -> list[dict]:
@@ -113,18 +118,30 @@ def budget_lines_from_answers(answers: dict) -> list[dict]:
         if not name:
             continue
         amount = int(row.get("quantity", 0)) * int(row.get("unit_price", 0))
-        line = merged.setdefault(name, {"line": name, "category": row.get("category", ""),
-                                        "source": row.get("source", ""), "amount": 0})
+        line = merged.setdefault(
+            name,
+            {
+                "line": name,
+                "category": row.get("category", ""),
+                "source": row.get("source", ""),
+                "amount": 0,
+            },
+        )
         line["amount"] += amount
     return list(merged.values())
 
 
 def indicators_from_answers(answers: dict) -> list[dict]:
     """The application's indicators as ``{"kind", "name", "target"}``."""
-    return [{"kind": row.get("kind", ""), "name": str(row.get("name", ""))[:200],
-             "target": str(row.get("target", ""))[:100]}
-            for row in (answers.get(ApplicationStep.INDICATORS) or {}).get("lines", [])
-            if row.get("name")]
+    return [
+        {
+            "kind": row.get("kind", ""),
+            "name": str(row.get("name", ""))[:200],
+            "target": str(row.get("target", ""))[:100],
+        }
+        for row in (answers.get(ApplicationStep.INDICATORS) or {}).get("lines", [])
+        if row.get("name")
+    ]
 
 
 def _application_answers(project: Project) -> dict:
@@ -156,17 +173,24 @@ def start_delivery(*, project: Project, by=None, note: str = "") -> Delivery:
     if project.status not in (ProjectStatus.APPROVED, ProjectStatus.IN_PROGRESS):
         raise DeliveryError(_("Only approved projects can start delivery."))
     answers = _application_answers(project)
-    stage = (DeliveryStage.IN_PROGRESS if project.status == ProjectStatus.IN_PROGRESS
-             else DeliveryStage.AGREEMENT_PENDING)
-    delivery = Delivery.objects.create(project=project, stage=stage,
-                                       budget_lines=budget_lines_from_answers(answers),
-                                       indicators=indicators_from_answers(answers))
+    stage = (
+        DeliveryStage.IN_PROGRESS
+        if project.status == ProjectStatus.IN_PROGRESS
+        else DeliveryStage.AGREEMENT_PENDING
+    )
+    delivery = Delivery.objects.create(
+        project=project,
+        stage=stage,
+        budget_lines=budget_lines_from_answers(answers),
+        indicators=indicators_from_answers(answers),
+    )
     if not note:
         # Stored text: always in the site's language, whoever triggered the approval.
         with translation.override(settings.LANGUAGE_CODE):
             note = _("Delivery started after approval.")
-    DeliveryEvent.objects.create(delivery=delivery, from_stage="", to_stage=stage, actor=by,
-                                 note=note)
+    DeliveryEvent.objects.create(
+        delivery=delivery, from_stage="", to_stage=stage, actor=by, note=note
+    )
     if by is not None:
         log(instance=delivery, action="delivery.start", user=by, data={"stage": stage})
     return delivery
@@ -193,8 +217,7 @@ def copy_plan_from_application(*, delivery: Delivery) -> bool:
 
 def current_stage(project: Project) -> str | None:
     """The project's delivery stage (a ``DeliveryStage`` value), or ``None`` without one."""
-    return Delivery.objects.filter(project_id=project.pk).values_list(
-        "stage", flat=True).first()
+    return Delivery.objects.filter(project_id=project.pk).values_list("stage", flat=True).first()
 
 
 def transition_errors(delivery: Delivery, to_stage: str, note: str) -> list[str]:
@@ -202,16 +225,23 @@ def transition_errors(delivery: Delivery, to_stage: str, note: str) -> list[str]
     if to_stage not in DeliveryStage.values:
         return [_("Unknown stage.")]
     if (delivery.stage, to_stage) not in DELIVERY_TRANSITIONS:
-        return [_("A funded project cannot move from “%(from)s” to “%(to)s”.") % {
-            "from": DeliveryStage(delivery.stage).label, "to": DeliveryStage(to_stage).label}]
+        return [
+            _("A funded project cannot move from “%(from)s” to “%(to)s”.")
+            % {"from": DeliveryStage(delivery.stage).label, "to": DeliveryStage(to_stage).label}
+        ]
     errors = []
     if to_stage == DeliveryStage.IN_PROGRESS and not (
-            delivery.agreement and delivery.agreement_signed_on):
+        delivery.agreement and delivery.agreement_signed_on
+    ):
         errors.append(_("Upload the signed agreement and its signing date first."))
     if to_stage == DeliveryStage.TERMINATED and not note.strip():
         errors.append(_("Give the reason for terminating the project."))
-    if to_stage == DeliveryStage.CLOSED and not delivery.reports.filter(
-            kind=ReportKind.FINAL, status=ReportStatus.ACCEPTED).exists():
+    if (
+        to_stage == DeliveryStage.CLOSED
+        and not delivery.reports.filter(
+            kind=ReportKind.FINAL, status=ReportStatus.ACCEPTED
+        ).exists()
+    ):
         errors.append(_("Accept the organization's final report before closing."))
     return errors
 
@@ -238,24 +268,34 @@ def advance(delivery: Delivery, to_stage: str, *, by, note: str = "") -> Deliver
         delivery.termination_reason = note
         fields.append("termination_reason")
     delivery.save(update_fields=fields)
-    DeliveryEvent.objects.create(delivery=delivery, from_stage=from_stage, to_stage=to_stage,
-                                 actor=by, note=note)
+    DeliveryEvent.objects.create(
+        delivery=delivery, from_stage=from_stage, to_stage=to_stage, actor=by, note=note
+    )
     project_status = PROJECT_STATUS_FOR_STAGE[to_stage]
     project = delivery.project
     if project_status and project.status != project_status:
         project.status = project_status
         project.save(update_fields=["status"])
     action = "delivery.terminate" if to_stage == DeliveryStage.TERMINATED else "delivery.advance"
-    log(instance=delivery, action=action, user=by,
-        data={"from": from_stage, "to": to_stage, "note": note})
-    _notify(delivery, _("“%(project)s” is now: %(stage)s") % {
-        "project": project.title, "stage": DeliveryStage(to_stage).label}, note)
+    log(
+        instance=delivery,
+        action=action,
+        user=by,
+        data={"from": from_stage, "to": to_stage, "note": note},
+    )
+    _notify(
+        delivery,
+        _("“%(project)s” is now: %(stage)s")
+        % {"project": project.title, "stage": DeliveryStage(to_stage).label},
+        note,
+    )
     return delivery
 
 
 @transaction.atomic
-def record_agreement(*, delivery: Delivery, upload, signed_on: date, by,
-                     today: date | None = None) -> Delivery:
+def record_agreement(
+    *, delivery: Delivery, upload, signed_on: date, by, today: date | None = None
+) -> Delivery:
     """Store the signed agreement (PDF, JPEG or PNG, checked by content and size) and its
     signing date. Raises ``PermissionDenied`` for non-staff, ``DeliveryError`` for a bad
     file, a future date or a project that has moved past the agreement."""
@@ -274,10 +314,21 @@ def record_agreement(*, delivery: Delivery, upload, signed_on: date, by,
     delivery.agreement_name = upload.name[:255]
     delivery.agreement_content_type = content_type
     delivery.agreement_signed_on = signed_on
-    delivery.save(update_fields=["agreement", "agreement_name", "agreement_content_type",
-                                 "agreement_signed_on", "updated_at"])
-    log(instance=delivery, action="delivery.agreement", user=by,
-        data={"signed_on": signed_on.isoformat(), "file": delivery.agreement_name})
+    delivery.save(
+        update_fields=[
+            "agreement",
+            "agreement_name",
+            "agreement_content_type",
+            "agreement_signed_on",
+            "updated_at",
+        ]
+    )
+    log(
+        instance=delivery,
+        action="delivery.agreement",
+        user=by,
+        data={"signed_on": signed_on.isoformat(), "file": delivery.agreement_name},
+    )
     return delivery
 
 
@@ -285,8 +336,9 @@ def record_agreement(*, delivery: Delivery, upload, signed_on: date, by,
 
 
 @transaction.atomic
-def add_milestone(*, delivery: Delivery, title: str, due_on: date, deliverables: str,
-                  by) -> Milestone:
+def add_milestone(
+    *, delivery: Delivery, title: str, due_on: date, deliverables: str, by
+) -> Milestone:
     """Staff define a milestone (agreed at once); owners and editors of the organization
     propose one (staff then accept or decline it). Raises ``PermissionDenied`` for
     anyone else and ``DeliveryError`` once the project has ended."""
@@ -300,11 +352,20 @@ def add_milestone(*, delivery: Delivery, title: str, due_on: date, deliverables:
     if not title or not deliverables:
         raise DeliveryError(_("Give the milestone a title and its deliverables."))
     milestone = Milestone.objects.create(
-        delivery=delivery, title=title[:200], due_on=due_on, deliverables=deliverables,
-        status=MilestoneStatus.PLANNED if staff else MilestoneStatus.PROPOSED, created_by=by)
+        delivery=delivery,
+        title=title[:200],
+        due_on=due_on,
+        deliverables=deliverables,
+        status=MilestoneStatus.PLANNED if staff else MilestoneStatus.PROPOSED,
+        created_by=by,
+    )
     if staff:
-        log(instance=delivery, action="delivery.milestone.add", user=by,
-            data={"milestone": milestone.pk, "title": milestone.title})
+        log(
+            instance=delivery,
+            action="delivery.milestone.add",
+            user=by,
+            data={"milestone": milestone.pk, "title": milestone.title},
+        )
     return milestone
 
 
@@ -312,17 +373,27 @@ def add_milestone(*, delivery: Delivery, title: str, due_on: date, deliverables:
 def decide_milestone(*, milestone: Milestone, accept: bool, by, note: str = "") -> Milestone:
     """Staff agree to (or decline) a milestone the organization proposed."""
     _require_staff(by)
-    milestone = Milestone.objects.select_for_update(of=("self",)).select_related(
-        "delivery__project__organization").get(pk=milestone.pk)
+    milestone = (
+        Milestone.objects.select_for_update(of=("self",))
+        .select_related("delivery__project__organization")
+        .get(pk=milestone.pk)
+    )
     if milestone.status != MilestoneStatus.PROPOSED:
         raise DeliveryError(_("Only proposed milestones can be accepted or declined."))
     milestone.status = MilestoneStatus.PLANNED if accept else MilestoneStatus.CANCELLED
     milestone.save(update_fields=["status"])
-    log(instance=milestone.delivery, action="delivery.milestone.decide", user=by,
-        data={"milestone": milestone.pk, "accepted": accept, "note": note})
-    _notify(milestone.delivery,
-            (_("Milestone “%(title)s” agreed") if accept
-             else _("Milestone “%(title)s” declined")) % {"title": milestone.title}, note)
+    log(
+        instance=milestone.delivery,
+        action="delivery.milestone.decide",
+        user=by,
+        data={"milestone": milestone.pk, "accepted": accept, "note": note},
+    )
+    _notify(
+        milestone.delivery,
+        (_("Milestone “%(title)s” agreed") if accept else _("Milestone “%(title)s” declined"))
+        % {"title": milestone.title},
+        note,
+    )
     return milestone
 
 
@@ -359,12 +430,14 @@ class BudgetLine:
     @property
     def needs_explanation(self) -> bool:
         bps = self.variance_bps
-        return (bps is None and self.actual > 0) or (bps is not None
-                                                     and bps > VARIANCE_EXPLANATION_BPS)
+        return (bps is None and self.actual > 0) or (
+            bps is not None and bps > VARIANCE_EXPLANATION_BPS
+        )
 
 
-def budget_vs_actual(delivery: Delivery, *, pending: dict[str, int] | None = None,
-                     explanations: bool = True) -> list[BudgetLine]:
+def budget_vs_actual(
+    delivery: Delivery, *, pending: dict[str, int] | None = None, explanations: bool = True
+) -> list[BudgetLine]:
     """Budget lines of the approved application against the sum of funding
     ``Expenditure`` rows per line (two queries). Lines spent on but never budgeted
     appear at the end with a budget of 0. ``pending`` adds amounts not yet recorded;
@@ -373,20 +446,43 @@ def budget_vs_actual(delivery: Delivery, *, pending: dict[str, int] | None = Non
 
     from funding.models import Expenditure
 
-    actual = dict(Expenditure.objects.filter(project_id=delivery.project_id)
-                  .values("budget_line").annotate(total=Sum("amount"))
-                  .values_list("budget_line", "total"))
+    actual = dict(
+        Expenditure.objects.filter(project_id=delivery.project_id)
+        .values("budget_line")
+        .annotate(total=Sum("amount"))
+        .values_list("budget_line", "total")
+    )
     for line, amount in (pending or {}).items():
         actual[line] = actual.get(line, 0) + amount
-    explanations = dict(VarianceExplanation.objects.filter(delivery=delivery)
-                        .values_list("budget_line", "explanation")) if explanations else {}
-    rows = [BudgetLine(line=b["line"], category=b.get("category", ""), budget=int(b["amount"]),
-                       actual=int(actual.pop(b["line"], 0) or 0),
-                       explanation=explanations.get(b["line"], ""))
-            for b in delivery.budget_lines]
-    rows += [BudgetLine(line=line, category="", budget=0, actual=int(total or 0),
-                        explanation=explanations.get(line, ""))
-             for line, total in sorted(actual.items())]
+    explanations = (
+        dict(
+            VarianceExplanation.objects.filter(delivery=delivery).values_list(
+                "budget_line", "explanation"
+            )
+        )
+        if explanations
+        else {}
+    )
+    rows = [
+        BudgetLine(
+            line=b["line"],
+            category=b.get("category", ""),
+            budget=int(b["amount"]),
+            actual=int(actual.pop(b["line"], 0) or 0),
+            explanation=explanations.get(b["line"], ""),
+        )
+        for b in delivery.budget_lines
+    ]
+    rows += [
+        BudgetLine(
+            line=line,
+            category="",
+            budget=0,
+            actual=int(total or 0),
+            explanation=explanations.get(line, ""),
+        )
+        for line, total in sorted(actual.items())
+    ]
     return rows
 
 
@@ -395,21 +491,25 @@ def unexplained_lines(rows: list[BudgetLine]) -> list[str]:
 
 
 @transaction.atomic
-def explain_variance(*, delivery: Delivery, budget_line: str, explanation: str,
-                     by) -> VarianceExplanation:
+def explain_variance(
+    *, delivery: Delivery, budget_line: str, explanation: str, by
+) -> VarianceExplanation:
     """Owners/editors of the organization (or staff) explain a line's variance."""
     if not is_staff_user(by):
         _require_editor(by, delivery)
     explanation = (explanation or "").strip()
     if not explanation:
         raise DeliveryError(_("Write an explanation."))
-    known = {b["line"] for b in delivery.budget_lines} | {r.line for r in
-                                                          budget_vs_actual(delivery)}
+    known = {b["line"] for b in delivery.budget_lines} | {
+        r.line for r in budget_vs_actual(delivery)
+    }
     if budget_line not in known:
         raise DeliveryError(_("Unknown budget line."))
     item, _created = VarianceExplanation.objects.update_or_create(
-        delivery=delivery, budget_line=budget_line,
-        defaults={"explanation": explanation[:5000], "written_by": by})
+        delivery=delivery,
+        budget_line=budget_line,
+        defaults={"explanation": explanation[:5000], "written_by": by},
+    )
     return item
 
 
@@ -470,11 +570,19 @@ def reencode_photo(upload) -> tuple[ContentFile, int, int]:
     return ContentFile(out.getvalue(), name="photo.jpg"), image.width, image.height
 
 
-def _check_report_input(delivery: Delivery, *, kind: str, narrative: str,
-                        beneficiaries_reached: int, milestone: Milestone | None,
-                        indicators: list[IndicatorInput],
-                        expenditures: list[ExpenditureInput], photos: list[PhotoInput],
-                        today: date, period_end: date) -> list[str]:
+def _check_report_input(
+    delivery: Delivery,
+    *,
+    kind: str,
+    narrative: str,
+    beneficiaries_reached: int,
+    milestone: Milestone | None,
+    indicators: list[IndicatorInput],
+    expenditures: list[ExpenditureInput],
+    photos: list[PhotoInput],
+    today: date,
+    period_end: date,
+) -> list[str]:
     errors = []
     if delivery.stage not in ACTIVE_STAGES:
         errors.append(_("Progress can only be reported while the project is in progress."))
@@ -486,22 +594,32 @@ def _check_report_input(delivery: Delivery, *, kind: str, narrative: str,
         errors.append(_("The number of beneficiaries must be between 0 and 10,000,000."))
     if period_end > today:
         errors.append(_("The reporting period cannot end in the future."))
-    if milestone is not None and (milestone.delivery_id != delivery.pk or milestone.status
-                                  != MilestoneStatus.PLANNED):
+    if milestone is not None and (
+        milestone.delivery_id != delivery.pk or milestone.status != MilestoneStatus.PLANNED
+    ):
         errors.append(_("Choose one of the project's agreed milestones."))
     for row in indicators:
-        if row.actual is None or not row.actual.is_finite() or row.actual < 0 \
-                or row.actual >= Decimal("1e12"):
-            errors.append(_("The actual value of “%(name)s” must be a number of 0 or more.")
-                          % {"name": row.name})
+        if (
+            row.actual is None
+            or not row.actual.is_finite()
+            or row.actual < 0
+            or row.actual >= Decimal("1e12")
+        ):
+            errors.append(
+                _("The actual value of “%(name)s” must be a number of 0 or more.")
+                % {"name": row.name}
+            )
     lines = {b["line"] for b in delivery.budget_lines}
     for row in expenditures:
         if lines and row.budget_line not in lines:
-            errors.append(_("“%(line)s” is not a line of the approved budget.")
-                          % {"line": row.budget_line})
+            errors.append(
+                _("“%(line)s” is not a line of the approved budget.") % {"line": row.budget_line}
+            )
         if not 0 < row.amount <= MAX_EXPENDITURE:
-            errors.append(_("Each amount must be more than 0 and at most %(max)s.")
-                          % {"max": format_fen(MAX_EXPENDITURE)})
+            errors.append(
+                _("Each amount must be more than 0 and at most %(max)s.")
+                % {"max": format_fen(MAX_EXPENDITURE)}
+            )
         if row.spent_on > today:
             errors.append(_("An expenditure cannot be dated in the future."))
         if row.receipt is None:
@@ -517,12 +635,21 @@ def _check_report_input(delivery: Delivery, *, kind: str, narrative: str,
 
 
 @transaction.atomic
-def submit_report(*, delivery: Delivery, by, kind: str, period_end: date, narrative: str,
-                  beneficiaries_reached: int, milestone: Milestone | None = None,
-                  indicators: list[IndicatorInput] = (),
-                  expenditures: list[ExpenditureInput] = (), photos: list[PhotoInput] = (),
-                  report: ProgressReport | None = None,
-                  today: date | None = None) -> ProgressReport:
+def submit_report(
+    *,
+    delivery: Delivery,
+    by,
+    kind: str,
+    period_end: date,
+    narrative: str,
+    beneficiaries_reached: int,
+    milestone: Milestone | None = None,
+    indicators: list[IndicatorInput] = (),
+    expenditures: list[ExpenditureInput] = (),
+    photos: list[PhotoInput] = (),
+    report: ProgressReport | None = None,
+    today: date | None = None,
+) -> ProgressReport:
     """The organization submits a progress report, or resubmits a returned one.
 
     Everything is checked before anything is written (photos re-encoded, receipts
@@ -540,21 +667,31 @@ def submit_report(*, delivery: Delivery, by, kind: str, period_end: date, narrat
     today = today or timezone.localdate()
     indicators, expenditures, photos = list(indicators), list(expenditures), list(photos)
     errors = _check_report_input(
-        delivery, kind=kind, narrative=narrative, beneficiaries_reached=beneficiaries_reached,
-        milestone=milestone, indicators=indicators, expenditures=expenditures, photos=photos,
-        today=today, period_end=period_end)
-    open_reports = delivery.reports.filter(status__in=[*AWAITING_DECISION,
-                                                       ReportStatus.RETURNED])
+        delivery,
+        kind=kind,
+        narrative=narrative,
+        beneficiaries_reached=beneficiaries_reached,
+        milestone=milestone,
+        indicators=indicators,
+        expenditures=expenditures,
+        photos=photos,
+        today=today,
+        period_end=period_end,
+    )
+    open_reports = delivery.reports.filter(status__in=[*AWAITING_DECISION, ReportStatus.RETURNED])
     if report is None:
         if open_reports.exists():
-            errors.append(_("A report is still open; wait for the decision or resubmit the "
-                            "returned one."))
+            errors.append(
+                _("A report is still open; wait for the decision or resubmit the returned one.")
+            )
     else:
         report = ProgressReport.objects.select_for_update().get(pk=report.pk)
         if report.delivery_id != delivery.pk or report.status != ReportStatus.RETURNED:
             errors.append(_("Only a returned report can be resubmitted."))
-    if kind == ReportKind.FINAL and delivery.reports.filter(
-            kind=ReportKind.FINAL, status=ReportStatus.ACCEPTED).exists():
+    if (
+        kind == ReportKind.FINAL
+        and delivery.reports.filter(kind=ReportKind.FINAL, status=ReportStatus.ACCEPTED).exists()
+    ):
         errors.append(_("The final report has already been accepted."))
     if kind == ReportKind.FINAL and not errors:
         pending: dict[str, int] = {}
@@ -562,9 +699,13 @@ def submit_report(*, delivery: Delivery, by, kind: str, period_end: date, narrat
             pending[row.budget_line] = pending.get(row.budget_line, 0) + row.amount
         missing = unexplained_lines(budget_vs_actual(delivery, pending=pending))
         if missing:
-            errors.append(_("Explain the variance of these budget lines (more than 10%%) "
-                            "before submitting the final report: %(lines)s.")
-                          % {"lines": "、".join(missing)})
+            errors.append(
+                _(
+                    "Explain the variance of these budget lines (more than 10%%) "
+                    "before submitting the final report: %(lines)s."
+                )
+                % {"lines": "、".join(missing)}
+            )
     encoded = []
     if not errors:
         for photo in photos:
@@ -576,48 +717,79 @@ def submit_report(*, delivery: Delivery, by, kind: str, period_end: date, narrat
         raise DeliveryError(errors)
 
     now = timezone.now()
-    fields = {"kind": kind, "milestone": milestone, "period_end": period_end,
-              "narrative": narrative.strip(), "beneficiaries_reached": beneficiaries_reached,
-              "submitted_by": by, "submitted_at": now}
+    fields = {
+        "kind": kind,
+        "milestone": milestone,
+        "period_end": period_end,
+        "narrative": narrative.strip(),
+        "beneficiaries_reached": beneficiaries_reached,
+        "submitted_by": by,
+        "submitted_at": now,
+    }
     if report is None:
-        report = ProgressReport.objects.create(delivery=delivery,
-                                               status=ReportStatus.SUBMITTED, **fields)
+        report = ProgressReport.objects.create(
+            delivery=delivery, status=ReportStatus.SUBMITTED, **fields
+        )
     else:
         for key, value in fields.items():
             setattr(report, key, value)
         report.status = ReportStatus.RESUBMITTED
         report.save()
         report.indicator_actuals.all().delete()
-    IndicatorActual.objects.bulk_create([
-        IndicatorActual(report=report, name=row.name[:200], target=row.target[:100],
-                        actual=row.actual, sort_order=i)
-        for i, row in enumerate(indicators)])
+    IndicatorActual.objects.bulk_create(
+        [
+            IndicatorActual(
+                report=report,
+                name=row.name[:200],
+                target=row.target[:100],
+                actual=row.actual,
+                sort_order=i,
+            )
+            for i, row in enumerate(indicators)
+        ]
+    )
     for (content, width, height), caption in encoded:
         photo = ReportPhoto(report=report, caption=caption[:200], width=width, height=height)
         photo.image.save(content.name, content, save=False)
         photo.save()
     for row in expenditures:
         expenditure = record_expenditure(
-            project=delivery.project, budget_line=row.budget_line, amount=row.amount,
-            spent_on=row.spent_on, recorded_by=by, description=row.description[:300],
-            receipt=row.receipt)
+            project=delivery.project,
+            budget_line=row.budget_line,
+            amount=row.amount,
+            spent_on=row.spent_on,
+            recorded_by=by,
+            description=row.description[:300],
+            receipt=row.receipt,
+        )
         report.expenditures.add(expenditure)
-    log(instance=report, action="delivery.report.submit", user=by,
-        data={"status": report.status, "expenditures": len(expenditures),
-              "amount": sum(r.amount for r in expenditures)})
+    log(
+        instance=report,
+        action="delivery.report.submit",
+        user=by,
+        data={
+            "status": report.status,
+            "expenditures": len(expenditures),
+            "amount": sum(r.amount for r in expenditures),
+        },
+    )
     return report
 
 
 @transaction.atomic
-def decide_report(*, report: ProgressReport, by, accept: bool, message: str = "",
-                  today: date | None = None) -> ProgressReport:
+def decide_report(
+    *, report: ProgressReport, by, accept: bool, message: str = "", today: date | None = None
+) -> ProgressReport:
     """Staff accept a submitted report (its milestone is then completed) or return it
     with a message for the organization to resubmit. Raises ``PermissionDenied`` for
     non-staff and ``DeliveryError`` for a report not awaiting a decision or a return
     without a message."""
     _require_staff(by)
-    report = ProgressReport.objects.select_for_update(of=("self",)).select_related(
-        "delivery__project__organization", "milestone").get(pk=report.pk)
+    report = (
+        ProgressReport.objects.select_for_update(of=("self",))
+        .select_related("delivery__project__organization", "milestone")
+        .get(pk=report.pk)
+    )
     message = (message or "").strip()
     if report.status not in AWAITING_DECISION:
         raise DeliveryError(_("This report is not awaiting a decision."))
@@ -632,13 +804,23 @@ def decide_report(*, report: ProgressReport, by, accept: bool, message: str = ""
         milestone.status = MilestoneStatus.COMPLETED
         milestone.completed_on = report.period_end
         milestone.save(update_fields=["status", "completed_on"])
-    log(instance=report, action="delivery.report.accept" if accept else "delivery.report.return",
-        user=by, data={"message": message})
+    log(
+        instance=report,
+        action="delivery.report.accept" if accept else "delivery.report.return",
+        user=by,
+        data={"message": message},
+    )
     delivery = report.delivery
     if accept:
-        _notify(delivery, _("Your report on “%(project)s” was accepted") % {
-            "project": delivery.project.title}, message)
+        _notify(
+            delivery,
+            _("Your report on “%(project)s” was accepted") % {"project": delivery.project.title},
+            message,
+        )
     else:
-        _notify(delivery, _("Your report on “%(project)s” was returned") % {
-            "project": delivery.project.title}, message)
+        _notify(
+            delivery,
+            _("Your report on “%(project)s” was returned") % {"project": delivery.project.title},
+            message,
+        )
     return report

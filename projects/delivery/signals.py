@@ -6,8 +6,9 @@ STARTING_STATUSES = (ProjectStatus.APPROVED, ProjectStatus.IN_PROGRESS)
 UNFUNDED_TIERS = (ProjectTier.RESERVE, ProjectTier.NOT_FUNDED)
 
 
-def start_delivery_on_approval(sender, instance, created=False, raw=False, update_fields=None,
-                               **kwargs) -> None:
+def start_delivery_on_approval(
+    sender, instance, created=False, raw=False, update_fields=None, **kwargs
+) -> None:
     """A funded project (approved or in progress, not in the reserve library) gets its
     delivery record as soon as it is saved that way. Bulk inserts bypass this; the demo
     seeding and the admin's "Start delivery" action cover those."""
@@ -30,8 +31,9 @@ def copy_plan_on_decision(sender, instance, raw=False, **kwargs) -> None:
     from .models import Delivery
     from .services import copy_plan_from_application
 
-    delivery = Delivery.objects.filter(project_id=instance.project_id).select_related(
-        "project").first()
+    delivery = (
+        Delivery.objects.filter(project_id=instance.project_id).select_related("project").first()
+    )
     if delivery is not None:
         copy_plan_from_application(delivery=delivery)
 
@@ -59,8 +61,10 @@ def advance_on_evaluation(sender, evaluation, by, **kwargs) -> None:
     if evaluation.kind == "midterm":
         path = {DeliveryStage.IN_PROGRESS: [DeliveryStage.MIDTERM]}
     else:
-        path = {DeliveryStage.IN_PROGRESS: [DeliveryStage.MIDTERM, DeliveryStage.FINAL],
-                DeliveryStage.MIDTERM: [DeliveryStage.FINAL]}
+        path = {
+            DeliveryStage.IN_PROGRESS: [DeliveryStage.MIDTERM, DeliveryStage.FINAL],
+            DeliveryStage.MIDTERM: [DeliveryStage.FINAL],
+        }
     steps = path.get(delivery.stage, [])
     note = f"{evaluation.get_kind_display()}: {evaluation.score} · {grade}"
     try:
@@ -69,4 +73,5 @@ def advance_on_evaluation(sender, evaluation, by, **kwargs) -> None:
                 delivery = advance(delivery, stage, by=by, note=note)
     except DeliveryError as exc:
         logging.getLogger(__name__).warning(
-            "delivery %s not advanced after evaluation %s: %s", delivery.pk, evaluation.pk, exc)
+            "delivery %s not advanced after evaluation %s: %s", delivery.pk, evaluation.pk, exc
+        )

@@ -43,11 +43,17 @@ def send_reminders(*, today: date | None = None) -> int:
                 notify_members(
                     organization=delivery.project.organization,
                     title=_("Milestone overdue: %(title)s") % {"title": milestone.title},
-                    body=_("“%(milestone)s” of “%(project)s” was due on %(due)s. Report on it "
-                           "or tell the programme officer.") % {
-                        "milestone": milestone.title, "project": delivery.project.title,
-                        "due": milestone.due_on.isoformat()},
-                    url=reverse("delivery:detail", kwargs={"pk": delivery.pk}))
+                    body=_(
+                        "“%(milestone)s” of “%(project)s” was due on %(due)s. Report on it "
+                        "or tell the programme officer."
+                    )
+                    % {
+                        "milestone": milestone.title,
+                        "project": delivery.project.title,
+                        "due": milestone.due_on.isoformat(),
+                    },
+                    url=reverse("delivery:detail", kwargs={"pk": delivery.pk}),
+                )
             sent += 1
         for delivery in overdue_report_deliveries(today):
             if not _claim(delivery.pk, "report", today):
@@ -55,11 +61,15 @@ def send_reminders(*, today: date | None = None) -> int:
             with transaction.atomic():
                 notify_members(
                     organization=delivery.project.organization,
-                    title=_("Progress report due: %(project)s") % {
-                        "project": delivery.project.title},
-                    body=_("Funded projects report progress at least every %(days)d days. "
-                           "Please submit a progress report.") % {"days": REPORT_INTERVAL_DAYS},
-                    url=reverse("delivery:report_create", kwargs={"pk": delivery.pk}))
+                    title=_("Progress report due: %(project)s")
+                    % {"project": delivery.project.title},
+                    body=_(
+                        "Funded projects report progress at least every %(days)d days. "
+                        "Please submit a progress report."
+                    )
+                    % {"days": REPORT_INTERVAL_DAYS},
+                    url=reverse("delivery:report_create", kwargs={"pk": delivery.pk}),
+                )
             sent += 1
     return sent
 

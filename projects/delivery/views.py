@@ -27,8 +27,9 @@ def _delivery_for(request, pk: int) -> Delivery:
 
 
 def _private_file(field, *, filename: str, content_type: str, inline: bool = False):
-    response = FileResponse(field.open("rb"), as_attachment=not inline, filename=filename,
-                            content_type=content_type)
+    response = FileResponse(
+        field.open("rb"), as_attachment=not inline, filename=filename, content_type=content_type
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
@@ -40,21 +41,26 @@ def delivery_detail(request, pk):
     can_edit = services.is_member(request.user, delivery.project.organization_id, editor=True)
     rows = services.budget_vs_actual(delivery)
     reports = list(delivery.reports.all())
-    return render(request, "delivery/delivery_detail.html", {
-        "delivery": delivery,
-        "project": delivery.project,
-        "events": delivery.events.all(),
-        "milestones": delivery.milestones.all(),
-        "reports": reports,
-        "budget_rows": rows,
-        "budget_total": sum(r.budget for r in rows),
-        "actual_total": sum(r.actual for r in rows),
-        "can_edit": can_edit,
-        "can_report": can_edit and delivery.stage in ACTIVE_STAGES and not any(
-            r.status != ReportStatus.ACCEPTED for r in reports),
-        "milestone_form": MilestoneForm(),
-        "is_staff": is_staff_user(request.user),
-    })
+    return render(
+        request,
+        "delivery/delivery_detail.html",
+        {
+            "delivery": delivery,
+            "project": delivery.project,
+            "events": delivery.events.all(),
+            "milestones": delivery.milestones.all(),
+            "reports": reports,
+            "budget_rows": rows,
+            "budget_total": sum(r.budget for r in rows),
+            "actual_total": sum(r.actual for r in rows),
+            "can_edit": can_edit,
+            "can_report": can_edit
+            and delivery.stage in ACTIVE_STAGES
+            and not any(r.status != ReportStatus.ACCEPTED for r in reports),
+            "milestone_form": MilestoneForm(),
+            "is_staff": is_staff_user(request.user),
+        },
+    )
 
 
 @login_required
@@ -115,8 +121,9 @@ def _report_page(request, delivery, report=None):
         forms_ = report_forms(delivery, request.POST, request.FILES, report=report)
         if all(f.is_valid() for f in forms_.values()):
             try:
-                saved = services.submit_report(delivery=delivery, by=request.user,
-                                               report=report, **report_inputs(forms_))
+                saved = services.submit_report(
+                    delivery=delivery, by=request.user, report=report, **report_inputs(forms_)
+                )
             except ValidationError as error:
                 errors = list(error.messages)
             else:
@@ -124,20 +131,34 @@ def _report_page(request, delivery, report=None):
                 return redirect("delivery:report", pk=delivery.pk, report_pk=saved.pk)
     else:
         forms_ = report_forms(delivery, report=report)
-    return render(request, "delivery/report_form.html", {
-        "delivery": delivery, "project": delivery.project, "report": report,
-        "service_errors": errors, **forms_,
-        "has_errors": bool(errors) or _has_form_errors(forms_.values()),
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "delivery/report_form.html",
+        {
+            "delivery": delivery,
+            "project": delivery.project,
+            "report": report,
+            "service_errors": errors,
+            **forms_,
+            "has_errors": bool(errors) or _has_form_errors(forms_.values()),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
 def report_create(request, pk):
     delivery = _delivery_for(request, pk)
     if delivery.stage not in ACTIVE_STAGES or any(
-            r.status != ReportStatus.ACCEPTED for r in delivery.reports.all()):
-        messages.error(request, _("A new report can be written only while the project is in "
-                                  "progress and no other report is open."))
+        r.status != ReportStatus.ACCEPTED for r in delivery.reports.all()
+    ):
+        messages.error(
+            request,
+            _(
+                "A new report can be written only while the project is in "
+                "progress and no other report is open."
+            ),
+        )
         return redirect("delivery:detail", pk=pk)
     return _report_page(request, delivery)
 
@@ -158,10 +179,18 @@ def report_detail(request, pk, report_pk):
     report = selectors.report_detail(delivery, report_pk)
     if report is None:
         raise Http404
-    return render(request, "delivery/report_detail.html", {
-        "delivery": delivery, "project": delivery.project, "report": report,
-        "can_edit": services.is_member(request.user, delivery.project.organization_id,
-                                       editor=True)})
+    return render(
+        request,
+        "delivery/report_detail.html",
+        {
+            "delivery": delivery,
+            "project": delivery.project,
+            "report": report,
+            "can_edit": services.is_member(
+                request.user, delivery.project.organization_id, editor=True
+            ),
+        },
+    )
 
 
 @login_required
@@ -169,9 +198,11 @@ def agreement_download(request, pk):
     delivery = _delivery_for(request, pk)
     if not delivery.agreement:
         raise Http404
-    return _private_file(delivery.agreement, filename=delivery.agreement_name or "agreement",
-                         content_type=delivery.agreement_content_type or
-                         "application/octet-stream")
+    return _private_file(
+        delivery.agreement,
+        filename=delivery.agreement_name or "agreement",
+        content_type=delivery.agreement_content_type or "application/octet-stream",
+    )
 
 
 @login_required
@@ -181,15 +212,17 @@ def receipt_download(request, pk, expenditure_pk):
     if not expenditure.receipt:
         raise Http404
     name = expenditure.receipt.name.rsplit("/", 1)[-1]
-    return _private_file(expenditure.receipt, filename=name,
-                         content_type="application/octet-stream")
+    return _private_file(
+        expenditure.receipt, filename=name, content_type="application/octet-stream"
+    )
 
 
 def photo(request, photo_pk):
     """Photos of accepted reports of public projects are public; others are shown only to
     staff and the organization's members."""
-    item = get_object_or_404(ReportPhoto.objects.select_related(
-        "report__delivery__project"), pk=photo_pk)
+    item = get_object_or_404(
+        ReportPhoto.objects.select_related("report__delivery__project"), pk=photo_pk
+    )
     project = item.report.delivery.project
     public = item.report.status == ReportStatus.ACCEPTED and project.status != "applying"
     if not public and not services.can_view(request.user, item.report.delivery):

@@ -54,8 +54,10 @@ class ViewOnlyStaffPolicy(ModelPermissionPolicy):
         user_model = get_user_model()
         if "view" not in actions:
             return user_model.objects.none()
-        return (user_model.objects.filter(groups__name__in=[ADMINISTRATOR, PROGRAMME_OFFICER])
-                | user_model.objects.filter(is_superuser=True)).distinct()
+        return (
+            user_model.objects.filter(groups__name__in=[ADMINISTRATOR, PROGRAMME_OFFICER])
+            | user_model.objects.filter(is_superuser=True)
+        ).distinct()
 
 
 register_permission_policy(Delivery, ViewOnlyStaffPolicy(Delivery), exact_class=True)
@@ -63,10 +65,12 @@ register_permission_policy(Delivery, ViewOnlyStaffPolicy(Delivery), exact_class=
 
 class DeliveryFilterSet(WagtailFilterSet):
     stage = django_filters.ChoiceFilter(label=_("Stage"), choices=DeliveryStage.choices)
-    project__call = django_filters.ModelChoiceFilter(label=_("Call"),
-                                                     queryset=CallPage.objects.all())
-    open_reports = django_filters.BooleanFilter(label=_("Reports awaiting a decision"),
-                                                method="filter_open_reports")
+    project__call = django_filters.ModelChoiceFilter(
+        label=_("Call"), queryset=CallPage.objects.all()
+    )
+    open_reports = django_filters.BooleanFilter(
+        label=_("Reports awaiting a decision"), method="filter_open_reports"
+    )
 
     class Meta:
         model = Delivery
@@ -80,8 +84,11 @@ class DeliveryFilterSet(WagtailFilterSet):
 
 
 def _open_link(delivery):
-    return format_html('<a href="{}">{}</a>',
-                       reverse("delivery_admin:detail", args=[delivery.pk]), delivery.project)
+    return format_html(
+        '<a href="{}">{}</a>',
+        reverse("delivery_admin:detail", args=[delivery.pk]),
+        delivery.project,
+    )
 
 
 class DeliveryIndexView(IndexView):
@@ -97,12 +104,22 @@ class DeliveryViewSet(ModelViewSet):
     menu_order = 230
     add_to_admin_menu = True
     filterset_class = DeliveryFilterSet
-    list_display = [Column("project", label=_("Project"), accessor=_open_link),
-                    Column("organization", label=_("Organization"),
-                           accessor="project.organization"),
-                    "stage", "agreement_signed_on", "updated_at"]
-    list_export = ["project", "project.organization", "stage", "agreement_signed_on",
-                   "termination_reason", "created_at", "updated_at"]
+    list_display = [
+        Column("project", label=_("Project"), accessor=_open_link),
+        Column("organization", label=_("Organization"), accessor="project.organization"),
+        "stage",
+        "agreement_signed_on",
+        "updated_at",
+    ]
+    list_export = [
+        "project",
+        "project.organization",
+        "stage",
+        "agreement_signed_on",
+        "termination_reason",
+        "created_at",
+        "updated_at",
+    ]
     export_headings = {"project.organization": _("Organization")}
     export_filename = "funded-projects"
     search_fields = ["project__title", "project__organization__name"]
@@ -117,16 +134,16 @@ def register_delivery_viewset():
 
 delivery_urls = [
     path("<int:pk>/", admin_views.DeliveryAdminView.as_view(), name="detail"),
-    path("<int:pk>/reports/<int:report_pk>/", admin_views.ReportAdminView.as_view(),
-         name="report"),
+    path("<int:pk>/reports/<int:report_pk>/", admin_views.ReportAdminView.as_view(), name="report"),
     path("start/", admin_views.StartDeliveryView.as_view(), name="start"),
 ]
 
 
 @hooks.register("register_admin_urls")
 def register_delivery_urls():
-    return [path("delivery/", include((delivery_urls, "delivery_admin"),
-                                      namespace="delivery_admin"))]
+    return [
+        path("delivery/", include((delivery_urls, "delivery_admin"), namespace="delivery_admin"))
+    ]
 
 
 class StaffMenuItem(MenuItem):
@@ -136,5 +153,10 @@ class StaffMenuItem(MenuItem):
 
 @hooks.register("register_admin_menu_item")
 def register_start_menu_item():
-    return StaffMenuItem(_("Start delivery"), reverse("delivery_admin:start"), icon_name="plus",
-                         order=231, name="delivery-start")
+    return StaffMenuItem(
+        _("Start delivery"),
+        reverse("delivery_admin:start"),
+        icon_name="plus",
+        order=231,
+        name="delivery-start",
+    )

@@ -27,8 +27,10 @@ class EvaluationConfig(AppConfig):
             profile_sections.append(PROFILE_SECTION)
         for model in (Evaluation, ResidentFeedback):
             label = model._meta.label
-            post_save.connect(invalidate_public_pages, sender=model,
-                              dispatch_uid=f"public-pages-save-{label}")
-            post_delete.connect(invalidate_public_pages, sender=model,
-                                dispatch_uid=f"public-pages-delete-{label}")
+            post_save.connect(
+                invalidate_public_pages, sender=model, dispatch_uid=f"public-pages-save-{label}"
+            )
+            post_delete.connect(
+                invalidate_public_pages, sender=model, dispatch_uid=f"public-pages-delete-{label}"
+            )
         guards.register()

@@ -38,13 +38,13 @@ def _residents(ctx: DemoContext) -> list:
     residents = []
     for username in RESIDENTS:
         email = f"{username}@example.org"
-        user, created = User.objects.get_or_create(username=username,
-                                                   defaults={"email": email})
+        user, created = User.objects.get_or_create(username=username, defaults={"email": email})
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
-        EmailAddress.objects.update_or_create(user=user, email=email,
-                                              defaults={"verified": True, "primary": True})
+        EmailAddress.objects.update_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
         residents.append(user)
     ctx.logins.append(("resident", RESIDENTS[0]))
     return residents
@@ -58,8 +58,18 @@ def _item(rubric, kind: str, index: int):
     return [i for i in rubric.adjustment_items.all() if i.kind == kind][index]
 
 
-def _evaluate(*, project: Project, kind: str, values, adjustments, conclusion: str,
-              officer, evaluator, publish: bool, now) -> Evaluation:
+def _evaluate(
+    *,
+    project: Project,
+    kind: str,
+    values,
+    adjustments,
+    conclusion: str,
+    officer,
+    evaluator,
+    publish: bool,
+    now,
+) -> Evaluation:
     existing = Evaluation.objects.filter(project=project, kind=kind).first()
     if existing is not None:
         return existing
@@ -69,10 +79,15 @@ def _evaluate(*, project: Project, kind: str, values, adjustments, conclusion: s
         return evaluation
     rubric = evaluation.rubric
     services.save_assessment(
-        assessment=sheet, by=evaluator, scores=_scores(rubric, values),
-        adjustments={_item(rubric, k, i).pk: (Decimal(p), reason)
-                     for k, i, p, reason in adjustments},
-        comments=conclusion, submit=True)
+        assessment=sheet,
+        by=evaluator,
+        scores=_scores(rubric, values),
+        adjustments={
+            _item(rubric, k, i).pk: (Decimal(p), reason) for k, i, p, reason in adjustments
+        },
+        comments=conclusion,
+        submit=True,
+    )
     services.finalise_evaluation(evaluation=evaluation, by=officer, conclusion=conclusion)
     if publish:
         services.publish_evaluation(evaluation=evaluation, by=officer, now=now)
@@ -83,36 +98,55 @@ def _evaluate(*, project: Project, kind: str, values, adjustments, conclusion: s
 def seed(ctx: DemoContext) -> None:
     users = ctx.shared.get("users") or {}
     officer, evaluator = users.get("officer"), users.get("evaluator")
-    running = list(Project.objects.filter(slug__startswith="project-",
-                                          status__in=services.RUNNING_STATUSES)
-                   .select_related("organization").order_by("pk"))
+    running = list(
+        Project.objects.filter(slug__startswith="project-", status__in=services.RUNNING_STATUSES)
+        .select_related("organization")
+        .order_by("pk")
+    )
     if officer is None or evaluator is None or len(running) < 2:
         ctx.log("evaluation: skipped (no demo staff or running projects)")
         return
     # Evaluators never evaluate an organization they belong to.
-    running = [p for p in running if not p.organization.memberships.filter(
-        user=evaluator).exists()]
+    running = [p for p in running if not p.organization.memberships.filter(user=evaluator).exists()]
     completed = [p for p in running if p.status == ProjectStatus.COMPLETED]
     in_progress = [p for p in running if p.status == ProjectStatus.IN_PROGRESS]
     now = timezone.now()
     if completed:
-        _evaluate(project=completed[0], kind=EvaluationKind.FINAL,
-                  values=[24, 19, 33, 18],
-                  adjustments=[(AdjustmentKind.BONUS, 0, 2, "获区级优秀公益项目表彰")],
-                  conclusion="项目管理规范，服务成效显著，居民满意度高。",
-                  officer=officer, evaluator=evaluator, publish=True,
-                  now=now - timedelta(days=2))
+        _evaluate(
+            project=completed[0],
+            kind=EvaluationKind.FINAL,
+            values=[24, 19, 33, 18],
+            adjustments=[(AdjustmentKind.BONUS, 0, 2, "获区级优秀公益项目表彰")],
+            conclusion="项目管理规范，服务成效显著，居民满意度高。",
+            officer=officer,
+            evaluator=evaluator,
+            publish=True,
+            now=now - timedelta(days=2),
+        )
     if in_progress:
-        _evaluate(project=in_progress[0], kind=EvaluationKind.MIDTERM,
-                  values=[14, 12, 20, 10],
-                  adjustments=[(AdjustmentKind.PENALTY, 0, 3, "两次进度报告逾期提交")],
-                  conclusion="进度滞后，台账不全，需在一个月内提交整改方案。",
-                  officer=officer, evaluator=evaluator, publish=True,
-                  now=now - timedelta(days=1))
+        _evaluate(
+            project=in_progress[0],
+            kind=EvaluationKind.MIDTERM,
+            values=[14, 12, 20, 10],
+            adjustments=[(AdjustmentKind.PENALTY, 0, 3, "两次进度报告逾期提交")],
+            conclusion="进度滞后，台账不全，需在一个月内提交整改方案。",
+            officer=officer,
+            evaluator=evaluator,
+            publish=True,
+            now=now - timedelta(days=1),
+        )
     if len(in_progress) > 1:
-        _evaluate(project=in_progress[1], kind=EvaluationKind.MIDTERM, values=None,
-                  adjustments=[], conclusion="", officer=officer, evaluator=evaluator,
-                  publish=False, now=now)
+        _evaluate(
+            project=in_progress[1],
+            kind=EvaluationKind.MIDTERM,
+            values=None,
+            adjustments=[],
+            conclusion="",
+            officer=officer,
+            evaluator=evaluator,
+            publish=False,
+            now=now,
+        )
     residents = _residents(ctx)
     rated = (completed[:1] + in_progress[:2]) or running[:2]
     for p_index, project in enumerate(rated):
@@ -120,12 +154,15 @@ def seed(ctx: DemoContext) -> None:
             if ResidentFeedback.objects.filter(project=project, user=resident).exists():
                 continue
             rating, comment = COMMENTS[(p_index + r_index) % len(COMMENTS)]
-            feedback = services.submit_feedback(project=project, user=resident,
-                                                rating=rating, comment=comment)
+            feedback = services.submit_feedback(
+                project=project, user=resident, rating=rating, comment=comment
+            )
             if r_index < len(residents) - 1:
                 services.moderate_feedback(feedback=feedback, by=officer, publish=True)
-    ctx.log(f"evaluation: {Evaluation.objects.count()} evaluations "
-            f"({Evaluation.objects.filter(status=EvaluationStatus.PUBLISHED).count()} "
-            f"published), {ResidentFeedback.objects.count()} residents' ratings "
-            f"({ResidentFeedback.objects.filter(status=FeedbackStatus.PENDING).count()} "
-            f"awaiting moderation)")
+    ctx.log(
+        f"evaluation: {Evaluation.objects.count()} evaluations "
+        f"({Evaluation.objects.filter(status=EvaluationStatus.PUBLISHED).count()} "
+        f"published), {ResidentFeedback.objects.count()} residents' ratings "
+        f"({ResidentFeedback.objects.filter(status=FeedbackStatus.PENDING).count()} "
+        f"awaiting moderation)"
+    )

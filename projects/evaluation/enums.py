@@ -19,11 +19,13 @@ class EvaluationStatus(models.TextChoices):
 
 _E = EvaluationStatus
 # (from, to): the moves staff may make. Anything not listed is refused.
-EVALUATION_TRANSITIONS: frozenset[tuple[str, str]] = frozenset({
-    (_E.OPEN, _E.FINALISED),
-    (_E.FINALISED, _E.OPEN),
-    (_E.FINALISED, _E.PUBLISHED),
-})
+EVALUATION_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
+    {
+        (_E.OPEN, _E.FINALISED),
+        (_E.FINALISED, _E.OPEN),
+        (_E.FINALISED, _E.PUBLISHED),
+    }
+)
 # A finalised or published grade counts (e.g. for the disbursement hold).
 DECIDED_STATUSES = frozenset({_E.FINALISED, _E.PUBLISHED})
 

@@ -14,17 +14,30 @@ from .services import COMMENT_MAX_LENGTH, RUNNING_STATUSES, num
 
 class FeedbackForm(forms.Form):
     rating = forms.TypedChoiceField(
-        label=_("How satisfied are you with this project?"), coerce=int,
-        choices=[(5, _("5 – very satisfied")), (4, _("4 – satisfied")), (3, _("3 – neutral")),
-                 (2, _("2 – dissatisfied")), (1, _("1 – very dissatisfied"))],
+        label=_("How satisfied are you with this project?"),
+        coerce=int,
+        choices=[
+            (5, _("5 – very satisfied")),
+            (4, _("4 – satisfied")),
+            (3, _("3 – neutral")),
+            (2, _("2 – dissatisfied")),
+            (1, _("1 – very dissatisfied")),
+        ],
         widget=forms.RadioSelect,
-        error_messages={"required": _("Choose a rating from 1 to 5."),
-                        "invalid_choice": _("Choose a rating from 1 to 5.")})
+        error_messages={
+            "required": _("Choose a rating from 1 to 5."),
+            "invalid_choice": _("Choose a rating from 1 to 5."),
+        },
+    )
     comment = forms.CharField(
-        label=_("Comment (optional)"), required=False, max_length=COMMENT_MAX_LENGTH,
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("What changed for you or your neighbours? Staff read every comment "
-                    "before it is shown."))
+        help_text=_(
+            "What changed for you or your neighbours? Staff read every comment before it is shown."
+        ),
+    )
 
 
 class SheetForm(forms.Form):
@@ -34,26 +47,50 @@ class SheetForm(forms.Form):
     Range and cap checks live in ``services.save_assessment`` (the only authority); the
     widgets carry min/max so browsers help too."""
 
-    comments = forms.CharField(label=_("Comments"), required=False,
-                               widget=forms.Textarea(attrs={"rows": 4}))
+    comments = forms.CharField(
+        label=_("Comments"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
-    def __init__(self, *args, dimensions: list[Dimension], items: list[AdjustmentItem],
-                 disabled: bool = False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        dimensions: list[Dimension],
+        items: list[AdjustmentItem],
+        disabled: bool = False,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.dimensions, self.items = dimensions, items
         for d in dimensions:
             self.fields[f"dimension_{d.pk}"] = forms.CharField(
-                label=d.name, required=False, help_text=d.description,
-                widget=forms.NumberInput(attrs={"min": "0", "max": num(d.max_score),
-                                                "step": "0.01", "inputmode": "decimal"}))
+                label=d.name,
+                required=False,
+                help_text=d.description,
+                widget=forms.NumberInput(
+                    attrs={
+                        "min": "0",
+                        "max": num(d.max_score),
+                        "step": "0.01",
+                        "inputmode": "decimal",
+                    }
+                ),
+            )
         for item in items:
             self.fields[f"points_{item.pk}"] = forms.CharField(
-                label=item.name, required=False,
-                widget=forms.NumberInput(attrs={"min": "0", "max": num(item.max_points),
-                                                "step": "0.01", "inputmode": "decimal"}))
+                label=item.name,
+                required=False,
+                widget=forms.NumberInput(
+                    attrs={
+                        "min": "0",
+                        "max": num(item.max_points),
+                        "step": "0.01",
+                        "inputmode": "decimal",
+                    }
+                ),
+            )
             self.fields[f"reason_{item.pk}"] = forms.CharField(
-                label=_("Reason"), required=False,
-                widget=forms.TextInput(attrs={"size": 40}))
+                label=_("Reason"), required=False, widget=forms.TextInput(attrs={"size": 40})
+            )
         if disabled:
             for f in self.fields.values():
                 f.disabled = True
@@ -62,8 +99,11 @@ class SheetForm(forms.Form):
         return [(d, self[f"dimension_{d.pk}"]) for d in self.dimensions]
 
     def item_fields(self, kind: str):
-        return [(i, self[f"points_{i.pk}"], self[f"reason_{i.pk}"])
-                for i in self.items if i.kind == kind]
+        return [
+            (i, self[f"points_{i.pk}"], self[f"reason_{i.pk}"])
+            for i in self.items
+            if i.kind == kind
+        ]
 
     def bonus_fields(self):
         return self.item_fields(AdjustmentKind.BONUS)
@@ -78,19 +118,26 @@ class SheetForm(forms.Form):
 class OpenEvaluationForm(forms.Form):
     project = forms.ModelChoiceField(label=_("Project"), queryset=Project.objects.none())
     kind = forms.ChoiceField(label=_("Kind"), choices=EvaluationKind.choices)
-    rubric = forms.ModelChoiceField(label=_("Evaluation rubric version"),
-                                    queryset=EvaluationRubric.objects.all(), required=False,
-                                    help_text=_("Leave empty for the newest default rubric."))
+    rubric = forms.ModelChoiceField(
+        label=_("Evaluation rubric version"),
+        queryset=EvaluationRubric.objects.all(),
+        required=False,
+        help_text=_("Leave empty for the newest default rubric."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["project"].queryset = (Project.objects.filter(status__in=RUNNING_STATUSES)
-                                           .select_related("organization").order_by("title"))
+        self.fields["project"].queryset = (
+            Project.objects.filter(status__in=RUNNING_STATUSES)
+            .select_related("organization")
+            .order_by("title")
+        )
 
 
 class AssignForm(forms.Form):
-    evaluator = forms.ModelChoiceField(label=_("Evaluator"),
-                                       queryset=get_user_model().objects.none())
+    evaluator = forms.ModelChoiceField(
+        label=_("Evaluator"), queryset=get_user_model().objects.none()
+    )
 
     def __init__(self, *args, evaluators, **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,16 +150,24 @@ class ReasonForm(forms.Form):
 
 class FinaliseForm(forms.Form):
     conclusion = forms.CharField(
-        label=_("Published conclusion"), required=False,
+        label=_("Published conclusion"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Shown with the grade on the project page once published."))
+        help_text=_("Shown with the grade on the project page once published."),
+    )
 
 
 class ModerationForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Moderation decision"), widget=forms.RadioSelect,
-                                choices=[("publish", _("Publish")), ("reject", _("Reject"))])
-    note = forms.CharField(label=_("Note (required to reject)"), required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    outcome = forms.ChoiceField(
+        label=_("Moderation decision"),
+        widget=forms.RadioSelect,
+        choices=[("publish", _("Publish")), ("reject", _("Reject"))],
+    )
+    note = forms.CharField(
+        label=_("Note (required to reject)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 LOCKED_FIELDS = {"dimensions": ("max_score",), "adjustment_items": ("kind", "max_points")}
@@ -126,9 +181,13 @@ class RubricForm(WagtailAdminModelForm):
         # Child formsets are validated after the parent form's clean().
         valid = super().is_valid()
         if valid and self.instance.is_locked and self._changes_frozen_fields():
-            self.add_error(None, _(
-                "Evaluations use this rubric version, so its caps, dimensions, maxima and "
-                "items can no longer change. Use “New version” to make a changed copy."))
+            self.add_error(
+                None,
+                _(
+                    "Evaluations use this rubric version, so its caps, dimensions, maxima and "
+                    "items can no longer change. Use “New version” to make a changed copy."
+                ),
+            )
             return False
         return valid
 

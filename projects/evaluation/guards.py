@@ -21,10 +21,17 @@ def failed_midterm_guard(project, amount: int = 0) -> str | None:
     have not released (``services.release_disbursement_hold``). One query."""
     from .services import hold_reason
 
-    evaluation = (Evaluation.objects.filter(
-        project_id=project.pk, kind=EvaluationKind.MIDTERM, grade=Grade.FAIL,
-        status__in=DECIDED_STATUSES, hold_released_at__isnull=True)
-        .select_related("project").first())
+    evaluation = (
+        Evaluation.objects.filter(
+            project_id=project.pk,
+            kind=EvaluationKind.MIDTERM,
+            grade=Grade.FAIL,
+            status__in=DECIDED_STATUSES,
+            hold_released_at__isnull=True,
+        )
+        .select_related("project")
+        .first()
+    )
     if evaluation is None:
         return None
     return hold_reason(evaluation)

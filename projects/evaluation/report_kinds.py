@@ -36,32 +36,43 @@ FEEDBACK_LIMIT = 50
 def _evaluations(project_id: int, language: str):
     from portal.report_sections import Evaluation as EvaluationSection
 
-    evaluations = list(Evaluation.objects.filter(project_id=project_id,
-                                                 status__in=DECIDED_STATUSES)
-                       .select_related("rubric").prefetch_related("rubric__dimensions"))
+    evaluations = list(
+        Evaluation.objects.filter(project_id=project_id, status__in=DECIDED_STATUSES)
+        .select_related("rubric")
+        .prefetch_related("rubric__dimensions")
+    )
     order = {EvaluationKind.MIDTERM: 0, EvaluationKind.FINAL: 1}
     evaluations.sort(key=lambda e: order.get(e.kind, 9))
     means = {
         (row["assessment__evaluation_id"], row["dimension_id"]): row["mean"]
         for row in DimensionScore.objects.filter(
-            assessment__evaluation__in=evaluations,
-            assessment__status=AssessmentStatus.SUBMITTED)
-        .values("assessment__evaluation_id", "dimension_id").annotate(mean=Avg("value"))
+            assessment__evaluation__in=evaluations, assessment__status=AssessmentStatus.SUBMITTED
+        )
+        .values("assessment__evaluation_id", "dimension_id")
+        .annotate(mean=Avg("value"))
     }
     sections = []
     for evaluation in evaluations:
         dimensions = []
         for dimension in evaluation.rubric.dimensions.all():
             mean = means.get((evaluation.pk, dimension.pk))
-            dimensions.append((
-                dimension.display_name(language),
-                Decimal(str(mean)).quantize(Decimal("0.1")) if mean is not None else None,
-                dimension.max_score.normalize()))
-        sections.append(EvaluationSection(
-            label=evaluation.get_kind_display(), score=evaluation.score,
-            grade=evaluation.get_grade_display(), dimensions=dimensions,
-            summary=evaluation.conclusion,
-            date=evaluation.published_at or evaluation.finalised_at))
+            dimensions.append(
+                (
+                    dimension.display_name(language),
+                    Decimal(str(mean)).quantize(Decimal("0.1")) if mean is not None else None,
+                    dimension.max_score.normalize(),
+                )
+            )
+        sections.append(
+            EvaluationSection(
+                label=evaluation.get_kind_display(),
+                score=evaluation.score,
+                grade=evaluation.get_grade_display(),
+                dimensions=dimensions,
+                summary=evaluation.conclusion,
+                date=evaluation.published_at or evaluation.finalised_at,
+            )
+        )
     return sections
 
 
@@ -87,9 +98,10 @@ def build_project(obj_id: int, language: str) -> tuple[str, dict]:
     summary = feedback_summary(project.pk)
     data.feedback = [
         {"rating": f.rating, "comment": f.comment, "date": f.created_at}
-        for f in ResidentFeedback.objects.filter(project=project,
-                                                 status=FeedbackStatus.PUBLISHED)
-        .order_by("-created_at", "-pk")[:FEEDBACK_LIMIT]]
+        for f in ResidentFeedback.objects.filter(
+            project=project, status=FeedbackStatus.PUBLISHED
+        ).order_by("-created_at", "-pk")[:FEEDBACK_LIMIT]
+    ]
     data.extra["feedback_summary"] = summary
     _delivery(project, data)
     context = project_report_context(data)
@@ -111,15 +123,34 @@ def evaluated_project_fingerprint(obj_id: int) -> str:
         else:
             delivery = delivery_fingerprint(obj_id)
     return data_fingerprint(
-        "project-evaluation-v1", project_fingerprint(obj_id),
-        list(Evaluation.objects.filter(project_id=obj_id).values_list(
-            "pk", "kind", "status", "score", "grade", "conclusion", "published_at",
-            "finalised_at").order_by("pk")),
-        list(DimensionScore.objects.filter(assessment__evaluation__project_id=obj_id)
-             .values_list("pk", "assessment__status", "value").order_by("pk")),
-        list(ResidentFeedback.objects.filter(project_id=obj_id).values_list(
-            "pk", "status", "rating", "comment").order_by("pk")),
-        delivery)
+        "project-evaluation-v1",
+        project_fingerprint(obj_id),
+        list(
+            Evaluation.objects.filter(project_id=obj_id)
+            .values_list(
+                "pk",
+                "kind",
+                "status",
+                "score",
+                "grade",
+                "conclusion",
+                "published_at",
+                "finalised_at",
+            )
+            .order_by("pk")
+        ),
+        list(
+            DimensionScore.objects.filter(assessment__evaluation__project_id=obj_id)
+            .values_list("pk", "assessment__status", "value")
+            .order_by("pk")
+        ),
+        list(
+            ResidentFeedback.objects.filter(project_id=obj_id)
+            .values_list("pk", "status", "rating", "comment")
+            .order_by("pk")
+        ),
+        delivery,
+    )
 
 
 register_report(

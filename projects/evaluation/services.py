@@ -75,8 +75,7 @@ def evaluator_pool():
 
 def default_rubric() -> EvaluationRubric | None:
     """The newest version of the default rubric (seeded by migration)."""
-    return (EvaluationRubric.objects.filter(code=DEFAULT_RUBRIC_CODE)
-            .order_by("-version").first())
+    return EvaluationRubric.objects.filter(code=DEFAULT_RUBRIC_CODE).order_by("-version").first()
 
 
 @transaction.atomic
@@ -88,19 +87,46 @@ def new_rubric_version(*, rubric: EvaluationRubric, by) -> EvaluationRubric:
     _require_staff(by)
     latest = EvaluationRubric.objects.filter(code=rubric.code).order_by("-version").first()
     copy = EvaluationRubric.objects.create(
-        code=rubric.code, version=latest.version + 1, name=rubric.name,
-        name_en=rubric.name_en, description=rubric.description, bonus_cap=rubric.bonus_cap,
-        penalty_cap=rubric.penalty_cap)
-    Dimension.objects.bulk_create([
-        Dimension(rubric=copy, name=d.name, name_en=d.name_en, description=d.description,
-                  max_score=d.max_score, sort_order=d.sort_order)
-        for d in rubric.dimensions.all()])
-    AdjustmentItem.objects.bulk_create([
-        AdjustmentItem(rubric=copy, kind=i.kind, name=i.name, name_en=i.name_en,
-                       max_points=i.max_points, sort_order=i.sort_order)
-        for i in rubric.adjustment_items.all()])
-    log(instance=copy, action="evaluation.rubric.version", user=by,
-        data={"from_version": rubric.version, "to_version": copy.version})
+        code=rubric.code,
+        version=latest.version + 1,
+        name=rubric.name,
+        name_en=rubric.name_en,
+        description=rubric.description,
+        bonus_cap=rubric.bonus_cap,
+        penalty_cap=rubric.penalty_cap,
+    )
+    Dimension.objects.bulk_create(
+        [
+            Dimension(
+                rubric=copy,
+                name=d.name,
+                name_en=d.name_en,
+                description=d.description,
+                max_score=d.max_score,
+                sort_order=d.sort_order,
+            )
+            for d in rubric.dimensions.all()
+        ]
+    )
+    AdjustmentItem.objects.bulk_create(
+        [
+            AdjustmentItem(
+                rubric=copy,
+                kind=i.kind,
+                name=i.name,
+                name_en=i.name_en,
+                max_points=i.max_points,
+                sort_order=i.sort_order,
+            )
+            for i in rubric.adjustment_items.all()
+        ]
+    )
+    log(
+        instance=copy,
+        action="evaluation.rubric.version",
+        user=by,
+        data={"from_version": rubric.version, "to_version": copy.version},
+    )
     return copy
 
 
@@ -131,7 +157,9 @@ def dimension_problem(dimension: Dimension, value: Decimal | None, *, final: boo
         return None
     if not Decimal(0) <= value <= dimension.max_score:
         return _("“%(name)s” must be between 0 and %(max)s.") % {
-            "name": dimension.name, "max": num(dimension.max_score)}
+            "name": dimension.name,
+            "max": num(dimension.max_score),
+        }
     return None
 
 
@@ -140,18 +168,23 @@ def adjustment_problem(item: AdjustmentItem, points: Decimal | None, reason: str
     if points is None or points == 0:
         return None
     if points < 0:
-        return _("Enter the points for “%(name)s” as a positive number; penalties are "
-                 "subtracted automatically.") % {"name": item.name}
+        return _(
+            "Enter the points for “%(name)s” as a positive number; penalties are "
+            "subtracted automatically."
+        ) % {"name": item.name}
     if points > item.max_points:
         return _("“%(name)s” allows at most %(max)s points.") % {
-            "name": item.name, "max": num(item.max_points)}
+            "name": item.name,
+            "max": num(item.max_points),
+        }
     if not reason.strip():
         return _("Give the reason for the points under “%(name)s”.") % {"name": item.name}
     return None
 
 
-def compute_total(*, rubric: EvaluationRubric, base: Decimal, bonus: Decimal,
-                  penalty: Decimal) -> Decimal:
+def compute_total(
+    *, rubric: EvaluationRubric, base: Decimal, bonus: Decimal, penalty: Decimal
+) -> Decimal:
     """``base + bonus − penalty``, kept within 0 … the rubric's maximum (100)."""
     return min(max(base + bonus - penalty, Decimal(0)), rubric.max_total())
 
@@ -165,8 +198,9 @@ def mean_score(totals: list[Decimal]) -> Decimal:
 
 
 @transaction.atomic
-def open_evaluation(*, project: Project, kind: str, by,
-                    rubric: EvaluationRubric | None = None) -> Evaluation:
+def open_evaluation(
+    *, project: Project, kind: str, by, rubric: EvaluationRubric | None = None
+) -> Evaluation:
     """Start the project's mid-term or final evaluation with a rubric version.
 
     Raises ``ValidationError`` when the project is not under way or completed, when the
@@ -182,17 +216,24 @@ def open_evaluation(*, project: Project, kind: str, by,
     if not rubric.dimensions.exists():
         raise ValidationError(_("The rubric has no dimensions."))
     if Evaluation.objects.filter(project=project, kind=kind).exists():
-        raise ValidationError(_("This project already has a %(kind)s.") % {
-            "kind": EvaluationKind(kind).label})
+        raise ValidationError(
+            _("This project already has a %(kind)s.") % {"kind": EvaluationKind(kind).label}
+        )
     try:
         with transaction.atomic():
-            evaluation = Evaluation.objects.create(project=project, kind=kind, rubric=rubric,
-                                                   opened_by=by)
+            evaluation = Evaluation.objects.create(
+                project=project, kind=kind, rubric=rubric, opened_by=by
+            )
     except IntegrityError:
-        raise ValidationError(_("This project already has a %(kind)s.") % {
-            "kind": EvaluationKind(kind).label}) from None
-    log(instance=evaluation, action="evaluation.open", user=by,
-        data={"project": project.pk, "kind": kind, "rubric": rubric.pk})
+        raise ValidationError(
+            _("This project already has a %(kind)s.") % {"kind": EvaluationKind(kind).label}
+        ) from None
+    log(
+        instance=evaluation,
+        action="evaluation.open",
+        user=by,
+        data={"project": project.pk, "kind": kind, "rubric": rubric.pk},
+    )
     return evaluation
 
 
@@ -202,10 +243,12 @@ def assignment_refusal(*, evaluation: Evaluation, evaluator) -> str | None:
         return _("%(user)s is not in the Evaluators group.") % {"user": evaluator}
     if evaluation.status != EvaluationStatus.OPEN:
         return _("Evaluators can only be assigned while the evaluation is open.")
-    if Membership.objects.filter(user=evaluator,
-                                 organization_id=evaluation.project.organization_id).exists():
-        return _("%(user)s is a member of the project's organization and may not evaluate "
-                 "it.") % {"user": evaluator}
+    if Membership.objects.filter(
+        user=evaluator, organization_id=evaluation.project.organization_id
+    ).exists():
+        return _("%(user)s is a member of the project's organization and may not evaluate it.") % {
+            "user": evaluator
+        }
     if Assessment.objects.filter(evaluation=evaluation, evaluator=evaluator).exists():
         return _("%(user)s is already assigned to this evaluation.") % {"user": evaluator}
     return None
@@ -218,15 +261,16 @@ def assign_evaluator(*, evaluation: Evaluation, evaluator, by) -> Assessment:
     Side effect: audit log. Raises ``ValidationError`` with the reason for a refusal
     (not an evaluator, member of the project's organization, already assigned, closed)."""
     _require_staff(by)
-    evaluation = Evaluation.objects.select_for_update().select_related("project").get(
-        pk=evaluation.pk)
+    evaluation = (
+        Evaluation.objects.select_for_update().select_related("project").get(pk=evaluation.pk)
+    )
     reason = assignment_refusal(evaluation=evaluation, evaluator=evaluator)
     if reason:
         raise ValidationError(reason)
-    assessment = Assessment.objects.create(evaluation=evaluation, evaluator=evaluator,
-                                           assigned_by=by)
-    log(instance=evaluation, action="evaluation.assign", user=by,
-        data={"evaluator": evaluator.pk})
+    assessment = Assessment.objects.create(
+        evaluation=evaluation, evaluator=evaluator, assigned_by=by
+    )
+    log(instance=evaluation, action="evaluation.assign", user=by, data={"evaluator": evaluator.pk})
     return assessment
 
 
@@ -236,14 +280,19 @@ def remove_evaluator(*, assessment: Assessment, by) -> None:
 
     Raises ``ValidationError`` once the sheet is submitted or the evaluation decided."""
     _require_staff(by)
-    assessment = Assessment.objects.select_for_update().select_related("evaluation").get(
-        pk=assessment.pk)
+    assessment = (
+        Assessment.objects.select_for_update().select_related("evaluation").get(pk=assessment.pk)
+    )
     if assessment.is_locked:
         raise ValidationError(_("This score sheet has been submitted; reopen it instead."))
     if assessment.evaluation.status != EvaluationStatus.OPEN:
         raise ValidationError(_("The evaluation is no longer open."))
-    log(instance=assessment.evaluation, action="evaluation.unassign", user=by,
-        data={"evaluator": assessment.evaluator_id})
+    log(
+        instance=assessment.evaluation,
+        action="evaluation.unassign",
+        user=by,
+        data={"evaluator": assessment.evaluator_id},
+    )
     assessment.delete()
 
 
@@ -251,29 +300,41 @@ def remove_evaluator(*, assessment: Assessment, by) -> None:
 
 
 def _sheet_for_update(assessment: Assessment, by) -> Assessment:
-    assessment = Assessment.objects.select_for_update().select_related(
-        "evaluation__project", "evaluation__rubric").get(pk=assessment.pk)
+    assessment = (
+        Assessment.objects.select_for_update()
+        .select_related("evaluation__project", "evaluation__rubric")
+        .get(pk=assessment.pk)
+    )
     if assessment.evaluator_id != by.pk:
         raise PermissionDenied(_("This is not your evaluation."))
     if not has_role(by, EVALUATOR):
         raise PermissionDenied(_("Only evaluators may score evaluations."))
     if Membership.objects.filter(
-            user=by, organization_id=assessment.evaluation.project.organization_id).exists():
-        raise PermissionDenied(_("You are a member of the project's organization and may not "
-                                 "evaluate it."))
+        user=by, organization_id=assessment.evaluation.project.organization_id
+    ).exists():
+        raise PermissionDenied(
+            _("You are a member of the project's organization and may not evaluate it.")
+        )
     if assessment.evaluation.status != EvaluationStatus.OPEN:
         raise PermissionDenied(_("The evaluation is no longer open."))
     if assessment.is_locked:
-        raise PermissionDenied(_("This score sheet has been submitted and can no longer be "
-                                 "changed."))
+        raise PermissionDenied(
+            _("This score sheet has been submitted and can no longer be changed.")
+        )
     return assessment
 
 
 @transaction.atomic
-def save_assessment(*, assessment: Assessment, by, scores: dict[int, Decimal | None],
-                    adjustments: dict[int, tuple[Decimal | None, str]] | None = None,
-                    comments: str = "", submit: bool = False,
-                    now: datetime | None = None) -> Assessment:
+def save_assessment(
+    *,
+    assessment: Assessment,
+    by,
+    scores: dict[int, Decimal | None],
+    adjustments: dict[int, tuple[Decimal | None, str]] | None = None,
+    comments: str = "",
+    submit: bool = False,
+    now: datetime | None = None,
+) -> Assessment:
     """Save a draft of, or submit, the evaluator's sheet.
 
     ``scores`` maps dimension ids to values (0 … the dimension's maximum, two decimals at
@@ -308,12 +369,15 @@ def save_assessment(*, assessment: Assessment, by, scores: dict[int, Decimal | N
             given[item.pk] = (points, reason.strip())
             sums[item.kind] += points
     if sums[AdjustmentKind.BONUS] > rubric.bonus_cap:
-        errors["bonus"] = [_("Bonus points add up to %(sum)s; at most %(cap)s are allowed.") % {
-            "sum": num(sums[AdjustmentKind.BONUS]), "cap": num(rubric.bonus_cap)}]
+        errors["bonus"] = [
+            _("Bonus points add up to %(sum)s; at most %(cap)s are allowed.")
+            % {"sum": num(sums[AdjustmentKind.BONUS]), "cap": num(rubric.bonus_cap)}
+        ]
     if sums[AdjustmentKind.PENALTY] > rubric.penalty_cap:
-        errors["penalty"] = [_("Penalty points add up to %(sum)s; at most %(cap)s are "
-                               "allowed.") % {"sum": num(sums[AdjustmentKind.PENALTY]),
-                                               "cap": num(rubric.penalty_cap)}]
+        errors["penalty"] = [
+            _("Penalty points add up to %(sum)s; at most %(cap)s are allowed.")
+            % {"sum": num(sums[AdjustmentKind.PENALTY]), "cap": num(rubric.penalty_cap)}
+        ]
     if errors:
         raise ValidationError(errors)
 
@@ -326,8 +390,9 @@ def save_assessment(*, assessment: Assessment, by, scores: dict[int, Decimal | N
                 DimensionScore.objects.filter(assessment=assessment, dimension=d).delete()
                 changes[d.name] = [num(old[d.pk]), None]
         elif old.get(d.pk) != new:
-            DimensionScore.objects.update_or_create(assessment=assessment, dimension=d,
-                                                    defaults={"value": new})
+            DimensionScore.objects.update_or_create(
+                assessment=assessment, dimension=d, defaults={"value": new}
+            )
             changes[d.name] = [None if d.pk not in old else num(old[d.pk]), num(new)]
     old_adjustments = {a.item_id: (a.points, a.reason) for a in assessment.adjustments.all()}
     for item in items:
@@ -335,8 +400,8 @@ def save_assessment(*, assessment: Assessment, by, scores: dict[int, Decimal | N
             if old_adjustments.get(item.pk) != given[item.pk]:
                 points, reason = given[item.pk]
                 Adjustment.objects.update_or_create(
-                    assessment=assessment, item=item,
-                    defaults={"points": points, "reason": reason})
+                    assessment=assessment, item=item, defaults={"points": points, "reason": reason}
+                )
                 changes[item.name] = {"points": num(points), "reason": reason}
         elif item.pk in old_adjustments:
             Adjustment.objects.filter(assessment=assessment, item=item).delete()
@@ -346,9 +411,9 @@ def save_assessment(*, assessment: Assessment, by, scores: dict[int, Decimal | N
     assessment.base_total = base
     assessment.bonus_total = sums[AdjustmentKind.BONUS]
     assessment.penalty_total = sums[AdjustmentKind.PENALTY]
-    assessment.total = compute_total(rubric=rubric, base=base,
-                                     bonus=assessment.bonus_total,
-                                     penalty=assessment.penalty_total)
+    assessment.total = compute_total(
+        rubric=rubric, base=base, bonus=assessment.bonus_total, penalty=assessment.penalty_total
+    )
     assessment.grade = grade_for(assessment.total)
     assessment.comments = comments.strip()
     if submit:
@@ -356,13 +421,25 @@ def save_assessment(*, assessment: Assessment, by, scores: dict[int, Decimal | N
         assessment.submitted_at = now or timezone.now()
     assessment.save()
     if changes:
-        log(instance=assessment, action="evaluation.score.change", user=by,
-            data={"changes": changes})
+        log(
+            instance=assessment,
+            action="evaluation.score.change",
+            user=by,
+            data={"changes": changes},
+        )
     if submit:
-        log(instance=assessment, action="evaluation.submit", user=by,
-            data={"base": num(base), "bonus": num(assessment.bonus_total),
-                  "penalty": num(assessment.penalty_total), "total": num(assessment.total),
-                  "grade": assessment.grade})
+        log(
+            instance=assessment,
+            action="evaluation.submit",
+            user=by,
+            data={
+                "base": num(base),
+                "bonus": num(assessment.bonus_total),
+                "penalty": num(assessment.penalty_total),
+                "total": num(assessment.total),
+                "grade": assessment.grade,
+            },
+        )
     return assessment
 
 
@@ -374,8 +451,9 @@ def reopen_assessment(*, assessment: Assessment, by, reason: str) -> Assessment:
     reason = reason.strip()
     if not reason:
         raise ValidationError(_("Please give the reason for reopening."))
-    assessment = Assessment.objects.select_for_update().select_related("evaluation").get(
-        pk=assessment.pk)
+    assessment = (
+        Assessment.objects.select_for_update().select_related("evaluation").get(pk=assessment.pk)
+    )
     if assessment.evaluation.status != EvaluationStatus.OPEN:
         raise ValidationError(_("Reopen the evaluation first."))
     if not assessment.is_locked:
@@ -383,8 +461,7 @@ def reopen_assessment(*, assessment: Assessment, by, reason: str) -> Assessment:
     assessment.status = AssessmentStatus.DRAFT
     assessment.submitted_at = None
     assessment.save(update_fields=["status", "submitted_at", "updated_at"])
-    log(instance=assessment, action="evaluation.sheet.reopen", user=by,
-        data={"reason": reason})
+    log(instance=assessment, action="evaluation.sheet.reopen", user=by, data={"reason": reason})
     return assessment
 
 
@@ -396,19 +473,25 @@ def _send_on_commit(signal, evaluation: Evaluation, by) -> None:
 
 
 def _lock(evaluation: Evaluation) -> Evaluation:
-    return Evaluation.objects.select_for_update().select_related(
-        "project__organization", "rubric").get(pk=evaluation.pk)
+    return (
+        Evaluation.objects.select_for_update()
+        .select_related("project__organization", "rubric")
+        .get(pk=evaluation.pk)
+    )
 
 
 def _check_transition(evaluation: Evaluation, to: str) -> None:
     if (evaluation.status, to) not in EVALUATION_TRANSITIONS:
-        raise ValidationError(_("An evaluation that is “%(from)s” cannot become “%(to)s”.") % {
-            "from": evaluation.get_status_display(), "to": EvaluationStatus(to).label})
+        raise ValidationError(
+            _("An evaluation that is “%(from)s” cannot become “%(to)s”.")
+            % {"from": evaluation.get_status_display(), "to": EvaluationStatus(to).label}
+        )
 
 
 @transaction.atomic
-def finalise_evaluation(*, evaluation: Evaluation, by, conclusion: str = "",
-                        now: datetime | None = None) -> Evaluation:
+def finalise_evaluation(
+    *, evaluation: Evaluation, by, conclusion: str = "", now: datetime | None = None
+) -> Evaluation:
     """Fix the evaluation's score (mean of the submitted sheets, to the cent) and grade.
 
     Needs at least one submitted sheet and no sheet still in draft (remove or wait for
@@ -423,18 +506,26 @@ def finalise_evaluation(*, evaluation: Evaluation, by, conclusion: str = "",
     if not totals:
         raise ValidationError(_("No evaluator has submitted a score sheet yet."))
     if len(totals) != len(sheets):
-        raise ValidationError(_("Some evaluators have not submitted their score sheets; wait "
-                                "for them or remove them first."))
+        raise ValidationError(
+            _(
+                "Some evaluators have not submitted their score sheets; wait "
+                "for them or remove them first."
+            )
+        )
     evaluation.score = mean_score(totals)
     evaluation.grade = grade_for(evaluation.score)
     evaluation.conclusion = conclusion.strip()
     evaluation.status = EvaluationStatus.FINALISED
     evaluation.finalised_by, evaluation.finalised_at = by, now or timezone.now()
-    evaluation.save(update_fields=["score", "grade", "conclusion", "status", "finalised_by",
-                                   "finalised_at"])
-    log(instance=evaluation, action="evaluation.finalise", user=by,
-        data={"score": num(evaluation.score), "grade": evaluation.grade,
-              "sheets": len(totals)})
+    evaluation.save(
+        update_fields=["score", "grade", "conclusion", "status", "finalised_by", "finalised_at"]
+    )
+    log(
+        instance=evaluation,
+        action="evaluation.finalise",
+        user=by,
+        data={"score": num(evaluation.score), "grade": evaluation.grade, "sheets": len(totals)},
+    )
     _send_on_commit(evaluation_finalised, evaluation, by)
     return evaluation
 
@@ -458,8 +549,7 @@ def reopen_evaluation(*, evaluation: Evaluation, by, reason: str) -> Evaluation:
 
 
 @transaction.atomic
-def publish_evaluation(*, evaluation: Evaluation, by,
-                       now: datetime | None = None) -> Evaluation:
+def publish_evaluation(*, evaluation: Evaluation, by, now: datetime | None = None) -> Evaluation:
     """Publish a finalised evaluation: its grade and score appear on the project page and
     the organization's profile with a one-week appeal window (异议期).
 
@@ -474,18 +564,27 @@ def publish_evaluation(*, evaluation: Evaluation, by,
     evaluation.published_at = now
     evaluation.appeal_ends_at = now + timedelta(days=APPEAL_DAYS)
     evaluation.save(update_fields=["status", "published_at", "appeal_ends_at"])
-    log(instance=evaluation, action="evaluation.publish", user=by,
-        data={"score": num(evaluation.score), "grade": evaluation.grade,
-              "appeal_ends_at": evaluation.appeal_ends_at.isoformat()})
+    log(
+        instance=evaluation,
+        action="evaluation.publish",
+        user=by,
+        data={
+            "score": num(evaluation.score),
+            "grade": evaluation.grade,
+            "appeal_ends_at": evaluation.appeal_ends_at.isoformat(),
+        },
+    )
     project = evaluation.project
     notify_members(
         organization=project.organization,
-        title=_("%(kind)s of “%(title)s” published") % {
-            "kind": evaluation.get_kind_display(), "title": project.title},
-        body=_("Score %(score)s, grade %(grade)s. Objections may be raised until "
-               "%(until)s.") % {
-            "score": num(evaluation.score), "grade": Grade(evaluation.grade).label,
-            "until": timezone.localtime(evaluation.appeal_ends_at).strftime("%Y-%m-%d %H:%M")},
+        title=_("%(kind)s of “%(title)s” published")
+        % {"kind": evaluation.get_kind_display(), "title": project.title},
+        body=_("Score %(score)s, grade %(grade)s. Objections may be raised until %(until)s.")
+        % {
+            "score": num(evaluation.score),
+            "grade": Grade(evaluation.grade).label,
+            "until": timezone.localtime(evaluation.appeal_ends_at).strftime("%Y-%m-%d %H:%M"),
+        },
         url=project.get_absolute_url(),
     )
     _send_on_commit(evaluation_published, evaluation, by)
@@ -494,17 +593,23 @@ def publish_evaluation(*, evaluation: Evaluation, by,
 
 def hold_reason(evaluation: Evaluation) -> str | None:
     """Why this evaluation holds the project's next tranche (``None`` when it does not)."""
-    if (evaluation.kind == EvaluationKind.MIDTERM and evaluation.grade == Grade.FAIL
-            and evaluation.status in DECIDED_STATUSES and evaluation.hold_released_at is None):
-        return _("The mid-term evaluation of “%(title)s” failed (差, %(score)s points); the "
-                 "next tranche is held until programme staff release it with a reason.") % {
-            "title": evaluation.project.title, "score": num(evaluation.score)}
+    if (
+        evaluation.kind == EvaluationKind.MIDTERM
+        and evaluation.grade == Grade.FAIL
+        and evaluation.status in DECIDED_STATUSES
+        and evaluation.hold_released_at is None
+    ):
+        return _(
+            "The mid-term evaluation of “%(title)s” failed (差, %(score)s points); the "
+            "next tranche is held until programme staff release it with a reason."
+        ) % {"title": evaluation.project.title, "score": num(evaluation.score)}
     return None
 
 
 @transaction.atomic
-def release_disbursement_hold(*, evaluation: Evaluation, by, reason: str,
-                              now: datetime | None = None) -> Evaluation:
+def release_disbursement_hold(
+    *, evaluation: Evaluation, by, reason: str, now: datetime | None = None
+) -> Evaluation:
     """Staff override: let disbursements continue despite a failed mid-term.
 
     Side effect: audit log with the reason. Raises ``ValidationError`` without a reason or
@@ -518,10 +623,8 @@ def release_disbursement_hold(*, evaluation: Evaluation, by, reason: str,
         raise ValidationError(_("This evaluation does not hold any disbursement."))
     evaluation.hold_released_by, evaluation.hold_released_at = by, now or timezone.now()
     evaluation.hold_release_reason = reason
-    evaluation.save(update_fields=["hold_released_by", "hold_released_at",
-                                   "hold_release_reason"])
-    log(instance=evaluation, action="evaluation.hold.release", user=by,
-        data={"reason": reason})
+    evaluation.save(update_fields=["hold_released_by", "hold_released_at", "hold_release_reason"])
+    log(instance=evaluation, action="evaluation.hold.release", user=by, data={"reason": reason})
     return evaluation
 
 
@@ -560,25 +663,28 @@ def submit_feedback(*, project: Project, user, rating, comment: str = "") -> Res
     if not 1 <= rating <= 5:
         errors["rating"] = [_("Choose a rating from 1 to 5.")]
     if len(comment) > COMMENT_MAX_LENGTH:
-        errors["comment"] = [_("Keep the comment under %(n)d characters.") % {
-            "n": COMMENT_MAX_LENGTH}]
+        errors["comment"] = [
+            _("Keep the comment under %(n)d characters.") % {"n": COMMENT_MAX_LENGTH}
+        ]
     if errors:
         raise ValidationError(errors)
     try:
         with transaction.atomic():
-            feedback = ResidentFeedback.objects.create(project=project, user=user,
-                                                       rating=rating, comment=comment)
+            feedback = ResidentFeedback.objects.create(
+                project=project, user=user, rating=rating, comment=comment
+            )
     except IntegrityError:
         raise ValidationError(
-            {"__all__": [_("You have already rated this project. Thank you!")]}) from None
-    log(instance=feedback, action="evaluation.feedback.submit", user=user,
-        data={"rating": rating})
+            {"__all__": [_("You have already rated this project. Thank you!")]}
+        ) from None
+    log(instance=feedback, action="evaluation.feedback.submit", user=user, data={"rating": rating})
     return feedback
 
 
 @transaction.atomic
-def moderate_feedback(*, feedback: ResidentFeedback, by, publish: bool, note: str = "",
-                      now: datetime | None = None) -> ResidentFeedback:
+def moderate_feedback(
+    *, feedback: ResidentFeedback, by, publish: bool, note: str = "", now: datetime | None = None
+) -> ResidentFeedback:
     """Publish or reject a resident's feedback (a rejection needs a note). A published one
     may later be rejected and vice versa; each decision is logged.
 
@@ -590,12 +696,17 @@ def moderate_feedback(*, feedback: ResidentFeedback, by, publish: bool, note: st
     if not publish and not note:
         raise ValidationError(_("Please give the reason for rejecting."))
     if feedback.status == to:
-        raise ValidationError(_("This feedback is already %(status)s.") % {
-            "status": FeedbackStatus(to).label})
+        raise ValidationError(
+            _("This feedback is already %(status)s.") % {"status": FeedbackStatus(to).label}
+        )
     previous = feedback.status
     feedback.status, feedback.moderation_note = to, note
     feedback.moderated_by, feedback.moderated_at = by, now or timezone.now()
     feedback.save(update_fields=["status", "moderation_note", "moderated_by", "moderated_at"])
-    log(instance=feedback, action="evaluation.feedback.moderate", user=by,
-        data={"from": previous, "to": to, "note": note})
+    log(
+        instance=feedback,
+        action="evaluation.feedback.moderate",
+        user=by,
+        data={"from": previous, "to": to, "note": note},
+    )
     return feedback

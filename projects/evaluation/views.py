@@ -27,9 +27,12 @@ from .models import Assessment, ResidentFeedback
 
 def forbidden(request, message: str = "") -> TemplateResponse:
     """A 403 page inside the admin that says why (Wagtail would otherwise redirect)."""
-    return TemplateResponse(request, "evaluation/admin/forbidden.html",
-                            {"message": message or _("You may not open this page.")},
-                            status=403)
+    return TemplateResponse(
+        request,
+        "evaluation/admin/forbidden.html",
+        {"message": message or _("You may not open this page.")},
+        status=403,
+    )
 
 
 class ForbiddenAsPageMixin:
@@ -69,7 +72,8 @@ class QueueView(EvaluatorRequiredMixin, WagtailAdminTemplateMixin, TemplateView)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            sheets=selectors.queue_for_evaluator(self.request.user), **kwargs)
+            sheets=selectors.queue_for_evaluator(self.request.user), **kwargs
+        )
 
 
 class SheetView(EvaluatorRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
@@ -91,8 +95,12 @@ class SheetView(EvaluatorRequiredMixin, WagtailAdminTemplateMixin, TemplateView)
 
     def _form(self, data=None, disabled=False):
         rubric = self.sheet.evaluation.rubric
-        return SheetForm(data, dimensions=list(rubric.dimensions.all()),
-                         items=list(rubric.adjustment_items.all()), disabled=disabled)
+        return SheetForm(
+            data,
+            dimensions=list(rubric.dimensions.all()),
+            items=list(rubric.adjustment_items.all()),
+            disabled=disabled,
+        )
 
     def get_context_data(self, **kwargs):
         sheet = self.sheet
@@ -102,17 +110,25 @@ class SheetView(EvaluatorRequiredMixin, WagtailAdminTemplateMixin, TemplateView)
         if form is None:
             form = self._form(disabled=locked)
             form.initial = {"comments": sheet.comments}
-            form.initial.update({f"dimension_{s.dimension_id}": services.num(s.value)
-                                 for s in sheet.scores.all()})
+            form.initial.update(
+                {f"dimension_{s.dimension_id}": services.num(s.value) for s in sheet.scores.all()}
+            )
             for a in sheet.adjustments.all():
                 form.initial[f"points_{a.item_id}"] = services.num(a.points)
                 form.initial[f"reason_{a.item_id}"] = a.reason
         project = evaluation.project
         return super().get_context_data(
-            sheet=sheet, evaluation=evaluation, project=project, rubric=evaluation.rubric,
-            form=form, locked=locked, max_total=evaluation.rubric.max_total(),
+            sheet=sheet,
+            evaluation=evaluation,
+            project=project,
+            rubric=evaluation.rubric,
+            form=form,
+            locked=locked,
+            max_total=evaluation.rubric.max_total(),
             summary=selectors.feedback_summary(project.pk),
-            comments=selectors.published_feedback(project.pk, limit=30), **kwargs)
+            comments=selectors.published_feedback(project.pk, limit=30),
+            **kwargs,
+        )
 
     def post(self, request, *args, **kwargs):
         form = self._form(request.POST)
@@ -133,10 +149,14 @@ class SheetView(EvaluatorRequiredMixin, WagtailAdminTemplateMixin, TemplateView)
             adjustments[item.pk] = (points, form.raw(f"reason_{item.pk}"))
         if not form.errors:
             try:
-                services.save_assessment(assessment=self.sheet, by=request.user,
-                                         scores=scores, adjustments=adjustments,
-                                         comments=form.cleaned_data.get("comments", ""),
-                                         submit=submit)
+                services.save_assessment(
+                    assessment=self.sheet,
+                    by=request.user,
+                    scores=scores,
+                    adjustments=adjustments,
+                    comments=form.cleaned_data.get("comments", ""),
+                    submit=submit,
+                )
             except ValidationError as error:
                 _add_errors(form, error)
         if form.errors:
@@ -155,15 +175,20 @@ class DashboardView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView)
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             evaluations=list(selectors.evaluations_overview()[:200]),
-            open_form=kwargs.pop("open_form", None) or OpenEvaluationForm(), **kwargs)
+            open_form=kwargs.pop("open_form", None) or OpenEvaluationForm(),
+            **kwargs,
+        )
 
     def post(self, request, *args, **kwargs):
         form = OpenEvaluationForm(request.POST)
         if form.is_valid():
             try:
                 evaluation = services.open_evaluation(
-                    project=form.cleaned_data["project"], kind=form.cleaned_data["kind"],
-                    rubric=form.cleaned_data["rubric"], by=request.user)
+                    project=form.cleaned_data["project"],
+                    kind=form.cleaned_data["kind"],
+                    rubric=form.cleaned_data["rubric"],
+                    by=request.user,
+                )
             except ValidationError as error:
                 _add_errors(form, error)
             else:
@@ -179,8 +204,7 @@ class ManageView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
     template_name = "evaluation/admin/manage.html"
     page_title = gettext_lazy("Evaluation")
     header_icon = "clipboard-list"
-    actions = ("assign", "remove", "reopen_sheet", "finalise", "reopen", "publish",
-               "release_hold")
+    actions = ("assign", "remove", "reopen_sheet", "finalise", "reopen", "publish", "release_hold")
 
     def dispatch(self, request, *args, **kwargs):
         if not is_staff_user(request.user):
@@ -203,11 +227,16 @@ class ManageView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
         forms.update({k: v for k, v in kwargs.items() if k.endswith("_form")})
         kwargs = {k: v for k, v in kwargs.items() if not k.endswith("_form")}
         return super().get_context_data(
-            evaluation=evaluation, project=project, rubric=evaluation.rubric,
+            evaluation=evaluation,
+            project=project,
+            rubric=evaluation.rubric,
             dimensions=list(evaluation.rubric.dimensions.all()),
             sheets=selectors.sheets_with_scores(evaluation),
             hold=services.hold_reason(evaluation),
-            summary=selectors.feedback_summary(project.pk), **forms, **kwargs)
+            summary=selectors.feedback_summary(project.pk),
+            **forms,
+            **kwargs,
+        )
 
     def post(self, request, *args, **kwargs):
         action = request.POST.get("action", "")
@@ -225,16 +254,20 @@ class ManageView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
         return self.render_to_response(self.get_context_data(**{name: form}), status=400)
 
     def _sheet(self, request) -> Assessment:
-        return get_object_or_404(Assessment, pk=request.POST.get("sheet") or 0,
-                                 evaluation=self.evaluation)
+        return get_object_or_404(
+            Assessment, pk=request.POST.get("sheet") or 0, evaluation=self.evaluation
+        )
 
     def _assign(self, request):
         form = AssignForm(request.POST, evaluators=services.evaluator_pool())
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(assign_form=form), status=400)
         try:
-            services.assign_evaluator(evaluation=self.evaluation,
-                                      evaluator=form.cleaned_data["evaluator"], by=request.user)
+            services.assign_evaluator(
+                evaluation=self.evaluation,
+                evaluator=form.cleaned_data["evaluator"],
+                by=request.user,
+            )
         except ValidationError as error:
             return self._failed("assign_form", form, error)
         return self._done(_("Evaluator assigned."))
@@ -254,8 +287,9 @@ class ManageView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(reason_form=form), status=400)
         try:
-            services.reopen_assessment(assessment=sheet, by=request.user,
-                                       reason=form.cleaned_data["reason"])
+            services.reopen_assessment(
+                assessment=sheet, by=request.user, reason=form.cleaned_data["reason"]
+            )
         except ValidationError as error:
             return self._failed("reason_form", form, error)
         return self._done(_("The score sheet is open again."))
@@ -264,8 +298,11 @@ class ManageView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
         form = FinaliseForm(request.POST)
         form.is_valid()
         try:
-            services.finalise_evaluation(evaluation=self.evaluation, by=request.user,
-                                         conclusion=form.cleaned_data.get("conclusion", ""))
+            services.finalise_evaluation(
+                evaluation=self.evaluation,
+                by=request.user,
+                conclusion=form.cleaned_data.get("conclusion", ""),
+            )
         except ValidationError as error:
             return self._failed("finalise_form", form, error)
         return self._done(_("Evaluation finalised."))
@@ -275,8 +312,9 @@ class ManageView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(reason_form=form), status=400)
         try:
-            services.reopen_evaluation(evaluation=self.evaluation, by=request.user,
-                                       reason=form.cleaned_data["reason"])
+            services.reopen_evaluation(
+                evaluation=self.evaluation, by=request.user, reason=form.cleaned_data["reason"]
+            )
         except ValidationError as error:
             return self._failed("reason_form", form, error)
         return self._done(_("The evaluation is open for scoring again."))
@@ -295,8 +333,9 @@ class ManageView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(hold_form=form), status=400)
         try:
-            services.release_disbursement_hold(evaluation=self.evaluation, by=request.user,
-                                               reason=form.cleaned_data["reason"])
+            services.release_disbursement_hold(
+                evaluation=self.evaluation, by=request.user, reason=form.cleaned_data["reason"]
+            )
         except ValidationError as error:
             return self._failed("hold_form", form, error)
         return self._done(_("Disbursement hold released."))
@@ -308,22 +347,26 @@ class ModerateFeedbackView(StaffRequiredMixin, WagtailAdminTemplateMixin, Templa
     header_icon = "comment"
 
     def dispatch(self, request, *args, **kwargs):
-        self.feedback = get_object_or_404(ResidentFeedback.objects.select_related(
-            "project", "user"), pk=kwargs["pk"])
+        self.feedback = get_object_or_404(
+            ResidentFeedback.objects.select_related("project", "user"), pk=kwargs["pk"]
+        )
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(feedback=self.feedback,
-                                        form=kwargs.pop("form", None) or ModerationForm(),
-                                        **kwargs)
+        return super().get_context_data(
+            feedback=self.feedback, form=kwargs.pop("form", None) or ModerationForm(), **kwargs
+        )
 
     def post(self, request, *args, **kwargs):
         form = ModerationForm(request.POST)
         if form.is_valid():
             try:
-                services.moderate_feedback(feedback=self.feedback, by=request.user,
-                                           publish=form.cleaned_data["outcome"] == "publish",
-                                           note=form.cleaned_data["note"])
+                services.moderate_feedback(
+                    feedback=self.feedback,
+                    by=request.user,
+                    publish=form.cleaned_data["outcome"] == "publish",
+                    note=form.cleaned_data["note"],
+                )
             except ValidationError as error:
                 _add_errors(form, error)
             else:

@@ -29,8 +29,11 @@ from .forms import RubricForm
 from .models import Assessment, Evaluation, EvaluationRubric, ResidentFeedback
 
 LOG_ACTIONS = [
-    ("evaluation.rubric.version", _("New evaluation rubric version"),
-     _("New evaluation rubric version created")),
+    (
+        "evaluation.rubric.version",
+        _("New evaluation rubric version"),
+        _("New evaluation rubric version created"),
+    ),
     ("evaluation.open", _("Open evaluation"), _("Evaluation opened")),
     ("evaluation.assign", _("Assign evaluator"), _("Evaluator assigned")),
     ("evaluation.unassign", _("Remove evaluator"), _("Evaluator removed")),
@@ -40,12 +43,17 @@ LOG_ACTIONS = [
     ("evaluation.finalise", _("Finalise evaluation"), _("Evaluation finalised")),
     ("evaluation.reopen", _("Reopen evaluation"), _("Evaluation reopened")),
     ("evaluation.publish", _("Publish evaluation"), _("Evaluation published")),
-    ("evaluation.hold.release", _("Release disbursement hold"),
-     _("Disbursement hold released")),
-    ("evaluation.feedback.submit", _("Submit residents' feedback"),
-     _("Residents' feedback submitted")),
-    ("evaluation.feedback.moderate", _("Moderate residents' feedback"),
-     _("Residents' feedback moderated")),
+    ("evaluation.hold.release", _("Release disbursement hold"), _("Disbursement hold released")),
+    (
+        "evaluation.feedback.submit",
+        _("Submit residents' feedback"),
+        _("Residents' feedback submitted"),
+    ),
+    (
+        "evaluation.feedback.moderate",
+        _("Moderate residents' feedback"),
+        _("Residents' feedback moderated"),
+    ),
 ]
 
 
@@ -58,8 +66,8 @@ def register_evaluation_log_actions(actions):
 def _staff_users():
     user_model = get_user_model()
     return user_model.objects.filter(
-        groups__name__in=[ADMINISTRATOR, PROGRAMME_OFFICER]).distinct() | \
-        user_model.objects.filter(is_superuser=True)
+        groups__name__in=[ADMINISTRATOR, PROGRAMME_OFFICER]
+    ).distinct() | user_model.objects.filter(is_superuser=True)
 
 
 class StaffPolicy(ModelPermissionPolicy):
@@ -84,44 +92,60 @@ for _model in (Evaluation, Assessment, ResidentFeedback):
 
 
 def _new_version_link(rubric):
-    return format_html('<a href="{}">{}</a>',
-                       reverse("evaluation_rubrics:new_version", args=[rubric.pk]),
-                       _("New version"))
+    return format_html(
+        '<a href="{}">{}</a>',
+        reverse("evaluation_rubrics:new_version", args=[rubric.pk]),
+        _("New version"),
+    )
 
 
 class RubricViewSet(ModelViewSet):
     model = EvaluationRubric
     icon = "list-ol"
     menu_label = _("Evaluation rubrics")
-    list_display = ["name", "code", "version", "bonus_cap", "penalty_cap", "created_at",
-                    Column("new_version", label=_("New version"), accessor=_new_version_link)]
-    list_export = ["name", "name_en", "code", "version", "bonus_cap", "penalty_cap",
-                   "created_at"]
+    list_display = [
+        "name",
+        "code",
+        "version",
+        "bonus_cap",
+        "penalty_cap",
+        "created_at",
+        Column("new_version", label=_("New version"), accessor=_new_version_link),
+    ]
+    list_export = ["name", "name_en", "code", "version", "bonus_cap", "penalty_cap", "created_at"]
     search_fields = ["name", "code"]
     edit_handler = ObjectList(EvaluationRubric.panels, base_form_class=RubricForm)
     copy_view_enabled = False
 
     def get_urlpatterns(self):
-        return [*super().get_urlpatterns(),
-                path("new-version/<int:pk>/", self.new_version, name="new_version")]
+        return [
+            *super().get_urlpatterns(),
+            path("new-version/<int:pk>/", self.new_version, name="new_version"),
+        ]
 
     def new_version(self, request, pk):
         if not is_staff_user(request.user):
             return views.forbidden(request, _("Only programme staff may open this page."))
         rubric = get_object_or_404(EvaluationRubric, pk=pk)
         if request.method != "POST":
-            return TemplateResponse(request, "evaluation/admin/new_version.html",
-                                    {"rubric": rubric, "page_title": _("New version"),
-                                     "header_icon": "list-ol"})
+            return TemplateResponse(
+                request,
+                "evaluation/admin/new_version.html",
+                {"rubric": rubric, "page_title": _("New version"), "header_icon": "list-ol"},
+            )
         copy = services.new_rubric_version(rubric=rubric, by=request.user)
-        messages.success(request, _("Version %(v)d created; edit it, then pick it when "
-                                    "opening evaluations.") % {"v": copy.version})
+        messages.success(
+            request,
+            _("Version %(v)d created; edit it, then pick it when opening evaluations.")
+            % {"v": copy.version},
+        )
         return redirect(self.get_url_name("edit"), copy.pk)
 
 
 def _manage_link(evaluation):
-    return format_html('<a href="{}">{}</a>', reverse("evaluation:manage",
-                                                      args=[evaluation.pk]), _("Manage"))
+    return format_html(
+        '<a href="{}">{}</a>', reverse("evaluation:manage", args=[evaluation.pk]), _("Manage")
+    )
 
 
 class EvaluationFilterSet(WagtailFilterSet):
@@ -141,11 +165,30 @@ class EvaluationViewSet(ModelViewSet):
     icon = "clipboard-list"
     menu_label = _("Evaluations")
     filterset_class = EvaluationFilterSet
-    list_display = ["project", "kind", "status", "score", "grade", "published_at",
-                    Column("manage", label=_("Manage"), accessor=_manage_link)]
-    list_export = ["project", "project_id", "kind", "rubric", "status", "score", "grade",
-                   "conclusion", "finalised_at", "published_at", "appeal_ends_at",
-                   "hold_released_at", "hold_release_reason"]
+    list_display = [
+        "project",
+        "kind",
+        "status",
+        "score",
+        "grade",
+        "published_at",
+        Column("manage", label=_("Manage"), accessor=_manage_link),
+    ]
+    list_export = [
+        "project",
+        "project_id",
+        "kind",
+        "rubric",
+        "status",
+        "score",
+        "grade",
+        "conclusion",
+        "finalised_at",
+        "published_at",
+        "appeal_ends_at",
+        "hold_released_at",
+        "hold_release_reason",
+    ]
     export_filename = "evaluations"
     search_fields = ["project__title"]
     copy_view_enabled = False
@@ -158,11 +201,30 @@ class AssessmentViewSet(ModelViewSet):
     model = Assessment
     icon = "doc-full"
     menu_label = _("Score sheets")
-    list_display = ["evaluation", "evaluator", "status", "base_total", "bonus_total",
-                    "penalty_total", "total", "grade", "submitted_at"]
+    list_display = [
+        "evaluation",
+        "evaluator",
+        "status",
+        "base_total",
+        "bonus_total",
+        "penalty_total",
+        "total",
+        "grade",
+        "submitted_at",
+    ]
     list_filter = ["status"]
-    list_export = ["evaluation", "evaluator", "status", "base_total", "bonus_total",
-                   "penalty_total", "total", "grade", "comments", "submitted_at"]
+    list_export = [
+        "evaluation",
+        "evaluator",
+        "status",
+        "base_total",
+        "bonus_total",
+        "penalty_total",
+        "total",
+        "grade",
+        "comments",
+        "submitted_at",
+    ]
     copy_view_enabled = False
     form_fields = ["comments"]
 
@@ -171,8 +233,9 @@ class AssessmentViewSet(ModelViewSet):
 
 def _moderate_link(feedback):
     label = _("Moderate") if feedback.status == FeedbackStatus.PENDING else _("Change")
-    return format_html('<a href="{}">{}</a>', reverse("evaluation:moderate",
-                                                      args=[feedback.pk]), label)
+    return format_html(
+        '<a href="{}">{}</a>', reverse("evaluation:moderate", args=[feedback.pk]), label
+    )
 
 
 class FeedbackFilterSet(WagtailFilterSet):
@@ -189,10 +252,24 @@ class FeedbackViewSet(ModelViewSet):
     icon = "comment"
     menu_label = _("Residents' feedback")
     filterset_class = FeedbackFilterSet
-    list_display = ["project", "rating", "comment", "status", "created_at",
-                    Column("moderate", label=_("Moderate"), accessor=_moderate_link)]
-    list_export = ["project", "user", "rating", "comment", "status", "moderation_note",
-                   "moderated_at", "created_at"]
+    list_display = [
+        "project",
+        "rating",
+        "comment",
+        "status",
+        "created_at",
+        Column("moderate", label=_("Moderate"), accessor=_moderate_link),
+    ]
+    list_export = [
+        "project",
+        "user",
+        "rating",
+        "comment",
+        "status",
+        "moderation_note",
+        "moderated_at",
+        "created_at",
+    ]
     search_fields = ["comment", "project__title"]
     copy_view_enabled = False
     form_fields = ["comment"]
@@ -228,8 +305,7 @@ evaluation_urls = [
 
 @hooks.register("register_admin_urls")
 def register_evaluation_urls():
-    return [path("evaluation/", include((evaluation_urls, "evaluation"),
-                                        namespace="evaluation"))]
+    return [path("evaluation/", include((evaluation_urls, "evaluation"), namespace="evaluation"))]
 
 
 class RoleMenuItem(MenuItem):
@@ -243,13 +319,23 @@ class RoleMenuItem(MenuItem):
 
 @hooks.register("register_admin_menu_item")
 def register_queue_menu_item():
-    return RoleMenuItem(_("My evaluations"), reverse("evaluation:queue"),
-                        icon_name="clipboard-list", order=217, name="my-evaluations",
-                        check=lambda user: has_role(user, EVALUATOR))
+    return RoleMenuItem(
+        _("My evaluations"),
+        reverse("evaluation:queue"),
+        icon_name="clipboard-list",
+        order=217,
+        name="my-evaluations",
+        check=lambda user: has_role(user, EVALUATOR),
+    )
 
 
 @hooks.register("register_admin_menu_item")
 def register_dashboard_menu_item():
-    return RoleMenuItem(_("Evaluation dashboard"), reverse("evaluation:dashboard"),
-                        icon_name="table", order=218, name="evaluation-dashboard",
-                        check=is_staff_user)
+    return RoleMenuItem(
+        _("Evaluation dashboard"),
+        reverse("evaluation:dashboard"),
+        icon_name="table",
+        order=218,
+        name="evaluation-dashboard",
+        check=is_staff_user,
+    )

@@ -78,8 +78,9 @@ class Application(models.Model):
         related_name="applications",
     )
     return_message = models.TextField(_("Message from staff"), blank=True)
-    return_deadline = models.DateTimeField(_("Deadline for more information"), null=True,
-                                           blank=True)
+    return_deadline = models.DateTimeField(
+        _("Deadline for more information"), null=True, blank=True
+    )
     screening_reason = models.TextField(_("Screening reason"), blank=True)
     submitted_at = models.DateTimeField(_("First submitted at"), null=True, blank=True)
     last_submitted_at = models.DateTimeField(_("Last submitted at"), null=True, blank=True)
@@ -99,8 +100,9 @@ class Application(models.Model):
                 name="one_active_application_per_org_per_call",
             ),
             models.CheckConstraint(
-                condition=Q(total_amount=models.F("requested_amount")
-                            + models.F("self_funding_amount")),
+                condition=Q(
+                    total_amount=models.F("requested_amount") + models.F("self_funding_amount")
+                ),
                 name="application_total_is_requested_plus_self",
             ),
             models.CheckConstraint(
@@ -142,15 +144,22 @@ class ApplicationEvent(models.Model):
     """One line of the applicant's status timeline."""
 
     application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="events",
+        Application,
+        on_delete=models.CASCADE,
+        related_name="events",
         verbose_name=_("Application"),
     )
-    from_status = models.CharField(_("From"), max_length=20, choices=ApplicationStatus.choices,
-                                   blank=True)
+    from_status = models.CharField(
+        _("From"), max_length=20, choices=ApplicationStatus.choices, blank=True
+    )
     to_status = models.CharField(_("To"), max_length=20, choices=ApplicationStatus.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("By"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("By"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     message = models.TextField(_("Message"), blank=True)
     deadline = models.DateTimeField(_("Deadline"), null=True, blank=True)
@@ -169,14 +178,20 @@ class ApplicationRevision(models.Model):
     """A frozen copy of the application as it was handed in (one per submission)."""
 
     application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="revisions",
+        Application,
+        on_delete=models.CASCADE,
+        related_name="revisions",
         verbose_name=_("Application"),
     )
     number = models.PositiveIntegerField(_("Revision"))
     snapshot = models.JSONField(_("Snapshot"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("Submitted by"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("Submitted by"),
     )
     created_at = models.DateTimeField(_("Submitted at"), auto_now_add=True)
 
@@ -185,8 +200,9 @@ class ApplicationRevision(models.Model):
         verbose_name_plural = _("Application revisions")
         ordering = ["application", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["application", "number"],
-                                    name="uniq_application_revision_number"),
+            models.UniqueConstraint(
+                fields=["application", "number"], name="uniq_application_revision_number"
+            ),
         ]
 
     def __str__(self):
@@ -199,18 +215,25 @@ def _attachment_path(instance, filename):
 
 class ApplicationAttachment(models.Model):
     application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="attachments",
+        Application,
+        on_delete=models.CASCADE,
+        related_name="attachments",
         verbose_name=_("Application"),
     )
-    file = models.FileField(_("File"), storage=private_storage, upload_to=_attachment_path,
-                            max_length=255)
+    file = models.FileField(
+        _("File"), storage=private_storage, upload_to=_attachment_path, max_length=255
+    )
     original_name = models.CharField(_("File name"), max_length=255)
     content_type = models.CharField(_("Content type"), max_length=100)
     size = models.PositiveBigIntegerField(_("Size (bytes)"))
     description = models.CharField(_("Description"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("Uploaded by"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("Uploaded by"),
     )
     uploaded_at = models.DateTimeField(_("Uploaded at"), auto_now_add=True)
 
@@ -233,7 +256,9 @@ class Notification(models.Model):
     """An on-site message for one user (shown on their notifications page)."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="project_notifications",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="project_notifications",
         verbose_name=_("User"),
     )
     title = models.CharField(_("Title"), max_length=200)

@@ -131,12 +131,16 @@ class CallPage(Page):
     )
     currency = models.CharField(_("Currency"), max_length=3, default="CNY")
     # Eligibility
-    eligible_org_types = models.JSONField(_("Eligible organization types"), default=list,
-                                          blank=True)
+    eligible_org_types = models.JSONField(
+        _("Eligible organization types"), default=list, blank=True
+    )
     verified_only = models.BooleanField(_("Verified organizations only"), default=True)
     min_rating = models.CharField(
-        _("Minimum evaluation rating"), max_length=2, choices=OrganizationRating.choices,
-        blank=True, default="",
+        _("Minimum evaluation rating"),
+        max_length=2,
+        choices=OrganizationRating.choices,
+        blank=True,
+        default="",
     )
     eligible_districts = ParentalManyToManyField(
         "organizations.Region",
@@ -220,13 +224,15 @@ class CallPage(Page):
         FieldPanel("appeal_ends_at"),
         FieldPanel("completed_at"),
     ]
-    edit_handler = TabbedInterface([
-        ObjectList(content_panels, heading=_("Content")),
-        ObjectList(eligibility_panels, heading=_("Eligibility")),
-        ObjectList(decision_panels, heading=_("Decisions")),
-        ObjectList(Page.promote_panels, heading=_("Promote")),
-        ObjectList(Page.settings_panels, heading=_("Settings")),
-    ])
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading=_("Content")),
+            ObjectList(eligibility_panels, heading=_("Eligibility")),
+            ObjectList(decision_panels, heading=_("Decisions")),
+            ObjectList(Page.promote_panels, heading=_("Promote")),
+            ObjectList(Page.settings_panels, heading=_("Settings")),
+        ]
+    )
 
     class Meta:
         verbose_name = _("Call")

@@ -20,23 +20,41 @@ class CommunityNeed(models.Model):
     title = models.CharField(_("Title"), max_length=200)
     description = models.TextField(_("Description"))
     region = models.ForeignKey(
-        "organizations.Region", verbose_name=_("Sub-district or community"),
-        on_delete=models.PROTECT, related_name="needs",
+        "organizations.Region",
+        verbose_name=_("Sub-district or community"),
+        on_delete=models.PROTECT,
+        related_name="needs",
     )
     service_item = models.ForeignKey(
-        "projects.ServiceItem", verbose_name=_("Service item"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="needs",
+        "projects.ServiceItem",
+        verbose_name=_("Service item"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="needs",
     )
     people_affected = models.PositiveIntegerField(_("People affected"))
-    status = models.CharField(_("Status"), max_length=20, choices=NeedStatus.choices,
-                              default=NeedStatus.PENDING, db_index=True)
+    status = models.CharField(
+        _("Status"),
+        max_length=20,
+        choices=NeedStatus.choices,
+        default=NeedStatus.PENDING,
+        db_index=True,
+    )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("Raised by"), null=True,
-        on_delete=models.SET_NULL, related_name="community_needs",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Raised by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="community_needs",
     )
     merged_into = models.ForeignKey(
-        "self", verbose_name=_("Merged into"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="merged_needs",
+        "self",
+        verbose_name=_("Merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_needs",
     )
     decline_reason = models.TextField(_("Reason for declining"), blank=True)
     created_at = models.DateTimeField(_("Raised at"), auto_now_add=True)
@@ -71,10 +89,15 @@ def _photo_path(instance, filename):
 
 
 class NeedPhoto(models.Model):
-    need = models.ForeignKey(CommunityNeed, on_delete=models.CASCADE, related_name="photos",
-                             verbose_name=_("Community need"))
-    image = models.FileField(_("Photo"), storage=private_storage, upload_to=_photo_path,
-                             max_length=255)
+    need = models.ForeignKey(
+        CommunityNeed,
+        on_delete=models.CASCADE,
+        related_name="photos",
+        verbose_name=_("Community need"),
+    )
+    image = models.FileField(
+        _("Photo"), storage=private_storage, upload_to=_photo_path, max_length=255
+    )
     content_type = models.CharField(_("Content type"), max_length=100)
     uploaded_at = models.DateTimeField(_("Uploaded at"), auto_now_add=True)
 
@@ -93,10 +116,18 @@ class NeedPhoto(models.Model):
 class NeedSupport(models.Model):
     """One resident's "I need this too" (one per user and need)."""
 
-    need = models.ForeignKey(CommunityNeed, on_delete=models.CASCADE, related_name="supports",
-                             verbose_name=_("Community need"))
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="need_supports", verbose_name=_("User"))
+    need = models.ForeignKey(
+        CommunityNeed,
+        on_delete=models.CASCADE,
+        related_name="supports",
+        verbose_name=_("Community need"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="need_supports",
+        verbose_name=_("User"),
+    )
     created_at = models.DateTimeField(_("Supported at"), auto_now_add=True)
 
     class Meta:

@@ -17,14 +17,23 @@ from . import services
 from .enums import AssignmentStatus, ReviewStatus
 from .models import Assignment, Decision, Review, ReviewSettings, Rubric
 
-DEMO_TITLES = ["长者助餐点运营", "儿童课后托管", "社区议事厅", "残障青年就业", "邻里互助会",
-               "社区花园共建", "防灾减灾培训", "非遗进社区"]
+DEMO_TITLES = [
+    "长者助餐点运营",
+    "儿童课后托管",
+    "社区议事厅",
+    "残障青年就业",
+    "邻里互助会",
+    "社区花园共建",
+    "防灾减灾培训",
+    "非遗进社区",
+]
 
 
 def _applications(ctx: DemoContext, call: CallPage, orgs: list[Organization], count: int):
     """Eligible applications on ``call`` (existing ones first, then demo ones)."""
-    existing = list(Application.objects.filter(call=call, status=ApplicationStatus.ELIGIBLE)
-                    .order_by("pk"))
+    existing = list(
+        Application.objects.filter(call=call, status=ApplicationStatus.ELIGIBLE).order_by("pk")
+    )
     used = {a.organization_id for a in Application.objects.filter(call=call)}
     for i, org in enumerate(orgs):
         if len(existing) >= count:
@@ -33,12 +42,21 @@ def _applications(ctx: DemoContext, call: CallPage, orgs: list[Organization], co
             continue
         amount = (60_000 + 10_000 * (i % 5)) * 100
         application = Application.objects.create(
-            call=call, organization=org, title=DEMO_TITLES[i % len(DEMO_TITLES)],
-            status=ApplicationStatus.ELIGIBLE, requested_amount=amount, total_amount=amount,
-            answers={"basic": {"title": DEMO_TITLES[i % len(DEMO_TITLES)],
-                               "summary": f"{org.name}面向社区居民的服务项目。"}},
+            call=call,
+            organization=org,
+            title=DEMO_TITLES[i % len(DEMO_TITLES)],
+            status=ApplicationStatus.ELIGIBLE,
+            requested_amount=amount,
+            total_amount=amount,
+            answers={
+                "basic": {
+                    "title": DEMO_TITLES[i % len(DEMO_TITLES)],
+                    "summary": f"{org.name}面向社区居民的服务项目。",
+                }
+            },
             submitted_at=call.closes_at - timedelta(days=3, hours=i),
-            last_submitted_at=call.closes_at - timedelta(days=3, hours=i))
+            last_submitted_at=call.closes_at - timedelta(days=3, hours=i),
+        )
         existing.append(application)
     return existing
 
@@ -49,58 +67,84 @@ def _score(ctx: DemoContext, assignment: Assignment, *, submit: bool) -> None:
         return
     rubric = assignment.application.call.review_settings.rubric
     base = ctx.rng.choice([5, 6, 7, 8])
-    scores = {c.pk: Decimal(min(10, max(0, base + ctx.rng.choice([-1, 0, 0.5, 1]))))
-              for c in rubric.criteria.all()}
-    services.save_review(assignment=assignment, by=assignment.reviewer, scores=scores,
-                         strengths="需求调研扎实，服务对象明确。",
-                         weaknesses="可持续性方案略显单薄。", comments="",
-                         recommendation="fund" if base >= 6 else "fund_with_changes",
-                         submit=submit)
+    scores = {
+        c.pk: Decimal(min(10, max(0, base + ctx.rng.choice([-1, 0, 0.5, 1]))))
+        for c in rubric.criteria.all()
+    }
+    services.save_review(
+        assignment=assignment,
+        by=assignment.reviewer,
+        scores=scores,
+        strengths="需求调研扎实，服务对象明确。",
+        weaknesses="可持续性方案略显单薄。",
+        comments="",
+        recommendation="fund" if base >= 6 else "fund_with_changes",
+        submit=submit,
+    )
 
 
-def _review_call(ctx: DemoContext, call: CallPage, rubric: Rubric, orgs, *, count: int,
-                 funded: int, reserve: int, finish: bool) -> None:
+def _review_call(
+    ctx: DemoContext,
+    call: CallPage,
+    rubric: Rubric,
+    orgs,
+    *,
+    count: int,
+    funded: int,
+    reserve: int,
+    finish: bool,
+) -> None:
     users = ctx.shared["users"]
     officer = users["officer"]
-    ReviewSettings.objects.update_or_create(call=call, defaults={
-        "rubric": rubric, "reviewers_per_application": 2, "funded_count": funded,
-        "reserve_count": reserve, "deadline": call.closes_at + timedelta(days=20),
-        "blind": not finish})
+    ReviewSettings.objects.update_or_create(
+        call=call,
+        defaults={
+            "rubric": rubric,
+            "reviewers_per_application": 2,
+            "funded_count": funded,
+            "reserve_count": reserve,
+            "deadline": call.closes_at + timedelta(days=20),
+            "blind": not finish,
+        },
+    )
     call.refresh_from_db()
     _applications(ctx, call, orgs, count)
     services.auto_assign(call=call, by=officer)
-    assignments = list(Assignment.objects.filter(application__call=call)
-                       .select_related("application__call__review_settings__rubric",
-                                       "reviewer").order_by("pk"))
+    assignments = list(
+        Assignment.objects.filter(application__call=call)
+        .select_related("application__call__review_settings__rubric", "reviewer")
+        .order_by("pk")
+    )
     for n, assignment in enumerate(assignments):
         if not finish and assignment.reviewer == users["reviewer1"] and n % 3 == 2:
             continue  # left for reviewer1 to declare in the demo
         if assignment.status == AssignmentStatus.PENDING:
-            services.declare_conflict(assignment=assignment, by=assignment.reviewer,
-                                      conflict=False)
+            services.declare_conflict(assignment=assignment, by=assignment.reviewer, conflict=False)
             assignment.status = AssignmentStatus.ACCEPTED
         _score(ctx, assignment, submit=finish or n % 2 == 0)
     if finish:
         services.rank_call(call=call, by=officer)
         if not Decision.objects.filter(call=call).exists():
-            services.publish_results(call=call, by=officer,
-                                     now=timezone.now() - timedelta(days=2))
+            services.publish_results(call=call, by=officer, now=timezone.now() - timedelta(days=2))
 
 
 @transaction.atomic
 def seed(ctx: DemoContext) -> None:
     rubric = Rubric.objects.get(code="default", version=1)
     calls = {c.slug: c for c in ctx.shared.get("calls", [])}
-    orgs = list(Organization.objects.verified().exclude(slug__startswith="bulk-")
-                .order_by("pk"))
+    orgs = list(Organization.objects.verified().exclude(slug__startswith="bulk-").order_by("pk"))
     if not orgs or "2025-community" not in calls:
         ctx.log("review: skipped (no calls or organizations)")
         return
-    _review_call(ctx, calls["2025-community"], rubric, orgs, count=6, funded=2, reserve=2,
-                 finish=True)
+    _review_call(
+        ctx, calls["2025-community"], rubric, orgs, count=6, funded=2, reserve=2, finish=True
+    )
     if "2026-youth" in calls:
-        _review_call(ctx, calls["2026-youth"], rubric, orgs, count=5, funded=2, reserve=1,
-                     finish=False)
-    ctx.log(f"review: {Assignment.objects.count()} assignments, "
-            f"{Review.objects.filter(status=ReviewStatus.SUBMITTED).count()} submitted "
-            f"reviews, {Decision.objects.count()} published decisions")
+        _review_call(
+            ctx, calls["2026-youth"], rubric, orgs, count=5, funded=2, reserve=1, finish=False
+        )
+    ctx.log(
+        f"review: {Assignment.objects.count()} assignments, "
+        f"{Review.objects.filter(status=ReviewStatus.SUBMITTED).count()} submitted "
+        f"reviews, {Decision.objects.count()} published decisions"
+    )

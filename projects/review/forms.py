@@ -18,18 +18,30 @@ def _num(value) -> str:
     return format(value.normalize(), "f")
 
 
-LOCKED_CRITERION_FIELDS = ("weight", "scale_min", "scale_max", "scale_step", "required",
-                           "independent", "is_key")
+LOCKED_CRITERION_FIELDS = (
+    "weight",
+    "scale_min",
+    "scale_max",
+    "scale_step",
+    "required",
+    "independent",
+    "is_key",
+)
 
 
 class DeclarationForm(forms.Form):
     conflict = forms.TypedChoiceField(
         label=_("Conflict of interest"),
-        choices=[("no", _("I have no conflict of interest with this application")),
-                 ("yes", _("I have a conflict of interest and recuse myself"))],
-        widget=forms.RadioSelect, coerce=lambda v: v == "yes")
-    reason = forms.CharField(label=_("Reason for the conflict"), required=False,
-                             widget=forms.Textarea(attrs={"rows": 3}))
+        choices=[
+            ("no", _("I have no conflict of interest with this application")),
+            ("yes", _("I have a conflict of interest and recuse myself")),
+        ],
+        widget=forms.RadioSelect,
+        coerce=lambda v: v == "yes",
+    )
+    reason = forms.CharField(
+        label=_("Reason for the conflict"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def clean(self):
         data = super().clean()
@@ -44,27 +56,40 @@ class ScoreForm(forms.Form):
     Scale checks live in ``services.save_review`` (the only authority); the widgets
     carry min/max/step so browsers help too."""
 
-    strengths = forms.CharField(label=_("Strengths"), required=False,
-                                widget=forms.Textarea(attrs={"rows": 3}))
-    weaknesses = forms.CharField(label=_("Weaknesses"), required=False,
-                                 widget=forms.Textarea(attrs={"rows": 3}))
-    comments = forms.CharField(label=_("Comments"), required=False,
-                               widget=forms.Textarea(attrs={"rows": 3}))
-    recommendation = forms.ChoiceField(label=_("Recommendation"), required=False,
-                                       choices=[("", "—"), *Recommendation.choices])
+    strengths = forms.CharField(
+        label=_("Strengths"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    weaknesses = forms.CharField(
+        label=_("Weaknesses"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    comments = forms.CharField(
+        label=_("Comments"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    recommendation = forms.ChoiceField(
+        label=_("Recommendation"), required=False, choices=[("", "—"), *Recommendation.choices]
+    )
 
     def __init__(self, *args, criteria: list[Criterion], disabled: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.criteria = criteria
         for c in criteria:
             self.fields[f"criterion_{c.pk}"] = forms.CharField(
-                label=c.name, required=False, help_text=c.description,
-                widget=forms.NumberInput(attrs={
-                    "min": _num(c.scale_min), "max": _num(c.scale_max),
-                    "step": _num(c.scale_step), "data-weight": c.weight,
-                    "data-min": _num(c.scale_min), "data-max": _num(c.scale_max),
-                    "data-independent": "1" if c.independent else "0",
-                    "class": "review-score"}))
+                label=c.name,
+                required=False,
+                help_text=c.description,
+                widget=forms.NumberInput(
+                    attrs={
+                        "min": _num(c.scale_min),
+                        "max": _num(c.scale_max),
+                        "step": _num(c.scale_step),
+                        "data-weight": c.weight,
+                        "data-min": _num(c.scale_min),
+                        "data-max": _num(c.scale_max),
+                        "data-independent": "1" if c.independent else "0",
+                        "class": "review-score",
+                    }
+                ),
+            )
         if disabled:
             for field in self.fields.values():
                 field.disabled = True
@@ -77,8 +102,9 @@ class ScoreForm(forms.Form):
 
 
 class AbstainForm(forms.Form):
-    abstain_reason = forms.CharField(label=_("Reason for abstaining"),
-                                     widget=forms.Textarea(attrs={"rows": 2}))
+    abstain_reason = forms.CharField(
+        label=_("Reason for abstaining"), widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ReasonForm(forms.Form):
@@ -86,21 +112,23 @@ class ReasonForm(forms.Form):
 
 
 class ManualAssignForm(forms.Form):
-    application = forms.ModelChoiceField(label=_("Application"),
-                                         queryset=Application.objects.none())
-    reviewer = forms.ModelChoiceField(label=_("Reviewer"),
-                                      queryset=get_user_model().objects.none())
+    application = forms.ModelChoiceField(
+        label=_("Application"), queryset=Application.objects.none()
+    )
+    reviewer = forms.ModelChoiceField(label=_("Reviewer"), queryset=get_user_model().objects.none())
 
     def __init__(self, *args, call, reviewers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["application"].queryset = Application.objects.filter(
-            call=call, status=ApplicationStatus.ELIGIBLE).select_related("organization")
+            call=call, status=ApplicationStatus.ELIGIBLE
+        ).select_related("organization")
         self.fields["reviewer"].queryset = reviewers
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("CSV file"),
-                           help_text=_("Columns: application (id), reviewer (username)."))
+    file = forms.FileField(
+        label=_("CSV file"), help_text=_("Columns: application (id), reviewer (username).")
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -116,9 +144,11 @@ class ImportForm(forms.Form):
 
 
 class AppealResolutionForm(forms.Form):
-    outcome = forms.ChoiceField(label=pgettext_lazy("objection", "Outcome"),
-                                widget=forms.RadioSelect,
-                                choices=[("upheld", _("Upheld")), ("dismissed", _("Dismissed"))])
+    outcome = forms.ChoiceField(
+        label=pgettext_lazy("objection", "Outcome"),
+        widget=forms.RadioSelect,
+        choices=[("upheld", _("Upheld")), ("dismissed", _("Dismissed"))],
+    )
     resolution = forms.CharField(label=_("Resolution"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -131,10 +161,14 @@ class RubricForm(WagtailAdminModelForm):
         # runs once everything is cleaned.
         valid = super().is_valid()
         if valid and self.instance.is_locked and self._changes_frozen_fields():
-            self.add_error(None, _(
-                "Reviews have been scored with this rubric version, so its criteria, "
-                "weights and scales can no longer change. Use “New version” to make a "
-                "changed copy."))
+            self.add_error(
+                None,
+                _(
+                    "Reviews have been scored with this rubric version, so its criteria, "
+                    "weights and scales can no longer change. Use “New version” to make a "
+                    "changed copy."
+                ),
+            )
             return False
         return valid
 

@@ -72,8 +72,9 @@ class Criterion(models.Model):
     ``Σ weight × (value − min) / (max − min)`` over the criteria that are not
     independent, so it runs from 0 to the sum of those weights (100 for the default)."""
 
-    rubric = ParentalKey(Rubric, on_delete=models.CASCADE, related_name="criteria",
-                         verbose_name=_("Rubric"))
+    rubric = ParentalKey(
+        Rubric, on_delete=models.CASCADE, related_name="criteria", verbose_name=_("Rubric")
+    )
     name = models.CharField(_("Name"), max_length=100)
     description = models.TextField(_("Description"), blank=True)
     weight = models.PositiveIntegerField(_("Weight"))
@@ -81,16 +82,20 @@ class Criterion(models.Model):
     scale_max = models.DecimalField(_("Highest score"), default=Decimal(10), **SCORE_DIGITS)
     scale_step = models.DecimalField(_("Step"), default=Decimal(1), **SCORE_DIGITS)
     labels = models.JSONField(
-        _("Labels per value"), default=dict, blank=True,
+        _("Labels per value"),
+        default=dict,
+        blank=True,
         help_text=_('Optional, e.g. {"0": "absent", "10": "excellent"}.'),
     )
     required = models.BooleanField(_("Required"), default=True)
     independent = models.BooleanField(
-        _("Independent"), default=False,
+        _("Independent"),
+        default=False,
         help_text=_("Shown separately and kept out of the weighted total."),
     )
     is_key = models.BooleanField(
-        _("Key criterion"), default=False,
+        _("Key criterion"),
+        default=False,
         help_text=_("Breaks ties in the ranking (after normalised score and median)."),
     )
     sort_order = models.PositiveIntegerField(_("Sort order"), default=0)
@@ -98,11 +103,16 @@ class Criterion(models.Model):
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("weight")]),
         FieldPanel("description"),
-        FieldRowPanel([FieldPanel("scale_min"), FieldPanel("scale_max"),
-                       FieldPanel("scale_step")]),
+        FieldRowPanel([FieldPanel("scale_min"), FieldPanel("scale_max"), FieldPanel("scale_step")]),
         FieldPanel("labels"),
-        FieldRowPanel([FieldPanel("required"), FieldPanel("independent"), FieldPanel("is_key"),
-                       FieldPanel("sort_order")]),
+        FieldRowPanel(
+            [
+                FieldPanel("required"),
+                FieldPanel("independent"),
+                FieldPanel("is_key"),
+                FieldPanel("sort_order"),
+            ]
+        ),
     ]
 
     class Meta:
@@ -110,10 +120,13 @@ class Criterion(models.Model):
         verbose_name_plural = _("Criteria")
         ordering = ["sort_order", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(scale_max__gt=F("scale_min")),
-                                   name="review_criterion_scale_max_above_min"),
-            models.CheckConstraint(condition=Q(scale_step__gt=0),
-                                   name="review_criterion_scale_step_positive"),
+            models.CheckConstraint(
+                condition=Q(scale_max__gt=F("scale_min")),
+                name="review_criterion_scale_max_above_min",
+            ),
+            models.CheckConstraint(
+                condition=Q(scale_step__gt=0), name="review_criterion_scale_step_positive"
+            ),
         ]
 
     def __str__(self):
@@ -134,12 +147,21 @@ class Criterion(models.Model):
 class ReviewerProfile(models.Model):
     """Where a reviewer is based, for "avoid same-district reviewers"."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                related_name="reviewer_profile", verbose_name=_("Reviewer"))
-    district = models.ForeignKey("organizations.Region", null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="+",
-                                 verbose_name=_("District"),
-                                 limit_choices_to={"level": "district"})
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reviewer_profile",
+        verbose_name=_("Reviewer"),
+    )
+    district = models.ForeignKey(
+        "organizations.Region",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("District"),
+        limit_choices_to={"level": "district"},
+    )
     expertise = models.CharField(_("Expertise"), max_length=200, blank=True)
 
     class Meta:
@@ -153,28 +175,47 @@ class ReviewerProfile(models.Model):
 class ReviewSettings(models.Model):
     """How one call is reviewed and decided."""
 
-    call = models.OneToOneField("projects.CallPage", on_delete=models.CASCADE,
-                                related_name="review_settings", verbose_name=_("Call"))
-    rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="settings",
-                               verbose_name=_("Rubric"))
+    call = models.OneToOneField(
+        "projects.CallPage",
+        on_delete=models.CASCADE,
+        related_name="review_settings",
+        verbose_name=_("Call"),
+    )
+    rubric = models.ForeignKey(
+        Rubric, on_delete=models.PROTECT, related_name="settings", verbose_name=_("Rubric")
+    )
     reviewers_per_application = models.PositiveSmallIntegerField(
-        _("Reviewers per application"), default=3)
+        _("Reviewers per application"), default=3
+    )
     blind = models.BooleanField(
-        _("Blind review"), default=False,
-        help_text=_("Hide organization names, people's names and attachments from reviewers."))
-    avoid_same_district = models.BooleanField(_("Avoid reviewers from the same district"),
-                                              default=False)
-    score_visibility = models.CharField(_("Other reviewers' scores"), max_length=20,
-                                        choices=ScoreVisibility.choices,
-                                        default=ScoreVisibility.NEVER)
+        _("Blind review"),
+        default=False,
+        help_text=_("Hide organization names, people's names and attachments from reviewers."),
+    )
+    avoid_same_district = models.BooleanField(
+        _("Avoid reviewers from the same district"), default=False
+    )
+    score_visibility = models.CharField(
+        _("Other reviewers' scores"),
+        max_length=20,
+        choices=ScoreVisibility.choices,
+        default=ScoreVisibility.NEVER,
+    )
     deadline = models.DateTimeField(_("Review deadline"), null=True, blank=True)
     disagreement_threshold = models.DecimalField(
-        _("Disagreement threshold"), default=Decimal(20), **SCORE_DIGITS,
-        help_text=_("Flag an application when its highest and lowest review totals differ "
-                    "by more than this many points."))
+        _("Disagreement threshold"),
+        default=Decimal(20),
+        **SCORE_DIGITS,
+        help_text=_(
+            "Flag an application when its highest and lowest review totals differ "
+            "by more than this many points."
+        ),
+    )
     drop_extremes = models.BooleanField(
-        _("Drop highest and lowest review"), default=False,
-        help_text=_("Only for applications with at least five reviews."))
+        _("Drop highest and lowest review"),
+        default=False,
+        help_text=_("Only for applications with at least five reviews."),
+    )
     funded_count = models.PositiveIntegerField(_("Funded and matched (top N)"), default=0)
     reserve_count = models.PositiveIntegerField(_("Reserve library (next M)"), default=0)
     appeal_days = models.PositiveSmallIntegerField(_("Appeal window (days)"), default=7)
@@ -182,22 +223,36 @@ class ReviewSettings(models.Model):
     panels = [
         FieldPanel("call"),
         FieldPanel("rubric"),
-        MultiFieldPanel([
-            FieldPanel("reviewers_per_application"), FieldPanel("avoid_same_district"),
-            FieldPanel("blind"), FieldPanel("score_visibility"), FieldPanel("deadline"),
-        ], heading=_("Review")),
-        MultiFieldPanel([
-            FieldPanel("disagreement_threshold"), FieldPanel("drop_extremes"),
-            FieldPanel("funded_count"), FieldPanel("reserve_count"), FieldPanel("appeal_days"),
-        ], heading=_("Ranking and decisions")),
+        MultiFieldPanel(
+            [
+                FieldPanel("reviewers_per_application"),
+                FieldPanel("avoid_same_district"),
+                FieldPanel("blind"),
+                FieldPanel("score_visibility"),
+                FieldPanel("deadline"),
+            ],
+            heading=_("Review"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("disagreement_threshold"),
+                FieldPanel("drop_extremes"),
+                FieldPanel("funded_count"),
+                FieldPanel("reserve_count"),
+                FieldPanel("appeal_days"),
+            ],
+            heading=_("Ranking and decisions"),
+        ),
     ]
 
     class Meta:
         verbose_name = _("Review settings")
         verbose_name_plural = _("Review settings")
         constraints = [
-            models.CheckConstraint(condition=Q(reviewers_per_application__gte=1),
-                                   name="review_settings_at_least_one_reviewer"),
+            models.CheckConstraint(
+                condition=Q(reviewers_per_application__gte=1),
+                name="review_settings_at_least_one_reviewer",
+            ),
         ]
 
     def __str__(self):
@@ -207,11 +262,18 @@ class ReviewSettings(models.Model):
 class ConflictOfInterest(models.Model):
     """A reviewer's declared conflict with an organization (回避): never assigned again."""
 
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                 related_name="review_conflicts", verbose_name=_("Reviewer"))
-    organization = models.ForeignKey("organizations.Organization", on_delete=models.CASCADE,
-                                     related_name="review_conflicts",
-                                     verbose_name=_("Organization"))
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="review_conflicts",
+        verbose_name=_("Reviewer"),
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.CASCADE,
+        related_name="review_conflicts",
+        verbose_name=_("Organization"),
+    )
     reason = models.TextField(_("Reason"))
     created_at = models.DateTimeField(_("Declared at"), auto_now_add=True)
 
@@ -219,8 +281,9 @@ class ConflictOfInterest(models.Model):
         verbose_name = _("Conflict of interest")
         verbose_name_plural = _("Conflicts of interest")
         constraints = [
-            models.UniqueConstraint(fields=["reviewer", "organization"],
-                                    name="review_conflict_once_per_org"),
+            models.UniqueConstraint(
+                fields=["reviewer", "organization"], name="review_conflict_once_per_org"
+            ),
         ]
 
     def __str__(self):
@@ -236,18 +299,35 @@ class Assignment(models.Model):
     """A reviewer asked to review one application. A recused assignment stays (with its
     reason) so the same reviewer is never assigned to it again."""
 
-    application = models.ForeignKey("projects.Application", on_delete=models.CASCADE,
-                                    related_name="review_assignments",
-                                    verbose_name=_("Application"))
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                 related_name="review_assignments", verbose_name=_("Reviewer"))
-    status = models.CharField(_("Status"), max_length=20, choices=AssignmentStatus.choices,
-                              default=AssignmentStatus.PENDING, db_index=True)
+    application = models.ForeignKey(
+        "projects.Application",
+        on_delete=models.CASCADE,
+        related_name="review_assignments",
+        verbose_name=_("Application"),
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="review_assignments",
+        verbose_name=_("Reviewer"),
+    )
+    status = models.CharField(
+        _("Status"),
+        max_length=20,
+        choices=AssignmentStatus.choices,
+        default=AssignmentStatus.PENDING,
+        db_index=True,
+    )
     conflict_reason = models.TextField(_("Conflict reason"), blank=True)
     declared_at = models.DateTimeField(_("Declared at"), null=True, blank=True)
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+",
-                                    verbose_name=_("Assigned by"))
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("Assigned by"),
+    )
     created_at = models.DateTimeField(_("Assigned at"), auto_now_add=True)
 
     objects = AssignmentQuerySet.as_manager()
@@ -257,11 +337,13 @@ class Assignment(models.Model):
         verbose_name_plural = _("Review assignments")
         ordering = ["application_id", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["application", "reviewer"],
-                                    name="review_assignment_once"),
+            models.UniqueConstraint(
+                fields=["application", "reviewer"], name="review_assignment_once"
+            ),
             models.CheckConstraint(
                 condition=~Q(status=AssignmentStatus.CONFLICT) | ~Q(conflict_reason=""),
-                name="review_conflict_has_reason"),
+                name="review_conflict_has_reason",
+            ),
         ]
 
     def __str__(self):
@@ -271,18 +353,26 @@ class Assignment(models.Model):
 class Review(models.Model):
     """One reviewer's scores for one application, with the rubric version used."""
 
-    assignment = models.OneToOneField(Assignment, on_delete=models.CASCADE,
-                                      related_name="review", verbose_name=_("Assignment"))
-    rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="reviews",
-                               verbose_name=_("Rubric version"))
-    status = models.CharField(_("Status"), max_length=20, choices=ReviewStatus.choices,
-                              default=ReviewStatus.DRAFT, db_index=True)
+    assignment = models.OneToOneField(
+        Assignment, on_delete=models.CASCADE, related_name="review", verbose_name=_("Assignment")
+    )
+    rubric = models.ForeignKey(
+        Rubric, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("Rubric version")
+    )
+    status = models.CharField(
+        _("Status"),
+        max_length=20,
+        choices=ReviewStatus.choices,
+        default=ReviewStatus.DRAFT,
+        db_index=True,
+    )
     total = models.DecimalField(_("Weighted total"), null=True, blank=True, **SCORE_DIGITS)
     strengths = models.TextField(_("Strengths"), blank=True)
     weaknesses = models.TextField(_("Weaknesses"), blank=True)
     comments = models.TextField(_("Comments"), blank=True)
-    recommendation = models.CharField(_("Recommendation"), max_length=20, blank=True,
-                                      choices=Recommendation.choices)
+    recommendation = models.CharField(
+        _("Recommendation"), max_length=20, blank=True, choices=Recommendation.choices
+    )
     abstain_reason = models.TextField(_("Reason for abstaining"), blank=True)
     submitted_at = models.DateTimeField(_("Submitted at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
@@ -295,10 +385,12 @@ class Review(models.Model):
             models.CheckConstraint(
                 condition=~Q(status=ReviewStatus.SUBMITTED)
                 | (Q(submitted_at__isnull=False) & Q(total__isnull=False)),
-                name="review_submitted_has_total"),
+                name="review_submitted_has_total",
+            ),
             models.CheckConstraint(
                 condition=~Q(status=ReviewStatus.ABSTAINED) | ~Q(abstain_reason=""),
-                name="review_abstain_has_reason"),
+                name="review_abstain_has_reason",
+            ),
         ]
 
     def __str__(self):
@@ -310,18 +402,21 @@ class Review(models.Model):
 
 
 class Score(models.Model):
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="scores",
-                               verbose_name=_("Review"))
-    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="scores",
-                                  verbose_name=_("Criterion"))
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="scores", verbose_name=_("Review")
+    )
+    criterion = models.ForeignKey(
+        Criterion, on_delete=models.PROTECT, related_name="scores", verbose_name=_("Criterion")
+    )
     value = models.DecimalField(_("Score"), **SCORE_DIGITS)
 
     class Meta:
         verbose_name = _("Score")
         verbose_name_plural = _("Scores")
         constraints = [
-            models.UniqueConstraint(fields=["review", "criterion"],
-                                    name="review_score_once_per_criterion"),
+            models.UniqueConstraint(
+                fields=["review", "criterion"], name="review_score_once_per_criterion"
+            ),
         ]
 
     def __str__(self):
@@ -331,23 +426,29 @@ class Score(models.Model):
 class RankingEntry(models.Model):
     """One application's place in its call's latest ranking (replaced by ``rank_call``)."""
 
-    call = models.ForeignKey("projects.CallPage", on_delete=models.CASCADE,
-                             related_name="ranking", verbose_name=_("Call"))
-    application = models.OneToOneField("projects.Application", on_delete=models.CASCADE,
-                                       related_name="ranking_entry",
-                                       verbose_name=_("Application"))
+    call = models.ForeignKey(
+        "projects.CallPage",
+        on_delete=models.CASCADE,
+        related_name="ranking",
+        verbose_name=_("Call"),
+    )
+    application = models.OneToOneField(
+        "projects.Application",
+        on_delete=models.CASCADE,
+        related_name="ranking_entry",
+        verbose_name=_("Application"),
+    )
     rank = models.PositiveIntegerField(_("Rank"))
     n_reviews = models.PositiveIntegerField(_("Reviews"))
     mean = models.DecimalField(_("Mean"), max_digits=9, decimal_places=4)
     median = models.DecimalField(_("Median"), max_digits=9, decimal_places=4)
     normalised = models.DecimalField(_("Normalised score"), max_digits=9, decimal_places=4)
-    key_score = models.DecimalField(_("Key criterion mean"), max_digits=9, decimal_places=4,
-                                    null=True, blank=True)
-    spread = models.DecimalField(_("Spread (highest − lowest)"), max_digits=9,
-                                 decimal_places=4)
+    key_score = models.DecimalField(
+        _("Key criterion mean"), max_digits=9, decimal_places=4, null=True, blank=True
+    )
+    spread = models.DecimalField(_("Spread (highest − lowest)"), max_digits=9, decimal_places=4)
     disagreement = models.BooleanField(_("Reviewers disagree"), default=False)
-    first_submitted_at = models.DateTimeField(_("Application submitted at"), null=True,
-                                              blank=True)
+    first_submitted_at = models.DateTimeField(_("Application submitted at"), null=True, blank=True)
     tier = models.CharField(_("Tier"), max_length=20, choices=ProjectTier.choices)
     computed_at = models.DateTimeField(_("Computed at"), auto_now=True)
 
@@ -366,21 +467,38 @@ class RankingEntry(models.Model):
 class Decision(models.Model):
     """The published outcome for one application; links to the funded project record."""
 
-    application = models.OneToOneField("projects.Application", on_delete=models.CASCADE,
-                                       related_name="review_decision",
-                                       verbose_name=_("Application"))
-    call = models.ForeignKey("projects.CallPage", on_delete=models.CASCADE,
-                             related_name="review_decisions", verbose_name=_("Call"))
+    application = models.OneToOneField(
+        "projects.Application",
+        on_delete=models.CASCADE,
+        related_name="review_decision",
+        verbose_name=_("Application"),
+    )
+    call = models.ForeignKey(
+        "projects.CallPage",
+        on_delete=models.CASCADE,
+        related_name="review_decisions",
+        verbose_name=_("Call"),
+    )
     rank = models.PositiveIntegerField(_("Rank"))
     normalised = models.DecimalField(_("Normalised score"), max_digits=9, decimal_places=4)
     tier = models.CharField(_("Tier"), max_length=20, choices=ProjectTier.choices)
-    project = models.OneToOneField("projects.Project", null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="review_decision",
-                                   verbose_name=_("Project"))
+    project = models.OneToOneField(
+        "projects.Project",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="review_decision",
+        verbose_name=_("Project"),
+    )
     published_at = models.DateTimeField(pgettext_lazy("public notice", "Published at"))
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name=_("Decided by"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("Decided by"),
+    )
 
     class Meta:
         verbose_name = pgettext_lazy("funding decision", "Decision")
@@ -394,21 +512,35 @@ class Decision(models.Model):
 class Appeal(models.Model):
     """An objection raised during the public-notice window (异议), resolved by staff."""
 
-    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="appeals",
-                                 verbose_name=pgettext_lazy("funding decision", "Decision"))
+    decision = models.ForeignKey(
+        Decision,
+        on_delete=models.CASCADE,
+        related_name="appeals",
+        verbose_name=pgettext_lazy("funding decision", "Decision"),
+    )
     appellant = models.CharField(pgettext_lazy("objection", "Raised by"), max_length=200)
     text = models.TextField(_("Appeal"))
     received_at = models.DateTimeField(_("Received at"))
-    status = models.CharField(_("Status"), max_length=20, choices=AppealStatus.choices,
-                              default=AppealStatus.OPEN)
+    status = models.CharField(
+        _("Status"), max_length=20, choices=AppealStatus.choices, default=AppealStatus.OPEN
+    )
     resolution = models.TextField(_("Resolution"), blank=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+",
-                                    verbose_name=_("Resolved by"))
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("Resolved by"),
+    )
     resolved_at = models.DateTimeField(_("Resolved at"), null=True, blank=True)
 
-    panels = [FieldPanel("decision"), FieldPanel("appellant"), FieldPanel("text"),
-              FieldPanel("received_at")]
+    panels = [
+        FieldPanel("decision"),
+        FieldPanel("appellant"),
+        FieldPanel("text"),
+        FieldPanel("received_at"),
+    ]
 
     class Meta:
         verbose_name = _("Appeal")
@@ -417,7 +549,8 @@ class Appeal(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(status=AppealStatus.OPEN) | ~Q(resolution=""),
-                name="review_appeal_resolution_given"),
+                name="review_appeal_resolution_given",
+            ),
         ]
 
     def __str__(self):

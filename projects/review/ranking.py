@@ -74,19 +74,30 @@ def review_totals(call_id: int) -> list[ReviewTotal]:
     high = Cast(F("criterion__scale_max"), FloatField())
     weight = Cast(F("criterion__weight"), FloatField())
     rows = (
-        Score.objects.filter(review__assignment__application__call_id=call_id,
-                             review__status=ReviewStatus.SUBMITTED)
-        .values("review_id", "review__assignment__reviewer_id",
-                "review__assignment__application_id")
+        Score.objects.filter(
+            review__assignment__application__call_id=call_id, review__status=ReviewStatus.SUBMITTED
+        )
+        .values(
+            "review_id", "review__assignment__reviewer_id", "review__assignment__application_id"
+        )
         .annotate(
-            t=Sum(Case(When(criterion__independent=False,
-                            then=weight * (value - low) / (high - low)),
-                       default=0.0, output_field=FloatField())),
+            t=Sum(
+                Case(
+                    When(criterion__independent=False, then=weight * (value - low) / (high - low)),
+                    default=0.0,
+                    output_field=FloatField(),
+                )
+            ),
             k=Max(Case(When(criterion__is_key=True, then=value), output_field=FloatField())),
         )
         .order_by()
-        .values_list("review_id", "review__assignment__reviewer_id",
-                     "review__assignment__application_id", "t", "k")
+        .values_list(
+            "review_id",
+            "review__assignment__reviewer_id",
+            "review__assignment__application_id",
+            "t",
+            "k",
+        )
     )
     return [ReviewTotal(*row) for row in rows]
 
@@ -155,18 +166,21 @@ def rank(
         raw = [r.total for r in rows]
         keys = [r.key for r in rows if r.key is not None]
         spread = _q(max(raw) - min(raw))
-        entries.append(Ranked(
-            application_id=app_id,
-            n_reviews=len(rows),
-            mean=_q(_trimmed_mean(raw, drop_extremes)),
-            median=_q(statistics.median(raw)),
-            normalised=_q(_trimmed_mean([normalised[r.review_id] for r in rows],
-                                        drop_extremes)),
-            key_score=_q(math.fsum(keys) / len(keys)) if keys else None,
-            spread=spread,
-            disagreement=spread > threshold,
-            first_submitted_at=submitted_at.get(app_id),
-        ))
+        entries.append(
+            Ranked(
+                application_id=app_id,
+                n_reviews=len(rows),
+                mean=_q(_trimmed_mean(raw, drop_extremes)),
+                median=_q(statistics.median(raw)),
+                normalised=_q(
+                    _trimmed_mean([normalised[r.review_id] for r in rows], drop_extremes)
+                ),
+                key_score=_q(math.fsum(keys) / len(keys)) if keys else None,
+                spread=spread,
+                disagreement=spread > threshold,
+                first_submitted_at=submitted_at.get(app_id),
+            )
+        )
     entries.sort(key=sort_key)
     for position, entry in enumerate(entries, start=1):
         entry.rank = position

@@ -63,8 +63,11 @@ def results_published(call: CallPage, now=None) -> bool:
 def _settings_for(call: CallPage) -> ReviewSettings | None:
     """The call's review settings, or those of its translation that carries the review
     (results are the same on every language's page)."""
-    found = list(ReviewSettings.objects.select_related("rubric", "call")
-                 .filter(Q(call=call) | Q(call__translation_key=call.translation_key)))
+    found = list(
+        ReviewSettings.objects.select_related("rubric", "call").filter(
+            Q(call=call) | Q(call__translation_key=call.translation_key)
+        )
+    )
     return next((s for s in found if s.call_id == call.pk), found[0] if found else None)
 
 
@@ -77,9 +80,11 @@ def get_application(obj_id: int) -> Application:
 
 def _submitted_reviews(application_id: int) -> list[Review]:
     return list(
-        Review.objects.filter(assignment__application_id=application_id,
-                              status=ReviewStatus.SUBMITTED)
-        .select_related("rubric").prefetch_related("scores")
+        Review.objects.filter(
+            assignment__application_id=application_id, status=ReviewStatus.SUBMITTED
+        )
+        .select_related("rubric")
+        .prefetch_related("scores")
         .order_by("assignment_id", "pk")
     )
 
@@ -102,13 +107,17 @@ def application_context(application: Application) -> dict:
         mean = sum(values) / len(values) if values else None
         span = criterion.scale_max - criterion.scale_min
         percent = (mean - criterion.scale_min) / span * 100 if mean is not None else None
-        rows.append({
-            "name": criterion.name, "weight": criterion.weight,
-            "independent": criterion.independent,
-            "mean": _num(mean), "scale": f"{_num(criterion.scale_min)}–{_num(criterion.scale_max)}",
-            "percent": _num(percent, 0), "percent_value": float(percent) if percent is not None
-            else None,
-        })
+        rows.append(
+            {
+                "name": criterion.name,
+                "weight": criterion.weight,
+                "independent": criterion.independent,
+                "mean": _num(mean),
+                "scale": f"{_num(criterion.scale_min)}–{_num(criterion.scale_max)}",
+                "percent": _num(percent, 0),
+                "percent_value": float(percent) if percent is not None else None,
+            }
+        )
     chart = None
     if reviews and rows:
         title = _("Mean score per criterion, per cent of its scale")
@@ -120,20 +129,27 @@ def application_context(application: Application) -> dict:
             chart = charts.bar_chart(title=title, labels=names, series=values, max_value=100)
     comments = []
     for index, review in enumerate(reviews):
-        comments.append({
-            "reviewer": _("Reviewer %(letter)s") % {"letter": reviewer_letter(index)},
-            "total": _num(review.total),
-            "recommendation": Recommendation(review.recommendation).label
-            if review.recommendation else "",
-            "strengths": review.strengths, "weaknesses": review.weaknesses,
-            "comments": review.comments,
-        })
+        comments.append(
+            {
+                "reviewer": _("Reviewer %(letter)s") % {"letter": reviewer_letter(index)},
+                "total": _num(review.total),
+                "recommendation": Recommendation(review.recommendation).label
+                if review.recommendation
+                else "",
+                "strengths": review.strengths,
+                "weaknesses": review.weaknesses,
+                "comments": review.comments,
+            }
+        )
     entry = RankingEntry.objects.filter(application=application).first()
     ranked_count = RankingEntry.objects.filter(call_id=entry.call_id).count() if entry else 0
     decision = Decision.objects.filter(application=application).select_related("call").first()
     max_total = rubric.max_total() if rubric else None
-    tier_label = ProjectTier(decision.tier).label if decision else (
-        ProjectTier(entry.tier).label if entry and entry.tier else "")
+    tier_label = (
+        ProjectTier(decision.tier).label
+        if decision
+        else (ProjectTier(entry.tier).label if entry and entry.tier else "")
+    )
     cover_facts = [
         (_("Organization"), application.organization.name),
         (_("Call"), call.title),
@@ -145,8 +161,8 @@ def application_context(application: Application) -> dict:
         cover_facts.append((pgettext("funding decision", "Decision"), tier_label))
     return {
         "title": application.title or str(application),
-        "running_title": _("Evaluation report: %(title)s") % {
-            "title": application.title or str(application)},
+        "running_title": _("Evaluation report: %(title)s")
+        % {"title": application.title or str(application)},
         "subtitle": call.title,
         "cover": True,
         "reference": f"A-{application.pk}",
@@ -187,25 +203,62 @@ def can_view_application(user, application: Application) -> bool:
 def application_fingerprint(obj_id: int) -> str:
     application = get_application(obj_id)
     call = application.call
-    reviews = list(Review.objects.filter(assignment__application_id=obj_id)
-                   .values_list("pk", "status", "total", "recommendation", "strengths",
-                                "weaknesses", "comments", "updated_at").order_by("pk"))
-    scores = list(Score.objects.filter(review__assignment__application_id=obj_id)
-                  .values_list("review_id", "criterion_id", "value").order_by("pk"))
-    entry = list(RankingEntry.objects.filter(application_id=obj_id).values_list(
-        "rank", "normalised", "mean", "median", "spread", "tier", "n_reviews",
-        "computed_at"))
+    reviews = list(
+        Review.objects.filter(assignment__application_id=obj_id)
+        .values_list(
+            "pk",
+            "status",
+            "total",
+            "recommendation",
+            "strengths",
+            "weaknesses",
+            "comments",
+            "updated_at",
+        )
+        .order_by("pk")
+    )
+    scores = list(
+        Score.objects.filter(review__assignment__application_id=obj_id)
+        .values_list("review_id", "criterion_id", "value")
+        .order_by("pk")
+    )
+    entry = list(
+        RankingEntry.objects.filter(application_id=obj_id).values_list(
+            "rank", "normalised", "mean", "median", "spread", "tier", "n_reviews", "computed_at"
+        )
+    )
     ranked_count = RankingEntry.objects.filter(call_id=call.pk).count()
-    decision = list(Decision.objects.filter(application_id=obj_id).values_list(
-        "rank", "normalised", "tier", "published_at"))
+    decision = list(
+        Decision.objects.filter(application_id=obj_id).values_list(
+            "rank", "normalised", "tier", "published_at"
+        )
+    )
     config = _settings_for(call)
-    criteria = list(config.rubric.criteria.values_list("pk", "name", "weight", "scale_min",
-                                                       "scale_max", "independent")) \
-        if config else []
+    criteria = (
+        list(
+            config.rubric.criteria.values_list(
+                "pk", "name", "weight", "scale_min", "scale_max", "independent"
+            )
+        )
+        if config
+        else []
+    )
     return data_fingerprint(
-        "application-v1", application.title, application.status, application.updated_at,
-        application.organization.name, call.title, call.notice_published_at,
-        call.appeal_ends_at, reviews, scores, entry, ranked_count, decision, criteria)
+        "application-v1",
+        application.title,
+        application.status,
+        application.updated_at,
+        application.organization.name,
+        call.title,
+        call.notice_published_at,
+        call.appeal_ends_at,
+        reviews,
+        scores,
+        entry,
+        ranked_count,
+        decision,
+        criteria,
+    )
 
 
 # --- call ------------------------------------------------------------------------------
@@ -216,8 +269,11 @@ def get_call(obj_id: int) -> CallPage:
 
 
 def _ranking(call: CallPage) -> list[RankingEntry]:
-    return list(RankingEntry.objects.filter(call=call)
-                .select_related("application__organization").order_by("rank"))
+    return list(
+        RankingEntry.objects.filter(call=call)
+        .select_related("application__organization")
+        .order_by("rank")
+    )
 
 
 def call_context(call: CallPage) -> dict:
@@ -230,18 +286,32 @@ def call_context(call: CallPage) -> dict:
     config = _settings_for(call)
     review_call = config.call if config else call
     statuses = dict(
-        Application.objects.filter(call=review_call).values("status")
-        .annotate(n=Count("pk")).values_list("status", "n"))
+        Application.objects.filter(call=review_call)
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
     by_status = [(label, statuses.get(value, 0)) for value, label in ApplicationStatus.choices]
-    submitted = sum(n for status, n in statuses.items() if status not in (
-        ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN))
-    reviewed = (Application.objects.filter(call=review_call, review_assignments__review__status=
-                                           ReviewStatus.SUBMITTED).distinct().count())
-    reviews_in = Review.objects.filter(assignment__application__call=review_call,
-                                       status=ReviewStatus.SUBMITTED).count()
+    submitted = sum(
+        n
+        for status, n in statuses.items()
+        if status not in (ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN)
+    )
+    reviewed = (
+        Application.objects.filter(
+            call=review_call, review_assignments__review__status=ReviewStatus.SUBMITTED
+        )
+        .distinct()
+        .count()
+    )
+    reviews_in = Review.objects.filter(
+        assignment__application__call=review_call, status=ReviewStatus.SUBMITTED
+    ).count()
     entries = _ranking(review_call)
-    decisions = {d.application_id: d for d in Decision.objects.filter(call=review_call)
-                 .select_related("project")}
+    decisions = {
+        d.application_id: d
+        for d in Decision.objects.filter(call=review_call).select_related("project")
+    }
     projects = [d.project for d in decisions.values() if d.project is not None]
     money = money_by_project(projects)
     rows = []
@@ -253,16 +323,18 @@ def call_context(call: CallPage) -> dict:
         if figures:
             totals["raised"] += figures.raised
             totals["matched"] += figures.matched
-        rows.append({
-            "rank": entry.rank,
-            "title": entry.application.title or str(entry.application),
-            "organization": entry.application.organization.name,
-            "reviews": entry.n_reviews,
-            "normalised": _num(entry.normalised),
-            "tier": ProjectTier(entry.tier).label if entry.tier else "",
-            "raised": format_fen(figures.raised, figures.currency) if figures else "—",
-            "matched": format_fen(figures.matched, figures.currency) if figures else "—",
-        })
+        rows.append(
+            {
+                "rank": entry.rank,
+                "title": entry.application.title or str(entry.application),
+                "organization": entry.application.organization.name,
+                "reviews": entry.n_reviews,
+                "normalised": _num(entry.normalised),
+                "tier": ProjectTier(entry.tier).label if entry.tier else "",
+                "raised": format_fen(figures.raised, figures.currency) if figures else "—",
+                "matched": format_fen(figures.matched, figures.currency) if figures else "—",
+            }
+        )
     distribution_chart = None
     max_total = config.rubric.max_total() if config else Decimal(0)
     if config and reviews_in:
@@ -271,11 +343,10 @@ def call_context(call: CallPage) -> dict:
         step = max_total / bins
         labels = [f"{_num(step * i, 0)}–{_num(step * (i + 1), 0)}" for i in range(bins)]
         distribution_chart = charts.bar_chart(
-            title=_("Review totals by score band (number of reviews)"),
-            labels=labels, series=counts)
+            title=_("Review totals by score band (number of reviews)"), labels=labels, series=counts
+        )
     tier_counts = [
-        (label, sum(1 for e in entries if e.tier == value))
-        for value, label in ProjectTier.choices
+        (label, sum(1 for e in entries if e.tier == value)) for value, label in ProjectTier.choices
     ]
     currency = call.currency
     return {
@@ -323,24 +394,62 @@ def call_fingerprint(obj_id: int) -> str:
     call = get_call(obj_id)
     config = _settings_for(call)
     review_call_id = config.call_id if config else call.pk
-    statuses = sorted(Application.objects.filter(call_id=review_call_id).values("status")
-                      .annotate(n=Count("pk")).values_list("status", "n"))
-    ranking = list(RankingEntry.objects.filter(call_id=review_call_id).values_list(
-        "rank", "application_id", "application__title", "application__organization__name",
-        "normalised", "tier", "n_reviews").order_by("rank"))
-    reviews = list(Review.objects.filter(assignment__application__call_id=review_call_id,
-                                         status=ReviewStatus.SUBMITTED)
-                   .values_list("pk", "total").order_by("pk"))
-    decisions = list(Decision.objects.filter(call_id=review_call_id)
-                     .values_list("application_id", "tier", "project_id").order_by("rank"))
-    projects = [d.project for d in Decision.objects.filter(
-        call_id=review_call_id, project__isnull=False).select_related("project")]
+    statuses = sorted(
+        Application.objects.filter(call_id=review_call_id)
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    ranking = list(
+        RankingEntry.objects.filter(call_id=review_call_id)
+        .values_list(
+            "rank",
+            "application_id",
+            "application__title",
+            "application__organization__name",
+            "normalised",
+            "tier",
+            "n_reviews",
+        )
+        .order_by("rank")
+    )
+    reviews = list(
+        Review.objects.filter(
+            assignment__application__call_id=review_call_id, status=ReviewStatus.SUBMITTED
+        )
+        .values_list("pk", "total")
+        .order_by("pk")
+    )
+    decisions = list(
+        Decision.objects.filter(call_id=review_call_id)
+        .values_list("application_id", "tier", "project_id")
+        .order_by("rank")
+    )
+    projects = [
+        d.project
+        for d in Decision.objects.filter(
+            call_id=review_call_id, project__isnull=False
+        ).select_related("project")
+    ]
     money = sorted((pk, m.raised, m.matched) for pk, m in money_by_project(projects).items())
     return data_fingerprint(
-        "call-v1", call.title, call.total_budget, call.currency, call.notice_published_at,
-        call.appeal_ends_at, call.completed_at, call.review_started_at, call.opens_at,
-        call.closes_at, statuses, ranking, reviews, decisions, money,
-        config.rubric_id if config else None)
+        "call-v1",
+        call.title,
+        call.total_budget,
+        call.currency,
+        call.notice_published_at,
+        call.appeal_ends_at,
+        call.completed_at,
+        call.review_started_at,
+        call.opens_at,
+        call.closes_at,
+        statuses,
+        ranking,
+        reviews,
+        decisions,
+        money,
+        config.rubric_id if config else None,
+    )
 
 
 register_report(
@@ -394,31 +503,46 @@ def project_report_data(project):
     application = project_application(project)
     answers = application.answers if application else {}
     objectives = answers.get("objectives") or {}
-    indicators = [{
-        "kind": IndicatorKind(line["kind"]).label if line.get("kind") in IndicatorKind.values
-        else line.get("kind", ""),
-        "name": line.get("name", ""), "target": line.get("target", ""),
-        "method": line.get("method", ""),
-    } for line in _lines(answers, "indicators")]
-    planned = [(
-        line.get("item", ""),
-        int(line.get("quantity") or 0) * int(line.get("unit_price") or 0),
-        BudgetCategory(line["category"]).label if line.get("category") in BudgetCategory.values
-        else "",
-        FundingSource(line["source"]).label if line.get("source") in FundingSource.values
-        else "",
-    ) for line in _lines(answers, "budget")]
+    indicators = [
+        {
+            "kind": IndicatorKind(line["kind"]).label
+            if line.get("kind") in IndicatorKind.values
+            else line.get("kind", ""),
+            "name": line.get("name", ""),
+            "target": line.get("target", ""),
+            "method": line.get("method", ""),
+        }
+        for line in _lines(answers, "indicators")
+    ]
+    planned = [
+        (
+            line.get("item", ""),
+            int(line.get("quantity") or 0) * int(line.get("unit_price") or 0),
+            BudgetCategory(line["category"]).label
+            if line.get("category") in BudgetCategory.values
+            else "",
+            FundingSource(line["source"]).label
+            if line.get("source") in FundingSource.values
+            else "",
+        )
+        for line in _lines(answers, "budget")
+    ]
     actual = list(project.expenditures.values_list("budget_line", "amount").order_by("pk"))
     money = money_by_project([project]).get(project.pk)
     return ProjectReportData(
         project=project,
         goal=objectives.get("goal", ""),
-        objectives=[line.strip() for line in (objectives.get("objectives") or "").splitlines()
-                    if line.strip()],
+        objectives=[
+            line.strip()
+            for line in (objectives.get("objectives") or "").splitlines()
+            if line.strip()
+        ],
         indicators=indicators,
         budget=merge_budget(planned, actual),
-        raised=money.raised if money else 0, matched=money.matched if money else 0,
-        disbursed=money.disbursed if money else 0, spent=money.spent if money else 0,
+        raised=money.raised if money else 0,
+        matched=money.matched if money else 0,
+        disbursed=money.disbursed if money else 0,
+        spent=money.spent if money else 0,
         has_application=application is not None,
     )
 
@@ -443,12 +567,20 @@ def project_fingerprint(obj_id: int) -> str:
     application = project_application(project)
     money = money_by_project([project]).get(project.pk)
     return data_fingerprint(
-        "project-v1", project.title, project.status, project.tier, project.goal_amount,
-        project.currency, project.organization.name, project.call.title if project.call else "",
+        "project-v1",
+        project.title,
+        project.status,
+        project.tier,
+        project.goal_amount,
+        project.currency,
+        project.organization.name,
+        project.call.title if project.call else "",
         application.pk if application else None,
         application.updated_at if application else None,
         list(project.expenditures.values_list("pk", "budget_line", "amount").order_by("pk")),
-        (money.raised, money.matched, money.disbursed, money.spent) if money else None)
+        (money.raised, money.matched, money.disbursed, money.spent) if money else None,
+    )
+
 
 # The ``project`` kind is registered by projects/evaluation/report_kinds.py (evaluations,
 # residents' feedback, delivery data) on top of project_report_data above.

@@ -40,8 +40,7 @@ def queue_for_reviewer(user) -> Queue:
     and review joined)."""
     assignments = list(
         Assignment.objects.filter(reviewer=user, status__in=ACTIVE_ASSIGNMENT_STATUSES)
-        .select_related("application__organization", "application__call__review_settings",
-                        "review")
+        .select_related("application__organization", "application__call__review_settings", "review")
         .order_by("application__call__closes_at", "application_id")
     )
     done = sum(1 for a in assignments if is_handed_in(a))
@@ -52,9 +51,9 @@ def assignment_for(user, pk: int) -> Assignment:
     """The user's own assignment ``pk`` or ``Http404`` (another reviewer's id is never
     revealed as existing)."""
     try:
-        return (Assignment.objects.select_related(
-            "application__organization", "application__call__review_settings__rubric",
-            "reviewer").get(pk=pk, reviewer=user))
+        return Assignment.objects.select_related(
+            "application__organization", "application__call__review_settings__rubric", "reviewer"
+        ).get(pk=pk, reviewer=user)
     except Assignment.DoesNotExist:
         raise Http404 from None
 
@@ -65,11 +64,14 @@ def blind_answers(answers: dict) -> dict:
     team = answers.get(ApplicationStep.TEAM)
     if team and "lines" in team:
         answers[ApplicationStep.TEAM] = {
-            **team, "lines": [{**line, "name": "—"} for line in team["lines"]]}
+            **team,
+            "lines": [{**line, "name": "—"} for line in team["lines"]],
+        }
     basic = answers.get(ApplicationStep.BASIC)
     if basic:
-        answers[ApplicationStep.BASIC] = {k: v for k, v in basic.items()
-                                          if k not in ("contact_name", "contact_phone")}
+        answers[ApplicationStep.BASIC] = {
+            k: v for k, v in basic.items() if k not in ("contact_name", "contact_phone")
+        }
     return answers
 
 
@@ -82,29 +84,34 @@ def other_reviews(assignment: Assignment, own: Review | None) -> list[Review] | 
     if own is None or own.status not in HANDED_IN:
         return None
     return list(
-        Review.objects.filter(assignment__application_id=assignment.application_id,
-                              status=ReviewStatus.SUBMITTED)
+        Review.objects.filter(
+            assignment__application_id=assignment.application_id, status=ReviewStatus.SUBMITTED
+        )
         .exclude(assignment_id=assignment.pk)
-        .prefetch_related("scores__criterion").order_by("pk")
+        .prefetch_related("scores__criterion")
+        .order_by("pk")
     )
 
 
 def calls_in_review() -> QuerySet[CallPage]:
     """Calls that have review settings, newest first."""
-    return (CallPage.objects.filter(review_settings__isnull=False)
-            .select_related("review_settings__rubric").order_by("-closes_at"))
+    return (
+        CallPage.objects.filter(review_settings__isnull=False)
+        .select_related("review_settings__rubric")
+        .order_by("-closes_at")
+    )
 
 
 def reviewer_progress(call: CallPage) -> list[dict]:
     """Per reviewer: assigned (active), handed in, recused. One query."""
     return list(
         Assignment.objects.filter(application__call=call)
-        .values("reviewer_id", "reviewer__username", "reviewer__first_name",
-                "reviewer__last_name")
+        .values("reviewer_id", "reviewer__username", "reviewer__first_name", "reviewer__last_name")
         .annotate(
             assigned=Count("pk", filter=Q(status__in=ACTIVE_ASSIGNMENT_STATUSES)),
-            done=Count("pk", filter=Q(status__in=ACTIVE_ASSIGNMENT_STATUSES,
-                                      review__status__in=HANDED_IN)),
+            done=Count(
+                "pk", filter=Q(status__in=ACTIVE_ASSIGNMENT_STATUSES, review__status__in=HANDED_IN)
+            ),
             recused=Count("pk", filter=Q(status=AssignmentStatus.CONFLICT)),
         )
         .order_by("reviewer__username")
@@ -117,10 +124,14 @@ def application_progress(call: CallPage, limit: int = 500) -> list[Application]:
         Application.objects.filter(call=call, status=ApplicationStatus.ELIGIBLE)
         .select_related("organization")
         .annotate(
-            n_assigned=Count("review_assignments", filter=Q(
-                review_assignments__status__in=ACTIVE_ASSIGNMENT_STATUSES)),
-            n_in=Count("review_assignments", filter=Q(
-                review_assignments__review__status=ReviewStatus.SUBMITTED)),
+            n_assigned=Count(
+                "review_assignments",
+                filter=Q(review_assignments__status__in=ACTIVE_ASSIGNMENT_STATUSES),
+            ),
+            n_in=Count(
+                "review_assignments",
+                filter=Q(review_assignments__review__status=ReviewStatus.SUBMITTED),
+            ),
         )
         .order_by("n_in", "pk")[:limit]
     )
@@ -132,8 +143,9 @@ def score_distribution(call: CallPage, max_total: Decimal, bins: int = 10) -> li
     counts = [0] * bins
     if max_total <= 0:
         return counts
-    totals = Review.objects.filter(assignment__application__call=call,
-                                   status=ReviewStatus.SUBMITTED).values_list("total", flat=True)
+    totals = Review.objects.filter(
+        assignment__application__call=call, status=ReviewStatus.SUBMITTED
+    ).values_list("total", flat=True)
     for total in totals:
         index = min(int(total * bins / max_total), bins - 1)
         counts[max(index, 0)] += 1
@@ -145,11 +157,15 @@ def reviewed_call(call: CallPage) -> CallPage | None:
     review settings (results shown on every language's page)."""
     if ReviewSettings.objects.filter(call=call).exists():
         return call
-    return CallPage.objects.filter(translation_key=call.translation_key,
-                                   review_settings__isnull=False).first()
+    return CallPage.objects.filter(
+        translation_key=call.translation_key, review_settings__isnull=False
+    ).first()
 
 
 def published_results(call: CallPage) -> list[Decision]:
     """The call's published decisions in rank order, organization names only."""
-    return list(Decision.objects.filter(call=call).select_related(
-        "application__organization", "project").order_by("rank"))
+    return list(
+        Decision.objects.filter(call=call)
+        .select_related("application__organization", "project")
+        .order_by("rank")
+    )

@@ -73,17 +73,37 @@ def new_rubric_version(*, rubric: Rubric, by) -> Rubric:
     Raises ``PermissionDenied`` for non-staff."""
     _require_staff(by)
     latest = Rubric.objects.filter(code=rubric.code).order_by("-version").first()
-    copy = Rubric.objects.create(code=rubric.code, version=latest.version + 1,
-                                 name=rubric.name, description=rubric.description)
-    Criterion.objects.bulk_create([
-        Criterion(rubric=copy, name=c.name, description=c.description, weight=c.weight,
-                  scale_min=c.scale_min, scale_max=c.scale_max, scale_step=c.scale_step,
-                  labels=c.labels, required=c.required, independent=c.independent,
-                  is_key=c.is_key, sort_order=c.sort_order)
-        for c in rubric.criteria.all()
-    ])
-    log(instance=copy, action="review.rubric.version", user=by,
-        data={"from_version": rubric.version, "to_version": copy.version})
+    copy = Rubric.objects.create(
+        code=rubric.code,
+        version=latest.version + 1,
+        name=rubric.name,
+        description=rubric.description,
+    )
+    Criterion.objects.bulk_create(
+        [
+            Criterion(
+                rubric=copy,
+                name=c.name,
+                description=c.description,
+                weight=c.weight,
+                scale_min=c.scale_min,
+                scale_max=c.scale_max,
+                scale_step=c.scale_step,
+                labels=c.labels,
+                required=c.required,
+                independent=c.independent,
+                is_key=c.is_key,
+                sort_order=c.sort_order,
+            )
+            for c in rubric.criteria.all()
+        ]
+    )
+    log(
+        instance=copy,
+        action="review.rubric.version",
+        user=by,
+        data={"from_version": rubric.version, "to_version": copy.version},
+    )
     return copy
 
 
@@ -110,12 +130,16 @@ def score_errors(criterion: Criterion, value: Decimal | None, *, final: bool) ->
         return None
     if not (criterion.scale_min <= value <= criterion.scale_max):
         return _("“%(name)s” must be between %(min)s and %(max)s.") % {
-            "name": criterion.name, "min": num(criterion.scale_min),
-            "max": num(criterion.scale_max)}
+            "name": criterion.name,
+            "min": num(criterion.scale_min),
+            "max": num(criterion.scale_max),
+        }
     if (value - criterion.scale_min) % criterion.scale_step != 0:
         return _("“%(name)s” must be a multiple of %(step)s from %(min)s.") % {
-            "name": criterion.name, "step": num(criterion.scale_step),
-            "min": num(criterion.scale_min)}
+            "name": criterion.name,
+            "step": num(criterion.scale_step),
+            "min": num(criterion.scale_min),
+        }
     return None
 
 
@@ -155,7 +179,8 @@ def _district_of(region_id: int | None, regions: dict[int, tuple[str, int | None
 
 def _mark_review_started(call: CallPage, now: datetime) -> None:
     CallPage.objects.filter(pk=call.pk, review_started_at__isnull=True).update(
-        review_started_at=now)
+        review_started_at=now
+    )
 
 
 @transaction.atomic
@@ -178,9 +203,14 @@ def auto_assign(*, call: CallPage, by, now: datetime | None = None) -> int:
         raise ValidationError(_("There are no reviewers in the Reviewers group."))
     applications = list(
         Application.objects.filter(call=call, status=ApplicationStatus.ELIGIBLE)
-        .order_by("pk").values_list("pk", "organization_id", "organization__region_id"))
-    existing = list(Assignment.objects.filter(application__call=call)
-                    .values_list("application_id", "reviewer_id", "status"))
+        .order_by("pk")
+        .values_list("pk", "organization_id", "organization__region_id")
+    )
+    existing = list(
+        Assignment.objects.filter(application__call=call).values_list(
+            "application_id", "reviewer_id", "status"
+        )
+    )
     taken: dict[int, set[int]] = {}
     active: Counter = Counter()
     load: Counter = Counter()
@@ -191,41 +221,53 @@ def auto_assign(*, call: CallPage, by, now: datetime | None = None) -> int:
             load[reviewer_id] += 1
     members: dict[int, set[int]] = {}
     for org_id, user_id in Membership.objects.filter(user_id__in=pool).values_list(
-            "organization_id", "user_id"):
+        "organization_id", "user_id"
+    ):
         members.setdefault(org_id, set()).add(user_id)
     conflicts: dict[int, set[int]] = {}
     for org_id, user_id in ConflictOfInterest.objects.filter(reviewer_id__in=pool).values_list(
-            "organization_id", "reviewer_id"):
+        "organization_id", "reviewer_id"
+    ):
         conflicts.setdefault(org_id, set()).add(user_id)
     home: dict[int, int | None] = {}
     regions: dict[int, tuple[str, int | None]] = {}
     if config.avoid_same_district:
-        home = dict(ReviewerProfile.objects.filter(user_id__in=pool)
-                    .values_list("user_id", "district_id"))
-        regions = {pk: (level, parent) for pk, level, parent in
-                   Region.objects.values_list("pk", "level", "parent_id")}
+        home = dict(
+            ReviewerProfile.objects.filter(user_id__in=pool).values_list("user_id", "district_id")
+        )
+        regions = {
+            pk: (level, parent)
+            for pk, level, parent in Region.objects.values_list("pk", "level", "parent_id")
+        }
     created = []
     for app_id, org_id, region_id in applications:
         missing = need - active[app_id]
         if missing <= 0:
             continue
-        excluded = taken.get(app_id, set()) | members.get(org_id, set()) | conflicts.get(
-            org_id, set())
+        excluded = (
+            taken.get(app_id, set()) | members.get(org_id, set()) | conflicts.get(org_id, set())
+        )
         district = _district_of(region_id, regions) if config.avoid_same_district else None
         candidates = [
-            r for r in pool
+            r
+            for r in pool
             if r not in excluded and not (district is not None and home.get(r) == district)
         ]
         candidates.sort(key=lambda r: (load[r], r))
         for reviewer_id in candidates[:missing]:
-            created.append(Assignment(application_id=app_id, reviewer_id=reviewer_id,
-                                      assigned_by=by))
+            created.append(
+                Assignment(application_id=app_id, reviewer_id=reviewer_id, assigned_by=by)
+            )
             load[reviewer_id] += 1
             active[app_id] += 1
     Assignment.objects.bulk_create(created)
     for assignment in created:
-        log(instance=assignment, action="review.assignment.create", user=by,
-            data={"reviewer": assignment.reviewer_id, "auto": True})
+        log(
+            instance=assignment,
+            action="review.assignment.create",
+            user=by,
+            data={"reviewer": assignment.reviewer_id, "auto": True},
+        )
     if created:
         _mark_review_started(call, now)
     return len(created)
@@ -237,13 +279,16 @@ def assignment_refusal(*, application: Application, reviewer) -> str | None:
         return _("%(user)s is not in the Reviewers group.") % {"user": reviewer}
     if application.status != ApplicationStatus.ELIGIBLE:
         return _("Only eligible applications are reviewed.")
-    if Membership.objects.filter(user=reviewer,
-                                 organization_id=application.organization_id).exists():
+    if Membership.objects.filter(
+        user=reviewer, organization_id=application.organization_id
+    ).exists():
         return _("%(user)s is a member of the applying organization.") % {"user": reviewer}
-    if ConflictOfInterest.objects.filter(reviewer=reviewer,
-                                         organization_id=application.organization_id).exists():
+    if ConflictOfInterest.objects.filter(
+        reviewer=reviewer, organization_id=application.organization_id
+    ).exists():
         return _("%(user)s has declared a conflict with the applying organization.") % {
-            "user": reviewer}
+            "user": reviewer
+        }
     if Assignment.objects.filter(application=application, reviewer=reviewer).exists():
         return _("%(user)s is already assigned to this application.") % {"user": reviewer}
     return None
@@ -258,10 +303,15 @@ def assign_reviewer(*, application: Application, reviewer, by) -> Assignment:
     reason = assignment_refusal(application=application, reviewer=reviewer)
     if reason:
         raise ValidationError(reason)
-    assignment = Assignment.objects.create(application=application, reviewer=reviewer,
-                                           assigned_by=by)
-    log(instance=assignment, action="review.assignment.create", user=by,
-        data={"reviewer": reviewer.pk, "auto": False})
+    assignment = Assignment.objects.create(
+        application=application, reviewer=reviewer, assigned_by=by
+    )
+    log(
+        instance=assignment,
+        action="review.assignment.create",
+        user=by,
+        data={"reviewer": reviewer.pk, "auto": False},
+    )
     _mark_review_started(application.call, timezone.now())
     return assignment
 
@@ -275,8 +325,12 @@ def remove_assignment(*, assignment: Assignment, by) -> None:
     review = Review.objects.filter(assignment=assignment).first()
     if review and review.is_locked:
         raise ValidationError(_("This review has been handed in; reopen it instead."))
-    log(instance=assignment.application, action="review.assignment.remove", user=by,
-        data={"reviewer": assignment.reviewer_id})
+    log(
+        instance=assignment.application,
+        action="review.assignment.remove",
+        user=by,
+        data={"reviewer": assignment.reviewer_id},
+    )
     assignment.delete()
 
 
@@ -316,10 +370,15 @@ def import_assignments(*, call: CallPage, data: str, by) -> int:
     if errors:
         raise ValidationError(errors)
     for application, reviewer in pairs:
-        assignment = Assignment.objects.create(application=application, reviewer=reviewer,
-                                               assigned_by=by)
-        log(instance=assignment, action="review.assignment.create", user=by,
-            data={"reviewer": reviewer.pk, "import": True})
+        assignment = Assignment.objects.create(
+            application=application, reviewer=reviewer, assigned_by=by
+        )
+        log(
+            instance=assignment,
+            action="review.assignment.create",
+            user=by,
+            data={"reviewer": reviewer.pk, "import": True},
+        )
     if pairs:
         _mark_review_started(call, timezone.now())
     return len(pairs)
@@ -334,8 +393,9 @@ def _require_own(assignment: Assignment, by) -> None:
 
 
 @transaction.atomic
-def declare_conflict(*, assignment: Assignment, by, conflict: bool, reason: str = "",
-                     now: datetime | None = None) -> Assignment:
+def declare_conflict(
+    *, assignment: Assignment, by, conflict: bool, reason: str = "", now: datetime | None = None
+) -> Assignment:
     """Record the reviewer's 回避 declaration before they see the content.
 
     No conflict: the assignment is accepted and the content becomes visible. Conflict:
@@ -355,10 +415,13 @@ def declare_conflict(*, assignment: Assignment, by, conflict: bool, reason: str 
         assignment.status = AssignmentStatus.CONFLICT
         assignment.conflict_reason = reason
         ConflictOfInterest.objects.get_or_create(
-            reviewer=by, organization_id=assignment.application.organization_id,
-            defaults={"reason": reason})
-        log(instance=assignment, action="review.conflict.declared", user=by,
-            data={"reason": reason})
+            reviewer=by,
+            organization_id=assignment.application.organization_id,
+            defaults={"reason": reason},
+        )
+        log(
+            instance=assignment, action="review.conflict.declared", user=by, data={"reason": reason}
+        )
     else:
         assignment.status = AssignmentStatus.ACCEPTED
         log(instance=assignment, action="review.conflict.none", user=by)
@@ -367,8 +430,11 @@ def declare_conflict(*, assignment: Assignment, by, conflict: bool, reason: str 
 
 
 def _review_for_update(assignment: Assignment, by) -> Review:
-    assignment = Assignment.objects.select_for_update().select_related(
-        "application__call").get(pk=assignment.pk)
+    assignment = (
+        Assignment.objects.select_for_update()
+        .select_related("application__call")
+        .get(pk=assignment.pk)
+    )
     _require_own(assignment, by)
     if assignment.status == AssignmentStatus.CONFLICT:
         raise PermissionDenied(_("You declared a conflict with this application."))
@@ -376,18 +442,26 @@ def _review_for_update(assignment: Assignment, by) -> Review:
         raise PermissionDenied(_("Declare whether you have a conflict of interest first."))
     config = settings_for(assignment.application.call)
     review, _created = Review.objects.select_for_update().get_or_create(
-        assignment=assignment, defaults={"rubric": config.rubric})
+        assignment=assignment, defaults={"rubric": config.rubric}
+    )
     if review.is_locked:
-        raise PermissionDenied(_("This review has been handed in and can no longer be "
-                                 "changed."))
+        raise PermissionDenied(_("This review has been handed in and can no longer be changed."))
     return review
 
 
 @transaction.atomic
-def save_review(*, assignment: Assignment, by, scores: dict[int, Decimal | None],
-                strengths: str = "", weaknesses: str = "", comments: str = "",
-                recommendation: str = "", submit: bool = False,
-                now: datetime | None = None) -> Review:
+def save_review(
+    *,
+    assignment: Assignment,
+    by,
+    scores: dict[int, Decimal | None],
+    strengths: str = "",
+    weaknesses: str = "",
+    comments: str = "",
+    recommendation: str = "",
+    submit: bool = False,
+    now: datetime | None = None,
+) -> Review:
     """Save a draft or submit the reviewer's scores.
 
     Every given value must sit on its criterion's scale; on submit every required
@@ -419,8 +493,7 @@ def save_review(*, assignment: Assignment, by, scores: dict[int, Decimal | None]
                 Score.objects.filter(review=review, criterion=c).delete()
                 changes[c.name] = [num(old[c.pk]), None]
         elif old.get(c.pk) != new:
-            Score.objects.update_or_create(review=review, criterion=c,
-                                           defaults={"value": new})
+            Score.objects.update_or_create(review=review, criterion=c, defaults={"value": new})
             changes[c.name] = [None if c.pk not in old else num(old[c.pk]), num(new)]
     review.strengths, review.weaknesses = strengths, weaknesses
     review.comments, review.recommendation = comments, recommendation
@@ -477,9 +550,21 @@ def reopen_review(*, review: Review, by, reason: str) -> Review:
 # --- ranking and decisions -------------------------------------------------------------------
 
 
-RANKING_COLUMNS = ("call", "application", "rank", "n_reviews", "mean", "median", "normalised",
-                   "key_score", "spread", "disagreement", "first_submitted_at", "tier",
-                   "computed_at")
+RANKING_COLUMNS = (
+    "call",
+    "application",
+    "rank",
+    "n_reviews",
+    "mean",
+    "median",
+    "normalised",
+    "key_score",
+    "spread",
+    "disagreement",
+    "first_submitted_at",
+    "tier",
+    "computed_at",
+)
 
 
 def _store_ranking(call: CallPage, ranked: list[ranking.Ranked]) -> None:
@@ -496,17 +581,28 @@ def _store_ranking(call: CallPage, ranked: list[ranking.Ranked]) -> None:
     placeholders = ", ".join(["%s"] * len(RANKING_COLUMNS))
     stamp = ops.adapt_datetimefield_value(timezone.now())
     rows = [
-        (call.pk, r.application_id, r.rank, r.n_reviews, r.mean, r.median, r.normalised,
-         r.key_score, r.spread, r.disagreement,
-         ops.adapt_datetimefield_value(r.first_submitted_at), r.tier, stamp)
+        (
+            call.pk,
+            r.application_id,
+            r.rank,
+            r.n_reviews,
+            r.mean,
+            r.median,
+            r.normalised,
+            r.key_score,
+            r.spread,
+            r.disagreement,
+            ops.adapt_datetimefield_value(r.first_submitted_at),
+            r.tier,
+            stamp,
+        )
         for r in ranked
     ]
     call_column = ops.quote_name(opts.get_field("call").column)
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table} WHERE {call_column} = %s", [call.pk])  # noqa: S608
         if rows:
-            cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)  # noqa: S608
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)  # noqa: S608
 
 
 @transaction.atomic
@@ -522,9 +618,14 @@ def rank_call(*, call: CallPage, by=None) -> list[ranking.Ranked]:
     totals = ranking.review_totals(call.pk)
     submitted = dict(Application.objects.filter(call=call).values_list("pk", "submitted_at"))
     ranked = ranking.rank(
-        totals=totals, submitted_at=submitted, max_total=float(config.rubric.max_total()),
-        threshold=config.disagreement_threshold, drop_extremes=config.drop_extremes,
-        funded_count=config.funded_count, reserve_count=config.reserve_count)
+        totals=totals,
+        submitted_at=submitted,
+        max_total=float(config.rubric.max_total()),
+        threshold=config.disagreement_threshold,
+        drop_extremes=config.drop_extremes,
+        funded_count=config.funded_count,
+        reserve_count=config.reserve_count,
+    )
     _store_ranking(call, ranked)
     if by is not None:
         log(instance=call, action="review.rank", user=by, data={"ranked": len(ranked)})
@@ -550,34 +651,41 @@ def publish_results(*, call: CallPage, by, now: datetime | None = None) -> int:
     _require_staff(by)
     now = now or timezone.now()
     config = settings_for(call)
-    entries = list(RankingEntry.objects.filter(call=call).select_related(
-        "application__organization").order_by("rank"))
+    entries = list(
+        RankingEntry.objects.filter(call=call)
+        .select_related("application__organization")
+        .order_by("rank")
+    )
     if not entries:
         raise ValidationError(_("Rank the call before publishing the results."))
     if config.funded_count + config.reserve_count == 0:
         raise ValidationError(_("Set the tier boundaries (funded and reserve counts) first."))
     for entry in entries:
-        entry.tier = ranking.tier_for(entry.rank, funded_count=config.funded_count,
-                                      reserve_count=config.reserve_count)
+        entry.tier = ranking.tier_for(
+            entry.rank, funded_count=config.funded_count, reserve_count=config.reserve_count
+        )
     RankingEntry.objects.bulk_update(entries, ["tier"])
     existing = {d.application_id: d for d in Decision.objects.filter(call=call)}
     for entry in entries:
         application = entry.application
         decision = existing.get(application.pk) or Decision(application=application, call=call)
-        decision.rank, decision.normalised, decision.tier = entry.rank, entry.normalised, \
-            entry.tier
+        decision.rank, decision.normalised, decision.tier = entry.rank, entry.normalised, entry.tier
         decision.published_at, decision.decided_by = now, by
         project = decision.project
         if entry.tier != ProjectTier.NOT_FUNDED:
             if project is None:
                 project = Project.objects.create(
-                    organization_id=application.organization_id, call=call,
-                    title=application.title or str(application), slug=_project_slug(application),
+                    organization_id=application.organization_id,
+                    call=call,
+                    title=application.title or str(application),
+                    slug=_project_slug(application),
                     summary=(application.answers.get("basic") or {}).get("summary", ""),
-                    status=ProjectStatus.APPROVED, tier=entry.tier,
+                    status=ProjectStatus.APPROVED,
+                    tier=entry.tier,
                     region=application.organization.region,
                     goal_amount=application.requested_amount,
-                    currency=application.currency)
+                    currency=application.currency,
+                )
             else:
                 project.tier, project.status = entry.tier, ProjectStatus.APPROVED
                 project.save(update_fields=["tier", "status"])
@@ -587,51 +695,66 @@ def publish_results(*, call: CallPage, by, now: datetime | None = None) -> int:
         decision.project = project
         decision.save()
     appeal_ends = now + timedelta(days=config.appeal_days)
-    CallPage.objects.filter(pk=call.pk).update(notice_published_at=now,
-                                               appeal_ends_at=appeal_ends)
-    log(instance=call, action="review.publish", user=by,
-        data={"decisions": len(entries), "appeal_ends_at": appeal_ends.isoformat()})
+    CallPage.objects.filter(pk=call.pk).update(notice_published_at=now, appeal_ends_at=appeal_ends)
+    log(
+        instance=call,
+        action="review.publish",
+        user=by,
+        data={"decisions": len(entries), "appeal_ends_at": appeal_ends.isoformat()},
+    )
     for entry in entries:
         application = entry.application
         notify_members(
             organization=application.organization,
             title=_("Results of “%(call)s” are published") % {"call": call.title},
-            body=_("“%(title)s” ranked %(rank)d: %(tier)s. Objections may be raised until "
-                   "%(until)s.") % {
-                "title": application.title or application.pk, "rank": entry.rank,
+            body=_(
+                "“%(title)s” ranked %(rank)d: %(tier)s. Objections may be raised until %(until)s."
+            )
+            % {
+                "title": application.title or application.pk,
+                "rank": entry.rank,
                 "tier": ProjectTier(entry.tier).label,
-                "until": timezone.localtime(appeal_ends).strftime("%Y-%m-%d %H:%M")},
+                "until": timezone.localtime(appeal_ends).strftime("%Y-%m-%d %H:%M"),
+            },
             url=call.url or "",
         )
     return len(entries)
 
 
 @transaction.atomic
-def record_appeal(*, decision: Decision, appellant: str, text: str, by,
-                  received_at: datetime | None = None) -> Appeal:
+def record_appeal(
+    *, decision: Decision, appellant: str, text: str, by, received_at: datetime | None = None
+) -> Appeal:
     """Record an objection received during the notice (staff enter it).
 
     Raises ``ValidationError`` when the text is empty."""
     _require_staff(by)
     if not text.strip() or not appellant.strip():
         raise ValidationError(_("Who raised the appeal and what it says are required."))
-    appeal = Appeal.objects.create(decision=decision, appellant=appellant.strip(),
-                                   text=text.strip(),
-                                   received_at=received_at or timezone.now())
+    appeal = Appeal.objects.create(
+        decision=decision,
+        appellant=appellant.strip(),
+        text=text.strip(),
+        received_at=received_at or timezone.now(),
+    )
     log(instance=appeal, action="review.appeal.record", user=by)
     return appeal
 
 
 @transaction.atomic
-def resolve_appeal(*, appeal: Appeal, by, upheld: bool, resolution: str,
-                   now: datetime | None = None) -> Appeal:
+def resolve_appeal(
+    *, appeal: Appeal, by, upheld: bool, resolution: str, now: datetime | None = None
+) -> Appeal:
     """Close an appeal as upheld or dismissed with a written resolution.
 
     Side effects: audit log, notification to the applicant organization. Raises
     ``ValidationError`` when already resolved or without a resolution."""
     _require_staff(by)
-    appeal = Appeal.objects.select_for_update().select_related(
-        "decision__application__organization").get(pk=appeal.pk)
+    appeal = (
+        Appeal.objects.select_for_update()
+        .select_related("decision__application__organization")
+        .get(pk=appeal.pk)
+    )
     if appeal.status != AppealStatus.OPEN:
         raise ValidationError(_("This appeal is already resolved."))
     if not resolution.strip():
@@ -640,19 +763,22 @@ def resolve_appeal(*, appeal: Appeal, by, upheld: bool, resolution: str,
     appeal.resolution, appeal.resolved_by = resolution.strip(), by
     appeal.resolved_at = now or timezone.now()
     appeal.save()
-    log(instance=appeal, action="review.appeal.resolve", user=by,
-        data={"status": appeal.status})
+    log(instance=appeal, action="review.appeal.resolve", user=by, data={"status": appeal.status})
     application = appeal.decision.application
-    notify_members(organization=application.organization,
-                   title=_("Your appeal has been answered"),
-                   body=f"{appeal.get_status_display()}: {appeal.resolution}", url="")
+    notify_members(
+        organization=application.organization,
+        title=_("Your appeal has been answered"),
+        body=f"{appeal.get_status_display()}: {appeal.resolution}",
+        url="",
+    )
     return appeal
 
 
 def outstanding_by_reviewer(call: CallPage | None = None) -> dict[int, int]:
     """Reviewer id → number of active assignments without a handed-in review."""
     qs = Assignment.objects.active().exclude(
-        review__status__in=[ReviewStatus.SUBMITTED, ReviewStatus.ABSTAINED])
+        review__status__in=[ReviewStatus.SUBMITTED, ReviewStatus.ABSTAINED]
+    )
     if call is not None:
         qs = qs.filter(application__call=call)
     return dict(qs.values("reviewer_id").annotate(n=Count("pk")).values_list("reviewer_id", "n"))

@@ -21,10 +21,13 @@ def reminder_messages(*, call_id: int | None = None) -> list[tuple[str, str, str
     url = f"{settings.SITE_URL}{reverse('review:queue')}"
     with translation.override(settings.LANGUAGE_CODE):
         return [
-            (_("Reviews waiting for you"),
-             _("You have %(n)d review(s) still to complete. Your queue: %(url)s")
-             % {"n": outstanding[user.pk], "url": url},
-             settings.DEFAULT_FROM_EMAIL, [user.email])
+            (
+                _("Reviews waiting for you"),
+                _("You have %(n)d review(s) still to complete. Your queue: %(url)s")
+                % {"n": outstanding[user.pk], "url": url},
+                settings.DEFAULT_FROM_EMAIL,
+                [user.email],
+            )
             for user in users
         ]
 

@@ -38,9 +38,12 @@ def _error_messages(error: ValidationError) -> list[str]:
 def forbidden(request, message: str = "") -> TemplateResponse:
     """A 403 page inside the admin that says why (Wagtail would otherwise turn
     ``PermissionDenied`` into a redirect to the dashboard)."""
-    return TemplateResponse(request, "review/admin/forbidden.html",
-                            {"message": message or _("You may not open this page.")},
-                            status=403)
+    return TemplateResponse(
+        request,
+        "review/admin/forbidden.html",
+        {"message": message or _("You may not open this page.")},
+        status=403,
+    )
 
 
 class ForbiddenAsPageMixin:
@@ -95,15 +98,15 @@ class AssignmentView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateV
         return self.assignment.application.title or str(self.assignment.application)
 
     def _review(self) -> Review | None:
-        return Review.objects.filter(assignment=self.assignment).prefetch_related(
-            "scores").first()
+        return Review.objects.filter(assignment=self.assignment).prefetch_related("scores").first()
 
     def get_context_data(self, **kwargs):
         assignment = self.assignment
         application = assignment.application
         config = application.call.review_settings
-        context = super().get_context_data(assignment=assignment, application=application,
-                                           config=config, **kwargs)
+        context = super().get_context_data(
+            assignment=assignment, application=application, config=config, **kwargs
+        )
         if assignment.status == AssignmentStatus.PENDING:
             context["declaration_form"] = kwargs.get("declaration_form") or DeclarationForm()
             return context
@@ -115,16 +118,25 @@ class AssignmentView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateV
         if form is None:
             initial = {}
             if review:
-                initial = {f"criterion_{s.criterion_id}": services.num(s.value)
-                           for s in review.scores.all()}
-                initial.update(strengths=review.strengths, weaknesses=review.weaknesses,
-                               comments=review.comments, recommendation=review.recommendation)
+                initial = {
+                    f"criterion_{s.criterion_id}": services.num(s.value)
+                    for s in review.scores.all()
+                }
+                initial.update(
+                    strengths=review.strengths,
+                    weaknesses=review.weaknesses,
+                    comments=review.comments,
+                    recommendation=review.recommendation,
+                )
             form = ScoreForm(initial=initial, criteria=criteria, disabled=locked)
         answers = application.answers
         if config.blind:
             answers = selectors.blind_answers(answers)
         context.update(
-            review=review, rubric=rubric, form=form, locked=locked,
+            review=review,
+            rubric=rubric,
+            form=form,
+            locked=locked,
             max_total=rubric.max_total(),
             abstain_form=kwargs.get("abstain_form") or AbstainForm(),
             sections=present(answers, Lookups([answers])),
@@ -140,18 +152,28 @@ class AssignmentView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateV
             form = DeclarationForm(request.POST)
             if not form.is_valid():
                 return self.render_to_response(
-                    self.get_context_data(declaration_form=form), status=400)
+                    self.get_context_data(declaration_form=form), status=400
+                )
             try:
-                services.declare_conflict(assignment=assignment, by=request.user,
-                                          conflict=form.cleaned_data["conflict"],
-                                          reason=form.cleaned_data["reason"])
+                services.declare_conflict(
+                    assignment=assignment,
+                    by=request.user,
+                    conflict=form.cleaned_data["conflict"],
+                    reason=form.cleaned_data["reason"],
+                )
             except ValidationError as error:
                 form.add_error(None, error)
                 return self.render_to_response(
-                    self.get_context_data(declaration_form=form), status=400)
+                    self.get_context_data(declaration_form=form), status=400
+                )
             if form.cleaned_data["conflict"]:
-                messages.success(request, _("Your conflict is recorded; the application has "
-                                            "been removed from your queue."))
+                messages.success(
+                    request,
+                    _(
+                        "Your conflict is recorded; the application has "
+                        "been removed from your queue."
+                    ),
+                )
                 return redirect("review:queue")
             return redirect("review:assignment", pk=assignment.pk)
         if action == "abstain":
@@ -159,12 +181,16 @@ class AssignmentView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateV
             try:
                 if not abstain_form.is_valid():
                     raise ValidationError(abstain_form.errors["abstain_reason"])
-                services.abstain(assignment=assignment, by=request.user,
-                                 reason=abstain_form.cleaned_data["abstain_reason"])
+                services.abstain(
+                    assignment=assignment,
+                    by=request.user,
+                    reason=abstain_form.cleaned_data["abstain_reason"],
+                )
             except ValidationError as error:
                 abstain_form.add_error(None, _error_messages(error))
                 return self.render_to_response(
-                    self.get_context_data(abstain_form=abstain_form), status=400)
+                    self.get_context_data(abstain_form=abstain_form), status=400
+                )
             messages.success(request, _("You abstained from this review."))
             return redirect("review:queue")
         review = self._review()
@@ -181,18 +207,21 @@ class AssignmentView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateV
                     form.add_error(f"criterion_{pk}", error)
             for criterion in form.criteria:
                 if criterion.pk in scores:
-                    problem = services.score_errors(criterion, scores[criterion.pk],
-                                                    final=submit)
+                    problem = services.score_errors(criterion, scores[criterion.pk], final=submit)
                     if problem:
                         form.add_error(f"criterion_{criterion.pk}", problem)
             if form.errors:
                 raise ValidationError(_("Please correct the errors below."))
             services.save_review(
-                assignment=assignment, by=request.user, scores=scores,
+                assignment=assignment,
+                by=request.user,
+                scores=scores,
                 strengths=form.cleaned_data.get("strengths", ""),
                 weaknesses=form.cleaned_data.get("weaknesses", ""),
                 comments=form.cleaned_data.get("comments", ""),
-                recommendation=form.cleaned_data.get("recommendation", ""), submit=submit)
+                recommendation=form.cleaned_data.get("recommendation", ""),
+                submit=submit,
+            )
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 for field, errors in error.message_dict.items():
@@ -215,14 +244,20 @@ class AssignmentView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateV
 def attachment_download(request, pk: int, attachment_pk: int):
     """An attachment of an application the reviewer has accepted (never in blind review)."""
     assignment = selectors.assignment_for(request.user, pk)
-    if assignment.status != AssignmentStatus.ACCEPTED or \
-            assignment.application.call.review_settings.blind:
+    if (
+        assignment.status != AssignmentStatus.ACCEPTED
+        or assignment.application.call.review_settings.blind
+    ):
         return forbidden(request)
     attachment = assignment.application.attachments.filter(pk=attachment_pk).first()
     if attachment is None:
         raise Http404
-    return FileResponse(attachment.file.open("rb"), as_attachment=True,
-                        filename=attachment.original_name, content_type=attachment.content_type)
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
 
 
 class CallsView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
@@ -242,8 +277,11 @@ class ProgressView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
     header_icon = "tasks"
 
     def dispatch(self, request, *args, **kwargs):
-        self.call = get_object_or_404(CallPage.objects.select_related(
-            "review_settings__rubric"), pk=kwargs["pk"], review_settings__isnull=False)
+        self.call = get_object_or_404(
+            CallPage.objects.select_related("review_settings__rubric"),
+            pk=kwargs["pk"],
+            review_settings__isnull=False,
+        )
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_subtitle(self):
@@ -256,16 +294,24 @@ class ProgressView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
         counts = selectors.score_distribution(call, max_total)
         step = max_total / len(counts)
         labels = [f"{step * i:g}–{step * (i + 1):g}" for i in range(len(counts))]
-        chart = bar_chart(title=_("Distribution of review totals"), labels=labels,
-                          series={_("Reviews"): counts})
-        ranking = list(call.ranking.select_related("application__organization")
-                       .order_by("rank")[:50])
+        chart = bar_chart(
+            title=_("Distribution of review totals"), labels=labels, series={_("Reviews"): counts}
+        )
+        ranking = list(
+            call.ranking.select_related("application__organization").order_by("rank")[:50]
+        )
         return super().get_context_data(
-            call=call, config=config, reviewers=selectors.reviewer_progress(call),
-            applications=selectors.application_progress(call), chart=chart, ranking=ranking,
-            assign_form=kwargs.get("assign_form") or ManualAssignForm(
-                call=call, reviewers=services.reviewer_pool()),
-            import_form=kwargs.get("import_form") or ImportForm(), **kwargs)
+            call=call,
+            config=config,
+            reviewers=selectors.reviewer_progress(call),
+            applications=selectors.application_progress(call),
+            chart=chart,
+            ranking=ranking,
+            assign_form=kwargs.get("assign_form")
+            or ManualAssignForm(call=call, reviewers=services.reviewer_pool()),
+            import_form=kwargs.get("import_form") or ImportForm(),
+            **kwargs,
+        )
 
     def post(self, request, *args, **kwargs):
         call, action = self.call, request.POST.get("action")
@@ -274,40 +320,48 @@ class ProgressView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
                 n = services.auto_assign(call=call, by=request.user)
                 messages.success(request, _("%(n)d assignments created.") % {"n": n})
             elif action == "assign":
-                form = ManualAssignForm(request.POST, call=call,
-                                        reviewers=services.reviewer_pool())
+                form = ManualAssignForm(request.POST, call=call, reviewers=services.reviewer_pool())
                 if not form.is_valid():
-                    return self.render_to_response(self.get_context_data(assign_form=form),
-                                                   status=400)
+                    return self.render_to_response(
+                        self.get_context_data(assign_form=form), status=400
+                    )
                 try:
-                    services.assign_reviewer(application=form.cleaned_data["application"],
-                                             reviewer=form.cleaned_data["reviewer"],
-                                             by=request.user)
+                    services.assign_reviewer(
+                        application=form.cleaned_data["application"],
+                        reviewer=form.cleaned_data["reviewer"],
+                        by=request.user,
+                    )
                 except ValidationError as error:
                     form.add_error(None, error)
-                    return self.render_to_response(self.get_context_data(assign_form=form),
-                                                   status=400)
+                    return self.render_to_response(
+                        self.get_context_data(assign_form=form), status=400
+                    )
                 messages.success(request, _("Reviewer assigned."))
             elif action == "import":
                 form = ImportForm(request.POST, request.FILES)
                 if not form.is_valid():
-                    return self.render_to_response(self.get_context_data(import_form=form),
-                                                   status=400)
+                    return self.render_to_response(
+                        self.get_context_data(import_form=form), status=400
+                    )
                 try:
-                    n = services.import_assignments(call=call, data=form.cleaned_data["file"],
-                                                    by=request.user)
+                    n = services.import_assignments(
+                        call=call, data=form.cleaned_data["file"], by=request.user
+                    )
                 except ValidationError as error:
                     form.add_error(None, error)
-                    return self.render_to_response(self.get_context_data(import_form=form),
-                                                   status=400)
+                    return self.render_to_response(
+                        self.get_context_data(import_form=form), status=400
+                    )
                 messages.success(request, _("%(n)d assignments imported.") % {"n": n})
             elif action == "rank":
                 entries = services.rank_call(call=call, by=request.user)
                 messages.success(request, _("%(n)d applications ranked.") % {"n": len(entries)})
             elif action == "publish":
                 n = services.publish_results(call=call, by=request.user)
-                messages.success(request, _("Results published: %(n)d decisions; applicants "
-                                            "are notified.") % {"n": n})
+                messages.success(
+                    request,
+                    _("Results published: %(n)d decisions; applicants are notified.") % {"n": n},
+                )
             elif action == "remind":
                 tasks.send_reviewer_reminders.enqueue(call_id=call.pk)
                 messages.success(request, _("Reminders are being sent."))
@@ -323,20 +377,24 @@ class ReopenView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
     header_icon = "lock-open"
 
     def dispatch(self, request, *args, **kwargs):
-        self.review = get_object_or_404(Review.objects.select_related(
-            "assignment__application", "assignment__reviewer"), pk=kwargs["pk"])
+        self.review = get_object_or_404(
+            Review.objects.select_related("assignment__application", "assignment__reviewer"),
+            pk=kwargs["pk"],
+        )
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(object=self.review,
-                                        form=kwargs.get("form") or ReasonForm(), **kwargs)
+        return super().get_context_data(
+            object=self.review, form=kwargs.get("form") or ReasonForm(), **kwargs
+        )
 
     def post(self, request, *args, **kwargs):
         form = ReasonForm(request.POST)
         if form.is_valid():
             try:
-                services.reopen_review(review=self.review, by=request.user,
-                                       reason=form.cleaned_data["reason"])
+                services.reopen_review(
+                    review=self.review, by=request.user, reason=form.cleaned_data["reason"]
+                )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -351,26 +409,29 @@ class ResolveAppealView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateV
     header_icon = "tick"
 
     def dispatch(self, request, *args, **kwargs):
-        self.appeal = get_object_or_404(Appeal.objects.select_related(
-            "decision__application"), pk=kwargs["pk"])
+        self.appeal = get_object_or_404(
+            Appeal.objects.select_related("decision__application"), pk=kwargs["pk"]
+        )
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(object=self.appeal,
-                                        form=kwargs.get("form") or AppealResolutionForm(),
-                                        **kwargs)
+        return super().get_context_data(
+            object=self.appeal, form=kwargs.get("form") or AppealResolutionForm(), **kwargs
+        )
 
     def post(self, request, *args, **kwargs):
         form = AppealResolutionForm(request.POST)
         if form.is_valid():
             try:
-                services.resolve_appeal(appeal=self.appeal, by=request.user,
-                                        upheld=form.cleaned_data["outcome"] == "upheld",
-                                        resolution=form.cleaned_data["resolution"])
+                services.resolve_appeal(
+                    appeal=self.appeal,
+                    by=request.user,
+                    upheld=form.cleaned_data["outcome"] == "upheld",
+                    resolution=form.cleaned_data["resolution"],
+                )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
                 messages.success(request, _("Appeal resolved."))
                 return redirect("review_appeals:index")
         return self.render_to_response(self.get_context_data(form=form), status=400)
-

@@ -64,8 +64,8 @@ def register_review_log_actions(actions):
 def _staff_users():
     user_model = get_user_model()
     return user_model.objects.filter(
-        groups__name__in=[ADMINISTRATOR, PROGRAMME_OFFICER]).distinct() | \
-        user_model.objects.filter(is_superuser=True)
+        groups__name__in=[ADMINISTRATOR, PROGRAMME_OFFICER]
+    ).distinct() | user_model.objects.filter(is_superuser=True)
 
 
 class StaffPolicy(ModelPermissionPolicy):
@@ -87,8 +87,9 @@ class StaffPolicy(ModelPermissionPolicy):
 for _model in (Rubric, ReviewSettings, ReviewerProfile, ConflictOfInterest):
     register_permission_policy(_model, StaffPolicy(_model), exact_class=True)
 register_permission_policy(Appeal, StaffPolicy(Appeal, ("add", "view")), exact_class=True)
-register_permission_policy(Assignment, StaffPolicy(Assignment, ("view", "delete")),
-                           exact_class=True)
+register_permission_policy(
+    Assignment, StaffPolicy(Assignment, ("view", "delete")), exact_class=True
+)
 for _model in (Review, RankingEntry, Decision):
     register_permission_policy(_model, StaffPolicy(_model, ("view",)), exact_class=True)
 
@@ -98,26 +99,34 @@ def _calls():
 
 
 def _new_version_link(rubric):
-    return format_html('<a href="{}">{}</a>',
-                       reverse("review_rubrics:new_version", args=[rubric.pk]),
-                       _("New version"))
+    return format_html(
+        '<a href="{}">{}</a>',
+        reverse("review_rubrics:new_version", args=[rubric.pk]),
+        _("New version"),
+    )
 
 
 class RubricViewSet(ModelViewSet):
     model = Rubric
     icon = "list-ol"
     menu_label = _("Rubrics")
-    list_display = ["name", "code", "version", "created_at",
-                    Column("new_version", label=_("New version"),
-                           accessor=_new_version_link)]
+    list_display = [
+        "name",
+        "code",
+        "version",
+        "created_at",
+        Column("new_version", label=_("New version"), accessor=_new_version_link),
+    ]
     list_export = ["name", "code", "version", "description", "created_at"]
     search_fields = ["name", "code"]
     edit_handler = ObjectList(Rubric.panels, base_form_class=RubricForm)
     copy_view_enabled = False
 
     def get_urlpatterns(self):
-        return [*super().get_urlpatterns(),
-                path("new-version/<int:pk>/", self.new_version, name="new_version")]
+        return [
+            *super().get_urlpatterns(),
+            path("new-version/<int:pk>/", self.new_version, name="new_version"),
+        ]
 
     def new_version(self, request, pk):
         from django.contrib import messages
@@ -129,12 +138,17 @@ class RubricViewSet(ModelViewSet):
             raise PermissionDenied
         rubric = get_object_or_404(Rubric, pk=pk)
         if request.method != "POST":
-            return TemplateResponse(request, "review/admin/new_version.html",
-                                    {"rubric": rubric, "page_title": _("New version"),
-                                     "header_icon": "list-ol"})
+            return TemplateResponse(
+                request,
+                "review/admin/new_version.html",
+                {"rubric": rubric, "page_title": _("New version"), "header_icon": "list-ol"},
+            )
         copy = services.new_rubric_version(rubric=rubric, by=request.user)
-        messages.success(request, _("Version %(v)d created; edit it, then pick it in the "
-                                    "call's review settings.") % {"v": copy.version})
+        messages.success(
+            request,
+            _("Version %(v)d created; edit it, then pick it in the call's review settings.")
+            % {"v": copy.version},
+        )
         return redirect(self.get_url_name("edit"), copy.pk)
 
 
@@ -142,11 +156,22 @@ class ReviewSettingsViewSet(ModelViewSet):
     model = ReviewSettings
     icon = "cogs"
     menu_label = _("Review settings")
-    list_display = ["call", "rubric", "reviewers_per_application", "blind", "deadline",
-                    Column("progress", label=_("Progress"),
-                           accessor=lambda s: format_html(
-                               '<a href="{}">{}</a>', reverse("review:progress", args=[s.call_id]),
-                               _("Open dashboard")))]
+    list_display = [
+        "call",
+        "rubric",
+        "reviewers_per_application",
+        "blind",
+        "deadline",
+        Column(
+            "progress",
+            label=_("Progress"),
+            accessor=lambda s: format_html(
+                '<a href="{}">{}</a>',
+                reverse("review:progress", args=[s.call_id]),
+                _("Open dashboard"),
+            ),
+        ),
+    ]
     copy_view_enabled = False
 
     index_view_class = related_index_view("call", "rubric")
@@ -157,7 +182,8 @@ class AssignmentFilterSet(WagtailFilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=AssignmentStatus.choices)
     reviewer = django_filters.ModelChoiceFilter(
         label=_("Reviewer"),
-        queryset=get_user_model().objects.filter(groups__name=REVIEWER).distinct())
+        queryset=get_user_model().objects.filter(groups__name=REVIEWER).distinct(),
+    )
 
     class Meta:
         model = Assignment
@@ -187,8 +213,15 @@ class AssignmentViewSet(ModelViewSet):
     filterset_class = AssignmentFilterSet
     delete_view_class = AssignmentDeleteView
     list_display = ["application", "reviewer", "status", "conflict_reason", "created_at"]
-    list_export = ["application", "application_id", "reviewer", "status", "conflict_reason",
-                   "declared_at", "created_at"]
+    list_export = [
+        "application",
+        "application_id",
+        "reviewer",
+        "status",
+        "conflict_reason",
+        "declared_at",
+        "created_at",
+    ]
     search_fields = ["application__title", "reviewer__username"]
     form_fields = ["application", "reviewer"]
     copy_view_enabled = False
@@ -201,13 +234,14 @@ class ReviewInspectView(InspectView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            review=self.object, scores=self.object.scores.select_related("criterion"),
-            **kwargs)
+            review=self.object, scores=self.object.scores.select_related("criterion"), **kwargs
+        )
 
 
 class ReviewFilterSet(WagtailFilterSet):
-    assignment__application__call = django_filters.ModelChoiceFilter(label=_("Call"),
-                                                                      queryset=_calls())
+    assignment__application__call = django_filters.ModelChoiceFilter(
+        label=_("Call"), queryset=_calls()
+    )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ReviewStatus.choices)
 
     class Meta:
@@ -223,23 +257,37 @@ class ReviewViewSet(ModelViewSet):
     inspect_view_class = ReviewInspectView
     filterset_class = ReviewFilterSet
     list_display = ["assignment", "status", "total", "recommendation", "submitted_at"]
-    list_export = ["assignment", "rubric", "status", "total", "recommendation", "strengths",
-                   "weaknesses", "comments", "abstain_reason", "submitted_at"]
+    list_export = [
+        "assignment",
+        "rubric",
+        "status",
+        "total",
+        "recommendation",
+        "strengths",
+        "weaknesses",
+        "comments",
+        "abstain_reason",
+        "submitted_at",
+    ]
     copy_view_enabled = False
     form_fields = ["strengths"]
 
-    index_view_class = related_index_view("assignment__application", "assignment__reviewer",
-                                          "rubric")
+    index_view_class = related_index_view(
+        "assignment__application", "assignment__reviewer", "rubric"
+    )
 
     def get_urlpatterns(self):
-        return [*super().get_urlpatterns(),
-                path("reopen/<int:pk>/", views.ReopenView.as_view(), name="reopen")]
+        return [
+            *super().get_urlpatterns(),
+            path("reopen/<int:pk>/", views.ReopenView.as_view(), name="reopen"),
+        ]
 
 
 class RankingFilterSet(WagtailFilterSet):
     call = django_filters.ModelChoiceFilter(label=_("Call"), queryset=_calls())
-    tier = django_filters.ChoiceFilter(label=_("Tier"),
-                                       choices=RankingEntry._meta.get_field("tier").choices)
+    tier = django_filters.ChoiceFilter(
+        label=_("Tier"), choices=RankingEntry._meta.get_field("tier").choices
+    )
     disagreement = django_filters.BooleanFilter(label=_("Reviewers disagree"))
 
     class Meta:
@@ -254,13 +302,35 @@ class RankingViewSet(ModelViewSet):
     icon = "order"
     menu_label = _("Ranking")
     filterset_class = RankingFilterSet
-    list_display = ["rank", "application", Column("org", label=_("Organization"),
-                                                  accessor="application.organization"),
-                    "normalised", "mean", "median", "key_score", "n_reviews", "disagreement",
-                    "tier"]
-    list_export = ["call", "rank", "application_id", "application", "application.organization",
-                   "normalised", "mean", "median", "key_score", "n_reviews", "spread",
-                   "disagreement", "first_submitted_at", "tier", "computed_at"]
+    list_display = [
+        "rank",
+        "application",
+        Column("org", label=_("Organization"), accessor="application.organization"),
+        "normalised",
+        "mean",
+        "median",
+        "key_score",
+        "n_reviews",
+        "disagreement",
+        "tier",
+    ]
+    list_export = [
+        "call",
+        "rank",
+        "application_id",
+        "application",
+        "application.organization",
+        "normalised",
+        "mean",
+        "median",
+        "key_score",
+        "n_reviews",
+        "spread",
+        "disagreement",
+        "first_submitted_at",
+        "tier",
+        "computed_at",
+    ]
     export_headings = {"application.organization": _("Organization")}
     export_filename = "ranking"
     ordering = ["call", "rank"]
@@ -276,8 +346,7 @@ class DecisionViewSet(ModelViewSet):
     menu_label = _("Decisions")
     list_display = ["rank", "application", "tier", "project", "published_at"]
     list_filter = ["tier"]
-    list_export = ["call", "rank", "application", "normalised", "tier", "project",
-                   "published_at"]
+    list_export = ["call", "rank", "application", "normalised", "tier", "project", "published_at"]
     copy_view_enabled = False
     form_fields = ["rank"]
 
@@ -287,19 +356,32 @@ class DecisionViewSet(ModelViewSet):
 def _resolve_link(appeal):
     if appeal.status != AppealStatus.OPEN:
         return appeal.get_status_display()
-    return format_html('<a href="{}">{}</a>', reverse("review:resolve_appeal",
-                                                      args=[appeal.pk]), _("Resolve"))
+    return format_html(
+        '<a href="{}">{}</a>', reverse("review:resolve_appeal", args=[appeal.pk]), _("Resolve")
+    )
 
 
 class AppealViewSet(ModelViewSet):
     model = Appeal
     icon = "warning"
     menu_label = _("Appeals")
-    list_display = ["decision", "appellant", "received_at",
-                    Column("outcome", label=_("Status"), accessor=_resolve_link), "resolution"]
+    list_display = [
+        "decision",
+        "appellant",
+        "received_at",
+        Column("outcome", label=_("Status"), accessor=_resolve_link),
+        "resolution",
+    ]
     list_filter = ["status"]
-    list_export = ["decision", "appellant", "text", "received_at", "status", "resolution",
-                   "resolved_at"]
+    list_export = [
+        "decision",
+        "appellant",
+        "text",
+        "received_at",
+        "status",
+        "resolution",
+        "resolved_at",
+    ]
     copy_view_enabled = False
 
     index_view_class = related_index_view("decision__application")
@@ -351,12 +433,14 @@ def register_review_viewsets():
 review_urls = [
     path("queue/", views.QueueView.as_view(), name="queue"),
     path("assignments/<int:pk>/", views.AssignmentView.as_view(), name="assignment"),
-    path("assignments/<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download,
-         name="attachment"),
+    path(
+        "assignments/<int:pk>/attachments/<int:attachment_pk>/",
+        views.attachment_download,
+        name="attachment",
+    ),
     path("calls/", views.CallsView.as_view(), name="calls"),
     path("calls/<int:pk>/", views.ProgressView.as_view(), name="progress"),
-    path("appeals/<int:pk>/resolve/", views.ResolveAppealView.as_view(),
-         name="resolve_appeal"),
+    path("appeals/<int:pk>/resolve/", views.ResolveAppealView.as_view(), name="resolve_appeal"),
 ]
 
 
@@ -376,12 +460,23 @@ class RoleMenuItem(MenuItem):
 
 @hooks.register("register_admin_menu_item")
 def register_queue_menu_item():
-    return RoleMenuItem(_("My reviews"), reverse("review:queue"), icon_name="tasks",
-                        order=215, name="my-reviews",
-                        check=lambda user: has_role(user, REVIEWER))
+    return RoleMenuItem(
+        _("My reviews"),
+        reverse("review:queue"),
+        icon_name="tasks",
+        order=215,
+        name="my-reviews",
+        check=lambda user: has_role(user, REVIEWER),
+    )
 
 
 @hooks.register("register_admin_menu_item")
 def register_progress_menu_item():
-    return RoleMenuItem(_("Review progress"), reverse("review:calls"), icon_name="table",
-                        order=216, name="review-progress", check=is_staff_user)
+    return RoleMenuItem(
+        _("Review progress"),
+        reverse("review:calls"),
+        icon_name="table",
+        order=216,
+        name="review-progress",
+        check=is_staff_user,
+    )

@@ -54,25 +54,35 @@ def start_application(request, call_id):
         messages.error(request, _("Choose an organization you can apply for."))
         return redirect(call.url)
     organization = next(
-        o["organization"] for o in context["apply_options"]
+        o["organization"]
+        for o in context["apply_options"]
         if o["organization"].pk == form.cleaned_data["organization"]
     )
     try:
-        application = services.start_application(call=call, organization=organization,
-                                                 by=request.user)
+        application = services.start_application(
+            call=call, organization=organization, by=request.user
+        )
     except ValidationError as exc:
         for message in _error_messages(exc):
             messages.error(request, message)
         return redirect(call.url)
-    messages.success(request, _("Your draft application was created. It is saved as you "
-                                "type; you can come back to it at any time."))
+    messages.success(
+        request,
+        _(
+            "Your draft application was created. It is saved as you "
+            "type; you can come back to it at any time."
+        ),
+    )
     return redirect("projects:application_step", pk=application.pk, step=STEPS[0])
 
 
 @login_required
 def application_list(request):
-    return render(request, "projects/application_list.html",
-                  {"applications": applications_for_user(request.user)})
+    return render(
+        request,
+        "projects/application_list.html",
+        {"applications": applications_for_user(request.user)},
+    )
 
 
 def _evaluation_report_available(user, application) -> bool:
@@ -93,21 +103,25 @@ def _evaluation_report_available(user, application) -> bool:
 def application_detail(request, pk):
     application, membership = _member_application(request, pk)
     snapshot_lookups = Lookups([application.answers])
-    return render(request, "projects/application_detail.html", {
-        "application": application,
-        "membership": membership,
-        "report_available": _evaluation_report_available(request.user, application),
-        "can_edit": membership.can_edit and application.is_editable,
-        "can_withdraw": membership.can_edit
-        and (application.status, ApplicationStatus.WITHDRAWN) in APPLICATION_TRANSITIONS
-        and (application.call.is_open() or application.status == ApplicationStatus.RETURNED),
-        "timeline": application_timeline(application),
-        "sections": present(application.answers, snapshot_lookups),
-        "attachments": application.attachments.all(),
-        "completed": application.completed_steps(),
-        "missing": application.missing_steps(),
-        "steps": ApplicationStep.choices,
-    })
+    return render(
+        request,
+        "projects/application_detail.html",
+        {
+            "application": application,
+            "membership": membership,
+            "report_available": _evaluation_report_available(request.user, application),
+            "can_edit": membership.can_edit and application.is_editable,
+            "can_withdraw": membership.can_edit
+            and (application.status, ApplicationStatus.WITHDRAWN) in APPLICATION_TRANSITIONS
+            and (application.call.is_open() or application.status == ApplicationStatus.RETURNED),
+            "timeline": application_timeline(application),
+            "sections": present(application.answers, snapshot_lookups),
+            "attachments": application.attachments.all(),
+            "completed": application.completed_steps(),
+            "missing": application.missing_steps(),
+            "steps": ApplicationStep.choices,
+        },
+    )
 
 
 def _step_context(application, step, bundle, membership):
@@ -125,8 +139,9 @@ def _step_context(application, step, bundle, membership):
         "has_draft": step in application.drafts,
         "budget": bundle.budget_preview(),
         "upload_form": AttachmentUploadForm() if step == ApplicationStep.ATTACHMENTS else None,
-        "attachments": (application.attachments.all()
-                        if step == ApplicationStep.ATTACHMENTS else ()),
+        "attachments": (
+            application.attachments.all() if step == ApplicationStep.ATTACHMENTS else ()
+        ),
         "membership": membership,
     }
 
@@ -140,12 +155,16 @@ def _save_step(request, application, step):
     bundle = StepBundle(application=application, step=step, data=data)
     if "add_row" not in data and bundle.is_valid():
         application = services.save_step_answers(
-            application=application, step=step, answers=bundle.answers(), by=request.user,
+            application=application,
+            step=step,
+            answers=bundle.answers(),
+            by=request.user,
             cited_need_ids=bundle.cited_need_ids(),
         )
         return application, bundle, True
-    application = services.save_step_draft(application=application, step=step,
-                                           raw=raw_from_post(data), by=request.user)
+    application = services.save_step_draft(
+        application=application, step=step, raw=raw_from_post(data), by=request.user
+    )
     if "add_row" in data:
         bundle = StepBundle.from_draft(application=application, step=step)
         bundle.is_bound = False  # a fresh row is not an error
@@ -175,11 +194,18 @@ def application_step(request, pk, step):
             messages.success(request, _("Step saved."))
             return redirect("projects:application_step", pk=pk, step=step)
         status = 200 if "add_row" in request.POST else 400
-        return render(request, "projects/application_step.html",
-                      _step_context(application, step, bundle, membership), status=status)
+        return render(
+            request,
+            "projects/application_step.html",
+            _step_context(application, step, bundle, membership),
+            status=status,
+        )
     bundle = StepBundle.from_draft(application=application, step=step)
-    return render(request, "projects/application_step.html",
-                  _step_context(application, step, bundle, membership))
+    return render(
+        request,
+        "projects/application_step.html",
+        _step_context(application, step, bundle, membership),
+    )
 
 
 @login_required
@@ -192,8 +218,9 @@ def application_autosave(request, pk, step):
     try:
         application, bundle, valid = _save_step(request, application, step)
     except PermissionDenied:
-        return JsonResponse({"saved": False, "error": _("You cannot edit this application.")},
-                            status=403)
+        return JsonResponse(
+            {"saved": False, "error": _("You cannot edit this application.")}, status=403
+        )
     except ValidationError as exc:
         return JsonResponse({"saved": False, "error": _error_messages(exc)[0]}, status=409)
     body = {
@@ -203,8 +230,9 @@ def application_autosave(request, pk, step):
     }
     totals = bundle.budget_preview()
     if totals is not None:
-        body["totals"] = {key: format_fen(value, application.currency)
-                          for key, value in totals.items()}
+        body["totals"] = {
+            key: format_fen(value, application.currency) for key, value in totals.items()
+        }
     return JsonResponse(body)
 
 
@@ -220,8 +248,13 @@ def application_submit(request, pk):
         for message in _error_messages(exc):
             messages.error(request, message)
         return redirect(application.get_absolute_url())
-    messages.success(request, _("Your application was submitted. A confirmation has been "
-                                "sent to your organization's members."))
+    messages.success(
+        request,
+        _(
+            "Your application was submitted. A confirmation has been "
+            "sent to your organization's members."
+        ),
+    )
     return redirect(application.get_absolute_url())
 
 
@@ -250,16 +283,19 @@ def attachment_upload(request, pk):
     if form.is_valid():
         try:
             services.add_attachment(
-                application=application, upload=form.cleaned_data["file"],
+                application=application,
+                upload=form.cleaned_data["file"],
                 description=form.cleaned_data["description"],
-                content_type=form.content_type, by=request.user,
+                content_type=form.content_type,
+                by=request.user,
             )
         except (ValidationError, PermissionDenied):
             raise Http404 from None
         messages.success(request, _("The file was attached."))
         return redirect("projects:application_step", pk=pk, step=step)
-    context = _step_context(application, step, StepBundle.from_draft(
-        application=application, step=step), membership)
+    context = _step_context(
+        application, step, StepBundle.from_draft(application=application, step=step), membership
+    )
     context["upload_form"] = form
     return render(request, "projects/application_step.html", context, status=400)
 
@@ -268,8 +304,7 @@ def attachment_upload(request, pk):
 @require_POST
 def attachment_delete(request, pk, attachment_pk):
     application, _membership = _member_application(request, pk)
-    attachment = get_object_or_404(ApplicationAttachment, pk=attachment_pk,
-                                   application=application)
+    attachment = get_object_or_404(ApplicationAttachment, pk=attachment_pk, application=application)
     try:
         services.delete_attachment(attachment=attachment, by=request.user)
     except (ValidationError, PermissionDenied):
@@ -282,14 +317,18 @@ def attachment_delete(request, pk, attachment_pk):
 def attachment_download(request, pk, attachment_pk):
     """Members of the organization and programme staff only; everyone else gets 404."""
     attachment = get_object_or_404(
-        ApplicationAttachment.objects.select_related("application"), pk=attachment_pk,
+        ApplicationAttachment.objects.select_related("application"),
+        pk=attachment_pk,
         application_id=pk,
     )
     if not services.is_staff_user(request.user):
         _member_application(request, pk)
-    response = FileResponse(attachment.file.open("rb"), as_attachment=True,
-                            filename=attachment.original_name,
-                            content_type=attachment.content_type)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
@@ -300,6 +339,7 @@ def notifications(request):
     items = Notification.objects.filter(user=request.user)[:100]
     if request.method == "POST":
         Notification.objects.filter(user=request.user, read_at__isnull=True).update(
-            read_at=timezone.now())
+            read_at=timezone.now()
+        )
         return redirect("projects:notifications")
     return render(request, "projects/notifications.html", {"notifications": items})

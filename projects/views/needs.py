@@ -17,19 +17,30 @@ from ..selectors import need_detail, published_needs
 
 
 def need_list(request):
-    need_filter = NeedFilter(request.GET or None, queryset=published_needs().order_by(
-        "-created_at"))
+    need_filter = NeedFilter(
+        request.GET or None, queryset=published_needs().order_by("-created_at")
+    )
     page = Paginator(need_filter.qs, 20).get_page(request.GET.get("page"))
     supported = set()
     if request.user.is_authenticated:
-        supported = set(NeedSupport.objects.filter(
-            user=request.user, need__in=[n.pk for n in page]).values_list("need_id", flat=True))
+        supported = set(
+            NeedSupport.objects.filter(
+                user=request.user, need__in=[n.pk for n in page]
+            ).values_list("need_id", flat=True)
+        )
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "projects/need_list.html", {
-        "filter": need_filter, "page_obj": page, "needs": page.object_list,
-        "supported": supported, "extra_query": f"&{query.urlencode()}" if query else "",
-    })
+    return render(
+        request,
+        "projects/need_list.html",
+        {
+            "filter": need_filter,
+            "page_obj": page,
+            "needs": page.object_list,
+            "supported": supported,
+            "extra_query": f"&{query.urlencode()}" if query else "",
+        },
+    )
 
 
 @login_required
@@ -38,15 +49,21 @@ def need_create(request):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         need = services.post_need(
-            by=request.user, title=d["title"], description=d["description"],
-            region=d["region"], service_item=d["service_item"],
-            people_affected=d["people_affected"], photos=form.checked_photos,
+            by=request.user,
+            title=d["title"],
+            description=d["description"],
+            region=d["region"],
+            service_item=d["service_item"],
+            people_affected=d["people_affected"],
+            photos=form.checked_photos,
         )
-        messages.success(request, _("Thank you. Your need will appear on the board once "
-                                    "staff have checked it."))
+        messages.success(
+            request, _("Thank you. Your need will appear on the board once staff have checked it.")
+        )
         return redirect(need.get_absolute_url())
-    return render(request, "projects/need_form.html", {"form": form},
-                  status=400 if form.is_bound else 200)
+    return render(
+        request, "projects/need_form.html", {"form": form}, status=400 if form.is_bound else 200
+    )
 
 
 def need_view(request, pk):
@@ -55,12 +72,20 @@ def need_view(request, pk):
         raise Http404
     if need.merged_into_id:
         return redirect(need.merged_into.get_absolute_url())
-    has_supported = request.user.is_authenticated and NeedSupport.objects.filter(
-        need=need, user=request.user).exists()
-    return render(request, "projects/need_detail.html", {
-        "need": need, "has_supported": has_supported,
-        "projects": need.projects.all(), "photos": need.photos.all(),
-    })
+    has_supported = (
+        request.user.is_authenticated
+        and NeedSupport.objects.filter(need=need, user=request.user).exists()
+    )
+    return render(
+        request,
+        "projects/need_detail.html",
+        {
+            "need": need,
+            "has_supported": has_supported,
+            "projects": need.projects.all(),
+            "photos": need.photos.all(),
+        },
+    )
 
 
 @login_required

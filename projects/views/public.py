@@ -26,19 +26,26 @@ FUNDING_MONEY_TEMPLATE = "funding/includes/project_money.html"
 @cache_anonymous_page
 def project_list(request):
     filterset = filter_projects(request.GET)
-    page = DirectoryPaginator(filterset.qs, PAGE_SIZE, count_queryset=filterset.count_qs,
-                              ).get_page(request.GET.get("page"))
+    page = DirectoryPaginator(
+        filterset.qs,
+        PAGE_SIZE,
+        count_queryset=filterset.count_qs,
+    ).get_page(request.GET.get("page"))
     projects = attach_money(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "projects/project_list.html", {
-        "filter": filterset,
-        "page_obj": page,
-        "projects": projects,
-        "active_sort": filterset.active_sort,
-        "extra_query": f"&{query.urlencode()}" if query else "",
-        "is_filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
-    })
+    return render(
+        request,
+        "projects/project_list.html",
+        {
+            "filter": filterset,
+            "page_obj": page,
+            "projects": projects,
+            "active_sort": filterset.active_sort,
+            "extra_query": f"&{query.urlencode()}" if query else "",
+            "is_filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
+        },
+    )
 
 
 def _funding_money_template() -> str:

@@ -10,14 +10,24 @@ from tests.factories.projects import ProjectFactory, ServiceItemFactory
 
 pytestmark = pytest.mark.django_db
 
-PERSONAL = ("13812345678", "张三", "@example.org", "contact_mobile", "contact_email",
-            "contact_name", "donor")
+PERSONAL = (
+    "13812345678",
+    "张三",
+    "@example.org",
+    "contact_mobile",
+    "contact_email",
+    "contact_name",
+    "donor",
+)
 
 
 def get(client, path, **params):
     response = client.get(f"/api/v1/{path}", params)
-    return response, (json.loads(response.content) if response["Content-Type"].startswith(
-        "application/json") else None)
+    return response, (
+        json.loads(response.content)
+        if response["Content-Type"].startswith("application/json")
+        else None
+    )
 
 
 def test_projects_list_money_and_pagination(client, give):
@@ -41,14 +51,16 @@ def test_projects_list_money_and_pagination(client, give):
 
 def test_projects_same_filters_as_directory(client):
     item = ServiceItemFactory(code="A01")
-    hit = ProjectFactory(title="社区助老服务", status=ProjectStatus.IN_PROGRESS,
-                         tier=ProjectTier.FUNDED_MATCHED)
+    hit = ProjectFactory(
+        title="社区助老服务", status=ProjectStatus.IN_PROGRESS, tier=ProjectTier.FUNDED_MATCHED
+    )
     hit.service_items.set([item])
     ProjectFactory(title="社区助老活动", status=ProjectStatus.COMPLETED)
     ProjectFactory(title="儿童安全", status=ProjectStatus.IN_PROGRESS)
 
-    _, data = get(client, "projects", q="助老", status="in_progress", item="A01",
-                  tier="funded_matched")
+    _, data = get(
+        client, "projects", q="助老", status="in_progress", item="A01", tier="funded_matched"
+    )
 
     assert [r["title"] for r in data["results"]] == ["社区助老服务"]
     assert data["results"][0]["service_items"][0]["code"] == "A01"
@@ -62,14 +74,17 @@ def test_projects_unknown_filter_value_is_400_json(client):
     assert sorted(data["errors"]) == ["category", "sort"]
 
 
-@pytest.mark.parametrize("params,field", [
-    ({"page": "abc"}, "page"),
-    ({"page": "0"}, "page"),
-    ({"page": "99999999999999999999999"}, "page"),
-    ({"page_size": "1000"}, "page_size"),
-    ({"format": "xml"}, "format"),
-    ({"page": "5"}, "page"),
-])
+@pytest.mark.parametrize(
+    "params,field",
+    [
+        ({"page": "abc"}, "page"),
+        ({"page": "0"}, "page"),
+        ({"page": "99999999999999999999999"}, "page"),
+        ({"page_size": "1000"}, "page_size"),
+        ({"format": "xml"}, "format"),
+        ({"page": "5"}, "page"),
+    ],
+)
 def test_projects_bad_paging_is_400(client, params, field):
     ProjectFactory()
 
@@ -103,7 +118,7 @@ def test_project_detail_and_not_found(client, give, live_matching):
 
 
 def test_projects_csv(client, give):
-    project = ProjectFactory(title="=HYPERLINK(\"x\")", goal_amount=50_000)
+    project = ProjectFactory(title='=HYPERLINK("x")', goal_amount=50_000)
     give(project, 7_000)
 
     response = client.get("/api/v1/projects", {"format": "csv"})
@@ -111,7 +126,7 @@ def test_projects_csv(client, give):
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert rows[0][:4] == ["id", "title", "status", "tier"]
-    assert rows[1][1] == "'=HYPERLINK(\"x\")"
+    assert rows[1][1] == '\'=HYPERLINK("x")'
     assert rows[1][8:13] == ["50000", "7000", "0", "0", "0"]
 
 
@@ -154,10 +169,12 @@ def test_calls_open_first_and_detail(client, site_pages):
     from tests.factories.projects import make_call
 
     now = timezone.now()
-    closed = make_call(title="已截止", opens_at=now - timedelta(days=60),
-                       closes_at=now - timedelta(days=30))
-    open_call = make_call(title="征集中", opens_at=now - timedelta(days=60),
-                          closes_at=now + timedelta(days=3))
+    closed = make_call(
+        title="已截止", opens_at=now - timedelta(days=60), closes_at=now - timedelta(days=30)
+    )
+    open_call = make_call(
+        title="征集中", opens_at=now - timedelta(days=60), closes_at=now + timedelta(days=3)
+    )
     ProjectFactory(call=open_call)
 
     _, data = get(client, "calls")
@@ -189,9 +206,14 @@ def test_openapi_schema_lists_endpoints(client):
     response, data = get(client, "openapi.json")
 
     assert set(data["paths"]) == {
-        "/api/v1/projects", "/api/v1/projects/{project_id}", "/api/v1/calls",
-        "/api/v1/calls/{call_id}", "/api/v1/organizations",
-        "/api/v1/organizations/{organization_id}", "/api/v1/stats"}
+        "/api/v1/projects",
+        "/api/v1/projects/{project_id}",
+        "/api/v1/calls",
+        "/api/v1/calls/{call_id}",
+        "/api/v1/organizations",
+        "/api/v1/organizations/{organization_id}",
+        "/api/v1/stats",
+    }
     params = {p["name"] for p in data["paths"]["/api/v1/projects"]["get"]["parameters"]}
     assert {"q", "category", "district", "progress", "sort", "page", "format"} <= params
 

@@ -12,26 +12,79 @@ from tests.factories.projects import ProjectFactory, ServiceItemFactory
 
 pytestmark = pytest.mark.django_db
 
-FUZZ = settings(max_examples=60, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 nasty = st.one_of(
     st.text(max_size=40),
     st.integers(min_value=-(10**30), max_value=10**30).map(str),
-    st.sampled_from(["", " ", "0", "-1", "1e9", "NaN", "true", "false", "null", "[]",
-                     "A", "A01", "full", "raised", "random", "csv", "json",
-                     "' OR 1=1 --", "%", "_", "\\", "\x00", "助老", "社区助老服务",
-                     "<script>alert(1)</script>", "9" * 40]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "0",
+            "-1",
+            "1e9",
+            "NaN",
+            "true",
+            "false",
+            "null",
+            "[]",
+            "A",
+            "A01",
+            "full",
+            "raised",
+            "random",
+            "csv",
+            "json",
+            "' OR 1=1 --",
+            "%",
+            "_",
+            "\\",
+            "\x00",
+            "助老",
+            "社区助老服务",
+            "<script>alert(1)</script>",
+            "9" * 40,
+        ]
+    ),
 )
 
 ENDPOINTS = {
-    "projects": ["q", "category", "item", "district", "subdistrict", "call", "year",
-                 "status", "tier", "org_type", "progress", "accepting", "sort", "page",
-                 "page_size", "format", "unknown"],
+    "projects": [
+        "q",
+        "category",
+        "item",
+        "district",
+        "subdistrict",
+        "call",
+        "year",
+        "status",
+        "tier",
+        "org_type",
+        "progress",
+        "accepting",
+        "sort",
+        "page",
+        "page_size",
+        "format",
+        "unknown",
+    ],
     "calls": ["lang", "state", "page", "page_size", "format"],
-    "organizations": ["q", "org_type", "district", "service_area", "rating", "page",
-                      "page_size", "format"],
+    "organizations": [
+        "q",
+        "org_type",
+        "district",
+        "service_area",
+        "rating",
+        "page",
+        "page_size",
+        "format",
+    ],
 }
 
 
@@ -50,8 +103,10 @@ def _check(response):
         assert body["detail"] in ("Invalid request.", "Invalid filter.")
         assert body["errors"]
     else:
-        assert response["Content-Type"] in ("application/json; charset=utf-8",
-                                            "text/csv; charset=utf-8")
+        assert response["Content-Type"] in (
+            "application/json; charset=utf-8",
+            "text/csv; charset=utf-8",
+        )
 
 
 @pytest.mark.parametrize("endpoint", sorted(ENDPOINTS))
@@ -65,9 +120,16 @@ def test_list_endpoint_never_500(client, data, endpoint):
 
 
 @FUZZ
-@given(st.one_of(st.integers(min_value=-(10**25), max_value=10**25).map(str), st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="/?#"),
-    min_size=1, max_size=20)))
+@given(
+    st.one_of(
+        st.integers(min_value=-(10**25), max_value=10**25).map(str),
+        st.text(
+            alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="/?#"),
+            min_size=1,
+            max_size=20,
+        ),
+    )
+)
 def test_detail_endpoints_never_500(client, data, ident):
     for endpoint in ("projects", "calls", "organizations"):
         response = client.get(f"/api/v1/{endpoint}/{ident}")

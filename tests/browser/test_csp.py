@@ -6,8 +6,10 @@ import pytest
 
 from tests.browser.test_public_pages import public_site  # noqa: F401 - fixture
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def _violations(page, url) -> list[str]:
@@ -22,9 +24,19 @@ def _violations(page, url) -> list[str]:
 
 def test_public_pages_run_without_csp_violations(page, live_server, public_site):  # noqa: F811
     project = public_site["projects"][0]
-    paths = ["/", "/en/", "/projects/", project.get_absolute_url(),
-             f"/donate/{project.slug}/", public_site["call"].url, "/organizations/",
-             "/stats/", "/needs/", "/accounts/login/", "/search/?q=助老"]
+    paths = [
+        "/",
+        "/en/",
+        "/projects/",
+        project.get_absolute_url(),
+        f"/donate/{project.slug}/",
+        public_site["call"].url,
+        "/organizations/",
+        "/stats/",
+        "/needs/",
+        "/accounts/login/",
+        "/search/?q=助老",
+    ]
     found = {}
 
     for path in paths:
@@ -52,8 +64,7 @@ def test_an_inline_script_would_be_reported(page, live_server, public_site):  # 
     assert any("Content Security Policy" in m for m in messages)
 
 
-def test_editor_userbar_on_public_pages_runs_without_csp_violations(page, live_server,
-                                                                    public_site):  # noqa: F811
+def test_editor_userbar_on_public_pages_runs_without_csp_violations(page, live_server, public_site):  # noqa: F811
     """Signed-in editors get Wagtail's userbar on public pages (strict policy there)."""
     from tests.factories.organizations import UserFactory
 

@@ -10,8 +10,10 @@ import pytest
 
 from tests.browser.conftest import serious_violations
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 PASSWORD = "pass-word-123"  # UserFactory's password
 
@@ -37,22 +39,27 @@ def scene(transactional_db):
     project.title = "长者饭堂暖心助餐计划"
     project.status = ProjectStatus.IN_PROGRESS
     project.save()
-    make_milestone(delivery, title="项目启动与需求调研", status="completed",
-                   completed_on=date(2026, 6, 28))
+    make_milestone(
+        delivery, title="项目启动与需求调研", status="completed", completed_on=date(2026, 6, 28)
+    )
     make_milestone(delivery, title="常态化服务开展", due_on=date(2026, 9, 30))
     officer = make_officer(username="officer-b")
-    evaluation = submitted_evaluation(project=project, rubric=make_rubric(), officer=officer,
-                                      evaluators=[make_evaluator(username="eval-b")],
-                                      totals_by_sheet=[[25, 20, 30, 17]])
+    evaluation = submitted_evaluation(
+        project=project,
+        rubric=make_rubric(),
+        officer=officer,
+        evaluators=[make_evaluator(username="eval-b")],
+        totals_by_sheet=[[25, 20, 30, 17]],
+    )
     services.finalise_evaluation(evaluation=evaluation, by=officer, conclusion="台账规范")
     services.publish_evaluation(evaluation=evaluation, by=officer)
     for rating, comment in ((5, "长者吃饭方便多了。"), (4, "希望周末也开放。")):
-        FeedbackFactory(project=project, rating=rating, comment=comment,
-                        status=FeedbackStatus.PUBLISHED)
+        FeedbackFactory(
+            project=project, rating=rating, comment=comment, status=FeedbackStatus.PUBLISHED
+        )
     member = make_member(delivery, username="member-b")
     resident = UserFactory(username="resident-b")
-    return {"project": project, "delivery": delivery, "member": member,
-            "resident": resident}
+    return {"project": project, "delivery": delivery, "member": member, "resident": resident}
 
 
 def _sign_in(page, base_url, username):
@@ -64,7 +71,8 @@ def _sign_in(page, base_url, username):
 
 
 def test_project_page_with_grade_feedback_form_and_delivery_has_no_serious_axe_violations(
-        page, live_server, scene):
+    page, live_server, scene
+):
     _sign_in(page, live_server.url, "resident-b")
     page.goto(live_server.url + scene["project"].get_absolute_url())
 
@@ -83,7 +91,8 @@ def test_project_page_with_grade_feedback_form_and_delivery_has_no_serious_axe_v
 
 
 def test_feedback_error_keeps_the_comment_and_has_no_serious_axe_violations(
-        page, live_server, scene):
+    page, live_server, scene
+):
     from projects.evaluation.models import ResidentFeedback
 
     _sign_in(page, live_server.url, "resident-b")
@@ -106,7 +115,8 @@ def test_resident_rates_a_project_with_the_keyboard_only(page, live_server, scen
     # Tab from the section heading's preceding content into the radio group: the first
     # radio (5 stars) takes focus, arrow keys move the choice, Tab reaches the comment.
     page.locator("#resident-feedback").evaluate(
-        "h => { h.setAttribute('tabindex', '-1'); h.focus(); }")
+        "h => { h.setAttribute('tabindex', '-1'); h.focus(); }"
+    )
     for _ in range(20):
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.name") == "rating":
@@ -124,12 +134,12 @@ def test_resident_rates_a_project_with_the_keyboard_only(page, live_server, scen
     page.wait_for_url("**#resident-feedback")
     assert page.get_by_role("status").filter(has_text="4 星").is_visible()
     feedback = ResidentFeedback.objects.get(user=scene["resident"])
-    assert (feedback.rating, feedback.comment, feedback.status) == (4, "志愿者很热心",
-                                                                     "pending")
+    assert (feedback.rating, feedback.comment, feedback.status) == (4, "志愿者很热心", "pending")
 
 
 def test_progress_report_form_and_its_upload_error_have_no_serious_axe_violations(
-        page, live_server, scene, tmp_path):
+    page, live_server, scene, tmp_path
+):
     from projects.delivery.models import ProgressReport
 
     _sign_in(page, live_server.url, "member-b")
@@ -161,8 +171,9 @@ def test_progress_report_form_and_its_upload_error_have_no_serious_axe_violation
     assert not ProgressReport.objects.filter(delivery=scene["delivery"]).exists()
 
 
-def test_project_page_with_new_sections_and_the_forms_fit_a_phone(phone, browser, live_server,
-                                                                 scene):
+def test_project_page_with_new_sections_and_the_forms_fit_a_phone(
+    phone, browser, live_server, scene
+):
     # The rating form's textarea (cols=40) used to widen the page to 521 px in a grid.
     _sign_in(phone, live_server.url, "resident-b")
     phone.goto(live_server.url + scene["project"].get_absolute_url())

@@ -7,8 +7,10 @@ import pytest
 
 from tests.browser.conftest import serious_violations
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture
@@ -44,13 +46,17 @@ def public_site(transactional_db):
     funded_pool(1_000_000, call=call, sponsor=SponsorFactory(name="市慈善基金会"))
     projects = []
     for i, title in enumerate(["社区助老服务", "长者饭堂暖心助餐计划", "儿童安全教育课堂"]):
-        project = ProjectFactory(title=title, call=call, region=sub, goal_amount=500_000,
-                                 tier=ProjectTier.FUNDED_MATCHED,
-                                 status=ProjectStatus.IN_PROGRESS,
-                                 summary="为辖区独居长者提供助餐、探访与健康管理服务。")
+        project = ProjectFactory(
+            title=title,
+            call=call,
+            region=sub,
+            goal_amount=500_000,
+            tier=ProjectTier.FUNDED_MATCHED,
+            status=ProjectStatus.IN_PROGRESS,
+            summary="为辖区独居长者提供助餐、探访与健康管理服务。",
+        )
         project.service_items.set([meals])
-        donation = DonationFactory(project=project, amount=20_000 * (i + 1),
-                                   donor_name="王五")
+        donation = DonationFactory(project=project, amount=20_000 * (i + 1), donor_name="王五")
         reserve_match(donation=donation)
         mark_succeeded(donation=donation, amount_received=donation.amount, currency="CNY")
         projects.append(project)
@@ -63,17 +69,16 @@ def _shot(page, name):
         page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
 
 
-@pytest.mark.parametrize("path", ["/projects/", "/projects/?q=助老&sort=raised",
-                                  "/stats/", "/en/projects/"])
-def test_public_list_pages_have_no_serious_axe_violations(page, live_server, public_site,
-                                                          path):
+@pytest.mark.parametrize(
+    "path", ["/projects/", "/projects/?q=助老&sort=raised", "/stats/", "/en/projects/"]
+)
+def test_public_list_pages_have_no_serious_axe_violations(page, live_server, public_site, path):
     page.goto(live_server.url + path)
 
     assert serious_violations(page) == []
 
 
-def test_project_and_call_pages_have_no_serious_axe_violations(page, live_server,
-                                                               public_site):
+def test_project_and_call_pages_have_no_serious_axe_violations(page, live_server, public_site):
     project = public_site["projects"][0]
     page.goto(live_server.url + project.get_absolute_url())
     project_violations = serious_violations(page)
@@ -83,8 +88,7 @@ def test_project_and_call_pages_have_no_serious_axe_violations(page, live_server
     assert (project_violations, call_violations) == ([], [])
 
 
-def test_directory_keyword_search_by_keyboard_keeps_state_in_url(page, live_server,
-                                                                 public_site):
+def test_directory_keyword_search_by_keyboard_keeps_state_in_url(page, live_server, public_site):
     page.goto(live_server.url + "/projects/")
 
     page.get_by_label("关键词").focus()

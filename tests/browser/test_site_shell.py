@@ -61,8 +61,7 @@ def test_home_fits_a_phone_without_horizontal_scrolling(phone, live_server, demo
     assert phone.get_by_role("search").is_visible()
 
 
-def test_large_text_home_fits_a_phone_without_horizontal_scrolling(phone, live_server,
-                                                                     demo_site):
+def test_large_text_home_fits_a_phone_without_horizontal_scrolling(phone, live_server, demo_site):
     """Older users on phones: 125 % text must wrap the menu, not widen the page."""
     phone.goto(live_server.url + "/a11y/large-text/?next=/")
 

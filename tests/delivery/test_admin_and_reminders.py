@@ -21,8 +21,9 @@ def test_admin_list_filters_and_forbids_non_staff(client, officer, active, membe
     client.force_login(officer)
 
     everything = client.get(reverse("delivery_list:index")).content.decode()
-    in_progress = client.get(reverse("delivery_list:index"),
-                             {"stage": "in_progress"}).content.decode()
+    in_progress = client.get(
+        reverse("delivery_list:index"), {"stage": "in_progress"}
+    ).content.decode()
     client.force_login(member)
     denied = client.get(reverse("delivery_admin:detail", args=[active.pk]))
 
@@ -58,8 +59,9 @@ def test_staff_run_the_stages_from_the_admin(client, officer, delivery):
     page = client.get(url).content.decode()
     unchosen = client.post(url, {"action": "advance", "to_stage": ""})
     refused = client.post(url, {"action": "advance", "to_stage": "in_progress"})
-    client.post(url, {"action": "agreement", "file": pdf_upload("协议.pdf"),
-                      "signed_on": "2026-01-02"})
+    client.post(
+        url, {"action": "agreement", "file": pdf_upload("协议.pdf"), "signed_on": "2026-01-02"}
+    )
     moved = client.post(url, {"action": "advance", "to_stage": "in_progress", "note": "开工"})
 
     assert '<option value="" selected>— 请选择阶段 —</option>' in page
@@ -74,9 +76,15 @@ def test_staff_run_the_stages_from_the_admin(client, officer, delivery):
 
 
 def test_staff_return_then_accept_a_report_in_the_admin(client, officer, active, member):
-    report = services.submit_report(delivery=active, by=member, kind=ReportKind.INTERIM,
-                                    period_end=date(2026, 2, 1), narrative="季度报告",
-                                    beneficiaries_reached=3, today=date(2026, 2, 2))
+    report = services.submit_report(
+        delivery=active,
+        by=member,
+        kind=ReportKind.INTERIM,
+        period_end=date(2026, 2, 1),
+        narrative="季度报告",
+        beneficiaries_reached=3,
+        today=date(2026, 2, 2),
+    )
     client.force_login(officer)
     url = reverse("delivery_admin:report", args=[active.pk, report.pk])
 
@@ -108,8 +116,9 @@ def test_start_delivery_action_for_a_reserve_project(client, officer):
     assert project.delivery.stage == DeliveryStage.AGREEMENT_PENDING
 
 
-def test_reminders_for_overdue_milestones_and_reports_once_a_day(active, member,
-                                                                 django_capture_on_commit_callbacks):
+def test_reminders_for_overdue_milestones_and_reports_once_a_day(
+    active, member, django_capture_on_commit_callbacks
+):
     today = timezone.localdate()
     make_milestone(active, title="入户调研", due_on=today - timedelta(days=3))
     make_milestone(active, title="未到期", due_on=today + timedelta(days=3))
@@ -125,14 +134,12 @@ def test_reminders_for_overdue_milestones_and_reports_once_a_day(active, member,
 
     assert (first, second) == (2, 0)
     subjects = sorted(m.subject for m in mail.outbox)
-    assert subjects == sorted(["里程碑已逾期：入户调研",
-                               f"进展报告到期：{active.project.title}"])
+    assert subjects == sorted(["里程碑已逾期：入户调研", f"进展报告到期：{active.project.title}"])
     assert all(m.to == [member.email] for m in mail.outbox)
     assert ReminderLog.objects.count() == 2
 
 
-def test_reminder_command_runs_the_task(active, member, django_capture_on_commit_callbacks,
-                                        capsys):
+def test_reminder_command_runs_the_task(active, member, django_capture_on_commit_callbacks, capsys):
     make_milestone(active, due_on=timezone.localdate() - timedelta(days=1))
     active.agreement_signed_on = timezone.localdate() - timedelta(days=5)  # no report due
     active.save()
@@ -148,8 +155,14 @@ def test_reminder_command_runs_the_task(active, member, django_capture_on_commit
 def test_no_report_reminder_while_a_report_awaits_a_decision(active, member):
     active.agreement_signed_on = date(2025, 1, 1)
     active.save()
-    services.submit_report(delivery=active, by=member, kind=ReportKind.INTERIM,
-                           period_end=date(2025, 2, 1), narrative="x",
-                           beneficiaries_reached=1, today=date(2025, 2, 2))
+    services.submit_report(
+        delivery=active,
+        by=member,
+        kind=ReportKind.INTERIM,
+        period_end=date(2025, 2, 1),
+        narrative="x",
+        beneficiaries_reached=1,
+        today=date(2025, 2, 2),
+    )
 
     assert send_reminders(today=date(2026, 1, 1)) == 0

@@ -30,11 +30,17 @@ def world():
 
 def _finalise(world, kind, scores, capture):
     evaluation = submitted_evaluation(
-        project=world["delivery"].project, rubric=world["rubric"], officer=world["officer"],
-        evaluators=[world["evaluator"]], totals_by_sheet=[scores], kind=kind)
+        project=world["delivery"].project,
+        rubric=world["rubric"],
+        officer=world["officer"],
+        evaluators=[world["evaluator"]],
+        totals_by_sheet=[scores],
+        kind=kind,
+    )
     with capture(execute=True):
-        evaluation = evaluation_services.finalise_evaluation(evaluation=evaluation,
-                                                             by=world["officer"])
+        evaluation = evaluation_services.finalise_evaluation(
+            evaluation=evaluation, by=world["officer"]
+        )
     world["delivery"].refresh_from_db()
     return evaluation
 
@@ -45,18 +51,27 @@ def test_midterm_then_final_walk_the_stages_in_order(world, django_capture_on_co
 
     _finalise(world, "final", [25, 20, 35, 15], django_capture_on_commit_callbacks)
     assert world["delivery"].stage == DeliveryStage.FINAL
-    moves = list(DeliveryEvent.objects.filter(delivery=world["delivery"])
-                 .order_by("pk").values_list("from_stage", "to_stage", "actor__username"))
-    assert moves[-2:] == [("in_progress", "midterm", "link-officer"),
-                          ("midterm", "final", "link-officer")]
+    moves = list(
+        DeliveryEvent.objects.filter(delivery=world["delivery"])
+        .order_by("pk")
+        .values_list("from_stage", "to_stage", "actor__username")
+    )
+    assert moves[-2:] == [
+        ("in_progress", "midterm", "link-officer"),
+        ("midterm", "final", "link-officer"),
+    ]
 
 
 def test_final_without_midterm_passes_through_the_midterm_stage(
-        world, django_capture_on_commit_callbacks):
+    world, django_capture_on_commit_callbacks
+):
     _finalise(world, "final", [25, 20, 35, 15], django_capture_on_commit_callbacks)
     assert world["delivery"].stage == DeliveryStage.FINAL
-    assert list(DeliveryEvent.objects.filter(delivery=world["delivery"]).order_by("pk")
-                .values_list("to_stage", flat=True))[-2:] == ["midterm", "final"]
+    assert list(
+        DeliveryEvent.objects.filter(delivery=world["delivery"])
+        .order_by("pk")
+        .values_list("to_stage", flat=True)
+    )[-2:] == ["midterm", "final"]
 
 
 def test_a_delivery_already_further_on_is_left_alone(world, django_capture_on_commit_callbacks):

@@ -17,8 +17,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def _sign(delivery, officer):
-    services.record_agreement(delivery=delivery, upload=pdf_upload("协议.pdf"),
-                              signed_on=date(2026, 1, 5), by=officer)
+    services.record_agreement(
+        delivery=delivery, upload=pdf_upload("协议.pdf"), signed_on=date(2026, 1, 5), by=officer
+    )
 
 
 def test_approved_funded_project_gets_a_delivery_reserve_does_not():
@@ -28,38 +29,74 @@ def test_approved_funded_project_gets_a_delivery_reserve_does_not():
     assert current_stage(funded) == DeliveryStage.AGREEMENT_PENDING
     assert current_stage(reserve) is None
     assert list(funded.delivery.events.values_list("from_stage", "to_stage")) == [
-        ("", DeliveryStage.AGREEMENT_PENDING)]
+        ("", DeliveryStage.AGREEMENT_PENDING)
+    ]
 
 
 def test_start_delivery_copies_budget_and_indicators_of_the_approved_application(
-        officer, site_pages):
+    officer, site_pages
+):
     from django.utils import timezone
 
     from projects.review.models import Decision
     from tests.factories.projects import make_call
     from tests.factories.review import ApplicationFactory
 
-    application = ApplicationFactory(call=make_call(), answers={
-        "budget": {"lines": [
-            {"category": "personnel", "item": "社工", "unit": "月", "quantity": 12,
-             "unit_price": 5_000_00, "source": "requested"},
-            {"category": "venue", "item": "场地", "unit": "月", "quantity": 12,
-             "unit_price": 1_000_00, "source": "self"},
-            {"category": "personnel", "item": "社工", "unit": "月", "quantity": 1,
-             "unit_price": 2_000_00, "source": "requested"}]},
-        "indicators": {"lines": [{"kind": "output", "name": "服务人次", "target": "2400",
-                                  "method": "台账"}]},
-    })
+    application = ApplicationFactory(
+        call=make_call(),
+        answers={
+            "budget": {
+                "lines": [
+                    {
+                        "category": "personnel",
+                        "item": "社工",
+                        "unit": "月",
+                        "quantity": 12,
+                        "unit_price": 5_000_00,
+                        "source": "requested",
+                    },
+                    {
+                        "category": "venue",
+                        "item": "场地",
+                        "unit": "月",
+                        "quantity": 12,
+                        "unit_price": 1_000_00,
+                        "source": "self",
+                    },
+                    {
+                        "category": "personnel",
+                        "item": "社工",
+                        "unit": "月",
+                        "quantity": 1,
+                        "unit_price": 2_000_00,
+                        "source": "requested",
+                    },
+                ]
+            },
+            "indicators": {
+                "lines": [
+                    {"kind": "output", "name": "服务人次", "target": "2400", "method": "台账"}
+                ]
+            },
+        },
+    )
     project = ProjectFactory(status=ProjectStatus.APPROVED, tier=ProjectTier.RESERVE)
-    Decision.objects.create(application=application, call=application.call, rank=1,
-                            normalised=1, tier=ProjectTier.RESERVE, project=project,
-                            published_at=timezone.now())
+    Decision.objects.create(
+        application=application,
+        call=application.call,
+        rank=1,
+        normalised=1,
+        tier=ProjectTier.RESERVE,
+        project=project,
+        published_at=timezone.now(),
+    )
 
     delivery = services.start_delivery(project=project, by=officer)
 
     assert delivery.budget_lines == [
         {"line": "社工", "category": "personnel", "source": "requested", "amount": 62_000_00},
-        {"line": "场地", "category": "venue", "source": "self", "amount": 12_000_00}]
+        {"line": "场地", "category": "venue", "source": "self", "amount": 12_000_00},
+    ]
     assert delivery.indicators == [{"kind": "output", "name": "服务人次", "target": "2400"}]
     assert ModelLogEntry.objects.filter(action="delivery.start").count() == 1
 
@@ -74,19 +111,29 @@ def test_full_path_keeps_project_status_and_history(officer, delivery):
     advance(delivery, DeliveryStage.MIDTERM, by=officer)
     advance(delivery, DeliveryStage.FINAL, by=officer)
     for line in ("项目社工", "活动物资"):
-        services.explain_variance(delivery=delivery, budget_line=line, explanation="未支出",
-                                  by=member)
-    report = services.submit_report(delivery=delivery, by=member, kind=ReportKind.FINAL,
-                                    period_end=date(2026, 1, 20), narrative="全部完成",
-                                    beneficiaries_reached=10, today=date(2026, 2, 1))
+        services.explain_variance(
+            delivery=delivery, budget_line=line, explanation="未支出", by=member
+        )
+    report = services.submit_report(
+        delivery=delivery,
+        by=member,
+        kind=ReportKind.FINAL,
+        period_end=date(2026, 1, 20),
+        narrative="全部完成",
+        beneficiaries_reached=10,
+        today=date(2026, 2, 1),
+    )
     services.decide_report(report=report, by=officer, accept=True)
     advance(delivery, DeliveryStage.CLOSED, by=officer, note="结项")
 
     delivery.refresh_from_db()
     assert delivery.stage == DeliveryStage.CLOSED
     assert delivery.project.status == ProjectStatus.COMPLETED
-    assert list(DeliveryEvent.objects.filter(delivery=delivery).values_list(
-        "to_stage", "actor__username", "note")) == [
+    assert list(
+        DeliveryEvent.objects.filter(delivery=delivery).values_list(
+            "to_stage", "actor__username", "note"
+        )
+    ) == [
         ("agreement_pending", None, "项目立项后启动执行。"),  # site language
         ("in_progress", officer.username, "协议已签"),
         ("midterm", officer.username, ""),
@@ -104,7 +151,8 @@ def test_out_of_order_move_is_refused_with_a_clear_message(officer, delivery):
         advance(delivery, DeliveryStage.FINAL, by=officer)
 
     assert error.value.messages == [
-        "A funded project cannot move from “Agreement pending” to “Final evaluation”."]
+        "A funded project cannot move from “Agreement pending” to “Final evaluation”."
+    ]
     delivery.refresh_from_db()
     assert delivery.stage == DeliveryStage.AGREEMENT_PENDING
     assert delivery.events.count() == 1
@@ -150,51 +198,67 @@ def test_only_staff_advance(delivery):
     assert Delivery.objects.get(pk=delivery.pk).stage == DeliveryStage.AGREEMENT_PENDING
 
 
-def test_agreement_refuses_disguised_and_oversize_files_and_future_dates(officer, delivery,
-                                                                          settings):
+def test_agreement_refuses_disguised_and_oversize_files_and_future_dates(
+    officer, delivery, settings
+):
     fake = SimpleUploadedFile("agreement.pdf", b"just text, not a PDF")
     with pytest.raises(DeliveryError) as error:
-        services.record_agreement(delivery=delivery, upload=fake, signed_on=date(2026, 1, 1),
-                                  by=officer)
+        services.record_agreement(
+            delivery=delivery, upload=fake, signed_on=date(2026, 1, 1), by=officer
+        )
     assert "not accepted" in error.value.messages[0]
 
     settings.MAX_UPLOAD_SIZE = 100
     with pytest.raises(DeliveryError) as error:
-        services.record_agreement(delivery=delivery, upload=pdf_upload(size=500),
-                                  signed_on=date(2026, 1, 1), by=officer)
+        services.record_agreement(
+            delivery=delivery, upload=pdf_upload(size=500), signed_on=date(2026, 1, 1), by=officer
+        )
     assert error.value.messages[0].startswith("The file is too large")
 
     with pytest.raises(DeliveryError) as error:
-        services.record_agreement(delivery=delivery, upload=pdf_upload(),
-                                  signed_on=date(2030, 1, 1), by=officer,
-                                  today=date(2026, 1, 1))
+        services.record_agreement(
+            delivery=delivery,
+            upload=pdf_upload(),
+            signed_on=date(2030, 1, 1),
+            by=officer,
+            today=date(2026, 1, 1),
+        )
     assert error.value.messages == ["The signing date cannot be in the future."]
     delivery.refresh_from_db()
     assert not delivery.agreement
 
 
 def test_milestones_proposed_by_members_agreed_by_staff(officer, active, member, outsider):
-    proposed = services.add_milestone(delivery=active, title="启动", due_on=date(2026, 3, 1),
-                                      deliverables="启动会", by=member)
-    defined = services.add_milestone(delivery=active, title="中期", due_on=date(2026, 6, 1),
-                                     deliverables="总结", by=officer)
+    proposed = services.add_milestone(
+        delivery=active, title="启动", due_on=date(2026, 3, 1), deliverables="启动会", by=member
+    )
+    defined = services.add_milestone(
+        delivery=active, title="中期", due_on=date(2026, 6, 1), deliverables="总结", by=officer
+    )
 
     assert (proposed.status, defined.status) == ("proposed", "planned")
     services.decide_milestone(milestone=proposed, accept=True, by=officer)
     proposed.refresh_from_db()
     assert proposed.status == "planned"
     with pytest.raises(PermissionDenied):
-        services.add_milestone(delivery=active, title="x", due_on=date(2026, 3, 1),
-                               deliverables="y", by=outsider)
+        services.add_milestone(
+            delivery=active, title="x", due_on=date(2026, 3, 1), deliverables="y", by=outsider
+        )
     with pytest.raises(PermissionDenied):
         services.decide_milestone(milestone=defined, accept=False, by=member)
     assert ModelLogEntry.objects.filter(action="delivery.milestone.decide").count() == 1
 
 
 def test_return_needs_a_message_then_resubmit_then_accept(officer, active, member):
-    report = services.submit_report(delivery=active, by=member, kind=ReportKind.INTERIM,
-                                    period_end=date(2026, 2, 1), narrative="第一季度",
-                                    beneficiaries_reached=5, today=date(2026, 2, 2))
+    report = services.submit_report(
+        delivery=active,
+        by=member,
+        kind=ReportKind.INTERIM,
+        period_end=date(2026, 2, 1),
+        narrative="第一季度",
+        beneficiaries_reached=5,
+        today=date(2026, 2, 2),
+    )
 
     with pytest.raises(DeliveryError) as error:
         services.decide_report(report=report, by=officer, accept=False)
@@ -204,12 +268,25 @@ def test_return_needs_a_message_then_resubmit_then_accept(officer, active, membe
     assert (report.status, report.return_message) == (ReportStatus.RETURNED, "补充照片")
 
     with pytest.raises(DeliveryError):  # a returned report is resubmitted, not replaced
-        services.submit_report(delivery=active, by=member, kind=ReportKind.INTERIM,
-                               period_end=date(2026, 2, 1), narrative="新的",
-                               beneficiaries_reached=5, today=date(2026, 2, 2))
-    services.submit_report(delivery=active, by=member, kind=ReportKind.INTERIM,
-                           period_end=date(2026, 2, 1), narrative="第一季度（修订）",
-                           beneficiaries_reached=6, report=report, today=date(2026, 2, 3))
+        services.submit_report(
+            delivery=active,
+            by=member,
+            kind=ReportKind.INTERIM,
+            period_end=date(2026, 2, 1),
+            narrative="新的",
+            beneficiaries_reached=5,
+            today=date(2026, 2, 2),
+        )
+    services.submit_report(
+        delivery=active,
+        by=member,
+        kind=ReportKind.INTERIM,
+        period_end=date(2026, 2, 1),
+        narrative="第一季度（修订）",
+        beneficiaries_reached=6,
+        report=report,
+        today=date(2026, 2, 3),
+    )
     report.refresh_from_db()
     assert (report.status, report.narrative) == (ReportStatus.RESUBMITTED, "第一季度（修订）")
     services.decide_report(report=report, by=officer, accept=True)
@@ -223,9 +300,15 @@ def test_return_needs_a_message_then_resubmit_then_accept(officer, active, membe
 def test_members_only_submit_reports(active, outsider, stranger):
     for user in (outsider, stranger):
         with pytest.raises(PermissionDenied):
-            services.submit_report(delivery=active, by=user, kind=ReportKind.INTERIM,
-                                   period_end=date(2026, 2, 1), narrative="x",
-                                   beneficiaries_reached=1, today=date(2026, 2, 2))
+            services.submit_report(
+                delivery=active,
+                by=user,
+                kind=ReportKind.INTERIM,
+                period_end=date(2026, 2, 1),
+                narrative="x",
+                beneficiaries_reached=1,
+                today=date(2026, 2, 2),
+            )
 
     assert ProgressReport.objects.count() == 0
 
@@ -237,16 +320,37 @@ def test_publishing_results_gives_the_delivery_the_applications_budget(site_page
     from tests.factories.projects import make_call
     from tests.factories.review import ApplicationFactory
 
-    application = ApplicationFactory(call=make_call(), answers={"budget": {"lines": [
-        {"category": "personnel", "item": "社工", "unit": "月", "quantity": 2,
-         "unit_price": 100_00, "source": "requested"}]}})
+    application = ApplicationFactory(
+        call=make_call(),
+        answers={
+            "budget": {
+                "lines": [
+                    {
+                        "category": "personnel",
+                        "item": "社工",
+                        "unit": "月",
+                        "quantity": 2,
+                        "unit_price": 100_00,
+                        "source": "requested",
+                    }
+                ]
+            }
+        },
+    )
     # As review.services.publish_results does: the project first, then the decision.
     project = ProjectFactory(status=ProjectStatus.APPROVED, tier=ProjectTier.FUNDED_MATCHED)
     assert project.delivery.budget_lines == []
-    Decision.objects.create(application=application, call=application.call, rank=1,
-                            normalised=1, tier=ProjectTier.FUNDED_MATCHED, project=project,
-                            published_at=timezone.now())
+    Decision.objects.create(
+        application=application,
+        call=application.call,
+        rank=1,
+        normalised=1,
+        tier=ProjectTier.FUNDED_MATCHED,
+        project=project,
+        published_at=timezone.now(),
+    )
 
     project.delivery.refresh_from_db()
     assert project.delivery.budget_lines == [
-        {"line": "社工", "category": "personnel", "source": "requested", "amount": 200_00}]
+        {"line": "社工", "category": "personnel", "source": "requested", "amount": 200_00}
+    ]

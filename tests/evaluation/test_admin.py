@@ -15,10 +15,10 @@ from .helpers import dims, scores_for, submitted_evaluation
 
 @pytest.fixture
 def sheet(project, rubric, officer, evaluators):
-    evaluation = services.open_evaluation(project=project, kind="midterm", rubric=rubric,
-                                          by=officer)
-    return services.assign_evaluator(evaluation=evaluation, evaluator=evaluators[0],
-                                     by=officer)
+    evaluation = services.open_evaluation(
+        project=project, kind="midterm", rubric=rubric, by=officer
+    )
+    return services.assign_evaluator(evaluation=evaluation, evaluator=evaluators[0], by=officer)
 
 
 def _sheet_post(rubric, values, action="save", **extra):
@@ -37,8 +37,7 @@ def test_evaluator_queue_lists_own_sheets_only(client, sheet, evaluators):
     assert sheet.evaluation.project.title not in theirs
 
 
-def test_another_evaluators_sheet_is_not_found_and_others_are_refused(client, sheet,
-                                                                     evaluators):
+def test_another_evaluators_sheet_is_not_found_and_others_are_refused(client, sheet, evaluators):
     client.force_login(evaluators[1])
     other = client.get(reverse("evaluation:sheet", args=[sheet.pk]))
     client.force_login(MembershipFactory().user)
@@ -49,13 +48,19 @@ def test_another_evaluators_sheet_is_not_found_and_others_are_refused(client, sh
 
 
 def test_sheet_page_submits_scores_and_shows_feedback(client, sheet, rubric, evaluators):
-    FeedbackFactory(project=sheet.evaluation.project, rating=2, comment="活动太少",
-                    status=FeedbackStatus.PUBLISHED)
+    FeedbackFactory(
+        project=sheet.evaluation.project,
+        rating=2,
+        comment="活动太少",
+        status=FeedbackStatus.PUBLISHED,
+    )
     client.force_login(evaluators[0])
     page = client.get(reverse("evaluation:sheet", args=[sheet.pk])).content.decode()
 
-    response = client.post(reverse("evaluation:sheet", args=[sheet.pk]),
-                           _sheet_post(rubric, ["20", "18.5", "30", "15"], action="submit"))
+    response = client.post(
+        reverse("evaluation:sheet", args=[sheet.pk]),
+        _sheet_post(rubric, ["20", "18.5", "30", "15"], action="submit"),
+    )
 
     assert "活动太少" in page and "居民评价" in page
     assert response.status_code == 302
@@ -67,10 +72,19 @@ def test_sheet_errors_keep_every_typed_value(client, sheet, rubric, evaluators):
     client.force_login(evaluators[0])
     bonus = rubric.adjustment_items.filter(kind="bonus").first()
 
-    response = client.post(reverse("evaluation:sheet", args=[sheet.pk]), _sheet_post(
-        rubric, ["30", "abc", "12.345", "15"], action="submit",
-        **{f"points_{bonus.pk}": "2", f"reason_{bonus.pk}": "获得区级表彰",
-           "comments": "我的评语"}))
+    response = client.post(
+        reverse("evaluation:sheet", args=[sheet.pk]),
+        _sheet_post(
+            rubric,
+            ["30", "abc", "12.345", "15"],
+            action="submit",
+            **{
+                f"points_{bonus.pk}": "2",
+                f"reason_{bonus.pk}": "获得区级表彰",
+                "comments": "我的评语",
+            },
+        ),
+    )
 
     body = response.content.decode()
     assert response.status_code == 400
@@ -84,8 +98,10 @@ def test_sheet_errors_keep_every_typed_value(client, sheet, rubric, evaluators):
 def test_sheet_out_of_range_score_is_explained(client, sheet, rubric, evaluators):
     client.force_login(evaluators[0])
 
-    response = client.post(reverse("evaluation:sheet", args=[sheet.pk]),
-                           _sheet_post(rubric, ["26", "20", "30", "15"], action="submit"))
+    response = client.post(
+        reverse("evaluation:sheet", args=[sheet.pk]),
+        _sheet_post(rubric, ["26", "20", "30", "15"], action="submit"),
+    )
 
     assert response.status_code == 400
     assert "“维度1”应在 0 到 25 之间" in response.content.decode()
@@ -95,24 +111,29 @@ def test_non_staff_cannot_open_the_dashboard_or_manage(client, sheet, evaluators
     client.force_login(evaluators[0])
 
     dashboard = client.get(reverse("evaluation:dashboard"))
-    manage = client.post(reverse("evaluation:manage", args=[sheet.evaluation_id]),
-                         {"action": "publish"})
+    manage = client.post(
+        reverse("evaluation:manage", args=[sheet.evaluation_id]), {"action": "publish"}
+    )
 
     assert dashboard.status_code == 403 and manage.status_code == 403
 
 
-def test_staff_open_assign_finalise_publish_through_the_dashboard(client, project, rubric,
-                                                                  officer, evaluators):
+def test_staff_open_assign_finalise_publish_through_the_dashboard(
+    client, project, rubric, officer, evaluators
+):
     client.force_login(officer)
 
-    opened = client.post(reverse("evaluation:dashboard"),
-                         {"project": project.pk, "kind": "midterm", "rubric": rubric.pk})
+    opened = client.post(
+        reverse("evaluation:dashboard"),
+        {"project": project.pk, "kind": "midterm", "rubric": rubric.pk},
+    )
     evaluation = Evaluation.objects.get()
     url = reverse("evaluation:manage", args=[evaluation.pk])
     client.post(url, {"action": "assign", "evaluator": evaluators[0].pk})
     sheet = Assessment.objects.get()
-    services.save_assessment(assessment=sheet, by=evaluators[0],
-                             scores=scores_for(rubric, [25, 20, 35, 15]), submit=True)
+    services.save_assessment(
+        assessment=sheet, by=evaluators[0], scores=scores_for(rubric, [25, 20, 35, 15]), submit=True
+    )
     client.post(url, {"action": "finalise", "conclusion": "成效显著"})
     client.post(url, {"action": "publish"})
 
@@ -120,19 +141,24 @@ def test_staff_open_assign_finalise_publish_through_the_dashboard(client, projec
     evaluation.refresh_from_db()
     assert evaluation.status == EvaluationStatus.PUBLISHED
     assert (evaluation.score, evaluation.grade, evaluation.conclusion) == (
-        Decimal(95), "excellent", "成效显著")
+        Decimal(95),
+        "excellent",
+        "成效显著",
+    )
     assert "已发布" in client.get(url).content.decode()
 
 
-def test_assigning_a_member_of_the_organization_shows_the_reason(client, project, rubric,
-                                                                 officer, evaluators):
+def test_assigning_a_member_of_the_organization_shows_the_reason(
+    client, project, rubric, officer, evaluators
+):
     MembershipFactory(organization=project.organization, user=evaluators[0])
-    evaluation = services.open_evaluation(project=project, kind="final", rubric=rubric,
-                                          by=officer)
+    evaluation = services.open_evaluation(project=project, kind="final", rubric=rubric, by=officer)
     client.force_login(officer)
 
-    response = client.post(reverse("evaluation:manage", args=[evaluation.pk]),
-                           {"action": "assign", "evaluator": evaluators[0].pk})
+    response = client.post(
+        reverse("evaluation:manage", args=[evaluation.pk]),
+        {"action": "assign", "evaluator": evaluators[0].pk},
+    )
 
     assert response.status_code == 400
     assert "是项目执行机构的成员，不能评估该项目" in response.content.decode()
@@ -140,9 +166,13 @@ def test_assigning_a_member_of_the_organization_shows_the_reason(client, project
 
 
 def test_release_hold_from_the_manage_page(client, project, rubric, officer, evaluators):
-    evaluation = submitted_evaluation(project=project, rubric=rubric, officer=officer,
-                                      evaluators=evaluators[:1],
-                                      totals_by_sheet=[[10, 10, 10, 10]])
+    evaluation = submitted_evaluation(
+        project=project,
+        rubric=rubric,
+        officer=officer,
+        evaluators=evaluators[:1],
+        totals_by_sheet=[[10, 10, 10, 10]],
+    )
     services.finalise_evaluation(evaluation=evaluation, by=officer)
     client.force_login(officer)
     url = reverse("evaluation:manage", args=[evaluation.pk])
@@ -171,14 +201,26 @@ def test_moderation_view_publishes_and_requires_a_note_to_reject(client, project
 
 
 def test_admin_lists_open_for_staff(client, project, rubric, officer, evaluators):
-    submitted_evaluation(project=project, rubric=rubric, officer=officer,
-                         evaluators=evaluators[:1], totals_by_sheet=[[10, 10, 10, 10]])
+    submitted_evaluation(
+        project=project,
+        rubric=rubric,
+        officer=officer,
+        evaluators=evaluators[:1],
+        totals_by_sheet=[[10, 10, 10, 10]],
+    )
     FeedbackFactory(project=project)
     client.force_login(officer)
 
-    pages = [client.get(reverse(name)) for name in (
-        "evaluation_rubrics:index", "evaluation_evaluations:index", "evaluation_sheets:index",
-        "evaluation_feedback:index", "evaluation:dashboard")]
+    pages = [
+        client.get(reverse(name))
+        for name in (
+            "evaluation_rubrics:index",
+            "evaluation_evaluations:index",
+            "evaluation_sheets:index",
+            "evaluation_feedback:index",
+            "evaluation:dashboard",
+        )
+    ]
 
     assert [p.status_code for p in pages] == [200] * 5
     assert project.title in pages[1].content.decode()
@@ -215,25 +257,45 @@ def test_resident_without_admin_access_is_sent_away(client, sheet):
 def _rubric_edit_data(rubric, *, first_max=None, cap=None):
     from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
-    dims_ = [{"id": d.pk, "name": d.name, "name_en": d.name_en, "description": d.description,
-              "max_score": str(first_max if (first_max is not None and i == 0)
-                               else d.max_score),
-              "sort_order": d.sort_order} for i, d in enumerate(rubric.dimensions.all())]
-    items_ = [{"id": i.pk, "kind": i.kind, "name": i.name, "name_en": i.name_en,
-               "max_points": str(i.max_points), "sort_order": i.sort_order}
-              for i in rubric.adjustment_items.all()]
-    return nested_form_data({
-        "name": rubric.name, "name_en": rubric.name_en, "code": rubric.code,
-        "description": rubric.description,
-        "bonus_cap": str(cap if cap is not None else rubric.bonus_cap),
-        "penalty_cap": str(rubric.penalty_cap),
-        "dimensions": inline_formset(dims_, initial=len(dims_)),
-        "adjustment_items": inline_formset(items_, initial=len(items_)),
-    })
+    dims_ = [
+        {
+            "id": d.pk,
+            "name": d.name,
+            "name_en": d.name_en,
+            "description": d.description,
+            "max_score": str(first_max if (first_max is not None and i == 0) else d.max_score),
+            "sort_order": d.sort_order,
+        }
+        for i, d in enumerate(rubric.dimensions.all())
+    ]
+    items_ = [
+        {
+            "id": i.pk,
+            "kind": i.kind,
+            "name": i.name,
+            "name_en": i.name_en,
+            "max_points": str(i.max_points),
+            "sort_order": i.sort_order,
+        }
+        for i in rubric.adjustment_items.all()
+    ]
+    return nested_form_data(
+        {
+            "name": rubric.name,
+            "name_en": rubric.name_en,
+            "code": rubric.code,
+            "description": rubric.description,
+            "bonus_cap": str(cap if cap is not None else rubric.bonus_cap),
+            "penalty_cap": str(rubric.penalty_cap),
+            "dimensions": inline_formset(dims_, initial=len(dims_)),
+            "adjustment_items": inline_formset(items_, initial=len(items_)),
+        }
+    )
 
 
-def test_rubric_in_use_refuses_changed_maxima_but_takes_a_new_name(client, project, rubric,
-                                                                   officer):
+def test_rubric_in_use_refuses_changed_maxima_but_takes_a_new_name(
+    client, project, rubric, officer
+):
     services.open_evaluation(project=project, kind="midterm", rubric=rubric, by=officer)
     client.force_login(officer)
     url = reverse("evaluation_rubrics:edit", args=[rubric.pk])
@@ -255,8 +317,10 @@ def test_rubric_in_use_refuses_changed_maxima_but_takes_a_new_name(client, proje
 def test_unused_rubric_can_be_edited(client, rubric, officer):
     client.force_login(officer)
 
-    response = client.post(reverse("evaluation_rubrics:edit", args=[rubric.pk]),
-                           _rubric_edit_data(rubric, first_max=30))
+    response = client.post(
+        reverse("evaluation_rubrics:edit", args=[rubric.pk]),
+        _rubric_edit_data(rubric, first_max=30),
+    )
 
     assert response.status_code == 302
     assert Dimension.objects.filter(rubric=rubric).first().max_score == Decimal(30)
@@ -276,8 +340,9 @@ def test_queue_and_dashboard_queries_are_constant(client, rubric, officer, evalu
     from tests.factories.projects import ProjectFactory
 
     def add_one():
-        evaluation = services.open_evaluation(project=ProjectFactory(), kind="midterm",
-                                              rubric=rubric, by=officer)
+        evaluation = services.open_evaluation(
+            project=ProjectFactory(), kind="midterm", rubric=rubric, by=officer
+        )
         services.assign_evaluator(evaluation=evaluation, evaluator=evaluators[0], by=officer)
 
     add_one()

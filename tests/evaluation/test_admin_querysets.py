@@ -20,8 +20,10 @@ def _evaluation(rubric):
 
 
 def _sheet(rubric):
-    return Assessment.objects.create(evaluation=EvaluationFactory(rubric=rubric),
-                                     evaluator=make_evaluator(username=f"qev{next(_n)}"))
+    return Assessment.objects.create(
+        evaluation=EvaluationFactory(rubric=rubric),
+        evaluator=make_evaluator(username=f"qev{next(_n)}"),
+    )
 
 
 def _feedback(rubric):

@@ -19,8 +19,12 @@ def test_demo_publishes_an_excellent_and_a_failed_evaluation_idempotently(db):
     demo.seed(ctx)
 
     assert counts == (Evaluation.objects.count(), ResidentFeedback.objects.count())
-    published = {e.grade: e for e in Evaluation.objects.filter(
-        status=EvaluationStatus.PUBLISHED).select_related("project")}
+    published = {
+        e.grade: e
+        for e in Evaluation.objects.filter(status=EvaluationStatus.PUBLISHED).select_related(
+            "project"
+        )
+    }
     assert set(published) == {Grade.EXCELLENT, Grade.FAIL}
     failed = published[Grade.FAIL]
     assert failed.kind == "midterm"

@@ -7,11 +7,20 @@ from projects.evaluation.enums import AdjustmentKind, Grade, grade_for
 from projects.evaluation.models import EvaluationRubric
 
 
-@pytest.mark.parametrize(("score", "grade"), [
-    ("100", Grade.EXCELLENT), ("90", Grade.EXCELLENT), ("90.00", Grade.EXCELLENT),
-    ("89.99", Grade.GOOD), ("80", Grade.GOOD), ("79.99", Grade.FAIR), ("60", Grade.FAIR),
-    ("59.99", Grade.FAIL), ("0", Grade.FAIL),
-])
+@pytest.mark.parametrize(
+    ("score", "grade"),
+    [
+        ("100", Grade.EXCELLENT),
+        ("90", Grade.EXCELLENT),
+        ("90.00", Grade.EXCELLENT),
+        ("89.99", Grade.GOOD),
+        ("80", Grade.GOOD),
+        ("79.99", Grade.FAIR),
+        ("60", Grade.FAIR),
+        ("59.99", Grade.FAIL),
+        ("0", Grade.FAIL),
+    ],
+)
 def test_grade_band_boundaries_are_exact(score, grade):
     assert grade_for(Decimal(score)) == grade
 
@@ -23,12 +32,15 @@ def test_mean_score_rounds_half_up_to_the_cent():
 
 
 def test_total_is_kept_between_zero_and_the_rubric_maximum(rubric):
-    high = services.compute_total(rubric=rubric, base=Decimal(98), bonus=Decimal(5),
-                                  penalty=Decimal(0))
-    low = services.compute_total(rubric=rubric, base=Decimal(4), bonus=Decimal(0),
-                                 penalty=Decimal(10))
-    plain = services.compute_total(rubric=rubric, base=Decimal("85.5"), bonus=Decimal(3),
-                                   penalty=Decimal("1.5"))
+    high = services.compute_total(
+        rubric=rubric, base=Decimal(98), bonus=Decimal(5), penalty=Decimal(0)
+    )
+    low = services.compute_total(
+        rubric=rubric, base=Decimal(4), bonus=Decimal(0), penalty=Decimal(10)
+    )
+    plain = services.compute_total(
+        rubric=rubric, base=Decimal("85.5"), bonus=Decimal(3), penalty=Decimal("1.5")
+    )
 
     assert (high, low, plain) == (Decimal(100), Decimal(0), Decimal("87.0"))
 

@@ -28,14 +28,20 @@ def funded(site_pages):
 
 @pytest.fixture
 def finance(db):
-    return (with_role(UserFactory(username="fin-a"), FINANCE_OFFICER),
-            with_role(UserFactory(username="fin-b"), FINANCE_OFFICER))
+    return (
+        with_role(UserFactory(username="fin-a"), FINANCE_OFFICER),
+        with_role(UserFactory(username="fin-b"), FINANCE_OFFICER),
+    )
 
 
 def _fail_midterm(project, rubric, officer, evaluators):
-    evaluation = submitted_evaluation(project=project, rubric=rubric, officer=officer,
-                                      evaluators=evaluators[:1],
-                                      totals_by_sheet=[[10, 10, 20, 10]])
+    evaluation = submitted_evaluation(
+        project=project,
+        rubric=rubric,
+        officer=officer,
+        evaluators=evaluators[:1],
+        totals_by_sheet=[[10, 10, 20, 10]],
+    )
     return services.finalise_evaluation(evaluation=evaluation, by=officer)
 
 
@@ -44,7 +50,8 @@ def test_the_guard_is_registered_with_funding():
 
 
 def test_failed_midterm_refuses_the_next_tranche_until_staff_release_it(
-        funded, finance, rubric, officer, evaluators):
+    funded, finance, rubric, officer, evaluators
+):
     first = record_disbursement(project=funded, amount=10_000, recorded_by=finance[0])
     approve_disbursement(disbursement=first, approved_by=finance[1])
     evaluation = _fail_midterm(funded, rubric, officer, evaluators)
@@ -52,8 +59,7 @@ def test_failed_midterm_refuses_the_next_tranche_until_staff_release_it(
     with pytest.raises(DisbursementBlocked) as blocked:
         record_disbursement(project=funded, amount=10_000, recorded_by=finance[0])
     assert Disbursement.objects.filter(project=funded).count() == 1
-    services.release_disbursement_hold(evaluation=evaluation, by=officer,
-                                       reason="整改方案已验收")
+    services.release_disbursement_hold(evaluation=evaluation, by=officer, reason="整改方案已验收")
     second = record_disbursement(project=funded, amount=10_000, recorded_by=finance[0])
 
     assert "failed (差, 50 points)" in blocked.value.messages[0]
@@ -61,7 +67,8 @@ def test_failed_midterm_refuses_the_next_tranche_until_staff_release_it(
 
 
 def test_a_tranche_recorded_before_the_failure_is_not_paid_after_it(
-        funded, finance, rubric, officer, evaluators):
+    funded, finance, rubric, officer, evaluators
+):
     recorded = record_disbursement(project=funded, amount=10_000, recorded_by=finance[0])
     _fail_midterm(funded, rubric, officer, evaluators)
 

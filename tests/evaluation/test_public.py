@@ -18,9 +18,14 @@ from .helpers import submitted_evaluation
 
 
 def _publish(project, rubric, officer, evaluators, values, kind="midterm"):
-    evaluation = submitted_evaluation(project=project, rubric=rubric, officer=officer,
-                                      evaluators=evaluators[:1], kind=kind,
-                                      totals_by_sheet=[values])
+    evaluation = submitted_evaluation(
+        project=project,
+        rubric=rubric,
+        officer=officer,
+        evaluators=evaluators[:1],
+        kind=kind,
+        totals_by_sheet=[values],
+    )
     services.finalise_evaluation(evaluation=evaluation, by=officer, conclusion="台账规范")
     return services.publish_evaluation(evaluation=evaluation, by=officer)
 
@@ -30,7 +35,8 @@ def _page(client, project):
 
 
 def test_project_page_shows_published_grade_appeal_note_and_published_feedback(
-        client, site_pages, project, rubric, officer, evaluators):
+    client, site_pages, project, rubric, officer, evaluators
+):
     _publish(project, rubric, officer, evaluators, [25, 20, 30, 17])
     FeedbackFactory(project=project, rating=5, comment="很满意", status=FeedbackStatus.PUBLISHED)
     FeedbackFactory(project=project, rating=1, comment="待审核的话", status=FeedbackStatus.PENDING)
@@ -44,11 +50,16 @@ def test_project_page_shows_published_grade_appeal_note_and_published_feedback(
     assert "平均满意度 5.0 / 5" in body
 
 
-def test_open_or_finalised_evaluations_are_not_public(client, site_pages, project, rubric,
-                                                      officer, evaluators):
-    evaluation = submitted_evaluation(project=project, rubric=rubric, officer=officer,
-                                      evaluators=evaluators[:1],
-                                      totals_by_sheet=[[25, 20, 30, 17]])
+def test_open_or_finalised_evaluations_are_not_public(
+    client, site_pages, project, rubric, officer, evaluators
+):
+    evaluation = submitted_evaluation(
+        project=project,
+        rubric=rubric,
+        officer=officer,
+        evaluators=evaluators[:1],
+        totals_by_sheet=[[25, 20, 30, 17]],
+    )
     services.finalise_evaluation(evaluation=evaluation, by=officer)
 
     body = _page(client, project)
@@ -56,19 +67,22 @@ def test_open_or_finalised_evaluations_are_not_public(client, site_pages, projec
     assert "评估结果" not in body
 
 
-def test_appeal_note_disappears_after_the_window(client, site_pages, project, rubric, officer,
-                                                 evaluators):
+def test_appeal_note_disappears_after_the_window(
+    client, site_pages, project, rubric, officer, evaluators
+):
     evaluation = _publish(project, rubric, officer, evaluators, [25, 20, 30, 17])
     type(evaluation).objects.filter(pk=evaluation.pk).update(
-        appeal_ends_at=timezone.now() - timedelta(minutes=1))
+        appeal_ends_at=timezone.now() - timedelta(minutes=1)
+    )
 
     body = _page(client, project)
 
     assert "评估结果" in body and "前向项目官员提出" not in body
 
 
-def test_organization_profile_lists_published_grades(client, site_pages, project, rubric,
-                                                     officer, evaluators):
+def test_organization_profile_lists_published_grades(
+    client, site_pages, project, rubric, officer, evaluators
+):
     _publish(project, rubric, officer, evaluators, [10, 10, 20, 10])
 
     body = client.get(project.organization.get_absolute_url()).content.decode()
@@ -78,8 +92,9 @@ def test_organization_profile_lists_published_grades(client, site_pages, project
 
 def test_anonymous_visitor_is_invited_to_sign_in_and_redirected(client, site_pages, project):
     body = _page(client, project)
-    response = client.post(reverse("evaluation_public:feedback", args=[project.slug]),
-                           {"rating": "5"})
+    response = client.post(
+        reverse("evaluation_public:feedback", args=[project.slug]), {"rating": "5"}
+    )
 
     assert "登录后评价本项目" in body
     assert response.status_code == 302 and response.url.startswith(reverse("account_login"))
@@ -91,8 +106,10 @@ def test_signed_in_resident_rates_from_the_project_page(client, site_pages, proj
     client.force_login(resident)
     assert 'name="rating"' in _page(client, project)
 
-    response = client.post(reverse("evaluation_public:feedback", args=[project.slug]),
-                           {"rating": "4", "comment": "活动很丰富"})
+    response = client.post(
+        reverse("evaluation_public:feedback", args=[project.slug]),
+        {"rating": "4", "comment": "活动很丰富"},
+    )
 
     assert response.status_code == 302
     assert response.url == f"{project.get_absolute_url()}#resident-feedback"
@@ -106,8 +123,10 @@ def test_signed_in_resident_rates_from_the_project_page(client, site_pages, proj
 def test_invalid_rating_keeps_the_typed_comment(client, site_pages, project):
     client.force_login(UserFactory())
 
-    response = client.post(reverse("evaluation_public:feedback", args=[project.slug]),
-                           {"rating": "9", "comment": "我写了很长的意见"})
+    response = client.post(
+        reverse("evaluation_public:feedback", args=[project.slug]),
+        {"rating": "9", "comment": "我写了很长的意见"},
+    )
 
     body = response.content.decode()
     assert response.status_code == 400
@@ -115,14 +134,15 @@ def test_invalid_rating_keeps_the_typed_comment(client, site_pages, project):
     assert ResidentFeedback.objects.count() == 0
 
 
-def test_duplicate_feedback_through_the_form_is_refused_with_text_kept(client, site_pages,
-                                                                       project):
+def test_duplicate_feedback_through_the_form_is_refused_with_text_kept(client, site_pages, project):
     resident = UserFactory()
     FeedbackFactory(project=project, user=resident)
     client.force_login(resident)
 
-    response = client.post(reverse("evaluation_public:feedback", args=[project.slug]),
-                           {"rating": "2", "comment": "第二次"})
+    response = client.post(
+        reverse("evaluation_public:feedback", args=[project.slug]),
+        {"rating": "2", "comment": "第二次"},
+    )
 
     body = response.content.decode()
     assert response.status_code == 400
@@ -135,8 +155,9 @@ def test_feedback_on_a_project_not_running_is_not_offered(client, site_pages):
     client.force_login(UserFactory())
 
     page = _page(client, project)
-    response = client.post(reverse("evaluation_public:feedback", args=[project.slug]),
-                           {"rating": "5"})
+    response = client.post(
+        reverse("evaluation_public:feedback", args=[project.slug]), {"rating": "5"}
+    )
 
     assert "居民评价" not in page
     assert response.status_code == 400 and "项目开始实施后才能评价" in response.content.decode()
@@ -148,11 +169,17 @@ def test_submissions_are_rate_limited_per_user(client, site_pages, settings):
     projects = [ProjectFactory() for _ in range(3)]
     client.force_login(UserFactory())
 
-    codes = [client.post(reverse("evaluation_public:feedback", args=[p.slug]),
-                         {"rating": "5", "comment": f"意见{i}"}).status_code
-             for i, p in enumerate(projects)]
-    last = client.post(reverse("evaluation_public:feedback", args=[projects[2].slug]),
-                       {"rating": "5", "comment": "被限流的意见"})
+    codes = [
+        client.post(
+            reverse("evaluation_public:feedback", args=[p.slug]),
+            {"rating": "5", "comment": f"意见{i}"},
+        ).status_code
+        for i, p in enumerate(projects)
+    ]
+    last = client.post(
+        reverse("evaluation_public:feedback", args=[projects[2].slug]),
+        {"rating": "5", "comment": "被限流的意见"},
+    )
 
     assert codes == [302, 302, 429]
     assert last.status_code == 429 and "被限流的意见" in last.content.decode()
@@ -167,8 +194,9 @@ def _count(client, url):
 
 
 @pytest.mark.parametrize("signed_in", [False, True])
-def test_project_section_queries_are_constant(client, site_pages, project, rubric, officer,
-                                              evaluators, signed_in):
+def test_project_section_queries_are_constant(
+    client, site_pages, project, rubric, officer, evaluators, signed_in
+):
     if signed_in:
         client.force_login(UserFactory())
     FeedbackFactory(project=project, status=FeedbackStatus.PUBLISHED)
@@ -185,8 +213,7 @@ def test_project_section_queries_are_constant(client, site_pages, project, rubri
     assert one == three
 
 
-def test_organization_grades_queries_are_constant(client, site_pages, rubric, officer,
-                                                  evaluators):
+def test_organization_grades_queries_are_constant(client, site_pages, rubric, officer, evaluators):
     project = ProjectFactory()
     _publish(project, rubric, officer, evaluators, [25, 20, 30, 17])
     url = project.organization.get_absolute_url()
@@ -202,8 +229,9 @@ def test_organization_grades_queries_are_constant(client, site_pages, rubric, of
     assert client.get(f"{url}?body").content.decode().count("中期评估") == 3
 
 
-def test_moderating_feedback_refreshes_the_cached_anonymous_page(client, site_pages, project,
-                                                                 officer):
+def test_moderating_feedback_refreshes_the_cached_anonymous_page(
+    client, site_pages, project, officer
+):
     feedback = FeedbackFactory(project=project, comment="缓存后才公开的评价")
     url = project.get_absolute_url()
     first = client.get(url)

@@ -62,15 +62,17 @@ def test_open_evaluation_uses_the_default_rubric_and_needs_staff(project, evalua
     with pytest.raises(PermissionDenied):
         services.open_evaluation(project=project, kind="midterm", by=evaluators[0])
 
-    evaluation = services.open_evaluation(project=project, kind="midterm",
-                                          by=make_officer(username="o2"))
+    evaluation = services.open_evaluation(
+        project=project, kind="midterm", by=make_officer(username="o2")
+    )
 
     assert evaluation.rubric.code == "default"
     assert ModelLogEntry.objects.filter(action="evaluation.open").count() == 1
 
 
-def test_member_of_the_projects_organization_cannot_be_assigned(project, rubric, officer,
-                                                                evaluators):
+def test_member_of_the_projects_organization_cannot_be_assigned(
+    project, rubric, officer, evaluators
+):
     MembershipFactory(organization=project.organization, user=evaluators[0])
     evaluation = _open(project, rubric, officer)
 
@@ -78,7 +80,8 @@ def test_member_of_the_projects_organization_cannot_be_assigned(project, rubric,
         services.assign_evaluator(evaluation=evaluation, evaluator=evaluators[0], by=officer)
 
     assert info.value.messages == [
-        "evaluator1 is a member of the project's organization and may not evaluate it."]
+        "evaluator1 is a member of the project's organization and may not evaluate it."
+    ]
     assert Assessment.objects.count() == 0
 
 
@@ -89,8 +92,9 @@ def test_assigning_a_non_evaluator_or_twice_is_refused(project, rubric, officer,
     with pytest.raises(ValidationError) as twice:
         services.assign_evaluator(evaluation=evaluation, evaluator=evaluators[0], by=officer)
     with pytest.raises(ValidationError) as outsider:
-        services.assign_evaluator(evaluation=evaluation, evaluator=UserFactory(username="bob"),
-                                  by=officer)
+        services.assign_evaluator(
+            evaluation=evaluation, evaluator=UserFactory(username="bob"), by=officer
+        )
 
     assert twice.value.messages == ["evaluator1 is already assigned to this evaluation."]
     assert outsider.value.messages == ["bob is not in the Evaluators group."]
@@ -99,47 +103,58 @@ def test_assigning_a_non_evaluator_or_twice_is_refused(project, rubric, officer,
 # --- scoring ---------------------------------------------------------------------------------
 
 
-def test_submitted_sheet_has_exact_totals_grade_and_is_logged(project, rubric, officer,
-                                                              evaluators):
+def test_submitted_sheet_has_exact_totals_grade_and_is_logged(project, rubric, officer, evaluators):
     sheet = _sheet(project, rubric, officer, evaluators[0])
     bonus = items(rubric, AdjustmentKind.BONUS)[0]
     penalty = items(rubric, AdjustmentKind.PENALTY)[1]
 
     sheet = services.save_assessment(
-        assessment=sheet, by=evaluators[0], scores=scores_for(rubric, [22.5, 18, 30, 15.25]),
-        adjustments={bonus.pk: (Decimal(3), "获市级表彰"),
-                     penalty.pk: (Decimal("1.5"), "一笔支出无凭证")},
-        comments=" 整体良好 ", submit=True)
+        assessment=sheet,
+        by=evaluators[0],
+        scores=scores_for(rubric, [22.5, 18, 30, 15.25]),
+        adjustments={
+            bonus.pk: (Decimal(3), "获市级表彰"),
+            penalty.pk: (Decimal("1.5"), "一笔支出无凭证"),
+        },
+        comments=" 整体良好 ",
+        submit=True,
+    )
 
     assert sheet.base_total == Decimal("85.75")
     assert (sheet.bonus_total, sheet.penalty_total) == (Decimal(3), Decimal("1.5"))
     assert sheet.total == Decimal("87.25") and sheet.grade == Grade.GOOD
     assert sheet.status == AssessmentStatus.SUBMITTED and sheet.comments == "整体良好"
-    assert list(sheet.adjustments.values_list("reason", flat=True)) == ["获市级表彰",
-                                                                        "一笔支出无凭证"]
+    assert list(sheet.adjustments.values_list("reason", flat=True)) == [
+        "获市级表彰",
+        "一笔支出无凭证",
+    ]
     entry = ModelLogEntry.objects.get(action="evaluation.submit")
     assert entry.data["total"] == "87.25" and entry.user_id == evaluators[0].pk
 
 
-@pytest.mark.parametrize(("values", "message"), [
-    ([26, 18, 30, 15], "“维度1” must be between 0 and 25."),
-    ([-1, 18, 30, 15], "“维度1” must be between 0 and 25."),
-])
-def test_scores_over_the_maximum_or_negative_are_refused(project, rubric, officer, evaluators,
-                                                         values, message):
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ([26, 18, 30, 15], "“维度1” must be between 0 and 25."),
+        ([-1, 18, 30, 15], "“维度1” must be between 0 and 25."),
+    ],
+)
+def test_scores_over_the_maximum_or_negative_are_refused(
+    project, rubric, officer, evaluators, values, message
+):
     sheet = _sheet(project, rubric, officer, evaluators[0])
 
     with pytest.raises(ValidationError) as info:
-        services.save_assessment(assessment=sheet, by=evaluators[0],
-                                 scores=scores_for(rubric, values), submit=True)
+        services.save_assessment(
+            assessment=sheet, by=evaluators[0], scores=scores_for(rubric, values), submit=True
+        )
 
     assert _errors(info) == {f"dimension_{dims(rubric)[0].pk}": [message]}
     sheet.refresh_from_db()
     assert sheet.status == AssessmentStatus.DRAFT and sheet.scores.count() == 0
 
 
-def test_submit_needs_every_dimension_but_a_draft_does_not(project, rubric, officer,
-                                                          evaluators):
+def test_submit_needs_every_dimension_but_a_draft_does_not(project, rubric, officer, evaluators):
     sheet = _sheet(project, rubric, officer, evaluators[0])
     values = scores_for(rubric, [20, None, 30, 15])
 
@@ -148,47 +163,78 @@ def test_submit_needs_every_dimension_but_a_draft_does_not(project, rubric, offi
         services.save_assessment(assessment=sheet, by=evaluators[0], scores=values, submit=True)
 
     assert draft.base_total == Decimal(65) and draft.status == AssessmentStatus.DRAFT
-    assert _errors(info) == {f"dimension_{dims(rubric)[1].pk}": [
-        "A score for “维度2” is required."]}
+    assert _errors(info) == {
+        f"dimension_{dims(rubric)[1].pk}": ["A score for “维度2” is required."]
+    }
 
 
 def test_bonus_beyond_the_item_or_the_cap_and_missing_reasons_are_refused(
-        project, rubric, officer, evaluators):
+    project, rubric, officer, evaluators
+):
     sheet = _sheet(project, rubric, officer, evaluators[0])
     b1, b2, b3 = items(rubric, AdjustmentKind.BONUS)
     p1, p2, p3 = items(rubric, AdjustmentKind.PENALTY)
     values = scores_for(rubric, [20, 15, 30, 15])
 
     with pytest.raises(ValidationError) as item_max:
-        services.save_assessment(assessment=sheet, by=evaluators[0], scores=values,
-                                 adjustments={b1.pk: (Decimal(4), "媒体报道")})
+        services.save_assessment(
+            assessment=sheet,
+            by=evaluators[0],
+            scores=values,
+            adjustments={b1.pk: (Decimal(4), "媒体报道")},
+        )
     with pytest.raises(ValidationError) as cap:
-        services.save_assessment(assessment=sheet, by=evaluators[0], scores=values,
-                                 adjustments={b1.pk: (Decimal(3), "a"), b2.pk: (Decimal(2), "b"),
-                                              b3.pk: (Decimal(1), "c")})
+        services.save_assessment(
+            assessment=sheet,
+            by=evaluators[0],
+            scores=values,
+            adjustments={
+                b1.pk: (Decimal(3), "a"),
+                b2.pk: (Decimal(2), "b"),
+                b3.pk: (Decimal(1), "c"),
+            },
+        )
     with pytest.raises(ValidationError) as penalty_cap:
-        services.save_assessment(assessment=sheet, by=evaluators[0], scores=values,
-                                 adjustments={p1.pk: (Decimal(3), "a"), p2.pk: (Decimal(5), "b"),
-                                              p3.pk: (Decimal(3), "c")})
+        services.save_assessment(
+            assessment=sheet,
+            by=evaluators[0],
+            scores=values,
+            adjustments={
+                p1.pk: (Decimal(3), "a"),
+                p2.pk: (Decimal(5), "b"),
+                p3.pk: (Decimal(3), "c"),
+            },
+        )
     with pytest.raises(ValidationError) as no_reason:
-        services.save_assessment(assessment=sheet, by=evaluators[0], scores=values,
-                                 adjustments={p1.pk: (Decimal(1), "  ")})
+        services.save_assessment(
+            assessment=sheet,
+            by=evaluators[0],
+            scores=values,
+            adjustments={p1.pk: (Decimal(1), "  ")},
+        )
     with pytest.raises(ValidationError) as negative:
-        services.save_assessment(assessment=sheet, by=evaluators[0], scores=values,
-                                 adjustments={p1.pk: (Decimal(-1), "x")})
+        services.save_assessment(
+            assessment=sheet,
+            by=evaluators[0],
+            scores=values,
+            adjustments={p1.pk: (Decimal(-1), "x")},
+        )
 
     assert _errors(item_max) == {f"points_{b1.pk}": ["“加分1” allows at most 3 points."]}
     assert _errors(cap) == {"bonus": ["Bonus points add up to 6; at most 5 are allowed."]}
     assert _errors(penalty_cap) == {
-        "penalty": ["Penalty points add up to 11; at most 10 are allowed."]}
-    assert _errors(no_reason) == {f"points_{p1.pk}": [
-        "Give the reason for the points under “扣分1”."]}
+        "penalty": ["Penalty points add up to 11; at most 10 are allowed."]
+    }
+    assert _errors(no_reason) == {
+        f"points_{p1.pk}": ["Give the reason for the points under “扣分1”."]
+    }
     assert list(_errors(negative)) == [f"points_{p1.pk}"]
     assert sheet.adjustments.count() == 0
 
 
-def test_submitted_sheet_is_locked_and_only_its_evaluator_may_score(project, rubric, officer,
-                                                                   evaluators):
+def test_submitted_sheet_is_locked_and_only_its_evaluator_may_score(
+    project, rubric, officer, evaluators
+):
     sheet = _sheet(project, rubric, officer, evaluators[0])
     values = scores_for(rubric, [20, 15, 30, 15])
 
@@ -201,45 +247,54 @@ def test_submitted_sheet_is_locked_and_only_its_evaluator_may_score(project, rub
     assert str(locked.value) == "This score sheet has been submitted and can no longer be changed."
 
 
-def test_evaluator_who_joined_the_organization_later_cannot_score(project, rubric, officer,
-                                                                  evaluators):
+def test_evaluator_who_joined_the_organization_later_cannot_score(
+    project, rubric, officer, evaluators
+):
     sheet = _sheet(project, rubric, officer, evaluators[0])
     MembershipFactory(organization=project.organization, user=evaluators[0])
 
     with pytest.raises(PermissionDenied) as info:
-        services.save_assessment(assessment=sheet, by=evaluators[0],
-                                 scores=scores_for(rubric, [20, 15, 30, 15]))
+        services.save_assessment(
+            assessment=sheet, by=evaluators[0], scores=scores_for(rubric, [20, 15, 30, 15])
+        )
 
     assert "member of the project's organization" in str(info.value)
 
 
 def test_reopen_sheet_lets_the_evaluator_change_it(project, rubric, officer, evaluators):
     sheet = _sheet(project, rubric, officer, evaluators[0])
-    services.save_assessment(assessment=sheet, by=evaluators[0],
-                             scores=scores_for(rubric, [20, 15, 30, 15]), submit=True)
+    services.save_assessment(
+        assessment=sheet, by=evaluators[0], scores=scores_for(rubric, [20, 15, 30, 15]), submit=True
+    )
 
     with pytest.raises(ValidationError):
         services.reopen_assessment(assessment=sheet, by=officer, reason=" ")
     services.reopen_assessment(assessment=sheet, by=officer, reason="分数录错")
-    changed = services.save_assessment(assessment=sheet, by=evaluators[0],
-                                       scores=scores_for(rubric, [25, 15, 30, 15]), submit=True)
+    changed = services.save_assessment(
+        assessment=sheet, by=evaluators[0], scores=scores_for(rubric, [25, 15, 30, 15]), submit=True
+    )
 
     assert changed.total == Decimal(85)
     assert ModelLogEntry.objects.get(action="evaluation.sheet.reopen").data == {
-        "reason": "分数录错"}
+        "reason": "分数录错"
+    }
 
 
 # --- finalise, reopen, publish ---------------------------------------------------------------
 
 
-def test_finalise_takes_the_mean_of_the_sheets_and_its_grade(project, rubric, officer,
-                                                             evaluators):
-    evaluation = submitted_evaluation(project=project, rubric=rubric, officer=officer,
-                                      evaluators=evaluators,
-                                      totals_by_sheet=[[25, 20, 35, 10], [20, 15, 30, 14.99]])
+def test_finalise_takes_the_mean_of_the_sheets_and_its_grade(project, rubric, officer, evaluators):
+    evaluation = submitted_evaluation(
+        project=project,
+        rubric=rubric,
+        officer=officer,
+        evaluators=evaluators,
+        totals_by_sheet=[[25, 20, 35, 10], [20, 15, 30, 14.99]],
+    )
 
-    evaluation = services.finalise_evaluation(evaluation=evaluation, by=officer,
-                                              conclusion="执行规范")
+    evaluation = services.finalise_evaluation(
+        evaluation=evaluation, by=officer, conclusion="执行规范"
+    )
 
     # (90 + 79.99) / 2 = 84.995 → 85.00 (half up)
     assert evaluation.score == Decimal("85.00") and evaluation.grade == Grade.GOOD
@@ -252,10 +307,10 @@ def test_finalise_needs_submitted_sheets_and_no_drafts(project, rubric, officer,
     with pytest.raises(ValidationError) as none:
         services.finalise_evaluation(evaluation=evaluation, by=officer)
     evaluation = Evaluation.objects.get(pk=evaluation.pk)
-    sheet = services.assign_evaluator(evaluation=evaluation, evaluator=evaluators[0],
-                                      by=officer)
-    services.save_assessment(assessment=sheet, by=evaluators[0],
-                             scores=scores_for(rubric, [20, 15, 30, 15]), submit=True)
+    sheet = services.assign_evaluator(evaluation=evaluation, evaluator=evaluators[0], by=officer)
+    services.save_assessment(
+        assessment=sheet, by=evaluators[0], scores=scores_for(rubric, [20, 15, 30, 15]), submit=True
+    )
     services.assign_evaluator(evaluation=evaluation, evaluator=evaluators[1], by=officer)
 
     with pytest.raises(ValidationError) as draft:
@@ -266,12 +321,17 @@ def test_finalise_needs_submitted_sheets_and_no_drafts(project, rubric, officer,
     assert Evaluation.objects.get(pk=evaluation.pk).status == EvaluationStatus.OPEN
 
 
-def test_publish_sets_a_one_week_appeal_window_and_notifies_members(project, rubric, officer,
-                                                                   evaluators):
+def test_publish_sets_a_one_week_appeal_window_and_notifies_members(
+    project, rubric, officer, evaluators
+):
     member = MembershipFactory(organization=project.organization).user
-    evaluation = submitted_evaluation(project=project, rubric=rubric, officer=officer,
-                                      evaluators=evaluators[:1],
-                                      totals_by_sheet=[[25, 20, 35, 20]])
+    evaluation = submitted_evaluation(
+        project=project,
+        rubric=rubric,
+        officer=officer,
+        evaluators=evaluators[:1],
+        totals_by_sheet=[[25, 20, 35, 20]],
+    )
     with pytest.raises(ValidationError):
         services.publish_evaluation(evaluation=evaluation, by=officer)
     services.finalise_evaluation(evaluation=evaluation, by=officer)
@@ -286,11 +346,16 @@ def test_publish_sets_a_one_week_appeal_window_and_notifies_members(project, rub
     assert ModelLogEntry.objects.filter(action="evaluation.publish").count() == 1
 
 
-def test_reopen_evaluation_clears_the_score_and_needs_a_reason(project, rubric, officer,
-                                                               evaluators):
-    evaluation = submitted_evaluation(project=project, rubric=rubric, officer=officer,
-                                      evaluators=evaluators[:1],
-                                      totals_by_sheet=[[25, 20, 35, 20]])
+def test_reopen_evaluation_clears_the_score_and_needs_a_reason(
+    project, rubric, officer, evaluators
+):
+    evaluation = submitted_evaluation(
+        project=project,
+        rubric=rubric,
+        officer=officer,
+        evaluators=evaluators[:1],
+        totals_by_sheet=[[25, 20, 35, 20]],
+    )
     services.finalise_evaluation(evaluation=evaluation, by=officer)
 
     with pytest.raises(ValidationError):
@@ -303,21 +368,23 @@ def test_reopen_evaluation_clears_the_score_and_needs_a_reason(project, rubric, 
 
 def test_remove_evaluator_refuses_a_submitted_sheet(project, rubric, officer, evaluators):
     sheet = _sheet(project, rubric, officer, evaluators[0])
-    services.save_assessment(assessment=sheet, by=evaluators[0],
-                             scores=scores_for(rubric, [20, 15, 30, 15]), submit=True)
-    draft = services.assign_evaluator(evaluation=sheet.evaluation, evaluator=evaluators[1],
-                                      by=officer)
+    services.save_assessment(
+        assessment=sheet, by=evaluators[0], scores=scores_for(rubric, [20, 15, 30, 15]), submit=True
+    )
+    draft = services.assign_evaluator(
+        evaluation=sheet.evaluation, evaluator=evaluators[1], by=officer
+    )
 
     with pytest.raises(ValidationError):
         services.remove_evaluator(assessment=sheet, by=officer)
     services.remove_evaluator(assessment=draft, by=officer)
 
-    assert list(Assessment.objects.values_list("evaluator__username", flat=True)) == [
-        "evaluator1"]
+    assert list(Assessment.objects.values_list("evaluator__username", flat=True)) == ["evaluator1"]
 
 
-def test_finalise_and_publish_send_signals_after_commit(project, rubric, officer, evaluators,
-                                                        django_capture_on_commit_callbacks):
+def test_finalise_and_publish_send_signals_after_commit(
+    project, rubric, officer, evaluators, django_capture_on_commit_callbacks
+):
     from projects.evaluation.signals import evaluation_finalised, evaluation_published
 
     received = []
@@ -328,9 +395,13 @@ def test_finalise_and_publish_send_signals_after_commit(project, rubric, officer
     evaluation_finalised.connect(receiver)
     evaluation_published.connect(receiver)
     try:
-        evaluation = submitted_evaluation(project=project, rubric=rubric, officer=officer,
-                                          evaluators=evaluators[:1],
-                                          totals_by_sheet=[[20, 15, 30, 15]])
+        evaluation = submitted_evaluation(
+            project=project,
+            rubric=rubric,
+            officer=officer,
+            evaluators=evaluators[:1],
+            totals_by_sheet=[[20, 15, 30, 15]],
+        )
         with django_capture_on_commit_callbacks(execute=True):
             services.finalise_evaluation(evaluation=evaluation, by=officer)
         assert received == [(Evaluation, evaluation.pk, "finalised", officer)]

@@ -20,13 +20,18 @@ INDICATORS = [{"kind": "output", "name": "服务人次", "target": "2400"}]
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
-def make_delivery(*, stage: str = DeliveryStage.AGREEMENT_PENDING, project=None,
-                  budget_lines=None, indicators=None, **fields) -> Delivery:
+def make_delivery(
+    *,
+    stage: str = DeliveryStage.AGREEMENT_PENDING,
+    project=None,
+    budget_lines=None,
+    indicators=None,
+    **fields,
+) -> Delivery:
     """A funded project and its delivery (started by the approval signal), then moved to
     ``stage`` directly (tests of transitions use the service)."""
     if project is None:
-        project = ProjectFactory(status=ProjectStatus.APPROVED,
-                                 tier=ProjectTier.FUNDED_MATCHED)
+        project = ProjectFactory(status=ProjectStatus.APPROVED, tier=ProjectTier.FUNDED_MATCHED)
     delivery = Delivery.objects.get(project=project)
     delivery.stage = stage
     delivery.budget_lines = BUDGET if budget_lines is None else budget_lines

@@ -36,16 +36,29 @@ def make_rubric(maxima=(25, 20, 35, 20), *, bonus=(3, 2, 2), penalty=(3, 5, 5), 
     """A rubric with one dimension per maximum and bonus/penalty items with those maxima."""
     rubric = EvaluationRubricFactory(**kwargs)
     for i, maximum in enumerate(maxima):
-        Dimension.objects.create(rubric=rubric, name=f"维度{i + 1}", name_en=f"D{i + 1}",
-                                 max_score=Decimal(maximum), sort_order=i)
+        Dimension.objects.create(
+            rubric=rubric,
+            name=f"维度{i + 1}",
+            name_en=f"D{i + 1}",
+            max_score=Decimal(maximum),
+            sort_order=i,
+        )
     for i, points in enumerate(bonus):
-        AdjustmentItem.objects.create(rubric=rubric, kind=AdjustmentKind.BONUS,
-                                      name=f"加分{i + 1}", max_points=Decimal(points),
-                                      sort_order=i)
+        AdjustmentItem.objects.create(
+            rubric=rubric,
+            kind=AdjustmentKind.BONUS,
+            name=f"加分{i + 1}",
+            max_points=Decimal(points),
+            sort_order=i,
+        )
     for i, points in enumerate(penalty):
-        AdjustmentItem.objects.create(rubric=rubric, kind=AdjustmentKind.PENALTY,
-                                      name=f"扣分{i + 1}", max_points=Decimal(points),
-                                      sort_order=i)
+        AdjustmentItem.objects.create(
+            rubric=rubric,
+            kind=AdjustmentKind.PENALTY,
+            name=f"扣分{i + 1}",
+            max_points=Decimal(points),
+            sort_order=i,
+        )
     return rubric
 
 

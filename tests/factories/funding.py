@@ -19,8 +19,12 @@ def make_call(slug: str = "test-call") -> CallPage:
     if existing:
         return existing
     now = timezone.now()
-    call = CallPage(title=f"Call {slug}", slug=slug, opens_at=now - timedelta(days=30),
-                    closes_at=now + timedelta(days=30))
+    call = CallPage(
+        title=f"Call {slug}",
+        slug=slug,
+        opens_at=now - timedelta(days=30),
+        closes_at=now + timedelta(days=30),
+    )
     Locale.objects.get_or_create(language_code="zh-hans")
     root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
     root.add_child(instance=call)

@@ -29,8 +29,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     def verified_email(obj, create, extracted, **kwargs):
         # A verified address lets the user log in (email verification is mandatory);
         # skipped when another user already holds the same address.
-        if (create and obj.email and extracted is not False
-                and not EmailAddress.objects.filter(email__iexact=obj.email).exists()):
+        if (
+            create
+            and obj.email
+            and extracted is not False
+            and not EmailAddress.objects.filter(email__iexact=obj.email).exists()
+        ):
             EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
 
 

@@ -55,8 +55,14 @@ def make_rubric(weights=(60, 40), *, key_index=0, independent=(), **kwargs):
     """A rubric with one 0–10 (step 1) criterion per weight; ``key_index`` is the key one."""
     rubric = RubricFactory(**kwargs)
     for i, weight in enumerate(weights):
-        CriterionFactory(rubric=rubric, name=f"C{i + 1}", weight=weight, sort_order=i,
-                         is_key=i == key_index, independent=i in independent)
+        CriterionFactory(
+            rubric=rubric,
+            name=f"C{i + 1}",
+            weight=weight,
+            sort_order=i,
+            is_key=i == key_index,
+            independent=i in independent,
+        )
     return rubric
 
 

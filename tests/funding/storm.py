@@ -50,28 +50,40 @@ def setup_gifts(count: int, *, tag: str = "storm", pool_amount: int | None = Non
 
     call = make_call(f"{tag}-call")
     now = timezone.now()
-    MatchingRuleFactory(call=call, mode=MatchingMode.LIVE,
-                        campaign_starts_at=now - timedelta(days=1),
-                        campaign_ends_at=now + timedelta(days=1))
+    MatchingRuleFactory(
+        call=call,
+        mode=MatchingMode.LIVE,
+        campaign_starts_at=now - timedelta(days=1),
+        campaign_ends_at=now + timedelta(days=1),
+    )
     from organizations.models import Organization
     from tests.factories.organizations import OrganizationFactory, make_credit_code
 
     # Unique natural keys per tag: the bench reuses one database across runs.
     code = make_credit_code(int(time.time() * 1000) % 10_000_000)
-    org = (Organization.objects.filter(credit_code=code).first()
-           or OrganizationFactory(name=f"{tag} org", slug=f"{tag}-org", credit_code=code))
-    projects = [MatchedProjectFactory(slug=f"{tag}-p{i}", call=call, organization=org)
-                for i in range(8)]
+    org = Organization.objects.filter(credit_code=code).first() or OrganizationFactory(
+        name=f"{tag} org", slug=f"{tag}-org", credit_code=code
+    )
+    projects = [
+        MatchedProjectFactory(slug=f"{tag}-p{i}", call=call, organization=org) for i in range(8)
+    ]
     rng = random.Random(7)
-    gifts = Donation.objects.bulk_create([
-        Donation(project=projects[i % len(projects)], amount=rng.randrange(1, 50) * 1_000,
-                 source=DonationSource.STRIPE, external_id=f"cs_{tag}_{i}",
-                 donor_email=f"storm{i}@example.org", donor_name=f"风暴{i}")
-        for i in range(count)
-    ], batch_size=1000)
+    gifts = Donation.objects.bulk_create(
+        [
+            Donation(
+                project=projects[i % len(projects)],
+                amount=rng.randrange(1, 50) * 1_000,
+                source=DonationSource.STRIPE,
+                external_id=f"cs_{tag}_{i}",
+                donor_email=f"storm{i}@example.org",
+                donor_name=f"风暴{i}",
+            )
+            for i in range(count)
+        ],
+        batch_size=1000,
+    )
     if not all(g.pk for g in gifts):  # SQLite < 3.35 without RETURNING
-        gifts = list(Donation.objects.filter(external_id__startswith=f"cs_{tag}_")
-                     .order_by("pk"))
+        gifts = list(Donation.objects.filter(external_id__startswith=f"cs_{tag}_").order_by("pk"))
     demand = sum(g.amount for g in gifts)
     funded_pool(pool_amount if pool_amount is not None else demand // 2, call=call)
     return gifts
@@ -91,13 +103,23 @@ def build(n: int, gifts_factory, *, seed: int = 1, tag: str = "storm") -> Storm:
     gifts, forged_only = all_gifts[:n_gifts], all_gifts[n_gifts:]
     good: list[str] = []
     for i, gift in enumerate(gifts):
-        good.append(event(f"evt_{tag}_done_{i}", "checkout.session.completed",
-                          session_obj(gift, session_id=gift.external_id)))
+        good.append(
+            event(
+                f"evt_{tag}_done_{i}",
+                "checkout.session.completed",
+                session_obj(gift, session_id=gift.external_id),
+            )
+        )
     refunds = {}
     for j, gift in enumerate(rng.sample(gifts, n_refunds)):
         refunds[gift.pk] = gift.amount // 2
-        good.append(event(f"evt_{tag}_refund_{j}", "charge.refunded",
-                          charge_obj(gift, amount_refunded=gift.amount // 2)))
+        good.append(
+            event(
+                f"evt_{tag}_refund_{j}",
+                "charge.refunded",
+                charge_obj(gift, amount_refunded=gift.amount // 2),
+            )
+        )
     # Good deliveries are signed when sent ("" here), as Stripe does: a signature older
     # than the 5-minute tolerance is refused as stale.
     deliveries = [(p, "", "good") for p in good]
@@ -105,16 +127,32 @@ def build(n: int, gifts_factory, *, seed: int = 1, tag: str = "storm") -> Storm:
     for k in range(bad - forged_count):  # tampered: amount changed after signing
         original = rng.choice(good)
         signature = sign(original)
-        deliveries.append((original.replace('"amount_total": ', '"amount_total": 9', 1)
-                           .replace('"amount_refunded": ', '"amount_refunded": 9', 1)
-                           if k % 2 == 0 else original + " ", signature, "bad"))
+        deliveries.append(
+            (
+                original.replace('"amount_total": ', '"amount_total": 9', 1).replace(
+                    '"amount_refunded": ', '"amount_refunded": 9', 1
+                )
+                if k % 2 == 0
+                else original + " ",
+                signature,
+                "bad",
+            )
+        )
     for k, gift in enumerate(forged_only):  # signed with the wrong secret
-        payload = event(f"evt_{tag}_forged_{k}", "checkout.session.completed",
-                        session_obj(gift, session_id=gift.external_id))
+        payload = event(
+            f"evt_{tag}_forged_{k}",
+            "checkout.session.completed",
+            session_obj(gift, session_id=gift.external_id),
+        )
         deliveries.append((payload, sign(payload, secret="whsec_attacker"), "bad"))
     rng.shuffle(deliveries)
-    return Storm(deliveries=deliveries, donations=gifts, forged_only=forged_only,
-                 refunds=refunds, unique_events=len(good))
+    return Storm(
+        deliveries=deliveries,
+        donations=gifts,
+        forged_only=forged_only,
+        refunds=refunds,
+        unique_events=len(good),
+    )
 
 
 def noop_deliveries(n: int, *, tag: str = "noop") -> list[tuple[str, str, str]]:
@@ -143,10 +181,13 @@ def deliver(deliveries, *, workers: int = 1) -> tuple[float, dict]:
         local: dict = {}
         try:
             for payload, signature, kind in chunk:
-                response = client.post(URL, data=payload, content_type="application/json",
-                                       HTTP_STRIPE_SIGNATURE=signature or sign(payload))
-                local[(kind, response.status_code)] = local.get((kind, response.status_code),
-                                                                0) + 1
+                response = client.post(
+                    URL,
+                    data=payload,
+                    content_type="application/json",
+                    HTTP_STRIPE_SIGNATURE=signature or sign(payload),
+                )
+                local[(kind, response.status_code)] = local.get((kind, response.status_code), 0) + 1
         except Exception as exc:  # noqa: BLE001 - reported
             errors.append(repr(exc))
         finally:
@@ -186,25 +227,37 @@ def verify(storm: Storm) -> list[str]:
     not_counted = [pk for pk in ids if rows.get(pk) != DonationStatus.SUCCEEDED]
     if not_counted:
         problems.append(f"{len(not_counted)} good gifts not counted, e.g. {not_counted[:3]}")
-    postings = (LedgerTransaction.objects.filter(kind=TransactionKind.DONATION,
-                                                 donation_id__in=ids).count())
+    postings = LedgerTransaction.objects.filter(
+        kind=TransactionKind.DONATION, donation_id__in=ids
+    ).count()
     if postings != len(ids):
         problems.append(f"{postings} donation postings for {len(ids)} gifts")
-    refunded = dict(Donation.objects.filter(pk__in=ids, refunded_amount__gt=0)
-                    .values_list("pk", "refunded_amount"))
+    refunded = dict(
+        Donation.objects.filter(pk__in=ids, refunded_amount__gt=0).values_list(
+            "pk", "refunded_amount"
+        )
+    )
     if refunded != storm.refunds:
         problems.append(f"refunds {len(refunded)} differ from the {len(storm.refunds)} sent")
-    forged = Donation.objects.filter(pk__in=[g.pk for g in storm.forged_only]).exclude(
-        status=DonationStatus.PENDING).count()
+    forged = (
+        Donation.objects.filter(pk__in=[g.pk for g in storm.forged_only])
+        .exclude(status=DonationStatus.PENDING)
+        .count()
+    )
     if forged:
         problems.append(f"{forged} gifts changed by badly signed events")
     raised = Donation.objects.filter(pk__in=ids).aggregate(
-        t=Sum("amount"), r=Sum("refunded_amount"))
+        t=Sum("amount"), r=Sum("refunded_amount")
+    )
     expected = (raised["t"] or 0) - (raised["r"] or 0)
     from funding.models import ProjectBalance
 
-    balance = ProjectBalance.objects.filter(
-        project__donations__pk__in=ids).distinct().aggregate(t=Sum("raised"))["t"] or 0
+    balance = (
+        ProjectBalance.objects.filter(project__donations__pk__in=ids)
+        .distinct()
+        .aggregate(t=Sum("raised"))["t"]
+        or 0
+    )
     if balance != expected:
         problems.append(f"projects raised {balance} != gifts net {expected}")
     stored = StripeEvent.objects.filter(event_id__in=_event_ids(storm)).count()
@@ -221,5 +274,12 @@ def _event_ids(storm: Storm) -> list[str]:
     return list({json.loads(p)["id"] for p, _s, kind in storm.deliveries if kind == "good"})
 
 
-__all__ = ["WEBHOOK_SECRET", "Storm", "build", "deliver", "noop_deliveries", "setup_gifts",
-           "verify"]
+__all__ = [
+    "WEBHOOK_SECRET",
+    "Storm",
+    "build",
+    "deliver",
+    "noop_deliveries",
+    "setup_gifts",
+    "verify",
+]

@@ -26,8 +26,14 @@ class FakeStripe:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = parse_qs(self.rfile.read(length).decode())
                 key = self.headers.get("Idempotency-Key", "")
-                fake.requests.append({"path": self.path, "key": key, "body": body,
-                                      "auth": self.headers.get("Authorization", "")})
+                fake.requests.append(
+                    {
+                        "path": self.path,
+                        "key": key,
+                        "body": body,
+                        "auth": self.headers.get("Authorization", ""),
+                    }
+                )
                 if fake.fail:
                     self._send(500, {"error": {"type": "api_error", "message": "boom"}})
                     return
@@ -37,7 +43,8 @@ class FakeStripe:
                 if key not in fake.by_key:
                     n = len(fake.by_key) + 1
                     fake.by_key[key] = {
-                        "id": f"cs_test_{n}", "object": "checkout.session",
+                        "id": f"cs_test_{n}",
+                        "object": "checkout.session",
                         "url": f"https://checkout.stripe.test/pay/cs_test_{n}",
                         "amount_total": int(body["line_items[0][price_data][unit_amount]"][0]),
                         "expires_at": int(body["expires_at"][0]),
@@ -69,23 +76,47 @@ def sign(payload: str, secret: str = WEBHOOK_SECRET, timestamp: int | None = Non
 
 
 def event(event_id: str, type_: str, obj: dict) -> str:
-    return json.dumps({"id": event_id, "object": "event", "type": type_,
-                       "api_version": "2024-06-20", "created": int(time.time()),
-                       "data": {"object": obj}})
+    return json.dumps(
+        {
+            "id": event_id,
+            "object": "event",
+            "type": type_,
+            "api_version": "2024-06-20",
+            "created": int(time.time()),
+            "data": {"object": obj},
+        }
+    )
 
 
-def session_obj(donation, *, session_id: str, amount: int | None = None,
-                payment_status: str = "paid", currency: str = "cny") -> dict:
-    return {"id": session_id, "object": "checkout.session",
-            "client_reference_id": str(donation.pk),
-            "metadata": {"donation_id": str(donation.pk)},
-            "amount_total": donation.amount if amount is None else amount,
-            "currency": currency, "payment_status": payment_status,
-            "payment_intent": f"pi_{donation.pk}"}
+def session_obj(
+    donation,
+    *,
+    session_id: str,
+    amount: int | None = None,
+    payment_status: str = "paid",
+    currency: str = "cny",
+) -> dict:
+    return {
+        "id": session_id,
+        "object": "checkout.session",
+        "client_reference_id": str(donation.pk),
+        "metadata": {"donation_id": str(donation.pk)},
+        "amount_total": donation.amount if amount is None else amount,
+        "currency": currency,
+        "payment_status": payment_status,
+        "payment_intent": f"pi_{donation.pk}",
+    }
 
 
 def charge_obj(donation, *, amount_refunded: int = 0) -> dict:
-    return {"id": f"ch_{donation.pk}", "object": "charge", "amount": donation.amount,
-            "amount_captured": donation.amount, "amount_refunded": amount_refunded,
-            "currency": "cny", "paid": True, "payment_intent": f"pi_{donation.pk}",
-            "metadata": {"donation_id": str(donation.pk)}}
+    return {
+        "id": f"ch_{donation.pk}",
+        "object": "charge",
+        "amount": donation.amount,
+        "amount_captured": donation.amount,
+        "amount_refunded": amount_refunded,
+        "currency": "cny",
+        "paid": True,
+        "payment_intent": f"pi_{donation.pk}",
+        "metadata": {"donation_id": str(donation.pk)},
+    }

@@ -21,12 +21,20 @@ def officers(client):
     return first, second
 
 
-@pytest.mark.parametrize("url", [
-    "/admin/funding_donations/", "/admin/funding_pools/", "/admin/funding_sponsors/",
-    "/admin/funding_rules/", "/admin/funding_disbursements/", "/admin/funding_ledger/",
-    "/admin/funding_donations/offline/", "/admin/funding_donations/import/",
-    "/admin/funding_disbursements/record/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/funding_donations/",
+        "/admin/funding_pools/",
+        "/admin/funding_sponsors/",
+        "/admin/funding_rules/",
+        "/admin/funding_disbursements/",
+        "/admin/funding_ledger/",
+        "/admin/funding_donations/offline/",
+        "/admin/funding_donations/import/",
+        "/admin/funding_disbursements/record/",
+    ],
+)
 def test_admin_pages_render_for_finance(client, officers, url):
     MatchedProjectFactory()
     client.force_login(officers[0])
@@ -51,12 +59,19 @@ def test_admin_offline_record_then_other_officer_approves(client, officers):
     pool = funded_pool(100_000)
     project = MatchedProjectFactory()
     client.force_login(officers[0])
-    client.post("/admin/funding_donations/offline/", {
-        "project": project.pk, "amount": "300", "method": "bank_transfer",
-        "reference": "B-77", "donor_name": "线下", "anonymity": "none",
-        "received_on": timezone.localdate().isoformat(),
-        "evidence": SimpleUploadedFile("slip.pdf", PDF, content_type="application/pdf"),
-    })
+    client.post(
+        "/admin/funding_donations/offline/",
+        {
+            "project": project.pk,
+            "amount": "300",
+            "method": "bank_transfer",
+            "reference": "B-77",
+            "donor_name": "线下",
+            "anonymity": "none",
+            "received_on": timezone.localdate().isoformat(),
+            "evidence": SimpleUploadedFile("slip.pdf", PDF, content_type="application/pdf"),
+        },
+    )
     donation = Donation.objects.get()
 
     same = client.post(f"/admin/funding_donations/review/{donation.pk}/", {"action": "approve"})
@@ -67,7 +82,10 @@ def test_admin_offline_record_then_other_officer_approves(client, officers):
     donation.refresh_from_db()
     assert same.status_code == 302
     assert (donation.status, donation.recorded_by, donation.approved_by) == (
-        DonationStatus.SUCCEEDED, officers[0], officers[1])
+        DonationStatus.SUCCEEDED,
+        officers[0],
+        officers[1],
+    )
     assert pool_available(pool) == 70_000
     assert b"".join(evidence.streaming_content) == PDF
 
@@ -76,29 +94,42 @@ def test_admin_offline_evidence_not_a_document_rejected(client, officers):
     project = MatchedProjectFactory()
     client.force_login(officers[0])
 
-    response = client.post("/admin/funding_donations/offline/", {
-        "project": project.pk, "amount": "300", "method": "cash", "anonymity": "none",
-        "received_on": timezone.localdate().isoformat(),
-        "evidence": SimpleUploadedFile("slip.pdf", b"MZ\x90\x00 not a pdf"),
-    })
+    response = client.post(
+        "/admin/funding_donations/offline/",
+        {
+            "project": project.pk,
+            "amount": "300",
+            "method": "cash",
+            "anonymity": "none",
+            "received_on": timezone.localdate().isoformat(),
+            "evidence": SimpleUploadedFile("slip.pdf", b"MZ\x90\x00 not a pdf"),
+        },
+    )
 
     assert "Upload a PDF, JPEG, PNG or WebP file." in response.content.decode() or (
-        "请上传" in response.content.decode())
+        "请上传" in response.content.decode()
+    )
     assert Donation.objects.count() == 0
 
 
 def test_admin_import_preview_then_confirm(client, officers):
     MatchedProjectFactory(slug="adm-imp")
     client.force_login(officers[0])
-    csv = ("external_id,project_slug,amount_yuan,donor_name,donor_email,date,message,anonymous\n"
-           f"X1,adm-imp,12,甲,,{timezone.localdate().isoformat()},,\n").encode()
+    csv = (
+        "external_id,project_slug,amount_yuan,donor_name,donor_email,date,message,anonymous\n"
+        f"X1,adm-imp,12,甲,,{timezone.localdate().isoformat()},,\n"
+    ).encode()
 
-    preview = client.post("/admin/funding_donations/import/", {
-        "source": "generic", "file": SimpleUploadedFile("x.csv", csv, content_type="text/csv")})
+    preview = client.post(
+        "/admin/funding_donations/import/",
+        {"source": "generic", "file": SimpleUploadedFile("x.csv", csv, content_type="text/csv")},
+    )
     token = preview.context["token"]
     before = Donation.objects.count()
-    client.post("/admin/funding_donations/import/", {"confirm_token": token,
-                                                     "source": "generic", "file_name": "x.csv"})
+    client.post(
+        "/admin/funding_donations/import/",
+        {"confirm_token": token, "source": "generic", "file_name": "x.csv"},
+    )
 
     assert "X1" in preview.content.decode()
     assert before == 0
@@ -109,8 +140,10 @@ def test_admin_import_bad_rows_shown_nothing_imported(client, officers):
     client.force_login(officers[0])
     csv = b"external_id,project_slug,amount_yuan,date\nX1,missing,abc,2026-01-01\n"
 
-    preview = client.post("/admin/funding_donations/import/", {
-        "source": "generic", "file": SimpleUploadedFile("x.csv", csv)})
+    preview = client.post(
+        "/admin/funding_donations/import/",
+        {"source": "generic", "file": SimpleUploadedFile("x.csv", csv)},
+    )
 
     assert "unknown project &#x27;missing&#x27;" in preview.content.decode()
     assert Donation.objects.count() == 0
@@ -124,8 +157,10 @@ def test_admin_disbursement_four_eyes(client, officers):
     gift = DonationFactory(project=project, amount=50_000)
     mark_succeeded(donation=gift, amount_received=50_000, currency="CNY")
     client.force_login(officers[0])
-    client.post("/admin/funding_disbursements/record/", {"project": project.pk, "amount": "100",
-                                                          "milestone": "第一期"})
+    client.post(
+        "/admin/funding_disbursements/record/",
+        {"project": project.pk, "amount": "100", "milestone": "第一期"},
+    )
     disbursement = Disbursement.objects.get()
     client.post(f"/admin/funding_disbursements/approve/{disbursement.pk}/")
     still = Disbursement.objects.get().status
@@ -159,11 +194,17 @@ def test_admin_offline_evidence_over_the_size_limit_rejected(client, officers, s
     project = MatchedProjectFactory()
     client.force_login(officers[0])
 
-    response = client.post("/admin/funding_donations/offline/", {
-        "project": project.pk, "amount": "300", "method": "cash", "anonymity": "none",
-        "received_on": timezone.localdate().isoformat(),
-        "evidence": SimpleUploadedFile("slip.pdf", b"%PDF-1.4\n" + b"0" * 2048),
-    })
+    response = client.post(
+        "/admin/funding_donations/offline/",
+        {
+            "project": project.pk,
+            "amount": "300",
+            "method": "cash",
+            "anonymity": "none",
+            "received_on": timezone.localdate().isoformat(),
+            "evidence": SimpleUploadedFile("slip.pdf", b"%PDF-1.4\n" + b"0" * 2048),
+        },
+    )
 
     html = response.content.decode()
     assert "文件过大" in html and "上限为 1.0\xa0KB" in html

@@ -64,30 +64,46 @@ def test_every_kind_of_posting_updates_the_balance(project, finance_users):
     record_refund(donation=refunded, refunded_total=1_000)
     assert _figures(project) == (13_000, 13_000, 0, 0)
 
-    disbursement = record_disbursement(project=project, amount=5_000,
-                                       recorded_by=finance_users[0])
+    disbursement = record_disbursement(project=project, amount=5_000, recorded_by=finance_users[0])
     approve_disbursement(disbursement=disbursement, approved_by=finance_users[1])
-    record_expenditure(project=project, budget_line="餐费", amount=1_200,
-                       spent_on=timezone.localdate(), recorded_by=finance_users[0])
+    record_expenditure(
+        project=project,
+        budget_line="餐费",
+        amount=1_200,
+        spent_on=timezone.localdate(),
+        recorded_by=finance_users[0],
+    )
 
     assert _figures(project) == (13_000, 13_000, 5_000, 1_200)
     assert project.balance.currency == "CNY"
     assert project.balance.funded == 26_000
     assert computed_balances([project.pk])[project.pk] == {
-        "raised": 13_000, "matched": 13_000, "disbursed": 5_000, "spent": 1_200}
+        "raised": 13_000,
+        "matched": 13_000,
+        "disbursed": 5_000,
+        "spent": 1_200,
+    }
     assert reconcile().ok
 
 
 def test_idempotent_replay_counts_once_and_corrections_do_not_count(project):
     clearing = account_for(kind=AccountKind.CLEARING, currency="CNY", provider="x")
     fund = project_account(project)
-    post_transaction(kind=TransactionKind.CORRECTION, idempotency_key="c1", currency="CNY",
-                     legs=[(clearing, -700), (fund, 700)])
+    post_transaction(
+        kind=TransactionKind.CORRECTION,
+        idempotency_key="c1",
+        currency="CNY",
+        legs=[(clearing, -700), (fund, 700)],
+    )
     assert not ProjectBalance.objects.filter(pk=project.pk).exists()
 
     for _ in range(2):
-        post_transaction(kind=TransactionKind.DONATION, idempotency_key="k", currency="CNY",
-                         legs=[(clearing, -300), (fund, 300)])
+        post_transaction(
+            kind=TransactionKind.DONATION,
+            idempotency_key="k",
+            currency="CNY",
+            legs=[(clearing, -300), (fund, 300)],
+        )
 
     assert _figures(project) == (300, 0, 0, 0)
 
@@ -99,8 +115,12 @@ def test_negative_total_is_refused_and_nothing_is_written(project):
     before = LedgerTransaction.objects.count()
 
     with pytest.raises(IntegrityError):
-        post_transaction(kind=TransactionKind.DONATION_REVERSAL, idempotency_key="too-much",
-                         currency="CNY", legs=[(fund, -5_000), (clearing, 5_000)])
+        post_transaction(
+            kind=TransactionKind.DONATION_REVERSAL,
+            idempotency_key="too-much",
+            currency="CNY",
+            legs=[(fund, -5_000), (clearing, 5_000)],
+        )
 
     assert LedgerTransaction.objects.count() == before
     assert _figures(project)[0] == 1_000
@@ -141,8 +161,13 @@ def test_rebuild_repairs_tampered_rows(project):
 
 def test_backfill_migration_rebuilds_from_entries(project, finance_users):
     _paid(project, 10_000)
-    record_expenditure(project=project, budget_line="交通", amount=300,
-                       spent_on=timezone.localdate(), recorded_by=finance_users[0])
+    record_expenditure(
+        project=project,
+        budget_line="交通",
+        amount=300,
+        spent_on=timezone.localdate(),
+        recorded_by=finance_users[0],
+    )
     other = MatchedProjectFactory(slug="balance-other")
     _paid(other, 2_000)
     ProjectBalance.objects.all().delete()
@@ -165,8 +190,8 @@ def test_seed_large_fills_balances(monkeypatch):
 
     sums = computed_balances()
     assert sums[first.pk]["raised"] + sums[second.pk]["raised"] == sum(
-        Entry.objects.filter(account__kind=AccountKind.PROJECT).values_list("amount",
-                                                                            flat=True))
+        Entry.objects.filter(account__kind=AccountKind.PROJECT).values_list("amount", flat=True)
+    )
     assert _figures(first)[0] == sums[first.pk]["raised"] > 0
     assert _figures(second)[0] == sums[second.pk]["raised"] > 0
     assert reconcile().ok
@@ -188,8 +213,12 @@ def test_concurrent_first_postings_never_lose_an_update():
         try:
             barrier.wait()
             for k in range(5):
-                post_transaction(kind=TransactionKind.DONATION, idempotency_key=f"race:{n}:{k}",
-                                 currency="CNY", legs=[(clearing, -(n + 1)), (fund, n + 1)])
+                post_transaction(
+                    kind=TransactionKind.DONATION,
+                    idempotency_key=f"race:{n}:{k}",
+                    currency="CNY",
+                    legs=[(clearing, -(n + 1)), (fund, n + 1)],
+                )
         except Exception as exc:  # noqa: BLE001 - asserted below
             errors.append(repr(exc))
         finally:

@@ -44,31 +44,30 @@ def funded_project():
     return project
 
 
-def test_guard_allows_and_is_called_on_record_and_approve(guard, funded_project,
-                                                          finance_users):
-    disbursement = record_disbursement(project=funded_project, amount=10_000,
-                                       recorded_by=finance_users[0])
+def test_guard_allows_and_is_called_on_record_and_approve(guard, funded_project, finance_users):
+    disbursement = record_disbursement(
+        project=funded_project, amount=10_000, recorded_by=finance_users[0]
+    )
     approve_disbursement(disbursement=disbursement, approved_by=finance_users[1])
 
     assert guard.calls == [(funded_project.pk, 10_000), (funded_project.pk, 10_000)]
     assert project_money(funded_project).disbursed == 10_000
 
 
-def test_guard_refuses_recording_and_nothing_is_written(guard, funded_project,
-                                                        finance_users):
+def test_guard_refuses_recording_and_nothing_is_written(guard, funded_project, finance_users):
     guard.blocked.add(funded_project.pk)
 
     with pytest.raises(DisbursementBlocked) as exc:
-        record_disbursement(project=funded_project, amount=10_000,
-                            recorded_by=finance_users[0])
+        record_disbursement(project=funded_project, amount=10_000, recorded_by=finance_users[0])
 
     assert "mid-term evaluation failed" in exc.value.messages[0]
     assert Disbursement.objects.count() == 0
 
 
 def test_guard_refuses_approval_and_nothing_is_posted(guard, funded_project, finance_users):
-    disbursement = record_disbursement(project=funded_project, amount=10_000,
-                                       recorded_by=finance_users[0])
+    disbursement = record_disbursement(
+        project=funded_project, amount=10_000, recorded_by=finance_users[0]
+    )
     txns = LedgerTransaction.objects.count()
     guard.blocked.add(funded_project.pk)
 
@@ -94,9 +93,10 @@ def test_admin_shows_the_translated_reason(client, guard, funded_project):
     guard.blocked.add(funded_project.pk)
     client.force_login(officer)
 
-    response = client.post("/admin/funding_disbursements/record/",
-                           {"project": funded_project.pk, "amount": "100",
-                            "milestone": "第二期"})
+    response = client.post(
+        "/admin/funding_disbursements/record/",
+        {"project": funded_project.pk, "amount": "100", "milestone": "第二期"},
+    )
 
     html = response.content.decode()
     assert response.status_code == 200

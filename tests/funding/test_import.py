@@ -29,15 +29,23 @@ def _write(tmp_path, text, name="export.csv"):
 
 def test_import_csv_creates_donations_and_matches(project, tmp_path, capsys):
     pool = funded_pool(100_000)
-    path = _write(tmp_path, HEADER + "A1,imp-proj,100,李四,ls@example.org,"
-                  f"{_today()},加油,\nA2,imp-proj,50.5,,,{_today()} 10:00,,是\n")
+    path = _write(
+        tmp_path,
+        HEADER + "A1,imp-proj,100,李四,ls@example.org,"
+        f"{_today()},加油,\nA2,imp-proj,50.5,,,{_today()} 10:00,,是\n",
+    )
 
     call_command("import_donations", path, "--source", "generic")
 
-    rows = list(Donation.objects.order_by("external_id").values_list(
-        "external_id", "amount", "source", "anonymity"))
-    assert rows == [("A1", 10_000, DonationSource.IMPORT, Anonymity.NONE),
-                    ("A2", 5_050, DonationSource.IMPORT, Anonymity.HIDE_NAME)]
+    rows = list(
+        Donation.objects.order_by("external_id").values_list(
+            "external_id", "amount", "source", "anonymity"
+        )
+    )
+    assert rows == [
+        ("A1", 10_000, DonationSource.IMPORT, Anonymity.NONE),
+        ("A2", 5_050, DonationSource.IMPORT, Anonymity.HIDE_NAME),
+    ]
     assert pool_available(pool) == 100_000 - 15_050
     assert "imported 2 donations, skipped 0" in capsys.readouterr().out
     assert reconcile().ok
@@ -55,9 +63,12 @@ def test_import_same_file_twice_is_idempotent(project, tmp_path, capsys):
 
 
 def test_import_bad_row_imports_nothing(project, tmp_path, capsys):
-    path = _write(tmp_path, HEADER + f"A1,imp-proj,100,,,{_today()},,\n"
-                  f"A2,nope,100,,,{_today()},,\nA3,imp-proj,-5,,,yesterday,,\n"
-                  f"A1,imp-proj,1,,,{_today()},,\n")
+    path = _write(
+        tmp_path,
+        HEADER + f"A1,imp-proj,100,,,{_today()},,\n"
+        f"A2,nope,100,,,{_today()},,\nA3,imp-proj,-5,,,yesterday,,\n"
+        f"A1,imp-proj,1,,,{_today()},,\n",
+    )
 
     with pytest.raises(CommandError) as exc:
         call_command("import_donations", path, "--source", "generic")
@@ -73,8 +84,9 @@ def test_import_bad_row_imports_nothing(project, tmp_path, capsys):
 def test_import_xlsx_with_platform_mapping(project, tmp_path):
     wb = Workbook()
     ws = wb.active
-    ws.append(["捐赠单号", "项目标识", "捐赠金额（元）", "捐赠人", "邮箱", "捐赠时间", "留言",
-               "是否匿名"])
+    ws.append(
+        ["捐赠单号", "项目标识", "捐赠金额（元）", "捐赠人", "邮箱", "捐赠时间", "留言", "是否匿名"]
+    )
     ws.append(["T-9", "imp-proj", 20, "王五", "", _today(), "", "否"])
     buf = io.BytesIO()
     wb.save(buf)
@@ -84,8 +96,12 @@ def test_import_xlsx_with_platform_mapping(project, tmp_path):
     call_command("import_donations", str(path), "--source", "tencent")
 
     donation = Donation.objects.get()
-    assert (donation.external_id, donation.import_source, donation.amount,
-            donation.donor_name) == ("T-9", "tencent", 2_000, "王五")
+    assert (donation.external_id, donation.import_source, donation.amount, donation.donor_name) == (
+        "T-9",
+        "tencent",
+        2_000,
+        "王五",
+    )
 
 
 def test_import_missing_columns_rejected(project, tmp_path, capsys):
@@ -95,7 +111,8 @@ def test_import_missing_columns_rejected(project, tmp_path, capsys):
         call_command("import_donations", path, "--source", "generic")
 
     assert "row 1: missing columns: external_id, project_slug, amount_yuan, date" in (
-        capsys.readouterr().err)
+        capsys.readouterr().err
+    )
 
 
 def _today():

@@ -20,8 +20,12 @@ def _accounts():
 def test_post_transaction_balanced_updates_balances():
     a, b = _accounts()
 
-    post_transaction(kind=TransactionKind.DONATION, idempotency_key="k1", currency="CNY",
-                     legs=[(a, -500), (b, 500)])
+    post_transaction(
+        kind=TransactionKind.DONATION,
+        idempotency_key="k1",
+        currency="CNY",
+        legs=[(a, -500), (b, 500)],
+    )
 
     assert (balance(a), balance(b)) == (-500, 500)
 
@@ -30,8 +34,12 @@ def test_post_transaction_unbalanced_raises_and_writes_nothing():
     a, b = _accounts()
 
     with pytest.raises(UnbalancedTransaction):
-        post_transaction(kind=TransactionKind.DONATION, idempotency_key="k1", currency="CNY",
-                         legs=[(a, -500), (b, 499)])
+        post_transaction(
+            kind=TransactionKind.DONATION,
+            idempotency_key="k1",
+            currency="CNY",
+            legs=[(a, -500), (b, 499)],
+        )
 
     assert LedgerTransaction.objects.count() == 0
 
@@ -39,10 +47,18 @@ def test_post_transaction_unbalanced_raises_and_writes_nothing():
 def test_post_transaction_same_key_twice_writes_once():
     a, b = _accounts()
 
-    first, created1 = post_transaction(kind=TransactionKind.DONATION, idempotency_key="k1",
-                                       currency="CNY", legs=[(a, -500), (b, 500)])
-    second, created2 = post_transaction(kind=TransactionKind.DONATION, idempotency_key="k1",
-                                        currency="CNY", legs=[(a, -500), (b, 500)])
+    first, created1 = post_transaction(
+        kind=TransactionKind.DONATION,
+        idempotency_key="k1",
+        currency="CNY",
+        legs=[(a, -500), (b, 500)],
+    )
+    second, created2 = post_transaction(
+        kind=TransactionKind.DONATION,
+        idempotency_key="k1",
+        currency="CNY",
+        legs=[(a, -500), (b, 500)],
+    )
 
     assert (first.pk, created1, created2) == (second.pk, True, False)
     assert balance(b) == 500
@@ -50,8 +66,12 @@ def test_post_transaction_same_key_twice_writes_once():
 
 def test_entry_update_and_delete_refused():
     a, b = _accounts()
-    txn, _ = post_transaction(kind=TransactionKind.DONATION, idempotency_key="k1",
-                              currency="CNY", legs=[(a, -500), (b, 500)])
+    txn, _ = post_transaction(
+        kind=TransactionKind.DONATION,
+        idempotency_key="k1",
+        currency="CNY",
+        legs=[(a, -500), (b, 500)],
+    )
     entry = txn.entries.first()
 
     entry.amount = 1
@@ -68,8 +88,12 @@ def test_entry_update_and_delete_refused():
 
 def test_entry_zero_amount_rejected_by_database():
     a, b = _accounts()
-    txn, _ = post_transaction(kind=TransactionKind.DONATION, idempotency_key="k1",
-                              currency="CNY", legs=[(a, -500), (b, 500)])
+    txn, _ = post_transaction(
+        kind=TransactionKind.DONATION,
+        idempotency_key="k1",
+        currency="CNY",
+        legs=[(a, -500), (b, 500)],
+    )
     other = account_for(kind=AccountKind.SPONSOR, currency="CNY", provider="x")
 
     with pytest.raises(IntegrityError):
@@ -77,9 +101,11 @@ def test_entry_zero_amount_rejected_by_database():
 
 
 def test_transaction_idempotency_key_unique_in_database():
-    LedgerTransaction.objects.create(kind=TransactionKind.DONATION, idempotency_key="dup",
-                                     currency="CNY")
+    LedgerTransaction.objects.create(
+        kind=TransactionKind.DONATION, idempotency_key="dup", currency="CNY"
+    )
 
     with pytest.raises(IntegrityError):
-        LedgerTransaction.objects.create(kind=TransactionKind.DONATION, idempotency_key="dup",
-                                         currency="CNY")
+        LedgerTransaction.objects.create(
+            kind=TransactionKind.DONATION, idempotency_key="dup", currency="CNY"
+        )

@@ -40,7 +40,8 @@ def test_reserve_match_one_to_one_holds_from_pool(rule):
     reservations = reserve_match(donation=donation)
 
     assert [(r.pool_id, r.amount, r.status) for r in reservations] == [
-        (pool.pk, 10_000, ReservationStatus.HELD)]
+        (pool.pk, 10_000, ReservationStatus.HELD)
+    ]
     assert pool_available(pool) == 40_000
     assert reconcile().ok
 
@@ -53,7 +54,9 @@ def test_reserve_match_priority_order_and_partial(rule):
     reservations = reserve_match(donation=donation)
 
     assert [(r.pool_id, r.amount, r.covered) for r in reservations] == [
-        (first.pk, 3_000, 3_000), (second.pk, 7_000, 7_000)]
+        (first.pk, 3_000, 3_000),
+        (second.pk, 7_000, 7_000),
+    ]
 
 
 def test_reserve_match_half_ratio_pool(rule):
@@ -163,7 +166,8 @@ def test_confirm_match_moves_reserved_to_project(rule):
     mark_succeeded(donation=donation, amount_received=10_000, currency="CNY")
 
     assert list(MatchReservation.objects.values_list("status", "amount")) == [
-        (ReservationStatus.CONFIRMED, 10_000)]
+        (ReservationStatus.CONFIRMED, 10_000)
+    ]
     assert pool_available(pool) == 40_000
     assert reconcile().ok
 
@@ -297,7 +301,12 @@ def test_quote_match_for_an_unsaved_gift_respects_the_project_cap(rule):
     first = DonationFactory(amount=10_000)
     reserve_match(donation=first)
 
-    unsaved = Donation(project=first.project, amount=10_000, currency="CNY",
-                       donor_email="x@example.org", source=DonationSource.STRIPE)
+    unsaved = Donation(
+        project=first.project,
+        amount=10_000,
+        currency="CNY",
+        donor_email="x@example.org",
+        source=DonationSource.STRIPE,
+    )
 
     assert quote_match(donation=unsaved) == 2_000

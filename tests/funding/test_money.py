@@ -43,16 +43,24 @@ def test_project_money_figures(project, finance_users):
     _paid(project, 10_000)
     refunded = _paid(project, 4_000)
     record_refund(donation=refunded, refunded_total=1_000)
-    disbursement = record_disbursement(project=project, amount=5_000,
-                                       recorded_by=finance_users[0])
+    disbursement = record_disbursement(project=project, amount=5_000, recorded_by=finance_users[0])
     approve_disbursement(disbursement=disbursement, approved_by=finance_users[1])
-    record_expenditure(project=project, budget_line="餐费", amount=1_200,
-                       spent_on=timezone.localdate(), recorded_by=finance_users[0])
+    record_expenditure(
+        project=project,
+        budget_line="餐费",
+        amount=1_200,
+        spent_on=timezone.localdate(),
+        recorded_by=finance_users[0],
+    )
 
     money = project_money(project)
 
     assert (money.raised, money.matched, money.disbursed, money.spent) == (
-        13_000, 13_000, 5_000, 1_200)
+        13_000,
+        13_000,
+        5_000,
+        1_200,
+    )
     assert reconcile().ok
 
 
@@ -77,7 +85,8 @@ def test_public_ledger_masks_anonymous(project):
     _paid(project, 3_000, donor_name="王五")
 
     html = Template('{% include "funding/includes/project_money.html" %}').render(
-        Context({"project": project}))
+        Context({"project": project})
+    )
 
     assert "张三" not in html and "爱心人士" in html
     assert "李四" in html and "¥20.00" not in html
@@ -86,8 +95,7 @@ def test_public_ledger_masks_anonymous(project):
 
 def test_disbursement_needs_second_officer(project, finance_users):
     _paid(project, 10_000)
-    disbursement = record_disbursement(project=project, amount=5_000,
-                                       recorded_by=finance_users[0])
+    disbursement = record_disbursement(project=project, amount=5_000, recorded_by=finance_users[0])
 
     with pytest.raises(FourEyesViolation):
         approve_disbursement(disbursement=disbursement, approved_by=finance_users[0])
@@ -97,8 +105,9 @@ def test_disbursement_needs_second_officer(project, finance_users):
 
 def test_disbursement_over_fund_refused(project, finance_users):
     _paid(project, 1_000)
-    disbursement = record_disbursement(project=project, amount=500_000,
-                                       recorded_by=finance_users[0])
+    disbursement = record_disbursement(
+        project=project, amount=500_000, recorded_by=finance_users[0]
+    )
 
     with pytest.raises(InsufficientFunds):
         approve_disbursement(disbursement=disbursement, approved_by=finance_users[1])
@@ -113,8 +122,11 @@ def test_receipt_numbered_and_declined_for_anonymous(project):
     again = issue_receipt(donation=named)
 
     year = timezone.now().year
-    assert (first.number, second.number, again.pk) == (f"R{year}-{first.pk:06d}",
-                                                       f"R{year}-{first.pk + 1:06d}", first.pk)
+    assert (first.number, second.number, again.pk) == (
+        f"R{year}-{first.pk:06d}",
+        f"R{year}-{first.pk + 1:06d}",
+        first.pk,
+    )
     assert (first.donor_name, first.declined) == ("某某公司", False)
     assert (second.donor_name, second.declined) == ("", True)
 
@@ -122,8 +134,9 @@ def test_receipt_numbered_and_declined_for_anonymous(project):
 def test_annual_statement_sums_year(project):
     _paid(project, 1_000, donor_email="a@example.org", donor_name="甲")
     _paid(project, 2_500, donor_email="a@example.org", donor_name="甲")
-    DonationFactory(project=project, donor_email="a@example.org", amount=9_999,
-                    status=DonationStatus.PENDING)
+    DonationFactory(
+        project=project, donor_email="a@example.org", amount=9_999, status=DonationStatus.PENDING
+    )
 
     statement = issue_annual_statement(donor_email="a@example.org", year=timezone.now().year)
 

@@ -23,8 +23,12 @@ def recorded(finance_users):
     MatchingRuleFactory()
     first, _ = finance_users
     return record_offline_donation(
-        project=MatchedProjectFactory(), amount=20_000, method=OfflineMethod.BANK_TRANSFER,
-        recorded_by=first, donor_name="线下捐赠人", reference="BANK-1",
+        project=MatchedProjectFactory(),
+        amount=20_000,
+        method=OfflineMethod.BANK_TRANSFER,
+        recorded_by=first,
+        donor_name="线下捐赠人",
+        reference="BANK-1",
         evidence=SimpleUploadedFile("slip.pdf", PDF, content_type="application/pdf"),
     )
 
@@ -54,8 +58,7 @@ def test_offline_second_officer_approves_counts_and_matches(recorded, finance_us
     approve_offline_donation(donation=recorded, approved_by=finance_users[1])
 
     recorded.refresh_from_db()
-    assert (recorded.status, recorded.approved_by) == (DonationStatus.SUCCEEDED,
-                                                       finance_users[1])
+    assert (recorded.status, recorded.approved_by) == (DonationStatus.SUCCEEDED, finance_users[1])
     assert pool_available(pool) == 80_000
     assert reconcile().ok
 

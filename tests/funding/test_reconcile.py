@@ -54,8 +54,12 @@ def test_reconcile_pool_below_zero_fails(paid, capsys):
     pool, _ = paid
     available, _ = pool_accounts(pool)
     outside = account_for(kind=AccountKind.SPONSOR, currency="CNY", provider="thief")
-    post_transaction(kind=TransactionKind.CORRECTION, idempotency_key="steal", currency="CNY",
-                     legs=[(available, -90_000), (outside, 90_000)])
+    post_transaction(
+        kind=TransactionKind.CORRECTION,
+        idempotency_key="steal",
+        currency="CNY",
+        legs=[(available, -90_000), (outside, 90_000)],
+    )
 
     code, _ = _run()
 
@@ -94,7 +98,8 @@ def test_reconcile_held_reservation_mismatch_fails(paid, capsys):
 
     assert code == 1
     assert f"pool {pool.pk} reserved balance 0 != held reservations 10000" in (
-        capsys.readouterr().err)
+        capsys.readouterr().err
+    )
 
 
 def test_reconcile_refunded_amount_tampered_fails(paid, capsys):
@@ -105,4 +110,5 @@ def test_reconcile_refunded_amount_tampered_fails(paid, capsys):
 
     assert code == 1
     assert f"project {donation.project_id} raised in ledger 10000 != records 9900" in (
-        capsys.readouterr().err)
+        capsys.readouterr().err
+    )

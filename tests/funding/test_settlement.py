@@ -22,8 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def _give(project, amount, source=DonationSource.STRIPE):
     donation = DonationFactory(project=project, amount=amount, source=source)
-    mark_succeeded(donation=donation, amount_received=amount, currency="CNY",
-                   at=timezone.now())
+    mark_succeeded(donation=donation, amount_received=amount, currency="CNY", at=timezone.now())
     return donation
 
 
@@ -47,7 +46,9 @@ def test_plan_settlement_enough_pool_applies_ratio_and_cap(setup):
     plan = plan_settlement(call=call)
 
     assert [(r.project.slug, r.eligible, r.amount) for r in plan.rows] == [
-        ("proj-a", 15_000, 15_000), ("proj-b", 50_000, 30_000)]
+        ("proj-a", 15_000, 15_000),
+        ("proj-b", 50_000, 30_000),
+    ]
     assert plan.is_pro_rata is False
 
 

@@ -29,19 +29,32 @@ pytestmark = pytest.mark.django_db
 
 def _give(project, amount):
     donation = DonationFactory(project=project, amount=amount, source=DonationSource.STRIPE)
-    mark_succeeded(donation=donation, amount_received=amount, currency="CNY",
-                   at=timezone.now())
+    mark_succeeded(donation=donation, amount_received=amount, currency="CNY", at=timezone.now())
 
 
 def _ranked(call, project, rank):
     """The review app's stored ranking entry and the decision that created ``project``."""
     application = ApplicationFactory(call=call, organization=project.organization)
-    RankingEntry.objects.create(call=call, application=application, rank=rank, n_reviews=3,
-                                mean=Decimal(8), median=Decimal(8), normalised=Decimal(80),
-                                spread=Decimal(1), tier=project.tier)
-    Decision.objects.create(application=application, call=call, rank=rank,
-                            normalised=Decimal(80), tier=project.tier, project=project,
-                            published_at=timezone.now())
+    RankingEntry.objects.create(
+        call=call,
+        application=application,
+        rank=rank,
+        n_reviews=3,
+        mean=Decimal(8),
+        median=Decimal(8),
+        normalised=Decimal(80),
+        spread=Decimal(1),
+        tier=project.tier,
+    )
+    Decision.objects.create(
+        application=application,
+        call=call,
+        rank=rank,
+        normalised=Decimal(80),
+        tier=project.tier,
+        project=project,
+        published_at=timezone.now(),
+    )
 
 
 @pytest.fixture
@@ -49,13 +62,16 @@ def tiered():
     """Ranks 1–2 at 1:1, rank 3 at 1:0.5; D is unranked. Eligible money:
     A (rank 1) 10,001 fen, B (rank 2) 5,000, C (rank 3) 7,001, D 4,000."""
     call = make_call("tiered-call")
-    rule = MatchingRuleFactory(call=call, mode=MatchingMode.SETTLEMENT, ratio_num=1,
-                               ratio_den=1)
+    rule = MatchingRuleFactory(call=call, mode=MatchingMode.SETTLEMENT, ratio_num=1, ratio_den=1)
     SettlementTier.objects.create(rule=rule, rank_from=1, rank_to=2, ratio_num=1, ratio_den=1)
     SettlementTier.objects.create(rule=rule, rank_from=3, rank_to=3, ratio_num=1, ratio_den=2)
     projects = {}
-    for name, rank, amount in (("a", 1, 10_001), ("b", 2, 5_000), ("c", 3, 7_001),
-                               ("d", None, 4_000)):
+    for name, rank, amount in (
+        ("a", 1, 10_001),
+        ("b", 2, 5_000),
+        ("c", 3, 7_001),
+        ("d", None, 4_000),
+    ):
         project = MatchedProjectFactory(slug=f"tier-{name}", call=call)
         if rank:
             _ranked(call, project, rank)
@@ -65,8 +81,10 @@ def tiered():
 
 
 def _rows(plan):
-    return [(r.project.slug, r.rank, r.tier_label, r.ratio_label, r.eligible, r.amount)
-            for r in plan.rows]
+    return [
+        (r.project.slug, r.rank, r.tier_label, r.ratio_label, r.eligible, r.amount)
+        for r in plan.rows
+    ]
 
 
 def test_tiers_set_the_ratio_by_rank(tiered):
@@ -109,8 +127,10 @@ def test_commit_tiered_settlement_reconciles(tiered):
     settlement, created = commit_settlement(call=call)
 
     assert created and settlement.total == 10_000
-    per_project = {p: sum(SettlementLine.objects.filter(project=projects[p])
-                          .values_list("amount", flat=True)) for p in "abcd"}
+    per_project = {
+        p: sum(SettlementLine.objects.filter(project=projects[p]).values_list("amount", flat=True))
+        for p in "abcd"
+    }
     assert per_project == {"a": 5_406, "b": 2_702, "c": 1_892, "d": 0}
     assert projects["a"].balance.matched == 5_406
     assert reconcile().ok
@@ -133,15 +153,19 @@ def test_largest_remainder_never_exceeds_and_is_exact():
     assert largest_remainder([1, 1, 1], 2, 3, [(1,), (2,), (3,)]) == [1, 1, 0]
     assert largest_remainder([7_500, 15_000], 11_250, 22_500, [(1,), (2,)]) == [3_750, 7_500]
     shares = largest_remainder([333, 333, 334], 100, 1_000, [(0,), (1,), (2,)])
-    assert sum(shares) == 100 and all(s <= a for s, a in zip(shares, [333, 333, 334],
-                                                              strict=True))
+    assert sum(shares) == 100 and all(s <= a for s, a in zip(shares, [333, 333, 334], strict=True))
 
 
 def test_ratio_labels():
     from fractions import Fraction
 
     assert [ratio_label(Fraction(n, d)) for n, d in ((1, 1), (1, 2), (3, 4), (2, 3), (2, 1))] == [
-        "1:1", "1:0.5", "1:0.75", "1:2/3", "1:2"]
+        "1:1",
+        "1:0.5",
+        "1:0.75",
+        "1:2/3",
+        "1:2",
+    ]
 
 
 def test_overlapping_tier_is_refused(tiered):
@@ -156,10 +180,14 @@ def test_finance_edits_tiers_in_admin(client, tiered):
     client.force_login(UserFactory(username="tier-admin", is_superuser=True, is_staff=True))
 
     listing = client.get("/admin/funding_settlement_tiers/")
-    response = client.post("/admin/funding_settlement_tiers/new/", {
-        "rule": rule.pk, "rank_from": 4, "rank_to": 10, "ratio_num": 1, "ratio_den": 4})
-    overlapping = client.post("/admin/funding_settlement_tiers/new/", {
-        "rule": rule.pk, "rank_from": 8, "rank_to": 12, "ratio_num": 1, "ratio_den": 4})
+    response = client.post(
+        "/admin/funding_settlement_tiers/new/",
+        {"rule": rule.pk, "rank_from": 4, "rank_to": 10, "ratio_num": 1, "ratio_den": 4},
+    )
+    overlapping = client.post(
+        "/admin/funding_settlement_tiers/new/",
+        {"rule": rule.pk, "rank_from": 8, "rank_to": 12, "ratio_num": 1, "ratio_den": 4},
+    )
 
     assert listing.status_code == 200
     assert response.status_code == 302
@@ -174,10 +202,15 @@ def test_lines_record_rank_and_ratio_and_results_show_them(tiered, client):
     commit_settlement(call=call)
     response = client.get(f"/matching-results/{call.pk}/")
 
-    lines = {line.project.slug: (line.rank, line.ratio_label, line.amount)
-             for line in SettlementLine.objects.select_related("project")}
-    assert lines == {"tier-a": (1, "1:1", 10_001), "tier-b": (2, "1:1", 5_000),
-                     "tier-c": (3, "1:0.5", 3_500)}
+    lines = {
+        line.project.slug: (line.rank, line.ratio_label, line.amount)
+        for line in SettlementLine.objects.select_related("project")
+    }
+    assert lines == {
+        "tier-a": (1, "1:1", 10_001),
+        "tier-b": (2, "1:1", 5_000),
+        "tier-c": (3, "1:0.5", 3_500),
+    }
     html = response.content.decode()
     rows = [row for row in html.split("<tr>") if "tier-" in row]
     # Rank order, each row with its rank and the ratio that produced its amount.

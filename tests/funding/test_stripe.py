@@ -31,24 +31,32 @@ def pool():
 
 @pytest.fixture
 def pending(pool):
-    donation = DonationFactory(amount=10_000, source=DonationSource.STRIPE,
-                               external_id="cs_test_1")
+    donation = DonationFactory(amount=10_000, source=DonationSource.STRIPE, external_id="cs_test_1")
     reserve_match(donation=donation)
     return donation
 
 
 def post(client, payload, signature=None):
-    return client.post(URL, data=payload, content_type="application/json",
-                       HTTP_STRIPE_SIGNATURE=signature or sign(payload))
+    return client.post(
+        URL,
+        data=payload,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=signature or sign(payload),
+    )
 
 
 def test_donate_flow_creates_checkout_on_fake_stripe(client, fake_stripe, pool):
     project = MatchedProjectFactory(slug="give-here")
 
-    response = client.post("/donate/give-here/", {
-        "preset": "10000", "donor_name": "张三", "donor_email": "zs@example.org",
-        "anonymity": "none",
-    })
+    response = client.post(
+        "/donate/give-here/",
+        {
+            "preset": "10000",
+            "donor_name": "张三",
+            "donor_email": "zs@example.org",
+            "anonymity": "none",
+        },
+    )
     donation = Donation.objects.get()
     page = client.get(response["Location"])
     pay = client.post(response["Location"], {"pay": "1"})
@@ -64,8 +72,7 @@ def test_donate_flow_creates_checkout_on_fake_stripe(client, fake_stripe, pool):
     donation.refresh_from_db()
     held = MatchReservation.objects.get(donation=donation)
     assert int(sent["body"]["expires_at"][0]) == int(held.expires_at.timestamp())
-    assert (donation.external_id, donation.project, held.amount) == ("cs_test_1", project,
-                                                                     10_000)
+    assert (donation.external_id, donation.project, held.amount) == ("cs_test_1", project, 10_000)
 
 
 def test_checkout_provider_down_fails_donation_and_releases(client, fake_stripe, pending):
@@ -82,8 +89,9 @@ def test_checkout_provider_down_fails_donation_and_releases(client, fake_stripe,
 
 
 def test_webhook_completed_counts_and_confirms_match(client, fake_stripe, pending, pool):
-    payload = event("evt_1", "checkout.session.completed",
-                    session_obj(pending, session_id="cs_test_1"))
+    payload = event(
+        "evt_1", "checkout.session.completed", session_obj(pending, session_id="cs_test_1")
+    )
 
     response = post(client, payload)
 
@@ -97,8 +105,9 @@ def test_webhook_completed_counts_and_confirms_match(client, fake_stripe, pendin
 
 
 def test_webhook_duplicate_delivery_applied_once(client, fake_stripe, pending):
-    payload = event("evt_1", "checkout.session.completed",
-                    session_obj(pending, session_id="cs_test_1"))
+    payload = event(
+        "evt_1", "checkout.session.completed", session_obj(pending, session_id="cs_test_1")
+    )
 
     first = post(client, payload)
     second = post(client, payload)
@@ -109,8 +118,9 @@ def test_webhook_duplicate_delivery_applied_once(client, fake_stripe, pending):
 
 
 def test_webhook_tampered_signature_400_nothing_written(client, fake_stripe, pending):
-    payload = event("evt_1", "checkout.session.completed",
-                    session_obj(pending, session_id="cs_test_1"))
+    payload = event(
+        "evt_1", "checkout.session.completed", session_obj(pending, session_id="cs_test_1")
+    )
     forged = sign(payload, secret="whsec_wrong")
 
     response = post(client, payload, signature=forged)
@@ -121,8 +131,9 @@ def test_webhook_tampered_signature_400_nothing_written(client, fake_stripe, pen
 
 
 def test_webhook_stale_signature_400(client, fake_stripe, pending):
-    payload = event("evt_1", "checkout.session.completed",
-                    session_obj(pending, session_id="cs_test_1"))
+    payload = event(
+        "evt_1", "checkout.session.completed", session_obj(pending, session_id="cs_test_1")
+    )
 
     response = post(client, payload, signature=sign(payload, timestamp=1_000_000))
 
@@ -131,8 +142,11 @@ def test_webhook_stale_signature_400(client, fake_stripe, pending):
 
 
 def test_webhook_amount_mismatch_flagged_not_counted(client, fake_stripe, pending, pool):
-    payload = event("evt_1", "checkout.session.completed",
-                    session_obj(pending, session_id="cs_test_1", amount=100))
+    payload = event(
+        "evt_1",
+        "checkout.session.completed",
+        session_obj(pending, session_id="cs_test_1", amount=100),
+    )
 
     response = post(client, payload)
 
@@ -148,8 +162,9 @@ def test_webhook_amount_mismatch_flagged_not_counted(client, fake_stripe, pendin
 def test_webhook_crash_then_redelivery_completes(client, fake_stripe, pending, monkeypatch):
     from funding.services import webhooks
 
-    payload = event("evt_1", "checkout.session.completed",
-                    session_obj(pending, session_id="cs_test_1"))
+    payload = event(
+        "evt_1", "checkout.session.completed", session_obj(pending, session_id="cs_test_1")
+    )
     original = webhooks.mark_succeeded
     calls = {"n": 0}
 
@@ -170,8 +185,10 @@ def test_webhook_crash_then_redelivery_completes(client, fake_stripe, pending, m
 
 
 def test_webhook_partial_then_full_refund_reverses_match(client, fake_stripe, pending, pool):
-    post(client, event("evt_1", "checkout.session.completed",
-                       session_obj(pending, session_id="cs_test_1")))
+    post(
+        client,
+        event("evt_1", "checkout.session.completed", session_obj(pending, session_id="cs_test_1")),
+    )
 
     post(client, event("evt_2", "charge.refunded", charge_obj(pending, amount_refunded=4_000)))
     mid = pool_available(pool)
@@ -186,8 +203,10 @@ def test_webhook_partial_then_full_refund_reverses_match(client, fake_stripe, pe
 
 def test_webhook_refund_before_completed_applies_in_order(client, fake_stripe, pending, pool):
     post(client, event("evt_2", "charge.refunded", charge_obj(pending, amount_refunded=10_000)))
-    late = post(client, event("evt_1", "checkout.session.completed",
-                              session_obj(pending, session_id="cs_test_1")))
+    late = post(
+        client,
+        event("evt_1", "checkout.session.completed", session_obj(pending, session_id="cs_test_1")),
+    )
 
     pending.refresh_from_db()
     assert late.json()["outcome"] == "succeeded"
@@ -198,8 +217,14 @@ def test_webhook_refund_before_completed_applies_in_order(client, fake_stripe, p
 
 
 def test_webhook_expired_releases_reservation(client, fake_stripe, pending, pool):
-    post(client, event("evt_1", "checkout.session.expired",
-                       session_obj(pending, session_id="cs_test_1", payment_status="unpaid")))
+    post(
+        client,
+        event(
+            "evt_1",
+            "checkout.session.expired",
+            session_obj(pending, session_id="cs_test_1", payment_status="unpaid"),
+        ),
+    )
 
     pending.refresh_from_db()
     assert pending.status == DonationStatus.EXPIRED
@@ -210,17 +235,28 @@ def test_webhook_async_payment_flow(client, fake_stripe, pending, pool):
     unpaid = session_obj(pending, session_id="cs_test_1", payment_status="unpaid")
 
     r1 = post(client, event("evt_1", "checkout.session.completed", unpaid))
-    r2 = post(client, event("evt_2", "checkout.session.async_payment_succeeded",
-                            session_obj(pending, session_id="cs_test_1")))
+    r2 = post(
+        client,
+        event(
+            "evt_2",
+            "checkout.session.async_payment_succeeded",
+            session_obj(pending, session_id="cs_test_1"),
+        ),
+    )
 
-    assert (r1.json()["outcome"], r2.json()["outcome"]) == ("awaiting async payment",
-                                                            "succeeded")
+    assert (r1.json()["outcome"], r2.json()["outcome"]) == ("awaiting async payment", "succeeded")
     assert pool_available(pool) == 90_000
 
 
 def test_webhook_async_payment_failed(client, fake_stripe, pending, pool):
-    r = post(client, event("evt_1", "checkout.session.async_payment_failed",
-                           session_obj(pending, session_id="cs_test_1", payment_status="unpaid")))
+    r = post(
+        client,
+        event(
+            "evt_1",
+            "checkout.session.async_payment_failed",
+            session_obj(pending, session_id="cs_test_1", payment_status="unpaid"),
+        ),
+    )
 
     assert r.json()["outcome"] == "failed"
     assert Donation.objects.get().status == DonationStatus.FAILED
@@ -228,10 +264,17 @@ def test_webhook_async_payment_failed(client, fake_stripe, pending, pool):
 
 
 def test_webhook_dispute_lost_reverses_gift_and_match(client, fake_stripe, pending, pool):
-    post(client, event("evt_1", "checkout.session.completed",
-                       session_obj(pending, session_id="cs_test_1")))
-    dispute = {"id": "dp_1", "object": "dispute", "charge": f"ch_{pending.pk}",
-               "payment_intent": f"pi_{pending.pk}", "status": "needs_response"}
+    post(
+        client,
+        event("evt_1", "checkout.session.completed", session_obj(pending, session_id="cs_test_1")),
+    )
+    dispute = {
+        "id": "dp_1",
+        "object": "dispute",
+        "charge": f"ch_{pending.pk}",
+        "payment_intent": f"pi_{pending.pk}",
+        "status": "needs_response",
+    }
 
     post(client, event("evt_2", "charge.dispute.created", dispute))
     post(client, event("evt_3", "charge.dispute.closed", {**dispute, "status": "lost"}))
@@ -243,10 +286,16 @@ def test_webhook_dispute_lost_reverses_gift_and_match(client, fake_stripe, pendi
 
 
 def test_webhook_dispute_won_keeps_money(client, fake_stripe, pending, pool):
-    post(client, event("evt_1", "checkout.session.completed",
-                       session_obj(pending, session_id="cs_test_1")))
-    dispute = {"id": "dp_1", "charge": f"ch_{pending.pk}", "payment_intent": f"pi_{pending.pk}",
-               "status": "won"}
+    post(
+        client,
+        event("evt_1", "checkout.session.completed", session_obj(pending, session_id="cs_test_1")),
+    )
+    dispute = {
+        "id": "dp_1",
+        "charge": f"ch_{pending.pk}",
+        "payment_intent": f"pi_{pending.pk}",
+        "status": "won",
+    }
 
     post(client, event("evt_2", "charge.dispute.closed", dispute))
 
@@ -286,8 +335,10 @@ def test_test_provider_simulates_payment_when_debug(client, settings, pool):
     settings.FUNDING_TEST_PAYMENTS = True
     MatchedProjectFactory(slug="demo-proj")
 
-    form = client.post("/en/donate/demo-proj/", {"preset": "5000", "donor_email": "t@example.org",
-                                                 "anonymity": "hide_both"})
+    form = client.post(
+        "/en/donate/demo-proj/",
+        {"preset": "5000", "donor_email": "t@example.org", "anonymity": "hide_both"},
+    )
     confirm = client.post(form["Location"], {"pay": "1"})
     page = client.get(confirm["Location"]).content.decode()
     done = client.post(confirm["Location"], {"pay": "1"})

@@ -28,9 +28,13 @@ def fake_stripe(settings):
 
 def _checkout(donation):
     return provider.create_checkout_session(
-        donation=donation, product_name="捐赠", success_url="https://example.org/ok",
-        cancel_url="https://example.org/no", expires_at=timezone.now() + timedelta(minutes=30),
-        locale="zh-hans")
+        donation=donation,
+        product_name="捐赠",
+        success_url="https://example.org/ok",
+        cancel_url="https://example.org/no",
+        expires_at=timezone.now() + timedelta(minutes=30),
+        locale="zh-hans",
+    )
 
 
 def test_donate_flow_requests_alipay_and_wechat_pay(client, fake_stripe, settings):
@@ -38,15 +42,24 @@ def test_donate_flow_requests_alipay_and_wechat_pay(client, fake_stripe, setting
     MatchingRuleFactory()
     MatchedProjectFactory(slug="pay-cny")
 
-    response = client.post("/donate/pay-cny/", {"preset": "10000", "donor_name": "张三",
-                                                 "donor_email": "zs@example.org",
-                                                 "anonymity": "none"})
+    response = client.post(
+        "/donate/pay-cny/",
+        {
+            "preset": "10000",
+            "donor_name": "张三",
+            "donor_email": "zs@example.org",
+            "anonymity": "none",
+        },
+    )
     pay = client.post(response["Location"], {"pay": "1"})
 
     body = fake_stripe.requests[0]["body"]
     assert pay.status_code == 302
     assert [body[f"payment_method_types[{i}]"] for i in range(3)] == [
-        ["card"], ["alipay"], ["wechat_pay"]]
+        ["card"],
+        ["alipay"],
+        ["wechat_pay"],
+    ]
     assert body["payment_method_options[wechat_pay][client]"] == ["web"]
     assert Donation.objects.get().currency == "CNY"
 
@@ -62,8 +75,7 @@ def test_alipay_only_has_no_wechat_option(fake_stripe, settings):
     assert not any(k.startswith("payment_method_options") for k in body)
 
 
-def test_not_configured_leaves_methods_to_the_stripe_account(fake_stripe, settings,
-                                                             monkeypatch):
+def test_not_configured_leaves_methods_to_the_stripe_account(fake_stripe, settings, monkeypatch):
     monkeypatch.delenv("FUNDING_STRIPE_CNY_PAYMENT_METHODS", raising=False)
     if hasattr(settings, "FUNDING_STRIPE_CNY_PAYMENT_METHODS"):
         del settings.FUNDING_STRIPE_CNY_PAYMENT_METHODS

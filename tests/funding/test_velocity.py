@@ -26,8 +26,9 @@ def limits(settings):
 
 
 def _start(project, ip="203.0.113.7", email="a@example.org"):
-    return create_online_donation(project=project, amount=10_000, source=DonationSource.STRIPE,
-                                  donor_email=email, ip=ip)
+    return create_online_donation(
+        project=project, amount=10_000, source=DonationSource.STRIPE, donor_email=email, ip=ip
+    )
 
 
 def test_tripping_the_ip_limit_flags_the_earlier_gifts_of_that_ip():
@@ -45,8 +46,11 @@ def test_tripping_the_ip_limit_flags_the_earlier_gifts_of_that_ip():
 
     assert exc.value.code == "velocity"
     flagged = set(Donation.objects.filter(needs_review=True).values_list("pk", flat=True))
-    in_window = set(Donation.objects.filter(ip_address="203.0.113.7")
-                    .exclude(pk=old.pk).values_list("pk", flat=True))
+    in_window = set(
+        Donation.objects.filter(ip_address="203.0.113.7")
+        .exclude(pk=old.pk)
+        .values_list("pk", flat=True)
+    )
     assert flagged == in_window and len(flagged) == 3
     assert other_ip.pk not in flagged and old.pk not in flagged
     assert Donation.objects.count() == 5  # the refused checkout is not stored
@@ -65,7 +69,8 @@ def test_tripping_the_email_limit_flags_that_donor_across_ips():
         _start(project, ip="192.0.2.99", email="same@example.org")
 
     assert set(Donation.objects.filter(needs_review=True).values_list("pk", flat=True)) == {
-        g.pk for g in gifts}
+        g.pk for g in gifts
+    }
 
 
 def test_admin_filter_and_mark_reviewed(client):
@@ -74,24 +79,29 @@ def test_admin_filter_and_mark_reviewed(client):
         _start(project, email=f"z{n}@example.org")
     with pytest.raises(ValidationError):
         _start(project, email="z9@example.org")
-    clean = create_online_donation(project=project, amount=5_000, source=DonationSource.STRIPE,
-                                   donor_email="clean@example.org", ip="198.51.100.9",
-                                   donor_name="无关捐赠人")
+    clean = create_online_donation(
+        project=project,
+        amount=5_000,
+        source=DonationSource.STRIPE,
+        donor_email="clean@example.org",
+        ip="198.51.100.9",
+        donor_name="无关捐赠人",
+    )
     admin = UserFactory(username="review-admin", is_superuser=True, is_staff=True)
     client.force_login(admin)
 
     listing = client.get("/admin/funding_donations/?needs_review=true").content.decode()
 
     linked = set(re.findall(r"/admin/funding_donations/review/(\d+)/", listing))
-    assert linked == {str(pk) for pk in Donation.objects.filter(needs_review=True)
-                      .values_list("pk", flat=True)}
+    assert linked == {
+        str(pk) for pk in Donation.objects.filter(needs_review=True).values_list("pk", flat=True)
+    }
     assert len(linked) == 3
     assert "无关捐赠人" not in listing
     flagged = Donation.objects.filter(needs_review=True).first()
     with pytest.raises(FourEyesViolation):
         mark_reviewed(donation=flagged, by=UserFactory(username="not-finance"))
-    response = client.post(f"/admin/funding_donations/review/{flagged.pk}/",
-                           {"action": "reviewed"})
+    response = client.post(f"/admin/funding_donations/review/{flagged.pk}/", {"action": "reviewed"})
     assert response.status_code == 302
     flagged.refresh_from_db()
     assert flagged.needs_review is False

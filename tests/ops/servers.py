@@ -25,32 +25,63 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_env(database_url: str, settings_module: str = "portal.settings.test",
-               **extra: str) -> dict:
-    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_READ_DOT_ENV": "0",
-           "DJANGO_SETTINGS_MODULE": settings_module, "PYTHONPATH": str(ROOT),
-           "STRIPE_SECRET_KEY": "sk_test_fake", "STRIPE_PUBLISHABLE_KEY": "pk_test_fake",
-           "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET, **extra}
+def server_env(
+    database_url: str, settings_module: str = "portal.settings.test", **extra: str
+) -> dict:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_READ_DOT_ENV": "0",
+        "DJANGO_SETTINGS_MODULE": settings_module,
+        "PYTHONPATH": str(ROOT),
+        "STRIPE_SECRET_KEY": "sk_test_fake",
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_fake",
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        **extra,
+    }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return env
 
 
-def start_gunicorn(database_url: str, port: int, *, workers: int = 1,
-                   settings_module: str = "portal.settings.test",
-                   ready_path: str = "/healthz", extra_args: tuple = (),
-                   **extra_env: str) -> subprocess.Popen:
+def start_gunicorn(
+    database_url: str,
+    port: int,
+    *,
+    workers: int = 1,
+    settings_module: str = "portal.settings.test",
+    ready_path: str = "/healthz",
+    extra_args: tuple = (),
+    **extra_env: str,
+) -> subprocess.Popen:
     """gunicorn with ``deploy/gunicorn.conf.py`` defaults overridden for loopback; returns
     once ``ready_path`` answers."""
     env = server_env(database_url, settings_module, **extra_env)
     log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - kept open for the server's life
-        prefix=f"gunicorn-{port}-", suffix=".log", delete=False)
+        prefix=f"gunicorn-{port}-", suffix=".log", delete=False
+    )
     server = subprocess.Popen(  # noqa: S603 - fixed argv
-        [sys.executable, "-m", "gunicorn", "portal.wsgi:application",
-         "--config", str(ROOT / "deploy" / "gunicorn.conf.py"),
-         "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning",
-         "--env", f"DJANGO_SETTINGS_MODULE={settings_module}", *extra_args],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "portal.wsgi:application",
+            "--config",
+            str(ROOT / "deploy" / "gunicorn.conf.py"),
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--env",
+            f"DJANGO_SETTINGS_MODULE={settings_module}",
+            *extra_args,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
     server.log_path = log.name
     wait_ready(server, port, ready_path)
     return server
@@ -61,8 +92,9 @@ def server_log(server: subprocess.Popen) -> str:
     return Path(path).read_text(errors="replace") if path else ""
 
 
-def wait_ready(server: subprocess.Popen, port: int, path: str = "/healthz",
-               timeout: float = 120) -> None:
+def wait_ready(
+    server: subprocess.Popen, port: int, path: str = "/healthz", timeout: float = 120
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -105,23 +137,39 @@ def signed_completed_event(donation_id: int, amount: int, session_id: str) -> tu
     import hashlib
     import hmac
 
-    payload = json.dumps({
-        "id": f"evt_{session_id}", "object": "event", "type": "checkout.session.completed",
-        "api_version": "2024-06-20", "created": int(time.time()),
-        "data": {"object": {
-            "id": session_id, "object": "checkout.session",
-            "client_reference_id": str(donation_id),
-            "metadata": {"donation_id": str(donation_id)},
-            "amount_total": amount, "currency": "cny", "payment_status": "paid",
-            "payment_intent": f"pi_{donation_id}"}}})
+    payload = json.dumps(
+        {
+            "id": f"evt_{session_id}",
+            "object": "event",
+            "type": "checkout.session.completed",
+            "api_version": "2024-06-20",
+            "created": int(time.time()),
+            "data": {
+                "object": {
+                    "id": session_id,
+                    "object": "checkout.session",
+                    "client_reference_id": str(donation_id),
+                    "metadata": {"donation_id": str(donation_id)},
+                    "amount_total": amount,
+                    "currency": "cny",
+                    "payment_status": "paid",
+                    "payment_intent": f"pi_{donation_id}",
+                }
+            },
+        }
+    )
     t = int(time.time())
-    mac = hmac.new(WEBHOOK_SECRET.encode(), f"{t}.{payload}".encode(),
-                   hashlib.sha256).hexdigest()
+    mac = hmac.new(WEBHOOK_SECRET.encode(), f"{t}.{payload}".encode(), hashlib.sha256).hexdigest()
     return payload, f"t={t},v1={mac}"
 
 
-def post_all(jobs: list[tuple[int, str, str]], *, threads: int = 8,
-             retries: int = 0, retry_log: list | None = None) -> list[int]:
+def post_all(
+    jobs: list[tuple[int, str, str]],
+    *,
+    threads: int = 8,
+    retries: int = 0,
+    retry_log: list | None = None,
+) -> list[int]:
     """POST each (port, payload, signature) job; ``threads`` keep-alive clients.
 
     Like Stripe, a 5xx answer is delivered again (up to ``retries`` times, after a short
@@ -132,12 +180,14 @@ def post_all(jobs: list[tuple[int, str, str]], *, threads: int = 8,
     queue = iter(jobs)
 
     def deliver(conns, port, payload, signature) -> int:
-        conn = conns.setdefault(port, http.client.HTTPConnection("127.0.0.1", port,
-                                                                 timeout=60))
+        conn = conns.setdefault(port, http.client.HTTPConnection("127.0.0.1", port, timeout=60))
         try:
-            conn.request("POST", WEBHOOK_PATH, body=payload.encode(),
-                         headers={"Content-Type": "application/json",
-                                  "Stripe-Signature": signature})
+            conn.request(
+                "POST",
+                WEBHOOK_PATH,
+                body=payload.encode(),
+                headers={"Content-Type": "application/json", "Stripe-Signature": signature},
+            )
             response = conn.getresponse()
             response.read()
             return response.status
@@ -188,16 +238,20 @@ def offset_factory_sequences(base: int) -> None:
     for info in pkgutil.iter_modules(package.__path__):
         module = importlib.import_module(f"tests.factories.{info.name}")
         for obj in vars(module).values():
-            if (inspect.isclass(obj) and issubclass(obj, factory.base.Factory)
-                    and getattr(obj._meta, "model", None) is not None):
+            if (
+                inspect.isclass(obj)
+                and issubclass(obj, factory.base.Factory)
+                and getattr(obj._meta, "model", None) is not None
+            ):
                 try:
                     obj.reset_sequence(base, force=True)
                 except (ValueError, TypeError):
                     continue
 
 
-def setup_race(*, donations: int, amount: int = 10_000, pool_share: float = 0.4,
-               projects: int = 4) -> dict:
+def setup_race(
+    *, donations: int, amount: int = 10_000, pool_share: float = 0.4, projects: int = 4
+) -> dict:
     """A live-matching call, a pool holding ``pool_share`` of demand and ``donations``
     pending Stripe checkouts: the first half reserved match at checkout (as the donate
     view does), the other half's reservations already expired (late payments that must
@@ -224,9 +278,12 @@ def setup_race(*, donations: int, amount: int = 10_000, pool_share: float = 0.4,
     rows = []
     past = timezone.now() - timedelta(seconds=1)
     for i in range(donations):
-        donation = DonationFactory(project=targets[i % projects], amount=amount,
-                                   source=DonationSource.STRIPE,
-                                   external_id=f"cs_race_{call.pk}_{i}")
+        donation = DonationFactory(
+            project=targets[i % projects],
+            amount=amount,
+            source=DonationSource.STRIPE,
+            external_id=f"cs_race_{call.pk}_{i}",
+        )
         reserve_match(donation=donation, expires_at=None if i % 2 == 0 else past)
         rows.append((donation.pk, amount, donation.external_id))
     return {"pool": pool, "pool_amount": pool_amount, "donations": rows, "call": call}
@@ -264,8 +321,12 @@ def race(race_setup: dict, ports: list[int], *, threads: int = 8) -> dict:
     finally:
         expiring.set()
         expirer.join()
-    return {"statuses": statuses, "seconds": time.perf_counter() - started,
-            "requests": len(jobs), "retried": retried}
+    return {
+        "statuses": statuses,
+        "seconds": time.perf_counter() - started,
+        "requests": len(jobs),
+        "retried": retried,
+    }
 
 
 def verify_race(race_setup: dict) -> dict:
@@ -279,12 +340,21 @@ def verify_race(race_setup: dict) -> dict:
 
     ids = [row[0] for row in race_setup["donations"]]
     succeeded = Donation.objects.filter(pk__in=ids, status=DonationStatus.SUCCEEDED).count()
-    posted = LedgerTransaction.objects.filter(kind=TransactionKind.DONATION,
-                                              donation_id__in=ids).count()
-    granted = MatchReservation.objects.filter(
-        donation_id__in=ids, status=ReservationStatus.CONFIRMED).aggregate(
-        total=Sum("amount"))["total"] or 0
+    posted = LedgerTransaction.objects.filter(
+        kind=TransactionKind.DONATION, donation_id__in=ids
+    ).count()
+    granted = (
+        MatchReservation.objects.filter(
+            donation_id__in=ids, status=ReservationStatus.CONFIRMED
+        ).aggregate(total=Sum("amount"))["total"]
+        or 0
+    )
     report = reconcile()
-    return {"succeeded": succeeded, "donation_transactions": posted, "granted": granted,
-            "pool_left": pool_available(race_setup["pool"]), "reconcile_ok": report.ok,
-            "reconcile": str(getattr(report, "problems", ""))[:500]}
+    return {
+        "succeeded": succeeded,
+        "donation_transactions": posted,
+        "granted": granted,
+        "pool_left": pool_available(race_setup["pool"]),
+        "reconcile_ok": report.ok,
+        "reconcile": str(getattr(report, "problems", ""))[:500],
+    }

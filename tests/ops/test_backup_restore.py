@@ -26,14 +26,14 @@ from .servers import ROOT
 # transactions by kind, donations and reservations by status, the balance cache.
 TOTALS = {
     "accounts": "SELECT account_id, SUM(amount), COUNT(*) FROM funding_entry "
-                "GROUP BY account_id ORDER BY account_id",
+    "GROUP BY account_id ORDER BY account_id",
     "transactions": "SELECT t.kind, COUNT(DISTINCT t.id), SUM(ABS(e.amount)) "
-                    "FROM funding_ledgertransaction t JOIN funding_entry e "
-                    "ON e.transaction_id = t.id GROUP BY t.kind ORDER BY t.kind",
+    "FROM funding_ledgertransaction t JOIN funding_entry e "
+    "ON e.transaction_id = t.id GROUP BY t.kind ORDER BY t.kind",
     "donations": "SELECT status, COUNT(*), SUM(amount) FROM funding_donation "
-                 "GROUP BY status ORDER BY status",
+    "GROUP BY status ORDER BY status",
     "reservations": "SELECT status, COUNT(*), SUM(amount) FROM funding_matchreservation "
-                    "GROUP BY status ORDER BY status",
+    "GROUP BY status ORDER BY status",
     "balances": "SELECT * FROM funding_projectbalance ORDER BY 1",
 }
 
@@ -42,8 +42,10 @@ def totals(cursor) -> dict:
     result = {}
     for name, sql in TOTALS.items():
         cursor.execute(sql)
-        result[name] = [tuple(int(v) if isinstance(v, int) else str(v) for v in row)
-                        for row in cursor.fetchall()]
+        result[name] = [
+            tuple(int(v) if isinstance(v, int) else str(v) for v in row)
+            for row in cursor.fetchall()
+        ]
     return result
 
 
@@ -63,14 +65,22 @@ def make_ledger():
 def run(args, env_extra):
     env = {**os.environ, "DJANGO_READ_DOT_ENV": "0", **env_extra}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True,  # noqa: S603
-                          timeout=300, check=False)
+    return subprocess.run(  # noqa: S603
+        args,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def reconcile_in(database_url: str):
-    return run([sys.executable, "manage.py", "reconcile"],
-               {"DATABASE_URL": database_url,
-                "DJANGO_SETTINGS_MODULE": "portal.settings.test"})
+    return run(
+        [sys.executable, "manage.py", "reconcile"],
+        {"DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "portal.settings.test"},
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -85,12 +95,16 @@ def test_sqlite_backup_and_restore_preserve_every_ledger_total(tmp_path):
     connection.connection.backup(target)  # the online backup API, as scripts/backup.sh
     target.close()
 
-    backup = run(["bash", "scripts/backup.sh", "-o", str(tmp_path / "b.sqlite3")],
-                 {"DATABASE_URL": f"sqlite:///{live}"})
+    backup = run(
+        ["bash", "scripts/backup.sh", "-o", str(tmp_path / "b.sqlite3")],
+        {"DATABASE_URL": f"sqlite:///{live}"},
+    )
     assert backup.returncode == 0, backup.stderr
     restored = tmp_path / "restored" / "db.sqlite3"
-    restore = run(["bash", "scripts/restore.sh", backup.stdout.strip()],
-                  {"DATABASE_URL": f"sqlite:///{restored}"})
+    restore = run(
+        ["bash", "scripts/restore.sh", backup.stdout.strip()],
+        {"DATABASE_URL": f"sqlite:///{restored}"},
+    )
     assert restore.returncode == 0, restore.stderr
 
     copy = sqlite3.connect(restored)
@@ -100,8 +114,10 @@ def test_sqlite_backup_and_restore_preserve_every_ledger_total(tmp_path):
     assert before["accounts"] and before["donations"]
     checked = reconcile_in(f"sqlite:///{restored}")
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    again = run(["bash", "scripts/restore.sh", backup.stdout.strip()],
-                {"DATABASE_URL": f"sqlite:///{restored}"})
+    again = run(
+        ["bash", "scripts/restore.sh", backup.stdout.strip()],
+        {"DATABASE_URL": f"sqlite:///{restored}"},
+    )
     assert again.returncode != 0 and "refusing" in again.stderr
 
 
@@ -120,8 +136,9 @@ def test_postgres_dump_and_restore_preserve_every_ledger_total(tmp_path, pg_url)
         conn.execute(f'DROP DATABASE IF EXISTS "{restored_name}"')
         conn.execute(f'CREATE DATABASE "{restored_name}"')
     try:
-        backup = run(["bash", "scripts/backup.sh"],
-                     {"DATABASE_URL": pg_url, "BACKUP_DIR": str(tmp_path)})
+        backup = run(
+            ["bash", "scripts/backup.sh"], {"DATABASE_URL": pg_url, "BACKUP_DIR": str(tmp_path)}
+        )
         assert backup.returncode == 0, backup.stderr
         dump = backup.stdout.strip()
         assert dump.endswith(".dump")

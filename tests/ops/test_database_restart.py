@@ -36,7 +36,9 @@ def terminate_server_connections(dbname: str, spare: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = %s AND pid NOT IN (pg_backend_pid(), %s)", [dbname, spare])
+            "WHERE datname = %s AND pid NOT IN (pg_backend_pid(), %s)",
+            [dbname, spare],
+        )
         return cursor.fetchone()[0]
 
 

@@ -31,14 +31,34 @@ def fetch(url: str, headers: dict | None = None) -> tuple[int, dict, str]:
 
 def start_server(database_url: str, port: int) -> subprocess.Popen:
     """gunicorn (as in production) on loopback against ``database_url``."""
-    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_READ_DOT_ENV": "0",
-           "DJANGO_SETTINGS_MODULE": "portal.settings.test", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_READ_DOT_ENV": "0",
+        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+        "PYTHONPATH": str(ROOT),
+    }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     server = subprocess.Popen(  # noqa: S603 - fixed argv
-        [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--workers", "1",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         "--env", "DJANGO_SETTINGS_MODULE=portal.settings.test"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "portal.wsgi:application",
+            "--workers",
+            "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--env",
+            "DJANGO_SETTINGS_MODULE=portal.settings.test",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
@@ -63,16 +83,16 @@ def unreachable_db_server():
     server.wait(timeout=30)
 
 
-def test_healthz_and_pages_answer_503_when_the_database_is_unreachable(
-        unreachable_db_server):
+def test_healthz_and_pages_answer_503_when_the_database_is_unreachable(unreachable_db_server):
     status, _, body = fetch(unreachable_db_server + "/healthz")
     assert status == 503
     assert '"database": "error"' in body
 
-    for path, lang, text in [("/", "zh-hans", "暂时无法访问"),
-                             ("/en/projects/", "en", "Temporarily unavailable")]:
-        status, headers, body = fetch(unreachable_db_server + path,
-                                      {"Accept-Language": lang})
+    for path, lang, text in [
+        ("/", "zh-hans", "暂时无法访问"),
+        ("/en/projects/", "en", "Temporarily unavailable"),
+    ]:
+        status, headers, body = fetch(unreachable_db_server + path, {"Accept-Language": lang})
         assert status == 503, (path, body[:500])
         assert text in body
         assert headers.get("Retry-After") == "30"

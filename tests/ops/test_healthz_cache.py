@@ -14,12 +14,14 @@ TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 
 
 def _redis(settings, port: int) -> None:
-    settings.CACHES = {"default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": f"redis://127.0.0.1:{port}/9",
-        "KEY_PREFIX": "test-healthz",
-        "OPTIONS": TIMEOUTS,
-    }}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/9",
+            "KEY_PREFIX": "test-healthz",
+            "OPTIONS": TIMEOUTS,
+        }
+    }
 
 
 def test_unreachable_redis_answers_503_naming_the_cache_quickly(client, settings):

@@ -48,11 +48,17 @@ webhooks.process_stripe_event(json.loads(sys.argv[1]))
 """
 
 
-def run_until(script: str, args: list[str], marker: str, env: dict,
-              timeout: float = 120) -> subprocess.Popen:
+def run_until(
+    script: str, args: list[str], marker: str, env: dict, timeout: float = 120
+) -> subprocess.Popen:
     child = subprocess.Popen(  # noqa: S603 - fixed argv
-        [sys.executable, "-c", script, *args], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [sys.executable, "-c", script, *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         line = child.stdout.readline()
@@ -67,8 +73,7 @@ def run_until(script: str, args: list[str], marker: str, env: dict,
 def test_confirmation_killed_before_commit_writes_nothing_and_expiry_releases(pg_url):
     MatchingRuleFactory()
     pool = funded_pool(50_000)
-    donation = DonationFactory(amount=10_000, source=DonationSource.STRIPE,
-                               external_id="cs_killed")
+    donation = DonationFactory(amount=10_000, source=DonationSource.STRIPE, external_id="cs_killed")
     reserve_match(donation=donation)
     assert pool_available(pool) == 40_000
     payload, _ = signed_completed_event(donation.pk, 10_000, "cs_killed")
@@ -81,8 +86,9 @@ def test_confirmation_killed_before_commit_writes_nothing_and_expiry_releases(pg
     donation.refresh_from_db()
     assert donation.status == DonationStatus.PENDING
     assert LedgerTransaction.objects.count() == ledger_before
-    assert not LedgerTransaction.objects.filter(kind=TransactionKind.DONATION,
-                                                donation=donation).exists()
+    assert not LedgerTransaction.objects.filter(
+        kind=TransactionKind.DONATION, donation=donation
+    ).exists()
     held = MatchReservation.objects.get(donation=donation)
     assert held.status == ReservationStatus.HELD  # the hold survived, nothing was granted
     assert reconcile().ok
@@ -96,8 +102,10 @@ def test_confirmation_killed_before_commit_writes_nothing_and_expiry_releases(pg
     process_stripe_event(json.loads(payload))
     process_stripe_event(json.loads(payload))
     assert Donation.objects.get(pk=donation.pk).status == DonationStatus.SUCCEEDED
-    assert LedgerTransaction.objects.filter(kind=TransactionKind.DONATION,
-                                            donation=donation).count() == 1
+    assert (
+        LedgerTransaction.objects.filter(kind=TransactionKind.DONATION, donation=donation).count()
+        == 1
+    )
     assert reconcile().ok
 
 
@@ -165,9 +173,23 @@ def test_report_worker_killed_mid_render_is_requeued_then_rendered(worker_env, d
     assert len(row.worker_ids) == 1  # the attempt is remembered
 
     done = subprocess.run(  # noqa: S603 - fixed argv
-        [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--batch",
-         "--no-reload", "--no-startup-delay"],
-        cwd=ROOT, env=worker_env, capture_output=True, text=True, timeout=300, check=False)
+        [
+            sys.executable,
+            "manage.py",
+            "db_worker",
+            "--queue-name",
+            "*",
+            "--batch",
+            "--no-reload",
+            "--no-startup-delay",
+        ],
+        cwd=ROOT,
+        env=worker_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     row.refresh_from_db()
     assert row.status == "SUCCESSFUL", row.traceback
@@ -187,14 +209,18 @@ def test_lost_task_out_of_attempts_or_not_retryable_is_marked_failed(db_tasks):
     tired = enqueue_report_task("project", 1, "zh-hans", True)
     other = enqueue_report_task("project", 2, "zh-hans", True)
     DBTaskResult.objects.filter(pk=tired.id).update(
-        status="RUNNING", started_at=long_ago, worker_ids=["a", "b", "c"])
+        status="RUNNING", started_at=long_ago, worker_ids=["a", "b", "c"]
+    )
     DBTaskResult.objects.filter(pk=other.id).update(
-        status="RUNNING", started_at=long_ago, worker_ids=["a"],
-        task_path="funding.services.donations.some_money_task")
+        status="RUNNING",
+        started_at=long_ago,
+        worker_ids=["a"],
+        task_path="funding.services.donations.some_money_task",
+    )
     fresh = enqueue_report_task("project", 3, "zh-hans", True)
-    DBTaskResult.objects.filter(pk=fresh.id).update(status="RUNNING",
-                                                    started_at=timezone.now(),
-                                                    worker_ids=["a"])
+    DBTaskResult.objects.filter(pk=fresh.id).update(
+        status="RUNNING", started_at=timezone.now(), worker_ids=["a"]
+    )
 
     counts = requeue_stale_tasks(older_than=timedelta(minutes=10), max_attempts=3)
 

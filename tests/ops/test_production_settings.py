@@ -51,15 +51,25 @@ def plain() -> dict:
 
 
 def probe(**overrides) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("STRIPE_", "DATABASE_", "CACHE_URL", "AWS_",
-                                "DJANGO_ALLOW_ASYNC_UNSAFE"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(
+            ("STRIPE_", "DATABASE_", "CACHE_URL", "AWS_", "DJANGO_ALLOW_ASYNC_UNSAFE")
+        )
+    }
     env.update(GOOD_ENV)
     env.update(overrides)
     env["DJANGO_READ_DOT_ENV"] = "0"
     result = subprocess.run(  # noqa: S603 - fixed argv
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True,
-        timeout=120, check=False)
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -82,9 +92,11 @@ def test_without_cache_url_sessions_stay_in_the_database():
 
 
 def test_s3_bucket_moves_public_media_to_django_storages():
-    got = probe(AWS_STORAGE_BUCKET_NAME="gongyi-media",
-                AWS_S3_ENDPOINT_URL="https://s3.cn-north-1.example.com",
-                AWS_S3_CUSTOM_DOMAIN="media.gongyi.example.org")
+    got = probe(
+        AWS_STORAGE_BUCKET_NAME="gongyi-media",
+        AWS_S3_ENDPOINT_URL="https://s3.cn-north-1.example.com",
+        AWS_S3_CUSTOM_DOMAIN="media.gongyi.example.org",
+    )
 
     assert got["storage_class"] == "storages.backends.s3.S3Storage"
     assert got["bucket"] == "gongyi-media"

@@ -36,16 +36,18 @@ def test_admin_verify_submitted_organization(client, staff_user):
     assert response["Location"] == "/admin/organizations_admin/"
     assert org.status == "verified"
     assert VerificationEvent.objects.get(organization=org).actor == staff_user
-    assert ModelLogEntry.objects.filter(action="organizations.verified",
-                                        user=staff_user).count() == 1
+    assert (
+        ModelLogEntry.objects.filter(action="organizations.verified", user=staff_user).count() == 1
+    )
 
 
 def test_admin_return_without_reason_shows_error(client, staff_user):
     org = OrganizationFactory(status="submitted")
     client.force_login(staff_user)
 
-    response = client.post(f"/admin/organizations_admin/verify/{org.pk}/",
-                           {"decision": "return", "reason": ""})
+    response = client.post(
+        f"/admin/organizations_admin/verify/{org.pk}/", {"decision": "return", "reason": ""}
+    )
 
     org.refresh_from_db()
     assert response.status_code == 200
@@ -57,8 +59,9 @@ def test_admin_return_with_reason(client, staff_user):
     org = OrganizationFactory(status="submitted")
     client.force_login(staff_user)
 
-    client.post(f"/admin/organizations_admin/verify/{org.pk}/",
-                {"decision": "return", "reason": "缺少章程"})
+    client.post(
+        f"/admin/organizations_admin/verify/{org.pk}/", {"decision": "return", "reason": "缺少章程"}
+    )
 
     org.refresh_from_db()
     assert org.status == "returned"
@@ -87,8 +90,10 @@ def test_admin_organization_list_query_count_constant(client, staff_user):
 
     three, response_three = count_queries(client, "/admin/organizations_admin/")
 
-    assert (len(response_one.context["object_list"]),
-            len(response_three.context["object_list"])) == (1, 3)
+    assert (
+        len(response_one.context["object_list"]),
+        len(response_three.context["object_list"]),
+    ) == (1, 3)
     assert one == three
 
 
@@ -164,8 +169,7 @@ def test_admin_anonymous_goes_to_allauth_login(client, db):
 def test_login_with_totp_asks_for_code(client, staff_user):
     _with_totp(staff_user)
 
-    response = client.post("/en/accounts/login/",
-                           {"login": "officer", "password": "pass-word-123"})
+    response = client.post("/en/accounts/login/", {"login": "officer", "password": "pass-word-123"})
 
     assert response["Location"] == "/en/accounts/2fa/authenticate/"
     assert "_auth_user_id" not in client.session
@@ -189,14 +193,21 @@ def test_login_throttled_after_five_failures(client, db):
     response = client.post("/en/accounts/login/", {"login": "victim", "password": "pass-word-123"})
 
     assert response.context["form"].errors["__all__"] == [
-        "Too many failed login attempts. Try again later."]
+        "Too many failed login attempts. Try again later."
+    ]
     assert "_auth_user_id" not in client.session
 
 
 def test_signup_sends_verification_email_and_requires_it(client, db):
-    response = client.post("/en/accounts/signup/", {
-        "email": "new@example.org", "username": "newcomer",
-        "password1": "a-Long-pass-2026", "password2": "a-Long-pass-2026"})
+    response = client.post(
+        "/en/accounts/signup/",
+        {
+            "email": "new@example.org",
+            "username": "newcomer",
+            "password1": "a-Long-pass-2026",
+            "password2": "a-Long-pass-2026",
+        },
+    )
 
     assert response["Location"] == "/en/accounts/confirm-email/"
     assert mail.outbox[0].to == ["new@example.org"]
@@ -212,8 +223,7 @@ def test_totp_authenticator_is_per_user(staff_user):
 def test_login_lands_on_dashboard(client, db):
     UserFactory(username="member")
 
-    response = client.post("/en/accounts/login/", {"login": "member",
-                                                   "password": "pass-word-123"})
+    response = client.post("/en/accounts/login/", {"login": "member", "password": "pass-word-123"})
 
     assert response["Location"] == "/en/me/"
 
@@ -241,10 +251,8 @@ def test_login_with_totp_code_reaches_admin(client, staff_user, mfa_required):
     )
 
     _with_totp(staff_user)
-    client.post("/accounts/login/?next=/admin/",
-                {"login": "officer", "password": "pass-word-123"})
-    code = format_hotp_value(hotp_value("JBSWY3DPEHPK3PXP",
-                                        next(yield_hotp_counters_from_time())))
+    client.post("/accounts/login/?next=/admin/", {"login": "officer", "password": "pass-word-123"})
+    code = format_hotp_value(hotp_value("JBSWY3DPEHPK3PXP", next(yield_hotp_counters_from_time())))
 
     response = client.post("/accounts/2fa/authenticate/", {"code": code})
     admin = client.get("/admin/")

@@ -13,15 +13,32 @@ def _seed():
 
 def test_demo_shows_every_state_and_is_idempotent(db):
     _seed()
-    counts = (Organization.objects.count(), Residency.objects.count(),
-              VerificationEvent.objects.count(), Invitation.objects.count())
+    counts = (
+        Organization.objects.count(),
+        Residency.objects.count(),
+        VerificationEvent.objects.count(),
+        Invitation.objects.count(),
+    )
 
     ctx = _seed()
 
-    assert counts == (Organization.objects.count(), Residency.objects.count(),
-                      VerificationEvent.objects.count(), Invitation.objects.count())
+    assert counts == (
+        Organization.objects.count(),
+        Residency.objects.count(),
+        VerificationEvent.objects.count(),
+        Invitation.objects.count(),
+    )
     assert set(Organization.objects.values_list("status", flat=True)) == {
-        "draft", "submitted", "verified", "returned"}
+        "draft",
+        "submitted",
+        "verified",
+        "returned",
+    }
     assert set(Residency.objects.values_list("status", flat=True)) == {
-        "applied", "admitted", "declined", "graduated", "exited"}
+        "applied",
+        "admitted",
+        "declined",
+        "graduated",
+        "exited",
+    }
     assert len(ctx.shared["organizations"]) == 8

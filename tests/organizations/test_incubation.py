@@ -39,8 +39,9 @@ def mentor(db):
 
 @pytest.fixture
 def admitted(organization, staff_user, owner, mentor):
-    residency = services.apply_to_cohort(cohort=CohortFactory(), organization=organization,
-                                         by=owner, motivation="想要成长")
+    residency = services.apply_to_cohort(
+        cohort=CohortFactory(), organization=organization, by=owner, motivation="想要成长"
+    )
     services.decide_residency(residency=residency, by=staff_user, admit=True)
     services.upload_agreement(residency=residency, by=owner, upload=pdf_upload("协议.pdf"))
     services.assign_mentor(residency=residency, mentor=mentor, by=staff_user)
@@ -58,14 +59,26 @@ def _all_scores(value, evidence="有制度文件"):
 
 def test_default_stages_and_dimensions_are_seeded(db):
     assert list(IncubationStage.objects.values_list("name", flat=True)) == [
-        "申请", "入驻", "培育", "出壳/毕业", "退出"]
+        "申请",
+        "入驻",
+        "培育",
+        "出壳/毕业",
+        "退出",
+    ]
     assert list(AssessmentDimension.objects.values_list("name", flat=True)) == [
-        "治理", "财务管理", "项目管理", "人力与志愿者", "筹资", "社会影响"]
+        "治理",
+        "财务管理",
+        "项目管理",
+        "人力与志愿者",
+        "筹资",
+        "社会影响",
+    ]
 
 
 def test_apply_to_cohort_starts_history(organization, owner):
-    residency = services.apply_to_cohort(cohort=CohortFactory(), organization=organization,
-                                         by=owner, motivation="想要成长")
+    residency = services.apply_to_cohort(
+        cohort=CohortFactory(), organization=organization, by=owner, motivation="想要成长"
+    )
 
     assert residency.status == "applied"
     assert list(residency.stage_changes.values_list("stage__code", flat=True)) == ["applied"]
@@ -76,8 +89,7 @@ def test_apply_twice_is_rejected(organization, owner):
     services.apply_to_cohort(cohort=cohort, organization=organization, by=owner, motivation="a")
 
     with pytest.raises(ValidationError) as info:
-        services.apply_to_cohort(cohort=cohort, organization=organization, by=owner,
-                                 motivation="b")
+        services.apply_to_cohort(cohort=cohort, organization=organization, by=owner, motivation="b")
 
     assert info.value.messages == ["彩虹桥青少年发展中心 has already applied to this cohort."]
     assert Residency.objects.count() == 1
@@ -85,8 +97,9 @@ def test_apply_twice_is_rejected(organization, owner):
 
 def test_apply_unverified_organization_is_rejected(draft_organization, owner):
     with pytest.raises(ValidationError):
-        services.apply_to_cohort(cohort=CohortFactory(), organization=draft_organization,
-                                 by=owner, motivation="a")
+        services.apply_to_cohort(
+            cohort=CohortFactory(), organization=draft_organization, by=owner, motivation="a"
+        )
 
     assert Residency.objects.count() == 0
 
@@ -95,16 +108,22 @@ def test_apply_after_deadline_is_rejected(organization, owner):
     cohort = CohortFactory(applications_open_until=datetime.date(2026, 1, 1))
 
     with pytest.raises(ValidationError):
-        services.apply_to_cohort(cohort=cohort, organization=organization, by=owner,
-                                 motivation="a", today=datetime.date(2026, 1, 2))
+        services.apply_to_cohort(
+            cohort=cohort,
+            organization=organization,
+            by=owner,
+            motivation="a",
+            today=datetime.date(2026, 1, 2),
+        )
 
 
 def test_apply_by_viewer_is_forbidden(organization):
     viewer = MembershipFactory(organization=organization, role="viewer").user
 
     with pytest.raises(PermissionDenied):
-        services.apply_to_cohort(cohort=CohortFactory(), organization=organization, by=viewer,
-                                 motivation="a")
+        services.apply_to_cohort(
+            cohort=CohortFactory(), organization=organization, by=viewer, motivation="a"
+        )
 
 
 def test_admit_beyond_capacity_is_refused(staff_user):
@@ -154,19 +173,31 @@ def test_agreement_disguised_executable_rejected(staff_user, owner, organization
 
 
 def test_stage_history_is_dated(admitted, staff_user):
-    services.move_to_stage(residency=admitted, stage=_stage("moved_in"), by=staff_user,
-                           on_date=datetime.date(2026, 3, 2))
-    services.move_to_stage(residency=admitted, stage=_stage("nurturing"), by=staff_user,
-                           on_date=datetime.date(2026, 4, 1), note="进入重点扶持")
+    services.move_to_stage(
+        residency=admitted,
+        stage=_stage("moved_in"),
+        by=staff_user,
+        on_date=datetime.date(2026, 3, 2),
+    )
+    services.move_to_stage(
+        residency=admitted,
+        stage=_stage("nurturing"),
+        by=staff_user,
+        on_date=datetime.date(2026, 4, 1),
+        note="进入重点扶持",
+    )
 
-    assert list(StageChange.objects.filter(residency=admitted).order_by("pk")
-                .values_list("stage__code", "note")) == [
-        ("applied", ""), ("moved_in", ""), ("nurturing", "进入重点扶持")]
+    assert list(
+        StageChange.objects.filter(residency=admitted)
+        .order_by("pk")
+        .values_list("stage__code", "note")
+    ) == [("applied", ""), ("moved_in", ""), ("nurturing", "进入重点扶持")]
 
 
 def test_graduation_blocked_until_checklist_passes(admitted, staff_user, mentor):
-    services.record_assessment(residency=admitted, by=mentor, assessed_on=datetime.date(2026, 5, 1),
-                               scores=_all_scores(2))
+    services.record_assessment(
+        residency=admitted, by=mentor, assessed_on=datetime.date(2026, 5, 1), scores=_all_scores(2)
+    )
 
     with pytest.raises(ValidationError) as info:
         services.move_to_stage(residency=admitted, stage=_stage("graduated"), by=staff_user)
@@ -177,8 +208,9 @@ def test_graduation_blocked_until_checklist_passes(admitted, staff_user, mentor)
 
 
 def test_graduation_when_checklist_passes(admitted, staff_user, mentor):
-    services.record_assessment(residency=admitted, by=mentor, assessed_on=datetime.date(2026, 9, 1),
-                               scores=_all_scores(4))
+    services.record_assessment(
+        residency=admitted, by=mentor, assessed_on=datetime.date(2026, 9, 1), scores=_all_scores(4)
+    )
     ProjectFactory(organization=admitted.organization, status="in_progress")
 
     services.move_to_stage(residency=admitted, stage=_stage("graduated"), by=staff_user)
@@ -192,8 +224,9 @@ def test_exit_needs_reason(admitted, staff_user):
     with pytest.raises(ValidationError):
         services.move_to_stage(residency=admitted, stage=_stage("exited"), by=staff_user)
 
-    services.move_to_stage(residency=admitted, stage=_stage("exited"), by=staff_user,
-                           note="团队解散")
+    services.move_to_stage(
+        residency=admitted, stage=_stage("exited"), by=staff_user, note="团队解散"
+    )
     admitted.refresh_from_db()
     assert admitted.status == "exited"
 
@@ -204,11 +237,17 @@ def test_assign_non_mentor_is_rejected(admitted, staff_user):
 
 
 def test_log_service_by_mentor(admitted, mentor):
-    services.log_service(residency=admitted, by=mentor, kind="consultation",
-                         provided_on=datetime.date(2026, 4, 2), hours=Decimal("1.5"))
+    services.log_service(
+        residency=admitted,
+        by=mentor,
+        kind="consultation",
+        provided_on=datetime.date(2026, 4, 2),
+        hours=Decimal("1.5"),
+    )
 
     assert list(ServiceLog.objects.values_list("kind", "hours")) == [
-        ("consultation", Decimal("1.5"))]
+        ("consultation", Decimal("1.5"))
+    ]
 
 
 def test_log_service_by_other_mentor_is_forbidden(admitted):
@@ -216,15 +255,25 @@ def test_log_service_by_other_mentor_is_forbidden(admitted):
     other.groups.add(Group.objects.get(name=roles.MENTOR))
 
     with pytest.raises(PermissionDenied):
-        services.log_service(residency=admitted, by=other, kind="consultation",
-                             provided_on=datetime.date(2026, 4, 2), hours=Decimal(1))
+        services.log_service(
+            residency=admitted,
+            by=other,
+            kind="consultation",
+            provided_on=datetime.date(2026, 4, 2),
+            hours=Decimal(1),
+        )
 
 
 @pytest.mark.parametrize("hours", [Decimal(0), Decimal(25)])
 def test_log_service_bad_hours_rejected(admitted, mentor, hours):
     with pytest.raises(ValidationError):
-        services.log_service(residency=admitted, by=mentor, kind="venue",
-                             provided_on=datetime.date(2026, 4, 2), hours=hours)
+        services.log_service(
+            residency=admitted,
+            by=mentor,
+            kind="venue",
+            provided_on=datetime.date(2026, 4, 2),
+            hours=hours,
+        )
 
     assert ServiceLog.objects.count() == 0
 
@@ -235,8 +284,9 @@ def test_assessment_missing_evidence_saves_nothing(admitted, mentor):
     scores[first] = (3, "")
 
     with pytest.raises(ValidationError) as info:
-        services.record_assessment(residency=admitted, by=mentor,
-                                   assessed_on=datetime.date(2026, 5, 1), scores=scores)
+        services.record_assessment(
+            residency=admitted, by=mentor, assessed_on=datetime.date(2026, 5, 1), scores=scores
+        )
 
     assert list(info.value.message_dict) == [f"evidence_{first}"]
     assert CapacityAssessment.objects.count() == 0
@@ -244,8 +294,12 @@ def test_assessment_missing_evidence_saves_nothing(admitted, mentor):
 
 def test_assessment_score_out_of_range_rejected(admitted, mentor):
     with pytest.raises(ValidationError):
-        services.record_assessment(residency=admitted, by=mentor,
-                                   assessed_on=datetime.date(2026, 5, 1), scores=_all_scores(6))
+        services.record_assessment(
+            residency=admitted,
+            by=mentor,
+            assessed_on=datetime.date(2026, 5, 1),
+            scores=_all_scores(6),
+        )
 
     assert CapacityAssessment.objects.count() == 0
 
@@ -255,16 +309,17 @@ def test_edited_dimensions_apply_to_new_assessments(admitted, mentor):
     AssessmentDimension.objects.create(name="数字化", code="digital", sort_order=70)
 
     assessment = services.record_assessment(
-        residency=admitted, by=mentor, assessed_on=datetime.date(2026, 5, 1),
-        scores=_all_scores(3))
+        residency=admitted, by=mentor, assessed_on=datetime.date(2026, 5, 1), scores=_all_scores(3)
+    )
 
     names = list(assessment.scores.values_list("dimension__name", flat=True))
     assert "数字化" in names and "筹资" not in names and len(names) == 6
 
 
 def test_training_attendance_other_cohort_rejected(admitted):
-    session = TrainingSession.objects.create(cohort=CohortFactory(), title="财务培训",
-                                             held_on=datetime.date(2026, 4, 5))
+    session = TrainingSession.objects.create(
+        cohort=CohortFactory(), title="财务培训", held_on=datetime.date(2026, 4, 5)
+    )
     attendance = TrainingAttendance(session=session, residency=admitted, attendee_name="王五")
 
     with pytest.raises(ValidationError):
@@ -276,8 +331,9 @@ def test_training_attendance_other_cohort_rejected(admitted):
 
 def test_record_page_shows_trend_chart_and_checklist(client, admitted, mentor, owner):
     for day, value in ((datetime.date(2026, 4, 1), 2), (datetime.date(2026, 8, 1), 4)):
-        services.record_assessment(residency=admitted, by=mentor, assessed_on=day,
-                                   scores=_all_scores(value))
+        services.record_assessment(
+            residency=admitted, by=mentor, assessed_on=day, scores=_all_scores(value)
+        )
     client.force_login(owner)
 
     content = client.get(f"/en/me/incubation/{admitted.pk}/").content.decode()
@@ -286,12 +342,18 @@ def test_record_page_shows_trend_chart_and_checklist(client, admitted, mentor, o
     assert "At least one funded project" in content
 
 
-@pytest.mark.parametrize("who, status", [
-    ("owner", 200), ("viewer", 200), ("mentor", 200), ("staff", 200), ("stranger", 403)])
+@pytest.mark.parametrize(
+    "who, status",
+    [("owner", 200), ("viewer", 200), ("mentor", 200), ("staff", 200), ("stranger", 403)],
+)
 def test_record_page_permissions(client, admitted, owner, mentor, staff_user, who, status):
-    user = {"owner": owner, "mentor": mentor, "staff": staff_user,
-            "viewer": MembershipFactory(organization=admitted.organization, role="viewer").user,
-            "stranger": UserFactory(username="stranger")}[who]
+    user = {
+        "owner": owner,
+        "mentor": mentor,
+        "staff": staff_user,
+        "viewer": MembershipFactory(organization=admitted.organization, role="viewer").user,
+        "stranger": UserFactory(username="stranger"),
+    }[who]
     client.force_login(user)
 
     response = client.get(f"/en/me/incubation/{admitted.pk}/")
@@ -310,8 +372,10 @@ def test_agreement_download_forbidden_to_stranger(client, admitted):
 def test_member_cannot_log_services(client, admitted, owner):
     client.force_login(owner)
 
-    response = client.post(f"/en/me/incubation/{admitted.pk}/services/", {
-        "kind": "consultation", "provided_on": "2026-04-02", "hours": "1"})
+    response = client.post(
+        f"/en/me/incubation/{admitted.pk}/services/",
+        {"kind": "consultation", "provided_on": "2026-04-02", "hours": "1"},
+    )
 
     assert response.status_code == 403
     assert ServiceLog.objects.count() == 0
@@ -320,9 +384,15 @@ def test_member_cannot_log_services(client, admitted, owner):
 def test_mentor_logs_service_through_page(client, admitted, mentor):
     client.force_login(mentor)
 
-    response = client.post(f"/en/me/incubation/{admitted.pk}/services/", {
-        "kind": "small_grant", "provided_on": "2026-04-02", "hours": "2",
-        "grant_amount_yuan": "5000"})
+    response = client.post(
+        f"/en/me/incubation/{admitted.pk}/services/",
+        {
+            "kind": "small_grant",
+            "provided_on": "2026-04-02",
+            "hours": "2",
+            "grant_amount_yuan": "5000",
+        },
+    )
 
     assert response.status_code == 302
     assert ServiceLog.objects.get().grant_amount == 500000
@@ -332,8 +402,10 @@ def test_apply_page_creates_residency(client, organization, owner):
     cohort = CohortFactory()
     client.force_login(owner)
 
-    response = client.post(f"/en/incubation/{cohort.slug}/", {
-        "organization": organization.pk, "motivation": "希望得到导师支持"})
+    response = client.post(
+        f"/en/incubation/{cohort.slug}/",
+        {"organization": organization.pk, "motivation": "希望得到导师支持"},
+    )
 
     residency = Residency.objects.get()
     assert response["Location"] == f"/en/me/incubation/{residency.pk}/"
@@ -367,8 +439,10 @@ def test_admin_manage_admit_and_move_stage(client, staff_user, organization, own
 
     client.post(f"/admin/residencies_admin/manage/{residency.pk}/", {"action": "admit"})
     services.upload_agreement(residency=residency, by=owner, upload=pdf_upload())
-    client.post(f"/admin/residencies_admin/manage/{residency.pk}/", {
-        "action": "stage", "stage": _stage("moved_in").pk, "on_date": "2026-03-05"})
+    client.post(
+        f"/admin/residencies_admin/manage/{residency.pk}/",
+        {"action": "stage", "stage": _stage("moved_in").pk, "on_date": "2026-03-05"},
+    )
 
     residency.refresh_from_db()
     assert (residency.status, residency.stage.code) == ("admitted", "moved_in")
@@ -377,19 +451,32 @@ def test_admin_manage_admit_and_move_stage(client, staff_user, organization, own
 def test_admin_training_with_attendance(client, staff_user, admitted):
     client.force_login(staff_user)
 
-    response = client.post("/admin/trainings_admin/new/", {
-        "cohort": admitted.cohort_id, "title": "筹资培训", "held_on": "2026-04-10",
-        "hours": "3", "venue": "", "trainer": "",
-        "attendances-TOTAL_FORMS": "1", "attendances-INITIAL_FORMS": "0",
-        "attendances-MIN_NUM_FORMS": "0", "attendances-MAX_NUM_FORMS": "1000",
-        "attendances-0-residency": admitted.pk, "attendances-0-attendee_name": "李四",
-        "attendances-0-attended": "on", "attendances-0-ORDER": "1",
-        "attendances-0-DELETE": "", "attendances-0-id": "",
-    })
+    response = client.post(
+        "/admin/trainings_admin/new/",
+        {
+            "cohort": admitted.cohort_id,
+            "title": "筹资培训",
+            "held_on": "2026-04-10",
+            "hours": "3",
+            "venue": "",
+            "trainer": "",
+            "attendances-TOTAL_FORMS": "1",
+            "attendances-INITIAL_FORMS": "0",
+            "attendances-MIN_NUM_FORMS": "0",
+            "attendances-MAX_NUM_FORMS": "1000",
+            "attendances-0-residency": admitted.pk,
+            "attendances-0-attendee_name": "李四",
+            "attendances-0-attended": "on",
+            "attendances-0-ORDER": "1",
+            "attendances-0-DELETE": "",
+            "attendances-0-id": "",
+        },
+    )
 
     assert response.status_code == 302
     assert list(TrainingAttendance.objects.values_list("attendee_name", "residency")) == [
-        ("李四", admitted.pk)]
+        ("李四", admitted.pk)
+    ]
 
 
 def test_cohort_list_chinese_and_english(client, db):

@@ -71,11 +71,14 @@ def test_create_organization_page_creates_draft(client, owner):
     assert Membership.objects.get(organization=organization).user == owner
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("credit_code", "524403000000012341", "check character does not match"),
-    ("contact_mobile", "12345", "mainland China mobile number"),
-    ("contact_email", "not-an-email", "Enter a valid email address."),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("credit_code", "524403000000012341", "check character does not match"),
+        ("contact_mobile", "12345", "mainland China mobile number"),
+        ("contact_email", "not-an-email", "Enter a valid email address."),
+    ],
+)
 def test_create_organization_bad_input_keeps_input(client, owner, field, value, message):
     client.force_login(owner)
     region = RegionFactory()
@@ -92,20 +95,22 @@ def test_create_organization_bad_input_keeps_input(client, owner, field, value, 
 def test_create_organization_duplicate_credit_code_shows_field_error(client, owner, other_org):
     client.force_login(owner)
 
-    response = client.post("/en/me/organizations/new/",
-                           _post_data(RegionFactory(), credit_code=other_org.credit_code))
+    response = client.post(
+        "/en/me/organizations/new/", _post_data(RegionFactory(), credit_code=other_org.credit_code)
+    )
 
     assert response.context["form"].errors["credit_code"] == [
-        "An organization with this unified social credit code is already registered on the "
-        "portal."]
+        "An organization with this unified social credit code is already registered on the portal."
+    ]
     assert Organization.objects.count() == 1
 
 
 def test_create_organization_bad_input_in_chinese(client, owner):
     client.force_login(owner)
 
-    response = client.post("/me/organizations/new/",
-                           _post_data(RegionFactory(), contact_mobile="123"))
+    response = client.post(
+        "/me/organizations/new/", _post_data(RegionFactory(), contact_mobile="123")
+    )
 
     assert "请输入中国大陆手机号码" in response.content.decode()
 
@@ -114,8 +119,9 @@ def test_create_organization_disguised_logo_rejected(client, owner):
     client.force_login(owner)
     logo = SimpleUploadedFile("logo.png", EXE_BYTES, content_type="image/png")
 
-    response = client.post("/en/me/organizations/new/",
-                           {**_post_data(RegionFactory()), "logo": logo})
+    response = client.post(
+        "/en/me/organizations/new/", {**_post_data(RegionFactory()), "logo": logo}
+    )
 
     assert "logo" in response.context["form"].errors
     assert Organization.objects.count() == 0
@@ -130,12 +136,15 @@ def test_create_organization_with_png_logo(client, owner):
     assert Organization.objects.get().logo.name.startswith("organizations/logos/")
 
 
-def test_document_upload_stores_privately_and_serves_to_members(client, organization, owner,
-                                                                settings):
+def test_document_upload_stores_privately_and_serves_to_members(
+    client, organization, owner, settings
+):
     client.force_login(owner)
 
-    response = client.post(f"/en/me/organizations/{organization.slug}/documents/new/",
-                           {"kind": "articles", "file": pdf_upload("章程.pdf")})
+    response = client.post(
+        f"/en/me/organizations/{organization.slug}/documents/new/",
+        {"kind": "articles", "file": pdf_upload("章程.pdf")},
+    )
     document = OrganizationDocument.objects.get()
     download = client.get(document.get_absolute_url())
 
@@ -150,8 +159,10 @@ def test_document_upload_disguised_executable_rejected(client, organization, own
     client.force_login(owner)
     fake = SimpleUploadedFile("certificate.pdf", EXE_BYTES, content_type="application/pdf")
 
-    response = client.post(f"/en/me/organizations/{organization.slug}/documents/new/",
-                           {"kind": "registration_certificate", "file": fake})
+    response = client.post(
+        f"/en/me/organizations/{organization.slug}/documents/new/",
+        {"kind": "registration_certificate", "file": fake},
+    )
 
     assert response.status_code == 400
     assert "content does not match" in response.content.decode()
@@ -162,8 +173,10 @@ def test_document_upload_oversized_rejected(client, organization, owner, setting
     settings.MAX_UPLOAD_SIZE = 100
     client.force_login(owner)
 
-    response = client.post(f"/en/me/organizations/{organization.slug}/documents/new/",
-                           {"kind": "articles", "file": pdf_upload(content=PDF_BYTES * 3)})
+    response = client.post(
+        f"/en/me/organizations/{organization.slug}/documents/new/",
+        {"kind": "articles", "file": pdf_upload(content=PDF_BYTES * 3)},
+    )
 
     assert "The file is too large" in response.content.decode()
     assert OrganizationDocument.objects.count() == 0
@@ -171,8 +184,10 @@ def test_document_upload_oversized_rejected(client, organization, owner, setting
 
 def test_submit_view_moves_to_submitted(client, draft_organization, owner):
     client.force_login(owner)
-    client.post(f"/en/me/organizations/{draft_organization.slug}/documents/new/",
-                {"kind": "registration_certificate", "file": pdf_upload()})
+    client.post(
+        f"/en/me/organizations/{draft_organization.slug}/documents/new/",
+        {"kind": "registration_certificate", "file": pdf_upload()},
+    )
 
     response = client.post(f"/en/me/organizations/{draft_organization.slug}/submit/", follow=True)
 
@@ -184,8 +199,10 @@ def test_submit_view_moves_to_submitted(client, draft_organization, owner):
 def test_invite_view_duplicate_member_shows_error_and_keeps_input(client, organization, owner):
     client.force_login(owner)
 
-    response = client.post(f"/en/me/organizations/{organization.slug}/members/invite/",
-                           {"email": owner.email, "role": "editor"})
+    response = client.post(
+        f"/en/me/organizations/{organization.slug}/members/invite/",
+        {"email": owner.email, "role": "editor"},
+    )
 
     content = response.content.decode()
     assert response.status_code == 400
@@ -197,8 +214,10 @@ def test_invite_view_duplicate_member_shows_error_and_keeps_input(client, organi
 def test_invitation_accept_flow(client, organization, owner):
     invitee = UserFactory(username="colleague")
     client.force_login(owner)
-    client.post(f"/en/me/organizations/{organization.slug}/members/invite/",
-                {"email": invitee.email, "role": "editor"})
+    client.post(
+        f"/en/me/organizations/{organization.slug}/members/invite/",
+        {"email": invitee.email, "role": "editor"},
+    )
     invitation = Invitation.objects.get()
     client.force_login(invitee)
 
@@ -215,7 +234,8 @@ def test_remove_last_owner_view_shows_error(client, organization, owner):
     membership = organization.memberships.get(user=owner)
 
     response = client.post(
-        f"/en/me/organizations/{organization.slug}/members/{membership.pk}/remove/", follow=True)
+        f"/en/me/organizations/{organization.slug}/members/{membership.pk}/remove/", follow=True
+    )
 
     assert "The last owner cannot be removed." in response.content.decode()
     assert Membership.objects.filter(pk=membership.pk).exists()
@@ -239,8 +259,13 @@ def matrix_org(db):
     for role in ("viewer", "editor"):
         MembershipFactory(organization=organization, user=UserFactory(username=role), role=role)
     OrganizationDocument.objects.create(
-        organization=organization, kind="articles", file="x.pdf", original_name="x.pdf",
-        content_type="application/pdf", size=3)
+        organization=organization,
+        kind="articles",
+        file="x.pdf",
+        original_name="x.pdf",
+        content_type="application/pdf",
+        size=3,
+    )
     return organization
 
 
@@ -284,12 +309,21 @@ def test_permission_matrix(client, matrix_org, staff_user, settings, role, actio
 def test_edit_post_by_role(client, matrix_org, role, allowed):
     client.force_login(UserFactory(username=role))
 
-    response = client.post(f"/en/me/organizations/{matrix_org.slug}/edit/", {
-        "name": matrix_org.name, "org_type": matrix_org.org_type,
-        "registration_kind": "registered", "credit_code": matrix_org.credit_code,
-        "region": matrix_org.region_id, "contact_name": "赵六", "contact_mobile": "13600001111",
-        "mission": "新使命", "staff_count": 1, "volunteer_count": 2,
-    })
+    response = client.post(
+        f"/en/me/organizations/{matrix_org.slug}/edit/",
+        {
+            "name": matrix_org.name,
+            "org_type": matrix_org.org_type,
+            "registration_kind": "registered",
+            "credit_code": matrix_org.credit_code,
+            "region": matrix_org.region_id,
+            "contact_name": "赵六",
+            "contact_mobile": "13600001111",
+            "mission": "新使命",
+            "staff_count": 1,
+            "volunteer_count": 2,
+        },
+    )
 
     matrix_org.refresh_from_db()
     assert (matrix_org.mission == "新使命") is allowed
@@ -301,19 +335,26 @@ def test_editor_cannot_change_roles(client, matrix_org):
     client.force_login(UserFactory(username="editor"))
 
     response = client.post(
-        f"/en/me/organizations/{matrix_org.slug}/members/{viewer.pk}/role/", {"role": "owner"})
+        f"/en/me/organizations/{matrix_org.slug}/members/{viewer.pk}/role/", {"role": "owner"}
+    )
 
     viewer.refresh_from_db()
     assert response.status_code == 403
     assert viewer.role == "viewer"
 
 
-def test_member_of_other_org_cannot_see_documents(client, matrix_org, organization, owner,
-                                                   settings):
+def test_member_of_other_org_cannot_see_documents(
+    client, matrix_org, organization, owner, settings
+):
     client.force_login(UserFactory(username="viewer"))
     document = OrganizationDocument.objects.create(
-        organization=organization, kind="articles", file="y.pdf", original_name="y.pdf",
-        content_type="application/pdf", size=3)
+        organization=organization,
+        kind="articles",
+        file="y.pdf",
+        original_name="y.pdf",
+        content_type="application/pdf",
+        size=3,
+    )
 
     response = client.get(document.get_absolute_url())
 
@@ -336,8 +377,9 @@ def test_invitation_page_of_revoked_invitation(client, organization):
 def test_dashboard_lists_notifications(client, organization, owner):
     from organizations.models import VerificationEvent
 
-    VerificationEvent.objects.create(organization=organization, action="returned",
-                                     reason="证书不清晰")
+    VerificationEvent.objects.create(
+        organization=organization, action="returned", reason="证书不清晰"
+    )
     client.force_login(owner)
 
     content = client.get("/en/me/").content.decode()
@@ -359,10 +401,11 @@ def test_manage_page_links_incubation_record(client, organization, owner):
 def test_create_organization_reports_all_field_errors_at_once(client, owner):
     client.force_login(owner)
 
-    response = client.post("/en/me/organizations/new/", _post_data(
-        RegionFactory(), credit_code="123", contact_mobile="123", contact_name=""))
+    response = client.post(
+        "/en/me/organizations/new/",
+        _post_data(RegionFactory(), credit_code="123", contact_mobile="123", contact_name=""),
+    )
 
-    assert set(response.context["form"].errors) == {"credit_code", "contact_mobile",
-                                                    "contact_name"}
+    assert set(response.context["form"].errors) == {"credit_code", "contact_mobile", "contact_name"}
     assert 'aria-describedby="id_contact_mobile_error"' in response.content.decode()
     assert 'id="id_contact_mobile_error"' in response.content.decode()

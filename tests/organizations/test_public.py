@@ -37,8 +37,10 @@ def test_directory_filters_by_type_district_service_area(client, db):
     OrganizationFactory(name="别区为老", org_type="social_group").service_areas.add(elderly)
     OrganizationFactory(name="南山基金会", org_type="foundation", region=street)
 
-    response = client.get("/en/organizations/", {
-        "org_type": "social_group", "district": district.pk, "service_area": elderly.pk})
+    response = client.get(
+        "/en/organizations/",
+        {"org_type": "social_group", "district": district.pk, "service_area": elderly.pk},
+    )
 
     assert _names(response) == ["南山为老"]
 
@@ -79,8 +81,10 @@ def test_directory_query_count_is_constant(client, db):
 
     three, response_three = count_queries(client, "/en/organizations/")
 
-    assert (len(response_one.context["organizations"]),
-            len(response_three.context["organizations"])) == (1, 3)
+    assert (
+        len(response_one.context["organizations"]),
+        len(response_three.context["organizations"]),
+    ) == (1, 3)
     assert one == three
 
 
@@ -95,8 +99,12 @@ def test_directory_renders_chinese_at_root_and_english_under_en(client, db):
 
 
 def test_profile_masks_phone_and_hides_personal_data(client, db):
-    org = OrganizationFactory(contact_name="张三丰", contact_mobile="13812345678",
-                              contact_email="zhang@example.org", address="某路1号")
+    org = OrganizationFactory(
+        contact_name="张三丰",
+        contact_mobile="13812345678",
+        contact_email="zhang@example.org",
+        address="某路1号",
+    )
 
     content = client.get(f"/en/organizations/{org.slug}/").content.decode()
 

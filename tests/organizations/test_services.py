@@ -41,8 +41,12 @@ def test_create_organization_makes_draft_with_owner(owner):
     assert list(organization.memberships.values_list("user__username", "role")) == [
         ("owner", MemberRole.OWNER)
     ]
-    assert ModelLogEntry.objects.filter(action="wagtail.create",
-                                        object_id=str(organization.pk)).count() == 1
+    assert (
+        ModelLogEntry.objects.filter(
+            action="wagtail.create", object_id=str(organization.pk)
+        ).count()
+        == 1
+    )
 
 
 def test_create_organization_duplicate_credit_code_saves_nothing(owner):
@@ -64,8 +68,12 @@ def test_create_organization_registered_without_code_is_rejected(owner):
 
 
 def test_create_organization_unregistered_team_needs_no_code(owner):
-    organization = services.create_organization(owner=owner, fields=_fields(
-        org_type="unregistered", registration_kind=RegistrationKind.NONE, credit_code=""))
+    organization = services.create_organization(
+        owner=owner,
+        fields=_fields(
+            org_type="unregistered", registration_kind=RegistrationKind.NONE, credit_code=""
+        ),
+    )
 
     assert organization.credit_code is None
     assert organization.registration_kind == RegistrationKind.NONE
@@ -73,8 +81,9 @@ def test_create_organization_unregistered_team_needs_no_code(owner):
 
 def test_create_organization_filed_team_needs_filing_number(owner):
     with pytest.raises(ValidationError) as info:
-        services.create_organization(owner=owner, fields=_fields(
-            registration_kind=RegistrationKind.FILED, credit_code=""))
+        services.create_organization(
+            owner=owner, fields=_fields(registration_kind=RegistrationKind.FILED, credit_code="")
+        )
 
     assert list(info.value.message_dict) == ["filing_number"]
 
@@ -96,27 +105,37 @@ def test_submit_for_verification_incomplete_lists_missing(draft_organization, ow
 
 
 def _submit(organization, user):
-    services.add_document(organization=organization, by=user, kind="registration_certificate",
-                          upload=pdf_upload())
+    services.add_document(
+        organization=organization, by=user, kind="registration_certificate", upload=pdf_upload()
+    )
     return services.submit_for_verification(organization=organization, by=user)
 
 
 def test_verification_return_and_resubmit_keeps_history(draft_organization, owner, staff_user):
     _submit(draft_organization, owner)
-    services.return_organization(organization=draft_organization, by=staff_user,
-                                 reason="证书照片不清晰")
+    services.return_organization(
+        organization=draft_organization, by=staff_user, reason="证书照片不清晰"
+    )
     services.submit_for_verification(organization=draft_organization, by=owner)
     organization = services.verify_organization(organization=draft_organization, by=staff_user)
 
     assert organization.status == VerificationStatus.VERIFIED
     assert organization.verified_at is not None
-    assert list(VerificationEvent.objects.filter(organization=organization)
-                .order_by("pk").values_list("action", "reason")) == [
-        ("submitted", ""), ("returned", "证书照片不清晰"), ("submitted", ""), ("verified", ""),
+    assert list(
+        VerificationEvent.objects.filter(organization=organization)
+        .order_by("pk")
+        .values_list("action", "reason")
+    ) == [
+        ("submitted", ""),
+        ("returned", "证书照片不清晰"),
+        ("submitted", ""),
+        ("verified", ""),
     ]
-    assert set(ModelLogEntry.objects.filter(object_id=str(organization.pk))
-               .values_list("action", flat=True)) >= {
-        "organizations.submitted", "organizations.returned", "organizations.verified"}
+    assert set(
+        ModelLogEntry.objects.filter(object_id=str(organization.pk)).values_list(
+            "action", flat=True
+        )
+    ) >= {"organizations.submitted", "organizations.returned", "organizations.verified"}
 
 
 def test_return_organization_without_reason_is_rejected(draft_organization, owner, staff_user):
@@ -139,8 +158,9 @@ def test_verify_draft_organization_is_rejected(draft_organization, staff_user):
 
 def test_update_verified_organization_identity_is_fixed(organization, owner):
     with pytest.raises(ValidationError) as info:
-        services.update_organization(organization=organization, by=owner,
-                                     fields={"name": "改名后的组织"})
+        services.update_organization(
+            organization=organization, by=owner, fields={"name": "改名后的组织"}
+        )
 
     assert list(info.value.message_dict) == ["name"]
     organization.refresh_from_db()
@@ -151,15 +171,18 @@ def test_update_submitted_organization_is_locked(organization, owner):
     Organization.objects.filter(pk=organization.pk).update(status="submitted")
 
     with pytest.raises(ValidationError):
-        services.update_organization(organization=organization, by=owner,
-                                     fields={"mission": "新的使命"})
+        services.update_organization(
+            organization=organization, by=owner, fields={"mission": "新的使命"}
+        )
 
 
-def test_invite_member_sends_email_with_link(organization, owner,
-                                             django_capture_on_commit_callbacks):
+def test_invite_member_sends_email_with_link(
+    organization, owner, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        invitation = services.invite_member(organization=organization, by=owner,
-                                            email="Colleague@Example.org", role="editor")
+        invitation = services.invite_member(
+            organization=organization, by=owner, email="Colleague@Example.org", role="editor"
+        )
 
     assert invitation.email == "colleague@example.org"
     assert len(mail.outbox) == 1
@@ -171,21 +194,25 @@ def test_invite_member_existing_member_is_rejected(organization, owner):
     MembershipFactory(organization=organization, user=UserFactory(username="bob"), role="viewer")
 
     with pytest.raises(ValidationError) as info:
-        services.invite_member(organization=organization, by=owner, email="BOB@example.org",
-                               role="editor")
+        services.invite_member(
+            organization=organization, by=owner, email="BOB@example.org", role="editor"
+        )
 
-    assert info.value.message_dict["email"] == ["bob@example.org is already a member of this "
-                                                "organization."]
+    assert info.value.message_dict["email"] == [
+        "bob@example.org is already a member of this organization."
+    ]
     assert Invitation.objects.count() == 0
 
 
 def test_invite_member_twice_is_rejected(organization, owner):
-    services.invite_member(organization=organization, by=owner, email="a@example.org",
-                           role="viewer")
+    services.invite_member(
+        organization=organization, by=owner, email="a@example.org", role="viewer"
+    )
 
     with pytest.raises(ValidationError):
-        services.invite_member(organization=organization, by=owner, email="a@example.org",
-                               role="editor")
+        services.invite_member(
+            organization=organization, by=owner, email="a@example.org", role="editor"
+        )
 
     assert Invitation.objects.count() == 1
 
@@ -218,8 +245,9 @@ def test_remove_member_last_owner_is_refused(organization, owner):
     with pytest.raises(ValidationError) as info:
         services.remove_member(membership=membership, by=owner)
 
-    assert info.value.messages == ["The last owner cannot be removed. Make another member an "
-                                   "owner first."]
+    assert info.value.messages == [
+        "The last owner cannot be removed. Make another member an owner first."
+    ]
     assert Membership.objects.filter(pk=membership.pk).exists()
 
 
@@ -249,13 +277,15 @@ def test_user_can_belong_to_several_organizations(owner, organization):
     assert set(Organization.objects.for_user(owner)) == {organization, second}
 
 
-def test_return_emails_owners_with_reason(draft_organization, owner, staff_user,
-                                          django_capture_on_commit_callbacks):
+def test_return_emails_owners_with_reason(
+    draft_organization, owner, staff_user, django_capture_on_commit_callbacks
+):
     _submit(draft_organization, owner)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.return_organization(organization=draft_organization, by=staff_user,
-                                     reason="请补充章程")
+        services.return_organization(
+            organization=draft_organization, by=staff_user, reason="请补充章程"
+        )
 
     assert [m.to for m in mail.outbox] == [[owner.email]]
     assert "请补充章程" in mail.outbox[0].body

@@ -20,11 +20,14 @@ def test_validate_credit_code_accepts_valid_code():
     validate_credit_code(make_credit_code(1234, "51"))
 
 
-@pytest.mark.parametrize("code, error", [
-    ("52440300MJ000001X", "credit_code_format"),  # 17 characters
-    ("52440300MJ00000IX1", "credit_code_format"),  # I is not in the charset
-    ("524403000000012341", "credit_code_check"),
-])
+@pytest.mark.parametrize(
+    "code, error",
+    [
+        ("52440300MJ000001X", "credit_code_format"),  # 17 characters
+        ("52440300MJ00000IX1", "credit_code_format"),  # I is not in the charset
+        ("524403000000012341", "credit_code_check"),
+    ],
+)
 def test_validate_credit_code_rejects_bad_code(code, error):
     with pytest.raises(ValidationError) as info:
         validate_credit_code(code)
@@ -42,8 +45,9 @@ def test_validate_credit_code_rejects_wrong_check_char():
     assert info.value.code == "credit_code_check"
 
 
-@pytest.mark.parametrize("value", ["13812345678", "+86 138 1234 5678", "8619912345678",
-                                   "138-1234-5678"])
+@pytest.mark.parametrize(
+    "value", ["13812345678", "+86 138 1234 5678", "8619912345678", "138-1234-5678"]
+)
 def test_validate_mobile_accepts_mainland_numbers(value):
     validate_mobile(value)
 

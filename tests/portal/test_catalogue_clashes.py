@@ -277,7 +277,9 @@ def test_staff_dashboard_panels_have_no_english_in_chinese(client, site_pages):
     )
     ids = [panel_id for panel_id, _body in panels]
     assert {
-        "portal-programme-heading", "portal-finance-heading", "pending-verification-heading"
+        "portal-programme-heading",
+        "portal-finance-heading",
+        "pending-verification-heading",
     } <= set(ids)
     english = {}
     for panel_id, body in panels:

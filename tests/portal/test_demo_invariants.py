@@ -77,8 +77,9 @@ def test_small_demo_obeys_domain_rules_for_every_project_and_reconciles():
 # would instead start from a database another transactional test on the same worker may
 # have flushed of the rows the migrations create (incubation stages, Wagtail's root page).
 @pytest.mark.django_db
-def test_seed_demo_keeps_its_mail_off_the_console_and_prints_one_line(settings, capsys,
-                                                                     monkeypatch):
+def test_seed_demo_keeps_its_mail_off_the_console_and_prints_one_line(
+    settings, capsys, monkeypatch
+):
     from django.db import transaction
 
     monkeypatch.setattr(transaction, "on_commit", lambda func, *a, **k: func())

@@ -37,8 +37,7 @@ def test_staff_screens_application_eligible_in_admin(client, officer, complete, 
     page = client.get(_inspect_url(complete))
     response = client.post(_inspect_url(complete), {"decision": "eligible", "reason": ""})
 
-    assert "资格审查结论" in page.content.decode() or "Screening decision" in \
-        page.content.decode()
+    assert "资格审查结论" in page.content.decode() or "Screening decision" in page.content.decode()
     assert response.status_code == 302
     complete.refresh_from_db()
     assert complete.status == ApplicationStatus.ELIGIBLE
@@ -49,8 +48,9 @@ def test_staff_return_without_deadline_is_refused_and_kept(client, officer, comp
     services.submit_application(application=complete, by=user)
     client.force_login(officer)
 
-    response = client.post(_inspect_url(complete), {"decision": "returned",
-                                                    "reason": "请补充预算说明"})
+    response = client.post(
+        _inspect_url(complete), {"decision": "returned", "reason": "请补充预算说明"}
+    )
 
     assert response.status_code == 400
     assert "请补充预算说明" in response.content.decode()
@@ -60,8 +60,12 @@ def test_staff_return_without_deadline_is_refused_and_kept(client, officer, comp
 
 def test_admin_shows_diff_between_revisions(client, officer, complete, user):
     services.submit_application(application=complete, by=user)
-    services.return_application(application=complete, by=officer, message="改标题",
-                                deadline=timezone.now() + timedelta(days=2))
+    services.return_application(
+        application=complete,
+        by=officer,
+        message="改标题",
+        deadline=timezone.now() + timedelta(days=2),
+    )
     basic = dict(complete.answers["basic"], title="新的项目名称")
     services.save_step_answers(application=complete, step="basic", answers=basic, by=user)
     services.submit_application(application=complete, by=user)
@@ -113,8 +117,7 @@ def test_call_listing_shows_per_call_counts(client, officer, complete, user, sit
 
     services.submit_application(application=complete, by=user)
     other = MembershipFactory(user=UserFactory(username="other-owner"))
-    services.start_application(call=complete.call, organization=other.organization,
-                               by=other.user)
+    services.start_application(call=complete.call, organization=other.organization, by=other.user)
     client.force_login(officer)
     officer.is_superuser = True
     officer.save()
@@ -148,9 +151,10 @@ def test_catalogue_is_managed_in_admin(client):
     admin = UserFactory(username="root", is_superuser=True, is_staff=True)
     client.force_login(admin)
 
-    response = client.post(reverse("wagtailsnippets_projects_servicecategory:add"),
-                           {"code": "Z9", "name": "社区养老", "name_en": "", "description": "",
-                            "sort_order": "9"})
+    response = client.post(
+        reverse("wagtailsnippets_projects_servicecategory:add"),
+        {"code": "Z9", "name": "社区养老", "name_en": "", "description": "", "sort_order": "9"},
+    )
 
     from projects.models import ServiceCategory
 
@@ -161,8 +165,7 @@ def test_catalogue_is_managed_in_admin(client):
 def test_bulk_return_with_past_deadline_is_refused(client, officer, complete, user):
     services.submit_application(application=complete, by=user)
     client.force_login(officer)
-    url = reverse("wagtail_bulk_action", args=["projects", "application",
-                                               "return_for_information"])
+    url = reverse("wagtail_bulk_action", args=["projects", "application", "return_for_information"])
     past = (timezone.localtime() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     future = (timezone.localtime() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
 

@@ -16,17 +16,21 @@ pytestmark = pytest.mark.django_db
 
 def _application(*, published: bool):
     now = timezone.now()
-    call = make_call(opens_at=now - timedelta(days=60), closes_at=now - timedelta(days=30),
-                     review_started_at=now - timedelta(days=25),
-                     notice_published_at=now - timedelta(days=2) if published else None)
+    call = make_call(
+        opens_at=now - timedelta(days=60),
+        closes_at=now - timedelta(days=30),
+        review_started_at=now - timedelta(days=25),
+        notice_published_at=now - timedelta(days=2) if published else None,
+    )
     application = ApplicationFactory(call=call)
     member = MembershipFactory(organization=application.organization).user
     return application, member
 
 
 def _links(application):
-    return [f"/reports/application/{application.pk}/{language}.pdf"
-            for language in ("zh-hans", "en")]
+    return [
+        f"/reports/application/{application.pk}/{language}.pdf" for language in ("zh-hans", "en")
+    ]
 
 
 @pytest.mark.parametrize("prefix", ["", "/en"])
@@ -34,8 +38,7 @@ def test_published_results_link_the_report_in_both_languages(client, site_pages,
     application, member = _application(published=True)
     client.force_login(member)
 
-    response = client.get(prefix + reverse("projects:application_detail",
-                                           args=[application.pk]))
+    response = client.get(prefix + reverse("projects:application_detail", args=[application.pk]))
 
     body = response.content.decode()
     assert response.status_code == 200
@@ -51,8 +54,9 @@ def test_no_link_before_results_are_published(client, site_pages):
     application, member = _application(published=False)
     client.force_login(member)
 
-    body = client.get(reverse("projects:application_detail",
-                              args=[application.pk])).content.decode()
+    body = client.get(
+        reverse("projects:application_detail", args=[application.pk])
+    ).content.decode()
 
     for link in _links(application):
         assert link not in body

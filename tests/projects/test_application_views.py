@@ -18,20 +18,25 @@ def _step_url(application, step):
 
 
 def _rows(prefix_rows, total=None):
-    data = {"rows-TOTAL_FORMS": str(total or len(prefix_rows)), "rows-INITIAL_FORMS": "0",
-            "rows-MIN_NUM_FORMS": "0", "rows-MAX_NUM_FORMS": "100"}
+    data = {
+        "rows-TOTAL_FORMS": str(total or len(prefix_rows)),
+        "rows-INITIAL_FORMS": "0",
+        "rows-MIN_NUM_FORMS": "0",
+        "rows-MAX_NUM_FORMS": "100",
+    }
     for i, row in enumerate(prefix_rows):
         for key, value in row.items():
             data[f"rows-{i}-{key}"] = value
     return data
 
 
-def test_start_application_from_call_page_redirects_to_first_step(client, call, user,
-                                                                  organization):
+def test_start_application_from_call_page_redirects_to_first_step(client, call, user, organization):
     client.force_login(user)
 
-    response = client.post(reverse("projects:start_application", kwargs={"call_id": call.pk}),
-                           {"organization": organization.pk})
+    response = client.post(
+        reverse("projects:start_application", kwargs={"call_id": call.pk}),
+        {"organization": organization.pk},
+    )
 
     application = organization.applications.get()
     assert response.status_code == 302
@@ -41,8 +46,9 @@ def test_start_application_from_call_page_redirects_to_first_step(client, call, 
 def test_step_with_errors_keeps_typed_input_and_saves_draft(client, application, user):
     client.force_login(user)
 
-    response = client.post(_step_url(application, "basic"),
-                           {"title": "我的项目标题", "summary": "", "next": "1"})
+    response = client.post(
+        _step_url(application, "basic"), {"title": "我的项目标题", "summary": "", "next": "1"}
+    )
 
     html = response.content.decode()
     assert response.status_code == 400
@@ -66,8 +72,9 @@ def test_autosave_valid_step_completes_it(client, application, user):
     client.force_login(user)
 
     response = client.post(
-        reverse("projects:application_autosave", kwargs={"pk": application.pk,
-                                                         "step": "objectives"}),
+        reverse(
+            "projects:application_autosave", kwargs={"pk": application.pk, "step": "objectives"}
+        ),
         {"goal": "让老人吃上热饭", "objectives": "每天供餐"},
     )
 
@@ -75,16 +82,16 @@ def test_autosave_valid_step_completes_it(client, application, user):
     assert body["saved"] is True
     assert body["complete"] is True
     application.refresh_from_db()
-    assert application.answers["objectives"] == {"goal": "让老人吃上热饭",
-                                                 "objectives": "每天供餐"}
+    assert application.answers["objectives"] == {"goal": "让老人吃上热饭", "objectives": "每天供餐"}
 
 
 def test_autosave_invalid_step_keeps_draft(client, application, user):
     client.force_login(user)
 
     response = client.post(
-        reverse("projects:application_autosave", kwargs={"pk": application.pk,
-                                                         "step": "beneficiaries"}),
+        reverse(
+            "projects:application_autosave", kwargs={"pk": application.pk, "step": "beneficiaries"}
+        ),
         {"description": "老人", "direct_count": "-5"},
     )
 
@@ -95,12 +102,26 @@ def test_autosave_invalid_step_keeps_draft(client, application, user):
 
 def test_budget_step_computes_totals_in_fen(client, application, user):
     client.force_login(user)
-    data = _rows([
-        {"category": "activities", "item": "餐费", "unit": "份", "quantity": "1000",
-         "unit_price": "15.50", "source": "requested"},
-        {"category": "venue", "item": "场地", "unit": "月", "quantity": "12",
-         "unit_price": "500", "source": "self"},
-    ])
+    data = _rows(
+        [
+            {
+                "category": "activities",
+                "item": "餐费",
+                "unit": "份",
+                "quantity": "1000",
+                "unit_price": "15.50",
+                "source": "requested",
+            },
+            {
+                "category": "venue",
+                "item": "场地",
+                "unit": "月",
+                "quantity": "12",
+                "unit_price": "500",
+                "source": "self",
+            },
+        ]
+    )
 
     client.post(_step_url(application, "budget"), {**data, "save": "1"})
 
@@ -111,16 +132,36 @@ def test_budget_step_computes_totals_in_fen(client, application, user):
     assert application.answers["budget"]["lines"][0]["unit_price"] == 1550
 
 
-def test_budget_over_cap_and_bad_numbers_are_refused_with_input_kept(client, site_pages,
-                                                                     member):
+def test_budget_over_cap_and_bad_numbers_are_refused_with_input_kept(client, site_pages, member):
     call = make_call(per_project_cap=100_000, min_self_funding_bps=2_000)
-    application = services.start_application(call=call, organization=member.organization,
-                                             by=member.user)
+    application = services.start_application(
+        call=call, organization=member.organization, by=member.user
+    )
     client.force_login(member.user)
-    over_cap = _rows([{"category": "activities", "item": "餐费", "unit": "份",
-                       "quantity": "100", "unit_price": "20", "source": "requested"}])
-    absurd = _rows([{"category": "activities", "item": "餐费", "unit": "份",
-                     "quantity": "-3", "unit_price": "1.234", "source": "requested"}])
+    over_cap = _rows(
+        [
+            {
+                "category": "activities",
+                "item": "餐费",
+                "unit": "份",
+                "quantity": "100",
+                "unit_price": "20",
+                "source": "requested",
+            }
+        ]
+    )
+    absurd = _rows(
+        [
+            {
+                "category": "activities",
+                "item": "餐费",
+                "unit": "份",
+                "quantity": "-3",
+                "unit_price": "1.234",
+                "source": "requested",
+            }
+        ]
+    )
 
     over = client.post(_step_url(application, "budget"), {**over_cap, "save": "1"})
     bad = client.post(_step_url(application, "budget"), {**absurd, "save": "1"})
@@ -149,16 +190,24 @@ def test_needs_step_cites_community_needs(client, application, user):
     need = CommunityNeedFactory()
     client.force_login(user)
 
-    client.post(_step_url(application, "needs"), {
-        "analysis": "社区内独居老人约三百人，缺少就近助餐服务。", "cited_needs": [need.pk],
-        "save": "1"})
+    client.post(
+        _step_url(application, "needs"),
+        {
+            "analysis": "社区内独居老人约三百人，缺少就近助餐服务。",
+            "cited_needs": [need.pk],
+            "save": "1",
+        },
+    )
 
     assert list(application.cited_needs.all()) == [need]
 
 
 def test_viewer_reads_but_cannot_edit_or_submit(client, application):
-    viewer = MembershipFactory(organization=application.organization, role=MemberRole.VIEWER,
-                               user=UserFactory(username="viewer-1"))
+    viewer = MembershipFactory(
+        organization=application.organization,
+        role=MemberRole.VIEWER,
+        user=UserFactory(username="viewer-1"),
+    )
     client.force_login(viewer.user)
 
     detail = client.get(application.get_absolute_url())
@@ -176,11 +225,16 @@ def test_other_organization_sees_nothing(client, application):
     outsider = MembershipFactory(user=UserFactory(username="outsider"))
     client.force_login(outsider.user)
 
-    urls = [application.get_absolute_url(), _step_url(application, "basic"),
-            reverse("projects:application_autosave", kwargs={"pk": application.pk,
-                                                             "step": "basic"})]
-    statuses = [client.get(urls[0]).status_code, client.get(urls[1]).status_code,
-                client.post(urls[2], {"title": "x"}).status_code]
+    urls = [
+        application.get_absolute_url(),
+        _step_url(application, "basic"),
+        reverse("projects:application_autosave", kwargs={"pk": application.pk, "step": "basic"}),
+    ]
+    statuses = [
+        client.get(urls[0]).status_code,
+        client.get(urls[1]).status_code,
+        client.post(urls[2], {"title": "x"}).status_code,
+    ]
 
     assert statuses == [404, 404, 404]
 
@@ -195,8 +249,9 @@ def test_anonymous_is_sent_to_login(client, application):
 def test_submit_view_shows_each_problem(client, application, user):
     client.force_login(user)
 
-    response = client.post(reverse("projects:application_submit",
-                                   kwargs={"pk": application.pk}), follow=True)
+    response = client.post(
+        reverse("projects:application_submit", kwargs={"pk": application.pk}), follow=True
+    )
 
     assert "以下步骤尚未完成" in response.content.decode()
 
@@ -226,14 +281,14 @@ def test_dashboard_query_count_same_for_one_and_three_applications(
     client, django_assert_num_queries, site_pages, member
 ):
     client.force_login(member.user)
-    services.start_application(call=make_call(), organization=member.organization,
-                               by=member.user)
+    services.start_application(call=make_call(), organization=member.organization, by=member.user)
     url = reverse("projects:application_list")
     client.get(url)
     with_one = _queries(client, url)
     for _ in range(2):
-        services.start_application(call=make_call(), organization=member.organization,
-                                   by=member.user)
+        services.start_application(
+            call=make_call(), organization=member.organization, by=member.user
+        )
 
     with django_assert_num_queries(with_one):
         response = client.get(url)
@@ -277,8 +332,9 @@ def test_submit_view_one_second_after_close_shows_clear_error(client, complete, 
     closes = complete.call.closes_at
 
     with time_machine.travel(closes + timedelta(seconds=1), tick=False):
-        response = client.post(reverse("projects:application_submit",
-                                       kwargs={"pk": complete.pk}), follow=True)
+        response = client.post(
+            reverse("projects:application_submit", kwargs={"pk": complete.pk}), follow=True
+        )
 
     local = timezone.localtime(closes).strftime("%Y-%m-%d %H:%M:%S")
     assert f"本次征集已于 {local} 截止，不能再提交申请。" in response.content.decode()
@@ -334,13 +390,19 @@ def test_returned_application_can_be_edited_and_resubmitted_via_views(client, co
     from tests.projects.test_applications import _staff
 
     services.submit_application(application=complete, by=user)
-    services.return_application(application=complete, by=_staff(), message="补充场地证明",
-                                deadline=timezone.now() + timedelta(days=3))
+    services.return_application(
+        application=complete,
+        by=_staff(),
+        message="补充场地证明",
+        deadline=timezone.now() + timedelta(days=3),
+    )
     client.force_login(user)
 
     detail = client.get(complete.get_absolute_url())
-    client.post(_step_url(complete, "objectives"),
-                {"goal": "让老人吃上热饭", "objectives": "每天供餐120份", "save": "1"})
+    client.post(
+        _step_url(complete, "objectives"),
+        {"goal": "让老人吃上热饭", "objectives": "每天供餐120份", "save": "1"},
+    )
     client.post(reverse("projects:application_submit", kwargs={"pk": complete.pk}))
 
     assert "补充场地证明" in detail.content.decode()
@@ -352,15 +414,30 @@ def test_returned_application_can_be_edited_and_resubmitted_via_views(client, co
 
 def test_autosave_budget_returns_computed_totals(client, application, user):
     client.force_login(user)
-    data = _rows([
-        {"category": "activities", "item": "餐费", "unit": "份", "quantity": "3",
-         "unit_price": "0.10", "source": "requested"},
-        {"category": "venue", "item": "场地", "unit": "月", "quantity": "2",
-         "unit_price": "0.05", "source": "self"},
-    ])
+    data = _rows(
+        [
+            {
+                "category": "activities",
+                "item": "餐费",
+                "unit": "份",
+                "quantity": "3",
+                "unit_price": "0.10",
+                "source": "requested",
+            },
+            {
+                "category": "venue",
+                "item": "场地",
+                "unit": "月",
+                "quantity": "2",
+                "unit_price": "0.05",
+                "source": "self",
+            },
+        ]
+    )
 
-    response = client.post(reverse("projects:application_autosave",
-                                   kwargs={"pk": application.pk, "step": "budget"}), data)
+    response = client.post(
+        reverse("projects:application_autosave", kwargs={"pk": application.pk, "step": "budget"}),
+        data,
+    )
 
-    assert response.json()["totals"] == {"requested": "¥0.30", "self": "¥0.10",
-                                         "total": "¥0.40"}
+    assert response.json()["totals"] == {"requested": "¥0.30", "self": "¥0.10", "total": "¥0.40"}

@@ -53,8 +53,9 @@ def test_start_application_refused_for_unverified_organization(call):
     membership = MembershipFactory(organization__status=VerificationStatus.SUBMITTED)
 
     with pytest.raises(services.ApplicationError) as excinfo:
-        services.start_application(call=call, organization=membership.organization,
-                                   by=membership.user)
+        services.start_application(
+            call=call, organization=membership.organization, by=membership.user
+        )
 
     assert excinfo.value.messages == ["本次征集仅接受已认证的社会组织申报。"]
 
@@ -63,8 +64,9 @@ def test_start_application_refused_for_viewer(call):
     membership = MembershipFactory(role=MemberRole.VIEWER)
 
     with pytest.raises(PermissionDenied):
-        services.start_application(call=call, organization=membership.organization,
-                                   by=membership.user)
+        services.start_application(
+            call=call, organization=membership.organization, by=membership.user
+        )
 
 
 def test_submit_complete_application_records_revision_event_and_notifies(
@@ -135,30 +137,34 @@ def test_submit_refused_when_request_exceeds_call_cap(site_pages, member, servic
     application = Application.objects.create(call=call, organization=member.organization)
     answers = valid_answers(region_id=member.organization.region_id, item_id=service_item.pk)
     for step, content in answers.items():
-        services.save_step_answers(application=application, step=step, answers=content,
-                                   by=member.user)
+        services.save_step_answers(
+            application=application, step=step, answers=content, by=member.user
+        )
 
     with pytest.raises(services.ApplicationError) as excinfo:
         services.submit_application(application=application, by=member.user)
 
     assert excinfo.value.messages == [
-        "申请金额（¥15,000.00）超过了本次征集的单个项目上限 ¥10,000.00。"]
+        "申请金额（¥15,000.00）超过了本次征集的单个项目上限 ¥10,000.00。"
+    ]
 
 
 def test_submitted_application_is_read_only(complete, member):
     services.submit_application(application=complete, by=member.user)
 
     with pytest.raises(services.ApplicationError):
-        services.save_step_draft(application=complete, step=ApplicationStep.BASIC,
-                                 raw={"title": ["改"]}, by=member.user)
+        services.save_step_draft(
+            application=complete, step=ApplicationStep.BASIC, raw={"title": ["改"]}, by=member.user
+        )
 
 
 def test_withdraw_while_open_then_new_application_allowed(complete, member):
     services.submit_application(application=complete, by=member.user)
 
     services.withdraw_application(application=complete, by=member.user)
-    again = services.start_application(call=complete.call, organization=member.organization,
-                                       by=member.user)
+    again = services.start_application(
+        call=complete.call, organization=member.organization, by=member.user
+    )
 
     complete.refresh_from_db()
     assert complete.status == ApplicationStatus.WITHDRAWN
@@ -179,19 +185,27 @@ def test_return_and_resubmit_after_close_keeps_revisions(complete, member):
     closes = complete.call.closes_at
 
     with time_machine.travel(closes + timedelta(days=1), tick=False):
-        services.return_application(application=complete, by=officer,
-                                    message="请补充场地证明", deadline=timezone.now()
-                                    + timedelta(days=3))
+        services.return_application(
+            application=complete,
+            by=officer,
+            message="请补充场地证明",
+            deadline=timezone.now() + timedelta(days=3),
+        )
         basic = dict(complete.answers[ApplicationStep.BASIC], title="长者饭堂暖心助餐（修订）")
-        services.save_step_answers(application=complete, step=ApplicationStep.BASIC,
-                                   answers=basic, by=member.user)
+        services.save_step_answers(
+            application=complete, step=ApplicationStep.BASIC, answers=basic, by=member.user
+        )
         services.submit_application(application=complete, by=member.user)
 
     complete.refresh_from_db()
     assert complete.status == ApplicationStatus.RESUBMITTED
     assert list(complete.revisions.values_list("number", flat=True)) == [1, 2]
     assert list(complete.events.values_list("to_status", flat=True)) == [
-        "draft", "submitted", "returned", "resubmitted"]
+        "draft",
+        "submitted",
+        "returned",
+        "resubmitted",
+    ]
     assert complete.events.get(to_status="returned").message == "请补充场地证明"
 
 
@@ -199,8 +213,9 @@ def test_resubmit_after_return_deadline_is_refused(complete, member):
     officer = _staff()
     services.submit_application(application=complete, by=member.user)
     deadline = timezone.now() + timedelta(days=2)
-    services.return_application(application=complete, by=officer, message="补材料",
-                                deadline=deadline)
+    services.return_application(
+        application=complete, by=officer, message="补材料", deadline=deadline
+    )
 
     with time_machine.travel(deadline + timedelta(seconds=1), tick=False):
         with pytest.raises(services.ApplicationError) as excinfo:
@@ -231,8 +246,9 @@ def test_ineligible_requires_reason_and_notifies(complete, member):
     with pytest.raises(services.ApplicationError):
         services.screen_application(application=complete, by=officer, eligible=False)
 
-    services.screen_application(application=complete, by=officer, eligible=False,
-                                reason="注册地不在本区")
+    services.screen_application(
+        application=complete, by=officer, eligible=False, reason="注册地不在本区"
+    )
 
     complete.refresh_from_db()
     assert complete.status == ApplicationStatus.INELIGIBLE

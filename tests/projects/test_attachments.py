@@ -22,8 +22,10 @@ def _png() -> bytes:
 def _upload(client, application, name, content, content_type="application/pdf"):
     return client.post(
         reverse("projects:application_attachment_upload", kwargs={"pk": application.pk}),
-        {"file": SimpleUploadedFile(name, content, content_type=content_type),
-         "description": "场地证明"},
+        {
+            "file": SimpleUploadedFile(name, content, content_type=content_type),
+            "description": "场地证明",
+        },
     )
 
 

@@ -12,8 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _call_with_decisions(now, **decisions):
-    return make_call(opens_at=now - timedelta(days=30), closes_at=now - timedelta(days=10),
-                     **decisions)
+    return make_call(
+        opens_at=now - timedelta(days=30), closes_at=now - timedelta(days=10), **decisions
+    )
 
 
 def test_call_state_follows_dates_and_decisions(site_pages):
@@ -22,21 +23,32 @@ def test_call_state_follows_dates_and_decisions(site_pages):
     open_call = make_call(opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=5))
     closed = _call_with_decisions(now)
     review = _call_with_decisions(now, review_started_at=now - timedelta(days=5))
-    notice = _call_with_decisions(now, review_started_at=now - timedelta(days=5),
-                                  notice_published_at=now - timedelta(days=1),
-                                  appeal_ends_at=now + timedelta(days=6))
-    done = _call_with_decisions(now, review_started_at=now - timedelta(days=5),
-                                notice_published_at=now - timedelta(days=4),
-                                completed_at=now - timedelta(days=1))
+    notice = _call_with_decisions(
+        now,
+        review_started_at=now - timedelta(days=5),
+        notice_published_at=now - timedelta(days=1),
+        appeal_ends_at=now + timedelta(days=6),
+    )
+    done = _call_with_decisions(
+        now,
+        review_started_at=now - timedelta(days=5),
+        notice_published_at=now - timedelta(days=4),
+        completed_at=now - timedelta(days=1),
+    )
     future_review = _call_with_decisions(now, review_started_at=now + timedelta(days=1))
 
-    states = {c.slug: c.state(now) for c in
-              [upcoming, open_call, closed, review, notice, done, future_review]}
+    states = {
+        c.slug: c.state(now)
+        for c in [upcoming, open_call, closed, review, notice, done, future_review]
+    }
 
     assert states == {
-        upcoming.slug: CallState.UPCOMING, open_call.slug: CallState.OPEN,
-        closed.slug: CallState.CLOSED, review.slug: CallState.UNDER_REVIEW,
-        notice.slug: CallState.PUBLIC_NOTICE, done.slug: CallState.COMPLETED,
+        upcoming.slug: CallState.UPCOMING,
+        open_call.slug: CallState.OPEN,
+        closed.slug: CallState.CLOSED,
+        review.slug: CallState.UNDER_REVIEW,
+        notice.slug: CallState.PUBLIC_NOTICE,
+        done.slug: CallState.COMPLETED,
         future_review.slug: CallState.CLOSED,
     }
 
@@ -49,13 +61,15 @@ def test_call_state_q_agrees_with_state_for_every_state(site_pages):
         _call_with_decisions(now),
         _call_with_decisions(now, review_started_at=now - timedelta(days=5)),
         _call_with_decisions(now, notice_published_at=now - timedelta(days=1)),
-        _call_with_decisions(now, completed_at=now - timedelta(days=1),
-                             review_started_at=now - timedelta(days=3)),
+        _call_with_decisions(
+            now, completed_at=now - timedelta(days=1), review_started_at=now - timedelta(days=3)
+        ),
     ]
 
     for state in CallState.values:
-        by_q = set(CallPage.objects.filter(CallPage.state_q(state, now)).values_list(
-            "pk", flat=True))
+        by_q = set(
+            CallPage.objects.filter(CallPage.state_q(state, now)).values_list("pk", flat=True)
+        )
         by_method = {c.pk for c in calls if c.state(now) == state}
         assert by_q == by_method, state
 
@@ -71,8 +85,9 @@ def test_call_is_open_until_the_second_before_close(site_pages):
 
 def test_call_page_shows_state_countdown_in_chinese(client, site_pages):
     now = timezone.now()
-    call = make_call(opens_at=now - timedelta(days=1),
-                     closes_at=now + timedelta(days=2, hours=3, minutes=30))
+    call = make_call(
+        opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=2, hours=3, minutes=30)
+    )
 
     with time_machine.travel(now, tick=False):
         response = client.get(call.url)
@@ -87,8 +102,9 @@ def test_call_page_shows_state_in_english(client, site_pages):
     now = timezone.now()
     call = make_call(opens_at=now + timedelta(days=3), closes_at=now + timedelta(days=9))
     en_call = call.copy_for_translation(
-        __import__("wagtail.models", fromlist=["Locale"]).Locale.objects.get(
-            language_code="en"), copy_parents=True)
+        __import__("wagtail.models", fromlist=["Locale"]).Locale.objects.get(language_code="en"),
+        copy_parents=True,
+    )
     en_call.save_revision().publish()
     en_call.refresh_from_db()
 
@@ -108,8 +124,12 @@ def test_call_index_filters_by_state_and_category(client, site_pages):
     env_item = ServiceItemFactory(category=other, code="RR01")
     open_elder = make_call(title="开放为老", allowed_service_items=[elder_item])
     make_call(title="开放环保", allowed_service_items=[env_item])
-    make_call(title="已截止为老", opens_at=now - timedelta(days=9),
-              closes_at=now - timedelta(days=2), allowed_service_items=[elder_item])
+    make_call(
+        title="已截止为老",
+        opens_at=now - timedelta(days=9),
+        closes_at=now - timedelta(days=2),
+        allowed_service_items=[elder_item],
+    )
     index = open_elder.get_parent()
 
     response = client.get(index.url, {"state": "open", "category": category.pk})

@@ -28,15 +28,13 @@ def test_district_and_type_rules(site_pages):
     district = RegionFactory(level="district", code="440305")
     other_district = RegionFactory(level="district", code="440306")
     inside = OrganizationFactory(region=RegionFactory(parent=district, code="440305001"))
-    outside = OrganizationFactory(region=RegionFactory(parent=other_district,
-                                                       code="440306001"))
+    outside = OrganizationFactory(region=RegionFactory(parent=other_district, code="440306001"))
     foundation = OrganizationFactory(region=inside.region, org_type=OrganizationType.FOUNDATION)
     call = make_call(eligible_org_types=[OrganizationType.SOCIAL_SERVICE])
     call.eligible_districts.set([district])
     call.save()
 
-    results = [eligibility_errors(call=call, organization=o)
-               for o in (inside, outside, foundation)]
+    results = [eligibility_errors(call=call, organization=o) for o in (inside, outside, foundation)]
 
     assert results[0] == []
     assert results[1] == ["本次征集仅面向指定辖区的组织。"]
@@ -54,8 +52,12 @@ def test_staff_can_download_attachment(client, application, user):
 
     pdf = b"%PDF-1.4\n%%EOF\n"
     attachment = services.add_attachment(
-        application=application, upload=SimpleUploadedFile("a.pdf", pdf),
-        description="", content_type="application/pdf", by=user)
+        application=application,
+        upload=SimpleUploadedFile("a.pdf", pdf),
+        description="",
+        content_type="application/pdf",
+        by=user,
+    )
     officer = UserFactory(username="download-officer")
     officer.groups.add(Group.objects.get_or_create(name=PROGRAMME_OFFICER)[0])
     client.force_login(officer)

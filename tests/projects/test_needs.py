@@ -37,11 +37,16 @@ def test_resident_posts_need_with_photo_and_it_waits_for_moderation(client, site
     region = RegionFactory()
     client.force_login(resident)
 
-    response = client.post(reverse("projects:need_create"), {
-        "title": "楼道照明坏了", "description": "三号楼楼道灯坏了半年，老人夜里出行不便。",
-        "region": region.pk, "people_affected": "60",
-        "photos": [SimpleUploadedFile("light.png", _png(), content_type="image/png")],
-    })
+    response = client.post(
+        reverse("projects:need_create"),
+        {
+            "title": "楼道照明坏了",
+            "description": "三号楼楼道灯坏了半年，老人夜里出行不便。",
+            "region": region.pk,
+            "people_affected": "60",
+            "photos": [SimpleUploadedFile("light.png", _png(), content_type="image/png")],
+        },
+    )
 
     need = CommunityNeed.objects.get()
     assert response.status_code == 302
@@ -54,8 +59,10 @@ def test_resident_posts_need_with_photo_and_it_waits_for_moderation(client, site
 def test_need_form_errors_keep_input(client, site_pages):
     client.force_login(UserFactory())
 
-    response = client.post(reverse("projects:need_create"), {
-        "title": "楼道照明坏了", "description": "灯坏了", "people_affected": "-1"})
+    response = client.post(
+        reverse("projects:need_create"),
+        {"title": "楼道照明坏了", "description": "灯坏了", "people_affected": "-1"},
+    )
 
     html = response.content.decode()
     assert response.status_code == 400
@@ -131,8 +138,9 @@ def test_need_page_in_english(client, site_pages):
     assert "Projects addressing this need" in response.content.decode()
 
 
-def test_need_list_query_count_same_for_one_and_three(client, django_assert_num_queries,
-                                                      site_pages):
+def test_need_list_query_count_same_for_one_and_three(
+    client, django_assert_num_queries, site_pages
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -7,8 +7,9 @@ from tests.factories.projects import ProjectFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_anonymous_directory_second_request_is_a_cache_hit(client, site_pages,
-                                                           django_assert_num_queries):
+def test_anonymous_directory_second_request_is_a_cache_hit(
+    client, site_pages, django_assert_num_queries
+):
     ProjectFactory(title="社区助老服务")
     first = client.get("/projects/")
 

@@ -54,8 +54,10 @@ def test_search_injection_text_is_plain_terms():
 
 def test_filter_category_and_item_without_duplicates():
     elder = ServiceCategoryFactory(code="A", name="为老服务")
-    meals, visits = ServiceItemFactory(code="A01", category=elder), ServiceItemFactory(
-        code="A02", category=elder)
+    meals, visits = (
+        ServiceItemFactory(code="A01", category=elder),
+        ServiceItemFactory(code="A02", category=elder),
+    )
     both = ProjectFactory(title="两项都做")
     both.service_items.set([meals, visits])
     only_visits = ProjectFactory(title="只做探访")
@@ -81,10 +83,15 @@ def test_filter_district_and_subdistrict_cover_the_tree():
 
 
 def test_filter_status_tier_org_type_accepting():
-    ProjectFactory(title="实施中", status=ProjectStatus.IN_PROGRESS,
-                   tier=ProjectTier.FUNDED_MATCHED)
-    ProjectFactory(title="已结项", status=ProjectStatus.COMPLETED, tier=ProjectTier.RESERVE,
-                   organization=OrganizationFactory(org_type="foundation"))
+    ProjectFactory(
+        title="实施中", status=ProjectStatus.IN_PROGRESS, tier=ProjectTier.FUNDED_MATCHED
+    )
+    ProjectFactory(
+        title="已结项",
+        status=ProjectStatus.COMPLETED,
+        tier=ProjectTier.RESERVE,
+        organization=OrganizationFactory(org_type="foundation"),
+    )
     ProjectFactory(title="申报中", status=ProjectStatus.APPLYING)
 
     assert titles({"status": "completed"}) == ["已结项"]
@@ -203,8 +210,9 @@ def test_unknown_filter_values_are_ignored_with_errors():
     ProjectFactory(title="甲", status=ProjectStatus.COMPLETED)
     ProjectFactory(title="乙")
 
-    filterset = filter_projects({"category": "nope", "status": "completed", "sort": "x",
-                                 "year": "abc"})
+    filterset = filter_projects(
+        {"category": "nope", "status": "completed", "sort": "x", "year": "abc"}
+    )
 
     assert [p.title for p in filterset.qs] == ["甲"]
     assert sorted(filterset.form.errors) == ["category", "sort", "year"]
@@ -254,8 +262,15 @@ def test_directory_page_english(client, pages):
 def test_directory_page_bad_input_is_a_normal_page(client, pages):
     ProjectFactory(title="社区助老服务")
 
-    response = client.get("/projects/", {"page": "9999999999999999999", "district": "x<script>",
-                                         "progress": "200%", "sort": "drop"})
+    response = client.get(
+        "/projects/",
+        {
+            "page": "9999999999999999999",
+            "district": "x<script>",
+            "progress": "200%",
+            "sort": "drop",
+        },
+    )
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -269,8 +284,9 @@ def test_directory_card_shows_progress_and_match_badge(client, pages, give, live
 
     call = make_call("matched-call")
     live_matching(call, 1_000_000)
-    project = ProjectFactory(title="配捐项目", call=call, tier=ProjectTier.FUNDED_MATCHED,
-                             goal_amount=100_000)
+    project = ProjectFactory(
+        title="配捐项目", call=call, tier=ProjectTier.FUNDED_MATCHED, goal_amount=100_000
+    )
     give(project, 20_000, matched=True)
 
     html = client.get("/projects/").content.decode()

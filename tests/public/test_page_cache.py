@@ -13,8 +13,9 @@ from tests.factories.projects import make_call
 pytestmark = pytest.mark.django_db
 
 
-def test_home_page_second_request_is_a_hit_after_routing_only(client, site_pages,
-                                                              django_assert_num_queries):
+def test_home_page_second_request_is_a_hit_after_routing_only(
+    client, site_pages, django_assert_num_queries
+):
     first = client.get("/")
 
     # Wagtail finds the site and routes the path (3 queries) before the cache answers.
@@ -100,9 +101,12 @@ def test_page_behind_a_view_restriction_is_not_stored(client, site_pages):
 
     call = make_call()
     restriction = PageViewRestriction.objects.create(
-        page=call, restriction_type=PageViewRestriction.PASSWORD, password="secret")
-    client.post(f"/_util/authenticate_with_password/{restriction.pk}/{call.pk}/",
-                {"password": "secret", "return_url": call.url})
+        page=call, restriction_type=PageViewRestriction.PASSWORD, password="secret"
+    )
+    client.post(
+        f"/_util/authenticate_with_password/{restriction.pk}/{call.pk}/",
+        {"password": "secret", "return_url": call.url},
+    )
 
     first = client.get(call.url)
     second = client.get(call.url)

@@ -14,8 +14,13 @@ pytestmark = pytest.mark.django_db
 def matched_project(give, live_matching):
     call = make_call("page-call")
     live_matching(call, 1_000_000, sponsor_name="市慈善基金会")
-    project = ProjectFactory(title="长者饭堂暖心助餐", call=call, tier=ProjectTier.FUNDED_MATCHED,
-                             goal_amount=100_000, summary="为独居长者提供午餐。")
+    project = ProjectFactory(
+        title="长者饭堂暖心助餐",
+        call=call,
+        tier=ProjectTier.FUNDED_MATCHED,
+        goal_amount=100_000,
+        summary="为独居长者提供午餐。",
+    )
     project.service_items.set([ServiceItemFactory(code="A01", name="老年助餐")])
     return project
 
@@ -29,12 +34,15 @@ def test_directory_money_agrees_with_funding_selector(matched_project, give):
     theirs = project_money(matched_project)
 
     assert (ours.raised, ours.matched, ours.disbursed, ours.spent) == (
-        theirs.raised, theirs.matched, theirs.disbursed, theirs.spent)
+        theirs.raised,
+        theirs.matched,
+        theirs.disbursed,
+        theirs.spent,
+    )
     assert (ours.raised, ours.matched) == (21_000, 21_000)
 
 
-def test_project_page_money_sponsor_and_masked_ledger(client, site_pages, matched_project,
-                                                      give):
+def test_project_page_money_sponsor_and_masked_ledger(client, site_pages, matched_project, give):
     give(matched_project, 10_000, matched=True, donor_name="王五", anonymity="none")
     give(matched_project, 3_000, donor_name="赵六", anonymity="hide_name")
     give(matched_project, 7_000, donor_name="钱七", anonymity="hide_amount")
@@ -97,5 +105,3 @@ def test_project_page_query_count_constant(client, site_pages, matched_project, 
     give(matched_project, 1_002, matched=True)
 
     assert count_queries(3) == one
-
-

@@ -21,8 +21,12 @@ def figures(give, live_matching):
     call = make_call("stats-call")
     live_matching(call, 1_000_000, sponsor_name="市慈善基金会")
     one = ProjectFactory(region=sub, call=call, tier=ProjectTier.FUNDED_MATCHED)
-    one.service_items.set([ServiceItemFactory(code="A01", category=elder),
-                           ServiceItemFactory(code="B01", category=youth)])
+    one.service_items.set(
+        [
+            ServiceItemFactory(code="A01", category=elder),
+            ServiceItemFactory(code="B01", category=youth),
+        ]
+    )
     two = ProjectFactory(region=district)
     two.service_items.set([ServiceItemFactory(code="A02", category=elder)])
     give(one, 10_000, matched=True)
@@ -35,7 +39,9 @@ def test_site_stats_by_category_district_year(figures):
 
     assert stats.totals == {"raised": 15_000, "matched": 10_000, "disbursed": 0, "spent": 0}
     assert [(b.key, b.projects, b.raised, b.matched) for b in stats.by_category] == [
-        ("A", 2, 15_000, 10_000), ("B", 1, 10_000, 10_000)]
+        ("A", 2, 15_000, 10_000),
+        ("B", 1, 10_000, 10_000),
+    ]
     assert [(b.key, b.projects, b.raised) for b in stats.by_district] == [("440304", 2, 15_000)]
     assert [b.raised for b in stats.by_year] == [15_000]
     assert stats.top_sponsors == [{"name": "市慈善基金会", "matched": 10_000}]
@@ -80,8 +86,9 @@ def test_site_stats_query_count_constant(give, django_assert_num_queries, n):
     category = ServiceCategoryFactory(code="C", name="社区治理", name_en="Community")
     item = ServiceItemFactory(code="C01", category=category)
     for i in range(n):
-        project = ProjectFactory(region=RegionFactory(code=f"44030400{i}",
-                                                      parent=DistrictFactory(code=f"44030{i}")))
+        project = ProjectFactory(
+            region=RegionFactory(code=f"44030400{i}", parent=DistrictFactory(code=f"44030{i}"))
+        )
         project.service_items.set([item])
         give(project, 1_000 + i)
 

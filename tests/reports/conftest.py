@@ -43,18 +43,24 @@ def config(call):
     for criterion, name in zip(rubric.criteria.all(), names, strict=True):
         criterion.name = name
         criterion.save()
-    return ReviewSettingsFactory(call=call, rubric=rubric, reviewers_per_application=2,
-                                 funded_count=1, reserve_count=1)
+    return ReviewSettingsFactory(
+        call=call, rubric=rubric, reviewers_per_application=2, funded_count=1, reserve_count=1
+    )
 
 
 def review(application, reviewer, values, **texts):
-    assignment = Assignment.objects.create(application=application, reviewer=reviewer,
-                                           status=AssignmentStatus.ACCEPTED)
+    assignment = Assignment.objects.create(
+        application=application, reviewer=reviewer, status=AssignmentStatus.ACCEPTED
+    )
     criteria = list(application.call.review_settings.rubric.criteria.all())
     return services.save_review(
-        assignment=assignment, by=reviewer, recommendation=texts.pop("recommendation", "fund"),
-        submit=True, scores={c.pk: Decimal(v) for c, v in zip(criteria, values, strict=True)},
-        **texts)
+        assignment=assignment,
+        by=reviewer,
+        recommendation=texts.pop("recommendation", "fund"),
+        submit=True,
+        scores={c.pk: Decimal(v) for c, v in zip(criteria, values, strict=True)},
+        **texts,
+    )
 
 
 @pytest.fixture
@@ -64,11 +70,21 @@ def reviewed(call, config, officer):
     apps = []
     for n, base in enumerate((9, 6, 3)):
         application = ApplicationFactory(call=call, title=f"长者助餐项目{n + 1}")
-        review(application, reviewers[0], (base, base, base),
-               strengths="需求调研扎实，居民参与度高。", weaknesses="预算细节不足。",
-               comments="建议补充志愿者培训计划。")
-        review(application, reviewers[1], (base - 1, base, base - 1),
-               strengths="Clear plan.", comments="")
+        review(
+            application,
+            reviewers[0],
+            (base, base, base),
+            strengths="需求调研扎实，居民参与度高。",
+            weaknesses="预算细节不足。",
+            comments="建议补充志愿者培训计划。",
+        )
+        review(
+            application,
+            reviewers[1],
+            (base - 1, base, base - 1),
+            strengths="Clear plan.",
+            comments="",
+        )
         apps.append(application)
     services.rank_call(call=call, by=officer)
     return apps

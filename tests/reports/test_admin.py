@@ -41,8 +41,7 @@ def test_pick_form_opens_object_page_and_rejects_unknown_id(staff_client, review
     assert bad.status_code == 200
     assert "999999" in bad.content.decode()
     assert good.status_code == 302
-    assert good["Location"] == reverse("reports_admin:object",
-                                       args=["application", reviewed[0].pk])
+    assert good["Location"] == reverse("reports_admin:object", args=["application", reviewed[0].pk])
 
 
 def test_object_page_lists_both_languages_and_generates(staff_client, reviewed):

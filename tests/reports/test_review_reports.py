@@ -31,9 +31,17 @@ def test_application_report_zh_scores_rank_comments_anonymised(reviewed, call):
     text = pdf_text(pdf)
     assert "长者助餐项目1" in text
     assert "社区营造公益创投征集" in text
-    for expected in ("各评分指标得分", "需求分析", "项目设计", "执行能力", "评审专家 A",
-                     "评审专家 B", "需求调研扎实，居民参与度高。", "建议补充志愿者培训计划。",
-                     "尚未公布决定。"):
+    for expected in (
+        "各评分指标得分",
+        "需求分析",
+        "项目设计",
+        "执行能力",
+        "评审专家 A",
+        "评审专家 B",
+        "需求调研扎实，居民参与度高。",
+        "建议补充志愿者培训计划。",
+        "尚未公布决定。",
+    ):
         assert expected in text, expected
     # Rank 1 of 3; nobody's username reaches the report.
     assert "1 / 3" in text
@@ -73,8 +81,12 @@ def test_application_report_escapes_reviewer_html(call, config, monkeypatch):
     monkeypatch.setattr(socket, "create_connection", no_network)
     monkeypatch.setattr(socket.socket, "connect", no_network)
     application = ApplicationFactory(call=call, title="<b>标题</b>")
-    review(application, make_reviewer(username="rvx"), (5, 5, 5),
-           comments='<img src="http://example.com/x.png"><script>alert(1)</script>评语')
+    review(
+        application,
+        make_reviewer(username="rvx"),
+        (5, 5, 5),
+        comments='<img src="http://example.com/x.png"><script>alert(1)</script>评语',
+    )
 
     text = pdf_text(render_report("application", application.pk, "zh-hans"))
 
@@ -102,8 +114,14 @@ def test_call_report_statistics_ranking_and_distribution(reviewed, call, officer
     assert "社区营造公益创投征集" in zh
     for expected in ("统计", "排名", "长者助餐项目1", "长者助餐项目3", "资助并配捐", "项目库"):
         assert expected in zh, expected
-    for expected in ("Statistics", "Ranking", "Score distribution", "Applications submitted",
-                     "Funded and matched", "Reserve library"):
+    for expected in (
+        "Statistics",
+        "Ranking",
+        "Score distribution",
+        "Applications submitted",
+        "Funded and matched",
+        "Reserve library",
+    ):
         assert expected in en, expected
 
 
@@ -117,13 +135,26 @@ def test_call_report_of_call_without_applications_says_so(call):
 def test_call_report_ranking_of_500_rows_paginates_with_header_on_each_page(call, config):
     from projects.review.models import RankingEntry
 
-    apps = [ApplicationFactory(call=call, title=f"S{i}S 社区长者助餐与邻里互助服务项目 E{i}E")
-            for i in range(500)]
-    RankingEntry.objects.bulk_create([
-        RankingEntry(call=call, application=a, rank=i + 1, n_reviews=2, mean=Decimal(80),
-                     median=Decimal(80), normalised=Decimal(80) - Decimal(i) / 10,
-                     spread=Decimal(1), tier="reserve")
-        for i, a in enumerate(apps)])
+    apps = [
+        ApplicationFactory(call=call, title=f"S{i}S 社区长者助餐与邻里互助服务项目 E{i}E")
+        for i in range(500)
+    ]
+    RankingEntry.objects.bulk_create(
+        [
+            RankingEntry(
+                call=call,
+                application=a,
+                rank=i + 1,
+                n_reviews=2,
+                mean=Decimal(80),
+                median=Decimal(80),
+                normalised=Decimal(80) - Decimal(i) / 10,
+                spread=Decimal(1),
+                tier="reserve",
+            )
+            for i, a in enumerate(apps)
+        ]
+    )
 
     pages = pdf_pages(render_report("call", call.pk, "en"))
 
@@ -131,8 +162,7 @@ def test_call_report_ranking_of_500_rows_paginates_with_header_on_each_page(call
     assert len(ranking_pages) > 10
     assert all("Rank" in p and "Organization" in p for p in ranking_pages)
     # Every row is whole on one page: its first and last words are on the same page.
-    split = [i for i in range(500)
-             if not any(f"S{i}S" in p and f"E{i}E" in p for p in pages)]
+    split = [i for i in range(500) if not any(f"S{i}S" in p and f"E{i}E" in p for p in pages)]
     assert split == []
 
 
@@ -145,8 +175,9 @@ def _get(user, kind, obj_id, language="en"):
     return download_report(request, kind, obj_id, language)
 
 
-def test_application_access_staff_member_after_publication_only(reviewed, call, officer, member,
-                                                                outsider):
+def test_application_access_staff_member_after_publication_only(
+    reviewed, call, officer, member, outsider
+):
     application = reviewed[0]
 
     assert can_view_report(officer, "application", application)

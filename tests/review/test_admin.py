@@ -13,8 +13,9 @@ from tests.factories.review import ApplicationFactory
 
 def _assign(application, reviewer, status=AssignmentStatus.ACCEPTED):
     reason = "亲属" if status == AssignmentStatus.CONFLICT else ""
-    return Assignment.objects.create(application=application, reviewer=reviewer, status=status,
-                                     conflict_reason=reason)
+    return Assignment.objects.create(
+        application=application, reviewer=reviewer, status=status, conflict_reason=reason
+    )
 
 
 def _url(assignment):
@@ -39,8 +40,9 @@ def _queue_items(call, reviewer, n):
 def test_queue_shows_progress_in_chinese_and_english(client, call, config, reviewers):
     _queue_items(call, reviewers[0], 2)
     first = Assignment.objects.first()
-    Review.objects.create(assignment=first, rubric=config.rubric,
-                          status=ReviewStatus.ABSTAINED, abstain_reason="x")
+    Review.objects.create(
+        assignment=first, rubric=config.rubric, status=ReviewStatus.ABSTAINED, abstain_reason="x"
+    )
     client.force_login(reviewers[0])
 
     zh = client.get(reverse("review:queue")).content.decode()
@@ -77,8 +79,11 @@ def test_queue_query_count_is_same_for_1_and_3_items(client, call, config, revie
 
 
 def test_pending_assignment_shows_declaration_not_content(client, call, config, reviewers):
-    assignment = _assign(ApplicationFactory(call=call, answers={"basic": {"summary": "机密内容"}}),
-                         reviewers[0], status=AssignmentStatus.PENDING)
+    assignment = _assign(
+        ApplicationFactory(call=call, answers={"basic": {"summary": "机密内容"}}),
+        reviewers[0],
+        status=AssignmentStatus.PENDING,
+    )
     client.force_login(reviewers[0])
 
     body = client.get(_url(assignment)).content.decode()
@@ -88,8 +93,11 @@ def test_pending_assignment_shows_declaration_not_content(client, call, config, 
 
 
 def test_declare_no_conflict_then_content_visible(client, call, config, reviewers):
-    assignment = _assign(ApplicationFactory(call=call, answers={"basic": {"summary": "机密内容"}}),
-                         reviewers[0], status=AssignmentStatus.PENDING)
+    assignment = _assign(
+        ApplicationFactory(call=call, answers={"basic": {"summary": "机密内容"}}),
+        reviewers[0],
+        status=AssignmentStatus.PENDING,
+    )
     client.force_login(reviewers[0])
 
     response = client.post(_url(assignment), {"conflict": "no"})
@@ -101,8 +109,9 @@ def test_declare_no_conflict_then_content_visible(client, call, config, reviewer
 
 
 def test_declare_conflict_without_reason_rerenders_with_error(client, call, config, reviewers):
-    assignment = _assign(ApplicationFactory(call=call), reviewers[0],
-                         status=AssignmentStatus.PENDING)
+    assignment = _assign(
+        ApplicationFactory(call=call), reviewers[0], status=AssignmentStatus.PENDING
+    )
     client.force_login(reviewers[0])
 
     response = client.post(_url(assignment), {"conflict": "yes", "reason": ""})
@@ -116,8 +125,10 @@ def test_declare_conflict_without_reason_rerenders_with_error(client, call, conf
 def test_blind_review_hides_organization_and_team_names(client, call, config, reviewers):
     config.blind = True
     config.save()
-    application = ApplicationFactory(call=call, answers={"team": {"lines": [
-        {"name": "王小明", "role": "项目主管", "experience": "五年"}]}})
+    application = ApplicationFactory(
+        call=call,
+        answers={"team": {"lines": [{"name": "王小明", "role": "项目主管", "experience": "五年"}]}},
+    )
     assignment = _assign(application, reviewers[0])
     client.force_login(reviewers[0])
 
@@ -140,8 +151,9 @@ def test_another_reviewers_assignment_is_404(client, call, config, reviewers):
 
 
 def test_conflicted_assignment_is_403(client, call, config, reviewers):
-    assignment = _assign(ApplicationFactory(call=call), reviewers[0],
-                         status=AssignmentStatus.CONFLICT)
+    assignment = _assign(
+        ApplicationFactory(call=call), reviewers[0], status=AssignmentStatus.CONFLICT
+    )
     client.force_login(reviewers[0])
 
     response = client.get(_url(assignment))
@@ -151,13 +163,13 @@ def test_conflicted_assignment_is_403(client, call, config, reviewers):
     assert Review.objects.count() == 0
 
 
-def test_submit_from_admin_locks_and_edit_after_is_403(client, call, config, reviewers,
-                                                        criteria):
+def test_submit_from_admin_locks_and_edit_after_is_403(client, call, config, reviewers, criteria):
     assignment = _assign(ApplicationFactory(call=call), reviewer=reviewers[0])
     client.force_login(reviewers[0])
 
-    submitted = client.post(_url(assignment), _post(criteria, ["8", "6"], action="submit",
-                                                    recommendation="fund"))
+    submitted = client.post(
+        _url(assignment), _post(criteria, ["8", "6"], action="submit", recommendation="fund")
+    )
     again = client.post(_url(assignment), _post(criteria, ["1", "1"]))
 
     review = Review.objects.get()
@@ -167,8 +179,7 @@ def test_submit_from_admin_locks_and_edit_after_is_403(client, call, config, rev
     assert (review.status, review.total) == (ReviewStatus.SUBMITTED, Decimal("72.00"))
 
 
-def test_out_of_scale_score_rerenders_with_typed_values(client, call, config, reviewers,
-                                                        criteria):
+def test_out_of_scale_score_rerenders_with_typed_values(client, call, config, reviewers, criteria):
     assignment = _assign(ApplicationFactory(call=call), reviewer=reviewers[0])
     client.force_login(reviewers[0])
 
@@ -182,8 +193,7 @@ def test_out_of_scale_score_rerenders_with_typed_values(client, call, config, re
     assert Review.objects.count() == 0
 
 
-def test_save_and_next_goes_to_next_open_assignment(client, call, config, reviewers,
-                                                    criteria):
+def test_save_and_next_goes_to_next_open_assignment(client, call, config, reviewers, criteria):
     first = _assign(ApplicationFactory(call=call), reviewer=reviewers[0])
     second = _assign(ApplicationFactory(call=call), reviewer=reviewers[0])
     client.force_login(reviewers[0])
@@ -194,22 +204,29 @@ def test_save_and_next_goes_to_next_open_assignment(client, call, config, review
     assert response.url == _url(second)
 
 
-def test_others_scores_hidden_before_own_submission(client, call, config, reviewers,
-                                                    criteria):
+def test_others_scores_hidden_before_own_submission(client, call, config, reviewers, criteria):
     config.score_visibility = ScoreVisibility.AFTER_SUBMIT
     config.save()
     application = ApplicationFactory(call=call)
     other = _assign(application, reviewers[1])
-    services.save_review(assignment=other, by=reviewers[1], recommendation="fund",
-                         submit=True, scores={criteria[0].pk: Decimal(3),
-                                              criteria[1].pk: Decimal(3)})
+    services.save_review(
+        assignment=other,
+        by=reviewers[1],
+        recommendation="fund",
+        submit=True,
+        scores={criteria[0].pk: Decimal(3), criteria[1].pk: Decimal(3)},
+    )
     mine = _assign(application, reviewers[0])
     client.force_login(reviewers[0])
 
     before = client.get(_url(mine)).content.decode()
-    services.save_review(assignment=mine, by=reviewers[0], recommendation="fund",
-                         submit=True, scores={criteria[0].pk: Decimal(9),
-                                              criteria[1].pk: Decimal(9)})
+    services.save_review(
+        assignment=mine,
+        by=reviewers[0],
+        recommendation="fund",
+        submit=True,
+        scores={criteria[0].pk: Decimal(9), criteria[1].pk: Decimal(9)},
+    )
     after = client.get(_url(mine)).content.decode()
 
     assert "其他专家的评分" not in before
@@ -223,12 +240,18 @@ def _progress(call):
 
 def _scored(call, reviewer, criteria):
     assignment = _assign(ApplicationFactory(call=call), reviewer)
-    services.save_review(assignment=assignment, by=reviewer, recommendation="fund",
-                         submit=True, scores={c.pk: Decimal(5) for c in criteria})
+    services.save_review(
+        assignment=assignment,
+        by=reviewer,
+        recommendation="fund",
+        submit=True,
+        scores={c.pk: Decimal(5) for c in criteria},
+    )
 
 
-def test_progress_query_count_is_same_for_1_and_3_items(client, call, config, reviewers,
-                                                        officer, criteria):
+def test_progress_query_count_is_same_for_1_and_3_items(
+    client, call, config, reviewers, officer, criteria
+):
     _scored(call, reviewers[0], criteria)
     services.rank_call(call=call)
     client.force_login(officer)
@@ -254,8 +277,7 @@ def test_progress_page_is_staff_only(client, call, config, reviewers):
     assert "只有项目工作人员可以打开此页面。" in response.content.decode()
 
 
-def test_staff_auto_assigns_from_dashboard(client, call, config, reviewers, officer,
-                                           applications):
+def test_staff_auto_assigns_from_dashboard(client, call, config, reviewers, officer, applications):
     client.force_login(officer)
 
     response = client.post(_progress(call), {"action": "auto_assign"})
@@ -266,13 +288,16 @@ def test_staff_auto_assigns_from_dashboard(client, call, config, reviewers, offi
 
 def test_staff_reopens_review_with_reason(client, call, config, reviewers, officer, criteria):
     assignment = _assign(ApplicationFactory(call=call), reviewers[0])
-    review = services.save_review(assignment=assignment, by=reviewers[0],
-                                  recommendation="fund", submit=True,
-                                  scores={c.pk: Decimal(5) for c in criteria})
+    review = services.save_review(
+        assignment=assignment,
+        by=reviewers[0],
+        recommendation="fund",
+        submit=True,
+        scores={c.pk: Decimal(5) for c in criteria},
+    )
     client.force_login(officer)
 
-    response = client.post(reverse("review_reviews:reopen", args=[review.pk]),
-                           {"reason": "请复核"})
+    response = client.post(reverse("review_reviews:reopen", args=[review.pk]), {"reason": "请复核"})
 
     review.refresh_from_db()
     assert response.status_code == 302
@@ -281,8 +306,13 @@ def test_staff_reopens_review_with_reason(client, call, config, reviewers, offic
 
 def test_ranking_report_exports_csv(client, call, config, reviewers, officer, criteria):
     assignment = _assign(ApplicationFactory(call=call, title="导出项目"), reviewers[0])
-    services.save_review(assignment=assignment, by=reviewers[0], recommendation="fund",
-                         submit=True, scores={c.pk: Decimal(5) for c in criteria})
+    services.save_review(
+        assignment=assignment,
+        by=reviewers[0],
+        recommendation="fund",
+        submit=True,
+        scores={c.pk: Decimal(5) for c in criteria},
+    )
     services.rank_call(call=call)
     client.force_login(officer)
 
@@ -293,12 +323,17 @@ def test_ranking_report_exports_csv(client, call, config, reviewers, officer, cr
     assert "50.0000" in body
 
 
-def test_reviewer_cannot_open_another_review_in_staff_views(client, call, config, reviewers,
-                                                             criteria):
+def test_reviewer_cannot_open_another_review_in_staff_views(
+    client, call, config, reviewers, criteria
+):
     assignment = _assign(ApplicationFactory(call=call), reviewers[1])
-    review = services.save_review(assignment=assignment, by=reviewers[1],
-                                  recommendation="fund", submit=True,
-                                  scores={c.pk: Decimal(7) for c in criteria})
+    review = services.save_review(
+        assignment=assignment,
+        by=reviewers[1],
+        recommendation="fund",
+        submit=True,
+        scores={c.pk: Decimal(7) for c in criteria},
+    )
     client.force_login(reviewers[0])
 
     inspect = client.get(reverse("review_reviews:inspect", args=[review.pk]))

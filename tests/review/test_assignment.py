@@ -13,8 +13,11 @@ from tests.factories.review import ApplicationFactory
 
 
 def _pairs(call):
-    return sorted(Assignment.objects.filter(application__call=call)
-                  .values_list("application_id", "reviewer__username"))
+    return sorted(
+        Assignment.objects.filter(application__call=call).values_list(
+            "application_id", "reviewer__username"
+        )
+    )
 
 
 def test_auto_assign_balances_load_across_pool(call, config, officer, reviewers, applications):
@@ -31,8 +34,9 @@ def test_auto_assign_balances_load_across_pool(call, config, officer, reviewers,
 def test_auto_assign_never_picks_member_or_declared_conflict(call, config, officer, reviewers):
     application = ApplicationFactory(call=call)
     MembershipFactory(user=reviewers[0], organization=application.organization)
-    ConflictOfInterest.objects.create(reviewer=reviewers[1],
-                                      organization=application.organization, reason="前同事")
+    ConflictOfInterest.objects.create(
+        reviewer=reviewers[1], organization=application.organization, reason="前同事"
+    )
 
     services.auto_assign(call=call, by=officer)
 
@@ -41,8 +45,7 @@ def test_auto_assign_never_picks_member_or_declared_conflict(call, config, offic
 
 def test_auto_assign_avoids_same_district_when_asked(call, config, officer, reviewers):
     district = DistrictFactory()
-    application = ApplicationFactory(call=call,
-                                     organization__region=RegionFactory(parent=district))
+    application = ApplicationFactory(call=call, organization__region=RegionFactory(parent=district))
     for reviewer in reviewers[:2]:
         ReviewerProfile.objects.create(user=reviewer, district=district)
     config.avoid_same_district = True
@@ -64,26 +67,36 @@ def test_auto_assign_is_refused_to_reviewers(call, config, reviewers, applicatio
         services.auto_assign(call=call, by=reviewers[0])
 
 
-def test_declared_conflict_recuses_and_next_auto_assign_replaces(call, config, officer,
-                                                                 reviewers):
+def test_declared_conflict_recuses_and_next_auto_assign_replaces(call, config, officer, reviewers):
     application = ApplicationFactory(call=call)
     services.auto_assign(call=call, by=officer)
     first = Assignment.objects.get(application=application, reviewer=reviewers[0])
 
-    services.declare_conflict(assignment=first, by=reviewers[0], conflict=True,
-                              reason="我是该机构理事")
+    services.declare_conflict(
+        assignment=first, by=reviewers[0], conflict=True, reason="我是该机构理事"
+    )
     services.auto_assign(call=call, by=officer)
 
     first.refresh_from_db()
-    assert (first.status, first.conflict_reason) == (AssignmentStatus.CONFLICT,
-                                                     "我是该机构理事")
-    assert ConflictOfInterest.objects.filter(
-        reviewer=reviewers[0], organization=application.organization).count() == 1
-    assert _pairs(call) == [(application.pk, "rev1"), (application.pk, "rev2"),
-                            (application.pk, "rev3")]
+    assert (first.status, first.conflict_reason) == (AssignmentStatus.CONFLICT, "我是该机构理事")
+    assert (
+        ConflictOfInterest.objects.filter(
+            reviewer=reviewers[0], organization=application.organization
+        ).count()
+        == 1
+    )
+    assert _pairs(call) == [
+        (application.pk, "rev1"),
+        (application.pk, "rev2"),
+        (application.pk, "rev3"),
+    ]
     assert Assignment.objects.active().filter(application=application).count() == 2
-    assert ModelLogEntry.objects.filter(action="review.conflict.declared",
-                                        object_id=str(first.pk)).count() == 1
+    assert (
+        ModelLogEntry.objects.filter(
+            action="review.conflict.declared", object_id=str(first.pk)
+        ).count()
+        == 1
+    )
 
 
 def test_declare_conflict_without_reason_is_refused(call, config, officer, reviewers):
@@ -92,8 +105,7 @@ def test_declare_conflict_without_reason_is_refused(call, config, officer, revie
     assignment = Assignment.objects.filter(reviewer=reviewers[0]).first()
 
     with pytest.raises(ValidationError) as error:
-        services.declare_conflict(assignment=assignment, by=reviewers[0], conflict=True,
-                                  reason=" ")
+        services.declare_conflict(assignment=assignment, by=reviewers[0], conflict=True, reason=" ")
 
     assert error.value.messages == ["Please give the reason for the conflict."]
 
@@ -119,8 +131,9 @@ def test_manual_assign_refuses_member_with_reason(call, config, officer, reviewe
 
 def test_remove_assignment_logs_and_deletes(call, config, officer, reviewers):
     application = ApplicationFactory(call=call)
-    assignment = services.assign_reviewer(application=application, reviewer=reviewers[0],
-                                          by=officer)
+    assignment = services.assign_reviewer(
+        application=application, reviewer=reviewers[0], by=officer
+    )
 
     services.remove_assignment(assignment=assignment, by=officer)
 
@@ -138,8 +151,7 @@ def test_import_assignments_creates_rows(call, config, officer, reviewers):
     assert _pairs(call) == [(a1.pk, "rev1"), (a2.pk, "rev2")]
 
 
-def test_import_assignments_is_all_or_nothing_with_line_numbers(call, config, officer,
-                                                                 reviewers):
+def test_import_assignments_is_all_or_nothing_with_line_numbers(call, config, officer, reviewers):
     a1 = ApplicationFactory(call=call)
     data = f"application,reviewer\n{a1.pk},rev1\n999999,rev2\n{a1.pk},nobody\n{a1.pk},rev1\n"
 
@@ -158,5 +170,4 @@ def test_import_assignments_needs_columns(call, config, officer):
     with pytest.raises(ValidationError) as error:
         services.import_assignments(call=call, data="a,b\n1,2\n", by=officer)
 
-    assert error.value.messages == [
-        "The file needs the columns “application” and “reviewer”."]
+    assert error.value.messages == ["The file needs the columns “application” and “reviewer”."]

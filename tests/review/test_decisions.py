@@ -25,10 +25,16 @@ def ranked(call, config, reviewers, officer):
     for value in (9, 6, 3):
         application = ApplicationFactory(call=call, title=f"项目{value}")
         MembershipFactory(organization=application.organization)
-        assignment = Assignment.objects.create(application=application, reviewer=reviewers[0],
-                                               status=AssignmentStatus.ACCEPTED)
-        services.save_review(assignment=assignment, by=reviewers[0], recommendation="fund",
-                             submit=True, scores={c.pk: Decimal(value) for c in criteria})
+        assignment = Assignment.objects.create(
+            application=application, reviewer=reviewers[0], status=AssignmentStatus.ACCEPTED
+        )
+        services.save_review(
+            assignment=assignment,
+            by=reviewers[0],
+            recommendation="fund",
+            submit=True,
+            scores={c.pk: Decimal(value) for c in criteria},
+        )
         apps.append(application)
     config.funded_count, config.reserve_count, config.appeal_days = 1, 1, 7
     config.save()
@@ -36,8 +42,9 @@ def ranked(call, config, reviewers, officer):
     return apps
 
 
-def test_publish_results_creates_decisions_projects_and_notice(call, ranked, officer,
-                                                                django_capture_on_commit_callbacks):
+def test_publish_results_creates_decisions_projects_and_notice(
+    call, ranked, officer, django_capture_on_commit_callbacks
+):
     now = timezone.now()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -47,9 +54,15 @@ def test_publish_results_creates_decisions_projects_and_notice(call, ranked, off
     decisions = list(Decision.objects.filter(call=call).order_by("rank"))
     assert published == 3
     assert [(d.rank, d.tier) for d in decisions] == [
-        (1, ProjectTier.FUNDED_MATCHED), (2, ProjectTier.RESERVE), (3, ProjectTier.NOT_FUNDED)]
+        (1, ProjectTier.FUNDED_MATCHED),
+        (2, ProjectTier.RESERVE),
+        (3, ProjectTier.NOT_FUNDED),
+    ]
     assert [d.project.tier if d.project else None for d in decisions] == [
-        ProjectTier.FUNDED_MATCHED, ProjectTier.RESERVE, None]
+        ProjectTier.FUNDED_MATCHED,
+        ProjectTier.RESERVE,
+        None,
+    ]
     assert decisions[0].project.status == ProjectStatus.APPROVED
     assert decisions[0].project.organization_id == ranked[0].organization_id
     assert (call.notice_published_at, call.appeal_ends_at) == (now, now + timedelta(days=7))
@@ -66,11 +79,14 @@ def test_republish_after_boundary_change_updates_projects(call, config, ranked, 
 
     services.publish_results(call=call, by=officer)
 
-    tiers = list(Decision.objects.filter(call=call).order_by("rank").values_list(
-        "tier", "project__tier"))
-    assert tiers == [(ProjectTier.RESERVE, ProjectTier.RESERVE),
-                     (ProjectTier.NOT_FUNDED, ProjectTier.NOT_FUNDED),
-                     (ProjectTier.NOT_FUNDED, None)]
+    tiers = list(
+        Decision.objects.filter(call=call).order_by("rank").values_list("tier", "project__tier")
+    )
+    assert tiers == [
+        (ProjectTier.RESERVE, ProjectTier.RESERVE),
+        (ProjectTier.NOT_FUNDED, ProjectTier.NOT_FUNDED),
+        (ProjectTier.NOT_FUNDED, None),
+    ]
     assert Project.objects.filter(call=call).count() == 2
 
 
@@ -88,21 +104,24 @@ def test_publish_without_tier_boundaries_is_refused(call, config, ranked, office
     with pytest.raises(ValidationError) as error:
         services.publish_results(call=call, by=officer)
 
-    assert error.value.messages == [
-        "Set the tier boundaries (funded and reserve counts) first."]
+    assert error.value.messages == ["Set the tier boundaries (funded and reserve counts) first."]
 
 
 def test_appeal_recorded_and_resolved(call, ranked, officer):
     services.publish_results(call=call, by=officer)
     decision = Decision.objects.get(rank=2)
-    appeal = services.record_appeal(decision=decision, appellant="某机构", text="评分有误",
-                                    by=officer)
+    appeal = services.record_appeal(
+        decision=decision, appellant="某机构", text="评分有误", by=officer
+    )
 
     services.resolve_appeal(appeal=appeal, by=officer, upheld=False, resolution="经复核维持")
 
     appeal.refresh_from_db()
     assert (appeal.status, appeal.resolution, appeal.resolved_by) == (
-        AppealStatus.DISMISSED, "经复核维持", officer)
+        AppealStatus.DISMISSED,
+        "经复核维持",
+        officer,
+    )
     with pytest.raises(ValidationError):
         services.resolve_appeal(appeal=appeal, by=officer, upheld=True, resolution="再改")
 
@@ -129,8 +148,12 @@ def test_results_include_shows_org_names_after_publication(call, ranked, officer
 def test_reminders_go_to_reviewers_with_outstanding_work(call, config, reviewers):
     application = ApplicationFactory(call=call)
     Assignment.objects.create(application=application, reviewer=reviewers[0])
-    Assignment.objects.create(application=application, reviewer=reviewers[1],
-                              status=AssignmentStatus.CONFLICT, conflict_reason="x")
+    Assignment.objects.create(
+        application=application,
+        reviewer=reviewers[1],
+        status=AssignmentStatus.CONFLICT,
+        conflict_reason="x",
+    )
 
     sent = tasks.send_reviewer_reminders.call(call_id=call.pk)
 

@@ -14,12 +14,17 @@ from tests.factories.review import ApplicationFactory, make_rubric
 
 
 def _submit(application, reviewer, values, rubric):
-    assignment = Assignment.objects.create(application=application, reviewer=reviewer,
-                                           status=AssignmentStatus.ACCEPTED)
+    assignment = Assignment.objects.create(
+        application=application, reviewer=reviewer, status=AssignmentStatus.ACCEPTED
+    )
     criteria = list(rubric.criteria.all())
     return services.save_review(
-        assignment=assignment, by=reviewer, recommendation="fund", submit=True,
-        scores={c.pk: Decimal(v) for c, v in zip(criteria, values, strict=True)})
+        assignment=assignment,
+        by=reviewer,
+        recommendation="fund",
+        submit=True,
+        scores={c.pk: Decimal(v) for c, v in zip(criteria, values, strict=True)},
+    )
 
 
 @pytest.fixture
@@ -31,9 +36,10 @@ def scenario(call, config, reviewers):
     rubric = config.rubric
     a, b = reviewers[0], reviewers[1]
     base = timezone.now()
-    apps = {name: ApplicationFactory(call=call, title=name,
-                                     submitted_at=base + timedelta(minutes=i))
-            for i, name in enumerate("PQRS")}
+    apps = {
+        name: ApplicationFactory(call=call, title=name, submitted_at=base + timedelta(minutes=i))
+        for i, name in enumerate("PQRS")
+    }
     for app, reviewer, v in [("P", a, 9), ("R", a, 7), ("Q", b, 6), ("S", b, 4), ("R", b, 2)]:
         _submit(apps[app], reviewer, [v, v], rubric)
     config.funded_count, config.reserve_count = 1, 2
@@ -54,18 +60,27 @@ def test_rank_call_normalises_per_reviewer_with_hand_computed_values(call, scena
     """
     entries = services.rank_call(call=call)
 
-    got = {e.application.title: e for e in
-           RankingEntry.objects.filter(call=call).select_related("application")}
+    got = {
+        e.application.title: e
+        for e in RankingEntry.objects.filter(call=call).select_related("application")
+    }
     assert [e.application_id for e in entries] == [scenario[t].pk for t in "QPSR"]
     assert got["Q"].normalised == Decimal("85.5973")
     assert got["P"].normalised == Decimal("80.1661")
     assert got["S"].normalised == Decimal("56.0000")
     assert got["R"].normalised == Decimal("29.1183")
     assert (got["R"].mean, got["R"].median, got["R"].spread) == (
-        Decimal("45.0000"), Decimal("45.0000"), Decimal("50.0000"))
+        Decimal("45.0000"),
+        Decimal("45.0000"),
+        Decimal("50.0000"),
+    )
     assert [got[t].disagreement for t in "PQRS"] == [False, False, True, False]
-    assert [got[t].tier for t in "QPSR"] == [ProjectTier.FUNDED_MATCHED, ProjectTier.RESERVE,
-                                             ProjectTier.RESERVE, ProjectTier.NOT_FUNDED]
+    assert [got[t].tier for t in "QPSR"] == [
+        ProjectTier.FUNDED_MATCHED,
+        ProjectTier.RESERVE,
+        ProjectTier.RESERVE,
+        ProjectTier.NOT_FUNDED,
+    ]
     assert [got[t].rank for t in "QPSR"] == [1, 2, 3, 4]
 
 
@@ -107,8 +122,14 @@ def test_review_totals_leave_independent_criteria_out(call, config, reviewers):
 
 
 def _rank(totals, **kwargs):
-    defaults = {"submitted_at": {}, "max_total": 100.0, "threshold": Decimal(20),
-                "drop_extremes": False, "funded_count": 0, "reserve_count": 0}
+    defaults = {
+        "submitted_at": {},
+        "max_total": 100.0,
+        "threshold": Decimal(20),
+        "drop_extremes": False,
+        "funded_count": 0,
+        "reserve_count": 0,
+    }
     return ranking.rank(totals=totals, **{**defaults, **kwargs})
 
 
@@ -120,16 +141,26 @@ def test_rank_single_review_reviewers_keep_raw_totals_and_key_criterion_breaks_t
     result = _rank(totals)
 
     assert [(r.application_id, r.normalised) for r in result] == [
-        (2, Decimal("80.0000")), (1, Decimal("80.0000"))]
+        (2, Decimal("80.0000")),
+        (1, Decimal("80.0000")),
+    ]
 
 
 def test_sort_key_breaks_ties_by_median_key_submission_then_id():
     now = timezone.now()
 
     def entry(app_id, median, key, submitted):
-        return Ranked(application_id=app_id, n_reviews=1, mean=Decimal(0), median=median,
-                      normalised=Decimal(50), key_score=key, spread=Decimal(0),
-                      disagreement=False, first_submitted_at=submitted)
+        return Ranked(
+            application_id=app_id,
+            n_reviews=1,
+            mean=Decimal(0),
+            median=median,
+            normalised=Decimal(50),
+            key_score=key,
+            spread=Decimal(0),
+            disagreement=False,
+            first_submitted_at=submitted,
+        )
 
     entries = [
         entry(6, Decimal(60), Decimal(7), now),
@@ -149,23 +180,29 @@ def test_rank_drops_highest_and_lowest_with_five_reviews():
     """Five single-review reviewers (normalised = raw): 10, 50, 60, 70, 100.
     Without dropping: mean = 290/5 = 58. Dropping 10 and 100: (50+60+70)/3 = 60.
     Median 60 either way; spread 90 > 20 → disagreement."""
-    totals = [ReviewTotal(i, 100 + i, 1, t, None) for i, t in
-              enumerate([10.0, 50.0, 60.0, 70.0, 100.0])]
+    totals = [
+        ReviewTotal(i, 100 + i, 1, t, None) for i, t in enumerate([10.0, 50.0, 60.0, 70.0, 100.0])
+    ]
 
     kept = _rank(totals)[0]
     dropped = _rank(totals, drop_extremes=True)[0]
 
     assert (kept.mean, kept.normalised, kept.median) == (
-        Decimal("58.0000"), Decimal("58.0000"), Decimal("60.0000"))
+        Decimal("58.0000"),
+        Decimal("58.0000"),
+        Decimal("60.0000"),
+    )
     assert (dropped.mean, dropped.normalised, dropped.median) == (
-        Decimal("60.0000"), Decimal("60.0000"), Decimal("60.0000"))
+        Decimal("60.0000"),
+        Decimal("60.0000"),
+        Decimal("60.0000"),
+    )
     assert dropped.disagreement is True
 
 
 def test_rank_keeps_all_reviews_below_five_even_when_dropping():
     """Four reviews 10, 50, 60, 100: mean 220/4 = 55 with or without drop_extremes."""
-    totals = [ReviewTotal(i, 100 + i, 1, t, None) for i, t in
-              enumerate([10.0, 50.0, 60.0, 100.0])]
+    totals = [ReviewTotal(i, 100 + i, 1, t, None) for i, t in enumerate([10.0, 50.0, 60.0, 100.0])]
 
     assert _rank(totals, drop_extremes=True)[0].mean == Decimal("55.0000")
 
@@ -175,8 +212,12 @@ def test_normalised_is_clamped_to_rubric_range():
     All: 0, 100, 0, 2 → M = 25.5; squared deviations 650.25 + 5550.25 + 650.25 + 552.25
     = 7403, /4 = 1850.75, S = 43.0203. z = +1 → 68.5203 > max 60 → 60;
     z = −1 → 25.5 − 43.0203 = −17.5203 < 0 → 0."""
-    totals = [ReviewTotal(1, 1, 1, 0.0, None), ReviewTotal(2, 1, 2, 100.0, None),
-              ReviewTotal(3, 2, 3, 0.0, None), ReviewTotal(4, 2, 4, 2.0, None)]
+    totals = [
+        ReviewTotal(1, 1, 1, 0.0, None),
+        ReviewTotal(2, 1, 2, 100.0, None),
+        ReviewTotal(3, 2, 3, 0.0, None),
+        ReviewTotal(4, 2, 4, 2.0, None),
+    ]
 
     result = ranking.normalise(totals, max_total=60.0)
 
@@ -186,15 +227,21 @@ def test_normalised_is_clamped_to_rubric_range():
 def test_tier_for_boundaries():
     tiers = [ranking.tier_for(p, funded_count=2, reserve_count=1) for p in (1, 2, 3, 4)]
 
-    assert tiers == [ProjectTier.FUNDED_MATCHED, ProjectTier.FUNDED_MATCHED,
-                     ProjectTier.RESERVE, ProjectTier.NOT_FUNDED]
+    assert tiers == [
+        ProjectTier.FUNDED_MATCHED,
+        ProjectTier.FUNDED_MATCHED,
+        ProjectTier.RESERVE,
+        ProjectTier.NOT_FUNDED,
+    ]
 
 
 def test_reviewer_with_identical_totals_keeps_raw_despite_float_noise():
     """Reviewer 1 gives 70.1 three times: σ is 0 in exact arithmetic but float sums leave
     ~1e-14; that must not be read as a spread (z would explode) → normalised = 70.1."""
     totals = [ReviewTotal(i, 1, i, 70.1, None) for i in range(1, 4)] + [
-        ReviewTotal(9, 2, 9, 10.0, None), ReviewTotal(10, 2, 10, 90.0, None)]
+        ReviewTotal(9, 2, 9, 10.0, None),
+        ReviewTotal(10, 2, 10, 90.0, None),
+    ]
 
     result = ranking.normalise(totals, max_total=100.0)
 

@@ -48,9 +48,11 @@ def _writes_audit_model(path: str) -> bool:
     callback = match.func
     view_class = getattr(callback, "view_class", None)
     model = (getattr(callback, "view_initkwargs", {}) or {}).get("model") or getattr(
-        view_class, "model", None)
-    return bool(view_class and issubclass(view_class, WRITE_VIEWS)
-                and model in set(_audit_models()))
+        view_class, "model", None
+    )
+    return bool(
+        view_class and issubclass(view_class, WRITE_VIEWS) and model in set(_audit_models())
+    )
 
 
 def test_no_url_leads_to_a_write_view_for_audit_models():
@@ -72,8 +74,9 @@ def test_django_admin_site_is_not_routed():
     modules = {getattr(r.pattern.callback, "__module__", "") for r in routes()}
 
     assert not any(m.startswith("django.contrib.admin") for m in modules)
-    assert not any(isinstance(getattr(p, "app_name", None), AdminSite)
-                   for p in get_resolver().url_patterns)
+    assert not any(
+        isinstance(getattr(p, "app_name", None), AdminSite) for p in get_resolver().url_patterns
+    )
 
 
 def test_superuser_site_history_is_read_only(site_pages, client):

@@ -80,8 +80,7 @@ def test_login_throttle_counts_english_and_chinese_doors_together(client, db):
         prefix = "/en" if i % 2 else ""
         client.post(f"{prefix}/accounts/login/", {"login": "victim", "password": f"bad{i}"})
 
-    response = client.post("/en/accounts/login/", {"login": "victim",
-                                                   "password": "pass-word-123"})
+    response = client.post("/en/accounts/login/", {"login": "victim", "password": "pass-word-123"})
 
     assert response.status_code == 429 or "_auth_user_id" not in client.session
 
@@ -96,8 +95,10 @@ def test_donation_velocity_limit_per_ip_refuses_the_next_checkout(client, settin
     project = MatchedProjectFactory(slug="limit-me")
     data = {"preset": "", "custom_amount": "10", "anonymity": "none", "donor_name": "甲"}
 
-    answers = [client.post(f"/en/donate/{project.slug}/",
-                           {**data, "donor_email": f"d{i}@example.org"}) for i in range(4)]
+    answers = [
+        client.post(f"/en/donate/{project.slug}/", {**data, "donor_email": f"d{i}@example.org"})
+        for i in range(4)
+    ]
 
     assert [a.status_code for a in answers] == [302, 302, 302, 200]
     assert "Too many donation attempts" in answers[-1].content.decode()
@@ -112,11 +113,17 @@ def test_donation_velocity_limit_per_email(client, settings, db):
     settings.FUNDING_TEST_PAYMENTS = True
     settings.FUNDING_VELOCITY_PER_EMAIL = 2
     project = MatchedProjectFactory(slug="limit-mail")
-    data = {"preset": "", "custom_amount": "10", "anonymity": "none",
-            "donor_email": "same@example.org"}
+    data = {
+        "preset": "",
+        "custom_amount": "10",
+        "anonymity": "none",
+        "donor_email": "same@example.org",
+    }
 
-    answers = [client.post(f"/en/donate/{project.slug}/", data, REMOTE_ADDR=f"10.0.0.{i}")
-               for i in range(3)]
+    answers = [
+        client.post(f"/en/donate/{project.slug}/", data, REMOTE_ADDR=f"10.0.0.{i}")
+        for i in range(3)
+    ]
 
     assert [a.status_code for a in answers] == [302, 302, 200]
     assert Donation.objects.filter(donor_email="same@example.org").count() == 2

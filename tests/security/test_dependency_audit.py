@@ -19,9 +19,15 @@ def _run(tmp_path, stdout: str, stderr: str = "", code: int = 0):
     )
     fake.chmod(0o755)
     env = {**os.environ, "PIP_AUDIT_BIN": str(fake)}
-    return subprocess.run([sys.executable, "scripts/pip_audit.py"],  # noqa: S603
-                          cwd=ROOT, env=env, capture_output=True, text=True, check=False,
-                          timeout=60)
+    return subprocess.run(
+        [sys.executable, "scripts/pip_audit.py"],  # noqa: S603
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
 
 
 def _report(*deps):
@@ -30,8 +36,11 @@ def _report(*deps):
 
 def test_vulnerability_fails_the_build(tmp_path):
     report = _report(
-        {"name": "django", "version": "5.2.0",
-         "vulns": [{"id": "PYSEC-2099-1", "fix_versions": ["5.2.1"]}]},
+        {
+            "name": "django",
+            "version": "5.2.0",
+            "vulns": [{"id": "PYSEC-2099-1", "fix_versions": ["5.2.1"]}],
+        },
         {"name": "wagtail", "version": "8.0.1", "vulns": []},
     )
 
@@ -42,19 +51,25 @@ def test_vulnerability_fails_the_build(tmp_path):
 
 
 def test_clean_audit_passes_and_says_how_many_were_checked(tmp_path):
-    report = _report({"name": "django", "version": "5.2.9", "vulns": []},
-                     {"name": "local-pkg", "version": "1", "skip_reason": "not on PyPI"})
+    report = _report(
+        {"name": "django", "version": "5.2.9", "vulns": []},
+        {"name": "local-pkg", "version": "1", "skip_reason": "not on PyPI"},
+    )
 
     result = _run(tmp_path, report)
 
     assert result.returncode == 0
-    assert "1 packages audited against pypi, no known vulnerabilities (1 skipped)" \
-        in result.stdout
+    assert "1 packages audited against pypi, no known vulnerabilities (1 skipped)" in result.stdout
 
 
 def test_nothing_audited_is_a_warning_not_a_pass(tmp_path):
-    report = _report({"name": "django", "version": "5.2.9",
-                      "skip_reason": "Dependency not found on PyPI and could not be audited"})
+    report = _report(
+        {
+            "name": "django",
+            "version": "5.2.9",
+            "skip_reason": "Dependency not found on PyPI and could not be audited",
+        }
+    )
 
     result = _run(tmp_path, report)
 
@@ -63,9 +78,7 @@ def test_nothing_audited_is_a_warning_not_a_pass(tmp_path):
 
 
 def test_unreachable_service_is_a_warning(tmp_path):
-    result = _run(tmp_path, "", stderr="requests.exceptions.ConnectionError: timed out\n",
-                  code=1)
+    result = _run(tmp_path, "", stderr="requests.exceptions.ConnectionError: timed out\n", code=1)
 
     assert result.returncode == 0
-    assert "could not be reached (requests.exceptions.ConnectionError: timed out)" \
-        in result.stdout
+    assert "could not be reached (requests.exceptions.ConnectionError: timed out)" in result.stdout

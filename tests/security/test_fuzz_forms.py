@@ -8,16 +8,40 @@ from hypothesis import strategies as st
 
 pytestmark = pytest.mark.django_db
 
-FUZZ = settings(max_examples=25, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 nasty = st.one_of(
     st.text(max_size=60),
     st.integers(min_value=-(10**20), max_value=10**20).map(str),
-    st.sampled_from(["", " ", "0", "-1", "0.001", "1e9", "NaN", "88.888", "999999999999",
-                     "' OR 1=1 --", "\x00", "<script>alert(1)</script>", "助老" * 300,
-                     "a@b", "x" * 6000, "on", "true", "hide_both", "other", "50000"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "0",
+            "-1",
+            "0.001",
+            "1e9",
+            "NaN",
+            "88.888",
+            "999999999999",
+            "' OR 1=1 --",
+            "\x00",
+            "<script>alert(1)</script>",
+            "助老" * 300,
+            "a@b",
+            "x" * 6000,
+            "on",
+            "true",
+            "hide_both",
+            "other",
+            "50000",
+        ]
+    ),
 )
 
 
@@ -62,8 +86,18 @@ def test_fuzz_donate_start_never_500(client, settings, site_pages):
     settings.FUNDING_VELOCITY_PER_IP = 10_000
     settings.FUNDING_VELOCITY_PER_EMAIL = 10_000
     project = MatchedProjectFactory(slug="fuzz-me")
-    fields = ["preset", "custom_amount", "donor_name", "donor_email", "anonymity", "message",
-              "dedication", "receipt_requested", "receipt_name", "receipt_address"]
+    fields = [
+        "preset",
+        "custom_amount",
+        "donor_name",
+        "donor_email",
+        "anonymity",
+        "message",
+        "dedication",
+        "receipt_requested",
+        "receipt_name",
+        "receipt_address",
+    ]
 
     @FUZZ
     @given(_form(fields), st.booleans())

@@ -86,22 +86,29 @@ def test_admin_pages_send_the_same_headers(site_pages, client):
 
 
 def test_production_cookie_and_transport_settings():
-    code = ("import json; from django.conf import settings as s; print(json.dumps({k: "
-            "getattr(s, k) for k in ['SESSION_COOKIE_SECURE', 'SESSION_COOKIE_HTTPONLY', "
-            "'SESSION_COOKIE_SAMESITE', 'CSRF_COOKIE_SECURE', 'CSRF_COOKIE_SAMESITE', "
-            "'SECURE_SSL_REDIRECT', 'SECURE_HSTS_SECONDS', 'SECURE_CONTENT_TYPE_NOSNIFF', "
-            "'SECURE_CROSS_ORIGIN_OPENER_POLICY', 'MFA_REQUIRED_FOR_STAFF', 'DEBUG']}))")
+    code = (
+        "import json; from django.conf import settings as s; print(json.dumps({k: "
+        "getattr(s, k) for k in ['SESSION_COOKIE_SECURE', 'SESSION_COOKIE_HTTPONLY', "
+        "'SESSION_COOKIE_SAMESITE', 'CSRF_COOKIE_SECURE', 'CSRF_COOKIE_SAMESITE', "
+        "'SECURE_SSL_REDIRECT', 'SECURE_HSTS_SECONDS', 'SECURE_CONTENT_TYPE_NOSNIFF', "
+        "'SECURE_CROSS_ORIGIN_OPENER_POLICY', 'MFA_REQUIRED_FOR_STAFF', 'DEBUG']}))"
+    )
 
     result = run_manage(GOOD_ENV, "shell", "-c", code)
 
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout.strip().splitlines()[-1])
     assert values == {
-        "SESSION_COOKIE_SECURE": True, "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax", "CSRF_COOKIE_SECURE": True,
-        "CSRF_COOKIE_SAMESITE": "Lax", "SECURE_SSL_REDIRECT": True,
-        "SECURE_HSTS_SECONDS": 31536000, "SECURE_CONTENT_TYPE_NOSNIFF": True,
-        "SECURE_CROSS_ORIGIN_OPENER_POLICY": "same-origin", "MFA_REQUIRED_FOR_STAFF": True,
+        "SESSION_COOKIE_SECURE": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "CSRF_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SAMESITE": "Lax",
+        "SECURE_SSL_REDIRECT": True,
+        "SECURE_HSTS_SECONDS": 31536000,
+        "SECURE_CONTENT_TYPE_NOSNIFF": True,
+        "SECURE_CROSS_ORIGIN_OPENER_POLICY": "same-origin",
+        "MFA_REQUIRED_FOR_STAFF": True,
         "DEBUG": False,
     }
 
@@ -114,8 +121,7 @@ def test_session_and_csrf_cookies_carry_secure_flags_when_set(client, settings):
     UserFactory(username="cookie")
 
     page = client.get("/accounts/login/")
-    response = client.post("/accounts/login/", {"login": "cookie",
-                                                "password": "pass-word-123"})
+    response = client.post("/accounts/login/", {"login": "cookie", "password": "pass-word-123"})
 
     session = response.cookies["sessionid"]
     csrf = page.cookies["csrftoken"]

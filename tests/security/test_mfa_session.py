@@ -138,8 +138,7 @@ def test_enrolling_totp_counts_as_the_code_step_for_this_session(client, setting
     user = UserFactory(username="newstaff", is_staff=True, is_superuser=True)
     user.set_password("pw-for-enrolment-2026")
     user.save()
-    client.post("/accounts/login/", {"login": "newstaff",
-                                     "password": "pw-for-enrolment-2026"})
+    client.post("/accounts/login/", {"login": "newstaff", "password": "pw-for-enrolment-2026"})
     assert client.get("/admin/")["Location"] == "/accounts/2fa/totp/activate/"
     # allauth asks for the password again before a device is added
     client.post("/accounts/reauthenticate/", {"password": "pw-for-enrolment-2026"})
@@ -171,10 +170,12 @@ def test_adding_recovery_codes_records_no_code_step(client):
     request = RequestFactory().get("/")
     request.user = user
     request.session = client.session
-    recovery = Authenticator.objects.create(user=user, type=Authenticator.Type.RECOVERY_CODES,
-                                            data={"seed": "00", "used_mask": 0})
-    authenticator_added.send(sender=Authenticator, request=request, user=user,
-                             authenticator=recovery)
+    recovery = Authenticator.objects.create(
+        user=user, type=Authenticator.Type.RECOVERY_CODES, data={"seed": "00", "used_mask": 0}
+    )
+    authenticator_added.send(
+        sender=Authenticator, request=request, user=user, authenticator=recovery
+    )
     request.session.save()
 
     assert client.get("/admin/")["Location"].startswith(REAUTH)

@@ -48,11 +48,18 @@ MEMBERS_ONLY = "LOOOOOOOO"  # any signed-in user
 POST_ONLY = "LMMMMMMMM"  # login first, then the view refuses GET
 
 SITE = {
-    "healthz": PUBLIC, "robots_txt": PUBLIC, "sitemap": PUBLIC, "javascript-catalog": PUBLIC,
-    "api-v1:openapi-json": PUBLIC, "api-v1:openapi-view": PUBLIC,
-    "api-v1:list_projects": PUBLIC, "api-v1:get_project": PUBLIC,
-    "api-v1:list_calls": PUBLIC, "api-v1:get_call": PUBLIC,
-    "api-v1:list_organizations": PUBLIC, "api-v1:get_organization": PUBLIC,
+    "healthz": PUBLIC,
+    "robots_txt": PUBLIC,
+    "sitemap": PUBLIC,
+    "javascript-catalog": PUBLIC,
+    "api-v1:openapi-json": PUBLIC,
+    "api-v1:openapi-view": PUBLIC,
+    "api-v1:list_projects": PUBLIC,
+    "api-v1:get_project": PUBLIC,
+    "api-v1:list_calls": PUBLIC,
+    "api-v1:get_call": PUBLIC,
+    "api-v1:list_organizations": PUBLIC,
+    "api-v1:get_organization": PUBLIC,
     "api-v1:stats": PUBLIC,
     "api-v1:api-root": "NNNNNNNNN",
     "wagtaildocs_serve": PUBLIC,
@@ -89,7 +96,9 @@ SITE = {
     "mfa_generate_recovery_codes": "LRRRRRRRR",
     "mfa_download_recovery_codes": "LNNNNNNNN",
     # Site shell.
-    "search": PUBLIC, "public_feed": PUBLIC, "stats": PUBLIC,
+    "search": PUBLIC,
+    "public_feed": PUBLIC,
+    "stats": PUBLIC,
     # The person's own export asks for the password again (reauthentication) first.
     "my_data": "LRRRRRRRR",
     "toggle_large_text": "RRRRRRRRR",
@@ -167,12 +176,19 @@ ADMIN_INDEX = {
     # No one: rows of these models are created by services (front end, review,
     # evaluation), never from an empty admin form.
     "LDDDDDDDD": [
-        "delivery_list:add", "evaluation_evaluations:add", "evaluation_feedback:add",
-        "evaluation_sheets:add", "review_assignments:add", "review_decisions:add",
-        "review_ranking:add", "review_reviews:add", "wagtaillocales:add",
+        "delivery_list:add",
+        "evaluation_evaluations:add",
+        "evaluation_feedback:add",
+        "evaluation_sheets:add",
+        "review_assignments:add",
+        "review_decisions:add",
+        "review_ranking:add",
+        "review_reviews:add",
+        "wagtaillocales:add",
         "wagtailsnippetchoosers_projects_application:create",
         "wagtailsnippetchoosers_projects_communityneed:create",
-        "wagtailsnippets_projects_application:add", "wagtailsnippets_projects_communityneed:add",
+        "wagtailsnippets_projects_application:add",
+        "wagtailsnippets_projects_communityneed:add",
     ],
     # POST only.
     "LDDDDDDDM": [
@@ -180,65 +196,138 @@ ADMIN_INDEX = {
     ],
     # Superuser only: Wagtail pages, media, users, sites, settings.
     "LDDDDDDDO": [
-        "calls:index", "calls:index_results", "wagtailadmin_collections:add",
-        "wagtailadmin_collections:index", "wagtailadmin_explore_root", "wagtailadmin_pages:search",
-        "wagtailadmin_pages:search_results", "wagtailadmin_reports:aging_pages",
-        "wagtailadmin_reports:aging_pages_results", "wagtailadmin_reports:locked_pages",
-        "wagtailadmin_reports:locked_pages_results", "wagtailadmin_reports:page_types_usage",
-        "wagtailadmin_reports:page_types_usage_results", "wagtailadmin_reports:workflow",
-        "wagtailadmin_reports:workflow_results", "wagtailadmin_reports:workflow_tasks",
-        "wagtailadmin_reports:workflow_tasks_results", "wagtailadmin_workflows:add",
-        "wagtailadmin_workflows:index", "wagtailadmin_workflows:index_results",
-        "wagtailadmin_workflows:task_index", "wagtailadmin_workflows:task_index_results",
-        "wagtaildocs:add", "wagtaildocs:add_multiple", "wagtaildocs:index",
-        "wagtaildocs:index_results", "wagtaildocs_chooser:create", "wagtailforms:index",
-        "wagtailforms:index_results", "wagtailimages:add", "wagtailimages:add_multiple",
-        "wagtailimages:index", "wagtailimages:index_results", "wagtailimages_chooser:create",
-        "wagtaillocales:index", "wagtaillocales:index_results", "wagtailredirects:add",
-        "wagtailredirects:index", "wagtailredirects:index_results",
-        "wagtailredirects:start_import", "wagtailsearchpromotions:add",
-        "wagtailsearchpromotions:index", "wagtailsearchpromotions:index_results",
-        "wagtailsearchpromotions:search_terms", "wagtailsearchpromotions:search_terms_results",
-        "wagtailsites:add", "wagtailsites:index", "wagtailsites:index_results",
+        "calls:index",
+        "calls:index_results",
+        "wagtailadmin_collections:add",
+        "wagtailadmin_collections:index",
+        "wagtailadmin_explore_root",
+        "wagtailadmin_pages:search",
+        "wagtailadmin_pages:search_results",
+        "wagtailadmin_reports:aging_pages",
+        "wagtailadmin_reports:aging_pages_results",
+        "wagtailadmin_reports:locked_pages",
+        "wagtailadmin_reports:locked_pages_results",
+        "wagtailadmin_reports:page_types_usage",
+        "wagtailadmin_reports:page_types_usage_results",
+        "wagtailadmin_reports:workflow",
+        "wagtailadmin_reports:workflow_results",
+        "wagtailadmin_reports:workflow_tasks",
+        "wagtailadmin_reports:workflow_tasks_results",
+        "wagtailadmin_workflows:add",
+        "wagtailadmin_workflows:index",
+        "wagtailadmin_workflows:index_results",
+        "wagtailadmin_workflows:task_index",
+        "wagtailadmin_workflows:task_index_results",
+        "wagtaildocs:add",
+        "wagtaildocs:add_multiple",
+        "wagtaildocs:index",
+        "wagtaildocs:index_results",
+        "wagtaildocs_chooser:create",
+        "wagtailforms:index",
+        "wagtailforms:index_results",
+        "wagtailimages:add",
+        "wagtailimages:add_multiple",
+        "wagtailimages:index",
+        "wagtailimages:index_results",
+        "wagtailimages_chooser:create",
+        "wagtaillocales:index",
+        "wagtaillocales:index_results",
+        "wagtailredirects:add",
+        "wagtailredirects:index",
+        "wagtailredirects:index_results",
+        "wagtailredirects:start_import",
+        "wagtailsearchpromotions:add",
+        "wagtailsearchpromotions:index",
+        "wagtailsearchpromotions:index_results",
+        "wagtailsearchpromotions:search_terms",
+        "wagtailsearchpromotions:search_terms_results",
+        "wagtailsites:add",
+        "wagtailsites:index",
+        "wagtailsites:index_results",
         "wagtailsnippetchoosers_portal_footer:create",
         "wagtailsnippetchoosers_projects_servicecategory:create",
-        "wagtailsnippetchoosers_projects_serviceitem:create", "wagtailsnippets:index",
-        "wagtailsnippets_portal_footer:add", "wagtailsnippets_portal_footer:list",
+        "wagtailsnippetchoosers_projects_serviceitem:create",
+        "wagtailsnippets:index",
+        "wagtailsnippets_portal_footer:add",
+        "wagtailsnippets_portal_footer:list",
         "wagtailsnippets_portal_footer:list_results",
         "wagtailsnippets_projects_servicecategory:add",
         "wagtailsnippets_projects_servicecategory:list",
         "wagtailsnippets_projects_servicecategory:list_results",
-        "wagtailsnippets_projects_serviceitem:add", "wagtailsnippets_projects_serviceitem:list",
-        "wagtailsnippets_projects_serviceitem:list_results", "wagtailusers_groups:add",
-        "wagtailusers_groups:index", "wagtailusers_groups:index_results", "wagtailusers_users:add",
-        "wagtailusers_users:index", "wagtailusers_users:index_results",
+        "wagtailsnippets_projects_serviceitem:add",
+        "wagtailsnippets_projects_serviceitem:list",
+        "wagtailsnippets_projects_serviceitem:list_results",
+        "wagtailusers_groups:add",
+        "wagtailusers_groups:index",
+        "wagtailusers_groups:index_results",
+        "wagtailusers_users:add",
+        "wagtailusers_users:index",
+        "wagtailusers_users:index_results",
     ],
     "LDDDDDDDR": [
         "wagtailadmin_workflows:select_task_type",
     ],
     # Programme staff (and superusers): organizations, incubation, review set-up.
     "LDDDDDDOO": [
-        "cohorts_admin:add", "cohorts_admin:index", "cohorts_admin:index_results",
-        "delivery_admin:start", "delivery_list:index", "delivery_list:index_results",
-        "dimensions_admin:add", "dimensions_admin:index", "dimensions_admin:index_results",
-        "evaluation:dashboard", "evaluation_evaluations:index",
-        "evaluation_evaluations:index_results", "evaluation_feedback:index",
-        "evaluation_feedback:index_results", "evaluation_rubrics:add", "evaluation_rubrics:index",
-        "evaluation_rubrics:index_results", "evaluation_sheets:index",
-        "evaluation_sheets:index_results", "organizations_admin:add", "organizations_admin:index",
-        "organizations_admin:index_results", "regions_admin:add", "regions_admin:index",
-        "regions_admin:index_results", "reports_admin:index", "residencies_admin:add",
-        "residencies_admin:index", "residencies_admin:index_results", "review:calls",
-        "review_appeals:add", "review_appeals:index", "review_appeals:index_results",
-        "review_assignments:index", "review_assignments:index_results", "review_conflicts:add",
-        "review_conflicts:index", "review_conflicts:index_results", "review_decisions:index",
-        "review_decisions:index_results", "review_profiles:add", "review_profiles:index",
-        "review_profiles:index_results", "review_ranking:index", "review_ranking:index_results",
-        "review_reviews:index", "review_reviews:index_results", "review_rubrics:add",
-        "review_rubrics:index", "review_rubrics:index_results", "review_settings:add",
-        "review_settings:index", "review_settings:index_results", "stages_admin:add",
-        "stages_admin:index", "stages_admin:index_results", "trainings_admin:add",
-        "trainings_admin:index", "trainings_admin:index_results",
+        "cohorts_admin:add",
+        "cohorts_admin:index",
+        "cohorts_admin:index_results",
+        "delivery_admin:start",
+        "delivery_list:index",
+        "delivery_list:index_results",
+        "dimensions_admin:add",
+        "dimensions_admin:index",
+        "dimensions_admin:index_results",
+        "evaluation:dashboard",
+        "evaluation_evaluations:index",
+        "evaluation_evaluations:index_results",
+        "evaluation_feedback:index",
+        "evaluation_feedback:index_results",
+        "evaluation_rubrics:add",
+        "evaluation_rubrics:index",
+        "evaluation_rubrics:index_results",
+        "evaluation_sheets:index",
+        "evaluation_sheets:index_results",
+        "organizations_admin:add",
+        "organizations_admin:index",
+        "organizations_admin:index_results",
+        "regions_admin:add",
+        "regions_admin:index",
+        "regions_admin:index_results",
+        "reports_admin:index",
+        "residencies_admin:add",
+        "residencies_admin:index",
+        "residencies_admin:index_results",
+        "review:calls",
+        "review_appeals:add",
+        "review_appeals:index",
+        "review_appeals:index_results",
+        "review_assignments:index",
+        "review_assignments:index_results",
+        "review_conflicts:add",
+        "review_conflicts:index",
+        "review_conflicts:index_results",
+        "review_decisions:index",
+        "review_decisions:index_results",
+        "review_profiles:add",
+        "review_profiles:index",
+        "review_profiles:index_results",
+        "review_ranking:index",
+        "review_ranking:index_results",
+        "review_reviews:index",
+        "review_reviews:index_results",
+        "review_rubrics:add",
+        "review_rubrics:index",
+        "review_rubrics:index_results",
+        "review_settings:add",
+        "review_settings:index",
+        "review_settings:index_results",
+        "stages_admin:add",
+        "stages_admin:index",
+        "stages_admin:index_results",
+        "trainings_admin:add",
+        "trainings_admin:index",
+        "trainings_admin:index_results",
         "wagtailsnippets_projects_application:list",
         "wagtailsnippets_projects_application:list_results",
         "wagtailsnippets_projects_communityneed:list",
@@ -246,14 +335,27 @@ ADMIN_INDEX = {
     ],
     # Finance officers (and superusers): money.
     "LDDDDDODO": [
-        "funding_disbursements:index", "funding_disbursements:index_results",
-        "funding_disbursements:record", "funding_donations:import", "funding_donations:index",
-        "funding_donations:index_results", "funding_donations:offline", "funding_ledger:index",
-        "funding_ledger:index_results", "funding_pools:add", "funding_pools:index",
-        "funding_pools:index_results", "funding_rules:add", "funding_rules:index",
-        "funding_rules:index_results", "funding_settlement_tiers:add",
-        "funding_settlement_tiers:index", "funding_settlement_tiers:index_results",
-        "funding_sponsors:add", "funding_sponsors:index", "funding_sponsors:index_results",
+        "funding_disbursements:index",
+        "funding_disbursements:index_results",
+        "funding_disbursements:record",
+        "funding_donations:import",
+        "funding_donations:index",
+        "funding_donations:index_results",
+        "funding_donations:offline",
+        "funding_ledger:index",
+        "funding_ledger:index_results",
+        "funding_pools:add",
+        "funding_pools:index",
+        "funding_pools:index_results",
+        "funding_rules:add",
+        "funding_rules:index",
+        "funding_rules:index_results",
+        "funding_settlement_tiers:add",
+        "funding_settlement_tiers:index",
+        "funding_settlement_tiers:index_results",
+        "funding_sponsors:add",
+        "funding_sponsors:index",
+        "funding_sponsors:index_results",
     ],
     # The evaluator's own queue of score sheets.
     "LDDDDODDO": [
@@ -261,8 +363,10 @@ ADMIN_INDEX = {
     ],
     # API endpoints that 404 without a query.
     "LDDNNNNNN": [
-        "wagtailadmin_api:documents:find", "wagtailadmin_api:images:find",
-        "wagtailadmin_api:pages:find", "wagtailadmin_block_preview",
+        "wagtailadmin_api:documents:find",
+        "wagtailadmin_api:images:find",
+        "wagtailadmin_api:pages:find",
+        "wagtailadmin_block_preview",
     ],
     # The reviewer's own queue (reviewers, staff).
     "LDDOODDOO": [
@@ -270,20 +374,35 @@ ADMIN_INDEX = {
     ],
     # Every admin user: home, account, choosers, site history.
     "LDDOOOOOO": [
-        "wagtailadmin_account", "wagtailadmin_api:documents:listing",
-        "wagtailadmin_api:images:listing", "wagtailadmin_api:pages:listing",
-        "wagtailadmin_choose_page", "wagtailadmin_choose_page_anchor_link",
-        "wagtailadmin_choose_page_chosen_multiple", "wagtailadmin_choose_page_email_link",
-        "wagtailadmin_choose_page_external_link", "wagtailadmin_choose_page_phone_link",
-        "wagtailadmin_choose_page_search", "wagtailadmin_dismissibles", "wagtailadmin_home",
-        "wagtailadmin_reports:site_history", "wagtailadmin_reports:site_history_results",
-        "wagtailadmin_tag_autocomplete", "wagtailadmin_workflows:task_chooser",
+        "wagtailadmin_account",
+        "wagtailadmin_api:documents:listing",
+        "wagtailadmin_api:images:listing",
+        "wagtailadmin_api:pages:listing",
+        "wagtailadmin_choose_page",
+        "wagtailadmin_choose_page_anchor_link",
+        "wagtailadmin_choose_page_chosen_multiple",
+        "wagtailadmin_choose_page_email_link",
+        "wagtailadmin_choose_page_external_link",
+        "wagtailadmin_choose_page_phone_link",
+        "wagtailadmin_choose_page_search",
+        "wagtailadmin_dismissibles",
+        "wagtailadmin_home",
+        "wagtailadmin_reports:site_history",
+        "wagtailadmin_reports:site_history_results",
+        "wagtailadmin_tag_autocomplete",
+        "wagtailadmin_workflows:task_chooser",
         "wagtailadmin_workflows:task_chooser_create",
-        "wagtailadmin_workflows:task_chooser_results", "wagtaildocs_chooser:choose",
-        "wagtaildocs_chooser:choose_results", "wagtaildocs_chooser:chosen_multiple",
-        "wagtailembeds:chooser", "wagtailembeds:chooser_upload", "wagtailimages_chooser:choose",
-        "wagtailimages_chooser:choose_results", "wagtailimages_chooser:chosen_multiple",
-        "wagtailsearchpromotions:chooser", "wagtailsearchpromotions:chooserresults",
+        "wagtailadmin_workflows:task_chooser_results",
+        "wagtaildocs_chooser:choose",
+        "wagtaildocs_chooser:choose_results",
+        "wagtaildocs_chooser:chosen_multiple",
+        "wagtailembeds:chooser",
+        "wagtailembeds:chooser_upload",
+        "wagtailimages_chooser:choose",
+        "wagtailimages_chooser:choose_results",
+        "wagtailimages_chooser:chosen_multiple",
+        "wagtailsearchpromotions:chooser",
+        "wagtailsearchpromotions:chooserresults",
         "wagtailsnippetchoosers_portal_footer:choose",
         "wagtailsnippetchoosers_portal_footer:choose_results",
         "wagtailsnippetchoosers_portal_footer:chosen_multiple",
@@ -312,17 +431,19 @@ ADMIN_OBJECTS = {
     # review_assignments); the recused reviewer is refused their own.
     "review:assignment": (lambda w: {"pk": w.assignment.pk}, "LDDONNNNN"),
     "review:assignment#recused": (lambda w: {"pk": w.recused.pk}, "LDDNDNNNN"),
-    "review:attachment": (lambda w: {"pk": w.assignment.pk,
-                                     "attachment_pk": w.reviewed_attachment.pk}, "LDDONNNNN"),
-    "review:attachment#recused": (lambda w: {"pk": w.recused.pk,
-                                             "attachment_pk": w.reviewed_attachment.pk},
-                                  "LDDNDNNNN"),
+    "review:attachment": (
+        lambda w: {"pk": w.assignment.pk, "attachment_pk": w.reviewed_attachment.pk},
+        "LDDONNNNN",
+    ),
+    "review:attachment#recused": (
+        lambda w: {"pk": w.recused.pk, "attachment_pk": w.reviewed_attachment.pk},
+        "LDDNDNNNN",
+    ),
     "review:progress": (lambda w: {"pk": w.call.pk}, "LDDDDDDOO"),
     "organizations_admin:inspect": (lambda w: {"pk": w.org.pk}, "LDDDDDDOO"),
     "organizations_admin:edit": (lambda w: {"pk": w.org.pk}, "LDDDDDDOO"),
     "residencies_admin:inspect": (lambda w: {"pk": w.residency.pk}, "LDDDDDDOO"),
-    "wagtailsnippets_projects_application:inspect": (lambda w: {"pk": w.reviewed.pk},
-                                                     "LDDDDDDOO"),
+    "wagtailsnippets_projects_application:inspect": (lambda w: {"pk": w.reviewed.pk}, "LDDDDDDOO"),
     "wagtailadmin_pages:edit": (lambda w: {"page_id": w.call.pk}, "LDDDDDDDO"),
     "wagtaildocs:edit": (lambda w: {"document_id": w.wagtail_document.pk}, "LDDDDDDDO"),
     "wagtailimages:edit": (lambda w: {"image_id": w.wagtail_image.pk}, "LDDDDDDDO"),
@@ -331,28 +452,68 @@ ADMIN_OBJECTS = {
 
 # Viewsets whose object URLs rely on the same permission policy as their list page.
 ADMIN_OBJECT_NAMESPACES = {
-    "organizations_admin", "regions_admin", "residencies_admin", "cohorts_admin",
-    "trainings_admin", "stages_admin", "dimensions_admin", "review_rubrics",
-    "review_settings", "review_assignments", "review_reviews", "review_ranking",
-    "review_decisions", "review_appeals", "review_conflicts", "review_profiles",
-    "funding_donations", "funding_pools", "funding_sponsors", "funding_rules",
-    "funding_disbursements", "review", "calls",
+    "organizations_admin",
+    "regions_admin",
+    "residencies_admin",
+    "cohorts_admin",
+    "trainings_admin",
+    "stages_admin",
+    "dimensions_admin",
+    "review_rubrics",
+    "review_settings",
+    "review_assignments",
+    "review_reviews",
+    "review_ranking",
+    "review_decisions",
+    "review_appeals",
+    "review_conflicts",
+    "review_profiles",
+    "funding_donations",
+    "funding_pools",
+    "funding_sponsors",
+    "funding_rules",
+    "funding_disbursements",
+    "review",
+    "calls",
     # Wagtail's own viewsets and views (permission policies of wagtail.admin).
-    "wagtailadmin_pages", "wagtailadmin_workflows", "wagtailadmin_collections",
-    "wagtailadmin_editing_sessions", "wagtailadmin_api:pages", "wagtailadmin_api:images",
-    "wagtailadmin_api:documents", "wagtailimages", "wagtailimages_chooser", "wagtaildocs",
-    "wagtaildocs_chooser", "wagtailusers_users", "wagtailusers_groups", "wagtailsites",
-    "wagtaillocales", "wagtailredirects", "wagtailsearchpromotions", "wagtailforms",
-    "wagtailsettings", "wagtailembeds", "simple_translation", "wagtailsnippets",
-    "wagtailsnippets_portal_footer", "wagtailsnippets_projects_application",
-    "wagtailsnippets_projects_communityneed", "wagtailsnippets_projects_servicecategory",
-    "wagtailsnippets_projects_serviceitem", "wagtailsnippetchoosers_portal_footer",
+    "wagtailadmin_pages",
+    "wagtailadmin_workflows",
+    "wagtailadmin_collections",
+    "wagtailadmin_editing_sessions",
+    "wagtailadmin_api:pages",
+    "wagtailadmin_api:images",
+    "wagtailadmin_api:documents",
+    "wagtailimages",
+    "wagtailimages_chooser",
+    "wagtaildocs",
+    "wagtaildocs_chooser",
+    "wagtailusers_users",
+    "wagtailusers_groups",
+    "wagtailsites",
+    "wagtaillocales",
+    "wagtailredirects",
+    "wagtailsearchpromotions",
+    "wagtailforms",
+    "wagtailsettings",
+    "wagtailembeds",
+    "simple_translation",
+    "wagtailsnippets",
+    "wagtailsnippets_portal_footer",
+    "wagtailsnippets_projects_application",
+    "wagtailsnippets_projects_communityneed",
+    "wagtailsnippets_projects_servicecategory",
+    "wagtailsnippets_projects_serviceitem",
+    "wagtailsnippetchoosers_portal_footer",
     "wagtailsnippetchoosers_projects_application",
     "wagtailsnippetchoosers_projects_communityneed",
     "wagtailsnippetchoosers_projects_servicecategory",
     "wagtailsnippetchoosers_projects_serviceitem",
-    "funding_settlement_tiers", "delivery_list", "evaluation_rubrics", "evaluation_evaluations",
-    "evaluation_sheets", "evaluation_feedback",
+    "funding_settlement_tiers",
+    "delivery_list",
+    "evaluation_rubrics",
+    "evaluation_evaluations",
+    "evaluation_sheets",
+    "evaluation_feedback",
 }
 
 # Object views whose per-object rules are tested with their app (outsiders are still
@@ -387,10 +548,19 @@ NOT_REQUESTED = {
     # reports); their member/outsider/staff rules are tested in tests/delivery/test_views.py
     # (test_delivery_page_permissions, test_other_organizations_member_cannot_report).
     **dict.fromkeys(
-        ("delivery:detail", "delivery:milestone_propose", "delivery:explain_variance",
-         "delivery:report_create", "delivery:report", "delivery:report_resubmit",
-         "delivery:agreement", "delivery:receipt", "delivery:photo"),
-        "delivery object pages: see tests/delivery/test_views.py"),
+        (
+            "delivery:detail",
+            "delivery:milestone_propose",
+            "delivery:explain_variance",
+            "delivery:report_create",
+            "delivery:report",
+            "delivery:report_resubmit",
+            "delivery:agreement",
+            "delivery:receipt",
+            "delivery:photo",
+        ),
+        "delivery object pages: see tests/delivery/test_views.py",
+    ),
 }
 
 OUTSIDERS = ("anonymous", "applicant", "other_member")
@@ -408,6 +578,7 @@ def _admin_index_expected() -> dict[str, str]:
 def _fill(route: str) -> str:
     """A concrete path for an admin route with placeholder arguments (outsiders are
     turned away before any object is looked up)."""
+
     def value(match):
         return "1" if match.group(1) == "int" else "x"
 
@@ -442,8 +613,9 @@ def _check(world, role, cases) -> list[tuple[str, str, str, str]]:
 
 
 def _mismatches(role, rows) -> str:
-    return "\n".join(f"{role}: {name:60} {url:60} expected {want} got {got}"
-                     for name, url, want, got in rows)
+    return "\n".join(
+        f"{role}: {name:60} {url:60} expected {want} got {got}" for name, url, want, got in rows
+    )
 
 
 # --- One world per module (per xdist worker) --------------------------------------------
@@ -472,10 +644,13 @@ def world(django_db_setup, django_db_blocker, matrix_media):
 
     from portal.demo import DemoContext, seed_site
 
-    with (django_db_blocker.unblock(),
-          override_settings(MEDIA_ROOT=matrix_media / "media",
-                            PRIVATE_MEDIA_ROOT=matrix_media / "private"),
-          transaction.atomic()):
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            MEDIA_ROOT=matrix_media / "media", PRIVATE_MEDIA_ROOT=matrix_media / "private"
+        ),
+        transaction.atomic(),
+    ):
         cache.clear()
         seed_site(DemoContext(size="small", rng=random.Random(1), log=lambda msg: None))
         built = build_world()
@@ -505,9 +680,12 @@ def test_every_url_pattern_is_classified():
         elif not route.has_args:
             ok = name in admin_index or name in ADMIN_SPECIAL
         else:
-            ok = (name in object_names or name in ADMIN_SPECIAL
-                  or name in ADMIN_OBJECTS_TESTED_ELSEWHERE
-                  or _namespace(name) in ADMIN_OBJECT_NAMESPACES)
+            ok = (
+                name in object_names
+                or name in ADMIN_SPECIAL
+                or name in ADMIN_OBJECTS_TESTED_ELSEWHERE
+                or _namespace(name) in ADMIN_OBJECT_NAMESPACES
+            )
         if not ok:
             unclassified.append(f"{name}  ({route.route})")
 
@@ -520,16 +698,24 @@ def test_every_url_pattern_is_classified():
 
 def test_matrix_tables_name_only_existing_patterns():
     names = {route.name for route in routes()}
-    listed = (set(SITE) | set(_admin_index_expected()) | set(ADMIN_SPECIAL)
-              | {key.split("#")[0] for key in ADMIN_OBJECTS}
-              | set(ADMIN_OBJECTS_TESTED_ELSEWHERE))
+    listed = (
+        set(SITE)
+        | set(_admin_index_expected())
+        | set(ADMIN_SPECIAL)
+        | {key.split("#")[0] for key in ADMIN_OBJECTS}
+        | set(ADMIN_OBJECTS_TESTED_ELSEWHERE)
+    )
 
     assert sorted(listed - names) == []
 
 
 def test_expectations_have_one_letter_per_role():
-    tables = [*SITE.values(), *ADMIN_SPECIAL.values(), *ADMIN_INDEX,
-              *(expected for _, expected in ADMIN_OBJECTS.values())]
+    tables = [
+        *SITE.values(),
+        *ADMIN_SPECIAL.values(),
+        *ADMIN_INDEX,
+        *(expected for _, expected in ADMIN_OBJECTS.values()),
+    ]
 
     assert [t for t in tables if len(t) != len(ROLES) or set(t) - set("OLDNMR")] == []
 
@@ -543,16 +729,19 @@ def _site_cases(world):
 
 def _outsider_cases():
     skip = set(NOT_REQUESTED) - {"wagtailadmin_error_test"}
-    return [(route.name, _fill(route.route), ADMIN_SPECIAL.get(route.name, "LDDDDDDDD"))
-            for route in routes()
-            if route.route.startswith("admin/") and route.name not in skip]
+    return [
+        (route.name, _fill(route.route), ADMIN_SPECIAL.get(route.name, "LDDDDDDDD"))
+        for route in routes()
+        if route.route.startswith("admin/") and route.name not in skip
+    ]
 
 
 def _admin_cases(world):
-    cases = [(name, reverse(name), expected)
-             for name, expected in _admin_index_expected().items()]
-    cases += [(key, reverse(key.split("#")[0], kwargs=kwargs(world)), expected)
-              for key, (kwargs, expected) in ADMIN_OBJECTS.items()]
+    cases = [(name, reverse(name), expected) for name, expected in _admin_index_expected().items()]
+    cases += [
+        (key, reverse(key.split("#")[0], kwargs=kwargs(world)), expected)
+        for key, (kwargs, expected) in ADMIN_OBJECTS.items()
+    ]
     return cases
 
 

@@ -38,9 +38,12 @@ def _english_messages():
 def _ledger_state():
     from funding.models import Entry, LedgerTransaction
 
-    return (LedgerTransaction.objects.count(), Entry.objects.count(),
-            list(Entry.objects.order_by("pk").values_list("pk", "account_id", "amount")),
-            Entry.objects.aggregate(total=Sum("amount"))["total"])
+    return (
+        LedgerTransaction.objects.count(),
+        Entry.objects.count(),
+        list(Entry.objects.order_by("pk").values_list("pk", "account_id", "amount")),
+        Entry.objects.aggregate(total=Sum("amount"))["total"],
+    )
 
 
 def _guest_donor(world):
@@ -51,14 +54,27 @@ def _guest_donor(world):
     from tests.factories.funding import DonationFactory
     from tests.factories.organizations import UserFactory
 
-    donor = UserFactory(username="giver", email="giver@example.net", first_name="赵",
-                        last_name="六")
-    mine = DonationFactory(project=world.project, amount=30_000, user=donor,
-                           donor_name="赵六", donor_email="giver@example.net",
-                           receipt_requested=True, receipt_name="赵六",
-                           receipt_address="罗湖区某街1号", message="加油")
-    guest = DonationFactory(project=world.project, amount=7_000, user=None,
-                            donor_name="赵六", donor_email="GIVER@example.net")
+    donor = UserFactory(
+        username="giver", email="giver@example.net", first_name="赵", last_name="六"
+    )
+    mine = DonationFactory(
+        project=world.project,
+        amount=30_000,
+        user=donor,
+        donor_name="赵六",
+        donor_email="giver@example.net",
+        receipt_requested=True,
+        receipt_name="赵六",
+        receipt_address="罗湖区某街1号",
+        message="加油",
+    )
+    guest = DonationFactory(
+        project=world.project,
+        amount=7_000,
+        user=None,
+        donor_name="赵六",
+        donor_email="GIVER@example.net",
+    )
     for donation in (mine, guest):
         mark_succeeded(donation=donation, amount_received=donation.amount, currency="CNY")
     mine.refresh_from_db()
@@ -76,10 +92,10 @@ def test_export_holds_account_memberships_applications_donations_and_receipts(wo
 
     assert data["account"]["username"] == "applicant"
     assert data["account"]["second_factors"] == []
-    assert [m["organization_id"] for m in data["records"]["organizations.membership.user"]] \
-        == [world.org.pk]
-    assert [a["id"] for a in data["records"]["projects.application.created_by"]] \
-        == [world.draft.pk]
+    assert [m["organization_id"] for m in data["records"]["organizations.membership.user"]] == [
+        world.org.pk
+    ]
+    assert [a["id"] for a in data["records"]["projects.application.created_by"]] == [world.draft.pk]
     assert [d["id"] for d in data["donations"]] == [world.donation.pk]
     assert data["donations"][0]["receipt_address"] == SECRET_ADDRESS
     assert [r["number"] for r in data["receipts"]] == [world.receipt.number]
@@ -92,13 +108,15 @@ def test_export_holds_reviews_and_needs_but_no_second_factor_secret(world):
     reviewer_data = privacy.export_person_data(reviewer)
     author_data = privacy.export_person_data(author)
 
-    assert [a["application_id"] for a in reviewer_data["records"]["review.assignment.reviewer"]] \
-        == [world.reviewed.pk]
+    assert [
+        a["application_id"] for a in reviewer_data["records"]["review.assignment.reviewer"]
+    ] == [world.reviewed.pk]
     assert reviewer_data["account"]["second_factors"] == ["totp"]
     assert "mfa.authenticator.user" not in reviewer_data["records"]
     assert "JBSWY3DPEHPK3PXP" not in privacy.export_json(reviewer)
-    assert [n["id"] for n in author_data["records"]["projects.communityneed.author"]] \
-        == [world.need.pk]
+    assert [n["id"] for n in author_data["records"]["projects.communityneed.author"]] == [
+        world.need.pk
+    ]
 
 
 def test_export_command_writes_json_to_file(world, tmp_path):
@@ -106,8 +124,10 @@ def test_export_command_writes_json_to_file(world, tmp_path):
 
     call_command("export_person_data", "applicant@example.org", "-o", str(target))
 
-    assert json.loads(target.read_text(encoding="utf-8"))["account"]["id"] \
+    assert (
+        json.loads(target.read_text(encoding="utf-8"))["account"]["id"]
         == world.users["applicant"].pk
+    )
 
 
 def test_export_command_rejects_unknown_user(world):
@@ -120,8 +140,9 @@ def test_member_downloads_own_data_after_confirming_password(world, client):
 
     dashboard = client.get("/me/")
     asked = client.get("/me/data.json")
-    confirmed = client.post("/accounts/reauthenticate/?next=/me/data.json",
-                            {"password": "pass-word-123"})
+    confirmed = client.post(
+        "/accounts/reauthenticate/?next=/me/data.json", {"password": "pass-word-123"}
+    )
     response = client.get("/me/data.json")
 
     assert 'href="/me/data.json"' in dashboard.content.decode()
@@ -164,15 +185,18 @@ def test_erase_pseudonymises_donor_and_keeps_ledger_exact(world):
     assert counts["donations"] == 2
     assert counts["receipts"] == receipts.count() >= 1
     assert all(r.donor_email == "" and "赵六" not in r.donor_name for r in receipts)
-    assert (donor.username, donor.email, donor.first_name, donor.is_active) \
-        == (f"erased-{donor.pk}", "", "", False)
+    assert (donor.username, donor.email, donor.first_name, donor.is_active) == (
+        f"erased-{donor.pk}",
+        "",
+        "",
+        False,
+    )
     assert not donor.has_usable_password()
     for donation in (mine, guest):
         assert "赵六" not in donation.donor_name
         assert donation.donor_email == ""
         assert donation.ip_address is None
-    assert (mine.receipt_name, mine.receipt_address, mine.message) \
-        == (mine.donor_name, "", "")
+    assert (mine.receipt_name, mine.receipt_address, mine.message) == (mine.donor_name, "", "")
     assert (mine.amount, guest.amount, mine.status) == (30_000, 7_000, "succeeded")
     assert (receipt.amount, receipt.donor_email) == (30_000, "")
     assert "赵六" not in receipt.donor_name
@@ -189,8 +213,10 @@ def test_erased_person_cannot_log_in_and_leaves_an_audit_entry(world, client):
 
     assert not client.login(username="giver", password="pass-word-123")
     assert not client.login(username=f"erased-{donor.pk}", password="pass-word-123")
-    assert ModelLogEntry.objects.filter(action="portal.person_erased",
-                                        object_id=str(donor.pk)).count() == 1
+    assert (
+        ModelLogEntry.objects.filter(action="portal.person_erased", object_id=str(donor.pk)).count()
+        == 1
+    )
 
 
 def test_erase_command_refuses_staff_role_and_changes_nothing(world):
@@ -232,20 +258,41 @@ def test_erase_refuses_while_a_donation_is_being_paid(world):
 # --- Masking on public pages and in the API ---------------------------------------------------
 
 
-SECRETS = [SECRET_MOBILE, SECRET_EMAIL, SECRET_DONOR_NAME, SECRET_ADDRESS, SECRET_CONTACT_EMAIL,
-           "named.donor@example.net", "applicant@example.org"]
+SECRETS = [
+    SECRET_MOBILE,
+    SECRET_EMAIL,
+    SECRET_DONOR_NAME,
+    SECRET_ADDRESS,
+    SECRET_CONTACT_EMAIL,
+    "named.donor@example.net",
+    "applicant@example.org",
+]
 
 
 def _public_urls(world):
     return [
-        "/", "/en/", "/projects/rainbow-meals/", "/en/projects/rainbow-meals/",
-        "/projects/", world.org.get_absolute_url(), "/organizations/", world.call.url,
-        "/stats/", "/feeds/updates.atom", "/needs/", f"/needs/{world.need.pk}/",
-        "/api/v1/projects", f"/api/v1/projects/{world.project.pk}",
-        "/api/v1/projects?format=csv", "/api/v1/organizations",
-        f"/api/v1/organizations/{world.org.pk}", "/api/v1/organizations?format=csv",
-        f"/api/v1/calls/{world.call.pk}", "/api/v1/stats",
-        f"/matching-results/{world.call.pk}/", "/search/?q=彩虹",
+        "/",
+        "/en/",
+        "/projects/rainbow-meals/",
+        "/en/projects/rainbow-meals/",
+        "/projects/",
+        world.org.get_absolute_url(),
+        "/organizations/",
+        world.call.url,
+        "/stats/",
+        "/feeds/updates.atom",
+        "/needs/",
+        f"/needs/{world.need.pk}/",
+        "/api/v1/projects",
+        f"/api/v1/projects/{world.project.pk}",
+        "/api/v1/projects?format=csv",
+        "/api/v1/organizations",
+        f"/api/v1/organizations/{world.org.pk}",
+        "/api/v1/organizations?format=csv",
+        f"/api/v1/calls/{world.call.pk}",
+        "/api/v1/stats",
+        f"/matching-results/{world.call.pk}/",
+        "/search/?q=彩虹",
     ]
 
 

@@ -11,8 +11,10 @@ from PIL import Image
 from portal import uploads
 
 GPS_TAG = 0x8825
-SVG_WITH_SCRIPT = (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg">'
-                   b'<script>alert(document.cookie)</script></svg>')
+SVG_WITH_SCRIPT = (
+    b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg">'
+    b"<script>alert(document.cookie)</script></svg>"
+)
 
 
 def jpeg_with_gps() -> bytes:
@@ -109,11 +111,14 @@ def test_sanitize_image_leaves_pdf_alone():
     assert upload.read() == pdf
 
 
-@pytest.mark.parametrize("head", [
-    SVG_WITH_SCRIPT,
-    b"\xef\xbb\xbf  <svg onload=alert(1)>",
-    b"<!DOCTYPE html><html><script>alert(1)</script>",
-])
+@pytest.mark.parametrize(
+    "head",
+    [
+        SVG_WITH_SCRIPT,
+        b"\xef\xbb\xbf  <svg onload=alert(1)>",
+        b"<!DOCTYPE html><html><script>alert(1)</script>",
+    ],
+)
 def test_looks_like_svg_spots_markup(head):
     assert uploads.looks_like_svg(head)
 
@@ -207,9 +212,13 @@ def test_settings_keep_svg_out_of_wagtail_libraries(settings):
 def test_wagtail_image_upload_is_reencoded_without_gps(admin_client):
     from wagtail.images import get_image_model
 
-    response = admin_client.post("/admin/images/add/", {
-        "title": "Street", "file": SimpleUploadedFile("street.jpg", jpeg_with_gps()),
-    })
+    response = admin_client.post(
+        "/admin/images/add/",
+        {
+            "title": "Street",
+            "file": SimpleUploadedFile("street.jpg", jpeg_with_gps()),
+        },
+    )
 
     image = get_image_model().objects.get(title="Street")
     assert response.status_code == 302
@@ -223,12 +232,20 @@ def test_wagtail_image_upload_is_reencoded_without_gps(admin_client):
 def test_wagtail_image_upload_refuses_svg_and_polyglot_markup(admin_client):
     from wagtail.images import get_image_model
 
-    svg = admin_client.post("/admin/images/add/", {
-        "title": "Evil", "file": SimpleUploadedFile("evil.svg", SVG_WITH_SCRIPT),
-    })
-    disguised = admin_client.post("/admin/images/add/", {
-        "title": "Evil2", "file": SimpleUploadedFile("evil.png", SVG_WITH_SCRIPT),
-    })
+    svg = admin_client.post(
+        "/admin/images/add/",
+        {
+            "title": "Evil",
+            "file": SimpleUploadedFile("evil.svg", SVG_WITH_SCRIPT),
+        },
+    )
+    disguised = admin_client.post(
+        "/admin/images/add/",
+        {
+            "title": "Evil2",
+            "file": SimpleUploadedFile("evil.png", SVG_WITH_SCRIPT),
+        },
+    )
 
     assert svg.status_code == 200
     assert disguised.status_code == 200
@@ -238,9 +255,13 @@ def test_wagtail_image_upload_refuses_svg_and_polyglot_markup(admin_client):
 def test_wagtail_document_upload_refuses_svg(admin_client):
     from wagtail.documents import get_document_model
 
-    response = admin_client.post("/admin/documents/add/", {
-        "title": "Evil", "file": SimpleUploadedFile("evil.svg", SVG_WITH_SCRIPT),
-    })
+    response = admin_client.post(
+        "/admin/documents/add/",
+        {
+            "title": "Evil",
+            "file": SimpleUploadedFile("evil.svg", SVG_WITH_SCRIPT),
+        },
+    )
 
     assert response.status_code == 200
     assert not get_document_model().objects.filter(title="Evil").exists()

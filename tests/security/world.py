@@ -20,6 +20,7 @@ SECRET_DONOR_NAME = "隐名捐赠人王五"
 SECRET_ADDRESS = "深圳市福田区保密路88号"
 SECRET_CONTACT_EMAIL = "contact.person@example.net"
 
+
 def png_bytes(size=(8, 8)) -> bytes:
     import io
 
@@ -30,8 +31,17 @@ def png_bytes(size=(8, 8)) -> bytes:
     return buffer.getvalue()
 
 
-ROLES = ("anonymous", "applicant", "other_member", "reviewer", "conflicted", "evaluator",
-         "finance", "staff", "superuser")
+ROLES = (
+    "anonymous",
+    "applicant",
+    "other_member",
+    "reviewer",
+    "conflicted",
+    "evaluator",
+    "finance",
+    "staff",
+    "superuser",
+)
 
 
 @dataclass
@@ -81,8 +91,12 @@ def build_world() -> World:
     from tests.factories.review import ApplicationFactory, ReviewSettingsFactory, make_rubric
 
     w = World()
-    org = OrganizationFactory(name="彩虹桥社区服务中心", slug="rainbow",
-                              contact_mobile=SECRET_MOBILE, contact_email=SECRET_CONTACT_EMAIL)
+    org = OrganizationFactory(
+        name="彩虹桥社区服务中心",
+        slug="rainbow",
+        contact_mobile=SECRET_MOBILE,
+        contact_email=SECRET_CONTACT_EMAIL,
+    )
     other_org = OrganizationFactory(name="蓝天志愿者协会", slug="bluesky")
     applicant = MembershipFactory(organization=org, user__username="applicant").user
     other_member = MembershipFactory(organization=other_org, user__username="othermember").user
@@ -103,57 +117,102 @@ def build_world() -> World:
     call = make_call(slug="security-call")
     ReviewSettingsFactory(call=call, rubric=make_rubric((60, 40)), reviewers_per_application=2)
     draft = project_services.start_application(call=call, organization=org, by=applicant)
-    reviewed = ApplicationFactory(call=call, organization=other_org,
-                                  status=ApplicationStatus.ELIGIBLE)
+    reviewed = ApplicationFactory(
+        call=call, organization=other_org, status=ApplicationStatus.ELIGIBLE
+    )
     staff = w.users["staff"]
-    assignment = review_services.assign_reviewer(application=reviewed,
-                                                 reviewer=w.users["reviewer"], by=staff)
-    review_services.declare_conflict(assignment=assignment, by=w.users["reviewer"],
-                                     conflict=False)
-    recused = review_services.assign_reviewer(application=reviewed,
-                                              reviewer=w.users["conflicted"], by=staff)
-    review_services.declare_conflict(assignment=recused, by=w.users["conflicted"],
-                                     conflict=True, reason="曾在该组织任职")
+    assignment = review_services.assign_reviewer(
+        application=reviewed, reviewer=w.users["reviewer"], by=staff
+    )
+    review_services.declare_conflict(assignment=assignment, by=w.users["reviewer"], conflict=False)
+    recused = review_services.assign_reviewer(
+        application=reviewed, reviewer=w.users["conflicted"], by=staff
+    )
+    review_services.declare_conflict(
+        assignment=recused, by=w.users["conflicted"], conflict=True, reason="曾在该组织任职"
+    )
 
     attachment = project_services.add_attachment(
-        application=draft, upload=SimpleUploadedFile("plan.pdf", PDF_BYTES),
-        description="计划书", content_type="application/pdf", by=applicant)
+        application=draft,
+        upload=SimpleUploadedFile("plan.pdf", PDF_BYTES),
+        description="计划书",
+        content_type="application/pdf",
+        by=applicant,
+    )
     reviewed_attachment = ApplicationAttachment.objects.create(
-        application=reviewed, file=ContentFile(PDF_BYTES, "budget.pdf"),
-        original_name="budget.pdf", content_type="application/pdf", size=len(PDF_BYTES))
-    document = add_document(organization=org, by=applicant, kind="registration_certificate",
-                            upload=SimpleUploadedFile("cert.pdf", PDF_BYTES))
+        application=reviewed,
+        file=ContentFile(PDF_BYTES, "budget.pdf"),
+        original_name="budget.pdf",
+        content_type="application/pdf",
+        size=len(PDF_BYTES),
+    )
+    document = add_document(
+        organization=org,
+        by=applicant,
+        kind="registration_certificate",
+        upload=SimpleUploadedFile("cert.pdf", PDF_BYTES),
+    )
 
-    project = ProjectFactory(organization=org, call=call, slug="rainbow-meals",
-                             title="彩虹长者饭堂")
-    donation = DonationFactory(project=project, amount=20_000, donor_name=SECRET_DONOR_NAME,
-                               donor_email=SECRET_EMAIL, anonymity="hide_name",
-                               receipt_requested=True, receipt_name=SECRET_DONOR_NAME,
-                               receipt_address=SECRET_ADDRESS, user=applicant)
+    project = ProjectFactory(
+        organization=org, call=call, slug="rainbow-meals", title="彩虹长者饭堂"
+    )
+    donation = DonationFactory(
+        project=project,
+        amount=20_000,
+        donor_name=SECRET_DONOR_NAME,
+        donor_email=SECRET_EMAIL,
+        anonymity="hide_name",
+        receipt_requested=True,
+        receipt_name=SECRET_DONOR_NAME,
+        receipt_address=SECRET_ADDRESS,
+        user=applicant,
+    )
     mark_succeeded(donation=donation, amount_received=20_000, currency="CNY")
     donation.refresh_from_db()
     receipt = issue_receipt(donation=donation)
-    named = DonationFactory(project=project, amount=5_000, donor_name="公开捐赠人李四",
-                            donor_email="named.donor@example.net", anonymity="none")
+    named = DonationFactory(
+        project=project,
+        amount=5_000,
+        donor_name="公开捐赠人李四",
+        donor_email="named.donor@example.net",
+        anonymity="none",
+    )
     mark_succeeded(donation=named, amount_received=5_000, currency="CNY")
 
     need = CommunityNeedFactory(author=other_member)
-    photo = NeedPhoto.objects.create(need=need, image=ContentFile(png_bytes(), "need.png"),
-                                     content_type="image/png")
+    photo = NeedPhoto.objects.create(
+        need=need, image=ContentFile(png_bytes(), "need.png"), content_type="image/png"
+    )
     residency = ResidencyFactory(organization=org)
     invitation = InvitationFactory(organization=org, email="invitee@example.org")
     wagtail_document = get_document_model().objects.create(
-        title="公开文件", file=ContentFile(PDF_BYTES, "public.pdf"))
+        title="公开文件", file=ContentFile(PDF_BYTES, "public.pdf")
+    )
     wagtail_image = get_image_model().objects.create(
-        title="图片", file=ContentFile(png_bytes((4, 4)), "public.png"), width=4, height=4)
+        title="图片", file=ContentFile(png_bytes((4, 4)), "public.png"), width=4, height=4
+    )
 
     w.objects.update(
-        org=org, other_org=other_org, call=call, draft=draft, reviewed=reviewed,
-        assignment=assignment, recused=recused, attachment=attachment, document=document,
-        project=project, donation=donation, receipt=receipt, named=named, need=need,
-        residency=residency, photo=photo, reviewed_attachment=reviewed_attachment,
+        org=org,
+        other_org=other_org,
+        call=call,
+        draft=draft,
+        reviewed=reviewed,
+        assignment=assignment,
+        recused=recused,
+        attachment=attachment,
+        document=document,
+        project=project,
+        donation=donation,
+        receipt=receipt,
+        named=named,
+        need=need,
+        residency=residency,
+        photo=photo,
+        reviewed_attachment=reviewed_attachment,
         invitation=invitation,
-        wagtail_document=wagtail_document, wagtail_image=wagtail_image,
+        wagtail_document=wagtail_document,
+        wagtail_image=wagtail_image,
         owner_membership=org.memberships.get(user=applicant),
     )
     return w

@@ -22,6 +22,9 @@ class Command(BaseCommand):
             for line, reason in exc.errors:
                 self.stderr.write(f"row {line}: {reason}")
             raise CommandError(f"rejected: {len(exc.errors)} bad rows; nothing imported") from exc
-        self.stdout.write(self.style.SUCCESS(
-            f"imported {batch.created_count} donations, skipped {batch.skipped_count} "
-            f"already imported"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"imported {batch.created_count} donations, skipped {batch.skipped_count} "
+                f"already imported"
+            )
+        )

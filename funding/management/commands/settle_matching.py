@@ -30,16 +30,21 @@ class Command(BaseCommand):
                 settlement, created = commit_settlement(call=call_page)
         except InvalidTransition as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"{'project':<40} {'rank':>5} {'tier':>9} {'ratio':>9} "
-                          f"{'eligible':>16} {'uncapped':>16} {'match':>16}")
+        self.stdout.write(
+            f"{'project':<40} {'rank':>5} {'tier':>9} {'ratio':>9} "
+            f"{'eligible':>16} {'uncapped':>16} {'match':>16}"
+        )
         for row in plan.rows:
             rank = str(row.rank) if row.rank is not None else "—"
-            self.stdout.write(f"{row.project.slug:<40} {rank:>5} {row.tier_label:>9} "
-                              f"{row.ratio_label:>9} {format_fen(row.eligible):>16} "
-                              f"{format_fen(row.uncapped):>16} {format_fen(row.amount):>16}")
-        self.stdout.write(f"total {format_fen(plan.total)} of needed {format_fen(plan.needed)}; "
-                          f"pools hold {format_fen(plan.available)}"
-                          + ("; pro-rata" if plan.is_pro_rata else ""))
+            self.stdout.write(
+                f"{row.project.slug:<40} {rank:>5} {row.tier_label:>9} "
+                f"{row.ratio_label:>9} {format_fen(row.eligible):>16} "
+                f"{format_fen(row.uncapped):>16} {format_fen(row.amount):>16}"
+            )
+        self.stdout.write(
+            f"total {format_fen(plan.total)} of needed {format_fen(plan.needed)}; "
+            f"pools hold {format_fen(plan.available)}" + ("; pro-rata" if plan.is_pro_rata else "")
+        )
         if not commit:
             self.stdout.write("dry run: nothing written (use --commit)")
         elif created:

@@ -7,13 +7,18 @@ from portal import privacy
 
 
 class Command(BaseCommand):
-    help = ("Pseudonymise a person: account, donor names, emails, receipt details. "
-            "Ledger entries and amounts are kept. Refuses while the person has open duties.")
+    help = (
+        "Pseudonymise a person: account, donor names, emails, receipt details. "
+        "Ledger entries and amounts are kept. Refuses while the person has open duties."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("user")
-        parser.add_argument("--yes", action="store_true",
-                            help="erase without asking (otherwise only reports what blocks it)")
+        parser.add_argument(
+            "--yes",
+            action="store_true",
+            help="erase without asking (otherwise only reports what blocks it)",
+        )
 
     def handle(self, *args, **options):
         try:
@@ -24,8 +29,9 @@ class Command(BaseCommand):
         if reasons:
             raise CommandError("Cannot erase this person yet:\n- " + "\n- ".join(reasons))
         if not options["yes"]:
-            raise CommandError(f"This pseudonymises user #{user.pk} for good; run again with "
-                               "--yes to do it.")
+            raise CommandError(
+                f"This pseudonymises user #{user.pk} for good; run again with --yes to do it."
+            )
         user_id = user.pk
         counts = privacy.erase_person(user)
         summary = ", ".join(f"{k}: {v}" for k, v in counts.items())

@@ -24,8 +24,7 @@ class WorkerLost(Exception):  # noqa: N818 - the name is what operators read in 
     """The worker running this task stopped without finishing it."""
 
 
-def requeue_stale_tasks(*, older_than: timedelta, max_attempts: int,
-                        now=None) -> dict[str, int]:
+def requeue_stale_tasks(*, older_than: timedelta, max_attempts: int, now=None) -> dict[str, int]:
     from django_tasks.base import TaskResultStatus
     from django_tasks_db.models import DBTaskResult, get_date_max
 
@@ -33,8 +32,9 @@ def requeue_stale_tasks(*, older_than: timedelta, max_attempts: int,
     retryable = set(getattr(settings, "RETRYABLE_TASKS", ()))
     counts = {"requeued": 0, "failed": 0}
     with transaction.atomic():
-        stale = (DBTaskResult.objects.select_for_update(skip_locked=True)
-                 .filter(status=TaskResultStatus.RUNNING, started_at__lt=now - older_than))
+        stale = DBTaskResult.objects.select_for_update(skip_locked=True).filter(
+            status=TaskResultStatus.RUNNING, started_at__lt=now - older_than
+        )
         for row in stale:
             attempts = len(row.worker_ids or [])
             if row.task_path in retryable and attempts < max_attempts:
@@ -44,9 +44,11 @@ def requeue_stale_tasks(*, older_than: timedelta, max_attempts: int,
                 row.save(update_fields=["status", "started_at", "run_after"])
                 counts["requeued"] += 1
             else:
-                reason = (f"worker lost after {attempts} attempt(s); "
-                          + ("not safe to retry automatically" if row.task_path not in retryable
-                             else "giving up"))
+                reason = f"worker lost after {attempts} attempt(s); " + (
+                    "not safe to retry automatically"
+                    if row.task_path not in retryable
+                    else "giving up"
+                )
                 row.set_failed(WorkerLost(reason))
                 counts["failed"] += 1
     return counts
@@ -56,12 +58,16 @@ class Command(BaseCommand):
     help = "Requeue (or mark failed) background tasks whose worker died mid-task."
 
     def add_arguments(self, parser):
-        parser.add_argument("--older-than", type=int, default=600,
-                            help="seconds a task may run before it counts as lost "
-                                 "(default 600)")
+        parser.add_argument(
+            "--older-than",
+            type=int,
+            default=600,
+            help="seconds a task may run before it counts as lost (default 600)",
+        )
         parser.add_argument("--max-attempts", type=int, default=3)
 
     def handle(self, *args, older_than, max_attempts, **options):
-        counts = requeue_stale_tasks(older_than=timedelta(seconds=older_than),
-                                     max_attempts=max_attempts)
+        counts = requeue_stale_tasks(
+            older_than=timedelta(seconds=older_than), max_attempts=max_attempts
+        )
         self.stdout.write(f"requeued {counts['requeued']}, failed {counts['failed']}")

@@ -11,8 +11,11 @@ class Command(BaseCommand):
     help = "Email organizations about overdue milestones and progress reports (once a day)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--enqueue", action="store_true",
-                            help="queue the task for the worker instead of running it now")
+        parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help="queue the task for the worker instead of running it now",
+        )
 
     def handle(self, *args, enqueue=False, **options):
         if enqueue:
