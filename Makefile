@@ -33,6 +33,7 @@ run: install messages
 test: install messages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -q -n $(PYTEST_WORKERS)
@@ -47,7 +48,7 @@ bench: install messages
 	$(PY) bench/run.py
 
 lint:
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/lint-imports --no-cache
 
 format:
 	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .

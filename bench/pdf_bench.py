@@ -55,7 +55,7 @@ def _time(fn, reps: int) -> tuple[float, bytes]:
 
 def _paired(fn_a, fn_b, reps: int) -> tuple[float, float, int, int]:
     """Interleave a/b runs (same load conditions); min of each (noise only adds time)."""
-    from portal.pdf import render_pdf  # noqa: F401 - import cost outside the timings
+    from portal.core.pdf import render_pdf  # noqa: F401 - import cost outside the timings
 
     fn_a(), fn_b()  # warm-up: font registration, template and CSS caches
     times_a, times_b, pdf_a, pdf_b = [], [], b"", b""
@@ -74,7 +74,7 @@ REPORT = {"rows": 9, "paragraphs": 1, "cover": False}
 
 
 def bench_cjk_vs_latin() -> dict:
-    from portal.pdf import render_pdf
+    from portal.core.pdf import render_pdf
 
     zh, en = _html("zh-hans", **REPORT), _html("en", **REPORT)
     t_zh, t_en, p_zh, p_en = _paired(lambda: render_pdf(zh), lambda: render_pdf(en), REPS)
@@ -92,7 +92,7 @@ def bench_cjk_vs_latin() -> dict:
 
 
 def bench_font_naive() -> dict:
-    from portal.pdf import render_pdf
+    from portal.core.pdf import render_pdf
 
     zh = _html("zh-hans", **REPORT)
     t_bundled, t_system, pages, _ = _paired(
@@ -113,7 +113,7 @@ def bench_font_naive() -> dict:
 def bench_fonttools_subset() -> dict:
     import weasyprint.pdf.fonts as wp_fonts
 
-    from portal.pdf import render_pdf
+    from portal.core.pdf import render_pdf
 
     zh = _html("zh-hans", **REPORT)
     saved = wp_fonts.harfbuzz_subset
@@ -138,8 +138,8 @@ def bench_fonttools_subset() -> dict:
 
 
 def _register_bulk_kind() -> None:
+    from portal.core.reports import register_report
     from portal.report_kinds import get_sample, sample_context
-    from portal.reports import register_report
 
     def build(obj_id: int, language: str):
         return "pdf/sample.html", sample_context(
@@ -152,7 +152,7 @@ def _register_bulk_kind() -> None:
 def bench_bulk() -> dict:
     from django.conf import settings
 
-    from portal.reports import bulk_generate, store_report
+    from portal.core.reports import bulk_generate, store_report
 
     _register_bulk_kind()
     cores = os.cpu_count() or 1
@@ -176,7 +176,7 @@ def bench_bulk() -> dict:
         elapsed = time.perf_counter() - started
         after = serial_rate(1 + serial_n)
         serial = (before + after) / 2
-        from portal.storage import get_private_storage
+        from portal.core.storage import get_private_storage
 
         storage = get_private_storage()
         assert len(paths) == BULK_N and all(storage.exists(name) for name in paths)

@@ -4,8 +4,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from portal.money import yuan_to_fen
-from portal.uploads import check_size, sanitize_image, sniff_type
+from portal.core.money import yuan_to_fen
+from portal.core.uploads import check_size, sanitize_image, sniff_type
 from projects.models import Project
 
 from .enums import Anonymity, OfflineMethod

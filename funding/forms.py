@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.money import yuan_to_fen
+from portal.core.money import yuan_to_fen
 
 from .enums import Anonymity
 

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from portal.reports import register_report
+from portal.core.reports import register_report
 
 from .models import Receipt
 

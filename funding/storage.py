@@ -1,11 +1,11 @@
 """Private storage for evidence files and receipts: the shared private storage, no URL.
 
 The backend is ``STORAGES["private"]`` (file system under ``PRIVATE_MEDIA_ROOT`` by
-default, a private S3 bucket in production): see :mod:`portal.storage`.
+default, a private S3 bucket in production): see :mod:`portal.core.storage`.
 """
 
-from portal.storage import PrivateStorage
-from portal.storage import private_storage as _shared
+from portal.core.storage import PrivateStorage
+from portal.core.storage import private_storage as _shared
 
 __all__ = ["PrivateStorage", "private_storage"]
 

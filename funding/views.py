@@ -228,7 +228,7 @@ def receipt_pdf(request, token):
     Rendering runs in the report worker, never in this request: a receipt not stored yet
     is enqueued and answered with 202 and ``Retry-After``.
     """
-    from portal.reports import enqueue_report, report_exists, stored_report_response
+    from portal.core.reports import enqueue_report, report_exists, stored_report_response
 
     donation = get_object_or_404(Donation, access_token=token)
     receipt = getattr(donation, "receipt", None)

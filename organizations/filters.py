@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from portal.search import query_terms
+from portal.core.search import query_terms
 
 from .enums import OrganizationType, Rating, RegionLevel
 from .models import Organization, Region

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.money import yuan_to_fen
+from portal.core.money import yuan_to_fen
 
 from .enums import DocumentKind, MemberRole, RegionLevel
 from .models import Organization, Region

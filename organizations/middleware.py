@@ -111,7 +111,7 @@ class AdminAccessMiddleware:
 
 # Pages that embed pygal charts (inline SVG with the chart's own <style> block and style
 # attributes) add 'unsafe-inline' to style-src only; scripts stay 'self'. Public pages
-# are cached server-side (portal.cache), so per-request nonces cannot be used there.
+# are cached server-side (portal.core.cache), so per-request nonces cannot be used there.
 INLINE_STYLES = {"style-src": ["'unsafe-inline'"]}
 allow_inline_styles = csp_update(INLINE_STYLES)
 

@@ -1,4 +1,4 @@
-"""The ``incubation`` PDF report kind (auto-discovered by ``portal.reports``).
+"""The ``incubation`` PDF report kind (auto-discovered by ``portal.core.reports``).
 
 ID = ``Residency`` pk: one organization's residency in one cohort (an organization may
 go through several cohorts; each has its own record). The report shows the stage
@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.reports import data_fingerprint, register_report
+from portal.core.reports import data_fingerprint, register_report
 
 from .incubation_selectors import assessment_trend, latest_assessment, residency_record
 from .models import (
@@ -35,8 +35,8 @@ def get_residency(obj_id: int) -> Residency:
 
 
 def incubation_context(residency: Residency) -> dict:
-    from portal import charts
-    from portal.money import format_fen
+    from portal.core import charts
+    from portal.core.money import format_fen
 
     organization = residency.organization
     stages = list(residency.stage_changes.all())

@@ -2,11 +2,11 @@
 
 Files stored here have no URL; views that check permission stream them. The backend is
 ``STORAGES["private"]`` (file system under ``PRIVATE_MEDIA_ROOT`` by default, a private
-S3 bucket in production): see :mod:`portal.storage`.
+S3 bucket in production): see :mod:`portal.core.storage`.
 """
 
-from portal.storage import PrivateStorage
-from portal.storage import private_storage as _shared
+from portal.core.storage import PrivateStorage
+from portal.core.storage import private_storage as _shared
 
 __all__ = ["PrivateStorage", "private_storage"]
 

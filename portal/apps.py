@@ -8,7 +8,7 @@ class PortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from .cache import connect_signals
+        from .core.cache import connect_signals
 
         connect_signals()
         from organizations.sections import dashboard_sections

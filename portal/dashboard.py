@@ -176,7 +176,7 @@ def finance_figures(*, now: datetime | None = None) -> FinanceFigures:
 
 
 def _yuan(value) -> str:
-    from portal.money import format_fen
+    from portal.core.money import format_fen
 
     return format_fen(int(value) * 100, decimals=False)
 
@@ -209,7 +209,7 @@ class ProgrammePanel(_Panel):
     order = 90
 
     def get_context_data(self, parent_context=None) -> dict:
-        from portal.charts import bar_chart
+        from portal.core.charts import bar_chart
 
         user = self.request.user
         if can_see_programme(user):
@@ -249,7 +249,7 @@ class FinancePanel(_Panel):
     order = 95
 
     def get_context_data(self, parent_context=None) -> dict:
-        from portal.charts import bar_chart
+        from portal.core.charts import bar_chart
 
         figures = finance_figures()
         title = _("Money raised and matched this year by month (yuan)")

@@ -9,7 +9,7 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from .blocks import ContentBlocks, HomeBlocks
-from .search import CJKSearchMixin
+from .core.search import CJKSearchMixin
 
 
 class HomePage(Page):

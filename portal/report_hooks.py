@@ -11,7 +11,7 @@
 - buttons: "PDF reports" in the page explorer for calls (listing and header), and
   download buttons in the applications snippet listing.
 
-Only programme staff (``portal.reports.is_report_staff``) get in.
+Only programme staff (``portal.core.reports.is_report_staff``) get in.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import Button
 
-from portal import reports
+from portal.core import reports
 
 LANGUAGE_LABELS = {"zh-hans": "中文", "en": "English"}
 

@@ -1,4 +1,4 @@
-"""The built-in ``sample`` report kind (auto-discovered by ``portal.reports``).
+"""The built-in ``sample`` report kind (auto-discovered by ``portal.core.reports``).
 
 It needs no database: the id (1..9999) seeds deterministic content. It shows every
 building block of the layer (cover, figures, tables, charts, sanitised rich text, empty
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
-from portal.reports import register_report
+from portal.core.reports import register_report
 
 SAMPLE_MAX_ID = 9999
 
@@ -82,8 +82,8 @@ def sample_context(
 ) -> dict:
     """Deterministic content for the sample report (an evaluation-style document)."""
 
-    from portal import charts as chart_lib
-    from portal.pdf import sanitize_html
+    from portal.core import charts as chart_lib
+    from portal.core.pdf import sanitize_html
 
     get_sample(obj_id)
     rng = random.Random(obj_id)  # noqa: S311 - demo content, not security

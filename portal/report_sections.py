@@ -89,8 +89,8 @@ def money_rows(data: ProjectReportData) -> list[tuple[str, int]]:
 
 def project_report_context(data: ProjectReportData) -> dict:
     """Template context of the project final report (template :data:`PROJECT_TEMPLATE`)."""
-    from portal import charts
-    from portal.money import format_fen
+    from portal.core import charts
+    from portal.core.money import format_fen
 
     project = data.project
     currency = project.currency

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models import Sum
 
 from organizations.middleware import allow_inline_styles
-from portal.cache import cache_anonymous_page
+from portal.core.cache import cache_anonymous_page
 
 KINDS = ("raised", "matched", "disbursed", "spent")
 
@@ -197,7 +197,7 @@ def site_stats(*, top: int = 10) -> SiteStats:
 
 
 def _yuan(value) -> str:
-    from portal.money import format_fen
+    from portal.core.money import format_fen
 
     return format_fen(int(value) * 100, decimals=False)
 
@@ -206,7 +206,7 @@ def stats_charts(stats: SiteStats, language: str) -> list[dict]:
     """Accessible SVG bar charts (raised and matched, in yuan) with their data."""
     from django.utils.translation import gettext as _
 
-    from portal.charts import bar_chart
+    from portal.core.charts import bar_chart
 
     charts = []
     for key, title, buckets in (

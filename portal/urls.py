@@ -8,9 +8,10 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from portal import privacy, reports, views
+from portal import privacy, views
 from portal.api import api as open_data_api
-from portal.cache import cache_anonymous_page
+from portal.core import reports
+from portal.core.cache import cache_anonymous_page
 from portal.feeds import CallsAndProjectsFeed
 from portal.sitemaps import MultilingualSitemap
 from portal.stats import stats_page

@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from wagtail.models import Locale, Page
 
-from .search import search_pages
+from .core.search import search_pages
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def robots_txt(request):
 
 def search(request):
     """Site search over live pages in the active language, Chinese-aware
-    (see ``portal.search``)."""
+    (see ``portal.core.search``)."""
     raw = request.GET.get("q", "").strip()[:200]
     results = Page.objects.none()
     if raw:

@@ -1,9 +1,9 @@
 """Wagtail hooks of the portal app: the anonymous page cache for Wagtail pages
-(``portal.cache``) and the staff dashboard panels (``portal.dashboard``)."""
+(``portal.core.cache``) and the staff dashboard panels (``portal.dashboard``)."""
 
 from wagtail import hooks
 
-from portal.cache import cache_wagtail_pages
+from portal.core.cache import cache_wagtail_pages
 from portal.dashboard import add_dashboard_panels
 from portal.privacy import register_log_actions as register_privacy_log_actions
 

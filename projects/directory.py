@@ -16,7 +16,7 @@ asserts they stay equal to funding's own lists (``funding.services.reconcile.RAI
 the API and ``manage.py reconcile`` always agree.
 
 Chinese search. PostgreSQL's text-search parser and SQLite's FTS tokenizers do not
-segment Chinese, so ``q`` is split with :func:`portal.search.query_terms` into bigrams
+segment Chinese, so ``q`` is split with :func:`portal.core.search.query_terms` into bigrams
 (Latin words stay whole) and every term must match (AND) one of title, summary or the
 organization's name with ``icontains``. Works identically on SQLite and PostgreSQL; the
 cost is a sequential scan of ``projects_project`` joined to its organization (about
@@ -57,7 +57,7 @@ from django.utils.translation import gettext_lazy as _
 
 from organizations.enums import OrganizationType, RegionLevel
 from organizations.models import Region
-from portal.search import query_terms
+from portal.core.search import query_terms
 
 from .enums import ProjectStatus, ProjectTier
 from .models import CallPage, Project, ServiceCategory, ServiceItem
@@ -314,7 +314,7 @@ def _years() -> list[tuple[str, str]]:
     project's date costs ~0.1 s on 10,000 projects)."""
     from django.core.cache import cache
 
-    from portal.cache import generation
+    from portal.core.cache import generation
 
     def read():
         years = Project.objects.public().dates("created_at", "year", "DESC")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from organizations.models import Region
-from portal.money import yuan_to_fen
+from portal.core.money import yuan_to_fen
 
 from .enums import ApplicationStep, BudgetCategory, FundingSource, IndicatorKind
 from .models import CommunityNeed, ServiceItem

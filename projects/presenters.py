@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 
 from organizations.models import Region
-from portal.money import format_fen
+from portal.core.money import format_fen
 
 from .enums import ApplicationStep, BudgetCategory, FundingSource, IndicatorKind
 from .forms import STEP_FORMS

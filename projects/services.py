@@ -16,7 +16,7 @@ from wagtail.log_actions import log
 
 from organizations.models import Membership, Organization
 from organizations.roles import ADMINISTRATOR, PROGRAMME_OFFICER, has_role
-from portal.money import format_fen
+from portal.core.money import format_fen
 
 from .eligibility import eligibility_errors
 from .enums import (

@@ -2,12 +2,12 @@
 
 Files are served only by views that check permission (see ``projects.views``). The
 backend is ``STORAGES["private"]`` (file system under ``PRIVATE_MEDIA_ROOT`` by default, a
-private S3 bucket in production): see :mod:`portal.storage`.
+private S3 bucket in production): see :mod:`portal.core.storage`.
 """
 
 from django.utils.deconstruct import deconstructible
 
-from portal.storage import PrivateStorage as _SharedPrivateStorage
+from portal.core.storage import PrivateStorage as _SharedPrivateStorage
 
 
 @deconstructible(path="projects.storage.PrivateStorage")

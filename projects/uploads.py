@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from portal.uploads import check_size, sanitize_image, sniff_type
+from portal.core.uploads import check_size, sanitize_image, sniff_type
 
 # Sniffed MIME type → file-name endings that may carry it.
 ATTACHMENT_TYPES = {

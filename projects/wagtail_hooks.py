@@ -18,7 +18,7 @@ from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import InspectView, SnippetViewSet, SnippetViewSetGroup
 
-from portal.money import format_fen
+from portal.core.money import format_fen
 
 from . import services
 from .enums import ApplicationStatus, CallState, NeedStatus

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.log_actions import log
 
-from portal.money import yuan_to_fen
+from portal.core.money import yuan_to_fen
 from projects.models import Project
 
 from ..enums import Anonymity, DonationSource, DonationStatus

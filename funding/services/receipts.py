@@ -89,7 +89,7 @@ def issue_annual_statement(*, donor_email: str, year: int, by=None) -> Receipt:
 
 def render_receipt_pdf(*, receipt: Receipt) -> bytes:
     """PDF bytes of a receipt through the portal's report layer."""
-    from portal.pdf import render_template_pdf
+    from portal.core.pdf import render_template_pdf
 
     return render_template_pdf("funding/pdf/receipt.html", receipt_context(receipt))
 

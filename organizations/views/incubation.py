@@ -9,8 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.charts import line_chart
-from portal.money import yuan_to_fen
+from portal.core.charts import line_chart
+from portal.core.money import yuan_to_fen
 
 from .. import incubation_services as services
 from ..enums import ResidencyStatus

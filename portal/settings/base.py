@@ -93,7 +93,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "organizations.middleware.AdminAccessMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
-    "portal.db_routers.ReplicaReadMiddleware",
+    "portal.core.db_routers.ReplicaReadMiddleware",
     "portal.middleware.DatabaseUnavailableMiddleware",
 ]
 
@@ -138,13 +138,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# Optional read replica for public pages (portal/db_routers.py; docs/deploy.md).
+# Optional read replica for public pages (portal/core/db_routers.py; docs/deploy.md).
 if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
     DATABASES["replica"].update(
         {"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True, "TEST": {"MIRROR": "default"}}
     )
-    DATABASE_ROUTERS = ["portal.db_routers.PublicReadReplicaRouter"]
+    DATABASE_ROUTERS = ["portal.core.db_routers.PublicReadReplicaRouter"]
 # GET/HEAD views whose reads may go to the replica (only when one is configured).
 READ_REPLICA_VIEWS = [
     "projects:list",
@@ -210,8 +210,8 @@ PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "priva
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    # Private uploads and generated reports (portal.storage); production may use S3.
-    "private": {"BACKEND": "portal.storage.PrivateFileSystemStorage"},
+    # Private uploads and generated reports (portal.core.storage); production may use S3.
+    "private": {"BACKEND": "portal.core.storage.PrivateFileSystemStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -234,7 +234,7 @@ TASKS = {
     }
 }
 # Tasks safe to run again when their worker died mid-way (`manage.py requeue_stale_tasks`).
-RETRYABLE_TASKS = ["portal.reports.generate_report"]
+RETRYABLE_TASKS = ["portal.core.reports.generate_report"]
 
 # --- Email ------------------------------------------------------------------------
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
@@ -287,7 +287,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # images are refused before decoding, SVG is never accepted.
 MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
-WAGTAILIMAGES_IMAGE_FORM_BASE = "portal.uploads.WagtailImageForm"
+WAGTAILIMAGES_IMAGE_FORM_BASE = "portal.core.uploads.WagtailImageForm"
 # Private (restricted) pages send visitors to allauth's login, never Wagtail's own form.
 WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
 

@@ -33,7 +33,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-    "private": {"BACKEND": "portal.storage.PrivateFileSystemStorage"},
+    "private": {"BACKEND": "portal.core.storage.PrivateFileSystemStorage"},
 }
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -69,7 +69,7 @@ AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
 AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
 PRIVATE_S3_BUCKET = env.str("PRIVATE_S3_BUCKET", default="")
 if PRIVATE_S3_BUCKET:
-    from portal.storage import s3_private_backend
+    from portal.core.storage import s3_private_backend
 
     _private_prefix = env.str("PRIVATE_S3_LOCATION", default="private").strip("/") + "/"
     _public_prefix = env.str("AWS_LOCATION", default="media").strip("/") + "/"

@@ -13,5 +13,5 @@ MFA_REQUIRED_FOR_STAFF = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    "private": {"BACKEND": "portal.storage.PrivateFileSystemStorage"},
+    "private": {"BACKEND": "portal.core.storage.PrivateFileSystemStorage"},
 }

@@ -4,7 +4,7 @@ from django.urls import translate_url
 from django.utils.translation import get_language
 from wagtail.models import Locale, Page
 
-from portal.money import format_fen
+from portal.core.money import format_fen
 from portal.selectors import menu_pages
 
 register = template.Library()

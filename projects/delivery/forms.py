@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from portal.money import yuan_to_fen
+from portal.core.money import yuan_to_fen
 from projects.uploads import check_upload
 
 from .enums import DeliveryStage, ReportKind, allowed_next

@@ -8,7 +8,7 @@ and the variance explanations to a ``portal.report_sections.ProjectReportData``.
 
 from __future__ import annotations
 
-from portal.reports import data_fingerprint
+from portal.core.reports import data_fingerprint
 
 from .enums import MilestoneStatus, ReportStatus
 from .models import Delivery, IndicatorActual, Milestone, VarianceExplanation

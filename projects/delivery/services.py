@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from organizations.models import Membership
-from portal.money import format_fen
+from portal.core.money import format_fen
 from projects.enums import ApplicationStep, ProjectStatus
 from projects.models import Project
 from projects.services import is_staff_user, notify_members

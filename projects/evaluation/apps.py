@@ -15,7 +15,7 @@ class EvaluationConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from organizations.sections import profile_sections
-        from portal.cache import invalidate_public_pages
+        from portal.core.cache import invalidate_public_pages
         from projects.sections import project_sections
 
         from . import guards

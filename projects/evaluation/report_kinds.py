@@ -1,4 +1,4 @@
-"""The ``project`` final report (auto-discovered by ``portal.reports``).
+"""The ``project`` final report (auto-discovered by ``portal.core.reports``).
 
 Registered here, the highest app of the graph that holds its data: evaluations (score,
 grade, mean of the submitted score sheets per dimension, conclusion) and residents'
@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.db.models import Avg
 from django.utils.translation import get_language
 
-from portal.reports import PROJECT_LABEL, data_fingerprint, register_report
+from portal.core.reports import PROJECT_LABEL, data_fingerprint, register_report
 from projects.review.report_kinds import (
     can_view_project,
     get_project,

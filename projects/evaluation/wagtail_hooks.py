@@ -20,7 +20,7 @@ from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from organizations.roles import ADMINISTRATOR, EVALUATOR, PROGRAMME_OFFICER, has_role
-from portal.admin_listing import related_index_view
+from portal.core.admin_listing import related_index_view
 from projects.services import is_staff_user
 
 from . import services, views

@@ -1,4 +1,4 @@
-"""PDF report kinds built on review data (auto-discovered by ``portal.reports``).
+"""PDF report kinds built on review data (auto-discovered by ``portal.core.reports``).
 
 - ``application`` (ID = ``Application`` pk): the application's evaluation report —
   rubric scores per criterion with a chart, normalised score, rank, tier, anonymised
@@ -11,7 +11,7 @@
 Money is read through ORM relations (``projects.directory.money_by_project``): review
 sits below funding in the app graph and never imports it.
 
-Access (staff always, see ``portal.reports.can_view_report``): an application report is
+Access (staff always, see ``portal.core.reports.can_view_report``): an application report is
 open to the applying organization's members once the call's results are published; a
 call summary is public (anonymous visitors included) once its results are published.
 """
@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from portal.reports import data_fingerprint, register_report
+from portal.core.reports import data_fingerprint, register_report
 from projects.enums import ApplicationStatus, ProjectTier
 from projects.models import Application, CallPage
 
@@ -90,7 +90,7 @@ def _submitted_reviews(application_id: int) -> list[Review]:
 
 
 def application_context(application: Application) -> dict:
-    from portal import charts
+    from portal.core import charts
 
     call = application.call
     config = _settings_for(call)
@@ -277,8 +277,8 @@ def _ranking(call: CallPage) -> list[RankingEntry]:
 
 
 def call_context(call: CallPage) -> dict:
-    from portal import charts
-    from portal.money import format_fen
+    from portal.core import charts
+    from portal.core.money import format_fen
     from projects.directory import money_by_project
 
     from .selectors import score_distribution

@@ -12,7 +12,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from organizations.roles import REVIEWER, has_role
-from portal.charts import bar_chart
+from portal.core.charts import bar_chart
 from projects.models import CallPage
 from projects.presenters import Lookups, present
 from projects.services import is_staff_user

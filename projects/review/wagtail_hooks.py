@@ -19,7 +19,7 @@ from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from organizations.roles import ADMINISTRATOR, PROGRAMME_OFFICER, REVIEWER, has_role
-from portal.admin_listing import related_index_view
+from portal.core.admin_listing import related_index_view
 from projects.models import CallPage
 from projects.services import is_staff_user
 

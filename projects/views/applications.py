@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.money import format_fen
+from portal.core.money import format_fen
 
 from .. import services
 from ..enums import APPLICATION_TRANSITIONS, ApplicationStatus, ApplicationStep
@@ -89,7 +89,7 @@ def _evaluation_report_available(user, application) -> bool:
     """Whether ``user`` may download the application's evaluation report PDF (the review
     app's ``application`` report kind: members once the call's results are published).
     False when no such report kind is installed."""
-    from portal.reports import ReportError, can_view_report
+    from portal.core.reports import ReportError, can_view_report
 
     if application.status in (ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN):
         return False  # never reviewed: nothing to report

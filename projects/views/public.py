@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 
-from portal.cache import cache_anonymous_page
+from portal.core.cache import cache_anonymous_page
 
 from ..directory import (
     PAGE_SIZE,

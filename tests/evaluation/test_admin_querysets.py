@@ -1,6 +1,6 @@
 """The evaluation app's admin listings load their related rows in the same query: an
 index page costs the same number of queries with 1 and with 3 rows (Wagtail 8's
-ModelViewSet ignores ``get_queryset(request)``; ``portal.admin_listing`` is used)."""
+ModelViewSet ignores ``get_queryset(request)``; ``portal.core.admin_listing`` is used)."""
 
 from itertools import count
 

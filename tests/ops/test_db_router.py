@@ -6,8 +6,8 @@ from django.db import transaction
 from django.test import RequestFactory
 
 from organizations.models import Organization
-from portal import db_routers
-from portal.db_routers import (
+from portal.core import db_routers
+from portal.core.db_routers import (
     PublicReadReplicaRouter,
     ReplicaReadMiddleware,
     use_replica_for_reads,

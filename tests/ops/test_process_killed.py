@@ -114,7 +114,7 @@ import sys, time
 import django
 django.setup()
 from django.core.management import call_command
-import portal.reports as reports
+import portal.core.reports as reports
 
 def hang(*args, **kwargs):
     print("RENDERING", flush=True)
@@ -135,7 +135,7 @@ def db_tasks(settings):
 
 
 def enqueue_report_task(kind, obj_id, language, force):
-    from portal.reports import enqueue_report
+    from portal.core.reports import enqueue_report
 
     return enqueue_report(kind, obj_id, language, force=force)
 

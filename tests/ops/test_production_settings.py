@@ -117,8 +117,8 @@ def test_replica_url_adds_a_mirrored_replica_and_the_router():
 
     assert got["databases"]["replica"]["HOST"] == "replica.internal"
     assert got["databases"]["replica"]["TEST"]["MIRROR"] == "default"
-    assert got["routers"] == ["portal.db_routers.PublicReadReplicaRouter"]
-    assert "portal.db_routers.ReplicaReadMiddleware" in got["middleware"]
+    assert got["routers"] == ["portal.core.db_routers.PublicReadReplicaRouter"]
+    assert "portal.core.db_routers.ReplicaReadMiddleware" in got["middleware"]
 
 
 def test_no_replica_no_router():

@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ET
 from django.utils import translation
 from pypdf import PdfReader
 
-from portal.charts import bar_chart, describe, line_chart, radar_chart
-from portal.pdf import render_pdf
+from portal.core.charts import bar_chart, describe, line_chart, radar_chart
+from portal.core.pdf import render_pdf
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -1,6 +1,6 @@
 import pytest
 
-from portal.money import format_fen, yuan_to_fen
+from portal.core.money import format_fen, yuan_to_fen
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import pytest
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
-from portal.pdf import (
+from portal.core.pdf import (
     RemoteFetchRefused,
     font_css,
     is_fetch_allowed,

@@ -12,8 +12,9 @@ from django.http import Http404
 from django.test import RequestFactory
 from pypdf import PdfReader
 
-from portal import report_kinds, reports
-from portal.reports import (
+from portal import report_kinds
+from portal.core import reports
+from portal.core.reports import (
     ReportObjectNotFound,
     UnknownReportKind,
     UnsupportedLanguage,
@@ -31,7 +32,7 @@ from portal.reports import (
     unregister_report,
     zip_reports,
 )
-from portal.storage import get_private_storage
+from portal.core.storage import get_private_storage
 
 
 def _read(name: str) -> bytes:

@@ -2,7 +2,7 @@ import pytest
 from django.utils import translation
 from wagtail.models import Locale, Page
 
-from portal.search import index_text, query_terms, search_pages
+from portal.core.search import index_text, query_terms, search_pages
 
 
 def test_index_text_adds_unigrams_and_bigrams_for_chinese():

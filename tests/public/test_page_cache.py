@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from portal.cache import PAGE_TIMEOUT, _page_timeout
+from portal.core.cache import PAGE_TIMEOUT, _page_timeout
 from projects.models import CallIndexPage
 from tests.factories.organizations import UserFactory
 from tests.factories.projects import make_call

@@ -6,7 +6,7 @@ import zipfile
 import pytest
 from django.urls import reverse
 
-from portal import reports
+from portal.core import reports
 from portal.report_hooks import call_report_jobs
 from tests.factories.organizations import UserFactory
 

@@ -16,7 +16,7 @@ from organizations.models import (
     TrainingAttendance,
     TrainingSession,
 )
-from portal.reports import can_view_report, is_stale, render_report, store_report
+from portal.core.reports import can_view_report, is_stale, render_report, store_report
 from tests.factories.organizations import MembershipFactory, ResidencyFactory, UserFactory
 from tests.factories.review import make_officer
 

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from portal.reports import can_view_report, is_stale, render_report, store_report
+from portal.core.reports import can_view_report, is_stale, render_report, store_report
 from projects.review.models import Decision
 from tests.factories.organizations import MembershipFactory, UserFactory
 from tests.factories.projects import ProjectFactory

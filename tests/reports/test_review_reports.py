@@ -9,8 +9,14 @@ from django.core.exceptions import PermissionDenied
 from django.test import RequestFactory
 from django.utils import timezone
 
-from portal import reports
-from portal.reports import can_view_report, download_report, is_stale, render_report, store_report
+from portal.core import reports
+from portal.core.reports import (
+    can_view_report,
+    download_report,
+    is_stale,
+    render_report,
+    store_report,
+)
 from projects.review import services
 from projects.review.models import Score
 from projects.review.report_kinds import reviewer_letter

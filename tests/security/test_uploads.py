@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from portal import uploads
+from portal.core import uploads
 
 GPS_TAG = 0x8825
 SVG_WITH_SCRIPT = (

@@ -51,10 +51,10 @@ class Bucket:
 def s3_private(s3_endpoint, settings, monkeypatch):
     """Switch ``STORAGES["private"]`` to ``storages.backends.s3.S3Storage`` on a fresh
     bucket of the local server, configured exactly as production configures it
-    (:func:`portal.storage.s3_private_backend`); yields a :class:`Bucket`."""
+    (:func:`portal.core.storage.s3_private_backend`); yields a :class:`Bucket`."""
     import boto3
 
-    from portal.storage import s3_private_backend
+    from portal.core.storage import s3_private_backend
 
     # Nothing may leave the machine: no proxy, no instance-metadata lookups.
     for name in (

@@ -23,7 +23,7 @@ GOOD_ENV = {
 PROBE = """
 import json, django
 django.setup()
-from portal.storage import get_private_storage, private_storage
+from portal.core.storage import get_private_storage, private_storage
 backend = get_private_storage()
 try:
     private_storage.url("x.pdf")
@@ -67,7 +67,7 @@ def test_private_files_stay_on_the_file_system_without_a_bucket(tmp_path):
 
     assert result.returncode == 0, result.stderr[-2000:]
     resolved = json.loads(result.stdout)
-    assert resolved["class"] == "portal.storage.PrivateFileSystemStorage"
+    assert resolved["class"] == "portal.core.storage.PrivateFileSystemStorage"
     assert resolved["location"] == str(tmp_path)
     assert resolved["url"] == "refused"
 

@@ -14,8 +14,8 @@ from django.urls import reverse
 from storages.backends.s3 import S3Storage
 
 from organizations.models import OrganizationDocument
-from portal import reports
-from portal.storage import PrivateStorage, get_private_storage, replace_file
+from portal.core import reports
+from portal.core.storage import PrivateStorage, get_private_storage, replace_file
 from tests.factories.organizations import MembershipFactory, UserFactory
 from tests.factories.projects import ProjectFactory
 from tests.organizations.conftest import PDF_BYTES, pdf_upload

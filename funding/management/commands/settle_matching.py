@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from funding.errors import InvalidTransition
 from funding.services.settlement import commit_settlement, plan_settlement
-from portal.money import format_fen
+from portal.core.money import format_fen
 from projects.models import CallPage
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from portal.reports import LANGUAGES, ReportError, render_report, report_kinds
+from portal.core.reports import LANGUAGES, ReportError, render_report, report_kinds
 
 
 class Command(BaseCommand):

@@ -112,7 +112,7 @@ def replace_file(name: str, content: bytes | File, storage: Storage | None = Non
     return name
 
 
-@deconstructible(path="portal.storage.PrivateStorage")
+@deconstructible(path="portal.core.storage.PrivateStorage")
 class PrivateStorage(Storage):
     """Forwards every call to :func:`get_private_storage` at call time; ``url`` always
     refuses, whatever the backend could sign."""

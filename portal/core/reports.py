@@ -2,7 +2,7 @@
 
 Apps register a kind in a ``report_kinds.py`` module (auto-discovered on first use)::
 
-    from portal.reports import register_report
+    from portal.core.reports import register_report
 
     register_report(
         "project",
@@ -14,7 +14,7 @@ Apps register a kind in a ``report_kinds.py`` module (auto-discovered on first u
     )
 
 ``build`` runs inside ``translation.override(language)``; the template should extend
-``pdf/base.html``. Generated files live in the private storage (:mod:`portal.storage`:
+``pdf/base.html``. Generated files live in the private storage (:mod:`portal.core.storage`:
 ``PRIVATE_MEDIA_ROOT`` or a private S3 bucket) under ``reports/<kind>/`` with a
 deterministic name (:func:`report_name`) and a JSON sidecar; they are written and read
 through the storage API only and served only by :func:`download_report`, which checks
@@ -44,7 +44,7 @@ from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
-from portal.storage import forget_private_storage, get_private_storage, replace_file
+from portal.core.storage import forget_private_storage, get_private_storage, replace_file
 
 logger = logging.getLogger(__name__)
 
@@ -202,7 +202,7 @@ def render_report(kind: str, obj_id: int, language: str = "zh-hans") -> bytes:
     """PDF bytes of one report (no storage). Raises as :func:`build_report`."""
     from django.template.loader import render_to_string
 
-    from portal.pdf import render_pdf
+    from portal.core.pdf import render_pdf
 
     template_name, context = build_report(kind, obj_id, language)
     with translation.override(language):
@@ -281,7 +281,7 @@ def store_report(kind: str, obj_id: int, language: str) -> str:
     """Render a report and store it with its JSON sidecar; returns the PDF's storage name.
 
     Side effects: writes ``report_name(...)`` and its ``.json`` sidecar in the private
-    storage, each replaced whole (:func:`portal.storage.replace_file`: rename on the file
+    storage, each replaced whole (:func:`portal.core.storage.replace_file`: rename on the file
     system, one PUT on S3), so readers never see half a file. Raises as :func:`build_report`.
     """
     name = report_name(kind, obj_id, language)
@@ -325,7 +325,7 @@ def enqueue_report(kind: str, obj_id: int, language: str, *, force: bool = False
 
 
 def _worker_init() -> None:
-    from portal.pdf import forget_inherited_fonts
+    from portal.core.pdf import forget_inherited_fonts
 
     forget_inherited_fonts()
     # Nor the parent's storage connections (an S3 client's sockets).
