@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from portal.core.money import yuan_to_fen
+from portal.core.money import YuanField
 from portal.core.uploads import check_size, sanitize_image, sniff_type
 from projects.models import Project
 
@@ -12,18 +12,6 @@ from .enums import Anonymity, OfflineMethod
 from .services.imports import SOURCES
 
 EVIDENCE_TYPES = {"application/pdf", "image/jpeg", "image/png", "image/webp"}
-
-
-class YuanField(forms.CharField):
-    def clean(self, value):
-        value = super().clean(value)
-        try:
-            fen = yuan_to_fen(value)
-        except ValueError as exc:
-            raise forms.ValidationError(_("Enter an amount in yuan, e.g. 88 or 88.50.")) from exc
-        if fen <= 0:
-            raise forms.ValidationError(_("The amount must be positive."))
-        return fen
 
 
 def validate_upload(upload, allowed: set[str]) -> None:
@@ -36,7 +24,7 @@ def validate_upload(upload, allowed: set[str]) -> None:
 
 class OfflineDonationForm(forms.Form):
     project = forms.ModelChoiceField(label=_("Project"), queryset=Project.objects.public())
-    amount = YuanField(label=_("Amount (yuan)"), max_length=14)
+    amount = YuanField(label=_("Amount (yuan)"))
     method = forms.ChoiceField(label=_("Method"), choices=OfflineMethod.choices)
     reference = forms.CharField(
         label=_("Bank or receipt reference"), max_length=200, required=False
@@ -68,12 +56,12 @@ class ImportUploadForm(forms.Form):
 
 
 class TopUpForm(forms.Form):
-    amount = YuanField(label=_("Amount (yuan)"), max_length=14)
+    amount = YuanField(label=_("Amount (yuan)"))
     reference = forms.CharField(label=_("Transfer reference"), max_length=80)
 
 
 class DisbursementForm(forms.Form):
     project = forms.ModelChoiceField(label=_("Project"), queryset=Project.objects.public())
-    amount = YuanField(label=_("Amount (yuan)"), max_length=14)
+    amount = YuanField(label=_("Amount (yuan)"))
     milestone = forms.CharField(label=_("Milestone"), max_length=300, required=False)
     reference = forms.CharField(label=_("Bank reference"), max_length=100, required=False)

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.core.money import yuan_to_fen
+from portal.core.money import YuanField
 
 from .enums import Anonymity
 
@@ -17,12 +17,7 @@ class DonateForm(forms.Form):
         choices=[(str(y * 100), f"¥{y}") for y in PRESETS_YUAN] + [("", _("Other amount"))],
         widget=forms.RadioSelect,
     )
-    custom_amount = forms.CharField(
-        label=_("Other amount (yuan)"),
-        required=False,
-        max_length=12,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
+    custom_amount = YuanField(label=_("Other amount (yuan)"), required=False)
     donor_name = forms.CharField(label=_("Your name"), max_length=200, required=False)
     donor_email = forms.EmailField(
         label=_("Email"),
@@ -45,19 +40,11 @@ class DonateForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        custom = (data.get("custom_amount") or "").strip()
-        if custom:
-            try:
-                amount = yuan_to_fen(custom)
-            except ValueError:
-                self.add_error("custom_amount", _("Enter an amount in yuan, e.g. 88 or 88.50."))
-                return data
-        else:
-            amount = data.get("preset")
+        if self.has_error("custom_amount"):
+            return data
+        amount = data.get("custom_amount") or data.get("preset")
         if not amount:
             self.add_error("preset", _("Choose an amount or enter another amount."))
-        elif amount <= 0:
-            self.add_error("custom_amount", _("The amount must be positive."))
         data["amount"] = amount
         if data.get("receipt_requested") and not (
             data.get("receipt_name") or data.get("donor_name")

@@ -1,9 +1,7 @@
-from decimal import Decimal
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.core.money import yuan_to_fen
+from portal.core.money import YuanField
 
 from .enums import DocumentKind, MemberRole, RegionLevel
 from .models import Organization, Region
@@ -25,12 +23,8 @@ class RegionChoiceField(forms.ModelChoiceField):
 class OrganizationForm(forms.ModelForm):
     """The member-facing profile form. Money is typed in yuan, stored in fen."""
 
-    last_year_income_yuan = forms.DecimalField(
-        label=_("Last year's income (yuan)"),
-        required=False,
-        min_value=Decimal(0),
-        max_digits=14,
-        decimal_places=2,
+    last_year_income_yuan = YuanField(
+        label=_("Last year's income (yuan)"), required=False, min_fen=0
     )
 
     class Meta:
@@ -59,7 +53,7 @@ class OrganizationForm(forms.ModelForm):
         self.fields["contact_name"].required = True
         self.fields["contact_mobile"].required = True
         if self.instance.pk and self.instance.last_year_income is not None:
-            self.initial["last_year_income_yuan"] = Decimal(self.instance.last_year_income) / 100
+            self.initial["last_year_income_yuan"] = self.instance.last_year_income
         if self.instance.pk and self.instance.is_verified:
             for name in IDENTITY_FIELDS:
                 self.fields[name].disabled = True
@@ -100,8 +94,7 @@ class OrganizationForm(forms.ModelForm):
             for k, v in self.cleaned_data.items()
             if k in PROFILE_FIELDS and not self.fields[k].disabled
         }
-        income = self.cleaned_data.get("last_year_income_yuan")
-        data["last_year_income"] = None if income is None else yuan_to_fen(income)
+        data["last_year_income"] = self.cleaned_data.get("last_year_income_yuan")
         if data.get("logo") is False:  # "clear" ticked
             data["logo"] = ""
         elif data.get("logo") is None:

@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from portal.core.money import YuanField
+
 from .enums import MemberRole, ServiceKind
 from .models import AssessmentDimension, IncubationStage, Organization
 from .validators import validate_document
@@ -58,13 +60,7 @@ class ServiceLogForm(forms.Form):
         decimal_places=1,
         max_digits=4,
     )
-    grant_amount_yuan = forms.DecimalField(
-        label=_("Small grant amount (yuan)"),
-        required=False,
-        min_value=Decimal("0.01"),
-        decimal_places=2,
-        max_digits=12,
-    )
+    grant_amount_yuan = YuanField(label=_("Small grant amount (yuan)"), required=False)
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -9,14 +9,16 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
+
+from portal.core.notifications.services import notify, user_language
 
 from .enums import (
     VERIFICATION_TRANSITIONS,
@@ -207,28 +209,53 @@ def _transition(*, organization: Organization, to: str, by, action: str, reason:
         _notify_owners(organization, action, reason)
 
 
-def _notify_owners(organization: Organization, action: str, reason: str) -> None:
-    """Email the owners about a staff decision, after the transaction commits."""
-    recipients = list(
-        organization.memberships.filter(role=MemberRole.OWNER)
-        .exclude(user__email="")
-        .values_list("user__email", flat=True)
+def notify_members(
+    *,
+    organization: Organization,
+    title,
+    body="",
+    params=None,
+    url: str = "",
+    roles: Iterable[str] | None = None,
+) -> None:
+    """Notify the organization's members (those with one of ``roles``, or all) through
+    the one dispatcher (``portal.core.notifications``): an in-app notice each, in their
+    language, and an e-mail queued after commit. ``title``/``body`` are lazy
+    translatable strings formatted with ``params``."""
+    members = Membership.objects.filter(organization=organization)
+    if roles is not None:
+        members = members.filter(role__in=list(roles))
+    notify(
+        users=members.values_list("user_id", flat=True),
+        title=title,
+        body=body,
+        params=params,
+        url=url,
     )
-    if not recipients:
-        return
+
+
+def _notify_owners(organization: Organization, action: str, reason: str) -> None:
+    """Tell the owners about a staff decision (in-app and e-mail, after commit)."""
+    params = {"name": organization.name, "reason": reason}
     if action == VerificationAction.VERIFIED:
-        subject = _("%(name)s is verified") % {"name": organization.name}
-        body = _(
+        title = gettext_lazy("%(name)s is verified")
+        body = gettext_lazy(
             "The programme staff verified %(name)s. It now appears in the public directory."
-        ) % {"name": organization.name}
+        )
     else:
-        subject = _("%(name)s was returned") % {"name": organization.name}
-        body = _(
+        title = gettext_lazy("%(name)s was returned")
+        body = gettext_lazy(
             "The programme staff returned the profile of %(name)s:\n\n%(reason)s\n\n"
             "Please correct it and submit it again."
-        ) % {"name": organization.name, "reason": reason}
-    link = settings.SITE_URL + reverse("organizations:manage", kwargs={"slug": organization.slug})
-    transaction.on_commit(lambda: send_mail(subject, f"{body}\n\n{link}\n", None, recipients))
+        )
+    notify_members(
+        organization=organization,
+        roles=[MemberRole.OWNER],
+        title=title,
+        body=body,
+        params=params,
+        url=reverse("organizations:manage", kwargs={"slug": organization.slug}),
+    )
 
 
 @transaction.atomic
@@ -360,20 +387,27 @@ def invite_member(*, organization: Organization, by, email: str, role: str) -> I
         user=by,
         data={"email": email, "role": role},
     )
-    link = settings.SITE_URL + reverse(
-        "organizations:invitation", kwargs={"token": invitation.token}
+    # The invitee has no account yet: they are written to in the inviter's language.
+    language = user_language(by)
+    with translation.override(language):
+        link = settings.SITE_URL + reverse(
+            "organizations:invitation", kwargs={"token": invitation.token}
+        )
+    notify(
+        emails=[email],
+        language=language,
+        title=gettext_lazy("Invitation to join %(name)s"),
+        body=gettext_lazy(
+            "%(inviter)s invites you to join %(name)s on the portal as %(role)s.\n\n"
+            "Accept the invitation here (log in or sign up with this email address):\n%(link)s\n"
+        ),
+        params={
+            "inviter": by.get_username(),
+            "name": organization.name,
+            "role": MemberRole(role).label,
+            "link": link,
+        },
     )
-    subject = _("Invitation to join %(name)s") % {"name": organization.name}
-    body = _(
-        "%(inviter)s invites you to join %(name)s on the portal as %(role)s.\n\n"
-        "Accept the invitation here (log in or sign up with this email address):\n%(link)s\n"
-    ) % {
-        "inviter": by.get_username(),
-        "name": organization.name,
-        "role": MemberRole(role).label,
-        "link": link,
-    }
-    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
     return invitation
 
 

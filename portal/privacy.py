@@ -231,7 +231,8 @@ def erase_person(user, *, by=None) -> dict[str, int]:
     under its email lose donor name, email, message, dedication, receipt name and
     postal address and IP address — amounts, statuses, receipt numbers and every ledger
     row stay exactly as they were. Invitations to the email and organization contact
-    emails equal to it are blanked. The erasure is written to the audit log.
+    emails equal to it are blanked; e-mails sent to it without an account are deleted.
+    The erasure is written to the audit log.
 
     Raises ``ErasureRefused`` (with every reason) when :func:`erasure_refusals` finds
     open duties; nothing is changed then.
@@ -267,6 +268,10 @@ def erase_person(user, *, by=None) -> dict[str, int]:
         counts["organization_contacts"] = Organization.objects.filter(
             contact_email__iexact=email
         ).update(contact_email="")
+        Notification = apps.get_model("notifications", "Notification")
+        counts["mailed_notices"] = Notification.objects.filter(
+            user__isnull=True, email__iexact=email
+        ).delete()[0]
     EmailAddress = apps.get_model("account", "EmailAddress")
     Authenticator = apps.get_model("mfa", "Authenticator")
     counts["email_addresses"] = EmailAddress.objects.filter(user=user).delete()[0]

@@ -50,6 +50,7 @@ urlpatterns += i18n_patterns(
     path("feeds/updates.atom", cache_anonymous_page(CallsAndProjectsFeed()), name="public_feed"),
     path("stats/", stats_page, name="stats"),
     path("me/data.json", privacy.download_my_data, name="my_data"),
+    path("", include("portal.core.notifications.urls")),
     path("", include("organizations.urls")),
     path("", include("projects.urls")),
     path("", include("funding.public_urls")),

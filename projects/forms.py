@@ -6,7 +6,6 @@ dates as ISO strings) and rebuilt from them.
 """
 
 from datetime import date
-from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -15,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from organizations.models import Region
-from portal.core.money import yuan_to_fen
+from portal.core.money import YuanField, fen_to_yuan
 
 from .enums import ApplicationStep, BudgetCategory, FundingSource, IndicatorKind
 from .models import CommunityNeed, ServiceItem
@@ -177,13 +176,7 @@ class BudgetRow(forms.Form):
     item = forms.CharField(label=_("Item"), max_length=200)
     unit = forms.CharField(label=_("Unit"), max_length=20)
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1_000_000)
-    unit_price = forms.DecimalField(
-        label=_("Unit price (yuan)"),
-        min_value=Decimal("0.01"),
-        max_value=10_000_000,
-        max_digits=12,
-        decimal_places=2,
-    )
+    unit_price = YuanField(label=_("Unit price (yuan)"), min_fen=1, max_fen=10_000_000_00)
     source = forms.ChoiceField(label=_("Paid from"), choices=FundingSource.choices)
 
     def to_row(self):
@@ -193,13 +186,13 @@ class BudgetRow(forms.Form):
             "item": d["item"],
             "unit": d["unit"],
             "quantity": d["quantity"],
-            "unit_price": yuan_to_fen(d["unit_price"]),
+            "unit_price": d["unit_price"],
             "source": d["source"],
         }
 
     @staticmethod
     def from_row(row):
-        return {**row, "unit_price": f"{row['unit_price'] // 100}.{row['unit_price'] % 100:02d}"}
+        return {**row, "unit_price": fen_to_yuan(row["unit_price"])}
 
 
 class IndicatorRow(forms.Form):

@@ -6,17 +6,18 @@ here into messages. Side effects (mail, notifications) run after commit.
 
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
 from organizations.models import Membership, Organization
 from organizations.roles import ADMINISTRATOR, PROGRAMME_OFFICER, has_role
+from organizations.services import notify_members
 from portal.core.money import format_fen
+from portal.core.notifications.services import Message, notify
 
 from .eligibility import eligibility_errors
 from .enums import (
@@ -35,7 +36,6 @@ from .models import (
     CallPage,
     CommunityNeed,
     NeedSupport,
-    Notification,
 )
 
 STAFF_ROLES = (ADMINISTRATOR, PROGRAMME_OFFICER)
@@ -109,28 +109,6 @@ def budget_errors(*, call: CallPage, totals: dict[str, int]) -> list[str]:
                 % {"share": f"{share / 100:g}%", "minimum": call.min_self_funding_percent}
             )
     return errors
-
-
-def notify_members(*, organization: Organization, title: str, body: str, url: str) -> None:
-    """On-site notification for every member now, email (as a task) after commit."""
-    from .tasks import send_member_email
-
-    # Messages are stored once for every member, in the site's language.
-    with translation.override(settings.LANGUAGE_CODE):
-        title, body = str(title), str(body)
-    user_ids = list(
-        Membership.objects.filter(organization=organization).values_list("user_id", flat=True)
-    )
-    Notification.objects.bulk_create(
-        [Notification(user_id=uid, title=title, body=body, url=url) for uid in user_ids]
-    )
-    transaction.on_commit(
-        lambda: send_member_email.enqueue(
-            organization_id=organization.pk,
-            subject=title,
-            body=f"{body}\n\n{settings.SITE_URL}{url}",
-        )
-    )
 
 
 # --- starting and editing ----------------------------------------------------------------
@@ -332,18 +310,16 @@ def transition_application(
 
 
 def _notify_transition(application, notice, to, message, deadline) -> None:
-    with translation.override(settings.LANGUAGE_CODE):
-        body = message or str(ApplicationStatus(to).label)
-        if deadline:
-            body += "\n" + _("Deadline: %(deadline)s") % {
-                "deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")
-            }
-        notify_members(
-            organization=application.organization,
-            title=notice % {"title": application.title or application.pk},
-            body=body,
-            url=application.get_absolute_url(),
-        )
+    notify_members(
+        organization=application.organization,
+        title=notice,
+        body=Message.lines(
+            message or ApplicationStatus(to).label,
+            Message(gettext_lazy("Deadline: %(deadline)s"), deadline=deadline) if deadline else "",
+        ),
+        params={"title": application.title or application.pk},
+        url=application.get_absolute_url(),
+    )
 
 
 def snapshot(application: Application) -> dict:
@@ -527,13 +503,13 @@ def _require_staff(by) -> None:
 
 def _notify_author(need: CommunityNeed, title, params: dict, body: str) -> None:
     if need.author_id:
-        with translation.override(settings.LANGUAGE_CODE):
-            Notification.objects.create(
-                user_id=need.author_id,
-                title=str(title) % params,
-                body=body,
-                url=need.get_absolute_url(),
-            )
+        notify(
+            users=[need.author_id],
+            title=title,
+            body=body,
+            params=params,
+            url=need.get_absolute_url(),
+        )
 
 
 @transaction.atomic

@@ -6,11 +6,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
 from organizations.roles import FINANCE_OFFICER, has_role
+from portal.core.notifications.services import notify, user_language
 
 from ..enums import (
     AccountKind,
@@ -163,36 +166,30 @@ def create_online_donation(
 
 def _after_counted(donation: Donation) -> None:
     """Every counted gift gets its receipt record (declined when not asked for or
-    anonymous); the donor is mailed their private link after commit."""
+    anonymous); the donor is thanked with their private link (e-mail, queued)."""
     from .receipts import issue_receipt
 
     issue_receipt(donation=donation)
     if donation.donor_email:
-        transaction.on_commit(lambda: _mail_confirmation(donation.pk))
+        _thank_donor(donation)
 
 
-def _mail_confirmation(donation_id: int) -> None:
-    from django.core.mail import send_mail
-    from django.urls import reverse
-    from django.utils import translation
-
-    donation = Donation.objects.get(pk=donation_id)
-    # Runs after commit, outside any request: use the site's default language explicitly.
-    with translation.override(settings.LANGUAGE_CODE):
+def _thank_donor(donation: Donation) -> None:
+    # A donor with an account is written to in their language; others in the site's.
+    language = user_language(donation.user) if donation.user_id else settings.LANGUAGE_CODE
+    with translation.override(language):
         link = settings.SITE_URL + reverse(
             "funding_public:status", kwargs={"token": donation.access_token}
         )
-        send_mail(
-            subject=_("Thank you for your donation"),
-            message=_(
-                "Your donation was received. Your private link to your donations and "
-                "receipts: %(link)s"
-            )
-            % {"link": link},
-            from_email=None,
-            recipient_list=[donation.donor_email],
-            fail_silently=True,
-        )
+    notify(
+        emails=[donation.donor_email],
+        language=language,
+        title=gettext_lazy("Thank you for your donation"),
+        body=gettext_lazy(
+            "Your donation was received. Your private link to your donations and receipts: %(link)s"
+        ),
+        params={"link": link},
+    )
 
 
 def _donation_accounts(donation: Donation):

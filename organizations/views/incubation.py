@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.core.charts import line_chart
-from portal.core.money import yuan_to_fen
 
 from .. import incubation_services as services
 from ..enums import ResidencyStatus
@@ -165,7 +164,6 @@ def service_log(request, pk):
     form = ServiceLogForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        grant = data["grant_amount_yuan"]
         try:
             services.log_service(
                 residency=residency,
@@ -174,7 +172,7 @@ def service_log(request, pk):
                 provided_on=data["provided_on"],
                 hours=data["hours"],
                 description=data["description"],
-                grant_amount=None if grant is None else yuan_to_fen(grant),
+                grant_amount=data["grant_amount_yuan"],
             )
         except ValidationError as error:
             form.add_error(None, error)

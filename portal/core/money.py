@@ -1,10 +1,26 @@
-"""Money is stored as integer minor units (fen) with an ISO currency code."""
+"""Money is stored as integer minor units (fen) with an ISO currency code.
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+People type yuan; :func:`parse_yuan` (and the form field :class:`YuanField` built on
+it) is the one place that reads what they typed: digits, optionally grouped by
+thousands with commas (``1,234``), at most two decimals, within the form's limits.
+Anything else ("100,00", "1e3", "1_000", "12.345", "-5") is refused with a translated
+message, never guessed at.
+"""
 
+import re
+import unicodedata
+from decimal import ROUND_HALF_UP, Decimal
+
+from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "HKD": "HK$", "GBP": "£"}
+# ¥999,999,999,999.99: far above any real amount, far below a 64-bit column's limit.
+MAX_FEN = 99_999_999_999_999
+_YUAN = re.compile(r"(?P<whole>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.(?P<cents>[0-9]{1,2}))?")
+_MAX_INPUT = 40
 
 
 def format_fen(amount: int | None, currency: str | None = None, *, decimals: bool = True) -> str:
@@ -20,19 +36,94 @@ def format_fen(amount: int | None, currency: str | None = None, *, decimals: boo
     return f"{sign}{SYMBOLS.get(currency, currency + ' ')}{text.lstrip('-')}"
 
 
-def yuan_to_fen(value: str | int | Decimal) -> int:
-    """Parse a yuan amount typed by a person (``"12.5"``) into fen, exactly.
+def fen_to_yuan(amount: int | None) -> str:
+    """Integer fen as the yuan text a person would type back: ``123450`` → ``"1234.50"``,
+    ``500`` → ``"5"`` (no grouping, no symbol); ``None`` → ``""``."""
+    if amount is None:
+        return ""
+    amount = int(amount)
+    sign, amount = ("-" if amount < 0 else ""), abs(amount)
+    yuan, fen = divmod(amount, 100)
+    return f"{sign}{yuan}" if fen == 0 else f"{sign}{yuan}.{fen:02d}"
 
-    Raises ``ValueError`` for anything that is not a finite number with at most two
-    decimal places.
-    """
+
+def yuan_to_fen(value: str | int | Decimal) -> int:
+    """Read a yuan amount (text, ``int`` or ``Decimal``) into fen, exactly.
+
+    The format :func:`parse_yuan` accepts, without limits; raises ``ValueError`` for
+    anything else (machine input such as import files reports it per row)."""
+    if isinstance(value, bool):
+        raise ValueError("not an amount")
+    if isinstance(value, int):
+        return value * 100
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    text = text.removeprefix("¥").strip()
+    match = _YUAN.fullmatch(text) if len(text) <= _MAX_INPUT else None
+    if match is None:
+        raise ValueError("not an amount in yuan with at most two decimals")
+    whole = int(match["whole"].replace(",", ""))
+    cents = int((match["cents"] or "0").ljust(2, "0"))
+    return whole * 100 + cents
+
+
+def parse_yuan(text: str, *, min_fen: int | None = 1, max_fen: int | None = MAX_FEN) -> int:
+    """What a person typed in yuan, as fen within ``[min_fen, max_fen]``.
+
+    Accepts full-width digits and an optional leading ``¥``. Raises ``ValidationError``
+    (translated, code ``invalid``, ``min_value`` or ``max_value``) for anything else."""
     try:
-        amount = Decimal(str(value).replace(",", "").replace("¥", "").strip())
-    except InvalidOperation as exc:
-        raise ValueError("not a number") from exc
-    if not amount.is_finite():
-        raise ValueError("not a finite number")
-    fen = amount * 100
-    if fen != fen.to_integral_value():
-        raise ValueError("more than two decimal places")
-    return int(fen.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        fen = yuan_to_fen(text)
+    except ValueError as exc:
+        raise ValidationError(
+            _("Enter an amount in yuan, e.g. 88 or 88.50."), code="invalid"
+        ) from exc
+    if min_fen is not None and fen < min_fen:
+        raise ValidationError(
+            _("Enter an amount of at least %(limit)s."),
+            code="min_value",
+            params={"limit": format_fen(min_fen)},
+        )
+    if max_fen is not None and fen > max_fen:
+        raise ValidationError(
+            _("Enter an amount of at most %(limit)s."),
+            code="max_value",
+            params={"limit": format_fen(max_fen)},
+        )
+    return fen
+
+
+class YuanField(forms.Field):
+    """A form field for an amount typed in yuan; its cleaned value is integer fen.
+
+    ``min_fen``/``max_fen`` bound the amount (default: more than zero, at most
+    :data:`MAX_FEN`); an initial value in fen is shown as yuan (:func:`fen_to_yuan`)."""
+
+    widget = forms.TextInput
+
+    def __init__(self, *, min_fen: int | None = 1, max_fen: int | None = MAX_FEN, **kwargs):
+        self.min_fen, self.max_fen = min_fen, max_fen
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.update({"inputmode": "decimal", "autocomplete": "off", "maxlength": _MAX_INPUT})
+        return attrs
+
+    def prepare_value(self, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return fen_to_yuan(value)
+        return value
+
+    def to_python(self, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        text = "" if value in self.empty_values else str(value).strip()
+        if not text:
+            return None
+        return parse_yuan(text, min_fen=self.min_fen, max_fen=self.max_fen)
+
+    def has_changed(self, initial, data):
+        try:
+            return self.to_python(data) != initial
+        except ValidationError:
+            return True

@@ -36,6 +36,7 @@ CSRF_TRUSTED_ORIGINS = [SITE_URL]
 INSTALLED_APPS = [
     # Our apps first so their templates override third-party ones.
     "portal",
+    "portal.core.notifications",
     "organizations",
     "projects",
     "projects.review",

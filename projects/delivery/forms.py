@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from portal.core.money import yuan_to_fen
+from portal.core.money import YuanField
 from projects.uploads import check_upload
 
 from .enums import DeliveryStage, ReportKind, allowed_next
@@ -101,13 +101,7 @@ class IndicatorRow(forms.Form):
 
 class ExpenditureRow(forms.Form):
     budget_line = forms.ChoiceField(label=_("Budget line"))
-    amount = forms.DecimalField(
-        label=_("Amount (yuan)"),
-        min_value=Decimal("0.01"),
-        max_value=Decimal("100000000"),
-        max_digits=12,
-        decimal_places=2,
-    )
+    amount = YuanField(label=_("Amount (yuan)"), min_fen=1, max_fen=100_000_000_00)
     spent_on = forms.DateField(label=_("Spent on"), widget=DATE)
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
     receipt = forms.FileField(label=_("Receipt (PDF, JPG or PNG)"))
@@ -239,7 +233,7 @@ def report_inputs(forms_: dict) -> dict:
         "expenditures": [
             ExpenditureInput(
                 budget_line=f.cleaned_data["budget_line"],
-                amount=yuan_to_fen(f.cleaned_data["amount"]),
+                amount=f.cleaned_data["amount"],
                 spent_on=f.cleaned_data["spent_on"],
                 description=f.cleaned_data.get("description", ""),
                 receipt=f.cleaned_data["receipt"],

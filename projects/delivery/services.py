@@ -21,13 +21,15 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
 from organizations.models import Membership
+from organizations.services import notify_members
 from portal.core.money import format_fen
 from projects.enums import ApplicationStep, ProjectStatus
 from projects.models import Project
-from projects.services import is_staff_user, notify_members
+from projects.services import is_staff_user
 from projects.uploads import check_upload
 
 from .enums import (
@@ -100,11 +102,14 @@ def _lock(delivery: Delivery) -> Delivery:
     )
 
 
-def _notify(delivery: Delivery, title: str, body: str) -> None:
+def _notify(delivery: Delivery, title, body, **params) -> None:
+    """Tell the organization's members (lazy ``title``/``body`` formatted with ``params``,
+    each member in their language)."""
     notify_members(
         organization=delivery.project.organization,
         title=title,
         body=body,
+        params=params,
         url=reverse("delivery:detail", kwargs={"pk": delivery.pk}),
     )
 
@@ -285,9 +290,10 @@ def advance(delivery: Delivery, to_stage: str, *, by, note: str = "") -> Deliver
     )
     _notify(
         delivery,
-        _("“%(project)s” is now: %(stage)s")
-        % {"project": project.title, "stage": DeliveryStage(to_stage).label},
+        gettext_lazy("“%(project)s” is now: %(stage)s"),
         note,
+        project=project.title,
+        stage=DeliveryStage(to_stage).label,
     )
     return delivery
 
@@ -390,9 +396,11 @@ def decide_milestone(*, milestone: Milestone, accept: bool, by, note: str = "") 
     )
     _notify(
         milestone.delivery,
-        (_("Milestone “%(title)s” agreed") if accept else _("Milestone “%(title)s” declined"))
-        % {"title": milestone.title},
+        gettext_lazy("Milestone “%(title)s” agreed")
+        if accept
+        else gettext_lazy("Milestone “%(title)s” declined"),
         note,
+        title=milestone.title,
     )
     return milestone
 
@@ -814,13 +822,15 @@ def decide_report(
     if accept:
         _notify(
             delivery,
-            _("Your report on “%(project)s” was accepted") % {"project": delivery.project.title},
+            gettext_lazy("Your report on “%(project)s” was accepted"),
             message,
+            project=delivery.project.title,
         )
     else:
         _notify(
             delivery,
-            _("Your report on “%(project)s” was returned") % {"project": delivery.project.title},
+            gettext_lazy("Your report on “%(project)s” was returned"),
             message,
+            project=delivery.project.title,
         )
     return report

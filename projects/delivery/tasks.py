@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from .enums import REPORT_INTERVAL_DAYS
@@ -30,47 +29,46 @@ def _claim(delivery_id: int, kind: str, today: date) -> bool:
 def send_reminders(*, today: date | None = None) -> int:
     """Notify the organizations of overdue milestones and overdue progress reports, at
     most once per delivery, kind and day. Returns how many reminders were sent."""
-    from projects.services import notify_members
+    from organizations.services import notify_members
 
     today = today or timezone.localdate()
     sent = 0
-    with translation.override(settings.LANGUAGE_CODE):
-        for milestone in overdue_milestones(today):
-            delivery = milestone.delivery
-            if not _claim(delivery.pk, f"milestone:{milestone.pk}", today):
-                continue
-            with transaction.atomic():
-                notify_members(
-                    organization=delivery.project.organization,
-                    title=_("Milestone overdue: %(title)s") % {"title": milestone.title},
-                    body=_(
-                        "“%(milestone)s” of “%(project)s” was due on %(due)s. Report on it "
-                        "or tell the programme officer."
-                    )
-                    % {
-                        "milestone": milestone.title,
-                        "project": delivery.project.title,
-                        "due": milestone.due_on.isoformat(),
-                    },
-                    url=reverse("delivery:detail", kwargs={"pk": delivery.pk}),
-                )
-            sent += 1
-        for delivery in overdue_report_deliveries(today):
-            if not _claim(delivery.pk, "report", today):
-                continue
-            with transaction.atomic():
-                notify_members(
-                    organization=delivery.project.organization,
-                    title=_("Progress report due: %(project)s")
-                    % {"project": delivery.project.title},
-                    body=_(
-                        "Funded projects report progress at least every %(days)d days. "
-                        "Please submit a progress report."
-                    )
-                    % {"days": REPORT_INTERVAL_DAYS},
-                    url=reverse("delivery:report_create", kwargs={"pk": delivery.pk}),
-                )
-            sent += 1
+    for milestone in overdue_milestones(today):
+        delivery = milestone.delivery
+        if not _claim(delivery.pk, f"milestone:{milestone.pk}", today):
+            continue
+        with transaction.atomic():
+            notify_members(
+                organization=delivery.project.organization,
+                title=gettext_lazy("Milestone overdue: %(title)s"),
+                body=gettext_lazy(
+                    "“%(milestone)s” of “%(project)s” was due on %(due)s. Report on it "
+                    "or tell the programme officer."
+                ),
+                params={
+                    "title": milestone.title,
+                    "milestone": milestone.title,
+                    "project": delivery.project.title,
+                    "due": milestone.due_on,
+                },
+                url=reverse("delivery:detail", kwargs={"pk": delivery.pk}),
+            )
+        sent += 1
+    for delivery in overdue_report_deliveries(today):
+        if not _claim(delivery.pk, "report", today):
+            continue
+        with transaction.atomic():
+            notify_members(
+                organization=delivery.project.organization,
+                title=gettext_lazy("Progress report due: %(project)s"),
+                body=gettext_lazy(
+                    "Funded projects report progress at least every %(days)d days. "
+                    "Please submit a progress report."
+                ),
+                params={"project": delivery.project.title, "days": REPORT_INTERVAL_DAYS},
+                url=reverse("delivery:report_create", kwargs={"pk": delivery.pk}),
+            )
+        sent += 1
     return sent
 
 

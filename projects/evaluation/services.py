@@ -3,7 +3,7 @@
 Every function is keyword-only and atomic, validates before writing, raises
 ``ValidationError`` (translated words for the user) or ``PermissionDenied``, writes the
 audit log (``wagtail.log_actions.log``, actions ``evaluation.*``) and notifies only after
-commit (``projects.services.notify_members``).
+commit (``organizations.services.notify_members``).
 """
 
 from __future__ import annotations
@@ -16,13 +16,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
 from organizations.models import Membership
 from organizations.roles import EVALUATOR, has_role
+from organizations.services import notify_members
 from projects.enums import ProjectStatus
 from projects.models import Project
-from projects.services import is_staff_user, notify_members
+from projects.services import is_staff_user
 
 from .enums import (
     DECIDED_STATUSES,
@@ -577,13 +579,16 @@ def publish_evaluation(*, evaluation: Evaluation, by, now: datetime | None = Non
     project = evaluation.project
     notify_members(
         organization=project.organization,
-        title=_("%(kind)s of “%(title)s” published")
-        % {"kind": evaluation.get_kind_display(), "title": project.title},
-        body=_("Score %(score)s, grade %(grade)s. Objections may be raised until %(until)s.")
-        % {
+        title=gettext_lazy("%(kind)s of “%(title)s” published"),
+        body=gettext_lazy(
+            "Score %(score)s, grade %(grade)s. Objections may be raised until %(until)s."
+        ),
+        params={
+            "kind": EvaluationKind(evaluation.kind).label,
+            "title": project.title,
             "score": num(evaluation.score),
             "grade": Grade(evaluation.grade).label,
-            "until": timezone.localtime(evaluation.appeal_ends_at).strftime("%Y-%m-%d %H:%M"),
+            "until": evaluation.appeal_ends_at,
         },
         url=project.get_absolute_url(),
     )

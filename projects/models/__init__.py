@@ -3,7 +3,6 @@ from .applications import (
     ApplicationAttachment,
     ApplicationEvent,
     ApplicationRevision,
-    Notification,
 )
 from .calls import CallIndexPage, CallPage, CallPageForm, Project, ServiceCategory, ServiceItem
 from .needs import CommunityNeed, NeedPhoto, NeedSupport
@@ -19,7 +18,6 @@ __all__ = [
     "CommunityNeed",
     "NeedPhoto",
     "NeedSupport",
-    "Notification",
     "Project",
     "ServiceCategory",
     "ServiceItem",

@@ -250,27 +250,3 @@ class ApplicationAttachment(models.Model):
             "projects:application_attachment",
             kwargs={"pk": self.application_id, "attachment_pk": self.pk},
         )
-
-
-class Notification(models.Model):
-    """An on-site message for one user (shown on their notifications page)."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="project_notifications",
-        verbose_name=_("User"),
-    )
-    title = models.CharField(_("Title"), max_length=200)
-    body = models.TextField(_("Message"), blank=True)
-    url = models.CharField(_("Link"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
-    read_at = models.DateTimeField(_("Read at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("Notification")
-        verbose_name_plural = _("Notifications")
-        ordering = ["-created_at", "-pk"]
-
-    def __str__(self):
-        return self.title

@@ -20,13 +20,15 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
 from organizations.models import Membership, Region
 from organizations.roles import REVIEWER, has_role
+from organizations.services import notify_members
 from projects.enums import ApplicationStatus, ProjectStatus, ProjectTier
 from projects.models import Application, CallPage, Project
-from projects.services import is_staff_user, notify_members
+from projects.services import is_staff_user
 
 from . import ranking
 from .enums import (
@@ -706,15 +708,16 @@ def publish_results(*, call: CallPage, by, now: datetime | None = None) -> int:
         application = entry.application
         notify_members(
             organization=application.organization,
-            title=_("Results of “%(call)s” are published") % {"call": call.title},
-            body=_(
+            title=gettext_lazy("Results of “%(call)s” are published"),
+            body=gettext_lazy(
                 "“%(title)s” ranked %(rank)d: %(tier)s. Objections may be raised until %(until)s."
-            )
-            % {
+            ),
+            params={
+                "call": call.title,
                 "title": application.title or application.pk,
                 "rank": entry.rank,
                 "tier": ProjectTier(entry.tier).label,
-                "until": timezone.localtime(appeal_ends).strftime("%Y-%m-%d %H:%M"),
+                "until": appeal_ends,
             },
             url=call.url or "",
         )
@@ -767,9 +770,9 @@ def resolve_appeal(
     application = appeal.decision.application
     notify_members(
         organization=application.organization,
-        title=_("Your appeal has been answered"),
-        body=f"{appeal.get_status_display()}: {appeal.resolution}",
-        url="",
+        title=gettext_lazy("Your appeal has been answered"),
+        body=gettext_lazy("%(status)s: %(resolution)s"),
+        params={"status": AppealStatus(appeal.status).label, "resolution": appeal.resolution},
     )
     return appeal
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.core.money import format_fen
+from portal.core.notifications.models import Notification
 
 from .. import services
 from ..enums import APPLICATION_TRANSITIONS, ApplicationStatus, ApplicationStep
@@ -20,7 +21,7 @@ from ..forms import (
     StepBundle,
     raw_from_post,
 )
-from ..models import ApplicationAttachment, CallPage, Notification
+from ..models import ApplicationAttachment, CallPage
 from ..presenters import Lookups, present
 from ..selectors import (
     application_for_member,
@@ -336,10 +337,8 @@ def attachment_download(request, pk, attachment_pk):
 
 @login_required
 def notifications(request):
-    items = Notification.objects.filter(user=request.user)[:100]
+    items = Notification.objects.for_user(request.user)[:100]
     if request.method == "POST":
-        Notification.objects.filter(user=request.user, read_at__isnull=True).update(
-            read_at=timezone.now()
-        )
+        Notification.objects.for_user(request.user).unread().update(read_at=timezone.now())
         return redirect("projects:notifications")
     return render(request, "projects/notifications.html", {"notifications": items})

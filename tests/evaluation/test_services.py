@@ -6,11 +6,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
+from portal.core.notifications.models import Notification
 from projects.enums import ProjectStatus
 from projects.evaluation import services
 from projects.evaluation.enums import AdjustmentKind, AssessmentStatus, EvaluationStatus, Grade
 from projects.evaluation.models import Assessment, Evaluation
-from projects.models import Notification
 from tests.factories.organizations import MembershipFactory, UserFactory
 from tests.factories.projects import ProjectFactory
 

@@ -6,9 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from organizations.roles import PROGRAMME_OFFICER
+from portal.core.notifications.models import Notification
 from projects import services
 from projects.enums import ApplicationStatus, NeedStatus
-from projects.models import Notification
 from tests.factories.organizations import UserFactory
 from tests.factories.projects import CommunityNeedFactory
 

@@ -361,7 +361,7 @@ def test_notifications_page_lists_and_marks_read(client, complete, user):
     client.post(url)
 
     assert "申请已收到：长者饭堂暖心助餐" in page.content.decode()
-    assert user.project_notifications.filter(read_at__isnull=True).count() == 0
+    assert user.notifications.filter(read_at__isnull=True).count() == 0
 
 
 def test_call_index_query_count_same_for_one_and_three_calls(

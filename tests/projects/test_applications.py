@@ -8,9 +8,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from organizations.enums import MemberRole, VerificationStatus
+from portal.core.notifications.models import Notification
 from projects import services
 from projects.enums import ApplicationStatus, ApplicationStep
-from projects.models import Application, ApplicationRevision, Notification
+from projects.models import Application, ApplicationRevision
 from tests.factories.organizations import MembershipFactory, UserFactory
 from tests.factories.projects import make_call
 

@@ -8,8 +8,9 @@ from django.template import Context, Template
 from django.utils import timezone, translation
 from wagtail.models import PageLogEntry
 
+from portal.core.notifications.models import Notification
 from projects.enums import CallState, ProjectStatus, ProjectTier
-from projects.models import Notification, Project
+from projects.models import Project
 from projects.review import services, tasks
 from projects.review.enums import AppealStatus, AssignmentStatus
 from projects.review.models import Assignment, Decision

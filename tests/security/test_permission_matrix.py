@@ -140,6 +140,7 @@ SITE = {
     "projects:application_attachment": "LONNNNNOO",
     "projects:application_attachment_delete": POST_ONLY,
     "projects:notifications": MEMBERS_ONLY,
+    "notifications:language": POST_ONLY,
     "projects:need_list": PUBLIC,
     "projects:need_create": MEMBERS_ONLY,
     "projects:need_detail": PUBLIC,

@@ -105,6 +105,7 @@ SITE_URLS = {
         "attachment_pk": w.attachment.pk,
     },
     "projects:notifications": lambda w: {},
+    "notifications:language": lambda w: {},
     "projects:need_list": lambda w: {},
     "projects:need_create": lambda w: {},
     "projects:need_detail": lambda w: {"pk": w.need.pk},
