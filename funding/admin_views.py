@@ -19,10 +19,12 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from organizations.roles import FINANCE_OFFICER, has_role
 
 from .admin_forms import DisbursementForm, ImportUploadForm, OfflineDonationForm, TopUpForm
+from .enums import InboundEventStatus
 from .errors import FundingError
-from .models import Disbursement, Donation, MatchPool
+from .models import Disbursement, Donation, InboundEvent, MatchPool
 from .services import donations as donation_services
 from .services.imports import ImportRejected, commit_import, preview_import
+from .services.inbox import requeue_event
 from .services.matching import pool_available
 from .services.pools import close_pool, top_up_pool
 from .services.spending import approve_disbursement, record_disbursement
@@ -269,3 +271,39 @@ def approve_disbursement_view(request, pk):
     else:
         messages.success(request, _("Disbursement approved and posted."))
     return redirect("funding_disbursements:index")
+
+
+class InboundEventView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
+    """One stored provider notification: payload, attempts, last error; failed and
+    ignored ones can be re-run (finance officers, audit-logged)."""
+
+    template_name = "funding/admin/inbox_event.html"
+    form_class = ImportUploadForm  # unused; the page posts a plain button
+    page_title = gettext_lazy("Payment notification")
+    header_icon = "mail"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.event = get_object_or_404(InboundEvent, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        import json
+
+        return super().get_context_data(
+            event=self.event,
+            payload=json.dumps(self.event.payload, indent=2, ensure_ascii=False),
+            can_requeue=self.event.status
+            in (InboundEventStatus.FAILED, InboundEventStatus.IGNORED),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("action") != "requeue":
+            raise Http404
+        try:
+            requeue_event(event=self.event, by=request.user)
+        except FundingError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("The event will be applied again shortly."))
+        return redirect("funding_inbox:event", pk=self.event.pk)

@@ -94,6 +94,15 @@ class DisbursementStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
+class InboundEventStatus(models.TextChoices):
+    """Where a provider notification stored in the inbox stands."""
+
+    PENDING = "pending", _("Waiting to be applied")
+    APPLIED = "applied", _("Applied")
+    IGNORED = "ignored", _("Ignored")
+    FAILED = "failed", _("Failed (parked)")
+
+
 class ReceiptKind(models.TextChoices):
     SINGLE = "single", _("Single donation")
     ANNUAL = "annual", _("Annual statement")

@@ -1,11 +1,12 @@
-"""Public donate flow, Stripe webhook, test checkout, donor history and receipts."""
+"""Public donate flow, provider notifications, test checkout, donor history and receipts."""
 
 import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.db.models import Sum
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -20,11 +21,12 @@ from .errors import InvalidTransition, PaymentProviderError
 from .forms import DonateForm
 from .models import Donation, MatchReservation
 from .providers import online_provider_name, testpay
-from .providers import stripe as stripe_provider
+from .providers.base import InvalidNotification
+from .providers.registry import get_adapter
 from .services.checkout import begin_checkout, hold_match_for_checkout
 from .services.donations import create_online_donation, mark_failed, mark_succeeded
+from .services.inbox import kick_workers, store_notifications
 from .services.matching import quote_match
-from .services.webhooks import process_stripe_event
 
 logger = logging.getLogger(__name__)
 
@@ -190,22 +192,29 @@ def test_checkout(request, token):
 
 @csrf_exempt
 @require_POST
-def stripe_webhook(request):
-    """Stripe events: signature-checked, applied once, never leaks exception text."""
+def provider_notification(request, provider):
+    """Any provider's payment notifications: verified by its adapter, stored once in the
+    inbox, answered at once in the provider's format; a worker applies them (see
+    ``funding.services.inbox``). Never leaks exception text."""
+    adapter = get_adapter(provider)
+    if adapter is None:
+        raise Http404
     try:
-        event = stripe_provider.verify_event(
-            request.body, request.META.get("HTTP_STRIPE_SIGNATURE")
-        )
-    except stripe_provider.InvalidSignature:
-        return JsonResponse({"error": "invalid signature"}, status=400)
-    if not isinstance(event, dict) or not event.get("id"):
-        return JsonResponse({"error": "invalid event"}, status=400)
+        notifications = adapter.verify(request)
+    except InvalidNotification as exc:
+        logger.warning("%s notification refused: %s", provider, exc)
+        return adapter.rejected(exc)
     try:
-        outcome = process_stripe_event(event)
-    except Exception:  # noqa: BLE001 - any failure: roll back, let Stripe retry, say nothing
-        logger.exception("stripe webhook %s failed", event.get("id"))
-        return JsonResponse({"error": "internal error"}, status=500)
-    return JsonResponse({"received": True, "outcome": outcome})
+        created = store_notifications(provider=adapter.name, notifications=notifications)
+    except DatabaseError:
+        logger.exception("%s notification could not be stored", provider)
+        return adapter.unavailable()
+    if created:
+        try:
+            kick_workers()
+        except Exception:  # noqa: BLE001 - stored; the periodic process_inbox applies it
+            logger.exception("could not enqueue an inbox drain")
+    return adapter.accepted(duplicate=created == 0)
 
 
 def settlement(request, call_id):

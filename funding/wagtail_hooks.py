@@ -11,10 +11,11 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
 
 from . import admin_views
-from .enums import DonationSource, DonationStatus
+from .enums import DonationSource, DonationStatus, InboundEventStatus
 from .models import (
     Disbursement,
     Donation,
+    InboundEvent,
     LedgerTransaction,
     MatchingRule,
     MatchPool,
@@ -37,6 +38,11 @@ LOG_ACTIONS = [
     ("funding.receipt_issued", _("Issue receipt"), _("Receipt issued")),
     ("funding.review_flagged", _("Flag for finance review"), _("Flagged for finance review")),
     ("funding.review_cleared", _("Mark reviewed"), _("Marked reviewed")),
+    (
+        "funding.inbox_requeued",
+        _("Re-run payment notification"),
+        _("Payment notification re-run"),
+    ),
 ]
 
 
@@ -368,6 +374,63 @@ class LedgerViewSet(ModelViewSet):
         ]
 
 
+class InboundEventFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=InboundEventStatus.choices)
+    provider = django_filters.CharFilter(label=_("Provider"))
+
+    class Meta:
+        model = InboundEvent
+        fields = ["status", "provider"]
+
+
+class InboundEventIndexView(ReadOnlyIndexView):
+    def get_edit_url(self, instance):
+        return reverse("funding_inbox:event", args=[instance.pk])
+
+
+class InboundEventViewSet(ModelViewSet):
+    """The webhook inbox: every provider notification, its status, failures to re-run."""
+
+    model = InboundEvent
+    icon = "mail"
+    menu_label = _("Payment notifications")
+    add_to_admin_menu = False
+    index_view_class = InboundEventIndexView
+    list_display = [
+        "event_id",
+        "provider",
+        "event_type",
+        "status",
+        "attempts",
+        "outcome",
+        "received_at",
+    ]
+    filterset_class = InboundEventFilterSet
+    search_fields = ["event_id", "event_type", "outcome"]
+    list_export = [
+        "pk",
+        "provider",
+        "event_id",
+        "event_type",
+        "status",
+        "attempts",
+        "outcome",
+        "last_error",
+        "received_at",
+        "applied_at",
+    ]
+    export_filename = "payment-notifications"
+    form_fields = ["outcome"]
+    copy_view_enabled = False
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("event/<int:pk>/", admin_views.InboundEventView.as_view(), name="event"),
+        ]
+
+
 class FundingGroup(ViewSetGroup):
     menu_label = _("Funding")
     menu_icon = "pick"
@@ -380,6 +443,7 @@ class FundingGroup(ViewSetGroup):
         SettlementTierViewSet("funding_settlement_tiers"),
         DisbursementViewSet("funding_disbursements"),
         LedgerViewSet("funding_ledger"),
+        InboundEventViewSet("funding_inbox"),
     )
 
 

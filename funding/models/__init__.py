@@ -1,5 +1,6 @@
 from .balances import ProjectBalance
-from .donations import Donation, ImportBatch, Receipt, StripeEvent
+from .donations import Donation, ImportBatch, Receipt
+from .inbox import InboundEvent
 from .ledger import Account, Entry, LedgerTransaction
 from .matching import (
     MatchingRule,
@@ -19,6 +20,7 @@ __all__ = [
     "Entry",
     "Expenditure",
     "ImportBatch",
+    "InboundEvent",
     "LedgerTransaction",
     "MatchPool",
     "MatchReservation",
@@ -29,5 +31,4 @@ __all__ = [
     "SettlementLine",
     "SettlementTier",
     "Sponsor",
-    "StripeEvent",
 ]

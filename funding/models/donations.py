@@ -171,25 +171,6 @@ class Donation(models.Model):
         return self.donor_name
 
 
-class StripeEvent(models.Model):
-    """A processed Stripe event. Written in the same transaction as its effects, so a
-    duplicate delivery hits the unique constraint and changes nothing."""
-
-    event_id = models.CharField(_("Event id"), max_length=100, unique=True)
-    type = models.CharField(_("Type"), max_length=100)
-    received_at = models.DateTimeField(_("Received at"), auto_now_add=True)
-    outcome = models.CharField(
-        pgettext_lazy("webhook event", "Outcome"), max_length=200, blank=True
-    )
-
-    class Meta:
-        verbose_name = _("Stripe event")
-        verbose_name_plural = _("Stripe events")
-
-    def __str__(self):
-        return self.event_id
-
-
 class ImportBatch(models.Model):
     """One committed platform import (file name, who, how many rows)."""
 

@@ -231,7 +231,7 @@ WAGTAILADMIN_RICH_TEXT_EDITORS = {
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "reports"],
+        "QUEUES": ["default", "reports", "funding"],
     }
 }
 # Tasks safe to run again when their worker died mid-way (`manage.py requeue_stale_tasks`).

@@ -218,7 +218,7 @@ def verify(storm: Storm) -> list[str]:
     from django.db.models import Sum
 
     from funding.enums import DonationStatus, TransactionKind
-    from funding.models import Donation, LedgerTransaction, StripeEvent
+    from funding.models import Donation, InboundEvent, LedgerTransaction
     from funding.services.reconcile import reconcile
 
     problems = []
@@ -260,7 +260,9 @@ def verify(storm: Storm) -> list[str]:
     )
     if balance != expected:
         problems.append(f"projects raised {balance} != gifts net {expected}")
-    stored = StripeEvent.objects.filter(event_id__in=_event_ids(storm)).count()
+    stored = InboundEvent.objects.filter(
+        provider="stripe", event_id__in=_event_ids(storm), status="applied"
+    ).count()
     if stored != storm.unique_events:
         problems.append(f"{stored} events stored, expected {storm.unique_events}")
     report = reconcile()

@@ -1,7 +1,7 @@
 import pytest
 
 from funding.enums import DisputeStatus, DonationSource, DonationStatus, ReservationStatus
-from funding.models import Donation, LedgerTransaction, MatchReservation, StripeEvent
+from funding.models import Donation, InboundEvent, LedgerTransaction, MatchReservation
 from funding.services.matching import pool_available, reserve_match
 from funding.services.reconcile import reconcile
 from tests.factories.funding import DonationFactory, MatchedProjectFactory, MatchingRuleFactory
@@ -34,6 +34,11 @@ def pending(pool):
     donation = DonationFactory(amount=10_000, source=DonationSource.STRIPE, external_id="cs_test_1")
     reserve_match(donation=donation)
     return donation
+
+
+def outcome(event_id):
+    """What the inbox worker recorded for a stored event."""
+    return InboundEvent.objects.values_list("status", "outcome").get(event_id=event_id)
 
 
 def post(client, payload, signature=None):
@@ -96,7 +101,8 @@ def test_webhook_completed_counts_and_confirms_match(client, fake_stripe, pendin
     response = post(client, payload)
 
     pending.refresh_from_db()
-    assert response.json() == {"received": True, "outcome": "succeeded"}
+    assert response.json() == {"received": True, "duplicate": False}
+    assert outcome("evt_1") == ("applied", "succeeded")
     assert pending.status == DonationStatus.SUCCEEDED
     assert pending.payment_intent == f"pi_{pending.pk}"
     assert MatchReservation.objects.get().status == ReservationStatus.CONFIRMED
@@ -113,7 +119,8 @@ def test_webhook_duplicate_delivery_applied_once(client, fake_stripe, pending):
     second = post(client, payload)
 
     assert (first.status_code, second.status_code) == (200, 200)
-    assert second.json()["outcome"] == "duplicate"
+    assert second.json() == {"received": True, "duplicate": True}
+    assert InboundEvent.objects.count() == 1
     assert LedgerTransaction.objects.filter(kind="donation").count() == 1
 
 
@@ -126,7 +133,7 @@ def test_webhook_tampered_signature_400_nothing_written(client, fake_stripe, pen
     response = post(client, payload, signature=forged)
 
     assert (response.status_code, response.json()) == (400, {"error": "invalid signature"})
-    assert StripeEvent.objects.count() == 0
+    assert InboundEvent.objects.count() == 0
     assert Donation.objects.get().status == DonationStatus.PENDING
 
 
@@ -138,7 +145,7 @@ def test_webhook_stale_signature_400(client, fake_stripe, pending):
     response = post(client, payload, signature=sign(payload, timestamp=1_000_000))
 
     assert response.status_code == 400
-    assert StripeEvent.objects.count() == 0
+    assert InboundEvent.objects.count() == 0
 
 
 def test_webhook_amount_mismatch_flagged_not_counted(client, fake_stripe, pending, pool):
@@ -151,7 +158,8 @@ def test_webhook_amount_mismatch_flagged_not_counted(client, fake_stripe, pendin
     response = post(client, payload)
 
     pending.refresh_from_db()
-    assert response.json()["outcome"] == "flagged"
+    assert response.status_code == 200
+    assert outcome("evt_1") == ("applied", "flagged")
     assert (pending.flagged, pending.amount) == (True, 100)
     assert "expected 10000 CNY, received 100 CNY" in pending.flag_reason
     assert LedgerTransaction.objects.filter(kind="donation").count() == 0
@@ -159,28 +167,37 @@ def test_webhook_amount_mismatch_flagged_not_counted(client, fake_stripe, pendin
     assert reconcile().ok
 
 
-def test_webhook_crash_then_redelivery_completes(client, fake_stripe, pending, monkeypatch):
-    from funding.services import webhooks
+def test_webhook_crash_is_retried_by_the_worker(client, fake_stripe, pending, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from funding.services import inbox, payments
 
     payload = event(
         "evt_1", "checkout.session.completed", session_obj(pending, session_id="cs_test_1")
     )
-    original = webhooks.mark_succeeded
+    original = payments.mark_succeeded
     calls = {"n": 0}
 
-    def crash_once(**kwargs):
+    def crash_twice(**kwargs):  # the batch, then the event on its own
         calls["n"] += 1
-        if calls["n"] == 1:
+        if calls["n"] <= 2:
             raise RuntimeError("database went away: secret detail")
         return original(**kwargs)
 
-    monkeypatch.setattr(webhooks, "mark_succeeded", crash_once)
+    monkeypatch.setattr(payments, "mark_succeeded", crash_twice)
 
     first = post(client, payload)
-    second = post(client, payload)
+    stored = InboundEvent.objects.get()
+    state_after_crash = (stored.status, stored.attempts, stored.last_error)
+    later = inbox.process_inbox(now=timezone.now() + timedelta(seconds=3))
 
-    assert (first.status_code, first.json()) == (500, {"error": "internal error"})
-    assert second.json()["outcome"] == "succeeded"
+    assert (first.status_code, first.json()) == (200, {"received": True, "duplicate": False})
+    assert "secret detail" not in first.content.decode()
+    assert state_after_crash == ("pending", 1, "RuntimeError: database went away: secret detail")
+    assert (later.applied, later.failed) == (1, 0)
+    assert outcome("evt_1") == ("applied", "succeeded")
     assert Donation.objects.get().status == DonationStatus.SUCCEEDED
 
 
@@ -209,7 +226,8 @@ def test_webhook_refund_before_completed_applies_in_order(client, fake_stripe, p
     )
 
     pending.refresh_from_db()
-    assert late.json()["outcome"] == "succeeded"
+    assert late.status_code == 200
+    assert outcome("evt_1") == ("applied", "succeeded")
     assert (pending.status, pending.refunded_amount) == (DonationStatus.SUCCEEDED, 10_000)
     assert pool_available(pool) == 100_000
     assert LedgerTransaction.objects.filter(kind="donation").count() == 1
@@ -244,7 +262,9 @@ def test_webhook_async_payment_flow(client, fake_stripe, pending, pool):
         ),
     )
 
-    assert (r1.json()["outcome"], r2.json()["outcome"]) == ("awaiting async payment", "succeeded")
+    assert (r1.status_code, r2.status_code) == (200, 200)
+    assert outcome("evt_1") == ("applied", "awaiting async payment")
+    assert outcome("evt_2") == ("applied", "succeeded")
     assert pool_available(pool) == 90_000
 
 
@@ -258,7 +278,8 @@ def test_webhook_async_payment_failed(client, fake_stripe, pending, pool):
         ),
     )
 
-    assert r.json()["outcome"] == "failed"
+    assert r.status_code == 200
+    assert outcome("evt_1") == ("applied", "failed")
     assert Donation.objects.get().status == DonationStatus.FAILED
     assert pool_available(pool) == 100_000
 

@@ -11,6 +11,6 @@ PRIVATE_MEDIA_ROOT = os.environ.get("PRIVATE_MEDIA_ROOT", PRIVATE_MEDIA_ROOT)
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "reports"],
+        "QUEUES": ["default", "reports", "funding"],
     }
 }

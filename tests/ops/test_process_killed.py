@@ -1,9 +1,10 @@
 """A process killed in the middle of money or PDF work leaves nothing half-done.
 
-(a) A donation confirmation (the real webhook path) is SIGKILLed after it posted its
-    ledger entries but before COMMIT: PostgreSQL rolls the whole transaction back, the
-    reservation is still held and ``expire_reservations`` releases it; Stripe's
-    redelivery then counts the gift exactly once.
+(a) An inbox worker is SIGKILLed in the middle of a batch, after it posted the gifts'
+    ledger entries but before COMMIT: PostgreSQL rolls the whole batch back, the events
+    are still pending, the reservation is still held and ``expire_reservations``
+    releases it; the next worker applies the batch and counts each gift exactly once,
+    and a re-delivery of the event is a duplicate.
 (b) A report worker SIGKILLed while rendering leaves its task RUNNING;
     ``requeue_stale_tasks`` puts it back (a fresh worker renders it) or, out of
     attempts, marks it FAILED with the reason.
@@ -19,11 +20,18 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from funding.enums import DonationSource, DonationStatus, ReservationStatus, TransactionKind
-from funding.models import Donation, LedgerTransaction, MatchReservation
+from funding.enums import (
+    DonationSource,
+    DonationStatus,
+    InboundEventStatus,
+    ReservationStatus,
+    TransactionKind,
+)
+from funding.models import Donation, InboundEvent, LedgerTransaction, MatchReservation
+from funding.providers.base import Notification
+from funding.services.inbox import process_inbox, store_notifications
 from funding.services.matching import expire_reservations, pool_available, reserve_match
 from funding.services.reconcile import reconcile
-from funding.services.webhooks import process_stripe_event
 from tests.factories.funding import DonationFactory, MatchingRuleFactory, funded_pool
 
 from .servers import ROOT, server_env, signed_completed_event
@@ -34,18 +42,29 @@ CONFIRM_AND_HANG = """
 import json, os, sys, time
 import django
 django.setup()
-from funding.services import donations, webhooks
+from funding.services import donations, inbox
 
 original = donations._after_counted
+seen = []
 
 def hang(donation):
     original(donation)          # ledger posted, receipt issued: everything but COMMIT
-    print("IN-TRANSACTION", flush=True)
-    time.sleep(600)
+    seen.append(donation.pk)
+    if len(seen) == 2:          # the second gift of the batch
+        print("IN-TRANSACTION", flush=True)
+        time.sleep(600)
 
 donations._after_counted = hang
-webhooks.process_stripe_event(json.loads(sys.argv[1]))
+inbox.process_batch(size=50)
 """
+
+
+def stored(payload: str) -> None:
+    data = json.loads(payload)
+    store_notifications(
+        provider="stripe",
+        notifications=[Notification(event_id=data["id"], event_type=data["type"], payload=data)],
+    )
 
 
 def run_until(
@@ -70,42 +89,51 @@ def run_until(
     raise RuntimeError(f"child never printed {marker}")
 
 
-def test_confirmation_killed_before_commit_writes_nothing_and_expiry_releases(pg_url):
+def test_worker_killed_mid_batch_writes_nothing_and_the_batch_is_applied_once(pg_url):
     MatchingRuleFactory()
     pool = funded_pool(50_000)
-    donation = DonationFactory(amount=10_000, source=DonationSource.STRIPE, external_id="cs_killed")
-    reserve_match(donation=donation)
-    assert pool_available(pool) == 40_000
-    payload, _ = signed_completed_event(donation.pk, 10_000, "cs_killed")
+    gifts = [
+        DonationFactory(amount=10_000, source=DonationSource.STRIPE, external_id=f"cs_killed{i}")
+        for i in range(3)
+    ]
+    for gift in gifts:
+        reserve_match(donation=gift)
+    assert pool_available(pool) == 20_000
+    payloads = [signed_completed_event(g.pk, 10_000, g.external_id)[0] for g in gifts]
+    for payload in payloads:
+        stored(payload)
     ledger_before = LedgerTransaction.objects.count()
 
-    child = run_until(CONFIRM_AND_HANG, [payload], "IN-TRANSACTION", server_env(pg_url))
+    child = run_until(CONFIRM_AND_HANG, [], "IN-TRANSACTION", server_env(pg_url))
     child.kill()  # SIGKILL: no cleanup, no rollback from Python
     child.wait(timeout=30)
 
-    donation.refresh_from_db()
-    assert donation.status == DonationStatus.PENDING
+    assert set(InboundEvent.objects.values_list("status", "attempts")) == {
+        (InboundEventStatus.PENDING, 0)
+    }
+    assert set(Donation.objects.values_list("status", flat=True)) == {DonationStatus.PENDING}
     assert LedgerTransaction.objects.count() == ledger_before
-    assert not LedgerTransaction.objects.filter(
-        kind=TransactionKind.DONATION, donation=donation
-    ).exists()
-    held = MatchReservation.objects.get(donation=donation)
-    assert held.status == ReservationStatus.HELD  # the hold survived, nothing was granted
+    holds = list(MatchReservation.objects.all())
+    assert {h.status for h in holds} == {ReservationStatus.HELD}  # nothing was granted
     assert reconcile().ok
 
-    assert expire_reservations(now=held.expires_at + timedelta(seconds=1)) == 1
-    held.refresh_from_db()
-    assert held.status != ReservationStatus.HELD
+    # The checkouts expire meanwhile: the holds go back to the pool.
+    last = max(h.expires_at for h in holds)
+    assert expire_reservations(now=last + timedelta(seconds=1)) == 3
     assert pool_available(pool) == 50_000
 
-    # Stripe redelivers the event: the gift counts once (with whatever match is left).
-    process_stripe_event(json.loads(payload))
-    process_stripe_event(json.loads(payload))
-    assert Donation.objects.get(pk=donation.pk).status == DonationStatus.SUCCEEDED
+    result = process_inbox()
+    for payload in payloads:  # the provider delivers again: duplicates, nothing new
+        stored(payload)
+    process_inbox()
+
+    assert (result.applied, result.failed) == (3, 0)
+    assert set(Donation.objects.values_list("status", flat=True)) == {DonationStatus.SUCCEEDED}
+    assert InboundEvent.objects.count() == 3
     assert (
-        LedgerTransaction.objects.filter(kind=TransactionKind.DONATION, donation=donation).count()
-        == 1
-    )
+        LedgerTransaction.objects.filter(kind=TransactionKind.DONATION).count() == 3
+    )  # each gift posted once
+    assert pool_available(pool) == 20_000  # late payments took what was left, once each
     assert reconcile().ok
 
 

@@ -23,7 +23,7 @@ AUDIT_MODELS = [
     ("projects", "ApplicationEvent"),
     ("funding", "LedgerTransaction"),
     ("funding", "Entry"),
-    ("funding", "StripeEvent"),
+    ("funding", "InboundEvent"),
 ]
 WRITE_VIEWS = (CreateView, EditView, DeleteView, CopyView)
 

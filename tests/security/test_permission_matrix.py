@@ -64,6 +64,7 @@ SITE = {
     "api-v1:api-root": "NNNNNNNNN",
     "wagtaildocs_serve": PUBLIC,
     "funding:stripe_webhook": "MMMMMMMMM",
+    "funding:notify": "MMMMMMMMM",
     # Reports: staff see every report (a missing batch is a 404); others only their own
     # receipt (the applicant made the donation); finance may see receipts.
     "report_batch": "LDDDDDDNN",
@@ -343,6 +344,8 @@ ADMIN_INDEX = {
         "funding_donations:index",
         "funding_donations:index_results",
         "funding_donations:offline",
+        "funding_inbox:index",
+        "funding_inbox:index_results",
         "funding_ledger:index",
         "funding_ledger:index_results",
         "funding_pools:add",
@@ -474,6 +477,7 @@ ADMIN_OBJECT_NAMESPACES = {
     "funding_sponsors",
     "funding_rules",
     "funding_disbursements",
+    "funding_inbox",
     "review",
     "calls",
     # Wagtail's own viewsets and views (permission policies of wagtail.admin).

@@ -29,6 +29,7 @@ SITE_URLS = {
     "api-v1:stats": lambda w: {},
     "wagtaildocs_serve": lambda w: w.wagtail_document.url,
     "funding:stripe_webhook": lambda w: {},
+    "funding:notify": lambda w: {"provider": "stripe"},
     "report_batch": lambda w: {"batch_id": "0" * 32},
     "report_download": lambda w: {"kind": "receipt", "obj_id": w.receipt.pk, "language": "zh-hans"},
     # Accounts (django-allauth).
