@@ -17,6 +17,7 @@ from django.views.generic import FormView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from organizations.roles import FINANCE_OFFICER, has_role
+from portal.core.errors import show_error
 
 from .admin_forms import DisbursementForm, ImportUploadForm, OfflineDonationForm, TopUpForm
 from .enums import InboundEventStatus
@@ -36,16 +37,6 @@ class FinanceOnlyMixin:
         if not has_role(request.user, FINANCE_OFFICER):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return {
-        "FourEyesViolation": _("A different finance officer must approve this."),
-        "InvalidTransition": _("This item is not in a state that allows that action."),
-        "InsufficientFunds": _("The project fund holds less than this amount."),
-    }.get(type(exc).__name__, _("The action could not be completed."))
 
 
 class RecordOfflineView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
@@ -71,7 +62,7 @@ class RecordOfflineView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
                 received_at=timezone.make_aware(datetime.combine(data["received_on"], time(12))),
             )
         except (FundingError, ValidationError) as exc:
-            form.add_error(None, _error_text(exc))
+            show_error(exc, form=form)
             return self.form_invalid(form)
         messages.success(
             self.request, _("Recorded. A second finance officer must approve it before it counts.")
@@ -116,7 +107,7 @@ class ReviewDonationView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
             else:
                 raise Http404
         except (FundingError, ValidationError) as exc:
-            messages.error(request, _error_text(exc))
+            show_error(exc, request=request)
             return redirect("funding_donations:review", pk=self.donation.pk)
         messages.success(request, _("Saved."))
         return redirect("funding_donations:index")
@@ -223,8 +214,11 @@ class PoolMoneyView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
                 key=form.cleaned_data["reference"],
                 by=self.request.user,
             )
-        except (FundingError, ValueError) as exc:
-            form.add_error(None, _error_text(exc))
+        except FundingError as exc:
+            show_error(exc, form=form)
+            return self.form_invalid(form)
+        except ValueError:
+            show_error(FundingError("top-up refused"), form=form)
             return self.form_invalid(form)
         messages.success(self.request, _("Pool topped up."))
         return redirect("funding_pools:money", pk=self.pool.pk)
@@ -247,7 +241,7 @@ class RecordDisbursementView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormVi
                 reference=data["reference"],
             )
         except (FundingError, ValidationError) as exc:
-            form.add_error(None, _error_text(exc))
+            show_error(exc, form=form)
             return self.form_invalid(form)
         messages.success(self.request, _("Recorded. A second finance officer must approve it."))
         return redirect("funding_disbursements:index")
@@ -267,7 +261,7 @@ def approve_disbursement_view(request, pk):
     try:
         approve_disbursement(disbursement=disbursement, approved_by=request.user)
     except (FundingError, ValidationError) as exc:
-        messages.error(request, _error_text(exc))
+        show_error(exc, request=request)
     else:
         messages.success(request, _("Disbursement approved and posted."))
     return redirect("funding_disbursements:index")
@@ -303,7 +297,7 @@ class InboundEventView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
         try:
             requeue_event(event=self.event, by=request.user)
         except FundingError as exc:
-            messages.error(request, _error_text(exc))
+            show_error(exc, request=request)
         else:
             messages.success(request, _("The event will be applied again shortly."))
         return redirect("funding_inbox:event", pk=self.event.pk)

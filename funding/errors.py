@@ -1,32 +1,66 @@
-"""Domain errors raised by funding services; views turn them into words."""
+"""Domain errors raised by funding services.
 
-from django.core.exceptions import ValidationError
+Every one is a :class:`portal.core.errors.DomainError` with a translated sentence a
+person can act on, so views show it with ``portal.core.errors.show_error`` like any
+other service error. The English text passed when raising (``detail``) says what the
+code saw, for logs and tests; people read the class's ``message``. A role that is
+missing is ``PermissionDenied``, never one of these.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from portal.core.errors import DomainError
+from portal.core.transitions import InvalidTransition as CoreInvalidTransition
 
 
-class FundingError(Exception):
+class FundingError(DomainError):
     """Base class for funding domain errors."""
+
+    message = _("The action could not be completed.")
+
+    def __init__(
+        self, detail: str = "", *, message=None, field: str | None = None, code: str | None = None
+    ):
+        super().__init__(message or self.message, field=field, code=code or type(self).__name__)
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return self.detail or str(self.messages[0])
 
 
 class UnbalancedTransaction(FundingError):
     """The legs of a ledger transaction do not sum to zero."""
 
+    message = _("The ledger transaction does not balance.")
+
 
 class InsufficientFunds(FundingError):
     """An account would go below zero."""
 
+    message = _("The project fund holds less than this amount.")
 
-class InvalidTransition(FundingError):
+
+class InvalidTransition(FundingError, CoreInvalidTransition):
     """The object is not in a state that allows this action."""
+
+    message = _("This item is not in a state that allows that action.")
 
 
 class FourEyesViolation(FundingError):
     """The same person tried to record and approve."""
 
+    message = _("A different finance officer must approve this.")
+
 
 class PaymentProviderError(FundingError):
     """The payment provider could not be reached or refused the request."""
 
+    message = _("The payment provider could not be reached. Please try again later.")
 
-class DisbursementBlocked(FundingError, ValidationError):
+
+class DisbursementBlocked(FundingError):
     """A registered disbursement guard refused the tranche; the message says why
-    (translated), so views show it like any ``ValidationError``."""
+    (translated)."""
+
+    def __init__(self, message="", **kwargs):
+        super().__init__("", message=message or None, **kwargs)

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Sum
 
-from organizations.middleware import allow_inline_styles
 from portal.core.cache import cache_anonymous_page
+from portal.core.csp import allow_inline_styles
 
 KINDS = ("raised", "matched", "disbursed", "spent")
 

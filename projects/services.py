@@ -6,7 +6,7 @@ here into messages. Side effects (mail, notifications) run after commit.
 
 from datetime import datetime, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from wagtail.log_actions import log
 from organizations.models import Membership, Organization
 from organizations.roles import ADMINISTRATOR, PROGRAMME_OFFICER, has_role
 from organizations.services import notify_members
+from portal.core.errors import DomainError
 from portal.core.money import format_fen
 from portal.core.notifications.services import Message, notify
 
@@ -41,7 +42,7 @@ from .models import (
 STAFF_ROLES = (ADMINISTRATOR, PROGRAMME_OFFICER)
 
 
-class ApplicationError(ValidationError):
+class ApplicationError(DomainError):
     """A refused application action; ``messages`` are translated sentences."""
 
 

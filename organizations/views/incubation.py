@@ -10,12 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.core.charts import line_chart
+from portal.core.csp import allow_inline_styles
 
 from .. import incubation_services as services
 from ..enums import ResidencyStatus
 from ..incubation_forms import AgreementForm, ApplyForm, AssessmentForm, ServiceLogForm
 from ..incubation_selectors import assessment_trend, graduation_checklist, residency_record
-from ..middleware import allow_inline_styles
 from ..models import Cohort, Residency
 from ..permissions import can_edit, can_view_private, is_programme_staff
 

@@ -8,16 +8,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.core.errors import show_error
+
 from .. import permissions, services
 from ..forms import DocumentForm, InvitationForm, MemberRoleForm, OrganizationForm
 from ..incubation_selectors import residencies_for_user
 from ..models import Invitation, Membership, Organization, OrganizationDocument
 from ..sections import dashboard_sections
 from ..selectors import organization_for_manage, recent_notifications, user_memberships
-
-
-def _errors_text(error: ValidationError) -> str:
-    return " ".join(str(m) for m in error.messages)
 
 
 def _organization_or_404(slug: str) -> Organization:
@@ -132,7 +130,7 @@ def organization_submit(request, slug):
     try:
         services.submit_for_verification(organization=organization, by=request.user)
     except ValidationError as error:
-        messages.error(request, _errors_text(error))
+        show_error(error, request=request)
     else:
         messages.success(
             request,
@@ -234,7 +232,7 @@ def member_role(request, slug, pk):
                 membership=membership, by=request.user, role=form.cleaned_data["role"]
             )
         except ValidationError as error:
-            messages.error(request, _errors_text(error))
+            show_error(error, request=request)
         else:
             messages.success(request, _("The role was changed."))
     else:
@@ -251,7 +249,7 @@ def member_remove(request, slug, pk):
     try:
         services.remove_member(membership=membership, by=request.user)
     except ValidationError as error:
-        messages.error(request, _errors_text(error))
+        show_error(error, request=request)
         return redirect("organizations:manage", slug=slug)
     messages.success(request, _("The member was removed."))
     if leaving:
@@ -269,7 +267,7 @@ def invitation_revoke(request, slug, pk):
     try:
         services.revoke_invitation(invitation=invitation, by=request.user)
     except ValidationError as error:
-        messages.error(request, _errors_text(error))
+        show_error(error, request=request)
     else:
         messages.success(request, _("The invitation was withdrawn."))
     return redirect("organizations:manage", slug=slug)
@@ -283,7 +281,7 @@ def invitation_accept(request, token):
         try:
             services.accept_invitation(invitation=invitation, user=request.user)
         except ValidationError as exc:
-            error = _errors_text(exc)
+            error = " ".join(exc.messages)
         else:
             messages.success(
                 request,

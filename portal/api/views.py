@@ -1,8 +1,10 @@
 """Endpoints of the open-data API. Read-only, no login, cacheable.
 
-Every list takes ``page`` (from 1) and ``page_size`` (1–100; up to 1,000 with
-``format=csv``) and answers ``{count, page, page_size, pages, next, previous,
-results}``, or CSV with ``?format=csv``. Bad input is a 400 with a JSON body
+Every endpoint returns model instances (or plain data) that Ninja validates against the
+schema in ``schemas.py`` named in its ``response``; the CSV of a list is the same
+validated data, flattened by the columns the schema defines. Query parameters are
+validated by the schemas too (fixed choices are enums), so the OpenAPI document at
+``openapi.json`` states every value the server accepts. Bad input is a 400 with
 ``{"detail": ..., "errors": {param: [messages]}}``, never a 500.
 """
 
@@ -12,23 +14,23 @@ import csv
 import hashlib
 import io
 import math
-from functools import partial
-from typing import Literal
+from functools import wraps
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
-from ninja import Field, NinjaAPI, Path, Query, Schema
+from ninja import NinjaAPI, Path, Query, Swagger
+from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from . import schemas, serializers
+from . import schemas
+from .schemas import MAX_ID, MAX_PAGE_SIZE, FormatParam, ListParams
 
 API_CACHE_SECONDS = 300
-MAX_ID = 2**63 - 1
-MAX_PAGE_SIZE = 100
-MAX_CSV_PAGE_SIZE = 1000
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 
 api = NinjaAPI(
     title="Open data · 公益创投资助平台",
@@ -36,9 +38,12 @@ api = NinjaAPI(
     description=(
         "Calls, funded projects, verified organizations and aggregate statistics of the "
         "portal. Money is an integer in minor units (fen) with its currency. No personal "
-        "data is published."
+        "data is published. Lists also answer `format=csv` (text/csv, UTF-8 with BOM)."
     ),
     urls_namespace="api-v1",
+    # Swagger UI from our own static files ("ninja" is an installed app): no CDN, no
+    # inline script, so it works under the site's strict Content-Security-Policy.
+    docs=Swagger(settings={"defaultModelsExpandDepth": 0}),
 )
 
 
@@ -46,6 +51,11 @@ class BadRequest(Exception):
     def __init__(self, detail: str, errors: dict | None = None):
         self.detail = detail
         self.errors = errors or {}
+
+
+class PageNotFound(Exception):
+    def __init__(self, pages: int):
+        self.pages = pages
 
 
 @api.exception_handler(NinjaValidationError)
@@ -64,6 +74,12 @@ def _bad_request(request, exc):
     return api.create_response(request, {"detail": exc.detail, "errors": exc.errors}, status=400)
 
 
+@api.exception_handler(PageNotFound)
+def _page_not_found(request, exc):
+    errors = {"page": [f"Out of range: there are {exc.pages}."]}
+    return api.create_response(request, {"detail": "Not found.", "errors": errors}, status=404)
+
+
 @api.exception_handler(Http404)
 def _not_found(request, exc):
     return api.create_response(request, {"detail": "Not found.", "errors": {}}, status=404)
@@ -74,54 +90,56 @@ def _http_error(request, exc):
     return api.create_response(request, {"detail": str(exc), "errors": {}}, status=exc.status_code)
 
 
-def _cacheable(request, response: HttpResponse) -> HttpResponse:
-    """Public caching headers plus a strong ETag; answers 304 when it matches."""
-    if response.status_code == 200:
+def cacheable(view):
+    """Public caching headers plus a strong ETag on a 200; a matching ``If-None-Match``
+    gets ``304 Not Modified``."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code != 200:
+            return response
         etag = '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"'
+        if etag in request.headers.get("If-None-Match", ""):
+            response = HttpResponse(status=304)
         response["ETag"] = etag
         patch_cache_control(response, public=True, max_age=API_CACHE_SECONDS)
-        if etag in request.headers.get("If-None-Match", ""):
-            not_modified = HttpResponse(status=304)
-            not_modified["ETag"] = etag
-            patch_cache_control(not_modified, public=True, max_age=API_CACHE_SECONDS)
-            return not_modified
-    return response
+        return response
+
+    return wrapper
 
 
-def _absolute(request: HttpRequest):
-    base = settings.SITE_URL
-
-    def build(path: str) -> str:
-        return f"{base}{path}" if path.startswith("/") else path
-
-    return build
+def _list_responses(page_schema) -> dict:
+    return {200: page_schema, 400: schemas.Error, 404: schemas.Error}
 
 
-class ListParams(Schema):
-    page: int = Field(1, ge=1, le=1_000_000, description="Page number, from 1.")
-    page_size: int = Field(
-        20,
-        ge=1,
-        le=MAX_CSV_PAGE_SIZE,
-        description="Items per page (≤ 100; ≤ 1000 with format=csv).",
-    )
-    format: Literal["json", "csv"] = Field("json", description="json (default) or csv.")
+def _csv_documented(summary: str) -> dict:
+    """OpenAPI: a list also answers CSV (``format=csv``)."""
+    return {
+        "responses": {
+            200: {
+                "description": summary,
+                "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    }
 
 
 def _paginate(request, queryset, params: ListParams, fetch=None, count_queryset=None):
-    if params.format == "json" and params.page_size > MAX_PAGE_SIZE:
-        raise BadRequest(
-            "Invalid request.", {"page_size": [f"At most {MAX_PAGE_SIZE} (1000 with format=csv)."]}
-        )
+    """(items of the requested page, the page's metadata). A page past the last one
+    raises :class:`PageNotFound`; JSON pages hold at most ``MAX_PAGE_SIZE`` items."""
+    page_size = params.page_size
+    if params.format == "json":
+        page_size = min(page_size, MAX_PAGE_SIZE)
     count = (queryset if count_queryset is None else count_queryset).count()
-    pages = max(1, math.ceil(count / params.page_size))
+    pages = max(1, math.ceil(count / page_size))
     if params.page > pages:
-        raise BadRequest("Invalid request.", {"page": [f"Out of range: there are {pages}."]})
-    start = (params.page - 1) * params.page_size
+        raise PageNotFound(pages)
+    start = (params.page - 1) * page_size
     if fetch is None:
-        items = list(queryset[start : start + params.page_size])
+        items = list(queryset[start : start + page_size])
     else:
-        items = fetch(queryset, start, start + params.page_size)
+        items = fetch(queryset, start, start + page_size)
 
     def link(page: int) -> str:
         query = request.GET.copy()
@@ -131,7 +149,7 @@ def _paginate(request, queryset, params: ListParams, fetch=None, count_queryset=
     meta = {
         "count": count,
         "page": params.page,
-        "page_size": params.page_size,
+        "page_size": page_size,
         "pages": pages,
         "next": link(params.page + 1) if params.page < pages else None,
         "previous": link(params.page - 1) if params.page > 1 else None,
@@ -145,49 +163,84 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def _cell(value) -> str:
     """CSV cells that a spreadsheet would run as a formula get a leading apostrophe."""
     text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START) and not isinstance(value, int):
+    if text.startswith(_FORMULA_START) and not isinstance(value, int | float):
         return "'" + text
     return text
 
 
-def _csv(request, name: str, header: list[str], rows: list[list]) -> HttpResponse:
+def _csv(name: str, schema, items) -> HttpResponse:
+    """``items`` validated by ``schema`` and written as CSV, one column per schema field."""
+    columns = schemas.csv_columns(schema)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    response = HttpResponse(
-        buffer.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
-    )
+    writer.writerow(columns)
+    for item in items:
+        data = schema.from_orm(item).model_dump(mode="json")
+        writer.writerow([_cell(v) for v in schemas.csv_row(columns, data)])
+    response = HttpResponse(buffer.getvalue().encode("utf-8-sig"), content_type=CSV_MEDIA_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return _cacheable(request, response)
+    return response
 
 
-def _json(request, data) -> HttpResponse:
-    return _cacheable(request, api.create_response(request, data, status=200))
+def _filter_data(params, names) -> QueryDict:
+    """The validated parameters as the directory FilterSet reads them."""
+    data = QueryDict(mutable=True)
+    for name in names:
+        value = getattr(params, name)
+        if value is not None:
+            data[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return data
 
 
-def _form_errors(form) -> dict[str, list[str]]:
-    return {name: [str(m) for m in messages] for name, messages in form.errors.items()}
+def _filtered(filterset, lookups: set[str]):
+    """The FilterSet's queryset; a well-formed code or id that names nothing (the
+    ``lookups`` fields) matches nothing. Any other refusal is a 400."""
+    if filterset.form.is_valid():
+        return filterset.qs, filterset
+    invalid = set(filterset.form.errors)
+    if invalid <= lookups:
+        return filterset.queryset.none(), None
+    errors = {name: [str(m) for m in messages] for name, messages in filterset.form.errors.items()}
+    raise BadRequest("Invalid filter.", errors)
+
+
+# ------------------------------------------------------------------------------- index
+
+
+@api.get(
+    "/",
+    response={200: schemas.IndexOut, 400: schemas.Error},
+    summary="This index",
+    tags=["index"],
+)
+@decorate_view(cacheable)
+def index(request, params: Query[FormatParam]):
+    endpoints = [
+        {"path": f"/api/v1{path}", "summary": summary}
+        for path, summary in (
+            ("/projects", "Public projects (same filters as the directory)"),
+            ("/projects/{id}", "One public project with its money"),
+            ("/calls", "Calls for projects, open ones first"),
+            ("/calls/{id}", "One call with its eligibility rules and projects"),
+            ("/organizations", "Verified organizations"),
+            ("/organizations/{id}", "One verified organization (no contact details)"),
+            ("/stats", "Aggregate statistics"),
+        )
+    ]
+    return {
+        "title": api.title,
+        "version": api.version,
+        "openapi": schemas.absolute(reverse("api-v1:openapi-json")),
+        "docs": schemas.absolute(reverse("api-v1:openapi-view")),
+        "endpoints": endpoints,
+    }
 
 
 # ---------------------------------------------------------------------------- projects
 
-
-class ProjectQuery(ListParams):
-    q: str | None = Field(None, description="Keyword; Chinese is matched by bigrams.")
-    category: str | None = Field(None, description="Service category code, e.g. A.")
-    item: str | None = Field(None, description="Service item code, e.g. A01.")
-    district: str | None = Field(None, description="District administrative code.")
-    subdistrict: str | None = Field(None, description="Sub-district administrative code.")
-    call: str | None = Field(None, description="Call id.")
-    year: str | None = Field(None, description="Year the project was created.")
-    status: str | None = Field(None, description="approved, in_progress, completed, terminated.")
-    tier: str | None = Field(None, description="funded_matched or reserve.")
-    org_type: str | None = Field(None, description="Organization type.")
-    progress: str | None = Field(None, description="lt50, 50to99 or full.")
-    accepting: str | None = Field(None, description="true: only projects taking donations now.")
-    sort: str | None = Field(None, description="newest, raised, closest, ending, random.")
+ProjectQuery = schemas.project_query_schema()
+PROJECT_FILTERS = [n for n in ProjectQuery.model_fields if n not in ListParams.model_fields]
+PROJECT_LOOKUPS = {"category", "item", "district", "subdistrict", "call", "year"}
 
 
 def _project_queryset():
@@ -198,33 +251,30 @@ def _project_queryset():
 
 @api.get(
     "/projects",
-    response={200: schemas.ProjectPage, 400: schemas.Error},
+    response=_list_responses(schemas.ProjectPage),
     summary="Public projects (same filters as the directory)",
     tags=["projects"],
+    openapi_extra=_csv_documented("A page of projects (JSON or CSV)."),
 )
+@decorate_view(cacheable)
 def list_projects(request, filters: Query[ProjectQuery]):
+    from functools import partial
+
     from projects.directory import attach_money, fetch_page, filter_projects
 
-    filterset = filter_projects(request.GET)
-    if not filterset.form.is_valid():
-        raise BadRequest("Invalid filter.", _form_errors(filterset.form))
+    filterset = filter_projects(_filter_data(filters, PROJECT_FILTERS))
+    queryset, valid = _filtered(filterset, PROJECT_LOOKUPS)
     items, meta = _paginate(
         request,
-        filterset.qs,
+        queryset,
         filters,
-        fetch=partial(fetch_page, with_call=True),
-        count_queryset=filterset.count_qs,
+        fetch=partial(fetch_page, with_call=True) if valid else None,
+        count_queryset=valid.count_qs if valid else None,
     )
-    absolute = _absolute(request)
-    results = [serializers.project(p, absolute) for p in attach_money(items)]
+    items = attach_money(items)
     if filters.format == "csv":
-        return _csv(
-            request,
-            "projects",
-            serializers.PROJECT_CSV,
-            [serializers.project_row(r) for r in results],
-        )
-    return _json(request, {**meta, "results": results})
+        return _csv("projects", schemas.ProjectOut, items)
+    return {**meta, "results": items}
 
 
 @api.get(
@@ -233,7 +283,8 @@ def list_projects(request, filters: Query[ProjectQuery]):
     summary="One public project with its money",
     tags=["projects"],
 )
-def get_project(request, project_id: int = Path(..., ge=1, le=MAX_ID)):
+@decorate_view(cacheable)
+def get_project(request, params: Query[FormatParam], project_id: int = Path(..., ge=1, le=MAX_ID)):
     from projects.directory import attach_money, matched_by_sponsor
     from projects.enums import NeedStatus
 
@@ -241,22 +292,16 @@ def get_project(request, project_id: int = Path(..., ge=1, le=MAX_ID)):
     if project is None:
         raise Http404
     attach_money([project])
-    data = serializers.project(project, _absolute(request))
-    data["matched_by"] = matched_by_sponsor(project)
-    data["community_needs"] = list(
+    project.matched_by = matched_by_sponsor(project)
+    project.community_needs = list(
         project.addressed_needs.filter(status=NeedStatus.PUBLISHED).values_list("pk", flat=True)
     )
-    return _json(request, data)
+    return project
 
 
 # ------------------------------------------------------------------------------- calls
 
-
-class CallQuery(ListParams):
-    lang: Literal["zh-hans", "en"] = Field("zh-hans", description="Language of the calls.")
-    state: str | None = Field(
-        None, description="upcoming, open, closed, under_review, public_notice, completed."
-    )
+CallQuery = schemas.call_query_schema()
 
 
 def _calls(lang: str):
@@ -267,10 +312,12 @@ def _calls(lang: str):
 
 @api.get(
     "/calls",
-    response={200: schemas.CallPageOut, 400: schemas.Error},
+    response=_list_responses(schemas.CallPageOut),
     summary="Calls for projects, open ones first",
     tags=["calls"],
+    openapi_extra=_csv_documented("A page of calls (JSON or CSV)."),
 )
+@decorate_view(cacheable)
 def list_calls(request, filters: Query[CallQuery]):
     from django.db.models import Case, IntegerField, Value, When
     from django.utils import timezone
@@ -281,8 +328,6 @@ def list_calls(request, filters: Query[CallQuery]):
     now = timezone.now()
     queryset = _calls(filters.lang)
     if filters.state:
-        if filters.state not in CallState.values:
-            raise BadRequest("Invalid filter.", {"state": [f"Unknown state {filters.state!r}."]})
         queryset = queryset.filter(CallPage.state_q(filters.state, now))
     queryset = queryset.annotate(
         open_first=Case(
@@ -292,13 +337,9 @@ def list_calls(request, filters: Query[CallQuery]):
         )
     ).order_by("open_first", "-opens_at", "pk")
     items, meta = _paginate(request, queryset, filters)
-    absolute = _absolute(request)
-    results = [serializers.call(c, absolute, now) for c in items]
     if filters.format == "csv":
-        return _csv(
-            request, "calls", serializers.CALL_CSV, [serializers.call_row(r) for r in results]
-        )
-    return _json(request, {**meta, "results": results})
+        return _csv("calls", schemas.CallOut, items)
+    return {**meta, "results": items}
 
 
 @api.get(
@@ -307,8 +348,9 @@ def list_calls(request, filters: Query[CallQuery]):
     summary="One call with its eligibility rules and projects",
     tags=["calls"],
 )
-def get_call(request, call_id: int = Path(..., ge=1, le=MAX_ID)):
-    from projects.models import CallPage, Project
+@decorate_view(cacheable)
+def get_call(request, params: Query[FormatParam], call_id: int = Path(..., ge=1, le=MAX_ID)):
+    from projects.models import CallPage
 
     call = (
         CallPage.objects.live()
@@ -319,64 +361,38 @@ def get_call(request, call_id: int = Path(..., ge=1, le=MAX_ID)):
     )
     if call is None:
         raise Http404
-    data = serializers.call(call, _absolute(request))
-    data.update(
-        {
-            "summary": call.summary,
-            "eligible_org_types": list(call.eligible_org_types),
-            "verified_only": call.verified_only,
-            "min_rating": call.min_rating,
-            "eligible_districts": [serializers.named(d) for d in call.eligible_districts.all()],
-            "service_items": [
-                serializers.service_item(i) for i in call.allowed_service_items.all()
-            ],
-            "review_started_at": call.review_started_at,
-            "notice_published_at": call.notice_published_at,
-            "appeal_ends_at": call.appeal_ends_at,
-            "completed_at": call.completed_at,
-            "projects": list(
-                Project.objects.public()
-                .filter(call=call)
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            ),
-        }
-    )
-    return _json(request, data)
+    return call
 
 
 # ------------------------------------------------------------------------ organizations
 
-
-class OrganizationQuery(ListParams):
-    q: str | None = Field(None, description="Keyword; Chinese is matched by bigrams.")
-    org_type: str | None = Field(None, description="Organization type.")
-    district: str | None = Field(None, description="District id.")
-    service_area: str | None = Field(None, description="Service category id.")
-    rating: str | None = Field(None, description="Current evaluation rating, e.g. 5A.")
+OrganizationQuery = schemas.organization_query_schema()
+ORGANIZATION_FILTERS = [
+    n for n in OrganizationQuery.model_fields if n not in ListParams.model_fields
+]
+ORGANIZATION_LOOKUPS = {"district", "service_area"}
 
 
 @api.get(
     "/organizations",
-    response={200: schemas.OrganizationPage, 400: schemas.Error},
+    response=_list_responses(schemas.OrganizationPage),
     summary="Verified organizations",
     tags=["organizations"],
+    openapi_extra=_csv_documented("A page of organizations (JSON or CSV)."),
 )
+@decorate_view(cacheable)
 def list_organizations(request, filters: Query[OrganizationQuery]):
     from organizations.filters import OrganizationDirectoryFilter
     from organizations.selectors import public_directory
 
-    filterset = OrganizationDirectoryFilter(request.GET, queryset=public_directory())
-    if not filterset.form.is_valid():
-        raise BadRequest("Invalid filter.", _form_errors(filterset.form))
-    items, meta = _paginate(request, filterset.qs, filters)
-    absolute = _absolute(request)
-    results = [serializers.organization(o, absolute) for o in items]
+    filterset = OrganizationDirectoryFilter(
+        _filter_data(filters, ORGANIZATION_FILTERS), queryset=public_directory()
+    )
+    queryset, _valid = _filtered(filterset, ORGANIZATION_LOOKUPS)
+    items, meta = _paginate(request, queryset, filters)
     if filters.format == "csv":
-        return _csv(
-            request, "organizations", serializers.ORG_CSV, [serializers.org_row(r) for r in results]
-        )
-    return _json(request, {**meta, "results": results})
+        return _csv("organizations", schemas.OrganizationOut, items)
+    return {**meta, "results": items}
 
 
 @api.get(
@@ -385,33 +401,29 @@ def list_organizations(request, filters: Query[OrganizationQuery]):
     summary="One verified organization (no contact details)",
     tags=["organizations"],
 )
-def get_organization(request, organization_id: int = Path(..., ge=1, le=MAX_ID)):
+@decorate_view(cacheable)
+def get_organization(
+    request, params: Query[FormatParam], organization_id: int = Path(..., ge=1, le=MAX_ID)
+):
     from organizations.selectors import public_directory
 
-    org = public_directory().filter(pk=organization_id).first()
-    if org is None:
+    organization = public_directory().filter(pk=organization_id).first()
+    if organization is None:
         raise Http404
-    data = serializers.organization(org, _absolute(request))
-    data.update(
-        {
-            "registration_kind": org.registration_kind,
-            "credit_code": org.credit_code,
-            "established_on": org.established_on,
-            "mission": org.mission,
-            "staff_count": org.staff_count,
-            "volunteer_count": org.volunteer_count,
-            "verified_at": org.verified_at,
-            "projects": list(org.projects.public().order_by("pk").values_list("pk", flat=True)),
-        }
-    )
-    return _json(request, data)
+    return organization
 
 
 # ------------------------------------------------------------------------------- stats
 
 
-@api.get("/stats", response={200: schemas.StatsOut}, summary="Aggregate statistics", tags=["stats"])
-def stats(request):
+@api.get(
+    "/stats",
+    response={200: schemas.StatsOut, 400: schemas.Error},
+    summary="Aggregate statistics",
+    tags=["stats"],
+)
+@decorate_view(cacheable)
+def stats(request: HttpRequest, params: Query[FormatParam]):
     from portal.stats import site_stats
 
-    return _json(request, site_stats().as_dict())
+    return site_stats().as_dict()

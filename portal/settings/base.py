@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     # Others
     "django_filters",
+    # Serves Swagger UI for /api/v1/docs from its own static files (no CDN).
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "django.contrib.admin",
@@ -90,7 +92,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "organizations.middleware.PortalCSPMiddleware",  # django-csp, relaxed for /admin/
+    "portal.core.csp.PortalCSPMiddleware",  # django-csp, relaxed for /admin/
     "allauth.account.middleware.AccountMiddleware",
     "organizations.middleware.AdminAccessMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -261,7 +263,7 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:", "blob:"],
         # Strict: no inline script or style (no 'unsafe-inline', no nonce: public pages are
         # cached server-side, a nonce would go stale). Pages with pygal charts add
-        # 'unsafe-inline' to style-src (organizations.middleware.allow_inline_styles).
+        # 'unsafe-inline' to style-src (portal.core.csp.allow_inline_styles).
         "style-src": ["'self'"],
         "script-src": ["'self'"],
         "font-src": ["'self'", "data:"],
@@ -273,7 +275,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 # The Wagtail admin (everything under /admin/) ships inline scripts and styles: there
-# these directives replace the strict ones (organizations.middleware.PortalCSPMiddleware).
+# these directives replace the strict ones (portal.core.csp.PortalCSPMiddleware).
 CONTENT_SECURITY_POLICY_ADMIN = {
     "style-src": ["'self'", "'unsafe-inline'"],
     "script-src": ["'self'", "'unsafe-inline'"],

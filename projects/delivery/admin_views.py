@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from portal.core.errors import show_error
 from projects.models import Project
 from projects.services import is_staff_user
 
@@ -36,11 +37,6 @@ class StaffOnlyMixin:
             return super().dispatch(request, *args, **kwargs)
         except PermissionDenied as denied:
             return forbidden(request, str(denied.args[0]) if denied.args else "")
-
-
-def _errors(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 class DeliveryAdminView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
@@ -109,7 +105,7 @@ class DeliveryAdminView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView)
                     note=form.cleaned_data["note"],
                 )
             except ValidationError as error:
-                _errors(request, error)
+                show_error(error, request=request)
             else:
                 return self._done(_("Stage changed."))
         else:
@@ -127,7 +123,7 @@ class DeliveryAdminView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView)
                     by=request.user,
                 )
             except ValidationError as error:
-                _errors(request, error)
+                show_error(error, request=request)
             else:
                 return self._done(_("Agreement saved."))
         return self.render_to_response(self.get_context_data(agreement_form=form), status=400)
@@ -138,7 +134,7 @@ class DeliveryAdminView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView)
             try:
                 services.add_milestone(delivery=self.delivery, by=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _errors(request, error)
+                show_error(error, request=request)
             else:
                 return self._done(_("Milestone added."))
         return self.render_to_response(self.get_context_data(milestone_form=form), status=400)
@@ -155,7 +151,7 @@ class DeliveryAdminView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView)
                 note=request.POST.get("message", ""),
             )
         except ValidationError as error:
-            _errors(request, error)
+            show_error(error, request=request)
             return redirect("delivery_admin:detail", pk=self.delivery.pk)
         return self._done(_("Milestone decision saved."))
 
@@ -207,7 +203,7 @@ class ReportAdminView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
                     message=form.cleaned_data["message"],
                 )
             except ValidationError as error:
-                _errors(request, error)
+                show_error(error, request=request)
             else:
                 messages.success(
                     request,
@@ -239,7 +235,7 @@ class StartDeliveryView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView)
         try:
             delivery = services.start_delivery(project=project, by=request.user)
         except ValidationError as error:
-            _errors(request, error)
+            show_error(error, request=request)
             return redirect("delivery_admin:start")
         messages.success(request, _("Delivery started for “%(title)s”.") % {"title": project.title})
         return redirect(reverse("delivery_admin:detail", kwargs={"pk": delivery.pk}))

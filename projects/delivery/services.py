@@ -26,6 +26,7 @@ from wagtail.log_actions import log
 
 from organizations.models import Membership
 from organizations.services import notify_members
+from portal.core.errors import DomainError
 from portal.core.money import format_fen
 from projects.enums import ApplicationStep, ProjectStatus
 from projects.models import Project
@@ -64,7 +65,7 @@ MAX_PHOTOS = 10
 MAX_EXPENDITURE = 100_000_000_00
 
 
-class DeliveryError(ValidationError):
+class DeliveryError(DomainError):
     """A refused delivery action; ``messages`` are translated sentences."""
 
 

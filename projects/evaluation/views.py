@@ -11,6 +11,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from organizations.roles import EVALUATOR, has_role
+from portal.core.errors import show_error
 from projects.services import is_staff_user
 
 from . import selectors, services
@@ -55,14 +56,6 @@ class StaffRequiredMixin(ForbiddenAsPageMixin):
         if not is_staff_user(request.user):
             return forbidden(request, _("Only programme staff may open this page."))
         return super().dispatch(request, *args, **kwargs)
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 class QueueView(EvaluatorRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
@@ -158,7 +151,7 @@ class SheetView(EvaluatorRequiredMixin, WagtailAdminTemplateMixin, TemplateView)
                     submit=submit,
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                show_error(error, form=form)
         if form.errors:
             return self.render_to_response(self.get_context_data(form=form), status=400)
         messages.success(request, _("Score sheet submitted.") if submit else _("Draft saved."))
@@ -190,7 +183,7 @@ class DashboardView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView)
                     by=request.user,
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                show_error(error, form=form)
             else:
                 messages.success(request, _("Evaluation opened; now assign evaluators."))
                 return redirect("evaluation:manage", pk=evaluation.pk)
@@ -250,7 +243,7 @@ class ManageView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
         return redirect("evaluation:manage", pk=self.evaluation.pk)
 
     def _failed(self, name: str, form, error: ValidationError):
-        _add_errors(form, error)
+        show_error(error, form=form)
         return self.render_to_response(self.get_context_data(**{name: form}), status=400)
 
     def _sheet(self, request) -> Assessment:
@@ -368,7 +361,7 @@ class ModerateFeedbackView(StaffRequiredMixin, WagtailAdminTemplateMixin, Templa
                     note=form.cleaned_data["note"],
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                show_error(error, form=form)
             else:
                 messages.success(request, _("Feedback moderated."))
                 return redirect("evaluation_feedback:index")

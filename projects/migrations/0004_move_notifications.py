@@ -52,12 +52,10 @@ def forwards(apps, schema_editor):
 
 
 def backwards(apps, schema_editor):
-    _copy(
-        apps.get_model("notifications", "Notification"),
-        apps.get_model("projects", "Notification"),
-        schema_editor,
-        lambda row: {},
-    )
+    new = apps.get_model("notifications", "Notification")
+    _copy(new, apps.get_model("projects", "Notification"), schema_editor, lambda row: {})
+    # Moved back: migrating forwards again copies them anew.
+    new.objects.using(schema_editor.connection.alias).all().delete()
 
 
 class Migration(migrations.Migration):

@@ -13,6 +13,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from organizations.roles import REVIEWER, has_role
 from portal.core.charts import bar_chart
+from portal.core.errors import show_error
 from projects.models import CallPage
 from projects.presenters import Lookups, present
 from projects.services import is_staff_user
@@ -29,10 +30,6 @@ from .forms import (
     ScoreForm,
 )
 from .models import Appeal, Review
-
-
-def _error_messages(error: ValidationError) -> list[str]:
-    return list(error.messages)
 
 
 def forbidden(request, message: str = "") -> TemplateResponse:
@@ -187,7 +184,7 @@ class AssignmentView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateV
                     reason=abstain_form.cleaned_data["abstain_reason"],
                 )
             except ValidationError as error:
-                abstain_form.add_error(None, _error_messages(error))
+                show_error(error, form=abstain_form)
                 return self.render_to_response(
                     self.get_context_data(abstain_form=abstain_form), status=400
                 )

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.core.errors import show_error
 from portal.core.money import format_fen
 from portal.core.notifications.models import Notification
 
@@ -41,10 +42,6 @@ def _member_application(request, pk):
     return found
 
 
-def _error_messages(exc: ValidationError) -> list[str]:
-    return [str(m) for m in exc.messages]
-
-
 @login_required
 @require_POST
 def start_application(request, call_id):
@@ -64,8 +61,7 @@ def start_application(request, call_id):
             call=call, organization=organization, by=request.user
         )
     except ValidationError as exc:
-        for message in _error_messages(exc):
-            messages.error(request, message)
+        show_error(exc, request=request)
         return redirect(call.url)
     messages.success(
         request,
@@ -223,7 +219,7 @@ def application_autosave(request, pk, step):
             {"saved": False, "error": _("You cannot edit this application.")}, status=403
         )
     except ValidationError as exc:
-        return JsonResponse({"saved": False, "error": _error_messages(exc)[0]}, status=409)
+        return JsonResponse({"saved": False, "error": exc.messages[0]}, status=409)
     body = {
         "saved": True,
         "complete": valid,
@@ -246,8 +242,7 @@ def application_submit(request, pk):
     except PermissionDenied:
         raise Http404 from None
     except ValidationError as exc:
-        for message in _error_messages(exc):
-            messages.error(request, message)
+        show_error(exc, request=request)
         return redirect(application.get_absolute_url())
     messages.success(
         request,
@@ -268,8 +263,7 @@ def application_withdraw(request, pk):
     except PermissionDenied:
         raise Http404 from None
     except ValidationError as exc:
-        for message in _error_messages(exc):
-            messages.error(request, message)
+        show_error(exc, request=request)
         return redirect(application.get_absolute_url())
     messages.success(request, _("The application was withdrawn."))
     return redirect(application.get_absolute_url())

@@ -66,12 +66,18 @@ def test_projects_same_filters_as_directory(client):
     assert data["results"][0]["service_items"][0]["code"] == "A01"
 
 
-def test_projects_unknown_filter_value_is_400_json(client):
-    response, data = get(client, "projects", category="nope", sort="worst")
+def test_projects_unknown_fixed_choice_is_400_and_unknown_code_matches_nothing(client):
+    ProjectFactory()
 
-    assert response.status_code == 400
-    assert data["detail"] == "Invalid filter."
-    assert sorted(data["errors"]) == ["category", "sort"]
+    bad, bad_data = get(client, "projects", sort="worst", status="done")
+    unknown, unknown_data = get(client, "projects", category="ZZ")
+    malformed, malformed_data = get(client, "projects", category="no pe")
+
+    assert bad.status_code == 400
+    assert bad_data["detail"] == "Invalid request."
+    assert sorted(bad_data["errors"]) == ["sort", "status"]
+    assert (unknown.status_code, unknown_data["count"], unknown_data["results"]) == (200, 0, [])
+    assert (malformed.status_code, sorted(malformed_data["errors"])) == (400, ["category"])
 
 
 @pytest.mark.parametrize(
@@ -80,9 +86,8 @@ def test_projects_unknown_filter_value_is_400_json(client):
         ({"page": "abc"}, "page"),
         ({"page": "0"}, "page"),
         ({"page": "99999999999999999999999"}, "page"),
-        ({"page_size": "1000"}, "page_size"),
+        ({"page_size": "1001"}, "page_size"),
         ({"format": "xml"}, "format"),
-        ({"page": "5"}, "page"),
     ],
 )
 def test_projects_bad_paging_is_400(client, params, field):
@@ -92,6 +97,56 @@ def test_projects_bad_paging_is_400(client, params, field):
 
     assert response.status_code == 400
     assert field in data["errors"]
+
+
+def test_projects_page_past_the_last_is_404(client):
+    ProjectFactory()
+
+    response, data = get(client, "projects", page=5)
+
+    assert response.status_code == 404
+    assert data == {"detail": "Not found.", "errors": {"page": ["Out of range: there are 1."]}}
+
+
+def test_projects_json_page_size_is_capped_at_100(client):
+    ProjectFactory()
+
+    response, data = get(client, "projects", page_size=1000)
+
+    assert (response.status_code, data["page_size"]) == (200, 100)
+
+
+@pytest.mark.parametrize("path", ["stats", "projects", "calls", "organizations"])
+def test_unknown_format_is_400(client, path):
+    response, data = get(client, path, format="bogus")
+
+    assert response.status_code == 400
+    assert list(data["errors"]) == ["format"]
+
+
+def test_index_lists_the_endpoints_and_the_docs(client):
+    response, data = get(client, "")
+
+    assert response.status_code == 200
+    assert data["openapi"] == "http://127.0.0.1:8000/api/v1/openapi.json"
+    assert data["docs"] == "http://127.0.0.1:8000/api/v1/docs"
+    assert [e["path"] for e in data["endpoints"]] == [
+        "/api/v1/projects",
+        "/api/v1/projects/{id}",
+        "/api/v1/calls",
+        "/api/v1/calls/{id}",
+        "/api/v1/organizations",
+        "/api/v1/organizations/{id}",
+        "/api/v1/stats",
+    ]
+
+
+def test_docs_are_served_from_our_own_static_files(client):
+    html = client.get("/api/v1/docs").content.decode()
+
+    assert '<script src="/static/ninja/swagger-ui-bundle.js">' in html
+    assert "cdn" not in html.lower()
+    assert "<script>" not in html
 
 
 def test_project_detail_and_not_found(client, give, live_matching):
@@ -125,9 +180,17 @@ def test_projects_csv(client, give):
 
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert rows[0][:4] == ["id", "title", "status", "tier"]
-    assert rows[1][1] == '\'=HYPERLINK("x")'
-    assert rows[1][8:13] == ["50000", "7000", "0", "0", "0"]
+    header = rows[0]
+    row = dict(zip(header, rows[1], strict=True))
+    assert header[:6] == ["id", "slug", "title", "summary", "status", "tier"]
+    assert header.index("funding.raised") < header.index("funding.spent")
+    assert row["title"] == '\'=HYPERLINK("x")'
+    assert [row[c] for c in ("goal_amount", "funding.raised", "funding.matched")] == [
+        "50000",
+        "7000",
+        "0",
+    ]
+    assert row["organization.name"] == project.organization.name
 
 
 def test_etag_not_modified(client):

@@ -1,5 +1,5 @@
 """Fuzz the query parameters of every list endpoint (and the HTML directory): any input
-gives 200 or a 400 with a JSON explanation, never a 500."""
+gives 200, a 400 with a JSON explanation or a 404 for a page past the last, never a 500."""
 
 import json
 
@@ -97,11 +97,13 @@ def data(db):
 
 
 def _check(response):
-    assert response.status_code in (200, 400), response.status_code
+    assert response.status_code in (200, 400, 404), response.status_code
     if response.status_code == 400:
         body = json.loads(response.content)
         assert body["detail"] in ("Invalid request.", "Invalid filter.")
         assert body["errors"]
+    elif response.status_code == 404:
+        assert list(json.loads(response.content)["errors"]) == ["page"]
     else:
         assert response["Content-Type"] in (
             "application/json; charset=utf-8",

@@ -18,6 +18,7 @@ SITE_URLS = {
     "sitemap": lambda w: {},
     "javascript-catalog": lambda w: {},
     "api-v1:api-root": lambda w: {},
+    "api-v1:index": lambda w: {},
     "api-v1:openapi-json": lambda w: {},
     "api-v1:openapi-view": lambda w: {},
     "api-v1:list_projects": lambda w: {},
