@@ -35,10 +35,12 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.files import File
 from django.db import connections
 from django.http import FileResponse, Http404, HttpResponse
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
@@ -301,21 +303,43 @@ def store_report(kind: str, obj_id: int, language: str) -> str:
     return name
 
 
+# How long a queued generation blocks another one for the same report (the task frees
+# it when it ends; this only matters when a worker dies mid-way).
+QUEUED_SECONDS = 600
+# The "being updated" page reloads itself this often (seconds).
+UPDATING_RETRY_SECONDS = 10
+
+
+def _queued_key(kind: str, obj_id: int, language: str) -> str:
+    return f"report-queued:{kind}:{int(obj_id)}:{language}"
+
+
 @task()
 def generate_report(kind: str, obj_id: int, language: str, force: bool = False) -> str:
     """Background task: (re)generate and store one report unless it is up to date.
 
     Returns the PDF's name in the private storage. Regenerates when ``force``, when no
     file exists, or when the kind's fingerprint changed. Raises :class:`ReportError`
-    subclasses for bad input.
+    subclasses for bad input. Frees the report's "queued" mark when it ends.
     """
-    if force or is_stale(kind, obj_id, language):
-        return store_report(kind, obj_id, language)
-    return report_name(kind, obj_id, language)
+    try:
+        if force or is_stale(kind, obj_id, language):
+            return store_report(kind, obj_id, language)
+        return report_name(kind, obj_id, language)
+    finally:
+        cache.delete(_queued_key(kind, obj_id, language))
 
 
 def enqueue_report(kind: str, obj_id: int, language: str, *, force: bool = False):
-    """Enqueue :func:`generate_report` on the ``reports`` queue when the backend has one."""
+    """Enqueue :func:`generate_report` on the ``reports`` queue when the backend has one.
+
+    At most one generation per (kind, object, language) waits at a time: a mark in the
+    shared cache (added atomically, freed by the task, expiring after
+    ``QUEUED_SECONDS``) makes a burst of requests for the same report queue it once.
+    Returns the queued task's result, or ``None`` when one is already waiting
+    (``force`` always queues)."""
+    if not cache.add(_queued_key(kind, obj_id, language), 1, QUEUED_SECONDS) and not force:
+        return None
     queues = generate_report.get_backend().queues
     queued = generate_report.using(queue_name="reports") if "reports" in queues else generate_report
     return queued.enqueue(kind, int(obj_id), language, force)
@@ -535,8 +559,9 @@ def download_report(request, kind: str, obj_id: int, language: str):
     Staff may download any report; other users only where the kind's
     ``can_view(user, obj)`` allows (e.g. an organization's members for their own
     reports, anonymous visitors for public ones); anonymous visitors refused are sent
-    to the login page. A report not generated yet is enqueued and answered with 202;
-    a stored report whose data changed is served and regenerated in the background.
+    to the login page. A report not generated yet, or whose data changed since it was
+    written (its fingerprint), is never served: it is queued (once) and the reader gets
+    a "being updated" page in their language that reloads itself (202, ``Retry-After``).
     """
     user = request.user
     try:
@@ -552,8 +577,10 @@ def download_report(request, kind: str, obj_id: int, language: str):
             return _login(request)
         raise PermissionDenied
     if is_stale(kind, obj_id, language):
-        # Missing or out of date: (re)generate in the background; serve what is stored.
         enqueue_report(kind, obj_id, language)
+        # An in-process task backend has written it already; a worker has not.
+        if is_stale(kind, obj_id, language):
+            return _updating_response(request, stale=report_exists(kind, obj_id, language))
     return stored_report_response(
         kind,
         obj_id,
@@ -561,3 +588,17 @@ def download_report(request, kind: str, obj_id: int, language: str):
         filename=posixpath.basename(name),
         pending_message=_("The report is being generated. Please try again in a minute."),
     )
+
+
+def _updating_response(request, *, stale: bool) -> HttpResponse:
+    response = HttpResponse(
+        render_to_string(
+            "reports/updating.html",
+            {"stale": stale, "retry_after": UPDATING_RETRY_SECONDS},
+            request=request,
+        ),
+        status=202,
+    )
+    response["Retry-After"] = str(UPDATING_RETRY_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response

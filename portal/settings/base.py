@@ -251,6 +251,27 @@ STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env("STRIPE_API_BASE")
 
+# --- Funding limits ---------------------------------------------------------------------
+# Smallest and largest single online gift, in fen (funding.services.donations).
+FUNDING_MIN_DONATION = 100
+FUNDING_MAX_DONATION = 50_000_000
+# Velocity limits on online checkouts: at most this many per client address and per
+# e-mail address within FUNDING_VELOCITY_MINUTES; the next one is refused and the
+# earlier gifts in the window are flagged for finance review.
+FUNDING_VELOCITY_PER_IP = 10
+FUNDING_VELOCITY_PER_EMAIL = 5
+FUNDING_VELOCITY_MINUTES = 10
+# How long a live-matching reservation is held during checkout (funding.services.matching).
+FUNDING_RESERVATION_MINUTES = 30
+# Payment-provider notifications: attempts before an inbox event is marked failed, and
+# the window in which a burst of arrivals shares one worker kick (funding.services.inbox).
+FUNDING_INBOX_MAX_ATTEMPTS = 8
+FUNDING_INBOX_KICK_SECONDS = 1
+# Residents' feedback on projects: (attempts, seconds) per signed-in user and per client
+# address (projects.evaluation.public_views).
+EVALUATION_FEEDBACK_USER_RATE = (10, 3600)
+EVALUATION_FEEDBACK_IP_RATE = (30, 3600)
+
 # --- Security -----------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

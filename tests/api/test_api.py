@@ -269,6 +269,7 @@ def test_openapi_schema_lists_endpoints(client):
     response, data = get(client, "openapi.json")
 
     assert set(data["paths"]) == {
+        "/api/v1/",
         "/api/v1/projects",
         "/api/v1/projects/{project_id}",
         "/api/v1/calls",
@@ -279,6 +280,9 @@ def test_openapi_schema_lists_endpoints(client):
     }
     params = {p["name"] for p in data["paths"]["/api/v1/projects"]["get"]["parameters"]}
     assert {"q", "category", "district", "progress", "sort", "page", "format"} <= params
+    body = response.content.decode()
+    assert '"enum": ["newest", "raised", "closest", "ending", "random"]' in body
+    assert '"text/csv"' in body
 
 
 @pytest.mark.parametrize("n", [1, 3])

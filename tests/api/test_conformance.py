@@ -8,6 +8,8 @@ and schema, and nothing may answer 5xx.
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from portal.wsgi import application
@@ -19,7 +21,19 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
 @pytest.fixture
-def data(db):
+def keep_connection():
+    """Requests go straight to the WSGI application, whose end-of-request signal would
+    close the test's database connection (and its transaction); Django's own test
+    client disconnects the same receivers."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def data(db, keep_connection):
     item = ServiceItemFactory(code="A01")
     for i in range(2):
         project = ProjectFactory(title=f"社区助老服务{i}", tier=ProjectTier.FUNDED_MATCHED)

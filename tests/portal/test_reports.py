@@ -3,6 +3,7 @@
 import io
 import json
 import zipfile
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, User
@@ -10,6 +11,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.management import CommandError, call_command
 from django.http import Http404
 from django.test import RequestFactory
+from django.utils import translation
 from pypdf import PdfReader
 
 from portal import report_kinds
@@ -22,6 +24,7 @@ from portal.core.reports import (
     bulk_generate,
     download_report,
     enqueue_report,
+    generate_report,
     get_kind,
     is_stale,
     read_sidecar,
@@ -336,8 +339,81 @@ def test_download_report_not_generated_yet_queues_and_answers_202(
     response = download_report(_request(rf, staff), "light", 3, "en")
 
     assert response.status_code == 202
-    assert response["Retry-After"] == "30"
+    assert response["Retry-After"] == "10"
+    assert '<meta http-equiv="refresh" content="10">' in response.content.decode()
+    assert "报告尚未生成，正在生成中。" in response.content.decode()
     assert queued == [("light", 3, "en")]
+
+
+@pytest.mark.django_db
+def test_download_report_never_serves_a_copy_older_than_its_data(
+    rf, settings, tmp_path, monkeypatch
+):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    staff = User.objects.create_user("officer", password="x", is_staff=True)
+    version = {"v": "1"}
+    register_report(
+        "test_fresh",
+        build=_build_light,
+        get_object=report_kinds.get_sample,
+        fingerprint=lambda obj_id: version["v"],
+    )
+    try:
+        generate_report.call("test_fresh", 5, "en")
+        fresh = download_report(_request(rf, staff), "test_fresh", 5, "en")
+        version["v"] = "2"
+        queued = []
+        monkeypatch.setattr(reports, "enqueue_report", lambda *args: queued.append(args))
+        with translation.override("en"):
+            stale = download_report(_request(rf, staff), "test_fresh", 5, "en")
+
+        assert (fresh.status_code, fresh["Content-Type"]) == (200, "application/pdf")
+        assert stale.status_code == 202
+        assert stale["Content-Type"] == "text/html; charset=utf-8"
+        assert "The data in this report has changed since it was last written" in (
+            stale.content.decode()
+        )
+        assert queued == [("test_fresh", 5, "en")]
+    finally:
+        unregister_report("test_fresh")
+
+
+def test_enqueue_report_queues_one_generation_per_report_at_a_time(monkeypatch):
+    calls = []
+
+    class QueuedTask:
+        def get_backend(self):
+            return SimpleNamespace(queues=["default", "reports"])
+
+        def using(self, **kwargs):
+            return self
+
+        def enqueue(self, *args):
+            calls.append(args)
+            return "queued"
+
+    monkeypatch.setattr(reports, "generate_report", QueuedTask())
+
+    first = enqueue_report("light", 7, "en")
+    second = enqueue_report("light", 7, "en")
+    other_language = enqueue_report("light", 7, "zh-hans")
+    forced = enqueue_report("light", 7, "en", force=True)
+    reports.cache.delete(reports._queued_key("light", 7, "en"))
+    after_the_task = enqueue_report("light", 7, "en")
+
+    assert (first, second, other_language, forced, after_the_task) == (
+        "queued",
+        None,
+        "queued",
+        "queued",
+        "queued",
+    )
+    assert calls == [
+        ("light", 7, "en", False),
+        ("light", 7, "zh-hans", False),
+        ("light", 7, "en", True),
+        ("light", 7, "en", False),
+    ]
 
 
 def test_start_report_batch_renders_zips_and_records_progress(settings, tmp_path):

@@ -146,7 +146,9 @@ def test_results_include_shows_org_names_after_publication(call, ranked, officer
     assert "评审结果公示" in zh
 
 
-def test_reminders_go_to_reviewers_with_outstanding_work(call, config, reviewers):
+def test_reminders_go_to_reviewers_with_outstanding_work(
+    call, config, reviewers, django_capture_on_commit_callbacks
+):
     application = ApplicationFactory(call=call)
     Assignment.objects.create(application=application, reviewer=reviewers[0])
     Assignment.objects.create(
@@ -156,11 +158,15 @@ def test_reminders_go_to_reviewers_with_outstanding_work(call, config, reviewers
         conflict_reason="x",
     )
 
-    sent = tasks.send_reviewer_reminders.call(call_id=call.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = tasks.send_reviewer_reminders.call(call_id=call.pk)
 
     assert sent == 1
-    assert mail.outbox[0].to == [reviewers[0].email]
-    assert "1" in mail.outbox[0].body
+    assert [m.to for m in mail.outbox] == [[reviewers[0].email]]
+    assert mail.outbox[0].subject == "您有待完成的评审"
+    assert mail.outbox[0].body.startswith(
+        "您还有 1 份评审尚未完成。\n\nhttp://127.0.0.1:8000/admin/"
+    )
 
 
 def test_call_page_shows_the_public_notice_ranking(client, call, ranked, officer):
