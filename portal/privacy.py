@@ -49,10 +49,15 @@ def find_user(identifier: str):
 
 
 def _row(instance: models.Model) -> dict[str, Any]:
-    """A JSON-safe dict of the row's concrete field values (files by name only)."""
+    """A JSON-safe dict of the row's concrete field values (files by name only).
+
+    A model lists in ``personal_export_withheld`` the fields (attnames) its rows never
+    give the person, e.g. which applicant a reviewer declared a conflict with in a blind
+    review."""
     data: dict[str, Any] = {"id": instance.pk}
+    withheld = set(getattr(instance, "personal_export_withheld", ()))
     for field in instance._meta.concrete_fields:
-        if field.primary_key:
+        if field.primary_key or field.attname in withheld:
             continue
         value = getattr(instance, field.attname)
         if isinstance(field, models.FileField):

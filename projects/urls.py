@@ -23,6 +23,10 @@ urlpatterns = [
         name="application_autosave",
     ),
     path("applications/<int:pk>/submit/", app_views.application_submit, name="application_submit"),
+    path("applications/<int:pk>/appeal/", app_views.appeal_submit, name="appeal_submit"),
+    path(
+        "applications/<int:pk>/appeal/withdraw/", app_views.appeal_withdraw, name="appeal_withdraw"
+    ),
     path(
         "applications/<int:pk>/withdraw/",
         app_views.application_withdraw,

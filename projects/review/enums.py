@@ -35,3 +35,4 @@ class AppealStatus(models.TextChoices):
     OPEN = "open", _("Open")
     UPHELD = "upheld", _("Upheld")
     DISMISSED = "dismissed", _("Dismissed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")

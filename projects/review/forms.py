@@ -111,6 +111,62 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class RosterForm(forms.Form):
+    """One "conflict" checkbox and reason per roster organization (blind review)."""
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organizations = organizations
+        for org in organizations:
+            self.fields[f"conflict_{org.pk}"] = forms.BooleanField(
+                label=_("I have a conflict of interest with %(name)s") % {"name": org.name},
+                required=False,
+            )
+            self.fields[f"reason_{org.pk}"] = forms.CharField(
+                label=_("Reason for the conflict with %(name)s") % {"name": org.name},
+                required=False,
+                max_length=1000,
+                widget=forms.TextInput,
+            )
+
+    def rows(self):
+        return [
+            (org, self[f"conflict_{org.pk}"], self[f"reason_{org.pk}"])
+            for org in self.organizations
+        ]
+
+    def conflicts(self) -> dict[int, str]:
+        return {
+            org.pk: self.cleaned_data.get(f"reason_{org.pk}", "")
+            for org in self.organizations
+            if self.cleaned_data.get(f"conflict_{org.pk}")
+        }
+
+
+class AppealForm(forms.Form):
+    grounds = forms.CharField(
+        label=_("Grounds of the appeal"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "State what you believe is wrong in the result and why. One appeal per "
+            "application; you can withdraw it until it is handled."
+        ),
+    )
+
+
+class PublishForm(forms.Form):
+    override_reason = forms.CharField(
+        label=_("Reason for publishing anyway"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Only when the review window is still open or applications lack reviews: "
+            "the reason is written to the audit log."
+        ),
+    )
+
+
 class ManualAssignForm(forms.Form):
     application = forms.ModelChoiceField(
         label=_("Application"), queryset=Application.objects.none()

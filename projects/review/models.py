@@ -219,6 +219,10 @@ class ReviewSettings(models.Model):
     funded_count = models.PositiveIntegerField(_("Funded and matched (top N)"), default=0)
     reserve_count = models.PositiveIntegerField(_("Reserve library (next M)"), default=0)
     appeal_days = models.PositiveSmallIntegerField(_("Appeal window (days)"), default=7)
+    ranked_at = models.DateTimeField(_("Ranked at"), null=True, blank=True, editable=False)
+    notice_version = models.PositiveIntegerField(
+        _("Public notice version"), default=0, editable=False
+    )
 
     panels = [
         FieldPanel("call"),
@@ -277,6 +281,9 @@ class ConflictOfInterest(models.Model):
     reason = models.TextField(_("Reason"))
     created_at = models.DateTimeField(_("Declared at"), auto_now_add=True)
 
+    # A reviewer's own data export must not link them to an applicant in a blind call.
+    personal_export_withheld = ("organization_id",)
+
     class Meta:
         verbose_name = _("Conflict of interest")
         verbose_name_plural = _("Conflicts of interest")
@@ -288,6 +295,40 @@ class ConflictOfInterest(models.Model):
 
     def __str__(self):
         return f"{self.reviewer} ↔ {self.organization}"
+
+
+class RosterDeclaration(models.Model):
+    """A reviewer's conflict declaration against a blind call's roster of applicant
+    organizations (made once, before any proposal is shown; extended when organizations
+    join the roster later). ``organizations`` holds the ids the reviewer declared on."""
+
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="roster_declarations",
+        verbose_name=_("Reviewer"),
+    )
+    call = models.ForeignKey(
+        "projects.CallPage",
+        on_delete=models.CASCADE,
+        related_name="roster_declarations",
+        verbose_name=_("Call"),
+    )
+    organizations = models.JSONField(_("Organizations declared on"), default=list)
+    declared_at = models.DateTimeField(_("Declared at"))
+
+    # The person's own data export leaves out which organizations they were shown.
+    personal_export_withheld = ("organizations",)
+
+    class Meta:
+        verbose_name = _("Roster declaration")
+        verbose_name_plural = _("Roster declarations")
+        constraints = [
+            models.UniqueConstraint(fields=["reviewer", "call"], name="review_roster_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.reviewer} · {self.call}"
 
 
 class AssignmentQuerySet(models.QuerySet):
@@ -375,6 +416,7 @@ class Review(models.Model):
     )
     abstain_reason = models.TextField(_("Reason for abstaining"), blank=True)
     submitted_at = models.DateTimeField(_("Submitted at"), null=True, blank=True)
+    reopened_at = models.DateTimeField(_("Reopened at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
 
     class Meta:
@@ -465,7 +507,11 @@ class RankingEntry(models.Model):
 
 
 class Decision(models.Model):
-    """The published outcome for one application; links to the funded project record."""
+    """The published outcome for one application; links to the funded project record.
+
+    ``rank`` is empty for an application published as "not ranked — insufficient
+    reviews" (publication overridden by a programme officer); such a decision is never
+    funded (database constraint)."""
 
     application = models.OneToOneField(
         "projects.Application",
@@ -479,9 +525,12 @@ class Decision(models.Model):
         related_name="review_decisions",
         verbose_name=_("Call"),
     )
-    rank = models.PositiveIntegerField(_("Rank"))
-    normalised = models.DecimalField(_("Normalised score"), max_digits=9, decimal_places=4)
+    rank = models.PositiveIntegerField(_("Rank"), null=True, blank=True)
+    normalised = models.DecimalField(
+        _("Normalised score"), max_digits=9, decimal_places=4, null=True, blank=True
+    )
     tier = models.CharField(_("Tier"), max_length=20, choices=ProjectTier.choices)
+    notice_version = models.PositiveIntegerField(_("Public notice version"), default=1)
     project = models.OneToOneField(
         "projects.Project",
         null=True,
@@ -503,10 +552,27 @@ class Decision(models.Model):
     class Meta:
         verbose_name = pgettext_lazy("funding decision", "Decision")
         verbose_name_plural = _("Decisions")
-        ordering = ["call_id", "rank"]
+        ordering = ["call_id", F("rank").asc(nulls_last=True), "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "rank"],
+                condition=Q(rank__isnull=False),
+                name="review_decision_rank_unique_in_call",
+            ),
+            models.CheckConstraint(
+                condition=Q(rank__isnull=False) | Q(tier=ProjectTier.NOT_FUNDED),
+                name="review_decision_unranked_not_funded",
+            ),
+        ]
 
     def __str__(self):
+        if self.rank is None:
+            return f"{self.application} · {_('Not ranked — insufficient reviews')}"
         return f"#{self.rank} {self.application} · {self.get_tier_display()}"
+
+    @property
+    def is_ranked(self) -> bool:
+        return self.rank is not None
 
 
 class Appeal(models.Model):
@@ -519,6 +585,22 @@ class Appeal(models.Model):
         verbose_name=pgettext_lazy("funding decision", "Decision"),
     )
     appellant = models.CharField(pgettext_lazy("objection", "Raised by"), max_length=200)
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="review_appeals",
+        verbose_name=_("Applicant organization (appeal filed online)"),
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("Submitted by"),
+    )
     text = models.TextField(_("Appeal"))
     received_at = models.DateTimeField(_("Received at"))
     status = models.CharField(
@@ -548,8 +630,15 @@ class Appeal(models.Model):
         ordering = ["-received_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status=AppealStatus.OPEN) | ~Q(resolution=""),
+                condition=Q(status__in=[AppealStatus.OPEN, AppealStatus.WITHDRAWN])
+                | ~Q(resolution=""),
                 name="review_appeal_resolution_given",
+            ),
+            # An applicant appeals its own decision once (a withdrawn appeal counts).
+            models.UniqueConstraint(
+                fields=["decision"],
+                condition=Q(organization__isnull=False),
+                name="review_appeal_once_per_application",
             ),
         ]
 

@@ -17,6 +17,9 @@ Definitions (also in docs/review.md):
   ``drop_extremes`` and at least five reviews the single highest and lowest value are
   left out of each mean (the median is unchanged by that by construction); spread =
   max ``t`` − min ``t``, disagreement when spread > the call's threshold.
+* only applications with at least the call's reviewers per application are ranked; the
+  others are listed as "not ranked — insufficient reviews" (their reviews still count in
+  their reviewers' statistics).
 * order: normalised score ↓, median ↓, key criterion mean ↓ (none last), application
   first submitted ↑ (none last), application id ↑. Scores compare after rounding to
   four decimals so float noise from the database never decides a place.
@@ -35,7 +38,7 @@ from django.db.models.functions import Cast
 
 from projects.enums import ProjectTier
 
-from .enums import ReviewStatus
+from .enums import ACTIVE_ASSIGNMENT_STATUSES, ReviewStatus
 from .models import Score
 
 FOUR = Decimal("0.0001")
@@ -68,14 +71,17 @@ class Ranked:
 
 
 def review_totals(call_id: int) -> list[ReviewTotal]:
-    """Weighted total and key-criterion value of every submitted review of the call (SQL)."""
+    """Weighted total and key-criterion value of every submitted review of the call by a
+    reviewer who is not recused (SQL)."""
     value = Cast(F("value"), FloatField())
     low = Cast(F("criterion__scale_min"), FloatField())
     high = Cast(F("criterion__scale_max"), FloatField())
     weight = Cast(F("criterion__weight"), FloatField())
     rows = (
         Score.objects.filter(
-            review__assignment__application__call_id=call_id, review__status=ReviewStatus.SUBMITTED
+            review__assignment__application__call_id=call_id,
+            review__assignment__status__in=ACTIVE_ASSIGNMENT_STATUSES,
+            review__status=ReviewStatus.SUBMITTED,
         )
         .values(
             "review_id", "review__assignment__reviewer_id", "review__assignment__application_id"
@@ -155,14 +161,21 @@ def rank(
     drop_extremes: bool,
     funded_count: int,
     reserve_count: int,
+    min_reviews: int = 1,
 ) -> list[Ranked]:
-    """Aggregate per application, order, number 1…n and assign tiers."""
+    """Aggregate per application, order, number 1…n and assign tiers.
+
+    Every review informs its reviewer's statistics, but only applications with at least
+    ``min_reviews`` reviews are ranked (the others are "not ranked — insufficient
+    reviews", listed by ``selectors.review_coverage``)."""
     normalised = normalise(totals, max_total)
     per_app: dict[int, list[ReviewTotal]] = {}
     for row in totals:
         per_app.setdefault(row.application_id, []).append(row)
     entries = []
     for app_id, rows in per_app.items():
+        if len(rows) < min_reviews:
+            continue
         raw = [r.total for r in rows]
         keys = [r.key for r in rows if r.key is not None]
         spread = _q(max(raw) - min(raw))

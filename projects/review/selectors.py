@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
-from projects.enums import ApplicationStatus, ApplicationStep
+from organizations.models import Organization
+from projects.enums import ApplicationStatus
 from projects.models import Application, CallPage
 
 from .enums import ACTIVE_ASSIGNMENT_STATUSES, AssignmentStatus, ReviewStatus, ScoreVisibility
-from .models import Assignment, Decision, Review, ReviewSettings
+from .models import Appeal, Assignment, Decision, Review, ReviewSettings, RosterDeclaration
 
 HANDED_IN = (ReviewStatus.SUBMITTED, ReviewStatus.ABSTAINED)
 
@@ -58,21 +61,27 @@ def assignment_for(user, pk: int) -> Assignment:
         raise Http404 from None
 
 
-def blind_answers(answers: dict) -> dict:
-    """The application's answers with people's names removed (blind review)."""
-    answers = dict(answers)
-    team = answers.get(ApplicationStep.TEAM)
-    if team and "lines" in team:
-        answers[ApplicationStep.TEAM] = {
-            **team,
-            "lines": [{**line, "name": "—"} for line in team["lines"]],
-        }
-    basic = answers.get(ApplicationStep.BASIC)
-    if basic:
-        answers[ApplicationStep.BASIC] = {
-            k: v for k, v in basic.items() if k not in ("contact_name", "contact_phone")
-        }
-    return answers
+def call_roster(call: CallPage) -> list:
+    """The applicant organizations of a call's eligible applications, by name (the
+    roster a blind reviewer declares conflicts against; never linked to proposals)."""
+    return list(
+        Organization.objects.filter(
+            applications__call=call, applications__status=ApplicationStatus.ELIGIBLE
+        )
+        .distinct()
+        .order_by("name", "pk")
+    )
+
+
+def roster_to_declare(call: CallPage, reviewer) -> list:
+    """The roster organizations ``reviewer`` has not declared on yet (empty once done)."""
+    declared = set(
+        RosterDeclaration.objects.filter(call=call, reviewer=reviewer)
+        .values_list("organizations", flat=True)
+        .first()
+        or []
+    )
+    return [org for org in call_roster(call) if org.pk not in declared]
 
 
 def other_reviews(assignment: Assignment, own: Review | None) -> list[Review] | None:
@@ -137,6 +146,83 @@ def application_progress(call: CallPage, limit: int = 500) -> list[Application]:
     )
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """Reviews done / required for one eligible application."""
+
+    application_id: int
+    title: str
+    organization_name: str
+    done: int
+    required: int
+
+    @property
+    def is_sufficient(self) -> bool:
+        return self.done >= self.required
+
+
+def review_coverage(call: CallPage) -> list[Coverage]:
+    """Every eligible application of ``call`` with its submitted reviews (by reviewers
+    not recused) against the call's reviewers per application, fewest done first.
+    One query. Abstentions do not count: they are kept out of every aggregate."""
+    required = call.review_settings.reviewers_per_application
+    rows = (
+        Application.objects.filter(call=call, status=ApplicationStatus.ELIGIBLE)
+        .annotate(
+            done=Count(
+                "review_assignments",
+                filter=Q(
+                    review_assignments__status__in=ACTIVE_ASSIGNMENT_STATUSES,
+                    review_assignments__review__status=ReviewStatus.SUBMITTED,
+                ),
+            )
+        )
+        .order_by("done", "pk")
+        .values_list("pk", "title", "organization__name", "done")
+    )
+    return [
+        Coverage(
+            application_id=pk,
+            title=title or f"#{pk}",
+            organization_name=organization_name,
+            done=done,
+            required=required,
+        )
+        for pk, title, organization_name, done in rows
+    ]
+
+
+def is_ranking_stale(call: CallPage) -> bool:
+    """True when a review of ``call`` changed (saved, handed in, reopened) after the
+    ranking was computed, or the call was never ranked."""
+    ranked_at = call.review_settings.ranked_at
+    if ranked_at is None:
+        return True
+    return Review.objects.filter(
+        assignment__application__call=call, updated_at__gt=ranked_at
+    ).exists()
+
+
+def publication_blockers(call: CallPage, now) -> list[str]:
+    """What should stop the results from being published (a programme officer may
+    override them with a written reason): the review window still open, and every
+    eligible application short of its required reviews. Translated sentences."""
+    blockers = []
+    deadline = call.review_settings.deadline
+    if deadline is not None and now < deadline:
+        blockers.append(
+            _("The review window is open until %(deadline)s.")
+            % {"deadline": formats.date_format(timezone.localtime(deadline), "DATETIME_FORMAT")}
+        )
+    for row in review_coverage(call):
+        if not row.is_sufficient:
+            blockers.append(
+                _("“%(title)s” has %(done)d of %(required)d reviews.")
+                % {"title": row.title, "done": row.done, "required": row.required}
+            )
+    return blockers
+
+
 def score_distribution(call: CallPage, max_total: Decimal, bins: int = 10) -> list[int]:
     """How many submitted review totals fall in each of ``bins`` equal bands of the
     rubric's range (the top value counts in the last band). One query."""
@@ -167,5 +253,43 @@ def published_results(call: CallPage) -> list[Decision]:
     return list(
         Decision.objects.filter(call=call)
         .select_related("application__organization", "project")
-        .order_by("rank")
+        .order_by(F("rank").asc(nulls_last=True), "pk")
+    )
+
+
+@dataclass
+class Outcome:
+    """What the applicant sees of its published decision."""
+
+    decision: Decision
+    appeal_ends_at: object
+    appeal: Appeal | None
+    window_open: bool
+
+    @property
+    def can_appeal(self) -> bool:
+        return self.window_open and self.appeal is None
+
+
+def published_outcome(application: Application, now=None) -> Outcome | None:
+    """The application's published decision (rank, tier), the appeal deadline and its
+    own online appeal; ``None`` until results are published. Two queries."""
+    decision = (
+        Decision.objects.select_related("call")
+        .filter(application=application, call__notice_published_at__isnull=False)
+        .first()
+    )
+    if decision is None:
+        return None
+    now = now or timezone.now()
+    call = decision.call
+    appeal = Appeal.objects.filter(decision=decision, organization__isnull=False).first()
+    window_open = (
+        call.appeal_ends_at is not None and call.notice_published_at <= now <= call.appeal_ends_at
+    )
+    return Outcome(
+        decision=decision,
+        appeal_ends_at=call.appeal_ends_at,
+        appeal=appeal,
+        window_open=window_open,
     )

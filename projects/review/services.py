@@ -17,20 +17,22 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
 from organizations.models import Membership, Region
-from organizations.roles import REVIEWER, has_role
+from organizations.roles import PROGRAMME_OFFICER, REVIEWER, has_role
 from organizations.services import notify_members
+from portal.core.notifications.services import notify
 from projects.enums import ApplicationStatus, ProjectStatus, ProjectTier
 from projects.models import Application, CallPage, Project
 from projects.services import is_staff_user
 
-from . import ranking
+from . import ranking, selectors
 from .enums import (
     ACTIVE_ASSIGNMENT_STATUSES,
     AppealStatus,
@@ -47,6 +49,7 @@ from .models import (
     Review,
     ReviewerProfile,
     ReviewSettings,
+    RosterDeclaration,
     Rubric,
     Score,
 )
@@ -416,22 +419,159 @@ def declare_conflict(
             raise ValidationError(_("Please give the reason for the conflict."))
         assignment.status = AssignmentStatus.CONFLICT
         assignment.conflict_reason = reason
+        organization_id = assignment.application.organization_id
         ConflictOfInterest.objects.get_or_create(
-            reviewer=by,
-            organization_id=assignment.application.organization_id,
-            defaults={"reason": reason},
+            reviewer=by, organization_id=organization_id, defaults={"reason": reason}
         )
         log(
             instance=assignment, action="review.conflict.declared", user=by, data={"reason": reason}
         )
-    else:
-        assignment.status = AssignmentStatus.ACCEPTED
-        log(instance=assignment, action="review.conflict.none", user=by)
+        assignment.save(update_fields=["status", "conflict_reason", "declared_at"])
+        _recuse(reviewer_id=by.pk, organization_id=organization_id, reason=reason, by=by, now=now)
+        return assignment
+    assignment.status = AssignmentStatus.ACCEPTED
+    log(instance=assignment, action="review.conflict.none", user=by)
     assignment.save(update_fields=["status", "conflict_reason", "declared_at"])
     return assignment
 
 
-def _review_for_update(assignment: Assignment, by) -> Review:
+def _recuse(*, reviewer_id: int, organization_id: int, reason: str, by, now: datetime) -> int:
+    """Recuse the reviewer from every other assignment on the organization's
+    applications in calls whose results are not published yet (a review they handed in
+    there leaves every aggregate, and the call's ranking becomes stale)."""
+    assignments = list(
+        Assignment.objects.select_for_update()
+        .filter(
+            reviewer_id=reviewer_id,
+            application__organization_id=organization_id,
+            application__call__notice_published_at__isnull=True,
+            status__in=ACTIVE_ASSIGNMENT_STATUSES,
+        )
+        .order_by("pk")
+    )
+    for other in assignments:
+        other.status, other.conflict_reason, other.declared_at = (
+            AssignmentStatus.CONFLICT,
+            reason,
+            now,
+        )
+        other.save(update_fields=["status", "conflict_reason", "declared_at"])
+        log(
+            instance=other,
+            action="review.conflict.declared",
+            user=by,
+            data={"reason": reason, "covers_organization": True},
+        )
+    return len(assignments)
+
+
+@transaction.atomic
+def record_conflict(
+    *, reviewer, organization, reason: str, by, now: datetime | None = None
+) -> ConflictOfInterest:
+    """Staff record a reviewer's conflict with an organization (回避).
+
+    The reviewer is never assigned to the organization's applications again and is
+    recused from every current assignment on them in calls not yet published. Side
+    effects: audit log. Raises ``ValidationError`` without a reason or when the conflict
+    is already recorded, ``PermissionDenied`` for non-staff."""
+    _require_staff(by)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Please give the reason for the conflict.")]})
+    conflict, created = ConflictOfInterest.objects.get_or_create(
+        reviewer=reviewer, organization=organization, defaults={"reason": reason}
+    )
+    if not created:
+        raise ValidationError(_("This conflict of interest is already recorded."))
+    log(instance=conflict, action="review.conflict.record", user=by, data={"reason": reason})
+    _recuse(
+        reviewer_id=reviewer.pk,
+        organization_id=organization.pk,
+        reason=reason,
+        by=by,
+        now=now or timezone.now(),
+    )
+    return conflict
+
+
+def review_frozen_reason(
+    *, call: CallPage, config: ReviewSettings, review: Review | None, now: datetime
+) -> str | None:
+    """Why a review of ``call`` can no longer be saved (``None`` while it can).
+
+    Reviews freeze when the review window closes and when the results are published;
+    a review that staff reopened (with a reason) after that moment may be saved again."""
+    reopened = review.reopened_at if review is not None else None
+    published = call.notice_published_at
+    if published is not None and not (reopened and reopened >= published):
+        return _("The results are published; reviews can no longer be changed.")
+    deadline = config.deadline
+    if deadline is not None and now > deadline and not (reopened and reopened >= deadline):
+        return _("The review window closed on %(deadline)s; reviews can no longer be changed.") % {
+            "deadline": formats.date_format(timezone.localtime(deadline), "DATETIME_FORMAT")
+        }
+    return None
+
+
+@transaction.atomic
+def declare_roster(
+    *, call: CallPage, by, conflicts: dict[int, str], now: datetime | None = None
+) -> RosterDeclaration:
+    """A reviewer's conflict declaration against a blind call's roster (回避, made once
+    before any proposal is shown).
+
+    ``conflicts`` maps organization id → reason for each roster organization the
+    reviewer has a conflict with; every other organization on the roster is declared
+    free of conflict. Conflicts are remembered (never assigned again) and recuse the
+    reviewer from those organizations' applications; the reviewer's pending assignments
+    on the others are accepted. Organizations that join the roster later are declared
+    on in a second round. Side effects: audit log (counts only, so the log never links
+    the reviewer to an applicant). Raises ``PermissionDenied`` without an assignment in
+    the call, ``ValidationError`` (per organization) for a missing reason, an
+    organization not on the roster or nothing left to declare."""
+    now = now or timezone.now()
+    if not Assignment.objects.filter(application__call=call, reviewer=by).exists():
+        raise PermissionDenied(_("You have no assignment in this call."))
+    to_declare = {org.pk: org for org in selectors.roster_to_declare(call, by)}
+    if not to_declare:
+        raise ValidationError(_("You have already made your declaration."))
+    errors = {}
+    for org_id, reason in conflicts.items():
+        if org_id not in to_declare:
+            raise ValidationError(_("That organization is not on this call's roster."))
+        if not (reason or "").strip():
+            errors[f"reason_{org_id}"] = [_("Please give the reason for the conflict.")]
+    if errors:
+        raise ValidationError(errors)
+    declaration, _created = RosterDeclaration.objects.select_for_update().get_or_create(
+        reviewer=by, call=call, defaults={"declared_at": now}
+    )
+    for org_id, reason in conflicts.items():
+        reason = reason.strip()
+        ConflictOfInterest.objects.get_or_create(
+            reviewer=by, organization_id=org_id, defaults={"reason": reason}
+        )
+        _recuse(reviewer_id=by.pk, organization_id=org_id, reason=reason, by=by, now=now)
+    accepted = Assignment.objects.filter(
+        application__call=call,
+        reviewer=by,
+        status=AssignmentStatus.PENDING,
+        application__organization_id__in=[pk for pk in to_declare if pk not in conflicts],
+    ).update(status=AssignmentStatus.ACCEPTED, declared_at=now)
+    declaration.organizations = sorted({*declaration.organizations, *to_declare})
+    declaration.declared_at = now
+    declaration.save(update_fields=["organizations", "declared_at"])
+    log(
+        instance=declaration,
+        action="review.roster.declared",
+        user=by,
+        data={"organizations": len(to_declare), "conflicts": len(conflicts), "accepted": accepted},
+    )
+    return declaration
+
+
+def _review_for_update(assignment: Assignment, by, now: datetime) -> Review:
     assignment = (
         Assignment.objects.select_for_update()
         .select_related("application__call")
@@ -442,12 +582,16 @@ def _review_for_update(assignment: Assignment, by) -> Review:
         raise PermissionDenied(_("You declared a conflict with this application."))
     if assignment.status != AssignmentStatus.ACCEPTED:
         raise PermissionDenied(_("Declare whether you have a conflict of interest first."))
-    config = settings_for(assignment.application.call)
+    call = assignment.application.call
+    config = settings_for(call)
     review, _created = Review.objects.select_for_update().get_or_create(
         assignment=assignment, defaults={"rubric": config.rubric}
     )
     if review.is_locked:
         raise PermissionDenied(_("This review has been handed in and can no longer be changed."))
+    frozen = review_frozen_reason(call=call, config=config, review=review, now=now)
+    if frozen:
+        raise ValidationError(frozen)
     return review
 
 
@@ -471,8 +615,10 @@ def save_review(
     recomputed here (never trusted from the browser). Submitting locks the review.
     Side effects: audit log of the changed scores / the submission. Raises
     ``PermissionDenied`` (not yours, conflicted, not declared, locked) or
-    ``ValidationError`` (a dict: criterion id or field → messages)."""
-    review = _review_for_update(assignment, by)
+    ``ValidationError`` (a dict: criterion id or field → messages; or one message once
+    the review window closed or the results are published)."""
+    now = now or timezone.now()
+    review = _review_for_update(assignment, by, now)
     criteria = list(review.rubric.criteria.all())
     errors: dict[str, list[str]] = {}
     known = {c.pk for c in criteria}
@@ -502,7 +648,7 @@ def save_review(
     review.total = weighted_total(criteria, {k: v for k, v in scores.items() if v is not None})
     if submit:
         review.status = ReviewStatus.SUBMITTED
-        review.submitted_at = now or timezone.now()
+        review.submitted_at = now
     review.save()
     if changes:
         log(instance=review, action="review.score.change", user=by, data={"changes": changes})
@@ -512,27 +658,31 @@ def save_review(
 
 
 @transaction.atomic
-def abstain(*, assignment: Assignment, by, reason: str) -> Review:
+def abstain(*, assignment: Assignment, by, reason: str, now: datetime | None = None) -> Review:
     """Hand in the review as an abstention (kept out of every aggregate).
 
-    Raises ``ValidationError`` without a reason, ``PermissionDenied`` as ``save_review``."""
+    Raises ``ValidationError`` without a reason or once reviews are frozen,
+    ``PermissionDenied`` as ``save_review``."""
     reason = reason.strip()
     if not reason:
         raise ValidationError({"abstain_reason": [_("Please give the reason for abstaining.")]})
-    review = _review_for_update(assignment, by)
+    now = now or timezone.now()
+    review = _review_for_update(assignment, by, now)
     review.status = ReviewStatus.ABSTAINED
     review.abstain_reason = reason
-    review.submitted_at = timezone.now()
+    review.submitted_at = now
     review.save()
     log(instance=review, action="review.abstain", user=by, data={"reason": reason})
     return review
 
 
 @transaction.atomic
-def reopen_review(*, review: Review, by, reason: str) -> Review:
-    """Staff unlock a handed-in review so the reviewer can change it.
+def reopen_review(*, review: Review, by, reason: str, now: datetime | None = None) -> Review:
+    """Staff unlock a handed-in review so the reviewer can change it, even after the
+    review window closed or the results were published (e.g. for an upheld appeal).
 
-    Side effects: audit log with the reason. Raises ``ValidationError`` when the
+    The call's ranking becomes stale (publishing refuses it until the call is ranked
+    again). Side effects: audit log with the reason. Raises ``ValidationError`` when the
     review is not handed in or no reason is given."""
     _require_staff(by)
     reason = reason.strip()
@@ -544,7 +694,10 @@ def reopen_review(*, review: Review, by, reason: str) -> Review:
     review.status = ReviewStatus.DRAFT
     review.submitted_at = None
     review.abstain_reason = ""
-    review.save(update_fields=["status", "submitted_at", "abstain_reason", "updated_at"])
+    review.reopened_at = now or timezone.now()
+    review.save(
+        update_fields=["status", "submitted_at", "abstain_reason", "reopened_at", "updated_at"]
+    )
     log(instance=review, action="review.reopen", user=by, data={"reason": reason})
     return review
 
@@ -608,15 +761,18 @@ def _store_ranking(call: CallPage, ranked: list[ranking.Ranked]) -> None:
 
 
 @transaction.atomic
-def rank_call(*, call: CallPage, by=None) -> list[ranking.Ranked]:
+def rank_call(*, call: CallPage, by=None, now: datetime | None = None) -> list[ranking.Ranked]:
     """Compute and store the call's ranking (see ``ranking`` for every definition).
 
     Replaces the call's previous ranking entries (``RankingEntry`` rows) and returns
-    them in rank order as ``ranking.Ranked`` values; applications without a submitted
-    review are not ranked. Tiers follow the settings' funded/reserve counts. Side
-    effect: audit log on the call when run by a user. Raises ``ValidationError``
-    without settings."""
+    them in rank order as ``ranking.Ranked`` values. Only applications with the call's
+    required number of submitted reviews are ranked; the others are "not ranked —
+    insufficient reviews" (``selectors.review_coverage``). Tiers follow the settings'
+    funded/reserve counts. Records the ranking time (a review changed later makes the
+    ranking stale). Side effect: audit log on the call when run by a user. Raises
+    ``ValidationError`` without settings."""
     config = settings_for(call)
+    now = now or timezone.now()
     totals = ranking.review_totals(call.pk)
     submitted = dict(Application.objects.filter(call=call).values_list("pk", "submitted_at"))
     ranked = ranking.rank(
@@ -627,10 +783,23 @@ def rank_call(*, call: CallPage, by=None) -> list[ranking.Ranked]:
         drop_extremes=config.drop_extremes,
         funded_count=config.funded_count,
         reserve_count=config.reserve_count,
+        min_reviews=config.reviewers_per_application,
     )
     _store_ranking(call, ranked)
+    ReviewSettings.objects.filter(pk=config.pk).update(ranked_at=now)
+    config.ranked_at = now
     if by is not None:
-        log(instance=call, action="review.rank", user=by, data={"ranked": len(ranked)})
+        unranked = [row.application_id for row in selectors.review_coverage(call)]
+        ranked_ids = {r.application_id for r in ranked}
+        log(
+            instance=call,
+            action="review.rank",
+            user=by,
+            data={
+                "ranked": len(ranked),
+                "not_ranked_insufficient_reviews": [a for a in unranked if a not in ranked_ids],
+            },
+        )
     return ranked
 
 
@@ -639,108 +808,331 @@ def _project_slug(application: Application) -> str:
     return f"{base}-a{application.pk}"
 
 
+def _decide_project(decision: Decision, application: Application, tier: str, call) -> None:
+    project = decision.project
+    if tier != ProjectTier.NOT_FUNDED:
+        if project is None:
+            project = Project.objects.create(
+                organization_id=application.organization_id,
+                call=call,
+                title=application.title or str(application),
+                slug=_project_slug(application),
+                summary=(application.answers.get("basic") or {}).get("summary", ""),
+                status=ProjectStatus.APPROVED,
+                tier=tier,
+                region=application.organization.region,
+                goal_amount=application.requested_amount,
+                currency=application.currency,
+            )
+        else:
+            project.tier, project.status = tier, ProjectStatus.APPROVED
+            project.save(update_fields=["tier", "status"])
+    elif project is not None:
+        project.tier = ProjectTier.NOT_FUNDED
+        project.save(update_fields=["tier"])
+    decision.project = project
+
+
+def _check_publishable(
+    *, call: CallPage, config: ReviewSettings, now: datetime, override_reason: str
+) -> list[str]:
+    """Refuse what can never be published; return the blockers an officer overrides."""
+    if config.ranked_at is None:
+        raise ValidationError(_("Rank the call before publishing the results."))
+    if selectors.is_ranking_stale(call):
+        raise ValidationError(
+            _(
+                "A review changed after the ranking was computed; rank the call again "
+                "before publishing."
+            )
+        )
+    if config.funded_count + config.reserve_count == 0:
+        raise ValidationError(_("Set the tier boundaries (funded and reserve counts) first."))
+    blockers = selectors.publication_blockers(call, now)
+    if blockers and not override_reason.strip():
+        raise ValidationError(
+            {
+                "override_reason": [
+                    _(
+                        "Results cannot be published yet. A programme officer may publish "
+                        "anyway with a written reason."
+                    ),
+                    *blockers,
+                ]
+            }
+        )
+    return blockers
+
+
 @transaction.atomic
-def publish_results(*, call: CallPage, by, now: datetime | None = None) -> int:
+def publish_results(
+    *, call: CallPage, by, now: datetime | None = None, override_reason: str = ""
+) -> int:
     """Publish the ranking as the call's public notice (公示) with an appeal window.
 
-    Guarantees: one ``Decision`` per ranked application (updated when republished);
-    funded and reserve applications get a ``Project`` (status approved, tier set;
-    created once, updated after); a not-funded decision leaves an earlier project as
-    not funded. Sets the call's ``notice_published_at``/``appeal_ends_at``. Side
-    effects: audit log, on-site notification and email to every applicant organization.
-    Returns how many decisions were published. Raises ``ValidationError`` without a
-    ranking or while tier boundaries are unset."""
+    Refuses (``ValidationError``) without a ranking, with a stale ranking (a review
+    changed after it was computed), without tier boundaries, and — unless
+    ``override_reason`` is given — while the review window is open or an eligible
+    application lacks its required reviews. Republishing with nothing changed is refused.
+
+    Guarantees: every eligible application gets exactly one ``Decision``: ranked ones
+    their rank and tier, the others "not ranked — insufficient reviews" (no rank, not
+    funded); every earlier decision is re-decided (no two decisions share a rank, a
+    project whose application dropped out of the funded tiers becomes not funded).
+    Funded and reserve applications get a ``Project`` (created once, updated after).
+    Sets the call's ``notice_published_at``/``appeal_ends_at`` and a new notice version.
+    Side effects: audit log (with the override reason and what it overrode), on-site
+    notification and email to every applicant organization whose outcome is new or
+    changed. Returns how many decisions were published. ``PermissionDenied`` for
+    non-staff."""
     _require_staff(by)
     now = now or timezone.now()
-    config = settings_for(call)
+    call = CallPage.objects.select_for_update().get(pk=call.pk)
+    config = ReviewSettings.objects.select_for_update().get(pk=settings_for(call).pk)
+    blockers = _check_publishable(
+        call=call, config=config, now=now, override_reason=override_reason
+    )
     entries = list(
         RankingEntry.objects.filter(call=call)
         .select_related("application__organization")
         .order_by("rank")
     )
-    if not entries:
-        raise ValidationError(_("Rank the call before publishing the results."))
-    if config.funded_count + config.reserve_count == 0:
-        raise ValidationError(_("Set the tier boundaries (funded and reserve counts) first."))
     for entry in entries:
         entry.tier = ranking.tier_for(
             entry.rank, funded_count=config.funded_count, reserve_count=config.reserve_count
         )
+    ranked_ids = {entry.application_id for entry in entries}
+    unranked = list(
+        Application.objects.filter(call=call, status=ApplicationStatus.ELIGIBLE)
+        .exclude(pk__in=ranked_ids)
+        .select_related("organization")
+        .order_by("pk")
+    )
+    existing = {
+        d.application_id: d for d in Decision.objects.filter(call=call).select_related("project")
+    }
+    outcome = [(e.application, e.rank, e.normalised, e.tier) for e in entries] + [
+        (a, None, None, ProjectTier.NOT_FUNDED) for a in unranked
+    ]
+    for application_id, decision in existing.items():
+        if application_id not in {a.pk for a, *_rest in outcome}:
+            outcome.append((decision.application, None, None, ProjectTier.NOT_FUNDED))
+    before = {pk: (d.rank, d.tier) for pk, d in existing.items()}
+    after = {a.pk: (rank, tier) for a, rank, _n, tier in outcome}
+    if call.notice_published_at is not None and before == after:
+        raise ValidationError(
+            _("These results are already published and nothing has changed since.")
+        )
     RankingEntry.objects.bulk_update(entries, ["tier"])
-    existing = {d.application_id: d for d in Decision.objects.filter(call=call)}
-    for entry in entries:
-        application = entry.application
+    # Free every rank first, so re-deciding never meets a rank still held by an older
+    # decision (ranks are unique in a call).
+    Decision.objects.filter(call=call).update(rank=None, tier=ProjectTier.NOT_FUNDED)
+    version = config.notice_version + 1
+    for application, rank, normalised, tier in outcome:
         decision = existing.get(application.pk) or Decision(application=application, call=call)
-        decision.rank, decision.normalised, decision.tier = entry.rank, entry.normalised, entry.tier
+        decision.rank, decision.normalised, decision.tier = rank, normalised, tier
         decision.published_at, decision.decided_by = now, by
-        project = decision.project
-        if entry.tier != ProjectTier.NOT_FUNDED:
-            if project is None:
-                project = Project.objects.create(
-                    organization_id=application.organization_id,
-                    call=call,
-                    title=application.title or str(application),
-                    slug=_project_slug(application),
-                    summary=(application.answers.get("basic") or {}).get("summary", ""),
-                    status=ProjectStatus.APPROVED,
-                    tier=entry.tier,
-                    region=application.organization.region,
-                    goal_amount=application.requested_amount,
-                    currency=application.currency,
-                )
-            else:
-                project.tier, project.status = entry.tier, ProjectStatus.APPROVED
-                project.save(update_fields=["tier", "status"])
-        elif project is not None:
-            project.tier = ProjectTier.NOT_FUNDED
-            project.save(update_fields=["tier"])
-        decision.project = project
+        decision.notice_version = version
+        _decide_project(decision, application, tier, call)
         decision.save()
     appeal_ends = now + timedelta(days=config.appeal_days)
     CallPage.objects.filter(pk=call.pk).update(notice_published_at=now, appeal_ends_at=appeal_ends)
+    ReviewSettings.objects.filter(pk=config.pk).update(notice_version=version)
+    changed = [a for a, *_rest in outcome if before.get(a.pk) != after[a.pk]]
     log(
         instance=call,
         action="review.publish",
         user=by,
-        data={"decisions": len(entries), "appeal_ends_at": appeal_ends.isoformat()},
+        data={
+            "decisions": len(outcome),
+            "notice_version": version,
+            "not_ranked": [a.pk for a in unranked],
+            "changed": [a.pk for a in changed],
+            "appeal_ends_at": appeal_ends.isoformat(),
+        },
     )
-    for entry in entries:
-        application = entry.application
-        notify_members(
-            organization=application.organization,
-            title=gettext_lazy("Results of “%(call)s” are published"),
-            body=gettext_lazy(
-                "“%(title)s” ranked %(rank)d: %(tier)s. Objections may be raised until %(until)s."
-            ),
-            params={
-                "call": call.title,
-                "title": application.title or application.pk,
-                "rank": entry.rank,
-                "tier": ProjectTier(entry.tier).label,
-                "until": appeal_ends,
-            },
-            url=call.url or "",
+    if blockers:
+        log(
+            instance=call,
+            action="review.publish.override",
+            user=by,
+            data={"reason": override_reason.strip(), "overridden": blockers},
         )
-    return len(entries)
+    for application, rank, _n, tier in outcome:
+        if application.pk in before and before[application.pk] == after[application.pk]:
+            continue
+        _notify_outcome(call=call, application=application, rank=rank, tier=tier, until=appeal_ends)
+    return len(outcome)
+
+
+def _notify_outcome(*, call: CallPage, application: Application, rank, tier, until) -> None:
+    params = {"call": call.title, "title": application.title or application.pk, "until": until}
+    if rank is None:
+        body = gettext_lazy(
+            "“%(title)s” was not ranked: it did not receive enough reviews. "
+            "Objections may be raised until %(until)s."
+        )
+    else:
+        body = gettext_lazy(
+            "“%(title)s” ranked %(rank)d: %(tier)s. Objections may be raised until %(until)s."
+        )
+        params.update(rank=rank, tier=ProjectTier(tier).label)
+    notify_members(
+        organization=application.organization,
+        title=gettext_lazy("Results of “%(call)s” are published"),
+        body=body,
+        params=params,
+        url=application.get_absolute_url(),
+    )
+
+
+def appeal_window_error(*, call: CallPage, at: datetime) -> str | None:
+    """Why an appeal dated ``at`` is outside the call's appeal window (``None`` inside)."""
+    if call.notice_published_at is None or call.appeal_ends_at is None:
+        return _("The results of this call are not published; there is nothing to appeal yet.")
+    if at < call.notice_published_at:
+        return _("An appeal cannot be dated before the results were published.")
+    if at > call.appeal_ends_at:
+        return _("The appeal window closed on %(date)s.") % {
+            "date": formats.date_format(timezone.localtime(call.appeal_ends_at), "DATETIME_FORMAT")
+        }
+    return None
 
 
 @transaction.atomic
 def record_appeal(
-    *, decision: Decision, appellant: str, text: str, by, received_at: datetime | None = None
+    *,
+    decision: Decision,
+    appellant: str,
+    text: str,
+    by,
+    received_at: datetime | None = None,
+    now: datetime | None = None,
 ) -> Appeal:
     """Record an objection received during the notice (staff enter it).
 
-    Raises ``ValidationError`` when the text is empty."""
+    The date received defaults to now and must lie inside the call's appeal window
+    (and not in the future). Side effects: audit log. Raises ``ValidationError``
+    (with the field) when the text is empty or the date is outside the window."""
     _require_staff(by)
+    now = now or timezone.now()
+    received_at = received_at or now
     if not text.strip() or not appellant.strip():
         raise ValidationError(_("Who raised the appeal and what it says are required."))
+    if received_at > now:
+        raise ValidationError({"received_at": [_("The date received cannot be in the future.")]})
+    call = CallPage.objects.get(pk=decision.call_id)
+    problem = appeal_window_error(call=call, at=received_at)
+    if problem:
+        raise ValidationError({"received_at": [problem]})
     appeal = Appeal.objects.create(
         decision=decision,
         appellant=appellant.strip(),
         text=text.strip(),
-        received_at=received_at or timezone.now(),
+        received_at=received_at,
     )
     log(instance=appeal, action="review.appeal.record", user=by)
+    return appeal
+
+
+def _programme_staff():
+    return get_user_model().objects.filter(groups__name=PROGRAMME_OFFICER, is_active=True)
+
+
+def _require_editor(application: Application, by) -> None:
+    membership = Membership.objects.filter(
+        user=by, organization_id=application.organization_id
+    ).first()
+    if membership is None or not membership.can_edit:
+        raise PermissionDenied(_("Only the organization's owners and editors may do this."))
+
+
+@transaction.atomic
+def submit_appeal(
+    *, application: Application, by, grounds: str, now: datetime | None = None
+) -> Appeal:
+    """The applicant organization appeals its published decision online (异议).
+
+    One appeal per application (a withdrawn one counts; database constraint), inside the
+    call's appeal window, by an owner or editor, with written grounds. Side effects:
+    audit log; the organization's members and the programme officers are notified.
+    Raises ``PermissionDenied`` for anyone else, ``ValidationError`` (field ``grounds``
+    or the window/duplicate reason) otherwise."""
+    _require_editor(application, by)
+    now = now or timezone.now()
+    grounds = (grounds or "").strip()
+    if not grounds:
+        raise ValidationError({"grounds": [_("Please write the grounds of the appeal.")]})
+    decision = (
+        Decision.objects.select_for_update()
+        .select_related("call", "application__organization")
+        .filter(application=application)
+        .first()
+    )
+    if decision is None:
+        raise ValidationError(_("There is no published decision to appeal."))
+    problem = appeal_window_error(call=decision.call, at=now)
+    if problem:
+        raise ValidationError(problem)
+    if Appeal.objects.filter(decision=decision, organization__isnull=False).exists():
+        raise ValidationError(_("An appeal for this application has already been submitted."))
+    organization = application.organization
+    appeal = Appeal.objects.create(
+        decision=decision,
+        appellant=organization.name,
+        organization=organization,
+        submitted_by=by,
+        text=grounds,
+        received_at=now,
+    )
+    log(instance=appeal, action="review.appeal.submit", user=by)
+    params = {"title": application.title or application.pk, "call": decision.call.title}
+    notify_members(
+        organization=organization,
+        title=gettext_lazy("Your appeal is received"),
+        body=gettext_lazy("The appeal on “%(title)s” (%(call)s) is received and will be answered."),
+        params=params,
+        url=application.get_absolute_url(),
+    )
+    notify(
+        users=_programme_staff(),
+        title=gettext_lazy("New appeal on “%(title)s”"),
+        body=gettext_lazy("An applicant appealed its result in “%(call)s”."),
+        params=params,
+        url=reverse("review_appeals:index"),
+    )
+    return appeal
+
+
+@transaction.atomic
+def withdraw_appeal(*, appeal: Appeal, by, now: datetime | None = None) -> Appeal:
+    """The applicant withdraws its appeal while it is not handled yet.
+
+    Side effects: audit log, notification to the programme officers. Raises
+    ``PermissionDenied`` for anyone but the organization's owners and editors,
+    ``ValidationError`` once the appeal is resolved or withdrawn."""
+    appeal = (
+        Appeal.objects.select_for_update()
+        .select_related("decision__application", "decision__call")
+        .get(pk=appeal.pk)
+    )
+    application = appeal.decision.application
+    if appeal.organization_id != application.organization_id:
+        raise PermissionDenied(_("This appeal was not filed online by the applicant."))
+    _require_editor(application, by)
+    if appeal.status != AppealStatus.OPEN:
+        raise ValidationError(_("This appeal is already handled and cannot be withdrawn."))
+    appeal.status = AppealStatus.WITHDRAWN
+    appeal.resolved_at = now or timezone.now()
+    appeal.save(update_fields=["status", "resolved_at"])
+    log(instance=appeal, action="review.appeal.withdraw", user=by)
+    notify(
+        users=_programme_staff(),
+        title=gettext_lazy("Appeal withdrawn on “%(title)s”"),
+        body=gettext_lazy("The applicant withdrew its appeal in “%(call)s”."),
+        params={"title": application.title or application.pk, "call": appeal.decision.call.title},
+        url=reverse("review_appeals:index"),
+    )
     return appeal
 
 

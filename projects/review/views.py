@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
@@ -18,7 +19,7 @@ from projects.models import CallPage
 from projects.presenters import Lookups, present
 from projects.services import is_staff_user
 
-from . import selectors, services, tasks
+from . import blind, selectors, services, tasks
 from .enums import AssignmentStatus
 from .forms import (
     AbstainForm,
@@ -26,10 +27,12 @@ from .forms import (
     DeclarationForm,
     ImportForm,
     ManualAssignForm,
+    PublishForm,
     ReasonForm,
+    RosterForm,
     ScoreForm,
 )
-from .models import Appeal, Review
+from .models import Appeal, Assignment, Review
 
 
 def forbidden(request, message: str = "") -> TemplateResponse:
@@ -72,6 +75,18 @@ class QueueView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         queue = selectors.queue_for_reviewer(self.request.user)
+        rosters = {}
+        for a in queue.assignments:
+            application = a.application
+            if application.call.review_settings.blind:
+                a.display_title = blind.anonymise_application(application).title
+                if application.call_id not in rosters:
+                    rosters[application.call_id] = bool(
+                        selectors.roster_to_declare(application.call, self.request.user)
+                    )
+                a.roster_pending = rosters[application.call_id]
+            else:
+                a.display_title = application.title
         return super().get_context_data(queue=queue, **kwargs)
 
 
@@ -86,13 +101,27 @@ class AssignmentView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateV
         self.assignment = selectors.assignment_for(request.user, kwargs["pk"])
         if self.assignment.status == AssignmentStatus.CONFLICT:
             return forbidden(request, _("You declared a conflict with this application."))
+        application = self.assignment.application
+        self.blind = application.call.review_settings.blind
+        if self.blind and self.assignment.status == AssignmentStatus.PENDING:
+            # Blind review: conflicts are declared once against the call's roster, never
+            # on a proposal whose owner the reviewer cannot see.
+            if selectors.roster_to_declare(application.call, request.user):
+                return redirect("review:roster", pk=application.call_id)
+            self.assignment = services.declare_conflict(
+                assignment=self.assignment, by=request.user, conflict=False
+            )
+            self.assignment = selectors.assignment_for(request.user, kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_subtitle(self):
         return self.display_title()
 
     def display_title(self) -> str:
-        return self.assignment.application.title or str(self.assignment.application)
+        application = self.assignment.application
+        if self.blind:
+            return blind.anonymise_application(application).title or str(application.pk)
+        return application.title or str(application)
 
     def _review(self) -> Review | None:
         return Review.objects.filter(assignment=self.assignment).prefetch_related("scores").first()
@@ -128,7 +157,7 @@ class AssignmentView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateV
             form = ScoreForm(initial=initial, criteria=criteria, disabled=locked)
         answers = application.answers
         if config.blind:
-            answers = selectors.blind_answers(answers)
+            answers = blind.anonymise_answers(answers, application.organization)
         context.update(
             review=review,
             rubric=rubric,
@@ -238,6 +267,47 @@ class AssignmentView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateV
         return redirect("review:assignment", pk=assignment.pk)
 
 
+class RosterView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+    """Blind review: declare conflicts once against the call's roster of applicant
+    organizations (names only, in name order, never linked to a proposal)."""
+
+    template_name = "review/admin/roster.html"
+    page_title = gettext_lazy("Conflict of interest (回避)")
+    header_icon = "form"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.call = get_object_or_404(
+            CallPage.objects.select_related("review_settings"),
+            pk=kwargs["pk"],
+            review_settings__isnull=False,
+        )
+        if not Assignment.objects.filter(
+            application__call=self.call, reviewer=request.user
+        ).exists():
+            return forbidden(request, _("You have no assignment in this call."))
+        self.organizations = selectors.roster_to_declare(self.call, request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_subtitle(self):
+        return self.call.title
+
+    def get_context_data(self, **kwargs):
+        form = kwargs.pop("form", None) or RosterForm(organizations=self.organizations)
+        return super().get_context_data(call=self.call, form=form, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        form = RosterForm(request.POST, organizations=self.organizations)
+        if form.is_valid():
+            try:
+                services.declare_roster(call=self.call, by=request.user, conflicts=form.conflicts())
+            except ValidationError as error:
+                show_error(error, form=form)
+            else:
+                messages.success(request, _("Your declaration is recorded."))
+                return redirect("review:queue")
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
 def attachment_download(request, pk: int, attachment_pk: int):
     """An attachment of an application the reviewer has accepted (never in blind review)."""
     assignment = selectors.assignment_for(request.user, pk)
@@ -297,16 +367,25 @@ class ProgressView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
         ranking = list(
             call.ranking.select_related("application__organization").order_by("rank")[:50]
         )
+        coverage = selectors.review_coverage(call)
+        ranked_ids = set(call.ranking.values_list("application_id", flat=True))
         return super().get_context_data(
             call=call,
             config=config,
             reviewers=selectors.reviewer_progress(call),
             applications=selectors.application_progress(call),
+            coverage=coverage,
+            not_ranked=[row for row in coverage if row.application_id not in ranked_ids]
+            if config.ranked_at
+            else [],
+            stale=config.ranked_at is not None and selectors.is_ranking_stale(call),
+            blockers=selectors.publication_blockers(call, timezone.now()),
+            publish_form=kwargs.pop("publish_form", None) or PublishForm(),
             chart=chart,
             ranking=ranking,
-            assign_form=kwargs.get("assign_form")
+            assign_form=kwargs.pop("assign_form", None)
             or ManualAssignForm(call=call, reviewers=services.reviewer_pool()),
-            import_form=kwargs.get("import_form") or ImportForm(),
+            import_form=kwargs.pop("import_form", None) or ImportForm(),
             **kwargs,
         )
 
@@ -352,9 +431,26 @@ class ProgressView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
                 messages.success(request, _("%(n)d assignments imported.") % {"n": n})
             elif action == "rank":
                 entries = services.rank_call(call=call, by=request.user)
-                messages.success(request, _("%(n)d applications ranked.") % {"n": len(entries)})
+                short = sum(1 for row in selectors.review_coverage(call) if not row.is_sufficient)
+                messages.success(
+                    request,
+                    _("%(n)d applications ranked; %(m)d not ranked — insufficient reviews.")
+                    % {"n": len(entries), "m": short},
+                )
             elif action == "publish":
-                n = services.publish_results(call=call, by=request.user)
+                form = PublishForm(request.POST)
+                form.is_valid()
+                try:
+                    n = services.publish_results(
+                        call=call,
+                        by=request.user,
+                        override_reason=form.cleaned_data.get("override_reason", ""),
+                    )
+                except ValidationError as error:
+                    show_error(error, form=form)
+                    return self.render_to_response(
+                        self.get_context_data(publish_form=form), status=400
+                    )
                 messages.success(
                     request,
                     _("Results published: %(n)d decisions; applicants are notified.") % {"n": n},
@@ -382,7 +478,7 @@ class ReopenView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            object=self.review, form=kwargs.get("form") or ReasonForm(), **kwargs
+            object=self.review, form=kwargs.pop("form", None) or ReasonForm(), **kwargs
         )
 
     def post(self, request, *args, **kwargs):
@@ -413,7 +509,7 @@ class ResolveAppealView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateV
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            object=self.appeal, form=kwargs.get("form") or AppealResolutionForm(), **kwargs
+            object=self.appeal, form=kwargs.pop("form", None) or AppealResolutionForm(), **kwargs
         )
 
     def post(self, request, *args, **kwargs):

@@ -12,7 +12,7 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic import DeleteView, InspectView
+from wagtail.admin.views.generic import CreateView, DeleteView, InspectView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import ModelPermissionPolicy
@@ -20,6 +20,7 @@ from wagtail.permissions import register_permission_policy
 
 from organizations.roles import ADMINISTRATOR, PROGRAMME_OFFICER, REVIEWER, has_role
 from portal.core.admin_listing import related_index_view
+from portal.core.errors import show_error
 from projects.models import CallPage
 from projects.services import is_staff_user
 
@@ -44,14 +45,27 @@ LOG_ACTIONS = [
     ("review.assignment.remove", _("Remove reviewer"), _("Reviewer assignment removed")),
     ("review.conflict.declared", _("Declare conflict"), _("Conflict of interest declared")),
     ("review.conflict.none", _("Declare no conflict"), _("No conflict of interest declared")),
+    (
+        "review.roster.declared",
+        _("Declare conflicts against the roster"),
+        _("Conflicts declared against the call's roster of applicants"),
+    ),
+    ("review.conflict.record", _("Record conflict"), _("Conflict of interest recorded by staff")),
     ("review.score.change", _("Change scores"), _("Scores changed")),
     ("review.submit", _("Submit review"), _("Review submitted")),
     ("review.abstain", _("Abstain"), _("Reviewer abstained")),
     ("review.reopen", _("Reopen review"), _("Review reopened")),
     ("review.rank", _("Rank call"), _("Call ranked")),
     ("review.publish", _("Publish results"), _("Results published for public notice")),
+    (
+        "review.publish.override",
+        _("Publish results anyway"),
+        _("Results published despite missing reviews or an open review window"),
+    ),
     ("review.appeal.record", _("Record appeal"), _("Appeal recorded")),
     ("review.appeal.resolve", _("Resolve appeal"), _("Appeal resolved")),
+    ("review.appeal.submit", _("Submit appeal"), _("Appeal submitted online by the applicant")),
+    ("review.appeal.withdraw", _("Withdraw appeal"), _("Appeal withdrawn by the applicant")),
 ]
 
 
@@ -353,6 +367,46 @@ class DecisionViewSet(ModelViewSet):
     index_view_class = related_index_view("application", "project", "call")
 
 
+class ServiceCreateView(CreateView):
+    """A create view whose save goes through a service (its rules and audit log); a
+    refusal is shown next to the field and nothing is saved."""
+
+    def create_through_service(self, data):
+        raise NotImplementedError
+
+    def save_instance(self):
+        return self.create_through_service(self.form.cleaned_data)
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ValidationError as error:
+            show_error(error, form=form)
+            self.produced_error_message = self.get_error_message()
+            return self.form_invalid(form)
+
+
+class AppealCreateView(ServiceCreateView):
+    def create_through_service(self, data):
+        return services.record_appeal(
+            decision=data["decision"],
+            appellant=data["appellant"],
+            text=data["text"],
+            received_at=data.get("received_at"),
+            by=self.request.user,
+        )
+
+
+class ConflictCreateView(ServiceCreateView):
+    def create_through_service(self, data):
+        return services.record_conflict(
+            reviewer=data["reviewer"],
+            organization=data["organization"],
+            reason=data["reason"],
+            by=self.request.user,
+        )
+
+
 def _resolve_link(appeal):
     if appeal.status != AppealStatus.OPEN:
         return appeal.get_status_display()
@@ -383,6 +437,7 @@ class AppealViewSet(ModelViewSet):
         "resolved_at",
     ]
     copy_view_enabled = False
+    add_view_class = AppealCreateView
 
     index_view_class = related_index_view("decision__application")
 
@@ -395,6 +450,7 @@ class ConflictViewSet(ModelViewSet):
     form_fields = ["reviewer", "organization", "reason"]
     search_fields = ["organization__name", "reviewer__username"]
     copy_view_enabled = False
+    add_view_class = ConflictCreateView
     index_view_class = related_index_view("reviewer", "organization")
 
 
@@ -440,6 +496,7 @@ review_urls = [
     ),
     path("calls/", views.CallsView.as_view(), name="calls"),
     path("calls/<int:pk>/", views.ProgressView.as_view(), name="progress"),
+    path("calls/<int:pk>/roster/", views.RosterView.as_view(), name="roster"),
     path("appeals/<int:pk>/resolve/", views.ResolveAppealView.as_view(), name="resolve_appeal"),
 ]
 

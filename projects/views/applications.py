@@ -24,6 +24,10 @@ from ..forms import (
 )
 from ..models import ApplicationAttachment, CallPage
 from ..presenters import Lookups, present
+from ..review import selectors as review_selectors
+from ..review import services as review_services
+from ..review.forms import AppealForm
+from ..review.models import Appeal
 from ..selectors import (
     application_for_member,
     application_timeline,
@@ -97,13 +101,17 @@ def _evaluation_report_available(user, application) -> bool:
 
 
 @login_required
-def application_detail(request, pk):
+def application_detail(request, pk, appeal_form=None, status=200):
     application, membership = _member_application(request, pk)
     snapshot_lookups = Lookups([application.answers])
+    outcome = review_selectors.published_outcome(application)
     return render(
         request,
         "projects/application_detail.html",
         {
+            "outcome": outcome,
+            "appeal_form": appeal_form or AppealForm(),
+            "can_appeal": outcome is not None and outcome.can_appeal and membership.can_edit,
             "application": application,
             "membership": membership,
             "report_available": _evaluation_report_available(request.user, application),
@@ -118,6 +126,7 @@ def application_detail(request, pk):
             "missing": application.missing_steps(),
             "steps": ApplicationStep.choices,
         },
+        status=status,
     )
 
 
@@ -266,6 +275,45 @@ def application_withdraw(request, pk):
         show_error(exc, request=request)
         return redirect(application.get_absolute_url())
     messages.success(request, _("The application was withdrawn."))
+    return redirect(application.get_absolute_url())
+
+
+@login_required
+@require_POST
+def appeal_submit(request, pk):
+    """The applicant's online appeal against its published decision."""
+    application, _membership = _member_application(request, pk)
+    form = AppealForm(request.POST)
+    if form.is_valid():
+        try:
+            review_services.submit_appeal(
+                application=application, by=request.user, grounds=form.cleaned_data["grounds"]
+            )
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc.args[0]) if exc.args else _("Not allowed."))
+        except ValidationError as exc:
+            show_error(exc, form=form)
+        else:
+            messages.success(request, _("Your appeal is submitted; you will be notified."))
+            return redirect(application.get_absolute_url())
+    return application_detail(request, pk, appeal_form=form, status=400)
+
+
+@login_required
+@require_POST
+def appeal_withdraw(request, pk):
+    application, _membership = _member_application(request, pk)
+    appeal = get_object_or_404(
+        Appeal, decision__application=application, organization=application.organization
+    )
+    try:
+        review_services.withdraw_appeal(appeal=appeal, by=request.user)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        show_error(exc, request=request)
+        return redirect(application.get_absolute_url())
+    messages.success(request, _("Your appeal is withdrawn."))
     return redirect(application.get_absolute_url())
 
 

@@ -259,25 +259,32 @@ def test_stale_report_is_regenerated_when_downloaded(reviewed, officer):
 
 
 def test_call_report_queries_do_not_grow_with_the_ranking(call, config, officer):
+    """One call with one ranked and published application, another with three."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from projects.review.report_kinds import call_context
+    from tests.factories.projects import make_call
+    from tests.factories.review import ReviewSettingsFactory
 
     reviewer = make_reviewer(username="rvq")
-    first = ApplicationFactory(call=call, title="一号")
-    review(first, reviewer, (5, 5, 5))
-    services.rank_call(call=call, by=officer)
-    services.publish_results(call=call, by=officer)
+    bigger = make_call(title="第二期征集")
+    ReviewSettingsFactory(
+        call=bigger, rubric=config.rubric, reviewers_per_application=1, funded_count=1
+    )
+    config.reviewers_per_application = 1
+    config.save()
+    review(ApplicationFactory(call=call, title="一号"), reviewer, (5, 5, 5))
+    for title in ("二号", "三号", "四号"):
+        review(ApplicationFactory(call=bigger, title=title), reviewer, (7, 6, 5))
+    for page in (call, bigger):
+        services.rank_call(call=page, by=officer)
+        services.publish_results(call=page, by=officer)
     with CaptureQueriesContext(connection) as one:
         call_context(call)
-    for title in ("二号", "三号"):
-        review(ApplicationFactory(call=call, title=title), reviewer, (7, 6, 5))
-    services.rank_call(call=call, by=officer)
-    services.publish_results(call=call, by=officer)
 
     with CaptureQueriesContext(connection) as three:
-        context = call_context(call)
+        context = call_context(bigger)
 
     assert len(context["rows"]) == 3
     assert len(three) == len(one)

@@ -305,6 +305,8 @@ def test_staff_reopens_review_with_reason(client, call, config, reviewers, offic
 
 
 def test_ranking_report_exports_csv(client, call, config, reviewers, officer, criteria):
+    config.reviewers_per_application = 1
+    config.save()
     assignment = _assign(ApplicationFactory(call=call, title="导出项目"), reviewers[0])
     services.save_review(
         assignment=assignment,

@@ -38,6 +38,7 @@ def ranked(call, config, reviewers, officer):
         )
         apps.append(application)
     config.funded_count, config.reserve_count, config.appeal_days = 1, 1, 7
+    config.reviewers_per_application = 1
     config.save()
     services.rank_call(call=call, by=officer)
     return apps

@@ -43,6 +43,7 @@ def scenario(call, config, reviewers):
     for app, reviewer, v in [("P", a, 9), ("R", a, 7), ("Q", b, 6), ("S", b, 4), ("R", b, 2)]:
         _submit(apps[app], reviewer, [v, v], rubric)
     config.funded_count, config.reserve_count = 1, 2
+    config.reviewers_per_application = 1
     config.save()
     return apps
 

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from projects.models import Application, CallPage
-from projects.review import services
+from projects.review import selectors, services
 
 
 class Command(BaseCommand):
@@ -32,5 +32,13 @@ class Command(BaseCommand):
         for e in entries:
             label = f"#{e.application_id} {titles.get(e.application_id) or ''}"[:40]
             out.append(f"{e.rank:>5}  {label:<40}  {e.normalised:>10.4f}  {e.tier}")
+        ranked = {e.application_id for e in entries}
+        for row in selectors.review_coverage(page):
+            if row.application_id not in ranked:
+                label = f"#{row.application_id} {row.title}"[:40]
+                out.append(
+                    f"{'-':>5}  {label:<40}  {'':>10}  "
+                    f"not ranked: insufficient reviews ({row.done}/{row.required})"
+                )
         self.stdout.write("\n".join(out))
         self.stdout.write(f"{len(entries)} applications ranked in {page.title}.")
