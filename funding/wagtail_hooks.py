@@ -10,6 +10,8 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
 
+from portal.core.admin_listing import WithoutEditView
+
 from . import admin_views
 from .enums import DonationSource, DonationStatus, InboundEventStatus
 from .models import (
@@ -124,7 +126,7 @@ class MatchPoolViewSet(ModelViewSet):
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
-            path("money/<int:pk>/", admin_views.PoolMoneyView.as_view(), name="money"),
+            path("money/<id:pk>/", admin_views.PoolMoneyView.as_view(), name="money"),
         ]
 
 
@@ -251,7 +253,7 @@ class DonationIndexView(ReadOnlyIndexView):
         return buttons
 
 
-class DonationViewSet(ModelViewSet):
+class DonationViewSet(WithoutEditView, ModelViewSet):
     """Donations are created by checkout, the offline form or imports, never edited."""
 
     model = Donation
@@ -299,8 +301,8 @@ class DonationViewSet(ModelViewSet):
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
             path("offline/", admin_views.RecordOfflineView.as_view(), name="offline"),
-            path("review/<int:pk>/", admin_views.ReviewDonationView.as_view(), name="review"),
-            path("evidence/<int:pk>/", admin_views.evidence_download, name="evidence"),
+            path("review/<id:pk>/", admin_views.ReviewDonationView.as_view(), name="review"),
+            path("evidence/<id:pk>/", admin_views.evidence_download, name="evidence"),
             path("import/", admin_views.ImportView.as_view(), name="import"),
         ]
 
@@ -323,7 +325,7 @@ class DisbursementIndexView(ReadOnlyIndexView):
         return super().get_base_queryset().select_related("project", "recorded_by")
 
 
-class DisbursementViewSet(ModelViewSet):
+class DisbursementViewSet(WithoutEditView, ModelViewSet):
     model = Disbursement
     icon = "redirect"
     menu_label = _("Disbursements")
@@ -351,11 +353,11 @@ class DisbursementViewSet(ModelViewSet):
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
             path("record/", admin_views.RecordDisbursementView.as_view(), name="record"),
-            path("approve/<int:pk>/", admin_views.approve_disbursement_view, name="approve"),
+            path("approve/<id:pk>/", admin_views.approve_disbursement_view, name="approve"),
         ]
 
 
-class LedgerViewSet(ModelViewSet):
+class LedgerViewSet(WithoutEditView, ModelViewSet):
     model = LedgerTransaction
     index_view_class = ReadOnlyIndexView
     icon = "list-ul"
@@ -388,7 +390,7 @@ class InboundEventIndexView(ReadOnlyIndexView):
         return reverse("funding_inbox:event", args=[instance.pk])
 
 
-class InboundEventViewSet(ModelViewSet):
+class InboundEventViewSet(WithoutEditView, ModelViewSet):
     """The webhook inbox: every provider notification, its status, failures to re-run."""
 
     model = InboundEvent
@@ -427,7 +429,7 @@ class InboundEventViewSet(ModelViewSet):
         return [
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
-            path("event/<int:pk>/", admin_views.InboundEventView.as_view(), name="event"),
+            path("event/<id:pk>/", admin_views.InboundEventView.as_view(), name="event"),
         ]
 
 
