@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AccountKind(models.TextChoices):
@@ -98,7 +99,7 @@ class InboundEventStatus(models.TextChoices):
     """Where a provider notification stored in the inbox stands."""
 
     PENDING = "pending", _("Waiting to be applied")
-    APPLIED = "applied", _("Applied")
+    APPLIED = "applied", pgettext_lazy("webhook event", "Applied")
     IGNORED = "ignored", _("Ignored")
     FAILED = "failed", _("Failed (parked)")
 

@@ -9,8 +9,10 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         from .core.cache import connect_signals
+        from .core.spreadsheet import protect_wagtail_exports
 
         connect_signals()
+        protect_wagtail_exports()
         from organizations.sections import dashboard_sections
 
         if "portal/dashboard/my_data.html" not in dashboard_sections:

@@ -32,7 +32,9 @@ class InboundEvent(models.Model):
     attempts = models.PositiveSmallIntegerField(_("Attempts"), default=0)
     available_at = models.DateTimeField(_("Not before"), default=timezone.now)
     received_at = models.DateTimeField(pgettext_lazy("webhook event", "Received at"))
-    applied_at = models.DateTimeField(_("Applied at"), null=True, blank=True)
+    applied_at = models.DateTimeField(
+        pgettext_lazy("webhook event", "Applied at"), null=True, blank=True
+    )
     outcome = models.CharField(
         pgettext_lazy("webhook event", "Outcome"), max_length=200, blank=True
     )

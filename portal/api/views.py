@@ -26,6 +26,8 @@ from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from portal.core.spreadsheet import neutralise_formula
+
 from . import schemas
 from .schemas import MAX_ID, MAX_PAGE_SIZE, FormatParam, ListParams
 
@@ -157,17 +159,6 @@ def _paginate(request, queryset, params: ListParams, fetch=None, count_queryset=
     return items, meta
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value) -> str:
-    """CSV cells that a spreadsheet would run as a formula get a leading apostrophe."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START) and not isinstance(value, int | float):
-        return "'" + text
-    return text
-
-
 def _csv(name: str, schema, items) -> HttpResponse:
     """``items`` validated by ``schema`` and written as CSV, one column per schema field."""
     columns = schemas.csv_columns(schema)
@@ -176,7 +167,7 @@ def _csv(name: str, schema, items) -> HttpResponse:
     writer.writerow(columns)
     for item in items:
         data = schema.from_orm(item).model_dump(mode="json")
-        writer.writerow([_cell(v) for v in schemas.csv_row(columns, data)])
+        writer.writerow([neutralise_formula(v) for v in schemas.csv_row(columns, data)])
     response = HttpResponse(buffer.getvalue().encode("utf-8-sig"), content_type=CSV_MEDIA_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response

@@ -103,7 +103,7 @@ def _lock(delivery: Delivery) -> Delivery:
     )
 
 
-def _notify(delivery: Delivery, title, body, **params) -> None:
+def _notify(delivery: Delivery, title, body, /, **params) -> None:
     """Tell the organization's members (lazy ``title``/``body`` formatted with ``params``,
     each member in their language)."""
     notify_members(
