@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from funding.enums import DonationSource, DonationStatus, ReservationStatus
 from funding.errors import InvalidTransition
@@ -276,7 +276,7 @@ def test_second_payment_cannot_be_cleared(client, fake_stripe, pending, finance_
     deliver(client, "evt_2", "checkout.session.completed", second_session(pending))
     second = Donation.objects.get(duplicate_of=pending)
 
-    with pytest.raises(InvalidTransition) as caught:
+    with translation.override("en"), pytest.raises(InvalidTransition) as caught:
         clear_flag(donation=second, by=finance_users[0])
 
     assert caught.value.messages == [
