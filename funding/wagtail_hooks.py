@@ -41,6 +41,11 @@ LOG_ACTIONS = [
     ("funding.review_flagged", _("Flag for finance review"), _("Flagged for finance review")),
     ("funding.review_cleared", _("Mark reviewed"), _("Marked reviewed")),
     (
+        "funding.duplicate_payment",
+        _("Record second payment"),
+        _("Second payment for a paid gift recorded (to refund)"),
+    ),
+    (
         "funding.inbox_requeued",
         _("Re-run payment notification"),
         _("Payment notification re-run"),

@@ -4,8 +4,14 @@ from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connection
 from django.db.utils import DatabaseError
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from wagtail.models import Locale, Page
@@ -59,6 +65,12 @@ def healthz(request):
         if body["cache"] == "error":
             body["status"] = "error"
     return JsonResponse(body, status=200 if body["status"] == "ok" else 503)
+
+
+@require_GET
+def favicon(request):
+    """Browsers, feed readers and PDF viewers ask for /favicon.ico whatever the page says."""
+    return HttpResponsePermanentRedirect(static("portal/favicon.ico"))
 
 
 @require_GET

@@ -118,6 +118,19 @@ class Donation(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     access_token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
     checkout_url = models.URLField(_("Checkout URL"), max_length=1000, blank=True)
+    # When the open checkout session (``external_id``) expires at the provider. Until
+    # then reopening checkout reuses it, so a gift never has two payable sessions.
+    checkout_expires_at = models.DateTimeField(_("Checkout expires at"), null=True, blank=True)
+    # A second real payment for a gift that was already paid: recorded as its own row
+    # (flagged, not counted, to be refunded), pointing at the gift it duplicates.
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("Second payment for"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicate_payments",
+    )
     received_at = models.DateTimeField(
         pgettext_lazy("payment", "Received at"), null=True, blank=True
     )
@@ -143,6 +156,13 @@ class Donation(models.Model):
                 fields=["source", "import_source", "external_id"],
                 condition=~models.Q(external_id=""),
                 name="funding_don_external_id_unique",
+            ),
+            # One provider payment is one gift: a payment intent / transaction id
+            # belongs to at most one donation row.
+            models.UniqueConstraint(
+                fields=["source", "payment_intent"],
+                condition=~models.Q(payment_intent=""),
+                name="funding_don_one_gift_per_payment",
             ),
         ]
         indexes = [

@@ -211,6 +211,15 @@ def reconcile() -> ReconcileReport:
             p.append(f"donation {pk} posted {posted_amount.get(pk)} != amount {amount}")
     for pk in set(posted) - set(counted):
         p.append(f"donation {pk} is not counted but has a ledger posting")
+    _check_gift_nets(
+        p,
+        counted_net=dict(
+            Donation.objects.counted()
+            .annotate(net=F("amount") - F("refunded_amount"))
+            .values_list("pk", "net")
+        ),
+    )
+    _check_one_gift_per_payment(p)
 
     report.summary = {
         "transactions": LedgerTransaction.objects.count(),
@@ -220,5 +229,48 @@ def reconcile() -> ReconcileReport:
         "pools": len({a.pool_id for a in pool_accts}),
         "projects with money": len(set(ledger_raised) | set(ledger_matched)),
         "project balances": len(stored),
+        "second payments awaiting refund": Donation.objects.filter(
+            duplicate_of__isnull=False, flagged=True, refunded_amount__lt=F("amount")
+        ).count(),
     }
     return report
+
+
+def _check_gift_nets(p: list[str], *, counted_net: dict[int, int]) -> None:
+    """8. each gift's money on the fund accounts (gift − refund reversals) equals what
+    it counts for: amount − refunded for a counted gift, 0 for any other (a refund that
+    reversed the wrong gift, or a flagged gift cleared without its refunds, shows here)."""
+    ledger_net = dict(
+        Entry.objects.filter(
+            transaction__kind__in=RAISED_KINDS,
+            account__kind__in=[AccountKind.PROJECT, AccountKind.GENERAL],
+            transaction__donation__isnull=False,
+        )
+        .values("transaction__donation_id")
+        .annotate(t=Sum("amount"))
+        .values_list("transaction__donation_id", "t")
+    )
+    for pk in sorted(set(ledger_net) | set(counted_net)):
+        a, b = ledger_net.get(pk, 0), counted_net.get(pk, 0)
+        if a != b:
+            p.append(f"donation {pk} net in ledger {a} != counted {b}")
+
+
+def _check_one_gift_per_payment(p: list[str]) -> None:
+    """9. no provider payment (session or payment intent) belongs to two gifts, and a
+    recorded second payment is never counted."""
+    for field_name in ("payment_intent", "external_id"):
+        shared = (
+            Donation.objects.exclude(**{field_name: ""})
+            .filter(import_source="")
+            .values("source", field_name)
+            .annotate(n=Count("pk"))
+            .filter(n__gt=1)
+            .values_list("source", field_name, "n")
+        )
+        for source, ref, n in shared:
+            p.append(f"{source} payment {ref} is on {n} gifts")
+    for pk in (
+        Donation.objects.counted().filter(duplicate_of__isnull=False).values_list("pk", flat=True)
+    ):
+        p.append(f"donation {pk} is a second payment but counts")

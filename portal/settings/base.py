@@ -178,6 +178,9 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# Mail subjects carry no "[host:port]" prefix (the sites framework is not installed, so
+# allauth would use the request host); the body names the portal (account/email/base_message.txt).
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "5/5m/ip,5/5m/key",
     "signup": "20/h/ip",
@@ -197,6 +200,8 @@ WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 LOCALE_PATHS = [BASE_DIR / "portal" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
+# Date and datetime inputs render ISO values in every language (see the module).
+FORMAT_MODULE_PATH = ["portal.core.formats"]
 USE_I18N = True
 USE_TZ = True
 DEFAULT_CURRENCY = env("DEFAULT_CURRENCY")

@@ -1,5 +1,7 @@
 """Production: everything from the environment; refuses to start without secrets."""
 
+from urllib.parse import urlsplit
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
@@ -10,6 +12,23 @@ missing = [name for name in REQUIRED if not env.str(name, default="")]
 if missing:
     raise ImproperlyConfigured(
         "Production settings need these environment variables: " + ", ".join(missing)
+    )
+_site = urlsplit(env.str("SITE_URL"))
+_hosts = env.list("ALLOWED_HOSTS")
+if (
+    _site.scheme != "https"
+    or not _site.hostname
+    or _site.path.strip("/")
+    or _site.hostname in {"localhost", "127.0.0.1", "::1"}
+    or not any(
+        _site.hostname == h or (h.startswith(".") and _site.hostname.endswith(h)) for h in _hosts
+    )
+):
+    # Links in e-mails, notifications, receipts and QR codes are built from SITE_URL;
+    # a development default here sends every recipient to a machine that is not theirs.
+    raise ImproperlyConfigured(
+        "SITE_URL must be the public https:// address of the site (no path), and its host "
+        "must be in ALLOWED_HOSTS; got " + repr(env.str("SITE_URL"))
     )
 if env.str("SECRET_KEY").startswith("dev-only") or len(env.str("SECRET_KEY")) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be a random string of at least 50 characters")

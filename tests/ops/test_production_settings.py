@@ -11,6 +11,8 @@ import sys
 from functools import cache
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_ENV = {
     "DJANGO_SETTINGS_MODULE": "portal.settings.production",
@@ -126,3 +128,41 @@ def test_no_replica_no_router():
 
     assert set(got["databases"]) == {"default"}
     assert got["routers"] == []
+
+
+def refused(**overrides) -> str:
+    """The error production settings refuse to start with (stderr), given ``overrides``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "DATABASE_"))}
+    env.update(GOOD_ENV)
+    env.update(overrides)
+    env["DJANGO_READ_DOT_ENV"] = "0"
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0, "production settings started with " + repr(overrides)
+    return result.stderr
+
+
+@pytest.mark.parametrize(
+    "site_url",
+    [
+        "http://127.0.0.1:8000",  # the development default
+        "http://gongyi.example.org",  # links in mail must be https
+        "https://other.example.org",  # a host this deployment does not serve
+        "https://gongyi.example.org/portal",  # a path would be doubled in every link
+    ],
+)
+def test_site_url_must_be_the_public_https_address(site_url):
+    assert "SITE_URL must be the public https:// address" in refused(SITE_URL=site_url)
+
+
+def test_site_url_may_use_a_host_allowed_by_a_leading_dot():
+    got = probe(ALLOWED_HOSTS=".example.org", SITE_URL="https://gongyi.example.org/")
+
+    assert got["session_engine"] == "django.contrib.sessions.backends.db"
