@@ -95,6 +95,19 @@ class DisbursementStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
+class ClawBackKind(models.TextChoices):
+    """Why money already paid to a project is owed back after a refund."""
+
+    FUND_SHORTFALL = "fund_shortfall", _("Refund after disbursement")
+    SETTLEMENT_OVERPAID = "settlement_overpaid", _("Settlement match overpaid")
+
+
+class ClawBackStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    RECOVERED = "recovered", _("Recovered")
+    WRITTEN_OFF = "written_off", _("Written off")
+
+
 class InboundEventStatus(models.TextChoices):
     """Where a provider notification stored in the inbox stands."""
 

@@ -15,6 +15,7 @@ from portal.core.admin_listing import WithoutEditView
 from . import admin_views
 from .enums import DonationSource, DonationStatus, InboundEventStatus
 from .models import (
+    ClawBack,
     Disbursement,
     Donation,
     InboundEvent,
@@ -438,6 +439,38 @@ class InboundEventViewSet(WithoutEditView, ModelViewSet):
         ]
 
 
+class ClawBackViewSet(ModelViewSet):
+    """Money owed back after refunds that came after disbursement or settlement
+    (written by the refund; read-only here)."""
+
+    model = ClawBack
+    index_view_class = ReadOnlyIndexView
+    icon = "warning"
+    menu_label = _("Claw-backs")
+    add_to_admin_menu = False
+    list_display = ["project", "kind", "amount", "status", "donation", "reason", "created_at"]
+    list_filter = ["status", "kind"]
+    list_export = [
+        "pk",
+        "project",
+        "kind",
+        "amount",
+        "currency",
+        "status",
+        "donation",
+        "reason",
+        "created_at",
+    ]
+    form_fields = ["status"]
+    copy_view_enabled = False
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+        ]
+
+
 class FundingGroup(ViewSetGroup):
     menu_label = _("Funding")
     menu_icon = "pick"
@@ -450,6 +483,7 @@ class FundingGroup(ViewSetGroup):
         SettlementTierViewSet("funding_settlement_tiers"),
         DisbursementViewSet("funding_disbursements"),
         LedgerViewSet("funding_ledger"),
+        ClawBackViewSet("funding_claw_backs"),
         InboundEventViewSet("funding_inbox"),
     )
 

@@ -22,8 +22,8 @@ from ..enums import (
     DonationStatus,
     TransactionKind,
 )
-from ..errors import FourEyesViolation, InvalidTransition
-from ..models import Donation
+from ..errors import DuplicateReference, FourEyesViolation, InvalidTransition
+from ..models import Donation, Receipt
 from .ledger import account_for, post_transaction, project_account
 from .matching import confirm_match, release_match, reverse_match
 
@@ -209,6 +209,12 @@ def _post_donation(donation: Donation, accounts=None) -> None:
         legs=[(clearing, -donation.amount), (fund, donation.amount)],
         donation=donation,
     )
+
+
+def count_gift(donation: Donation, *, at: datetime) -> None:
+    """Count a gift that is already SUCCEEDED in this transaction: grant its match
+    (rule → project → pools) and post it (balance row), in the global lock order."""
+    _count(donation, at=at)
 
 
 def _count(donation: Donation, *, at: datetime) -> None:
@@ -465,7 +471,13 @@ def record_refund(*, donation: Donation, refunded_total: int) -> int:
     donation.save(update_fields=["refunded_amount"])
     if not donation.flagged:
         _reverse_money(donation, delta, key=f"refund:{refunded_total}")
+        _receipt_follows(donation)
     return delta
+
+
+def _receipt_follows(donation: Donation) -> None:
+    """The gift's receipt states what the gift is now worth (after refunds)."""
+    Receipt.objects.filter(donation=donation).update(amount=donation.net_amount)
 
 
 def _reverse_money(donation: Donation, delta: int, *, key: str) -> None:
@@ -483,7 +495,7 @@ def _reverse_money(donation: Donation, delta: int, *, key: str) -> None:
     reverse_match(
         donation=donation, remaining_amount=donation.amount - donation.refunded_amount, key=key
     )
-    post_transaction(
+    _txn, created = post_transaction(
         kind=TransactionKind.DONATION_REVERSAL,
         idempotency_key=f"donation-reversal:{donation.pk}:{key}",
         currency=donation.currency,
@@ -491,6 +503,10 @@ def _reverse_money(donation: Donation, delta: int, *, key: str) -> None:
         donation=donation,
         reverses=original,
     )
+    if created:
+        from .clawbacks import record_claw_backs
+
+        record_claw_backs(donation=donation, delta=delta, key=key)
 
 
 @transaction.atomic
@@ -509,6 +525,7 @@ def record_dispute(*, donation: Donation, status: str) -> Donation:
         donation.save(update_fields=fields)
         if delta > 0 and not donation.flagged:
             _reverse_money(donation, delta, key="dispute-lost")
+            _receipt_follows(donation)
         return donation
     donation.save(update_fields=fields)
     return donation
@@ -537,6 +554,9 @@ def record_offline_donation(
         raise FourEyesViolation("only finance officers record offline donations")
     if amount <= 0:
         raise ValidationError(_("The amount must be positive."))
+    reference = reference.strip()
+    if reference:
+        _refuse_reused_reference(reference)
     donation = Donation.objects.create(
         project=project,
         amount=amount,
@@ -563,6 +583,30 @@ def record_offline_donation(
         data={"amount": amount},
     )
     return donation
+
+
+def _refuse_reused_reference(reference: str) -> None:
+    """A bank/receipt reference identifies one offline gift (unique in the database).
+    The row is checked under a lock-free read; a concurrent insert of the same
+    reference still fails on the unique constraint (and is reported the same way by
+    the caller's retry)."""
+    existing = (
+        Donation.objects.filter(
+            source=DonationSource.OFFLINE, import_source="", external_id=reference
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if existing is not None:
+        raise DuplicateReference(
+            f"offline reference {reference!r} is on donation {existing}",
+            message=_(
+                "The reference %(ref)s is already recorded for offline donation #%(id)s. "
+                "Check the bank statement; each transfer is recorded once."
+            )
+            % {"ref": reference, "id": existing},
+            field="reference",
+        )
 
 
 @transaction.atomic

@@ -7,15 +7,17 @@ from datetime import date, datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from wagtail.log_actions import log
 
-from portal.core.money import yuan_to_fen
+from portal.core.money import MAX_FEN, format_fen, yuan_to_fen
 from projects.models import Project
 
 from ..enums import Anonymity, DonationSource, DonationStatus
 from ..models import Donation, ImportBatch
-from .donations import _post_donation
-from .matching import confirm_match
+from .donations import count_gift
+from .matching import lock_for_counting
+from .receipts import issue_receipt
 
 # Column mapping per platform: our field → the platform's column header.
 SOURCES: dict[str, dict[str, str]] = {
@@ -188,6 +190,12 @@ def preview_import(*, content: bytes, source: str) -> ImportPreview:
         except ValueError:
             problems.append(f"bad amount {get('amount')!r}")
             amount = 0
+        if amount > MAX_FEN:
+            # Bounded so that even a full file of such rows sums within 64 bits.
+            problems.append(
+                gettext("amount %(amount)r is more than %(limit)s")
+                % {"amount": get("amount"), "limit": format_fen(MAX_FEN)}
+            )
         try:
             when_raw = raw.get(mapping["received_at"], "")
             received_at = _parse_when(when_raw)
@@ -219,7 +227,12 @@ def commit_import(*, content: bytes, source: str, file_name: str, by=None) -> Im
     Raises ``ImportRejected`` with every row error if any row is bad (nothing written).
     Rows already imported (same source and external id, unique in the database) are
     skipped, so re-running a file is harmless. Each new row becomes a SUCCEEDED donation
-    with its ledger posting and, if the call's rule counts imported gifts, its match.
+    with its ledger posting, its receipt record and, if the call's rule counts imported
+    gifts, its match.
+
+    Lock order (the global one, docs/funding.md): every rule, project and pool the
+    rows can touch is locked first, in that order and by id, before any gift is
+    counted; then each gift's match (pools) before its posting (balance rows).
     """
     preview = preview_import(content=content, source=source)
     if preview.errors:
@@ -231,6 +244,8 @@ def commit_import(*, content: bytes, source: str, file_name: str, by=None) -> Im
         created_count=len(preview.rows),
         skipped_count=len(preview.duplicates),
     )
+    lock_for_counting(projects={row.project for row in preview.rows}, at=timezone.now())
+    created = []
     for row in preview.rows:
         donation = Donation.objects.create(
             project=row.project,
@@ -247,8 +262,10 @@ def commit_import(*, content: bytes, source: str, file_name: str, by=None) -> Im
             anonymity=Anonymity.HIDE_NAME if row.anonymous else Anonymity.NONE,
             recorded_by=by,
         )
-        _post_donation(donation)
-        confirm_match(donation=donation, at=row.received_at)
+        count_gift(donation, at=row.received_at)
+        created.append(donation)
+    for donation in created:
+        issue_receipt(donation=donation, by=by)
     log(
         instance=batch,
         action="funding.import",

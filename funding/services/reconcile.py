@@ -52,7 +52,8 @@ def reconcile() -> ReconcileReport:
     6. each counted donation has exactly one DONATION transaction of its amount, and no
        other donation has one;
     7. each project's ``ProjectBalance`` (raised / matched / disbursed / spent) equals the
-       sums of its entries and expenditures (a missing row counts as zeros).
+       sums of its entries and expenditures (a missing row counts as zeros);
+    8–10. per gift, per payment and per entry owner: see the helpers below.
     """
     report = ReconcileReport()
     p = report.problems
@@ -191,6 +192,18 @@ def reconcile() -> ReconcileReport:
             if row.get(label, 0) != value:
                 p.append(f"project {pid} balance {label} {row.get(label, 0)} != entries {value}")
 
+    _check_spending(
+        p,
+        funds={
+            pid: (
+                ledger_raised.get(pid, 0) + ledger_matched.get(pid, 0),
+                -ledger_disbursed.get(pid, 0),
+                ledger_spent.get(pid, 0),
+            )
+            for pid in set(ledger_raised) | set(ledger_disbursed) | set(ledger_spent)
+        },
+    )
+
     posted = dict(
         LedgerTransaction.objects.filter(kind=TransactionKind.DONATION)
         .values("donation_id")
@@ -220,6 +233,7 @@ def reconcile() -> ReconcileReport:
         ),
     )
     _check_one_gift_per_payment(p)
+    _check_entry_owners(p)
 
     report.summary = {
         "transactions": LedgerTransaction.objects.count(),
@@ -274,3 +288,54 @@ def _check_one_gift_per_payment(p: list[str]) -> None:
         Donation.objects.counted().filter(duplicate_of__isnull=False).values_list("pk", flat=True)
     ):
         p.append(f"donation {pk} is a second payment but counts")
+
+
+def _check_entry_owners(p: list[str]) -> None:
+    """10. every entry sits on an account of its transaction's owner: a pool account
+    only in a transaction of that pool, a project fund only in a transaction whose gift
+    is that project's (the general fund: a gift without project). An entry moved to
+    another pool's or project's account inside a balanced transaction shows here."""
+    pool_moved = (
+        Entry.objects.filter(account__pool__isnull=False)
+        .filter(Q(transaction__pool__isnull=True) | ~Q(transaction__pool=F("account__pool")))
+        .values_list("pk", "transaction_id", "account__key")
+    )
+    for pk, txn, key in pool_moved:
+        p.append(f"entry {pk} of transaction {txn} is on {key}, not its transaction's pool")
+    project_moved = (
+        Entry.objects.filter(account__kind=AccountKind.PROJECT, transaction__donation__isnull=False)
+        .filter(
+            Q(transaction__donation__project__isnull=True)
+            | ~Q(transaction__donation__project=F("account__project"))
+        )
+        .values_list("pk", "transaction_id", "account__key")
+    )
+    general_moved = Entry.objects.filter(
+        account__kind=AccountKind.GENERAL, transaction__donation__project__isnull=False
+    ).values_list("pk", "transaction_id", "account__key")
+    for pk, txn, key in [*project_moved, *general_moved]:
+        p.append(f"entry {pk} of transaction {txn} is on {key}, not its gift's project")
+
+
+def _check_spending(p: list[str], *, funds: dict[int, tuple[int, int, int]]) -> None:
+    """11. per project: spent ≤ disbursed, and disbursed ≤ raised + matched unless the
+    difference (money refunded after it was paid out) is recorded as claw-backs."""
+    from ..enums import ClawBackKind
+    from ..models import ClawBack
+
+    owed = dict(
+        ClawBack.objects.filter(kind=ClawBackKind.FUND_SHORTFALL)
+        .values("project_id")
+        .annotate(t=Sum("amount"))
+        .values_list("project_id", "t")
+    )
+    for pid in sorted(funds):
+        available, disbursed, spent = funds[pid]
+        if spent > disbursed:
+            p.append(f"project {pid} spent {spent} > disbursed {disbursed}")
+        below = disbursed - available
+        if below > owed.get(pid, 0):
+            p.append(
+                f"project {pid} disbursed {disbursed} > raised+matched {available} "
+                f"with {owed.get(pid, 0)} in claw-backs"
+            )

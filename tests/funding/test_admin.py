@@ -33,6 +33,7 @@ def officers(client):
         "/admin/funding_donations/offline/",
         "/admin/funding_donations/import/",
         "/admin/funding_disbursements/record/",
+        "/admin/funding_claw_backs/",
     ],
 )
 def test_admin_pages_render_for_finance(client, officers, url):
@@ -159,6 +160,7 @@ def test_admin_disbursement_four_eyes(client, officers):
     client.force_login(officers[0])
     client.post(
         "/admin/funding_disbursements/record/",
+        "/admin/funding_claw_backs/",
         {"project": project.pk, "amount": "100", "milestone": "第一期"},
     )
     disbursement = Disbursement.objects.get()
