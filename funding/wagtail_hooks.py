@@ -439,7 +439,7 @@ class InboundEventViewSet(WithoutEditView, ModelViewSet):
         ]
 
 
-class ClawBackViewSet(ModelViewSet):
+class ClawBackViewSet(WithoutEditView, ModelViewSet):
     """Money owed back after refunds that came after disbursement or settlement
     (written by the refund; read-only here)."""
 
