@@ -34,6 +34,8 @@ LOG_ACTIONS = [
     ("funding.offline_rejected", _("Reject offline donation"), _("Offline donation rejected")),
     ("funding.donation_cleared", _("Clear flagged donation"), _("Flagged donation cleared")),
     ("funding.import", _("Import donations"), _("Donations imported")),
+    ("funding.import_approved", _("Approve import"), _("Import approved")),
+    ("funding.import_rejected", _("Reject import"), _("Import rejected")),
     ("funding.settlement", _("Commit settlement"), _("Settlement committed")),
     ("funding.disbursement_recorded", _("Record disbursement"), _("Disbursement recorded")),
     ("funding.disbursement_approved", _("Approve disbursement"), _("Disbursement approved")),
@@ -310,6 +312,11 @@ class DonationViewSet(WithoutEditView, ModelViewSet):
             path("review/<id:pk>/", admin_views.ReviewDonationView.as_view(), name="review"),
             path("evidence/<id:pk>/", admin_views.evidence_download, name="evidence"),
             path("import/", admin_views.ImportView.as_view(), name="import"),
+            path(
+                "import/<int:pk>/",
+                admin_views.ImportBatchView.as_view(),
+                name="import_batch",
+            ),
         ]
 
 
