@@ -95,6 +95,27 @@ class DisbursementStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
+class ImportStatus(models.TextChoices):
+    """A platform import counts only after a second finance officer approves it."""
+
+    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting second approval")
+    APPROVED = "approved", pgettext_lazy("import", "Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ClawBackKind(models.TextChoices):
+    """Why money already paid to a project is owed back after a refund."""
+
+    FUND_SHORTFALL = "fund_shortfall", _("Refund after disbursement")
+    SETTLEMENT_OVERPAID = "settlement_overpaid", _("Settlement match overpaid")
+
+
+class ClawBackStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    RECOVERED = "recovered", _("Recovered")
+    WRITTEN_OFF = "written_off", _("Written off")
+
+
 class InboundEventStatus(models.TextChoices):
     """Where a provider notification stored in the inbox stands."""
 

@@ -64,3 +64,16 @@ class DisbursementBlocked(FundingError):
 
     def __init__(self, message="", **kwargs):
         super().__init__("", message=message or None, **kwargs)
+
+
+class DuplicateReference(FundingError):
+    """A provider/bank/transfer reference that is already recorded (the message names
+    what it was used for)."""
+
+    message = _("This reference is already recorded.")
+
+
+class SpendingExceedsDisbursed(FundingError):
+    """An expenditure would take spending above what was disbursed to the project."""
+
+    message = _("A project can only spend what was disbursed to it.")

@@ -32,7 +32,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("reports/batches/<str:batch_id>/", reports.download_report_batch, name="report_batch"),
     path(
-        "reports/<slug:kind>/<int:obj_id>/<str:language>.pdf",
+        "reports/<slug:kind>/<id:obj_id>/<str:language>.pdf",
         reports.download_report,
         name="report_download",
     ),

@@ -39,10 +39,33 @@ class CallFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=matching) | queryset.exclude(pk__in=restricted)
 
 
+class RegionChoiceField(forms.ModelChoiceField):
+    """Communities are named with their sub-district (many are called 第一社区…)."""
+
+    def label_from_instance(self, region):
+        if region.parent_id and region.level == "community":
+            return f"{region.parent.local_name} · {region.local_name}"
+        return region.local_name
+
+
+class RegionFilter(django_filters.ModelChoiceFilter):
+    field_class = RegionChoiceField
+
+
+# The needs board's sort options; the first is the default (the page opens on it).
+NEED_ORDERINGS = {
+    "newest": ("-created_at", "-pk"),
+    "support": ("-support_count", "-created_at", "-pk"),
+    "oldest": ("created_at", "pk"),
+}
+
+
 class NeedFilter(django_filters.FilterSet):
-    region = django_filters.ModelChoiceFilter(
+    region = RegionFilter(
         label=_("Sub-district or community"),
-        queryset=Region.objects.filter(level__in=["subdistrict", "community"]),
+        queryset=Region.objects.filter(level__in=["subdistrict", "community"]).select_related(
+            "parent"
+        ),
         empty_label=_("Anywhere"),
     )
     category = django_filters.ModelChoiceFilter(
@@ -57,13 +80,20 @@ class NeedFilter(django_filters.FilterSet):
         lookup_expr="icontains",
         widget=forms.TextInput(attrs={"type": "search"}),
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = django_filters.ChoiceFilter(
         label=_("Sort by"),
-        fields=(("support_count", "support_count"), ("created_at", "created_at")),
-        field_labels={"support_count": _("Most supported"), "created_at": _("Newest")},
+        choices=[
+            ("newest", _("Newest")),
+            ("support", _("Most supported")),
+            ("oldest", _("Oldest")),
+        ],
+        method="order",
         empty_label=None,
     )
 
     class Meta:
         model = CommunityNeed
         fields: list[str] = []
+
+    def order(self, queryset, name, value):
+        return queryset.order_by(*NEED_ORDERINGS[value])

@@ -18,6 +18,7 @@ from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import InspectView, SnippetViewSet, SnippetViewSetGroup
 
+from portal.core.ids import IdChoiceFilter
 from portal.core.money import format_fen
 
 from . import services
@@ -131,7 +132,7 @@ class CallListingViewSet(PageListingViewSet):
 
 class ApplicationFilterSet(WagtailFilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ApplicationStatus.choices)
-    call = django_filters.ModelChoiceFilter(
+    call = IdChoiceFilter(
         label=_("Call"), queryset=CallPage.objects.filter(locale__language_code="zh-hans")
     )
 

@@ -11,10 +11,11 @@ from .matching import (
     SettlementTier,
     Sponsor,
 )
-from .spending import Disbursement, Expenditure
+from .spending import ClawBack, Disbursement, Expenditure
 
 __all__ = [
     "Account",
+    "ClawBack",
     "Disbursement",
     "Donation",
     "Entry",

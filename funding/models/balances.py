@@ -43,6 +43,11 @@ class ProjectBalance(models.Model):
                 condition=models.Q(raised__gte=0, matched__gte=0, disbursed__gte=0, spent__gte=0),
                 name="funding_balance_not_negative",
             ),
+            # Money is spent only after it was paid out to the project.
+            models.CheckConstraint(
+                condition=models.Q(spent__lte=models.F("disbursed")),
+                name="funding_balance_spent_le_disbursed",
+            ),
         ]
         indexes = [
             models.Index(fields=["-raised"], name="funding_balance_raised"),

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..enums import DisbursementStatus
+from ..enums import ClawBackKind, ClawBackStatus, DisbursementStatus
 from ..storage import private_storage
 
 
@@ -104,3 +104,50 @@ class Expenditure(models.Model):
 
     def __str__(self):
         return f"{self.project}: {self.budget_line}"
+
+
+class ClawBack(models.Model):
+    """Money a project owes back because a refund came after the money was used.
+
+    Written by the refund itself (same transaction), once per refund: a refund after
+    disbursement that leaves the project fund below zero (``fund_shortfall``: the
+    amount below zero not yet covered by open claw-backs), or a refund of a gift that a
+    committed settlement counted (``settlement_overpaid``: the match the settlement
+    paid for money that went back). The ledger is not changed by it; finance recovers
+    the money from the organization (or writes it off) and records that here.
+    """
+
+    key = models.CharField(_("Key"), max_length=160, unique=True)
+    kind = models.CharField(_("Kind"), max_length=30, choices=ClawBackKind.choices)
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("Project"),
+        on_delete=models.PROTECT,
+        related_name="claw_backs",
+    )
+    donation = models.ForeignKey(
+        "funding.Donation",
+        verbose_name=_("Donation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claw_backs",
+    )
+    amount = models.PositiveBigIntegerField(_("Amount (fen)"))
+    currency = models.CharField(_("Currency"), max_length=3, default="CNY")
+    reason = models.CharField(_("Reason"), max_length=300)
+    status = models.CharField(
+        _("Status"), max_length=20, choices=ClawBackStatus.choices, default=ClawBackStatus.OPEN
+    )
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Claw-back")
+        verbose_name_plural = _("Claw-backs")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="funding_claw_pos"),
+        ]
+
+    def __str__(self):
+        return f"{self.project_id}: {self.amount} ({self.kind})"

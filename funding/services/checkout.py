@@ -24,8 +24,11 @@ def checkout_expiry(now: datetime | None = None) -> datetime:
 
 
 @transaction.atomic
-def hold_match_for_checkout(*, donation: Donation, now: datetime | None = None) -> int:
-    """Reserve (or re-extend) match for a pending donation until the checkout expiry.
+def hold_match_for_checkout(
+    *, donation: Donation, now: datetime | None = None, expires_at: datetime | None = None
+) -> int:
+    """Reserve (or re-extend) match for a pending donation until ``expires_at`` (default:
+    a checkout expiry from now).
 
     Returns the match held. Raises ``InvalidTransition`` unless the donation is pending.
     """
@@ -37,7 +40,7 @@ def hold_match_for_checkout(*, donation: Donation, now: datetime | None = None) 
     )
     if donation.status != DonationStatus.PENDING:
         raise InvalidTransition("donation is not awaiting payment")
-    expires_at = checkout_expiry(now)
+    expires_at = expires_at or checkout_expiry(now)
     held = MatchReservation.objects.filter(donation=donation, status=ReservationStatus.HELD)
     if held.exists():
         held.update(expires_at=expires_at)
@@ -45,26 +48,49 @@ def hold_match_for_checkout(*, donation: Donation, now: datetime | None = None) 
     return sum(r.amount for r in reserve_match(donation=donation, at=now, expires_at=expires_at))
 
 
+@transaction.atomic
+def _claim_checkout(*, donation: Donation, now: datetime) -> tuple[datetime, str]:
+    """Decide, under the donation's row lock, which checkout session the donor gets.
+
+    While the last session has not expired it is reused: ``(its expiry, its URL)`` (the
+    URL is empty while another request is still creating it; calling the provider again
+    with the same expiry gives the same session, by idempotency key). Otherwise the
+    match hold is renewed until a new expiry, which is stored before the provider is
+    called, so concurrent clicks all ask for the same session.
+    """
+    donation = Donation.objects.select_for_update(of=("self",)).get(pk=donation.pk)
+    if donation.status != DonationStatus.PENDING:
+        raise InvalidTransition("donation is not awaiting payment")
+    if donation.checkout_expires_at and donation.checkout_expires_at > now:
+        return donation.checkout_expires_at, donation.checkout_url
+    expires_at = checkout_expiry(now)
+    hold_match_for_checkout(donation=donation, now=now, expires_at=expires_at)
+    donation.checkout_expires_at = expires_at
+    donation.checkout_url = ""
+    donation.save(update_fields=["checkout_expires_at", "checkout_url"])
+    return expires_at, ""
+
+
 def begin_checkout(
     *, donation: Donation, product_name: str, success_url: str, cancel_url: str, locale: str
 ) -> str:
-    """Create the provider's checkout for a pending donation and return its URL.
+    """Return the URL of the donation's one payable checkout session.
 
-    Holds match first (its expiry equals the session's), then calls the provider outside
-    any transaction. On provider failure the donation is marked failed and its match
-    released, and ``PaymentProviderError`` is raised. Not a single transaction on purpose:
-    the provider call is network I/O.
+    One gift has at most one open session at the provider: while its session has not
+    expired, reopening checkout returns the same one (no new session, so the donor can
+    never pay twice through two sessions); after it expired (the provider refuses
+    payment from then on) a new one is created and match is held again until the new
+    expiry. The provider is called outside any transaction (network I/O) with an
+    idempotency key derived from the session's expiry. On provider failure the donation
+    is marked failed and its match released, and ``PaymentProviderError`` is raised;
+    ``InvalidTransition`` unless the donation awaits payment.
     """
     provider = online_provider_name()
     if not provider:
         raise PaymentProviderError("online payment is not configured")
-    hold_match_for_checkout(donation=donation)
-    expires_at = (
-        MatchReservation.objects.filter(donation=donation, status=ReservationStatus.HELD)
-        .values_list("expires_at", flat=True)
-        .first()
-        or checkout_expiry()
-    )
+    expires_at, url = _claim_checkout(donation=donation, now=timezone.now())
+    if url:
+        return url
     if provider == "stripe":
         from ..providers import stripe as impl
     else:
@@ -81,7 +107,7 @@ def begin_checkout(
     except PaymentProviderError:
         mark_failed(donation=donation)
         raise
-    Donation.objects.filter(pk=donation.pk).update(
+    Donation.objects.filter(pk=donation.pk, checkout_expires_at=expires_at).update(
         external_id=result.session_id, checkout_url=result.url
     )
     return result.url

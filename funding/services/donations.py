@@ -22,8 +22,8 @@ from ..enums import (
     DonationStatus,
     TransactionKind,
 )
-from ..errors import FourEyesViolation, InvalidTransition
-from ..models import Donation
+from ..errors import DuplicateReference, FourEyesViolation, InvalidTransition
+from ..models import Donation, Receipt
 from .ledger import account_for, post_transaction, project_account
 from .matching import confirm_match, release_match, reverse_match
 
@@ -211,6 +211,12 @@ def _post_donation(donation: Donation, accounts=None) -> None:
     )
 
 
+def count_gift(donation: Donation, *, at: datetime) -> None:
+    """Count a gift that is already SUCCEEDED in this transaction: grant its match
+    (rule → project → pools) and post it (balance row), in the global lock order."""
+    _count(donation, at=at)
+
+
 def _count(donation: Donation, *, at: datetime) -> None:
     """Post a counted gift and grant its match.
 
@@ -277,20 +283,162 @@ def mark_succeeded(
     return donation
 
 
+def _find_by_payment(*, source: str, checkout_id: str = "", transaction_id: str = ""):
+    """The gift (or recorded second payment) this provider payment belongs to, if any.
+
+    Only the provider's own references identify a payment: the checkout session /
+    order id first, then the payment intent / transaction id. Never the gift id echoed
+    in metadata: a second payment for one gift carries the same metadata.
+    """
+    if checkout_id:
+        found = Donation.objects.filter(
+            source=source, import_source="", external_id=checkout_id
+        ).first()
+        if found is not None:
+            return found
+    if transaction_id:
+        return Donation.objects.filter(source=source, payment_intent=transaction_id).first()
+    return None
+
+
+@transaction.atomic
+def record_payment(
+    *,
+    source: str,
+    donation_id: int | None,
+    checkout_id: str,
+    transaction_id: str,
+    amount: int,
+    currency: str,
+    at: datetime,
+) -> tuple[Donation | None, str]:
+    """A provider says money arrived for one payment; make it exactly one gift.
+
+    - a payment already known (by session or payment intent) is applied to its own row
+      (idempotent: a second delivery changes nothing);
+    - an unknown payment for a gift (named by the metadata) that has no payment yet
+      becomes that gift's payment (an earlier session of the same gift counts too);
+    - an unknown payment for a gift that was **already paid by another payment** is
+      recorded as its own donation row, ``duplicate_of`` the gift, flagged "refund
+      it", never counted or matched, audit-logged (``funding.duplicate_payment``) —
+      the money is never lost and the kept gift is untouched.
+
+    Locks the gift row first. Returns ``(row, outcome)``; ``(None, "unknown payment")``
+    when neither the payment nor the gift is ours. Raises ``InvalidTransition`` for a
+    gift that cannot receive money (e.g. an offline gift).
+    """
+    known = _find_by_payment(source=source, checkout_id=checkout_id, transaction_id=transaction_id)
+    if known is not None:
+        gift = known
+    else:
+        gift = Donation.objects.filter(source=source, pk=donation_id).first()
+        if gift is None or gift.duplicate_of_id:
+            return None, "unknown payment"
+    gift = _locked(gift)
+    # Under the lock: a concurrent delivery may have recorded this payment meanwhile.
+    known = _find_by_payment(source=source, checkout_id=checkout_id, transaction_id=transaction_id)
+    if known is not None and known.pk != gift.pk:
+        return known, "duplicate payment already recorded"
+    owns = known is not None or _may_adopt(gift, checkout_id, transaction_id)
+    if not owns:
+        return _record_second_payment(
+            gift,
+            checkout_id=checkout_id,
+            transaction_id=transaction_id,
+            amount=amount,
+            currency=currency,
+            at=at,
+        ), "duplicate payment flagged for refund"
+    if gift.status == DonationStatus.SUCCEEDED:  # a re-delivery of this payment
+        return gift, "flagged" if gift.flagged else "succeeded"
+    if checkout_id and gift.external_id != checkout_id:
+        gift.external_id = checkout_id
+        gift.save(update_fields=["external_id"])
+    gift = mark_succeeded(
+        donation=gift,
+        amount_received=amount,
+        currency=currency,
+        payment_intent=transaction_id,
+        at=at,
+    )
+    return gift, "flagged" if gift.flagged else "succeeded"
+
+
+def _may_adopt(gift: Donation, checkout_id: str, transaction_id: str) -> bool:
+    """Whether an unknown payment may become ``gift``'s payment: the gift awaits (or
+    lost) its payment and no other payment intent is on it yet."""
+    if gift.status == DonationStatus.SUCCEEDED:
+        return False
+    if gift.status not in (DonationStatus.PENDING, DonationStatus.EXPIRED, DonationStatus.FAILED):
+        raise InvalidTransition(f"cannot receive a payment in {gift.status}")
+    return not (gift.payment_intent and transaction_id and gift.payment_intent != transaction_id)
+
+
+def _record_second_payment(
+    gift: Donation, *, checkout_id: str, transaction_id: str, amount: int, currency: str, at
+) -> Donation:
+    duplicate = Donation.objects.create(
+        project=gift.project,
+        amount=amount,
+        currency=currency.upper() or gift.currency,
+        source=gift.source,
+        status=DonationStatus.SUCCEEDED,
+        flagged=True,
+        flag_reason=f"second payment for gift #{gift.pk}: refund it"[:300],
+        duplicate_of=gift,
+        external_id=checkout_id,
+        payment_intent=transaction_id,
+        donor_name=gift.donor_name,
+        donor_email=gift.donor_email,
+        user=gift.user,
+        anonymity=gift.anonymity,
+        received_at=at,
+        ip_address=gift.ip_address,
+    )
+    log(
+        instance=duplicate,
+        action="funding.duplicate_payment",
+        data={"gift": gift.pk, "amount": amount, "payment": transaction_id or checkout_id},
+    )
+    return duplicate
+
+
 @transaction.atomic
 def clear_flag(*, donation: Donation, by) -> Donation:
     """Staff accept a flagged, succeeded donation: it now counts and may be matched.
 
-    Raises ``InvalidTransition`` if it is not flagged and succeeded. Audit-logged.
+    What was refunded while it was flagged is reversed in the same transaction, so the
+    gift counts (and is matched for) only what remains. Raises ``InvalidTransition`` if
+    it is not flagged and succeeded, or is a second payment of a paid gift (those are
+    refunded, never counted). Audit-logged.
     """
     donation = _locked(donation)
     if not donation.flagged or donation.status != DonationStatus.SUCCEEDED:
         raise InvalidTransition("only flagged, succeeded donations can be cleared")
+    if donation.duplicate_of_id:
+        raise InvalidTransition(
+            "a second payment cannot be cleared",
+            message=_(
+                "This is a second payment for gift #%(gift)s, which is already paid. "
+                "Refund it at the payment provider; it never counts."
+            )
+            % {"gift": donation.duplicate_of_id},
+        )
     donation.flagged = False
     donation.save(update_fields=["flagged"])
     _count(donation, at=donation.received_at or timezone.now())
-    _after_counted(donation)
-    log(instance=donation, action="funding.donation_cleared", user=by)
+    if donation.refunded_amount:
+        # Refunds recorded while it was flagged moved no ledger money; now that the
+        # gift counts, reverse them at once so only what remains is counted and matched.
+        _reverse_money(donation, donation.refunded_amount, key=f"refund:{donation.refunded_amount}")
+    if donation.net_amount:
+        _after_counted(donation)
+    log(
+        instance=donation,
+        action="funding.donation_cleared",
+        user=by,
+        data={"refunded": donation.refunded_amount},
+    )
     return donation
 
 
@@ -323,7 +471,13 @@ def record_refund(*, donation: Donation, refunded_total: int) -> int:
     donation.save(update_fields=["refunded_amount"])
     if not donation.flagged:
         _reverse_money(donation, delta, key=f"refund:{refunded_total}")
+        _receipt_follows(donation)
     return delta
+
+
+def _receipt_follows(donation: Donation) -> None:
+    """The gift's receipt states what the gift is now worth (after refunds)."""
+    Receipt.objects.filter(donation=donation).update(amount=donation.net_amount)
 
 
 def _reverse_money(donation: Donation, delta: int, *, key: str) -> None:
@@ -341,7 +495,7 @@ def _reverse_money(donation: Donation, delta: int, *, key: str) -> None:
     reverse_match(
         donation=donation, remaining_amount=donation.amount - donation.refunded_amount, key=key
     )
-    post_transaction(
+    _txn, created = post_transaction(
         kind=TransactionKind.DONATION_REVERSAL,
         idempotency_key=f"donation-reversal:{donation.pk}:{key}",
         currency=donation.currency,
@@ -349,6 +503,10 @@ def _reverse_money(donation: Donation, delta: int, *, key: str) -> None:
         donation=donation,
         reverses=original,
     )
+    if created:
+        from .clawbacks import record_claw_backs
+
+        record_claw_backs(donation=donation, delta=delta, key=key)
 
 
 @transaction.atomic
@@ -367,6 +525,7 @@ def record_dispute(*, donation: Donation, status: str) -> Donation:
         donation.save(update_fields=fields)
         if delta > 0 and not donation.flagged:
             _reverse_money(donation, delta, key="dispute-lost")
+            _receipt_follows(donation)
         return donation
     donation.save(update_fields=fields)
     return donation
@@ -395,6 +554,9 @@ def record_offline_donation(
         raise FourEyesViolation("only finance officers record offline donations")
     if amount <= 0:
         raise ValidationError(_("The amount must be positive."))
+    reference = reference.strip()
+    if reference:
+        _refuse_reused_reference(reference)
     donation = Donation.objects.create(
         project=project,
         amount=amount,
@@ -421,6 +583,31 @@ def record_offline_donation(
         data={"amount": amount},
     )
     return donation
+
+
+def _refuse_reused_reference(reference: str) -> None:
+    """A bank/receipt reference identifies one offline gift (unique in the database).
+    The row is checked under a lock-free read; a concurrent insert of the same
+    reference still fails on the unique constraint (and is reported the same way by
+    the caller's retry)."""
+    existing = (
+        Donation.objects.filter(
+            source=DonationSource.OFFLINE, import_source="", external_id=reference
+        )
+        .exclude(status=DonationStatus.REJECTED)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if existing is not None:
+        raise DuplicateReference(
+            f"offline reference {reference!r} is on donation {existing}",
+            message=_(
+                "The reference %(ref)s is already recorded for offline donation #%(id)s. "
+                "Check the bank statement; each transfer is recorded once."
+            )
+            % {"ref": reference, "id": existing},
+            field="reference",
+        )
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from projects.models import Project
@@ -65,6 +66,25 @@ def is_eligible(
     return not (donation.source == DonationSource.IMPORT and not rule.count_imported)
 
 
+def lock_for_counting(*, projects, at: datetime) -> None:
+    """Take, in the global lock order, every row that counting gifts for ``projects``
+    may lock: their calls' matching rules, the projects, then every pool that may
+    match them — each group by id. Used by paths that count many gifts in one
+    transaction (platform import), so that no lock is taken out of order later.
+    Call inside the transaction."""
+    projects = [p for p in projects if p is not None]
+    if not projects:
+        return
+    call_ids = sorted({p.call_id for p in projects if p.call_id})
+    list(MatchingRule.objects.filter(call_id__in=call_ids).order_by("pk").select_for_update())
+    project_ids = sorted({p.pk for p in projects})
+    list(Project.objects.filter(pk__in=project_ids).order_by("pk").select_for_update())
+    pool_ids = set()
+    for project in projects:
+        pool_ids.update(MatchPool.objects.for_project(project).values_list("pk", flat=True))
+    list(MatchPool.objects.filter(pk__in=sorted(pool_ids)).order_by("pk").select_for_update())
+
+
 def _remaining_target(
     *, rule: MatchingRule, donation: Donation, project: Project, at: datetime
 ) -> int:
@@ -87,13 +107,18 @@ def _remaining_target(
         )
         target = min(target, rule.cap_per_donor_project - used)
     if rule.cap_per_day:
+        # The gift's day is the day it was received (an imported or offline gift
+        # dated yesterday counts against yesterday's cap), or, while it is still in
+        # checkout, the day the hold was taken.
         day_start = timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0)
         used = (
-            live.filter(
+            live.annotate(day=Coalesce("donation__received_at", "created_at"))
+            .filter(
                 donation__project__call_id=rule.call_id,
-                created_at__gte=day_start,
-                created_at__lt=day_start + timedelta(days=1),
-            ).aggregate(t=net)["t"]
+                day__gte=day_start,
+                day__lt=day_start + timedelta(days=1),
+            )
+            .aggregate(t=net)["t"]
             or 0
         )
         target = min(target, rule.cap_per_day - used)

@@ -1,68 +1,114 @@
 """Apply provider-neutral payment events (:class:`~funding.providers.base.PaymentEvent`)
-to gifts. Called by the inbox worker; plain data in, no SDK here."""
+to gifts. Called by the inbox worker; plain data in, no SDK here.
+
+One payment is one gift: every event is matched to the gift by the provider's payment
+(checkout session / order id, then payment intent / transaction id). The gift id echoed
+in the metadata only says which gift an *unknown* payment was meant for; it never
+redirects an event of another payment (a refund of a second payment must not reverse
+the kept gift).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.conf import settings
 
-from ..enums import DisputeStatus, DonationStatus
-from ..models import Donation
+from ..enums import DisputeStatus, DonationStatus, ReservationStatus
+from ..models import Donation, MatchReservation
 from ..providers.base import PaymentEvent, PaymentEventKind
-from .donations import mark_failed, mark_succeeded, record_dispute, record_refund
+from .donations import (
+    _find_by_payment,
+    mark_failed,
+    record_dispute,
+    record_payment,
+    record_refund,
+)
 
 
-def _find_donation(source: str, event: PaymentEvent) -> Donation | None:
-    q = Q(pk__in=[])
-    if event.checkout_id:
-        q |= Q(external_id=event.checkout_id)
-    if event.transaction_id:
-        q |= Q(payment_intent=event.transaction_id)
-    if event.donation_id:
-        q |= Q(pk=event.donation_id)
-    return Donation.objects.filter(q, source=source).order_by("pk").first()
+def async_hold() -> timedelta:
+    """How long match stays held for a checkout that finished with an asynchronous
+    payment still under way (``FUNDING_ASYNC_HOLD_HOURS``, default 14 days: the
+    longest settlement time of Stripe's delayed methods)."""
+    return timedelta(hours=getattr(settings, "FUNDING_ASYNC_HOLD_HOURS", 14 * 24))
 
 
-def _succeed(donation: Donation, event: PaymentEvent, amount: int, at: datetime) -> str:
-    donation = mark_succeeded(
-        donation=donation,
-        amount_received=amount,
-        currency=event.currency or donation.currency,
-        payment_intent=event.transaction_id,
+def _find(source: str, event: PaymentEvent) -> Donation | None:
+    return _find_by_payment(
+        source=source, checkout_id=event.checkout_id, transaction_id=event.transaction_id
+    )
+
+
+def _pay(source: str, event: PaymentEvent, amount: int, at: datetime):
+    return record_payment(
+        source=source,
+        donation_id=event.donation_id,
+        checkout_id=event.checkout_id,
+        transaction_id=event.transaction_id,
+        amount=amount,
+        currency=event.currency,
         at=at,
     )
-    return "flagged" if donation.flagged else "succeeded"
+
+
+def _awaiting(source: str, event: PaymentEvent, at: datetime) -> tuple[bool, str]:
+    """The checkout finished and an asynchronous payment is under way: remember its
+    payment intent and keep the gift's match held until the payment settles."""
+    donation = _find(source, event)
+    if donation is None:
+        gift = Donation.objects.filter(source=source, pk=event.donation_id).first()
+        if gift is None or gift.status != DonationStatus.PENDING or gift.duplicate_of_id:
+            return False, "unknown payment"
+        donation = gift
+    if donation.status != DonationStatus.PENDING:
+        return True, "awaiting async payment (gift already settled)"
+    changes = {}
+    if event.checkout_id and donation.external_id != event.checkout_id:
+        changes["external_id"] = event.checkout_id
+    if event.transaction_id and not donation.payment_intent:
+        changes["payment_intent"] = event.transaction_id
+    if changes:
+        Donation.objects.filter(pk=donation.pk).update(**changes)
+    MatchReservation.objects.filter(donation=donation, status=ReservationStatus.HELD).update(
+        expires_at=at + async_hold()
+    )
+    return True, "awaiting async payment"
 
 
 def apply_payment_event(*, source: str, event: PaymentEvent, at: datetime) -> tuple[bool, str]:
-    """Apply ``event`` to the gift it belongs to; return ``(applied, outcome)``.
+    """Apply ``event`` to the payment it belongs to; return ``(applied, outcome)``.
 
-    ``applied`` is False when no gift of ``source`` matches (the inbox then marks the
-    event ignored). Every effect is idempotent, so applying an event twice changes
-    nothing the second time.
+    ``applied`` is False when the payment is not ours (the inbox then marks the event
+    ignored). Every effect is idempotent, so applying an event twice changes nothing
+    the second time.
     """
-    donation = _find_donation(source, event)
-    if donation is None:
-        return False, "unknown payment"
     kind = event.kind
     if kind == PaymentEventKind.PAID:
-        return True, _succeed(donation, event, event.amount or 0, at)
+        donation, outcome = _pay(source, event, event.amount or 0, at)
+        return donation is not None, outcome
     if kind == PaymentEventKind.AWAITING:
-        if event.transaction_id and not donation.payment_intent:
-            Donation.objects.filter(pk=donation.pk).update(payment_intent=event.transaction_id)
-        return True, "awaiting async payment"
+        return _awaiting(source, event, at)
+    donation = _find(source, event)
     if kind in (PaymentEventKind.FAILED, PaymentEventKind.EXPIRED):
+        if donation is None:
+            return False, "unknown or superseded checkout session"
         status = (
             DonationStatus.FAILED if kind == PaymentEventKind.FAILED else DonationStatus.EXPIRED
         )
         mark_failed(donation=donation, status=status)
         return True, str(status)
     if kind == PaymentEventKind.REFUNDED:
-        if donation.status != DonationStatus.SUCCEEDED and event.paid_amount is not None:
-            _succeed(donation, event, event.paid_amount, at)
+        if donation is None or donation.status != DonationStatus.SUCCEEDED:
+            # A refund that arrives before its payment's notification proves the payment.
+            if event.paid_amount is None:
+                return False, "refund of an unknown payment"
+            donation, _outcome = _pay(source, event, event.paid_amount, at)
+            if donation is None:
+                return False, "refund of an unknown payment"
         reversed_now = record_refund(donation=donation, refunded_total=event.refunded_total or 0)
         return True, f"refunded {reversed_now}"
+    if donation is None:
+        return False, "dispute on an unknown payment"
     status = {
         PaymentEventKind.DISPUTE_OPENED: DisputeStatus.OPEN,
         PaymentEventKind.DISPUTE_WON: DisputeStatus.WON,

@@ -1,10 +1,11 @@
 """Sponsors' pools: top-up and close, each a ledger transaction."""
 
 from django.db import transaction
+from django.utils.translation import gettext
 from wagtail.log_actions import log
 
 from ..enums import AccountKind, TransactionKind
-from ..errors import InvalidTransition
+from ..errors import DuplicateReference, InvalidTransition
 from ..models import MatchPool
 from .ledger import account_for, balance, pool_accounts, post_transaction
 
@@ -13,7 +14,9 @@ from .ledger import account_for, balance, pool_accounts, post_transaction
 def top_up_pool(*, pool: MatchPool, amount: int, key: str, by=None) -> int:
     """Move ``amount`` fen from the sponsor's commitment into the pool.
 
-    ``key`` makes it idempotent (e.g. the sponsor's transfer reference). Locks the pool
+    ``key`` makes it idempotent (e.g. the sponsor's transfer reference): the same
+    reference with the same amount changes nothing; with a different amount it raises
+    ``DuplicateReference`` (field ``reference``) and writes nothing. Locks the pool
     row. Raises ``InvalidTransition`` for a closed pool, ``ValueError`` for amount ≤ 0.
     Returns the pool's available balance afterwards. Audit-logged.
     """
@@ -24,11 +27,11 @@ def top_up_pool(*, pool: MatchPool, amount: int, key: str, by=None) -> int:
     )
     if pool.is_closed:
         raise InvalidTransition("pool is closed")
-    available, _ = pool_accounts(pool)
+    available = pool_accounts(pool)[0]
     sponsor_acc = account_for(
         kind=AccountKind.SPONSOR, currency=pool.currency, sponsor=pool.sponsor
     )
-    _, created = post_transaction(
+    txn, created = post_transaction(
         kind=TransactionKind.POOL_TOP_UP,
         idempotency_key=f"topup:{pool.pk}:{key}",
         currency=pool.currency,
@@ -37,6 +40,19 @@ def top_up_pool(*, pool: MatchPool, amount: int, key: str, by=None) -> int:
         created_by=by,
         memo=f"top-up {key}",
     )
+    if not created:
+        recorded = txn.entries.filter(account=available).values_list("amount", flat=True).first()
+        if recorded != amount:
+            raise DuplicateReference(
+                f"top-up reference {key!r} already used for {recorded}",
+                message=gettext(
+                    "Transfer reference %(ref)s was already used for a top-up of "
+                    "%(amount)s fen to this pool. Nothing was recorded; check the "
+                    "reference."
+                )
+                % {"ref": key, "amount": recorded},
+                field="reference",
+            )
     if created:
         log(instance=pool, action="funding.pool_top_up", user=by, data={"amount": amount})
     return balance(available)

@@ -52,7 +52,8 @@ def reconcile() -> ReconcileReport:
     6. each counted donation has exactly one DONATION transaction of its amount, and no
        other donation has one;
     7. each project's ``ProjectBalance`` (raised / matched / disbursed / spent) equals the
-       sums of its entries and expenditures (a missing row counts as zeros).
+       sums of its entries and expenditures (a missing row counts as zeros);
+    8–10. per gift, per payment and per entry owner: see the helpers below.
     """
     report = ReconcileReport()
     p = report.problems
@@ -191,6 +192,18 @@ def reconcile() -> ReconcileReport:
             if row.get(label, 0) != value:
                 p.append(f"project {pid} balance {label} {row.get(label, 0)} != entries {value}")
 
+    _check_spending(
+        p,
+        funds={
+            pid: (
+                ledger_raised.get(pid, 0) + ledger_matched.get(pid, 0),
+                -ledger_disbursed.get(pid, 0),
+                ledger_spent.get(pid, 0),
+            )
+            for pid in set(ledger_raised) | set(ledger_disbursed) | set(ledger_spent)
+        },
+    )
+
     posted = dict(
         LedgerTransaction.objects.filter(kind=TransactionKind.DONATION)
         .values("donation_id")
@@ -211,6 +224,16 @@ def reconcile() -> ReconcileReport:
             p.append(f"donation {pk} posted {posted_amount.get(pk)} != amount {amount}")
     for pk in set(posted) - set(counted):
         p.append(f"donation {pk} is not counted but has a ledger posting")
+    _check_gift_nets(
+        p,
+        counted_net=dict(
+            Donation.objects.counted()
+            .annotate(net=F("amount") - F("refunded_amount"))
+            .values_list("pk", "net")
+        ),
+    )
+    _check_one_gift_per_payment(p)
+    _check_entry_owners(p)
 
     report.summary = {
         "transactions": LedgerTransaction.objects.count(),
@@ -220,5 +243,99 @@ def reconcile() -> ReconcileReport:
         "pools": len({a.pool_id for a in pool_accts}),
         "projects with money": len(set(ledger_raised) | set(ledger_matched)),
         "project balances": len(stored),
+        "second payments awaiting refund": Donation.objects.filter(
+            duplicate_of__isnull=False, flagged=True, refunded_amount__lt=F("amount")
+        ).count(),
     }
     return report
+
+
+def _check_gift_nets(p: list[str], *, counted_net: dict[int, int]) -> None:
+    """8. each gift's money on the fund accounts (gift − refund reversals) equals what
+    it counts for: amount − refunded for a counted gift, 0 for any other (a refund that
+    reversed the wrong gift, or a flagged gift cleared without its refunds, shows here)."""
+    ledger_net = dict(
+        Entry.objects.filter(
+            transaction__kind__in=RAISED_KINDS,
+            account__kind__in=[AccountKind.PROJECT, AccountKind.GENERAL],
+            transaction__donation__isnull=False,
+        )
+        .values("transaction__donation_id")
+        .annotate(t=Sum("amount"))
+        .values_list("transaction__donation_id", "t")
+    )
+    for pk in sorted(set(ledger_net) | set(counted_net)):
+        a, b = ledger_net.get(pk, 0), counted_net.get(pk, 0)
+        if a != b:
+            p.append(f"donation {pk} net in ledger {a} != counted {b}")
+
+
+def _check_one_gift_per_payment(p: list[str]) -> None:
+    """9. no provider payment (session or payment intent) belongs to two gifts, and a
+    recorded second payment is never counted."""
+    for field_name in ("payment_intent", "external_id"):
+        shared = (
+            Donation.objects.exclude(**{field_name: ""})
+            .filter(import_source="")
+            .values("source", field_name)
+            .annotate(n=Count("pk"))
+            .filter(n__gt=1)
+            .values_list("source", field_name, "n")
+        )
+        for source, ref, n in shared:
+            p.append(f"{source} payment {ref} is on {n} gifts")
+    for pk in (
+        Donation.objects.counted().filter(duplicate_of__isnull=False).values_list("pk", flat=True)
+    ):
+        p.append(f"donation {pk} is a second payment but counts")
+
+
+def _check_entry_owners(p: list[str]) -> None:
+    """10. every entry sits on an account of its transaction's owner: a pool account
+    only in a transaction of that pool, a project fund only in a transaction whose gift
+    is that project's (the general fund: a gift without project). An entry moved to
+    another pool's or project's account inside a balanced transaction shows here."""
+    pool_moved = (
+        Entry.objects.filter(account__pool__isnull=False)
+        .filter(Q(transaction__pool__isnull=True) | ~Q(transaction__pool=F("account__pool")))
+        .values_list("pk", "transaction_id", "account__key")
+    )
+    for pk, txn, key in pool_moved:
+        p.append(f"entry {pk} of transaction {txn} is on {key}, not its transaction's pool")
+    project_moved = (
+        Entry.objects.filter(account__kind=AccountKind.PROJECT, transaction__donation__isnull=False)
+        .filter(
+            Q(transaction__donation__project__isnull=True)
+            | ~Q(transaction__donation__project=F("account__project"))
+        )
+        .values_list("pk", "transaction_id", "account__key")
+    )
+    general_moved = Entry.objects.filter(
+        account__kind=AccountKind.GENERAL, transaction__donation__project__isnull=False
+    ).values_list("pk", "transaction_id", "account__key")
+    for pk, txn, key in [*project_moved, *general_moved]:
+        p.append(f"entry {pk} of transaction {txn} is on {key}, not its gift's project")
+
+
+def _check_spending(p: list[str], *, funds: dict[int, tuple[int, int, int]]) -> None:
+    """11. per project: spent ≤ disbursed, and disbursed ≤ raised + matched unless the
+    difference (money refunded after it was paid out) is recorded as claw-backs."""
+    from ..enums import ClawBackKind
+    from ..models import ClawBack
+
+    owed = dict(
+        ClawBack.objects.filter(kind=ClawBackKind.FUND_SHORTFALL)
+        .values("project_id")
+        .annotate(t=Sum("amount"))
+        .values_list("project_id", "t")
+    )
+    for pid in sorted(funds):
+        available, disbursed, spent = funds[pid]
+        if spent > disbursed:
+            p.append(f"project {pid} spent {spent} > disbursed {disbursed}")
+        below = disbursed - available
+        if below > owed.get(pid, 0):
+            p.append(
+                f"project {pid} disbursed {disbursed} > raised+matched {available} "
+                f"with {owed.get(pid, 0)} in claw-backs"
+            )

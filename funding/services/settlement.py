@@ -65,6 +65,7 @@ def _eligible_money(rule: MatchingRule, project_ids: list[int]) -> dict[int, int
         sources.append(DonationSource.IMPORT)
     qs = Donation.objects.counted().filter(
         project_id__in=project_ids,
+        currency=rule.call.currency,
         source__in=sources,
         received_at__gte=rule.campaign_starts_at,
         received_at__lt=rule.campaign_ends_at,
@@ -113,20 +114,25 @@ def plan_settlement(*, call: CallPage, lock: bool = False) -> SettlementPlan:
     tier holding the project's rank in the call's stored ranking (no tier or no rank: no
     match). If the call's pools hold less than the total, the amounts are scaled down
     pro rata by largest remainder: they sum exactly to what the pools hold, never more.
-    Each project's amount is then drawn from pools in priority order. Raises
+    Each project's amount is then drawn from pools in priority order. Only pools,
+    projects and gifts in the call's currency take part. Raises
     ``InvalidTransition`` without a settlement-mode rule.
     """
     rule = MatchingRule.objects.filter(call=call).first()
     if rule is None or rule.mode != "settlement":
         raise InvalidTransition("this call has no settlement-mode matching rule")
+    # One currency per settlement: the call's. A pool or project in another currency
+    # takes no part (its money is never added to this total).
     projects = list(
-        Project.objects.filter(call=call, tier__in=rule.qualifying_tiers).order_by("pk")
+        Project.objects.filter(
+            call=call, tier__in=rule.qualifying_tiers, currency=call.currency
+        ).order_by("pk")
     )
     eligible = _eligible_money(rule, [p.pk for p in projects])
     tiers = list(rule.rank_tiers.order_by("rank_from"))
     ranks = project_ranks(call, [p.pk for p in projects]) if tiers else {}
     ids = list(
-        MatchPool.objects.filter(Q(calls=call), is_closed=False)
+        MatchPool.objects.filter(Q(calls=call), is_closed=False, currency=call.currency)
         .values_list("pk", flat=True)
         .distinct()
     )
@@ -193,7 +199,7 @@ def commit_settlement(*, call: CallPage, by=None) -> tuple[Settlement, bool]:
     except IntegrityError:
         return Settlement.objects.get(call=call), False
     for row in plan.rows:
-        target = project_account(row.project)
+        target = project_account(row.project, call.currency)
         for pool, amount in row.by_pool:
             SettlementLine.objects.create(
                 settlement=settlement,

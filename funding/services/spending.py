@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from organizations.roles import FINANCE_OFFICER, has_role
+from portal.core.money import format_fen
 from projects.models import Project
 
 from ..enums import AccountKind, DisbursementStatus, TransactionKind
@@ -26,8 +27,9 @@ from ..errors import (
     FourEyesViolation,
     InsufficientFunds,
     InvalidTransition,
+    SpendingExceedsDisbursed,
 )
-from ..models import Disbursement, Expenditure
+from ..models import Disbursement, Expenditure, ProjectBalance
 from .balances import apply_deltas
 from .ledger import account_for, balance, post_transaction, project_account
 
@@ -119,6 +121,13 @@ def approve_disbursement(*, disbursement: Disbursement, approved_by) -> Disburse
     return disbursement
 
 
+def spending_room(project: Project) -> int:
+    """How much more the project may record as spent: approved disbursements minus
+    recorded spending (one row read; 0 for a project without money)."""
+    row = ProjectBalance.objects.filter(pk=project.pk).values_list("disbursed", "spent").first()
+    return max(row[0] - row[1], 0) if row else 0
+
+
 @transaction.atomic
 def record_expenditure(
     *,
@@ -130,9 +139,32 @@ def record_expenditure(
     description: str = "",
     receipt=None,
 ) -> Expenditure:
-    """An organization member or finance officer records spending with its receipt."""
+    """An organization member or finance officer records spending with its receipt.
+
+    Spending is bounded by what was paid out: locks the project row, then refuses
+    (``SpendingExceedsDisbursed``, nothing written) when the project's recorded
+    spending plus ``amount`` would exceed its approved disbursements. The database
+    refuses it too (``ProjectBalance``: spent ≤ disbursed).
+    """
     if amount <= 0:
         raise ValidationError(_("The amount must be positive."))
+    Project.objects.select_for_update().filter(pk=project.pk).first()
+    room = spending_room(project)
+    if amount > room:
+        row = ProjectBalance.objects.filter(pk=project.pk).first()
+        raise SpendingExceedsDisbursed(
+            f"spending {amount} > room {room}",
+            message=_(
+                "This spending (%(amount)s) is more than the project can still spend: "
+                "%(disbursed)s disbursed, %(spent)s already spent."
+            )
+            % {
+                "amount": format_fen(amount, project.currency),
+                "disbursed": format_fen(row.disbursed if row else 0, project.currency),
+                "spent": format_fen(row.spent if row else 0, project.currency),
+            },
+            field="amount",
+        )
     expenditure = Expenditure(
         project=project,
         budget_line=budget_line,

@@ -3,6 +3,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.bilingual import BilingualName
+
 from ..enums import (
     DocumentKind,
     MemberRole,
@@ -17,7 +19,7 @@ from ..storage import private_storage
 from ..validators import validate_credit_code, validate_mobile
 
 
-class Region(models.Model):
+class Region(BilingualName, models.Model):  # noqa: DJ008 - str() from BilingualName
     """An administrative area: city → district → sub-district (街道) → community (社区)."""
 
     name = models.CharField(_("Name"), max_length=100)
@@ -37,14 +39,6 @@ class Region(models.Model):
         verbose_name = _("Administrative region")
         verbose_name_plural = _("Administrative region")
         ordering = ["code"]
-
-    def __str__(self):
-        return self.name
-
-    def display_name(self, language: str = "zh-hans") -> str:
-        if language.startswith("en") and self.name_en:
-            return self.name_en
-        return self.name
 
 
 class OrganizationQuerySet(models.QuerySet):

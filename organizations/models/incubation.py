@@ -4,28 +4,22 @@ capacity assessments and trainings."""
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
+
+from portal.core.bilingual import BilingualName
 
 from ..enums import ResidencyStatus, ServiceKind, StageKind
 from ..storage import private_storage
 from .core import Organization
 
-
-class _Bilingual:
-    def display_name(self) -> str:
-        language = get_language() or ""
-        if language.startswith("en") and self.name_en:
-            return self.name_en
-        return self.name
-
-    def __str__(self):
-        return self.display_name()
+# Named by migration 0005 (model bases are frozen into migrations).
+_Bilingual = BilingualName
 
 
-class IncubationStage(_Bilingual, models.Model):
+class IncubationStage(BilingualName, models.Model):  # noqa: DJ008 - str() from BilingualName
     """A configurable stage, e.g. 申请 → 入驻 → 培育 → 出壳/毕业, or 退出."""
 
     name = models.CharField(_("Name"), max_length=50)
@@ -42,7 +36,7 @@ class IncubationStage(_Bilingual, models.Model):
         ordering = ["sort_order", "pk"]
 
 
-class AssessmentDimension(_Bilingual, models.Model):
+class AssessmentDimension(BilingualName, models.Model):  # noqa: DJ008 - str() from BilingualName
     """A capacity-assessment dimension (治理, 财务管理, …), scored 1–5."""
 
     name = models.CharField(_("Name"), max_length=50)

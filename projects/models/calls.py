@@ -21,12 +21,13 @@ from wagtail.search import index
 
 from organizations.enums import OrganizationType
 from portal.blocks import ContentBlocks
+from portal.core.bilingual import BilingualName
 
 from ..blocks import DocumentBlocks, FAQBlocks, TimelineBlocks
 from ..enums import CallState, OrganizationRating, ProjectStatus, ProjectTier
 
 
-class ServiceCategory(models.Model):
+class ServiceCategory(BilingualName, models.Model):  # noqa: DJ008 - str() from BilingualName
     """First level of the 点单 service catalogue, e.g. 为老服务."""
 
     code = models.CharField(_("Code"), max_length=10, unique=True)
@@ -40,16 +41,8 @@ class ServiceCategory(models.Model):
         verbose_name_plural = _("Service category")
         ordering = ["sort_order", "code"]
 
-    def __str__(self):
-        return self.name
 
-    def display_name(self, language: str = "zh-hans") -> str:
-        if language.startswith("en") and self.name_en:
-            return self.name_en
-        return self.name
-
-
-class ServiceItem(models.Model):
+class ServiceItem(BilingualName, models.Model):
     """Second level of the catalogue: an item communities can order, e.g. 老年助餐."""
 
     category = models.ForeignKey(
@@ -66,12 +59,7 @@ class ServiceItem(models.Model):
         ordering = ["code"]
 
     def __str__(self):
-        return f"{self.code} {self.name}"
-
-    def display_name(self, language: str = "zh-hans") -> str:
-        if language.startswith("en") and self.name_en:
-            return f"{self.code} {self.name_en}"
-        return str(self)
+        return f"{self.code} {self.display_name()}"
 
 
 class CallIndexPage(Page):

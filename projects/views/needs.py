@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import services
-from ..filters import NeedFilter
+from ..filters import NEED_ORDERINGS, NeedFilter
 from ..forms import NeedForm
 from ..models import CommunityNeed, NeedPhoto, NeedSupport
 from ..selectors import need_detail, published_needs
@@ -18,7 +18,7 @@ from ..selectors import need_detail, published_needs
 
 def need_list(request):
     need_filter = NeedFilter(
-        request.GET or None, queryset=published_needs().order_by("-created_at")
+        request.GET or None, queryset=published_needs().order_by(*NEED_ORDERINGS["newest"])
     )
     page = Paginator(need_filter.qs, 20).get_page(request.GET.get("page"))
     supported = set()

@@ -29,7 +29,12 @@ def active(db):
     """A delivery in progress with the agreement signed."""
     from datetime import date
 
-    return make_delivery(stage="in_progress", agreement_signed_on=date(2026, 1, 10))
+    from tests.factories.funding import disbursed
+
+    delivery = make_delivery(stage="in_progress", agreement_signed_on=date(2026, 1, 10))
+    # Spending is bounded by what was paid out (funding: spent ≤ disbursed).
+    disbursed(delivery.project, 100_000_000)
+    return delivery
 
 
 @pytest.fixture

@@ -87,3 +87,25 @@ def funded_pool(amount: int, *, call=None, priority: int = 10, ratio=(1, 1), **k
     if amount:
         top_up_pool(pool=pool, amount=amount, key="initial")
     return pool
+
+
+def disbursed(project, amount: int):
+    """Fund ``project`` with a counted gift of ``amount`` fen and pay all of it out to
+    the project through the four-eyes disbursement services (so expenditures up to
+    ``amount`` may be recorded). Returns the approved ``Disbursement``."""
+    from django.contrib.auth.models import Group
+
+    from funding.services.donations import mark_succeeded
+    from funding.services.spending import approve_disbursement, record_disbursement
+    from organizations.roles import FINANCE_OFFICER
+
+    from .organizations import UserFactory
+
+    gift = DonationFactory(project=project, amount=amount, source=DonationSource.TEST)
+    mark_succeeded(donation=gift, amount_received=amount, currency=project.currency)
+    group, _ = Group.objects.get_or_create(name=FINANCE_OFFICER)
+    first, second = UserFactory(), UserFactory()
+    first.groups.add(group)
+    second.groups.add(group)
+    tranche = record_disbursement(project=project, amount=amount, recorded_by=first)
+    return approve_disbursement(disbursement=tranche, approved_by=second)

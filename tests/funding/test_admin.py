@@ -33,6 +33,7 @@ def officers(client):
         "/admin/funding_donations/offline/",
         "/admin/funding_donations/import/",
         "/admin/funding_disbursements/record/",
+        "/admin/funding_claw_backs/",
     ],
 )
 def test_admin_pages_render_for_finance(client, officers, url):
@@ -133,7 +134,9 @@ def test_admin_import_preview_then_confirm(client, officers):
 
     assert "X1" in preview.content.decode()
     assert before == 0
-    assert list(Donation.objects.values_list("external_id", "amount")) == [("X1", 1_200)]
+    assert list(Donation.objects.values_list("external_id", "amount", "status")) == [
+        ("X1", 1_200, DonationStatus.AWAITING_APPROVAL)
+    ]
 
 
 def test_admin_import_bad_rows_shown_nothing_imported(client, officers):

@@ -151,7 +151,7 @@ def test_reconcile_detects_a_missing_balance(project, capsys):
 
 def test_rebuild_repairs_tampered_rows(project):
     _paid(project, 10_000)
-    ProjectBalance.objects.filter(pk=project.pk).update(matched=1, spent=7)
+    ProjectBalance.objects.filter(pk=project.pk).update(matched=1, raised=7)
 
     assert rebuild_balances() == 1
 
@@ -161,6 +161,8 @@ def test_rebuild_repairs_tampered_rows(project):
 
 def test_backfill_migration_rebuilds_from_entries(project, finance_users):
     _paid(project, 10_000)
+    tranche = record_disbursement(project=project, amount=1_000, recorded_by=finance_users[0])
+    approve_disbursement(disbursement=tranche, approved_by=finance_users[1])
     record_expenditure(
         project=project,
         budget_line="交通",
@@ -175,7 +177,7 @@ def test_backfill_migration_rebuilds_from_entries(project, finance_users):
 
     migration.backfill(django_apps, None)
 
-    assert _figures(project) == (10_000, 10_000, 0, 300)
+    assert _figures(project) == (10_000, 10_000, 1_000, 300)
     assert _figures(other) == (2_000, 2_000, 0, 0)
     assert reconcile().ok
 

@@ -108,14 +108,14 @@ def test_poisoned_event_is_isolated_and_others_apply(gift, monkeypatch):
     store(event("evt_ok", "checkout.session.completed", session_obj(other, session_id="cs_in_2")))
     from funding.services import payments
 
-    original = payments.mark_succeeded
+    original = payments.record_payment
 
-    def poisoned(*, donation, **kwargs):
-        if donation.pk == gift.pk:
+    def poisoned(*, donation_id, **kwargs):
+        if donation_id == gift.pk:
             raise ValueError("poison")
-        return original(donation=donation, **kwargs)
+        return original(donation_id=donation_id, **kwargs)
 
-    monkeypatch.setattr(payments, "mark_succeeded", poisoned)
+    monkeypatch.setattr(payments, "record_payment", poisoned)
 
     result = inbox.process_batch(size=10)
 
@@ -134,15 +134,15 @@ def test_event_failing_every_time_is_parked_then_rerun_by_finance(
     store(event("evt_bad", "checkout.session.completed", session_obj(gift, session_id="cs_in_1")))
     from funding.services import payments
 
-    original = payments.mark_succeeded
-    monkeypatch.setattr(payments, "mark_succeeded", lambda **kw: 1 / 0)
+    original = payments.record_payment
+    monkeypatch.setattr(payments, "record_payment", lambda **kw: 1 / 0)
     later = timezone.now()
     for _ in range(3):
         later += timedelta(hours=2)
         inbox.process_inbox(now=later)
     parked = InboundEvent.objects.get()
     parked_state = (parked.status, parked.attempts, parked.outcome)
-    monkeypatch.setattr(payments, "mark_succeeded", original)
+    monkeypatch.setattr(payments, "record_payment", original)
 
     with django_capture_on_commit_callbacks(execute=True):  # the re-run kicks a drain
         inbox.requeue_event(event=parked, by=finance_users[0])

@@ -177,7 +177,7 @@ def test_webhook_crash_is_retried_by_the_worker(client, fake_stripe, pending, mo
     payload = event(
         "evt_1", "checkout.session.completed", session_obj(pending, session_id="cs_test_1")
     )
-    original = payments.mark_succeeded
+    original = payments.record_payment
     calls = {"n": 0}
 
     def crash_twice(**kwargs):  # the batch, then the event on its own
@@ -186,7 +186,7 @@ def test_webhook_crash_is_retried_by_the_worker(client, fake_stripe, pending, mo
             raise RuntimeError("database went away: secret detail")
         return original(**kwargs)
 
-    monkeypatch.setattr(payments, "mark_succeeded", crash_twice)
+    monkeypatch.setattr(payments, "record_payment", crash_twice)
 
     first = post(client, payload)
     stored = InboundEvent.objects.get()

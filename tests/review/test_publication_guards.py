@@ -315,9 +315,7 @@ def test_admin_appeal_create_outside_window_is_refused_next_to_the_field(
     )
 
     assert response.status_code == 200
-    assert (
-        response.context["form"].errors["received_at"][0].startswith("异议期已于 ")
-    )
+    assert response.context["form"].errors["received_at"][0].startswith("异议期已于 ")
     assert not Appeal.objects.exists()
 
 
