@@ -124,7 +124,7 @@ def test_blank_grounds_are_refused_next_to_the_field(client, published, owner):
     response = client.post(_url(published[1], "appeal/"), {"grounds": "   "})
 
     assert response.status_code == 400
-    assert response.context["appeal_form"].errors["grounds"] == ["这个字段是必填项。"]
+    assert response.context["appeal_form"].errors["grounds"] == ["必需字段"]
     assert not Appeal.objects.exists()
 
 
