@@ -10,8 +10,6 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
 
-from portal.core.admin_listing import WithoutEditView
-
 from . import admin_views
 from .enums import DonationSource, DonationStatus, InboundEventStatus
 from .models import (
@@ -34,8 +32,6 @@ LOG_ACTIONS = [
     ("funding.offline_rejected", _("Reject offline donation"), _("Offline donation rejected")),
     ("funding.donation_cleared", _("Clear flagged donation"), _("Flagged donation cleared")),
     ("funding.import", _("Import donations"), _("Donations imported")),
-    ("funding.import_approved", _("Approve import"), _("Import approved")),
-    ("funding.import_rejected", _("Reject import"), _("Import rejected")),
     ("funding.settlement", _("Commit settlement"), _("Settlement committed")),
     ("funding.disbursement_recorded", _("Record disbursement"), _("Disbursement recorded")),
     ("funding.disbursement_approved", _("Approve disbursement"), _("Disbursement approved")),
@@ -134,7 +130,7 @@ class MatchPoolViewSet(ModelViewSet):
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
-            path("money/<id:pk>/", admin_views.PoolMoneyView.as_view(), name="money"),
+            path("money/<int:pk>/", admin_views.PoolMoneyView.as_view(), name="money"),
         ]
 
 
@@ -261,7 +257,7 @@ class DonationIndexView(ReadOnlyIndexView):
         return buttons
 
 
-class DonationViewSet(WithoutEditView, ModelViewSet):
+class DonationViewSet(ModelViewSet):
     """Donations are created by checkout, the offline form or imports, never edited."""
 
     model = Donation
@@ -309,14 +305,9 @@ class DonationViewSet(WithoutEditView, ModelViewSet):
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
             path("offline/", admin_views.RecordOfflineView.as_view(), name="offline"),
-            path("review/<id:pk>/", admin_views.ReviewDonationView.as_view(), name="review"),
-            path("evidence/<id:pk>/", admin_views.evidence_download, name="evidence"),
+            path("review/<int:pk>/", admin_views.ReviewDonationView.as_view(), name="review"),
+            path("evidence/<int:pk>/", admin_views.evidence_download, name="evidence"),
             path("import/", admin_views.ImportView.as_view(), name="import"),
-            path(
-                "import/<int:pk>/",
-                admin_views.ImportBatchView.as_view(),
-                name="import_batch",
-            ),
         ]
 
 
@@ -338,7 +329,7 @@ class DisbursementIndexView(ReadOnlyIndexView):
         return super().get_base_queryset().select_related("project", "recorded_by")
 
 
-class DisbursementViewSet(WithoutEditView, ModelViewSet):
+class DisbursementViewSet(ModelViewSet):
     model = Disbursement
     icon = "redirect"
     menu_label = _("Disbursements")
@@ -366,11 +357,11 @@ class DisbursementViewSet(WithoutEditView, ModelViewSet):
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
             path("record/", admin_views.RecordDisbursementView.as_view(), name="record"),
-            path("approve/<id:pk>/", admin_views.approve_disbursement_view, name="approve"),
+            path("approve/<int:pk>/", admin_views.approve_disbursement_view, name="approve"),
         ]
 
 
-class LedgerViewSet(WithoutEditView, ModelViewSet):
+class LedgerViewSet(ModelViewSet):
     model = LedgerTransaction
     index_view_class = ReadOnlyIndexView
     icon = "list-ul"
@@ -403,7 +394,7 @@ class InboundEventIndexView(ReadOnlyIndexView):
         return reverse("funding_inbox:event", args=[instance.pk])
 
 
-class InboundEventViewSet(WithoutEditView, ModelViewSet):
+class InboundEventViewSet(ModelViewSet):
     """The webhook inbox: every provider notification, its status, failures to re-run."""
 
     model = InboundEvent
@@ -442,11 +433,11 @@ class InboundEventViewSet(WithoutEditView, ModelViewSet):
         return [
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
-            path("event/<id:pk>/", admin_views.InboundEventView.as_view(), name="event"),
+            path("event/<int:pk>/", admin_views.InboundEventView.as_view(), name="event"),
         ]
 
 
-class ClawBackViewSet(WithoutEditView, ModelViewSet):
+class ClawBackViewSet(ModelViewSet):
     """Money owed back after refunds that came after disbursement or settlement
     (written by the refund; read-only here)."""
 

@@ -57,7 +57,6 @@ from django.utils.translation import gettext_lazy as _
 
 from organizations.enums import OrganizationType, RegionLevel
 from organizations.models import Region
-from portal.core.ids import IdChoiceFilter
 from portal.core.search import query_terms
 
 from .enums import ProjectStatus, ProjectTier
@@ -391,7 +390,7 @@ class ProjectDirectoryFilter(django_filters.FilterSet):
         empty_label=_("All"),
         widget=FastSelect,
     )
-    call = IdChoiceFilter(
+    call = django_filters.ModelChoiceFilter(
         label=_("Call"), queryset=_calls, field_name="call", empty_label=_("All"), widget=FastSelect
     )
     year = django_filters.ChoiceFilter(

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     # Others
     "django_filters",
+    # Named permissions: imports every app's rules.py at start-up (docs/security.md).
+    "rules.apps.AutodiscoverRulesConfig",
     # Serves Swagger UI for /api/v1/docs from its own static files (no CDN).
     "ninja",
     "django_tasks",
@@ -161,7 +163,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}
 
 # --- Auth & accounts (django-allauth) ----------------------------------------
+# Named permissions (docs/security.md): ``rules`` predicates answer has_perm(name, obj);
+# ModelBackend keeps Wagtail's group/model permissions (who may open which admin page).
 AUTHENTICATION_BACKENDS = [
+    "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -181,8 +186,6 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 # Mail subjects carry no "[host:port]" prefix (the sites framework is not installed, so
 # allauth would use the request host); the body names the portal (account/email/base_message.txt).
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
-# Failed logins count per account, whether typed as username or email (portal/core/accounts.py).
-ACCOUNT_ADAPTER = "portal.core.accounts.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "5/5m/ip,5/5m/key",
     "signup": "20/h/ip",

@@ -14,9 +14,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from portal.core.ids import IdChoiceFilter
 from projects.models import CallPage
-from projects.services import is_staff_user
 
 from . import admin_views
 from .enums import DeliveryStage
@@ -45,7 +43,7 @@ class ViewOnlyStaffPolicy(ModelPermissionPolicy):
     """Staff may list deliveries; every change goes through the services."""
 
     def user_has_permission(self, user, action):
-        return action == "view" and is_staff_user(user)
+        return action == "view" and user.has_perm("delivery.manage_delivery")
 
     def users_with_any_permission(self, actions):
         from django.contrib.auth import get_user_model
@@ -66,7 +64,9 @@ register_permission_policy(Delivery, ViewOnlyStaffPolicy(Delivery), exact_class=
 
 class DeliveryFilterSet(WagtailFilterSet):
     stage = django_filters.ChoiceFilter(label=_("Stage"), choices=DeliveryStage.choices)
-    project__call = IdChoiceFilter(label=_("Call"), queryset=CallPage.objects.all())
+    project__call = django_filters.ModelChoiceFilter(
+        label=_("Call"), queryset=CallPage.objects.all()
+    )
     open_reports = django_filters.BooleanFilter(
         label=_("Reports awaiting a decision"), method="filter_open_reports"
     )
@@ -132,8 +132,8 @@ def register_delivery_viewset():
 
 
 delivery_urls = [
-    path("<id:pk>/", admin_views.DeliveryAdminView.as_view(), name="detail"),
-    path("<id:pk>/reports/<id:report_pk>/", admin_views.ReportAdminView.as_view(), name="report"),
+    path("<int:pk>/", admin_views.DeliveryAdminView.as_view(), name="detail"),
+    path("<int:pk>/reports/<int:report_pk>/", admin_views.ReportAdminView.as_view(), name="report"),
     path("start/", admin_views.StartDeliveryView.as_view(), name="start"),
 ]
 
@@ -147,7 +147,7 @@ def register_delivery_urls():
 
 class StaffMenuItem(MenuItem):
     def is_shown(self, request):
-        return is_staff_user(request.user)
+        return request.user.has_perm("delivery.manage_delivery")
 
 
 @hooks.register("register_admin_menu_item")

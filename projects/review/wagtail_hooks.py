@@ -18,11 +18,9 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from organizations.roles import ADMINISTRATOR, PROGRAMME_OFFICER, REVIEWER, has_role
+from organizations.roles import ADMINISTRATOR, PROGRAMME_OFFICER, REVIEWER
 from portal.core.admin_listing import related_index_view
-from portal.core.ids import IdChoiceFilter
 from projects.models import CallPage
-from projects.services import is_staff_user
 
 from . import services, views
 from .enums import AppealStatus, AssignmentStatus, ReviewStatus
@@ -77,7 +75,7 @@ class StaffPolicy(ModelPermissionPolicy):
         self.actions = set(actions)
 
     def user_has_permission(self, user, action):
-        return action in self.actions and is_staff_user(user)
+        return action in self.actions and user.has_perm("review.manage_review")
 
     def users_with_any_permission(self, actions):
         if not self.actions & set(actions):
@@ -126,7 +124,7 @@ class RubricViewSet(ModelViewSet):
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
-            path("new-version/<id:pk>/", self.new_version, name="new_version"),
+            path("new-version/<int:pk>/", self.new_version, name="new_version"),
         ]
 
     def new_version(self, request, pk):
@@ -135,7 +133,7 @@ class RubricViewSet(ModelViewSet):
         from django.shortcuts import get_object_or_404
         from django.template.response import TemplateResponse
 
-        if not is_staff_user(request.user):
+        if not request.user.has_perm("review.manage_review"):
             raise PermissionDenied
         rubric = get_object_or_404(Rubric, pk=pk)
         if request.method != "POST":
@@ -179,7 +177,7 @@ class ReviewSettingsViewSet(ModelViewSet):
 
 
 class AssignmentFilterSet(WagtailFilterSet):
-    application__call = IdChoiceFilter(label=_("Call"), queryset=_calls())
+    application__call = django_filters.ModelChoiceFilter(label=_("Call"), queryset=_calls())
     status = django_filters.ChoiceFilter(label=_("Status"), choices=AssignmentStatus.choices)
     reviewer = django_filters.ModelChoiceFilter(
         label=_("Reviewer"),
@@ -240,7 +238,9 @@ class ReviewInspectView(InspectView):
 
 
 class ReviewFilterSet(WagtailFilterSet):
-    assignment__application__call = IdChoiceFilter(label=_("Call"), queryset=_calls())
+    assignment__application__call = django_filters.ModelChoiceFilter(
+        label=_("Call"), queryset=_calls()
+    )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ReviewStatus.choices)
 
     class Meta:
@@ -278,12 +278,12 @@ class ReviewViewSet(ModelViewSet):
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
-            path("reopen/<id:pk>/", views.ReopenView.as_view(), name="reopen"),
+            path("reopen/<int:pk>/", views.ReopenView.as_view(), name="reopen"),
         ]
 
 
 class RankingFilterSet(WagtailFilterSet):
-    call = IdChoiceFilter(label=_("Call"), queryset=_calls())
+    call = django_filters.ModelChoiceFilter(label=_("Call"), queryset=_calls())
     tier = django_filters.ChoiceFilter(
         label=_("Tier"), choices=RankingEntry._meta.get_field("tier").choices
     )
@@ -431,15 +431,15 @@ def register_review_viewsets():
 
 review_urls = [
     path("queue/", views.QueueView.as_view(), name="queue"),
-    path("assignments/<id:pk>/", views.AssignmentView.as_view(), name="assignment"),
+    path("assignments/<int:pk>/", views.AssignmentView.as_view(), name="assignment"),
     path(
-        "assignments/<id:pk>/attachments/<id:attachment_pk>/",
+        "assignments/<int:pk>/attachments/<int:attachment_pk>/",
         views.attachment_download,
         name="attachment",
     ),
     path("calls/", views.CallsView.as_view(), name="calls"),
-    path("calls/<id:pk>/", views.ProgressView.as_view(), name="progress"),
-    path("appeals/<id:pk>/resolve/", views.ResolveAppealView.as_view(), name="resolve_appeal"),
+    path("calls/<int:pk>/", views.ProgressView.as_view(), name="progress"),
+    path("appeals/<int:pk>/resolve/", views.ResolveAppealView.as_view(), name="resolve_appeal"),
 ]
 
 
@@ -465,7 +465,7 @@ def register_queue_menu_item():
         icon_name="tasks",
         order=215,
         name="my-reviews",
-        check=lambda user: has_role(user, REVIEWER),
+        check=lambda user: user.has_perm("review.open_review_queue"),
     )
 
 
@@ -477,5 +477,5 @@ def register_progress_menu_item():
         icon_name="table",
         order=216,
         name="review-progress",
-        check=is_staff_user,
+        check=lambda user: user.has_perm("review.manage_review"),
     )
