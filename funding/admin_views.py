@@ -19,11 +19,17 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from portal.core.errors import show_error
 
 from .admin_forms import DisbursementForm, ImportUploadForm, OfflineDonationForm, TopUpForm
-from .enums import InboundEventStatus
+from .enums import ImportStatus, InboundEventStatus
 from .errors import FundingError
-from .models import Disbursement, Donation, InboundEvent, MatchPool
+from .models import Disbursement, Donation, ImportBatch, InboundEvent, MatchPool
 from .services import donations as donation_services
-from .services.imports import ImportRejected, commit_import, preview_import
+from .services.imports import (
+    ImportRejected,
+    approve_import,
+    commit_import,
+    preview_import,
+    reject_import,
+)
 from .services.inbox import requeue_event
 from .services.matching import pool_available
 from .services.pools import close_pool, top_up_pool
@@ -175,10 +181,69 @@ class ImportView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
             storage.delete(name)
         messages.success(
             request,
-            _("Imported %(n)s donations; %(s)s were already imported.")
+            _(
+                "Recorded %(n)s donations (%(s)s were already imported). A second "
+                "finance officer must approve the import before they count."
+            )
             % {"n": batch.created_count, "s": batch.skipped_count},
         )
-        return redirect("funding_donations:index")
+        return redirect("funding_donations:import_batch", pk=batch.pk)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            awaiting=ImportBatch.objects.filter(status=ImportStatus.AWAITING_APPROVAL)
+            .select_related("imported_by")
+            .order_by("pk"),
+            **kwargs,
+        )
+
+
+class ImportBatchView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
+    """One platform import: what it holds; a second finance officer approves (the gifts
+    then count) or rejects it."""
+
+    template_name = "funding/admin/import_batch.html"
+    form_class = ImportUploadForm  # unused; the page posts plain buttons
+    page_title = gettext_lazy("Platform import")
+    header_icon = "upload"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.batch = get_object_or_404(
+            ImportBatch.objects.select_related("imported_by", "approved_by"), pk=kwargs["pk"]
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            batch=self.batch,
+            gifts=self.batch.donations.select_related("project").order_by("received_at", "pk")[
+                :200
+            ],
+            can_decide=self.batch.status == ImportStatus.AWAITING_APPROVAL
+            and self.batch.imported_by_id != self.request.user.pk,
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action")
+        try:
+            if action == "approve":
+                approve_import(batch=self.batch, approved_by=request.user)
+                done = _("Import approved: its donations now count.")
+            elif action == "reject":
+                reject_import(
+                    batch=self.batch,
+                    rejected_by=request.user,
+                    reason=request.POST.get("reason", ""),
+                )
+                done = _("Import rejected: none of its donations count.")
+            else:
+                raise Http404
+        except (FundingError, ValidationError) as exc:
+            show_error(exc, request=request)
+            return redirect("funding_donations:import_batch", pk=self.batch.pk)
+        messages.success(request, done)
+        return redirect("funding_donations:import_batch", pk=self.batch.pk)
 
 
 class PoolMoneyView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):

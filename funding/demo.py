@@ -32,7 +32,7 @@ from .services.donations import (
     record_offline_donation,
     record_refund,
 )
-from .services.imports import commit_import
+from .services.imports import approve_import, commit_import
 from .services.ledger import account_for, project_account
 from .services.matching import reserve_match
 from .services.pools import top_up_pool
@@ -203,12 +203,14 @@ def _seed_import(ctx: DemoContext, projects: list[Project], users, now) -> None:
             f"TX-DEMO-{i:04d},{project.slug},{(i + 1) * 88},网友{i},,{day},,"
             f"{'是' if i % 4 == 0 else ''}"
         )
-    commit_import(
+    batch = commit_import(
         content="\n".join(lines).encode(),
         source="generic",
         file_name="demo-platform-export.csv",
         by=users["finance"],
     )
+    if batch.created_count:
+        approve_import(batch=batch, approved_by=users["finance2"])
 
 
 # Share of its goal a funded project running (in progress) or done (completed) has
@@ -238,12 +240,14 @@ def _seed_delivered_funds(projects: list[Project], users, now) -> None:
                 f"TX-DEMO-{project.slug}-{k},{project.slug},{amount},网友{k + 20},,{day},,"
             )
     if len(lines) > 1:
-        commit_import(
+        batch = commit_import(
             content="\n".join(lines).encode(),
             source="generic",
             file_name="demo-platform-export-delivered.csv",
             by=users["finance"],
         )
+        if batch.created_count:
+            approve_import(batch=batch, approved_by=users["finance2"])
 
 
 def _seed_large(ctx: DemoContext) -> None:

@@ -95,6 +95,14 @@ class DisbursementStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
+class ImportStatus(models.TextChoices):
+    """A platform import counts only after a second finance officer approves it."""
+
+    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting second approval")
+    APPROVED = "approved", pgettext_lazy("import", "Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
 class ClawBackKind(models.TextChoices):
     """Why money already paid to a project is owed back after a refund."""
 

@@ -13,5 +13,5 @@ urlpatterns = [
     path("donate/gift/<str:token>/receipt.pdf", views.receipt_pdf, name="receipt_pdf"),
     path("donate/gift/<str:token>/test-checkout/", views.test_checkout, name="test_checkout"),
     path("donate/<str:slug>/", views.donate, name="donate"),
-    path("matching-results/<int:call_id>/", views.settlement, name="settlement"),
+    path("matching-results/<id:call_id>/", views.settlement, name="settlement"),
 ]

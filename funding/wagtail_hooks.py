@@ -10,6 +10,8 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
 
+from portal.core.admin_listing import WithoutEditView
+
 from . import admin_views
 from .enums import DonationSource, DonationStatus, InboundEventStatus
 from .models import (
@@ -32,6 +34,8 @@ LOG_ACTIONS = [
     ("funding.offline_rejected", _("Reject offline donation"), _("Offline donation rejected")),
     ("funding.donation_cleared", _("Clear flagged donation"), _("Flagged donation cleared")),
     ("funding.import", _("Import donations"), _("Donations imported")),
+    ("funding.import_approved", _("Approve import"), _("Import approved")),
+    ("funding.import_rejected", _("Reject import"), _("Import rejected")),
     ("funding.settlement", _("Commit settlement"), _("Settlement committed")),
     ("funding.disbursement_recorded", _("Record disbursement"), _("Disbursement recorded")),
     ("funding.disbursement_approved", _("Approve disbursement"), _("Disbursement approved")),
@@ -130,7 +134,7 @@ class MatchPoolViewSet(ModelViewSet):
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
-            path("money/<int:pk>/", admin_views.PoolMoneyView.as_view(), name="money"),
+            path("money/<id:pk>/", admin_views.PoolMoneyView.as_view(), name="money"),
         ]
 
 
@@ -257,7 +261,7 @@ class DonationIndexView(ReadOnlyIndexView):
         return buttons
 
 
-class DonationViewSet(ModelViewSet):
+class DonationViewSet(WithoutEditView, ModelViewSet):
     """Donations are created by checkout, the offline form or imports, never edited."""
 
     model = Donation
@@ -305,9 +309,14 @@ class DonationViewSet(ModelViewSet):
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
             path("offline/", admin_views.RecordOfflineView.as_view(), name="offline"),
-            path("review/<int:pk>/", admin_views.ReviewDonationView.as_view(), name="review"),
-            path("evidence/<int:pk>/", admin_views.evidence_download, name="evidence"),
+            path("review/<id:pk>/", admin_views.ReviewDonationView.as_view(), name="review"),
+            path("evidence/<id:pk>/", admin_views.evidence_download, name="evidence"),
             path("import/", admin_views.ImportView.as_view(), name="import"),
+            path(
+                "import/<int:pk>/",
+                admin_views.ImportBatchView.as_view(),
+                name="import_batch",
+            ),
         ]
 
 
@@ -329,7 +338,7 @@ class DisbursementIndexView(ReadOnlyIndexView):
         return super().get_base_queryset().select_related("project", "recorded_by")
 
 
-class DisbursementViewSet(ModelViewSet):
+class DisbursementViewSet(WithoutEditView, ModelViewSet):
     model = Disbursement
     icon = "redirect"
     menu_label = _("Disbursements")
@@ -357,11 +366,11 @@ class DisbursementViewSet(ModelViewSet):
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
             path("record/", admin_views.RecordDisbursementView.as_view(), name="record"),
-            path("approve/<int:pk>/", admin_views.approve_disbursement_view, name="approve"),
+            path("approve/<id:pk>/", admin_views.approve_disbursement_view, name="approve"),
         ]
 
 
-class LedgerViewSet(ModelViewSet):
+class LedgerViewSet(WithoutEditView, ModelViewSet):
     model = LedgerTransaction
     index_view_class = ReadOnlyIndexView
     icon = "list-ul"
@@ -394,7 +403,7 @@ class InboundEventIndexView(ReadOnlyIndexView):
         return reverse("funding_inbox:event", args=[instance.pk])
 
 
-class InboundEventViewSet(ModelViewSet):
+class InboundEventViewSet(WithoutEditView, ModelViewSet):
     """The webhook inbox: every provider notification, its status, failures to re-run."""
 
     model = InboundEvent
@@ -433,11 +442,11 @@ class InboundEventViewSet(ModelViewSet):
         return [
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
-            path("event/<int:pk>/", admin_views.InboundEventView.as_view(), name="event"),
+            path("event/<id:pk>/", admin_views.InboundEventView.as_view(), name="event"),
         ]
 
 
-class ClawBackViewSet(ModelViewSet):
+class ClawBackViewSet(WithoutEditView, ModelViewSet):
     """Money owed back after refunds that came after disbursement or settlement
     (written by the refund; read-only here)."""
 

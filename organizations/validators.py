@@ -60,14 +60,6 @@ def validate_mobile(value: str) -> None:
         )
 
 
-def mask_mobile(value: str) -> str:
-    """``13812345678`` → ``138****5678`` for public display."""
-    digits = normalize_mobile(value)
-    if len(digits) != 11:
-        return ""
-    return f"{digits[:3]}****{digits[7:]}"
-
-
 DOCUMENT_TYPES = {
     "application/pdf": "pdf",
     "image/jpeg": "jpg",

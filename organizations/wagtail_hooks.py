@@ -160,7 +160,7 @@ class OrganizationViewSet(ModelViewSet):
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
-            path("verify/<int:pk>/", VerificationView.as_view(), name="verify"),
+            path("verify/<id:pk>/", VerificationView.as_view(), name="verify"),
         ]
 
 
@@ -331,7 +331,7 @@ class ResidencyViewSet(ModelViewSet):
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
-            path("manage/<int:pk>/", ResidencyManageView.as_view(), name="manage"),
+            path("manage/<id:pk>/", ResidencyManageView.as_view(), name="manage"),
         ]
 
 

@@ -9,8 +9,10 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         from .core.cache import connect_signals
+        from .core.ids import register_id_converter
         from .core.spreadsheet import protect_wagtail_exports
 
+        register_id_converter()
         connect_signals()
         protect_wagtail_exports()
         from organizations.sections import dashboard_sections

@@ -25,6 +25,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.core.cache import invalidate_public_pages
+
 EXPORT_VERSION = 1
 # Models whose rows are never exported in full: pages (exported by id and title only)
 # and secrets (TOTP seeds, recovery codes, session keys).
@@ -235,7 +237,8 @@ def erase_person(user, *, by=None) -> dict[str, int]:
     postal address and IP address — amounts, statuses, receipt numbers and every ledger
     row stay exactly as they were. Invitations to the email and organization contact
     emails equal to it are blanked; e-mails sent to it without an account are deleted.
-    The erasure is written to the audit log.
+    The erasure is written to the audit log, and after commit every cached public page
+    is invalidated (they may show the person's name).
 
     Raises ``ErasureRefused`` (with every reason) when :func:`erasure_refusals` finds
     open duties; nothing is changed then.
@@ -294,6 +297,9 @@ def erase_person(user, *, by=None) -> dict[str, int]:
         user=by,
         data={"donations": counts["donations"], "receipts": counts["receipts"]},
     )
+    # The bulk updates above send no signals, so the public pages that showed the
+    # person's name (project pages, latest gifts) are dropped from the page cache here.
+    transaction.on_commit(invalidate_public_pages)
     return counts
 
 

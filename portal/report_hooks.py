@@ -241,7 +241,7 @@ def register_report_admin_urls():
     urls = [
         path("", ReportIndexView.as_view(), name="index"),
         path("batches/<str:batch_id>/", BatchView.as_view(), name="batch"),
-        path("<slug:kind>/<int:obj_id>/", ReportObjectView.as_view(), name="object"),
+        path("<slug:kind>/<id:obj_id>/", ReportObjectView.as_view(), name="object"),
     ]
     return [path("reports/", include((urls, "reports_admin"), namespace="reports_admin"))]
 

@@ -38,7 +38,7 @@ urlpatterns = [
         name="report_batch",
     ),
     path(
-        "reports/<slug:kind>/<int:obj_id>/<str:language>.pdf",
+        "reports/<slug:kind>/<id:obj_id>/<str:language>.pdf",
         staff_mfa_required(reports.download_report),
         name="report_download",
     ),

@@ -24,8 +24,9 @@ AVATAR_COLOURS = ("#1d4e89", "#7a2e2e", "#2f5d3a", "#5b3a82", "#6b4a12", "#0f5c5
 
 def initials_avatar_url(user, size):
     """A data: URL of an SVG disc with the user's initial (surname first, as names are
-    written in Chinese), or ``None`` for a user who uploaded their own avatar."""
-    if user is None:  # log entries written by the system (no user) in site history
+    written in Chinese), or ``None`` for a user who uploaded their own avatar and for
+    log entries written by the system (no user: Wagtail shows its default avatar)."""
+    if user is None:
         return None
     profile = getattr(user, "wagtail_userprofile", None)
     if profile is not None and profile.avatar:

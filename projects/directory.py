@@ -57,6 +57,7 @@ from django.utils.translation import gettext_lazy as _
 
 from organizations.enums import OrganizationType, RegionLevel
 from organizations.models import Region
+from portal.core.ids import IdChoiceFilter
 from portal.core.search import query_terms
 
 from .enums import ProjectStatus, ProjectTier
@@ -390,7 +391,7 @@ class ProjectDirectoryFilter(django_filters.FilterSet):
         empty_label=_("All"),
         widget=FastSelect,
     )
-    call = django_filters.ModelChoiceFilter(
+    call = IdChoiceFilter(
         label=_("Call"), queryset=_calls, field_name="call", empty_label=_("All"), widget=FastSelect
     )
     year = django_filters.ChoiceFilter(

@@ -19,6 +19,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import InspectView, SnippetViewSet, SnippetViewSetGroup
 
 from portal.core.admin_listing import restricted_chooser_viewset
+from portal.core.ids import IdChoiceFilter
 from portal.core.money import format_fen
 
 from . import services
@@ -132,7 +133,7 @@ class CallListingViewSet(PageListingViewSet):
 
 class ApplicationFilterSet(WagtailFilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ApplicationStatus.choices)
-    call = django_filters.ModelChoiceFilter(
+    call = IdChoiceFilter(
         label=_("Call"), queryset=CallPage.objects.filter(locale__language_code="zh-hans")
     )
 

@@ -10,6 +10,7 @@ from ..enums import (
     DisputeStatus,
     DonationSource,
     DonationStatus,
+    ImportStatus,
     OfflineMethod,
     ReceiptKind,
 )
@@ -123,6 +124,14 @@ class Donation(models.Model):
     checkout_expires_at = models.DateTimeField(_("Checkout expires at"), null=True, blank=True)
     # A second real payment for a gift that was already paid: recorded as its own row
     # (flagged, not counted, to be refunded), pointing at the gift it duplicates.
+    import_batch = models.ForeignKey(
+        "funding.ImportBatch",
+        verbose_name=_("Import batch"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="donations",
+    )
     duplicate_of = models.ForeignKey(
         "self",
         verbose_name=_("Second payment for"),
@@ -152,9 +161,10 @@ class Donation(models.Model):
                 condition=~models.Q(approved_by=models.F("recorded_by")),
                 name="funding_don_four_eyes",
             ),
+            # A rejected (never counted) gift frees its reference for a corrected record.
             models.UniqueConstraint(
                 fields=["source", "import_source", "external_id"],
-                condition=~models.Q(external_id=""),
+                condition=~models.Q(external_id="") & ~models.Q(status="rejected"),
                 name="funding_don_external_id_unique",
             ),
             # One provider payment is one gift: a payment intent / transaction id
@@ -206,12 +216,34 @@ class ImportBatch(models.Model):
     )
     created_count = models.PositiveIntegerField(_("Created"), default=0)
     skipped_count = models.PositiveIntegerField(_("Already imported"), default=0)
+    total = models.PositiveBigIntegerField(_("Total (fen)"), default=0)
+    status = models.CharField(
+        _("Status"),
+        max_length=20,
+        choices=ImportStatus.choices,
+        default=ImportStatus.AWAITING_APPROVAL,
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("Decided at"), null=True, blank=True)
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("Import batch")
         verbose_name_plural = _("Import batches")
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(approved_by=models.F("imported_by")),
+                name="funding_import_four_eyes",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.source} {self.file_name}"

@@ -594,6 +594,7 @@ def _refuse_reused_reference(reference: str) -> None:
         Donation.objects.filter(
             source=DonationSource.OFFLINE, import_source="", external_id=reference
         )
+        .exclude(status=DonationStatus.REJECTED)
         .values_list("pk", flat=True)
         .first()
     )

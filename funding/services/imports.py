@@ -10,10 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from wagtail.log_actions import log
 
+from organizations.roles import FINANCE_OFFICER, has_role
 from portal.core.money import MAX_FEN, format_fen, yuan_to_fen
 from projects.models import Project
 
-from ..enums import Anonymity, DonationSource, DonationStatus
+from ..enums import Anonymity, DonationSource, DonationStatus, ImportStatus
+from ..errors import FourEyesViolation, InvalidTransition
 from ..models import Donation, ImportBatch
 from .donations import count_gift
 from .matching import lock_for_counting
@@ -164,7 +166,9 @@ def preview_import(*, content: bytes, source: str) -> ImportPreview:
     existing = set(
         Donation.objects.filter(
             source=DonationSource.IMPORT, import_source=source, external_id__in=ids
-        ).values_list("external_id", flat=True)
+        )
+        .exclude(status=DonationStatus.REJECTED)
+        .values_list("external_id", flat=True)
     )
     seen: set[str] = set()
     for line, raw in enumerate(table, start=2):
@@ -222,17 +226,13 @@ def preview_import(*, content: bytes, source: str) -> ImportPreview:
 
 @transaction.atomic
 def commit_import(*, content: bytes, source: str, file_name: str, by=None) -> ImportBatch:
-    """Import all rows or none.
+    """Record all rows or none, to be approved by a second finance officer.
 
     Raises ``ImportRejected`` with every row error if any row is bad (nothing written).
     Rows already imported (same source and external id, unique in the database) are
-    skipped, so re-running a file is harmless. Each new row becomes a SUCCEEDED donation
-    with its ledger posting, its receipt record and, if the call's rule counts imported
-    gifts, its match.
-
-    Lock order (the global one, docs/funding.md): every rule, project and pool the
-    rows can touch is locked first, in that order and by id, before any gift is
-    counted; then each gift's match (pools) before its posting (balance rows).
+    skipped, so re-running a file is harmless. Each new row becomes a donation
+    *awaiting approval* in a batch awaiting approval: nothing counts, is posted or is
+    matched until :func:`approve_import` (four eyes, like offline gifts). Audit-logged.
     """
     preview = preview_import(content=content, source=source)
     if preview.errors:
@@ -243,33 +243,106 @@ def commit_import(*, content: bytes, source: str, file_name: str, by=None) -> Im
         imported_by=by,
         created_count=len(preview.rows),
         skipped_count=len(preview.duplicates),
+        total=preview.total,
     )
-    lock_for_counting(projects={row.project for row in preview.rows}, at=timezone.now())
-    created = []
-    for row in preview.rows:
-        donation = Donation.objects.create(
-            project=row.project,
-            amount=row.amount,
-            currency=row.project.currency,
-            source=DonationSource.IMPORT,
-            import_source=source,
-            external_id=row.external_id,
-            status=DonationStatus.SUCCEEDED,
-            donor_name=row.donor_name,
-            donor_email=row.donor_email,
-            message=row.message,
-            received_at=row.received_at,
-            anonymity=Anonymity.HIDE_NAME if row.anonymous else Anonymity.NONE,
-            recorded_by=by,
-        )
-        count_gift(donation, at=row.received_at)
-        created.append(donation)
-    for donation in created:
-        issue_receipt(donation=donation, by=by)
+    Donation.objects.bulk_create(
+        [
+            Donation(
+                project=row.project,
+                amount=row.amount,
+                currency=row.project.currency,
+                source=DonationSource.IMPORT,
+                import_source=source,
+                import_batch=batch,
+                external_id=row.external_id,
+                status=DonationStatus.AWAITING_APPROVAL,
+                donor_name=row.donor_name,
+                donor_email=row.donor_email,
+                message=row.message,
+                received_at=row.received_at,
+                anonymity=Anonymity.HIDE_NAME if row.anonymous else Anonymity.NONE,
+                recorded_by=by,
+            )
+            for row in preview.rows
+        ],
+        batch_size=1000,
+    )
     log(
         instance=batch,
         action="funding.import",
         user=by,
         data={"created": batch.created_count, "skipped": batch.skipped_count},
+    )
+    return batch
+
+
+def _decide(batch: ImportBatch, by, *, verb: str) -> ImportBatch:
+    if not has_role(by, FINANCE_OFFICER):
+        raise FourEyesViolation(f"only finance officers {verb} imports")
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != ImportStatus.AWAITING_APPROVAL:
+        raise InvalidTransition("import is not awaiting approval")
+    if batch.imported_by_id is not None and batch.imported_by_id == by.pk:
+        raise FourEyesViolation("a different finance officer must approve")
+    return batch
+
+
+@transaction.atomic
+def approve_import(*, batch: ImportBatch, approved_by) -> ImportBatch:
+    """A second finance officer approves a platform import: every gift in it counts,
+    is posted, gets its receipt record and, if the call's rule counts imported gifts,
+    its match (oldest first). All or nothing.
+
+    Lock order (the global one, docs/funding.md): the batch, then every rule, project
+    and pool the gifts can touch (``lock_for_counting``), then per gift its match before
+    its posting. Raises ``FourEyesViolation`` if the approver imported it or is not a
+    finance officer, ``InvalidTransition`` unless it awaits approval. Audit-logged.
+    """
+    batch = _decide(batch, approved_by, verb="approve")
+    gifts = list(
+        batch.donations.filter(status=DonationStatus.AWAITING_APPROVAL)
+        .select_related("project")
+        .order_by("received_at", "pk")
+    )
+    lock_for_counting(projects={g.project for g in gifts}, at=timezone.now())
+    Donation.objects.filter(pk__in=[g.pk for g in gifts]).update(
+        status=DonationStatus.SUCCEEDED, approved_by=approved_by
+    )
+    for gift in gifts:
+        gift.status, gift.approved_by = DonationStatus.SUCCEEDED, approved_by
+        count_gift(gift, at=gift.received_at)
+    for gift in gifts:
+        issue_receipt(donation=gift, by=approved_by)
+    batch.status, batch.approved_by, batch.decided_at = (
+        ImportStatus.APPROVED,
+        approved_by,
+        timezone.now(),
+    )
+    batch.save(update_fields=["status", "approved_by", "decided_at"])
+    log(
+        instance=batch,
+        action="funding.import_approved",
+        user=approved_by,
+        data={"gifts": len(gifts), "total": sum(g.amount for g in gifts)},
+    )
+    return batch
+
+
+@transaction.atomic
+def reject_import(*, batch: ImportBatch, rejected_by, reason: str = "") -> ImportBatch:
+    """Reject a platform import awaiting approval: its gifts never count (nothing was
+    posted) and their external ids are free for a corrected file. Any finance officer
+    other than the importer may reject. Audit-logged."""
+    batch = _decide(batch, rejected_by, verb="reject")
+    batch.donations.filter(status=DonationStatus.AWAITING_APPROVAL).update(
+        status=DonationStatus.REJECTED
+    )
+    batch.status, batch.decided_at = ImportStatus.REJECTED, timezone.now()
+    batch.save(update_fields=["status", "decided_at"])
+    log(
+        instance=batch,
+        action="funding.import_rejected",
+        user=rejected_by,
+        data={"reason": reason[:300]},
     )
     return batch

@@ -6,7 +6,6 @@ from django.shortcuts import get_object_or_404, render
 from ..filters import OrganizationDirectoryFilter
 from ..sections import profile_sections
 from ..selectors import public_directory
-from ..validators import mask_mobile
 
 PAGE_SIZE = 20
 
@@ -39,7 +38,6 @@ def organization_detail(request, slug):
         "organizations/organization_detail.html",
         {
             "organization": organization,
-            "masked_mobile": mask_mobile(organization.contact_mobile),
             "projects": projects,
             "profile_sections": profile_sections,
         },

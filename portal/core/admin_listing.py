@@ -1,5 +1,6 @@
 """Shared pieces for Wagtail admin listings."""
 
+from wagtail.admin.admin_url_finder import NullAdminURLFinder
 from wagtail.admin.views.generic import IndexView
 
 
@@ -16,6 +17,19 @@ def related_index_view(*related: str) -> type[IndexView]:
             return super().get_base_queryset().select_related(*related)
 
     return RelatedIndexView
+
+
+class WithoutEditView:
+    """For a ``ModelViewSet`` whose ``get_urlpatterns`` leaves out the edit view (rows
+    written by services only: donations, disbursements, ledger, webhook events).
+
+    Wagtail links its rows from the site history, object usage pages and choosers through
+    the viewset's admin URL finder, which assumes an ``edit`` URL and fails with
+    ``NoReverseMatch``; these rows are shown without a link instead. Put it before
+    ``ModelViewSet`` in the bases.
+    """
+
+    url_finder_class = NullAdminURLFinder
 
 
 def restricted_chooser_viewset(visible):

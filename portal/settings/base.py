@@ -186,6 +186,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 # Mail subjects carry no "[host:port]" prefix (the sites framework is not installed, so
 # allauth would use the request host); the body names the portal (account/email/base_message.txt).
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# Failed logins count per account, whether typed as username or email (portal/core/accounts.py).
+ACCOUNT_ADAPTER = "portal.core.accounts.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "5/5m/ip,5/5m/key",
     "signup": "20/h/ip",

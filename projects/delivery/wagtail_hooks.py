@@ -14,6 +14,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from portal.core.ids import IdChoiceFilter
 from projects.models import CallPage
 
 from . import admin_views
@@ -64,9 +65,7 @@ register_permission_policy(Delivery, ViewOnlyStaffPolicy(Delivery), exact_class=
 
 class DeliveryFilterSet(WagtailFilterSet):
     stage = django_filters.ChoiceFilter(label=_("Stage"), choices=DeliveryStage.choices)
-    project__call = django_filters.ModelChoiceFilter(
-        label=_("Call"), queryset=CallPage.objects.all()
-    )
+    project__call = IdChoiceFilter(label=_("Call"), queryset=CallPage.objects.all())
     open_reports = django_filters.BooleanFilter(
         label=_("Reports awaiting a decision"), method="filter_open_reports"
     )
@@ -132,8 +131,8 @@ def register_delivery_viewset():
 
 
 delivery_urls = [
-    path("<int:pk>/", admin_views.DeliveryAdminView.as_view(), name="detail"),
-    path("<int:pk>/reports/<int:report_pk>/", admin_views.ReportAdminView.as_view(), name="report"),
+    path("<id:pk>/", admin_views.DeliveryAdminView.as_view(), name="detail"),
+    path("<id:pk>/reports/<id:report_pk>/", admin_views.ReportAdminView.as_view(), name="report"),
     path("start/", admin_views.StartDeliveryView.as_view(), name="start"),
 ]
 

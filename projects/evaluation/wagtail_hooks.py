@@ -119,7 +119,7 @@ class RubricViewSet(ModelViewSet):
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
-            path("new-version/<int:pk>/", self.new_version, name="new_version"),
+            path("new-version/<id:pk>/", self.new_version, name="new_version"),
         ]
 
     def new_version(self, request, pk):
@@ -295,10 +295,10 @@ def register_evaluation_viewsets():
 
 evaluation_urls = [
     path("mine/", views.QueueView.as_view(), name="queue"),
-    path("sheets/<int:pk>/", views.SheetView.as_view(), name="sheet"),
+    path("sheets/<id:pk>/", views.SheetView.as_view(), name="sheet"),
     path("", views.DashboardView.as_view(), name="dashboard"),
-    path("<int:pk>/", views.ManageView.as_view(), name="manage"),
-    path("feedback/<int:pk>/moderate/", views.ModerateFeedbackView.as_view(), name="moderate"),
+    path("<id:pk>/", views.ManageView.as_view(), name="manage"),
+    path("feedback/<id:pk>/moderate/", views.ModerateFeedbackView.as_view(), name="moderate"),
 ]
 
 

@@ -20,6 +20,7 @@ from wagtail.permissions import register_permission_policy
 
 from organizations.roles import ADMINISTRATOR, PROGRAMME_OFFICER, REVIEWER
 from portal.core.admin_listing import related_index_view
+from portal.core.ids import IdChoiceFilter
 from projects.models import CallPage
 
 from . import services, views
@@ -124,7 +125,7 @@ class RubricViewSet(ModelViewSet):
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
-            path("new-version/<int:pk>/", self.new_version, name="new_version"),
+            path("new-version/<id:pk>/", self.new_version, name="new_version"),
         ]
 
     def new_version(self, request, pk):
@@ -177,7 +178,7 @@ class ReviewSettingsViewSet(ModelViewSet):
 
 
 class AssignmentFilterSet(WagtailFilterSet):
-    application__call = django_filters.ModelChoiceFilter(label=_("Call"), queryset=_calls())
+    application__call = IdChoiceFilter(label=_("Call"), queryset=_calls())
     status = django_filters.ChoiceFilter(label=_("Status"), choices=AssignmentStatus.choices)
     reviewer = django_filters.ModelChoiceFilter(
         label=_("Reviewer"),
@@ -238,9 +239,7 @@ class ReviewInspectView(InspectView):
 
 
 class ReviewFilterSet(WagtailFilterSet):
-    assignment__application__call = django_filters.ModelChoiceFilter(
-        label=_("Call"), queryset=_calls()
-    )
+    assignment__application__call = IdChoiceFilter(label=_("Call"), queryset=_calls())
     status = django_filters.ChoiceFilter(label=_("Status"), choices=ReviewStatus.choices)
 
     class Meta:
@@ -278,12 +277,12 @@ class ReviewViewSet(ModelViewSet):
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
-            path("reopen/<int:pk>/", views.ReopenView.as_view(), name="reopen"),
+            path("reopen/<id:pk>/", views.ReopenView.as_view(), name="reopen"),
         ]
 
 
 class RankingFilterSet(WagtailFilterSet):
-    call = django_filters.ModelChoiceFilter(label=_("Call"), queryset=_calls())
+    call = IdChoiceFilter(label=_("Call"), queryset=_calls())
     tier = django_filters.ChoiceFilter(
         label=_("Tier"), choices=RankingEntry._meta.get_field("tier").choices
     )
@@ -431,15 +430,15 @@ def register_review_viewsets():
 
 review_urls = [
     path("queue/", views.QueueView.as_view(), name="queue"),
-    path("assignments/<int:pk>/", views.AssignmentView.as_view(), name="assignment"),
+    path("assignments/<id:pk>/", views.AssignmentView.as_view(), name="assignment"),
     path(
-        "assignments/<int:pk>/attachments/<int:attachment_pk>/",
+        "assignments/<id:pk>/attachments/<id:attachment_pk>/",
         views.attachment_download,
         name="attachment",
     ),
     path("calls/", views.CallsView.as_view(), name="calls"),
-    path("calls/<int:pk>/", views.ProgressView.as_view(), name="progress"),
-    path("appeals/<int:pk>/resolve/", views.ResolveAppealView.as_view(), name="resolve_appeal"),
+    path("calls/<id:pk>/", views.ProgressView.as_view(), name="progress"),
+    path("appeals/<id:pk>/resolve/", views.ResolveAppealView.as_view(), name="resolve_appeal"),
 ]
 
 

@@ -134,7 +134,9 @@ def test_admin_import_preview_then_confirm(client, officers):
 
     assert "X1" in preview.content.decode()
     assert before == 0
-    assert list(Donation.objects.values_list("external_id", "amount")) == [("X1", 1_200)]
+    assert list(Donation.objects.values_list("external_id", "amount", "status")) == [
+        ("X1", 1_200, DonationStatus.AWAITING_APPROVAL)
+    ]
 
 
 def test_admin_import_bad_rows_shown_nothing_imported(client, officers):
@@ -160,7 +162,6 @@ def test_admin_disbursement_four_eyes(client, officers):
     client.force_login(officers[0])
     client.post(
         "/admin/funding_disbursements/record/",
-        "/admin/funding_claw_backs/",
         {"project": project.pk, "amount": "100", "milestone": "第一期"},
     )
     disbursement = Disbursement.objects.get()

@@ -5,8 +5,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import Workbook
 
-from funding.enums import Anonymity, DonationSource
-from funding.models import Donation, ImportBatch
+from funding.enums import Anonymity, DonationSource, DonationStatus, ImportStatus
+from funding.errors import FourEyesViolation
+from funding.models import Donation, ImportBatch, LedgerTransaction
+from funding.services.imports import approve_import, commit_import, reject_import
 from funding.services.matching import pool_available
 from funding.services.reconcile import reconcile
 from tests.factories.funding import MatchedProjectFactory, MatchingRuleFactory, funded_pool
@@ -27,7 +29,7 @@ def _write(tmp_path, text, name="export.csv"):
     return str(path)
 
 
-def test_import_csv_creates_donations_and_matches(project, tmp_path, capsys):
+def test_import_csv_creates_donations_and_matches(project, tmp_path, capsys, finance_users):
     pool = funded_pool(100_000)
     path = _write(
         tmp_path,
@@ -36,6 +38,7 @@ def test_import_csv_creates_donations_and_matches(project, tmp_path, capsys):
     )
 
     call_command("import_donations", path, "--source", "generic")
+    approve_import(batch=ImportBatch.objects.get(), approved_by=finance_users[0])
 
     rows = list(
         Donation.objects.order_by("external_id").values_list(
@@ -47,7 +50,7 @@ def test_import_csv_creates_donations_and_matches(project, tmp_path, capsys):
         ("A2", 5_050, DonationSource.IMPORT, Anonymity.HIDE_NAME),
     ]
     assert pool_available(pool) == 100_000 - 15_050
-    assert "imported 2 donations, skipped 0" in capsys.readouterr().out
+    assert "imported 2 donations, skipped 0 already imported; batch" in capsys.readouterr().out
     assert reconcile().ok
 
 
@@ -119,3 +122,67 @@ def _today():
     from django.utils import timezone
 
     return timezone.localdate().isoformat()
+
+
+CSV = HEADER + "F1,imp-proj,100,,,{day},,\nF2,imp-proj,50,,,{day},,\n"
+
+
+def test_import_counts_nothing_until_a_second_officer_approves(project, finance_users):
+    pool = funded_pool(100_000)
+    first, second = finance_users
+    batch = commit_import(
+        content=CSV.format(day=_today()).encode(), source="generic", file_name="f.csv", by=first
+    )
+    waiting = (
+        set(Donation.objects.values_list("status", flat=True)),
+        LedgerTransaction.objects.filter(kind="donation").count(),
+        pool_available(pool),
+    )
+
+    with pytest.raises(FourEyesViolation):
+        approve_import(batch=batch, approved_by=first)
+    approve_import(batch=batch, approved_by=second)
+
+    batch.refresh_from_db()
+    assert waiting == ({DonationStatus.AWAITING_APPROVAL}, 0, 100_000)
+    assert (batch.status, batch.approved_by, batch.total) == (ImportStatus.APPROVED, second, 15_000)
+    assert set(Donation.objects.values_list("status", flat=True)) == {DonationStatus.SUCCEEDED}
+    assert Donation.objects.filter(receipt__isnull=False).count() == 2
+    assert pool_available(pool) == 100_000 - 15_000
+    assert reconcile().ok
+
+
+def test_rejected_import_never_counts_and_frees_its_ids(project, finance_users):
+    first, second = finance_users
+    content = CSV.format(day=_today()).encode()
+    batch = commit_import(content=content, source="generic", file_name="f.csv", by=first)
+
+    reject_import(batch=batch, rejected_by=second, reason="wrong export")
+    again = commit_import(content=content, source="generic", file_name="f2.csv", by=first)
+
+    assert ImportBatch.objects.get(pk=batch.pk).status == ImportStatus.REJECTED
+    assert (again.created_count, again.skipped_count) == (2, 0)
+    assert LedgerTransaction.objects.filter(kind="donation").count() == 0
+    assert reconcile().ok
+
+
+def test_admin_import_then_other_officer_approves(client, project, finance_users):
+    first, second = finance_users
+    for user in finance_users:
+        user.is_staff = True
+        user.save()
+    batch = commit_import(
+        content=CSV.format(day=_today()).encode(), source="generic", file_name="f.csv", by=first
+    )
+    url = f"/admin/funding_donations/import/{batch.pk}/"
+    client.force_login(first)
+    own = client.post(url, {"action": "approve"}, follow=True)
+    client.force_login(second)
+
+    page = client.get(url).content.decode()
+    client.post(url, {"action": "approve"})
+
+    assert "须由另一位财务人员复核。" in own.content.decode()
+    assert 'value="approve"' in page
+    assert ImportBatch.objects.get(pk=batch.pk).status == ImportStatus.APPROVED
+    assert Donation.objects.filter(status=DonationStatus.SUCCEEDED).count() == 2

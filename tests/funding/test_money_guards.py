@@ -17,7 +17,12 @@ from funding.services.donations import (
     record_offline_donation,
     record_refund,
 )
-from funding.services.imports import ImportRejected, commit_import, preview_import
+from funding.services.imports import (
+    ImportRejected,
+    approve_import,
+    commit_import,
+    preview_import,
+)
 from funding.services.matching import pool_available, reserve_match
 from funding.services.pools import top_up_pool
 from funding.services.reconcile import reconcile
@@ -115,13 +120,14 @@ def test_import_row_beyond_the_amount_limit_is_refused_at_validation():
     assert Donation.objects.count() == 0
 
 
-def test_imported_gifts_get_receipt_records():
+def test_imported_gifts_get_receipt_records(finance_users):
     MatchingRuleFactory()
     MatchedProjectFactory(slug="imp-proj")
     today = timezone.localdate().isoformat()
     content = (HEADER + f"C1,imp-proj,100,李四,ls@example.org,{today},,\n").encode()
+    batch = commit_import(content=content, source="generic", file_name="a.csv")
 
-    commit_import(content=content, source="generic", file_name="a.csv")
+    approve_import(batch=batch, approved_by=finance_users[0])
 
     gift = Donation.objects.get()
     assert (gift.receipt.amount, gift.receipt.declined) == (10_000, True)

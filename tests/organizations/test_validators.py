@@ -3,7 +3,6 @@ from django.core.exceptions import ValidationError
 
 from organizations.validators import (
     credit_code_check_char,
-    mask_mobile,
     normalize_mobile,
     validate_credit_code,
     validate_mobile,
@@ -60,8 +59,3 @@ def test_validate_mobile_rejects_other_numbers(value):
         validate_mobile(value)
 
     assert info.value.code == "mobile"
-
-
-def test_mask_mobile_hides_middle_digits():
-    assert mask_mobile("13812345678") == "138****5678"
-    assert mask_mobile("") == ""

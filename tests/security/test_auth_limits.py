@@ -127,3 +127,40 @@ def test_donation_velocity_limit_per_email(client, settings, db):
 
     assert [a.status_code for a in answers] == [302, 302, 200]
     assert Donation.objects.filter(donor_email="same@example.org").count() == 2
+
+
+def test_failed_logins_count_per_account_whatever_login_is_typed(client):
+    UserFactory(username="amy", email="amy@example.org")
+    for n, login in enumerate(["amy", "AMY", "amy@example.org", "Amy@Example.org", "amy"]):
+        client.post(
+            "/accounts/login/",
+            {"login": login, "password": "wrong-password"},
+            REMOTE_ADDR=f"10.0.0.{n + 1}",
+        )
+
+    response = client.post(
+        "/accounts/login/",
+        {"login": "amy@example.org", "password": "pass-word-123"},
+        REMOTE_ADDR="10.0.0.9",
+    )
+
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert response.context["form"].errors["__all__"] == ["登录失败次数过多，请稍后重试。"]
+
+
+def test_failed_logins_of_another_account_do_not_lock_this_one(client):
+    UserFactory(username="amy", email="amy@example.org")
+    UserFactory(username="ben", email="ben@example.org")
+    for n in range(5):
+        client.post(
+            "/accounts/login/",
+            {"login": "ben", "password": "wrong-password"},
+            REMOTE_ADDR=f"10.0.1.{n + 1}",
+        )
+
+    response = client.post(
+        "/accounts/login/", {"login": "amy", "password": "pass-word-123"}, REMOTE_ADDR="10.0.1.9"
+    )
+
+    assert response.status_code == 302

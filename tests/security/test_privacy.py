@@ -316,13 +316,11 @@ def test_project_page_shows_named_donor_and_hides_anonymous_one(world, client):
     assert SECRET_DONOR_NAME not in page
 
 
-def test_mobile_is_masked_where_an_organization_shows_it(world, client):
-    from organizations.validators import mask_mobile
-
+def test_organization_page_shows_no_phone_number_even_masked(world, client):
     page = client.get(world.org.get_absolute_url()).content.decode()
 
-    assert SECRET_MOBILE not in page
-    assert mask_mobile(SECRET_MOBILE) == "139****4321"
+    assert SECRET_MOBILE[-4:] not in page  # the masked form kept the last four digits
+    assert "联系电话" not in page
 
 
 def test_donation_status_page_shows_no_email_or_address(world, client):
@@ -330,3 +328,18 @@ def test_donation_status_page_shows_no_email_or_address(world, client):
 
     assert SECRET_EMAIL not in page
     assert SECRET_ADDRESS not in page
+
+
+def test_erase_purges_cached_public_pages_that_showed_the_person(
+    world, client, django_capture_on_commit_callbacks
+):
+    donor, *_ = _guest_donor(world)
+    url = world.project.get_absolute_url()
+    cached = client.get(url).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        privacy.erase_person(donor)
+    after = client.get(url).content.decode()
+
+    assert "赵六" in cached
+    assert "赵六" not in after

@@ -25,6 +25,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"imported {batch.created_count} donations, skipped {batch.skipped_count} "
-                f"already imported"
+                f"already imported; batch {batch.pk} awaits a second finance officer's "
+                f"approval (admin: Funding > Donations > Import donations)"
             )
         )
