@@ -28,7 +28,6 @@ from organizations.roles import REVIEWER, has_role
 from organizations.services import notify_members
 from projects.enums import ApplicationStatus, ProjectStatus, ProjectTier
 from projects.models import Application, CallPage, Project
-from projects.services import is_staff_user
 
 from . import ranking
 from .enums import (
@@ -55,7 +54,7 @@ TWO = Decimal("0.01")
 
 
 def _require_staff(by) -> None:
-    if not is_staff_user(by):
+    if not by.has_perm("review.manage_review"):
         raise PermissionDenied(_("Only programme staff may do this."))
 
 
