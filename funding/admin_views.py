@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from organizations.roles import FINANCE_OFFICER, has_role
 from portal.core.errors import show_error
 
 from .admin_forms import DisbursementForm, ImportUploadForm, OfflineDonationForm, TopUpForm
@@ -40,7 +39,7 @@ from .storage import private_storage
 
 class FinanceOnlyMixin:
     def dispatch(self, request, *args, **kwargs):
-        if not has_role(request.user, FINANCE_OFFICER):
+        if not request.user.has_perm("funding.record_money"):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -121,7 +120,7 @@ class ReviewDonationView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
 
 def evidence_download(request, pk):
     """Stream an offline gift's evidence file; finance staff only."""
-    if not has_role(request.user, FINANCE_OFFICER):
+    if not request.user.has_perm("funding.record_money"):
         raise PermissionDenied
     donation = get_object_or_404(Donation, pk=pk)
     if not donation.evidence:
@@ -314,7 +313,7 @@ class RecordDisbursementView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormVi
 
 def approve_disbursement_view(request, pk):
     """GET shows the tranche; POST approves it (second finance officer)."""
-    if not has_role(request.user, FINANCE_OFFICER):
+    if not request.user.has_perm("funding.record_money"):
         raise PermissionDenied
     disbursement = get_object_or_404(
         Disbursement.objects.select_related("project", "recorded_by", "approved_by"), pk=pk

@@ -8,7 +8,10 @@ class FundingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from organizations.sections import profile_sections
+        from organizations.sections import dashboard_sections, profile_sections
+
+        if "funding/dashboard/donations.html" not in dashboard_sections:
+            dashboard_sections.append("funding/dashboard/donations.html")
 
         if "funding/includes/organization_money.html" not in profile_sections:
             profile_sections.append("funding/includes/organization_money.html")

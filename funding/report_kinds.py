@@ -14,24 +14,11 @@ def _build(obj_id: int, language: str) -> tuple[str, dict]:
     return "funding/pdf/receipt.html", receipt_context(receipt)
 
 
-def _can_view(user, receipt) -> bool:
-    from organizations.roles import FINANCE_OFFICER, has_role
-
-    return bool(
-        user
-        and (
-            user.is_staff
-            or has_role(user, FINANCE_OFFICER)
-            or (receipt.donation and receipt.donation.user_id == user.pk)
-        )
-    )
-
-
 register_report(
     "receipt",
     label=_("Donation receipt"),
-    get_object=lambda obj_id: Receipt.objects.get(pk=obj_id),
+    get_object=lambda obj_id: Receipt.objects.select_related("donation").get(pk=obj_id),
     build=_build,
-    can_view=_can_view,
+    permission="funding.view_receipt",
     replace=True,
 )

@@ -97,3 +97,23 @@ def settlement_results(call):
     )
     settlement.has_ranks = any(line.rank for line in settlement.rows)
     return settlement
+
+
+def donations_of(user):
+    """The signed-in user's gifts: those made under their account, and guest gifts given
+    under one of their *verified* e-mail addresses (allauth). An unverified address
+    proves nothing, so it never reveals a gift. Newest first, projects loaded."""
+    from django.db.models import Q
+
+    from organizations.rules import verified_emails
+
+    if not (user and user.is_authenticated):
+        return Donation.objects.none()
+    query = Q(user=user)
+    for email in verified_emails(user):
+        query |= Q(user__isnull=True, donor_email__iexact=email)
+    return (
+        Donation.objects.filter(query)
+        .select_related("project", "receipt")
+        .order_by("-created_at", "-pk")
+    )

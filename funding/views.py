@@ -151,15 +151,11 @@ def confirm(request, token):
 
 
 def status(request, token):
-    """The donor's magic link: this gift's state, its match, receipt, and their history."""
+    """The donor's magic link: this gift's state, its match and receipt, and nothing
+    else. Other gifts under the same e-mail address are never listed here (the address
+    typed into the donate form is not verified); a donor's history is on ``/me/`` for a
+    signed-in account with a verified address (``funding.selectors.donations_of``)."""
     donation = get_object_or_404(Donation.objects.select_related("project"), access_token=token)
-    history = []
-    if donation.donor_email:
-        history = list(
-            Donation.objects.filter(donor_email__iexact=donation.donor_email)
-            .exclude(pk=donation.pk)
-            .select_related("project")[:50]
-        )
     receipt = getattr(donation, "receipt", None)
     return render(
         request,
@@ -167,7 +163,6 @@ def status(request, token):
         {
             "donation": donation,
             "match": _held(donation),
-            "history": history,
             "receipt": receipt,
         },
     )

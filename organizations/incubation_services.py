@@ -28,7 +28,6 @@ from .models import (
     ServiceLog,
     StageChange,
 )
-from .permissions import can_edit, is_programme_staff
 from .validators import validate_document
 
 APPLIED_STAGE = "applied"
@@ -59,7 +58,7 @@ def apply_to_cohort(
     are open, once per cohort. Side effects: stage history starts at 申请; audit log.
     Raises ``PermissionDenied`` or ``ValidationError``.
     """
-    if not can_edit(by, organization):
+    if not by.has_perm("organizations.edit_profile", organization):
         raise PermissionDenied
     today = today or timezone.localdate()
     if cohort.applications_open_until < today:
@@ -97,7 +96,7 @@ def decide_residency(*, residency: Residency, by, admit: bool, note: str = "") -
     Guarantees: admissions never exceed the cohort's capacity (the cohort row is locked).
     Side effects: audit log. Raises ``PermissionDenied`` or ``ValidationError``.
     """
-    if not is_programme_staff(by):
+    if not by.has_perm("organizations.manage_programme"):
         raise PermissionDenied
     cohort = Cohort.objects.select_for_update().get(pk=residency.cohort_id)
     residency = Residency.objects.select_for_update().get(pk=residency.pk)
@@ -137,7 +136,7 @@ def upload_agreement(*, residency: Residency, by, upload) -> Residency:
         .select_related("organization", "cohort")
         .get(pk=residency.pk)
     )
-    if not (can_edit(by, residency.organization) or is_programme_staff(by)):
+    if not by.has_perm("organizations.upload_agreement", residency):
         raise PermissionDenied
     if residency.status != ResidencyStatus.ADMITTED:
         raise ValidationError(_("The agreement can be uploaded once the application is admitted."))
@@ -173,7 +172,7 @@ def move_to_stage(
     graduation checklist passes; an exit needs a note. Reaching a graduation or exit
     stage ends the residency. Raises ``PermissionDenied`` or ``ValidationError``.
     """
-    if not is_programme_staff(by):
+    if not by.has_perm("organizations.manage_programme"):
         raise PermissionDenied
     residency = (
         Residency.objects.select_for_update()
@@ -224,7 +223,7 @@ def assign_mentor(*, residency: Residency, mentor, by) -> Residency:
         .select_related("organization", "cohort")
         .get(pk=residency.pk)
     )
-    if not is_programme_staff(by):
+    if not by.has_perm("organizations.manage_programme"):
         raise PermissionDenied
     if mentor is not None and not roles.has_role(mentor, roles.MENTOR):
         raise ValidationError({"mentor": _("Choose a user who has the mentor role.")})
@@ -237,10 +236,6 @@ def assign_mentor(*, residency: Residency, mentor, by) -> Residency:
         data={"mentor": mentor.get_username() if mentor else ""},
     )
     return residency
-
-
-def can_mentor(user, residency: Residency) -> bool:
-    return user.is_authenticated and (residency.mentor_id == user.pk or is_programme_staff(user))
 
 
 @transaction.atomic
@@ -264,7 +259,7 @@ def log_service(
         .select_related("organization", "cohort")
         .get(pk=residency.pk)
     )
-    if not can_mentor(by, residency):
+    if not by.has_perm("organizations.mentor_residency", residency):
         raise PermissionDenied
     if residency.status != ResidencyStatus.ADMITTED:
         raise ValidationError(_("Services are logged for admitted residencies only."))
@@ -311,7 +306,7 @@ def record_assessment(
         .select_related("organization", "cohort")
         .get(pk=residency.pk)
     )
-    if not can_mentor(by, residency):
+    if not by.has_perm("organizations.mentor_residency", residency):
         raise PermissionDenied
     dimensions = list(AssessmentDimension.objects.filter(is_active=True))
     errors = {}

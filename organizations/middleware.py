@@ -13,6 +13,7 @@
   enrolment) is sent to allauth's re-authentication page for the code first.
 """
 
+from functools import wraps
 from urllib.parse import urlencode
 
 from allauth.account.authentication import get_authentication_records
@@ -62,6 +63,58 @@ def record_code_on_enrolment(sender, request, user, authenticator, **kwargs):
         record_authentication(request, user, "mfa", id=authenticator.pk, type="totp", enrolled=True)
 
 
+def mfa_redirect(request, *, enrol_message: str, code_message: str, always_code: bool = False):
+    """Where a session that has not passed two-factor must go first, or None.
+
+    With ``settings.MFA_REQUIRED_FOR_STAFF`` on, a user who must use two-factor login
+    (:func:`requires_mfa`) and has no TOTP authenticator is sent to enrol one; a user who
+    has one but whose session never entered a code (:func:`session_passed_mfa`) is sent
+    to allauth's re-authentication page, then back. ``always_code`` asks for the code
+    from every user with an authenticator whatever the setting (the admin's rule)."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    staff = settings.MFA_REQUIRED_FOR_STAFF and requires_mfa(user)
+    if staff and not has_totp(user):
+        messages.warning(request, enrol_message)
+        return redirect("mfa_activate_totp")
+    if (staff or always_code) and has_totp(user) and not session_passed_mfa(request):
+        messages.warning(request, code_message)
+        return redirect(
+            f"{reverse('mfa_reauthenticate')}?{urlencode({'next': request.get_full_path()})}"
+        )
+    return None
+
+
+def staff_data_redirect(request):
+    return mfa_redirect(
+        request,
+        enrol_message=_("Set up two-factor authentication before opening staff data."),
+        code_message=_("Enter the code from your authenticator app to open this page."),
+    )
+
+
+def staff_mfa_required(view):
+    """Decorator for every view outside ``/admin/`` that serves staff-only data
+    (verification documents, agreements, incubation records, pending needs, staff report
+    downloads): staff accounts (:func:`requires_mfa`) need a session that passed
+    two-factor when ``settings.MFA_REQUIRED_FOR_STAFF`` is on, as in the admin.
+    Organization members and donors without a staff role are not affected."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        return staff_data_redirect(request) or view(request, *args, **kwargs)
+
+    return wrapped
+
+
+class StaffMFARequiredMixin:
+    """:func:`staff_mfa_required` for class-based views."""
+
+    def dispatch(self, request, *args, **kwargs):
+        return staff_data_redirect(request) or super().dispatch(request, *args, **kwargs)
+
+
 class AdminAccessMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -88,20 +141,13 @@ class AdminAccessMiddleware:
             # which (allauth) sends a logged-in user straight back: a redirect loop.
             messages.error(request, _("Your account has no access to the administration area."))
             return redirect("organizations:dashboard")
-        if settings.MFA_REQUIRED_FOR_STAFF and requires_mfa(user) and not has_totp(user):
-            messages.warning(
-                request, _("Set up two-factor authentication before using the administration area.")
-            )
-            return redirect("mfa_activate_totp")
-        if user.is_authenticated and has_totp(user) and not session_passed_mfa(request):
-            messages.warning(
-                request,
-                _(
-                    "Enter the code from your authenticator app to "
-                    "continue to the administration area."
-                ),
-            )
-            return redirect(
-                f"{reverse('mfa_reauthenticate')}?{urlencode({'next': request.get_full_path()})}"
-            )
-        return None
+        return mfa_redirect(
+            request,
+            enrol_message=_(
+                "Set up two-factor authentication before using the administration area."
+            ),
+            code_message=_(
+                "Enter the code from your authenticator app to continue to the administration area."
+            ),
+            always_code=True,
+        )

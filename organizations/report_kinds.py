@@ -24,7 +24,6 @@ from .models import (
     StageChange,
     TrainingAttendance,
 )
-from .permissions import can_view_private
 
 # Capacity dimensions are scored 1–5.
 SCORE_MAX = 5
@@ -112,13 +111,6 @@ def build_incubation(obj_id: int, language: str) -> tuple[str, dict]:
     return "organizations/reports/incubation.html", incubation_context(residency_record(obj_id))
 
 
-def can_view_incubation(user, residency: Residency) -> bool:
-    """The organization's members and the residency's mentor."""
-    if not user.is_authenticated:
-        return False
-    return residency.mentor_id == user.pk or can_view_private(user, residency.organization)
-
-
 def incubation_fingerprint(obj_id: int) -> str:
     residency = Residency.objects.select_related("organization", "cohort", "stage", "mentor").get(
         pk=obj_id
@@ -174,6 +166,6 @@ register_report(
     label=gettext_lazy("Incubation record"),
     get_object=get_residency,
     build=build_incubation,
-    can_view=can_view_incubation,
+    permission="organizations.view_incubation_record",
     fingerprint=incubation_fingerprint,
 )

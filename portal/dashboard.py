@@ -27,13 +27,7 @@ from django.utils.dates import MONTHS_AP
 from django.utils.translation import gettext as _
 from wagtail.admin.ui.components import Component
 
-from organizations.roles import (
-    ADMINISTRATOR,
-    FINANCE_OFFICER,
-    PROGRAMME_OFFICER,
-    REVIEWER,
-    has_role,
-)
+from organizations.rules import is_reviewer
 
 #: Layout of the figures and charts inside the panels (also used by organizations' panel).
 DASHBOARD_CSS = "portal/css/dashboard.css"
@@ -47,15 +41,15 @@ LINKS = {
 
 
 def can_see_programme(user) -> bool:
-    return has_role(user, ADMINISTRATOR, PROGRAMME_OFFICER)
+    return user.has_perm("organizations.manage_programme")
 
 
 def can_see_finance(user) -> bool:
-    return has_role(user, ADMINISTRATOR, FINANCE_OFFICER)
+    return user.has_perm("funding.view_money_figures")
 
 
 def can_see_reviews(user) -> bool:
-    return has_role(user, REVIEWER)
+    return is_reviewer(user)
 
 
 def _url(name: str) -> str:

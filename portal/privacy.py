@@ -6,7 +6,7 @@ Used by ``manage.py export_person_data USER`` / ``erase_person USER`` and by the
 
 What is exported is found generically: every row of every model with a foreign key to
 the user (applications they created, reviews they were assigned, feedback, needs,
-notifications …), plus donations and receipts given under their email address without
+notifications …), plus donations and receipts given under their verified email address without
 an account. The erasure rewrites names, email addresses, phone-free free text and postal
 addresses to a pseudonym; donations, receipts, ledger transactions and entries keep
 their amounts, numbers and links, so ``reconcile`` stays clean.
@@ -80,18 +80,21 @@ def _user_relations():
 
 
 def _donations_for(user):
-    Donation = apps.get_model("funding", "Donation")
-    query = Q(user=user)
-    if user.email:
-        query |= Q(donor_email__iexact=user.email)
-    return Donation.objects.filter(query)
+    """The person's gifts: under their account, or given as a guest under one of their
+    *verified* addresses (an unverified address proves nothing: exporting or erasing by
+    it would hand over or rewrite somebody else's gifts)."""
+    from funding.selectors import donations_of
+
+    return donations_of(user).select_related(None).order_by()
 
 
 def _receipts_for(user, donation_ids):
+    from organizations.rules import verified_emails
+
     Receipt = apps.get_model("funding", "Receipt")
     query = Q(donation_id__in=donation_ids)
-    if user.email:
-        query |= Q(donor_email__iexact=user.email)
+    for email in verified_emails(user):
+        query |= Q(donation__isnull=True, donor_email__iexact=email)
     return Receipt.objects.filter(query)
 
 

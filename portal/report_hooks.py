@@ -11,7 +11,7 @@
 - buttons: "PDF reports" in the page explorer for calls (listing and header), and
   download buttons in the applications snippet listing.
 
-Only programme staff (``portal.core.reports.is_report_staff``) get in.
+Only programme staff (``portal.core.reports.STAFF_PERMISSION``, a named rule) get in.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ LANGUAGE_LABELS = {"zh-hans": "中文", "en": "English"}
 
 
 def _require_staff(request) -> None:
-    if not reports.is_report_staff(request.user):
+    if not request.user.has_perm(reports.STAFF_PERMISSION):
         raise PermissionDenied
 
 
@@ -248,7 +248,7 @@ def register_report_admin_urls():
 
 class StaffMenuItem(MenuItem):
     def is_shown(self, request):
-        return reports.is_report_staff(request.user)
+        return request.user.has_perm(reports.STAFF_PERMISSION)
 
 
 @hooks.register("register_reports_menu_item")
@@ -266,7 +266,7 @@ def _is_call(page) -> bool:
 
 @hooks.register("register_page_listing_more_buttons")
 def call_listing_report_button(page, user, next_url=None):
-    if reports.is_report_staff(user) and _is_call(page):
+    if user.has_perm(reports.STAFF_PERMISSION) and _is_call(page):
         yield Button(
             _("PDF reports"),
             reverse("reports_admin:object", args=["call", page.pk]),
@@ -277,7 +277,7 @@ def call_listing_report_button(page, user, next_url=None):
 
 @hooks.register("register_page_header_buttons")
 def call_header_report_button(page, user, view_name=None, next_url=None):
-    if reports.is_report_staff(user) and _is_call(page):
+    if user.has_perm(reports.STAFF_PERMISSION) and _is_call(page):
         yield Button(
             _("PDF reports"),
             reverse("reports_admin:object", args=["call", page.pk]),
@@ -297,7 +297,11 @@ SNIPPET_REPORT_KINDS = {
 @hooks.register("register_snippet_listing_buttons")
 def snippet_report_buttons(instance, user, next_url=None):
     kind = SNIPPET_REPORT_KINDS.get((instance._meta.app_label, instance._meta.model_name))
-    if kind is None or kind not in reports.report_kinds() or not reports.is_report_staff(user):
+    if (
+        kind is None
+        or kind not in reports.report_kinds()
+        or not user.has_perm(reports.STAFF_PERMISSION)
+    ):
         return []
     buttons = [
         Button(

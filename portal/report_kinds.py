@@ -187,5 +187,6 @@ register_report(
     label=_("Sample report"),
     build=build_sample,
     get_object=get_sample,
+    permission="organizations.manage_programme",
     fingerprint=lambda obj_id: f"sample-{obj_id}-v1",
 )

@@ -8,6 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from organizations.middleware import staff_mfa_required
 from portal import privacy, views
 from portal.api import api as open_data_api
 from portal.core import reports
@@ -30,10 +31,15 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("funding/", include("funding.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
-    path("reports/batches/<str:batch_id>/", reports.download_report_batch, name="report_batch"),
+    # Staff accounts download reports with a session that passed two-factor.
+    path(
+        "reports/batches/<str:batch_id>/",
+        staff_mfa_required(reports.download_report_batch),
+        name="report_batch",
+    ),
     path(
         "reports/<slug:kind>/<id:obj_id>/<str:language>.pdf",
-        reports.download_report,
+        staff_mfa_required(reports.download_report),
         name="report_download",
     ),
 ]

@@ -141,9 +141,8 @@ def published_needs() -> QuerySet[CommunityNeed]:
 
 
 def need_detail(*, pk: int, user) -> CommunityNeed | None:
-    """A need the user may see: published ones for everyone; their own or any for staff."""
-    from organizations.roles import ADMINISTRATOR, PROGRAMME_OFFICER, has_role
-
+    """The need if the user may see it (``projects.view_need``: published ones for
+    everyone; pending or declined ones for their author and programme staff), else None."""
     need = (
         CommunityNeed.objects.select_related("region", "service_item__category", "merged_into")
         .annotate(support_count=Count("supports", distinct=True))
@@ -154,15 +153,9 @@ def need_detail(*, pk: int, user) -> CommunityNeed | None:
         .filter(pk=pk)
         .first()
     )
-    if need is None:
+    if need is None or not user.has_perm("projects.view_need", need):
         return None
-    if need.status in (NeedStatus.PUBLISHED, NeedStatus.MERGED):
-        return need
-    if user.is_authenticated and (
-        need.author_id == user.pk or has_role(user, ADMINISTRATOR, PROGRAMME_OFFICER)
-    ):
-        return need
-    return None
+    return need
 
 
 def call_counts() -> dict[str, Q]:

@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
 from organizations.models import Membership, Organization
-from organizations.roles import ADMINISTRATOR, PROGRAMME_OFFICER, has_role
 from organizations.services import notify_members
 from portal.core.errors import DomainError
 from portal.core.money import format_fen
@@ -39,18 +38,12 @@ from .models import (
     NeedSupport,
 )
 
-STAFF_ROLES = (ADMINISTRATOR, PROGRAMME_OFFICER)
-
 
 class ApplicationError(DomainError):
     """A refused application action; ``messages`` are translated sentences."""
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def is_staff_user(user) -> bool:
-    return has_role(user, *STAFF_ROLES)
 
 
 def _membership(user, organization_id: int) -> Membership | None:
@@ -275,7 +268,7 @@ def transition_application(
                 "target": ApplicationStatus(to).label,
             }
         )
-    if actor == Actor.STAFF and not is_staff_user(by):
+    if actor == Actor.STAFF and not by.has_perm("projects.manage_applications"):
         raise PermissionDenied(_("Only programme staff can do this."))
     if actor == Actor.APPLICANT:
         _require_editor(by, application.organization_id)
@@ -498,7 +491,7 @@ def post_need(
 
 
 def _require_staff(by) -> None:
-    if not is_staff_user(by):
+    if not by.has_perm("projects.manage_applications"):
         raise PermissionDenied(_("Only programme staff can do this."))
 
 

@@ -18,6 +18,7 @@ from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import InspectView, SnippetViewSet, SnippetViewSetGroup
 
+from portal.core.admin_listing import restricted_chooser_viewset
 from portal.core.ids import IdChoiceFilter
 from portal.core.money import format_fen
 
@@ -58,7 +59,7 @@ class StaffViewOnlyPolicy(ModelPermissionPolicy):
     generic edit form, which would bypass the state machine)."""
 
     def user_has_permission(self, user, action):
-        return action == "view" and services.is_staff_user(user)
+        return action == "view" and user.has_perm("projects.manage_applications")
 
     def users_with_any_permission(self, actions):
         from django.contrib.auth import get_user_model
@@ -207,8 +208,21 @@ class ApplicationInspectView(InspectView):
         return self.render_to_response(self.get_context_data(), status=400)
 
 
+def _applications_visible(queryset, user):
+    """Applications (drafts included) are programme staff's to pick; nobody else's."""
+    return queryset if user.has_perm("projects.manage_applications") else queryset.none()
+
+
+def _needs_visible(queryset, user):
+    """Pending and declined needs are programme staff's; others see published ones."""
+    if user.has_perm("projects.moderate_needs"):
+        return queryset
+    return queryset.filter(status__in=[NeedStatus.PUBLISHED, NeedStatus.MERGED])
+
+
 class ApplicationViewSet(SnippetViewSet):
     model = Application
+    chooser_viewset_class = restricted_chooser_viewset(_applications_visible)
     icon = "form"
     menu_label = _("Applications")
     inspect_view_enabled = True
@@ -262,7 +276,7 @@ class ScreeningBulkAction(SnippetBulkAction):
         return [Application]
 
     def check_perm(self, obj):
-        return services.is_staff_user(self.request.user) and obj.status in (
+        return self.request.user.has_perm("projects.manage_applications") and obj.status in (
             ApplicationStatus.SUBMITTED,
             ApplicationStatus.RESUBMITTED,
         )
@@ -380,6 +394,7 @@ class NeedInspectView(InspectView):
 
 class NeedViewSet(SnippetViewSet):
     model = CommunityNeed
+    chooser_viewset_class = restricted_chooser_viewset(_needs_visible)
     icon = "help"
     menu_label = _("Community needs")
     inspect_view_enabled = True
@@ -425,7 +440,10 @@ class PublishNeedsBulkAction(SnippetBulkAction):
         return [CommunityNeed]
 
     def check_perm(self, obj):
-        return services.is_staff_user(self.request.user) and obj.status == NeedStatus.PENDING
+        return (
+            self.request.user.has_perm("projects.moderate_needs")
+            and obj.status == NeedStatus.PENDING
+        )
 
     def get_execution_context(self):
         return {"user": self.request.user}

@@ -31,3 +31,12 @@ def call_settlement(call):
     from ..selectors import settlement_results
 
     return settlement_results(call)
+
+
+@register.simple_tag
+def my_donations(user, limit=50):
+    """``{% my_donations user as donations %}`` → the signed-in user's gifts (their
+    account's, and guest gifts under a verified address), newest first."""
+    from ..selectors import donations_of
+
+    return list(donations_of(user)[:limit])

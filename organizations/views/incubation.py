@@ -16,8 +16,8 @@ from .. import incubation_services as services
 from ..enums import ResidencyStatus
 from ..incubation_forms import AgreementForm, ApplyForm, AssessmentForm, ServiceLogForm
 from ..incubation_selectors import assessment_trend, graduation_checklist, residency_record
+from ..middleware import staff_mfa_required
 from ..models import Cohort, Residency
-from ..permissions import can_edit, can_view_private, is_programme_staff
 
 
 def cohort_list(request):
@@ -66,16 +66,12 @@ def cohort_detail(request, slug):
     )
 
 
-def _can_view(user, residency: Residency) -> bool:
-    return residency.mentor_id == user.pk or can_view_private(user, residency.organization)
-
-
 def _record(request, pk) -> Residency:
     try:
         residency = residency_record(pk)
     except Residency.DoesNotExist as exc:
         raise Http404 from exc
-    if not _can_view(request.user, residency):
+    if not request.user.has_perm("organizations.view_incubation_record", residency):
         raise PermissionDenied
     return residency
 
@@ -91,7 +87,7 @@ def _render_record(
         if labels
         else None
     )
-    is_mentor = services.can_mentor(request.user, residency)
+    is_mentor = request.user.has_perm("organizations.mentor_residency", residency)
     is_admitted = residency.status == ResidencyStatus.ADMITTED
     # The assessment trend is a pygal chart with its own <style>: style-src may be inline.
     return allow_inline_styles(render)(
@@ -104,9 +100,7 @@ def _render_record(
             "chart": chart,
             "trainings": residency.attendances.all(),
             "can_upload_agreement": is_admitted
-            and (
-                can_edit(request.user, residency.organization) or is_programme_staff(request.user)
-            ),
+            and request.user.has_perm("organizations.upload_agreement", residency),
             "can_log": is_mentor and is_admitted,
             "agreement_form": agreement_form or AgreementForm(),
             "service_form": service_form or ServiceLogForm(),
@@ -118,11 +112,13 @@ def _render_record(
 
 
 @login_required
+@staff_mfa_required
 def residency_detail(request, pk):
     return _render_record(request, _record(request, pk))
 
 
 @login_required
+@staff_mfa_required
 def agreement_upload(request, pk):
     residency = _record(request, pk)
     form = AgreementForm(request.POST or None, request.FILES or None)
@@ -142,6 +138,7 @@ def agreement_upload(request, pk):
 
 
 @login_required
+@staff_mfa_required
 def agreement_download(request, pk):
     residency = _record(request, pk)
     if not residency.agreement:
@@ -157,9 +154,10 @@ def agreement_download(request, pk):
 
 
 @login_required
+@staff_mfa_required
 def service_log(request, pk):
     residency = _record(request, pk)
-    if not services.can_mentor(request.user, residency):
+    if not request.user.has_perm("organizations.mentor_residency", residency):
         raise PermissionDenied
     form = ServiceLogForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -185,9 +183,10 @@ def service_log(request, pk):
 
 
 @login_required
+@staff_mfa_required
 def assessment_create(request, pk):
     residency = _record(request, pk)
-    if not services.can_mentor(request.user, residency):
+    if not request.user.has_perm("organizations.mentor_residency", residency):
         raise PermissionDenied
     form = AssessmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -10,10 +10,12 @@ from django.views.decorators.http import require_POST
 
 from portal.core.errors import show_error
 
-from .. import permissions, services
+from .. import services
 from ..forms import DocumentForm, InvitationForm, MemberRoleForm, OrganizationForm
 from ..incubation_selectors import residencies_for_user
+from ..middleware import staff_mfa_required
 from ..models import Invitation, Membership, Organization, OrganizationDocument
+from ..rules import membership_for
 from ..sections import dashboard_sections
 from ..selectors import organization_for_manage, recent_notifications, user_memberships
 
@@ -76,15 +78,17 @@ def organization_create(request):
 @login_required
 def organization_manage(request, slug):
     organization = _organization_or_404(slug)
-    _require(permissions.can_view_private(request.user, organization))
+    _require(request.user.has_perm("organizations.view_private", organization))
     return render(
         request,
         "organizations/organization_manage.html",
         {
             "organization": organization,
-            "membership": permissions.membership_for(request.user, organization),
-            "can_edit": permissions.can_edit(request.user, organization),
-            "can_manage_members": permissions.can_manage_members(request.user, organization),
+            "membership": membership_for(request.user, organization.pk),
+            "can_edit": request.user.has_perm("organizations.edit_profile", organization),
+            "can_manage_members": request.user.has_perm(
+                "organizations.manage_members", organization
+            ),
             "invitations": organization.invitations.pending(),
             "residencies": organization.residencies.select_related("cohort", "stage"),
             "document_form": DocumentForm(),
@@ -97,7 +101,7 @@ def organization_manage(request, slug):
 @login_required
 def organization_edit(request, slug):
     organization = _organization_or_404(slug)
-    _require(permissions.can_edit(request.user, organization))
+    _require(request.user.has_perm("organizations.edit_profile", organization))
     if not organization.is_editable_by_members:
         messages.error(request, _("The profile cannot be changed while staff are reviewing it."))
         return redirect("organizations:manage", slug=slug)
@@ -126,7 +130,7 @@ def organization_edit(request, slug):
 @require_POST
 def organization_submit(request, slug):
     organization = _organization_or_404(slug)
-    _require(permissions.can_edit(request.user, organization))
+    _require(request.user.has_perm("organizations.edit_profile", organization))
     try:
         services.submit_for_verification(organization=organization, by=request.user)
     except ValidationError as error:
@@ -142,7 +146,7 @@ def organization_submit(request, slug):
 @login_required
 def document_upload(request, slug):
     organization = _organization_or_404(slug)
-    _require(permissions.can_edit(request.user, organization))
+    _require(request.user.has_perm("organizations.edit_profile", organization))
     form = DocumentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -166,13 +170,14 @@ def document_upload(request, slug):
 
 
 @login_required
+@staff_mfa_required
 def document_download(request, slug, pk):
     document = get_object_or_404(
         OrganizationDocument.objects.select_related("organization"),
         pk=pk,
         organization__slug=slug,
     )
-    _require(permissions.can_view_private(request.user, document.organization))
+    _require(request.user.has_perm("organizations.view_private", document.organization))
     response = FileResponse(
         document.file.open("rb"),
         content_type=document.content_type,
@@ -186,7 +191,7 @@ def document_download(request, slug, pk):
 @login_required
 def member_invite(request, slug):
     organization = _organization_or_404(slug)
-    _require(permissions.can_manage_members(request.user, organization))
+    _require(request.user.has_perm("organizations.manage_members", organization))
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -224,7 +229,7 @@ def _membership(slug, pk) -> Membership:
 @require_POST
 def member_role(request, slug, pk):
     membership = _membership(slug, pk)
-    _require(permissions.can_manage_members(request.user, membership.organization))
+    _require(request.user.has_perm("organizations.manage_members", membership.organization))
     form = MemberRoleForm(request.POST)
     if form.is_valid():
         try:
@@ -245,7 +250,9 @@ def member_role(request, slug, pk):
 def member_remove(request, slug, pk):
     membership = _membership(slug, pk)
     leaving = membership.user_id == request.user.pk
-    _require(leaving or permissions.can_manage_members(request.user, membership.organization))
+    _require(
+        leaving or request.user.has_perm("organizations.manage_members", membership.organization)
+    )
     try:
         services.remove_member(membership=membership, by=request.user)
     except ValidationError as error:
@@ -263,7 +270,7 @@ def invitation_revoke(request, slug, pk):
     invitation = get_object_or_404(
         Invitation.objects.select_related("organization"), pk=pk, organization__slug=slug
     )
-    _require(permissions.can_manage_members(request.user, invitation.organization))
+    _require(request.user.has_perm("organizations.manage_members", invitation.organization))
     try:
         services.revoke_invitation(invitation=invitation, by=request.user)
     except ValidationError as error:

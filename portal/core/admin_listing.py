@@ -30,3 +30,45 @@ class WithoutEditView:
     """
 
     url_finder_class = NullAdminURLFinder
+
+
+def restricted_chooser_viewset(visible):
+    """A snippet chooser viewset whose views list and return only the objects the user
+    may see: ``visible(queryset, user)`` narrows every queryset the chooser reads (the
+    list, its search results, ``chosen/<pk>/`` and ``chosen-multiple/``), so another
+    organization's draft cannot be picked or named by typing its id. Use as
+    ``chooser_viewset_class = restricted_chooser_viewset(fn)`` on a ``SnippetViewSet``.
+    """
+    from wagtail.snippets.views.chooser import (
+        ChooseResultsView,
+        ChooseView,
+        SnippetChooserViewSet,
+        SnippetChosenMultipleView,
+        SnippetChosenView,
+    )
+
+    class Visible:
+        def get_object_list(self):
+            return visible(super().get_object_list(), self.request.user)
+
+    class RestrictedChooseView(Visible, ChooseView):
+        pass
+
+    class RestrictedChooseResultsView(Visible, ChooseResultsView):
+        pass
+
+    class RestrictedChosenView(SnippetChosenView):
+        def get_object(self, pk):
+            return visible(self.model_class.objects.filter(pk=pk), self.request.user).get()
+
+    class RestrictedChosenMultipleView(SnippetChosenMultipleView):
+        def get_objects(self, pks):
+            return visible(super().get_objects(pks), self.request.user)
+
+    class RestrictedChooserViewSet(SnippetChooserViewSet):
+        choose_view_class = RestrictedChooseView
+        choose_results_view_class = RestrictedChooseResultsView
+        chosen_view_class = RestrictedChosenView
+        chosen_multiple_view_class = RestrictedChosenMultipleView
+
+    return RestrictedChooserViewSet

@@ -9,7 +9,7 @@ Apps register a kind in a ``report_kinds.py`` module (auto-discovered on first u
         label=_("Project final report"),
         get_object=lambda obj_id: FundedProject.objects.get(pk=obj_id),
         build=build_project_report,      # (obj_id, language) -> (template_name, context)
-        can_view=can_view_project_report,  # (user, obj) -> bool, staff always may
+        permission="projects.view_project_report",  # checked as user.has_perm(name, obj)
         fingerprint=project_report_fingerprint,  # optional (obj_id) -> str
     )
 
@@ -18,7 +18,8 @@ Apps register a kind in a ``report_kinds.py`` module (auto-discovered on first u
 ``PRIVATE_MEDIA_ROOT`` or a private S3 bucket) under ``reports/<kind>/`` with a
 deterministic name (:func:`report_name`) and a JSON sidecar; they are written and read
 through the storage API only and served only by :func:`download_report`, which checks
-permission.
+the kind's named permission (``user.has_perm(kind.permission, obj)``; the rules live in
+each app's ``rules.py``, see docs/security.md). This module imports no app.
 """
 
 from __future__ import annotations
@@ -75,23 +76,9 @@ class UnsupportedLanguage(ReportError):
 
 
 BuildFn = Callable[[int, str], tuple[str, dict]]
-PermissionFn = Callable[[Any, Any], bool]
-
-
-def is_report_staff(user) -> bool:
-    """Programme staff: Django staff/superusers and the administrator and programme
-    officer roles. They may download every report."""
-    if not (user and user.is_authenticated and user.is_active):
-        return False
-    if user.is_staff or user.is_superuser:
-        return True
-    from organizations.permissions import is_programme_staff
-
-    return is_programme_staff(user)
-
-
-def staff_only(user, obj) -> bool:
-    return is_report_staff(user)
+# Who may use the reports admin pages and start and download batches (every kind, many
+# objects): programme staff (organizations/rules.py).
+STAFF_PERMISSION = "organizations.manage_programme"
 
 
 def data_fingerprint(*parts: Any) -> str:
@@ -111,7 +98,7 @@ class ReportKind:
     label: Any
     build: BuildFn
     get_object: Callable[[int], Any]
-    can_view: PermissionFn = staff_only
+    permission: str
     fingerprint: Callable[[int], str] | None = None
 
 
@@ -124,15 +111,17 @@ def register_report(
     *,
     build: BuildFn,
     get_object: Callable[[int], Any],
-    can_view: PermissionFn = staff_only,
+    permission: str,
     label: Any = None,
     fingerprint: Callable[[int], str] | None = None,
     replace: bool = False,
 ) -> ReportKind:
-    """Register a report kind. Raises ``ValueError`` if the name is taken (unless ``replace``)."""
+    """Register a report kind. ``permission`` names the rule (``app.verb_object``) that
+    decides, for a user and the report's object, who may download it. Raises
+    ``ValueError`` if the name is taken (unless ``replace``)."""
     if name in _registry and not replace:
         raise ValueError(f"report kind {name!r} is already registered")
-    kind = ReportKind(name, label or name, build, get_object, can_view, fingerprint)
+    kind = ReportKind(name, label or name, build, get_object, permission, fingerprint)
     _registry[name] = kind
     return kind
 
@@ -515,7 +504,7 @@ def download_report_batch(request, batch_id: str):
         from django.contrib.auth.views import redirect_to_login
 
         return redirect_to_login(request.get_full_path())
-    if not is_report_staff(user):
+    if not user.has_perm(STAFF_PERMISSION):
         raise PermissionDenied
     status = batch_status(batch_id)
     if status is None:
@@ -542,26 +531,22 @@ def _login(request):
 
 
 def can_view_report(user, kind: str, obj: Any, *, report_kind: ReportKind | None = None) -> bool:
-    """Staff always; anyone else (anonymous visitors included) where the kind's
-    ``can_view(user, obj)`` allows, e.g. members of the organization, or everybody for a
-    published call summary. Inactive accounts never."""
+    """The kind's named permission for this user and object (anonymous visitors
+    included, e.g. a published call summary). Inactive accounts never."""
     if user.is_authenticated and not user.is_active:
         return False
-    if is_report_staff(user):
-        return True
     report_kind = report_kind or get_kind(kind)
-    return bool(report_kind.can_view(user, obj))
+    return user.has_perm(report_kind.permission, obj)
 
 
 def download_report(request, kind: str, obj_id: int, language: str):
     """Serve a stored report PDF.
 
-    Staff may download any report; other users only where the kind's
-    ``can_view(user, obj)`` allows (e.g. an organization's members for their own
-    reports, anonymous visitors for public ones); anonymous visitors refused are sent
-    to the login page. A report not generated yet, or whose data changed since it was
-    written (its fingerprint), is never served: it is queued (once) and the reader gets
-    a "being updated" page in their language that reloads itself (202, ``Retry-After``).
+    Only where the kind's named permission allows (:func:`can_view_report`); anonymous
+    visitors refused are sent to the login page. A report not generated yet, or whose
+    data changed since it was written (its fingerprint), is never served: it is queued
+    (once) and the reader gets a "being updated" page in their language that reloads
+    itself (202, ``Retry-After``).
     """
     user = request.user
     try:

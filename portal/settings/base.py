@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     # Others
     "django_filters",
+    # Named permissions: imports every app's rules.py at start-up (docs/security.md).
+    "rules.apps.AutodiscoverRulesConfig",
     # Serves Swagger UI for /api/v1/docs from its own static files (no CDN).
     "ninja",
     "django_tasks",
@@ -161,7 +163,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}
 
 # --- Auth & accounts (django-allauth) ----------------------------------------
+# Named permissions (docs/security.md): ``rules`` predicates answer has_perm(name, obj);
+# ModelBackend keeps Wagtail's group/model permissions (who may open which admin page).
 AUTHENTICATION_BACKENDS = [
+    "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]

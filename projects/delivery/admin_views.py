@@ -12,7 +12,6 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from portal.core.errors import show_error
 from projects.models import Project
-from projects.services import is_staff_user
 
 from . import selectors, services
 from .enums import AWAITING_DECISION, MilestoneStatus
@@ -31,7 +30,7 @@ def forbidden(request, message: str = "") -> TemplateResponse:
 
 class StaffOnlyMixin:
     def dispatch(self, request, *args, **kwargs):
-        if not is_staff_user(request.user):
+        if not request.user.has_perm("delivery.manage_delivery"):
             return forbidden(request)
         try:
             return super().dispatch(request, *args, **kwargs)

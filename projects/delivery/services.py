@@ -30,7 +30,6 @@ from portal.core.errors import DomainError
 from portal.core.money import format_fen
 from projects.enums import ApplicationStep, ProjectStatus
 from projects.models import Project
-from projects.services import is_staff_user
 from projects.uploads import check_upload
 
 from .enums import (
@@ -81,12 +80,12 @@ def is_member(user, organization_id: int, *, editor: bool = False) -> bool:
 
 
 def can_view(user, delivery: Delivery) -> bool:
-    """Staff, and members of the implementing organization."""
-    return is_staff_user(user) or is_member(user, delivery.project.organization_id)
+    """The named permission ``delivery.open_delivery`` (projects/delivery/rules.py)."""
+    return user.has_perm("delivery.open_delivery", delivery)
 
 
 def _require_staff(by) -> None:
-    if not is_staff_user(by):
+    if not by.has_perm("delivery.manage_delivery"):
         raise PermissionDenied(_("Only programme staff may do this."))
 
 
@@ -349,7 +348,7 @@ def add_milestone(
     """Staff define a milestone (agreed at once); owners and editors of the organization
     propose one (staff then accept or decline it). Raises ``PermissionDenied`` for
     anyone else and ``DeliveryError`` once the project has ended."""
-    staff = is_staff_user(by)
+    staff = by.has_perm("delivery.manage_delivery")
     if not staff:
         _require_editor(by, delivery)
     delivery = _lock(delivery)
@@ -504,7 +503,7 @@ def explain_variance(
     *, delivery: Delivery, budget_line: str, explanation: str, by
 ) -> VarianceExplanation:
     """Owners/editors of the organization (or staff) explain a line's variance."""
-    if not is_staff_user(by):
+    if not by.has_perm("delivery.manage_delivery"):
         _require_editor(by, delivery)
     explanation = (explanation or "").strip()
     if not explanation:

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from projects.services import is_staff_user
+from organizations.middleware import staff_mfa_required
 
 from . import selectors, services
 from .enums import ACTIVE_STAGES, ReportStatus
@@ -36,6 +36,7 @@ def _private_file(field, *, filename: str, content_type: str, inline: bool = Fal
 
 
 @login_required
+@staff_mfa_required
 def delivery_detail(request, pk):
     delivery = _delivery_for(request, pk)
     can_edit = services.is_member(request.user, delivery.project.organization_id, editor=True)
@@ -58,7 +59,7 @@ def delivery_detail(request, pk):
             and delivery.stage in ACTIVE_STAGES
             and not any(r.status != ReportStatus.ACCEPTED for r in reports),
             "milestone_form": MilestoneForm(),
-            "is_staff": is_staff_user(request.user),
+            "is_staff": request.user.has_perm("delivery.manage_delivery"),
         },
     )
 
@@ -174,6 +175,7 @@ def report_resubmit(request, pk, report_pk):
 
 
 @login_required
+@staff_mfa_required
 def report_detail(request, pk, report_pk):
     delivery = _delivery_for(request, pk)
     report = selectors.report_detail(delivery, report_pk)
@@ -194,6 +196,7 @@ def report_detail(request, pk, report_pk):
 
 
 @login_required
+@staff_mfa_required
 def agreement_download(request, pk):
     delivery = _delivery_for(request, pk)
     if not delivery.agreement:
@@ -206,6 +209,7 @@ def agreement_download(request, pk):
 
 
 @login_required
+@staff_mfa_required
 def receipt_download(request, pk, expenditure_pk):
     delivery = _delivery_for(request, pk)
     expenditure = get_object_or_404(delivery.project.expenditures.all(), pk=expenditure_pk)

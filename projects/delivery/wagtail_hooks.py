@@ -16,7 +16,6 @@ from wagtail.permissions import register_permission_policy
 
 from portal.core.ids import IdChoiceFilter
 from projects.models import CallPage
-from projects.services import is_staff_user
 
 from . import admin_views
 from .enums import DeliveryStage
@@ -45,7 +44,7 @@ class ViewOnlyStaffPolicy(ModelPermissionPolicy):
     """Staff may list deliveries; every change goes through the services."""
 
     def user_has_permission(self, user, action):
-        return action == "view" and is_staff_user(user)
+        return action == "view" and user.has_perm("delivery.manage_delivery")
 
     def users_with_any_permission(self, actions):
         from django.contrib.auth import get_user_model
@@ -147,7 +146,7 @@ def register_delivery_urls():
 
 class StaffMenuItem(MenuItem):
     def is_shown(self, request):
-        return is_staff_user(request.user)
+        return request.user.has_perm("delivery.manage_delivery")
 
 
 @hooks.register("register_admin_menu_item")

@@ -8,7 +8,7 @@ indicator actuals and variance explanations from ``projects.delivery`` when that
 installed and has a delivery record for the project (read through ``apps.get_model``,
 so this module imports only what exists). Layout and strings: ``portal.report_sections``.
 
-ID = ``Project`` pk. Access (staff always): members of the implementing organization.
+ID = ``Project`` pk. Access: ``projects.view_project_report`` (projects/rules.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from django.utils.translation import get_language
 
 from portal.core.reports import PROJECT_LABEL, data_fingerprint, register_report
 from projects.review.report_kinds import (
-    can_view_project,
     get_project,
     project_fingerprint,
     project_report_data,
@@ -158,6 +157,6 @@ register_report(
     label=PROJECT_LABEL,
     get_object=get_project,
     build=build_project,
-    can_view=can_view_project,
+    permission="projects.view_project_report",
     fingerprint=evaluated_project_fingerprint,
 )

@@ -24,7 +24,6 @@ from organizations.roles import EVALUATOR, has_role
 from organizations.services import notify_members
 from projects.enums import ProjectStatus
 from projects.models import Project
-from projects.services import is_staff_user
 
 from .enums import (
     DECIDED_STATUSES,
@@ -58,7 +57,7 @@ COMMENT_MAX_LENGTH = 1000
 
 
 def _require_staff(by) -> None:
-    if not is_staff_user(by):
+    if not by.has_perm("evaluation.manage_evaluation"):
         raise PermissionDenied(_("Only programme staff may do this."))
 
 
@@ -309,7 +308,7 @@ def _sheet_for_update(assessment: Assessment, by) -> Assessment:
     )
     if assessment.evaluator_id != by.pk:
         raise PermissionDenied(_("This is not your evaluation."))
-    if not has_role(by, EVALUATOR):
+    if not by.has_perm("evaluation.score_evaluations"):
         raise PermissionDenied(_("Only evaluators may score evaluations."))
     if Membership.objects.filter(
         user=by, organization_id=assessment.evaluation.project.organization_id

@@ -10,9 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from organizations.roles import EVALUATOR, has_role
 from portal.core.errors import show_error
-from projects.services import is_staff_user
 
 from . import selectors, services
 from .forms import (
@@ -46,14 +44,14 @@ class ForbiddenAsPageMixin:
 
 class EvaluatorRequiredMixin(ForbiddenAsPageMixin):
     def dispatch(self, request, *args, **kwargs):
-        if not has_role(request.user, EVALUATOR):
+        if not request.user.has_perm("evaluation.score_evaluations"):
             return forbidden(request, _("Only evaluators may open this page."))
         return super().dispatch(request, *args, **kwargs)
 
 
 class StaffRequiredMixin(ForbiddenAsPageMixin):
     def dispatch(self, request, *args, **kwargs):
-        if not is_staff_user(request.user):
+        if not request.user.has_perm("evaluation.manage_evaluation"):
             return forbidden(request, _("Only programme staff may open this page."))
         return super().dispatch(request, *args, **kwargs)
 
@@ -78,7 +76,7 @@ class SheetView(EvaluatorRequiredMixin, WagtailAdminTemplateMixin, TemplateView)
     header_icon = "form"
 
     def dispatch(self, request, *args, **kwargs):
-        if not has_role(request.user, EVALUATOR):
+        if not request.user.has_perm("evaluation.score_evaluations"):
             return forbidden(request, _("Only evaluators may open this page."))
         self.sheet = selectors.assessment_for(request.user, kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
@@ -200,7 +198,7 @@ class ManageView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
     actions = ("assign", "remove", "reopen_sheet", "finalise", "reopen", "publish", "release_hold")
 
     def dispatch(self, request, *args, **kwargs):
-        if not is_staff_user(request.user):
+        if not request.user.has_perm("evaluation.manage_evaluation"):
             return forbidden(request, _("Only programme staff may open this page."))
         self.evaluation = selectors.evaluation_detail(kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)

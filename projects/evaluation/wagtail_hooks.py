@@ -19,9 +19,8 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from organizations.roles import ADMINISTRATOR, EVALUATOR, PROGRAMME_OFFICER, has_role
+from organizations.roles import ADMINISTRATOR, PROGRAMME_OFFICER
 from portal.core.admin_listing import related_index_view
-from projects.services import is_staff_user
 
 from . import services, views
 from .enums import EvaluationKind, EvaluationStatus, FeedbackStatus, Grade
@@ -78,7 +77,7 @@ class StaffPolicy(ModelPermissionPolicy):
         self.actions = set(actions)
 
     def user_has_permission(self, user, action):
-        return action in self.actions and is_staff_user(user)
+        return action in self.actions and user.has_perm("evaluation.manage_evaluation")
 
     def users_with_any_permission(self, actions):
         if not self.actions & set(actions):
@@ -124,7 +123,7 @@ class RubricViewSet(ModelViewSet):
         ]
 
     def new_version(self, request, pk):
-        if not is_staff_user(request.user):
+        if not request.user.has_perm("evaluation.manage_evaluation"):
             return views.forbidden(request, _("Only programme staff may open this page."))
         rubric = get_object_or_404(EvaluationRubric, pk=pk)
         if request.method != "POST":
@@ -325,7 +324,7 @@ def register_queue_menu_item():
         icon_name="clipboard-list",
         order=217,
         name="my-evaluations",
-        check=lambda user: has_role(user, EVALUATOR),
+        check=lambda user: user.has_perm("evaluation.score_evaluations"),
     )
 
 
@@ -337,5 +336,5 @@ def register_dashboard_menu_item():
         icon_name="table",
         order=218,
         name="evaluation-dashboard",
-        check=is_staff_user,
+        check=lambda user: user.has_perm("evaluation.manage_evaluation"),
     )

@@ -11,9 +11,13 @@
 Money is read through ORM relations (``projects.directory.money_by_project``): review
 sits below funding in the app graph and never imports it.
 
-Access (staff always, see ``portal.core.reports.can_view_report``): an application report is
+Access: the named permissions ``review.view_application_report`` and
+``review.view_call_report`` (projects/review/rules.py). An application report is
 open to the applying organization's members once the call's results are published; a
-call summary is public (anonymous visitors included) once its results are published.
+call summary is public (anonymous visitors included) once its results are published. A
+reviewer reads an application report only for their own non-recused assignment, after
+submitting their review, and only once results are published (it shows the other
+reviewers' scores).
 """
 
 from __future__ import annotations
@@ -191,13 +195,6 @@ def application_context(application: Application) -> dict:
 
 def build_application(obj_id: int, language: str) -> tuple[str, dict]:
     return "review/reports/application.html", application_context(get_application(obj_id))
-
-
-def can_view_application(user, application: Application) -> bool:
-    """Members of the applying organization, once the call's results are published."""
-    if not user.is_authenticated or not results_published(application.call):
-        return False
-    return application.organization.memberships.filter(user=user).exists()
 
 
 def application_fingerprint(obj_id: int) -> str:
@@ -383,11 +380,6 @@ def build_call(obj_id: int, language: str) -> tuple[str, dict]:
     return "review/reports/call.html", call_context(get_call(obj_id))
 
 
-def can_view_call(user, call: CallPage) -> bool:
-    """Everyone, once the call's results are published (public notice)."""
-    return results_published(call)
-
-
 def call_fingerprint(obj_id: int) -> str:
     from projects.directory import money_by_project
 
@@ -457,7 +449,7 @@ register_report(
     label=gettext_lazy("Application evaluation report"),
     get_object=get_application,
     build=build_application,
-    can_view=can_view_application,
+    permission="review.view_application_report",
     fingerprint=application_fingerprint,
 )
 register_report(
@@ -465,7 +457,7 @@ register_report(
     label=gettext_lazy("Call summary report"),
     get_object=get_call,
     build=build_call,
-    can_view=can_view_call,
+    permission="review.view_call_report",
     fingerprint=call_fingerprint,
 )
 
@@ -551,13 +543,6 @@ def build_project(obj_id: int, language: str) -> tuple[str, dict]:
     from portal.report_sections import PROJECT_TEMPLATE, project_report_context
 
     return PROJECT_TEMPLATE, project_report_context(project_report_data(get_project(obj_id)))
-
-
-def can_view_project(user, project) -> bool:
-    """Members of the implementing organization."""
-    if not user.is_authenticated:
-        return False
-    return project.organization.memberships.filter(user=user).exists()
 
 
 def project_fingerprint(obj_id: int) -> str:

@@ -30,7 +30,6 @@ from organizations.services import notify_members
 from portal.core.notifications.services import notify
 from projects.enums import ApplicationStatus, ProjectStatus, ProjectTier
 from projects.models import Application, CallPage, Project
-from projects.services import is_staff_user
 
 from . import ranking, selectors
 from .enums import (
@@ -58,7 +57,7 @@ TWO = Decimal("0.01")
 
 
 def _require_staff(by) -> None:
-    if not is_staff_user(by):
+    if not by.has_perm("review.manage_review"):
         raise PermissionDenied(_("Only programme staff may do this."))
 
 

@@ -12,12 +12,10 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from organizations.roles import REVIEWER, has_role
 from portal.core.charts import bar_chart
 from portal.core.errors import show_error
 from projects.models import CallPage
 from projects.presenters import Lookups, present
-from projects.services import is_staff_user
 
 from . import blind, selectors, services, tasks
 from .enums import AssignmentStatus
@@ -56,14 +54,14 @@ class ForbiddenAsPageMixin:
 
 class ReviewerRequiredMixin(ForbiddenAsPageMixin):
     def dispatch(self, request, *args, **kwargs):
-        if not (has_role(request.user, REVIEWER) or is_staff_user(request.user)):
+        if not request.user.has_perm("review.open_review_queue"):
             return forbidden(request)
         return super().dispatch(request, *args, **kwargs)
 
 
 class StaffRequiredMixin(ForbiddenAsPageMixin):
     def dispatch(self, request, *args, **kwargs):
-        if not is_staff_user(request.user):
+        if not request.user.has_perm("review.manage_review"):
             return forbidden(request, _("Only programme staff may open this page."))
         return super().dispatch(request, *args, **kwargs)
 

@@ -18,12 +18,11 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from organizations.roles import ADMINISTRATOR, PROGRAMME_OFFICER, REVIEWER, has_role
+from organizations.roles import ADMINISTRATOR, PROGRAMME_OFFICER, REVIEWER
 from portal.core.admin_listing import related_index_view
 from portal.core.errors import show_error
 from portal.core.ids import IdChoiceFilter
 from projects.models import CallPage
-from projects.services import is_staff_user
 
 from . import services, views
 from .enums import AppealStatus, AssignmentStatus, ReviewStatus
@@ -91,7 +90,7 @@ class StaffPolicy(ModelPermissionPolicy):
         self.actions = set(actions)
 
     def user_has_permission(self, user, action):
-        return action in self.actions and is_staff_user(user)
+        return action in self.actions and user.has_perm("review.manage_review")
 
     def users_with_any_permission(self, actions):
         if not self.actions & set(actions):
@@ -149,7 +148,7 @@ class RubricViewSet(ModelViewSet):
         from django.shortcuts import get_object_or_404
         from django.template.response import TemplateResponse
 
-        if not is_staff_user(request.user):
+        if not request.user.has_perm("review.manage_review"):
             raise PermissionDenied
         rubric = get_object_or_404(Rubric, pk=pk)
         if request.method != "POST":
@@ -522,7 +521,7 @@ def register_queue_menu_item():
         icon_name="tasks",
         order=215,
         name="my-reviews",
-        check=lambda user: has_role(user, REVIEWER),
+        check=lambda user: user.has_perm("review.open_review_queue"),
     )
 
 
@@ -534,5 +533,5 @@ def register_progress_menu_item():
         icon_name="table",
         order=216,
         name="review-progress",
-        check=is_staff_user,
+        check=lambda user: user.has_perm("review.manage_review"),
     )

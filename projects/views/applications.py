@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from organizations.middleware import staff_mfa_required
 from portal.core.errors import show_error
 from portal.core.money import format_fen
 from portal.core.notifications.models import Notification
@@ -357,6 +358,7 @@ def attachment_delete(request, pk, attachment_pk):
 
 
 @login_required
+@staff_mfa_required
 def attachment_download(request, pk, attachment_pk):
     """Members of the organization and programme staff only; everyone else gets 404."""
     attachment = get_object_or_404(
@@ -364,7 +366,7 @@ def attachment_download(request, pk, attachment_pk):
         pk=attachment_pk,
         application_id=pk,
     )
-    if not services.is_staff_user(request.user):
+    if not request.user.has_perm("projects.manage_applications"):
         _member_application(request, pk)
     response = FileResponse(
         attachment.file.open("rb"),

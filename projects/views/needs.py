@@ -9,11 +9,24 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from organizations.middleware import staff_data_redirect
+
 from .. import services
+from ..enums import NeedStatus
 from ..filters import NEED_ORDERINGS, NeedFilter
 from ..forms import NeedForm
 from ..models import CommunityNeed, NeedPhoto, NeedSupport
 from ..selectors import need_detail, published_needs
+
+
+def _staff_view_refusal(request, need):
+    """A pending or declined need opened by someone other than its author is staff-only
+    data: staff accounts need a session that passed two-factor (as in the admin)."""
+    if need.status in (NeedStatus.PUBLISHED, NeedStatus.MERGED) or (
+        need.author_id == request.user.pk
+    ):
+        return None
+    return staff_data_redirect(request)
 
 
 def need_list(request):
@@ -70,6 +83,9 @@ def need_view(request, pk):
     need = need_detail(pk=pk, user=request.user)
     if need is None:
         raise Http404
+    refusal = _staff_view_refusal(request, need)
+    if refusal is not None:
+        return refusal
     if need.merged_into_id:
         return redirect(need.merged_into.get_absolute_url())
     has_supported = (
@@ -107,8 +123,12 @@ def need_support(request, pk):
 
 def need_photo(request, pk, photo_pk):
     """Photos of published needs are public; others only for the author and staff."""
-    if need_detail(pk=pk, user=request.user) is None:
+    need = need_detail(pk=pk, user=request.user)
+    if need is None:
         raise Http404
+    refusal = _staff_view_refusal(request, need)
+    if refusal is not None:
+        return refusal
     photo = get_object_or_404(NeedPhoto, pk=photo_pk, need_id=pk)
     response = FileResponse(photo.image.open("rb"), content_type=photo.content_type)
     response["X-Content-Type-Options"] = "nosniff"

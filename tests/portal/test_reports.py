@@ -6,6 +6,7 @@ import zipfile
 from types import SimpleNamespace
 
 import pytest
+import rules
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.management import CommandError, call_command
@@ -44,6 +45,18 @@ def _read(name: str) -> bytes:
         return fh.read()
 
 
+def _officer():
+    """A programme officer as seed_demo builds one (``is_staff`` opens the admin only;
+    the role is what lets them read every report)."""
+    from django.contrib.auth.models import Group
+
+    from organizations.roles import PROGRAMME_OFFICER
+
+    user = User.objects.create_user("officer", password="x", is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name=PROGRAMME_OFFICER)[0])
+    return user
+
+
 def _text(pdf: bytes) -> str:
     return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
@@ -62,6 +75,7 @@ def _light_kind():
         "light",
         build=_build_light,
         get_object=report_kinds.get_sample,
+        permission="organizations.manage_programme",
         fingerprint=lambda obj_id: f"light-{obj_id}",
     )
     yield
@@ -91,7 +105,11 @@ def test_get_kind_unregistered_contract_kind_is_unknown(monkeypatch):
 
 
 def test_register_report_twice_is_refused_unless_replace():
-    kwargs = {"build": lambda i, lang: ("pdf/sample.html", {}), "get_object": lambda i: i}
+    kwargs = {
+        "build": lambda i, lang: ("pdf/sample.html", {}),
+        "get_object": lambda i: i,
+        "permission": "organizations.manage_programme",
+    }
     register_report("test_twice", **kwargs)
     try:
         with pytest.raises(ValueError, match="already registered"):
@@ -210,6 +228,7 @@ def test_generate_report_task_regenerates_only_when_stale(settings, tmp_path):
         "test_fp",
         build=_build_light,
         get_object=report_kinds.get_sample,
+        permission="organizations.manage_programme",
         fingerprint=lambda obj_id: version["v"],
     )
     try:
@@ -277,9 +296,22 @@ def test_download_report_non_staff_is_refused(rf):
 
 
 @pytest.mark.django_db
+def test_download_report_is_staff_flag_alone_grants_nothing(rf):
+    from django.contrib.auth.models import Group
+
+    from organizations.roles import REVIEWER
+
+    reviewer = User.objects.create_user("reviewer", password="x", is_staff=True)
+    reviewer.groups.add(Group.objects.get_or_create(name=REVIEWER)[0])
+
+    with pytest.raises(PermissionDenied):
+        download_report(_request(rf, reviewer), "sample", 1, "en")
+
+
+@pytest.mark.django_db
 def test_download_report_staff_gets_the_stored_pdf(rf, settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path
-    staff = User.objects.create_user("officer", password="x", is_staff=True)
+    staff = _officer()
     name = store_report("light", 1, "en")
 
     response = download_report(_request(rf, staff), "light", 1, "en")
@@ -294,11 +326,12 @@ def test_download_report_staff_gets_the_stored_pdf(rf, settings, tmp_path):
 def test_download_report_kind_permission_can_admit_non_staff(rf, settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path
     member = User.objects.create_user("orgmember", password="x")
+    rules.add_perm("tests.view_test_perm", lambda user, obj: obj.pk == 1)
     register_report(
         "test_perm",
         build=_build_light,
         get_object=report_kinds.get_sample,
-        can_view=lambda user, obj: user.username == "orgmember" and obj.pk == 1,
+        permission="tests.view_test_perm",
     )
     try:
         response = download_report(_request(rf, member), "test_perm", 1, "en")
@@ -306,6 +339,7 @@ def test_download_report_kind_permission_can_admit_non_staff(rf, settings, tmp_p
             download_report(_request(rf, member), "test_perm", 2, "en")
     finally:
         unregister_report("test_perm")
+        rules.remove_perm("tests.view_test_perm")
 
     # The immediate task backend generated the missing report during the request.
     assert response.status_code == 200
@@ -314,7 +348,7 @@ def test_download_report_kind_permission_can_admit_non_staff(rf, settings, tmp_p
 
 @pytest.mark.django_db
 def test_download_report_unknown_kind_or_id_is_404(rf):
-    staff = User.objects.create_user("officer", password="x", is_staff=True)
+    staff = _officer()
 
     with pytest.raises(Http404):
         download_report(_request(rf, staff), "nope", 1, "en")
@@ -332,7 +366,7 @@ def test_download_report_not_generated_yet_queues_and_answers_202(
     rf, settings, tmp_path, monkeypatch
 ):
     settings.PRIVATE_MEDIA_ROOT = tmp_path
-    staff = User.objects.create_user("officer", password="x", is_staff=True)
+    staff = _officer()
     queued = []
     monkeypatch.setattr(reports, "enqueue_report", lambda *args: queued.append(args))
 
@@ -350,12 +384,13 @@ def test_download_report_never_serves_a_copy_older_than_its_data(
     rf, settings, tmp_path, monkeypatch
 ):
     settings.PRIVATE_MEDIA_ROOT = tmp_path
-    staff = User.objects.create_user("officer", password="x", is_staff=True)
+    staff = _officer()
     version = {"v": "1"}
     register_report(
         "test_fresh",
         build=_build_light,
         get_object=report_kinds.get_sample,
+        permission="organizations.manage_programme",
         fingerprint=lambda obj_id: version["v"],
     )
     try:
@@ -451,7 +486,7 @@ def test_batch_status_rejects_malformed_ids():
 @pytest.mark.django_db
 def test_download_report_batch_progress_then_zip(rf, settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path
-    staff = User.objects.create_user("officer", password="x", is_staff=True)
+    staff = _officer()
     member = User.objects.create_user("member", password="x")
     batch_id = "0123456789abcdef0123456789abcdef"
     reports._write_status(batch_id, state="running", done=3, total=10, label="")

@@ -50,6 +50,7 @@ POST_ONLY = "LMMMMMMMM"  # login first, then the view refuses GET
 SITE = {
     "healthz": PUBLIC,
     "robots_txt": PUBLIC,
+    "favicon": "RRRRRRRRR",  # redirects to the static icon
     "sitemap": PUBLIC,
     "javascript-catalog": PUBLIC,
     "api-v1:openapi-json": PUBLIC,
@@ -66,10 +67,11 @@ SITE = {
     "wagtaildocs_serve": PUBLIC,
     "funding:stripe_webhook": "MMMMMMMMM",
     "funding:notify": "MMMMMMMMM",
-    # Reports: staff see every report (a missing batch is a 404); others only their own
-    # receipt (the applicant made the donation); finance may see receipts.
+    # Reports: each kind names its permission (docs/security.md). A batch is programme
+    # staff's (a missing one is a 404). A receipt: the account that gave (the applicant),
+    # finance officers and administrators; a programme officer has no need for it.
     "report_batch": "LDDDDDDNN",
-    "report_download": "LODDDDOOO",
+    "report_download": "LODDDDODO",
     # Accounts.
     "account_login": "ODDDDDDDD",
     "account_logout": "ROOOOOOOO",
@@ -338,6 +340,8 @@ ADMIN_INDEX = {
     ],
     # Finance officers (and superusers): money.
     "LDDDDDODO": [
+        "funding_claw_backs:index",
+        "funding_claw_backs:index_results",
         "funding_disbursements:index",
         "funding_disbursements:index_results",
         "funding_disbursements:record",
@@ -478,6 +482,7 @@ ADMIN_OBJECT_NAMESPACES = {
     "funding_sponsors",
     "funding_rules",
     "funding_disbursements",
+    "funding_claw_backs",
     "funding_inbox",
     "review",
     "calls",

@@ -15,6 +15,7 @@ def _path(w: World, name: str, **kwargs) -> str:
 SITE_URLS = {
     "healthz": lambda w: {},
     "robots_txt": lambda w: {},
+    "favicon": lambda w: {},
     "sitemap": lambda w: {},
     "javascript-catalog": lambda w: {},
     "api-v1:api-root": lambda w: {},

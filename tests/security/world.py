@@ -104,10 +104,12 @@ def build_world() -> World:
         "anonymous": None,
         "applicant": applicant,
         "other_member": other_member,
-        "reviewer": _role_user("reviewer", roles.REVIEWER),
-        "conflicted": _role_user("conflicted", roles.REVIEWER),
-        "evaluator": _role_user("evaluator", roles.EVALUATOR),
-        "finance": _role_user("finance", roles.FINANCE_OFFICER),
+        # Every admin role account has is_staff=True, as seed_demo and real operators set
+        # it (it only opens the admin; the roles decide what data they get).
+        "reviewer": _role_user("reviewer", roles.REVIEWER, is_staff=True),
+        "conflicted": _role_user("conflicted", roles.REVIEWER, is_staff=True),
+        "evaluator": _role_user("evaluator", roles.EVALUATOR, is_staff=True),
+        "finance": _role_user("finance", roles.FINANCE_OFFICER, is_staff=True),
         "staff": _role_user("officer", roles.PROGRAMME_OFFICER, is_staff=True),
         "superuser": _role_user("root", is_staff=True, is_superuser=True),
     }

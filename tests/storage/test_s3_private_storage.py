@@ -8,12 +8,14 @@ import zipfile
 
 import pytest
 from django.apps import apps
+from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 from storages.backends.s3 import S3Storage
 
 from organizations.models import OrganizationDocument
+from organizations.roles import PROGRAMME_OFFICER
 from portal.core import reports
 from portal.core.storage import PrivateStorage, get_private_storage, replace_file
 from tests.factories.organizations import MembershipFactory, UserFactory
@@ -142,6 +144,7 @@ def test_batch_zip_is_built_in_the_bucket_and_served_to_staff_only(
     organization, owner, _other = org_people
     project = ProjectFactory(organization=organization)
     staff = UserFactory(username="s3-staff", is_staff=True)
+    staff.groups.add(Group.objects.get_or_create(name=PROGRAMME_OFFICER)[0])
 
     batch_id = reports.start_report_batch(
         [("project", project.pk, "zh-hans"), ("project", project.pk, "en")], label="S3"

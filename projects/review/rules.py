@@ -1,0 +1,76 @@
+"""Review's named permissions (see organizations/rules.py for the model).
+
+A reviewer sees an application's evaluation report only through their own assignment,
+never when recused or in conflict with the applying organization, only after
+submitting their own review, and only once the call's results are published (the report
+carries the other reviewers' scores and comments).
+"""
+
+import rules
+
+from organizations.rules import is_programme_staff, is_reviewer, membership_for
+
+from .enums import AssignmentStatus, ReviewStatus
+from .models import Assignment, ConflictOfInterest
+
+
+def _published(call) -> bool:
+    from .report_kinds import results_published
+
+    return results_published(call)
+
+
+@rules.predicate
+def application_results_published(user, application) -> bool:
+    return application is not None and _published(application.call)
+
+
+@rules.predicate
+def call_results_published(user, call) -> bool:
+    return call is not None and _published(call)
+
+
+@rules.predicate
+def is_applicant_member(user, application) -> bool:
+    return membership_for(user, getattr(application, "organization_id", None)) is not None
+
+
+@rules.predicate
+def has_submitted_own_review(user, application) -> bool:
+    if not (user and user.is_authenticated and application is not None):
+        return False
+    return Assignment.objects.filter(
+        application=application,
+        reviewer=user,
+        status=AssignmentStatus.ACCEPTED,
+        review__status=ReviewStatus.SUBMITTED,
+    ).exists()
+
+
+@rules.predicate
+def is_conflicted_reviewer(user, application) -> bool:
+    if not (user and user.is_authenticated and application is not None):
+        return False
+    return (
+        Assignment.objects.filter(
+            application=application, reviewer=user, status=AssignmentStatus.CONFLICT
+        ).exists()
+        or ConflictOfInterest.objects.filter(
+            reviewer=user, organization_id=application.organization_id
+        ).exists()
+    )
+
+
+rules.add_perm(
+    "review.view_application_report",
+    is_programme_staff
+    | (
+        application_results_published
+        & (is_applicant_member | (is_reviewer & ~is_conflicted_reviewer & has_submitted_own_review))
+    ),
+)
+rules.add_perm("review.view_call_report", call_results_published | is_programme_staff)
+# Review set-up: rubrics, settings, assignments, ranking, decisions, appeals, progress.
+rules.add_perm("review.manage_review", is_programme_staff)
+# The reviewer's own queue (each assignment is then checked against its reviewer).
+rules.add_perm("review.open_review_queue", is_reviewer | is_programme_staff)

@@ -1,0 +1,34 @@
+"""Projects' named permissions (see organizations/rules.py for the model)."""
+
+import rules
+
+from organizations.rules import is_programme_staff, membership_for
+
+
+@rules.predicate
+def is_project_member(user, project) -> bool:
+    return membership_for(user, getattr(project, "organization_id", None)) is not None
+
+
+# A funded project's final report: the implementing organization and programme staff.
+rules.add_perm("projects.view_project_report", is_project_member | is_programme_staff)
+# Screening applications, viewing them in the admin, moderating residents' needs.
+rules.add_perm("projects.manage_applications", is_programme_staff)
+rules.add_perm("projects.moderate_needs", is_programme_staff)
+
+
+@rules.predicate
+def is_public_need(user, need) -> bool:
+    from .enums import NeedStatus
+
+    return need is not None and need.status in (NeedStatus.PUBLISHED, NeedStatus.MERGED)
+
+
+@rules.predicate
+def is_need_author(user, need) -> bool:
+    return bool(user and user.is_authenticated and need is not None) and (need.author_id == user.pk)
+
+
+# A resident's need: everyone once published; before (pending, declined) its author and
+# programme staff only.
+rules.add_perm("projects.view_need", is_public_need | is_need_author | is_programme_staff)
