@@ -5,7 +5,7 @@ from portal.core.money import YuanField
 
 from .enums import DocumentKind, MemberRole, RegionLevel
 from .models import Organization, Region
-from .services import IDENTITY_FIELDS, PROFILE_FIELDS
+from .services import ELIGIBILITY_FIELDS, IDENTITY_FIELDS, PROFILE_FIELDS
 from .validators import (
     validate_credit_code,
     validate_document,
@@ -58,6 +58,13 @@ class OrganizationForm(forms.ModelForm):
             for name in IDENTITY_FIELDS:
                 self.fields[name].disabled = True
                 self.fields[name].help_text = _("Fixed after verification.")
+            for name in ELIGIBILITY_FIELDS:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _(
+                    "Decides which calls the organization may apply to, so it is fixed "
+                    "after verification: ask the programme staff to change it, with "
+                    "evidence."
+                )
         if "logo" in self.fields:
             self.fields["logo"].widget = forms.ClearableFileInput(
                 attrs={"accept": "image/png,image/jpeg,image/webp"}

@@ -54,6 +54,12 @@ PROFILE_FIELDS = (
 )
 # Fields that identify the organization to the registry: fixed once verified.
 IDENTITY_FIELDS = ("name", "org_type", "registration_kind", "credit_code", "filing_number")
+# Fields that decide eligibility for calls (projects/eligibility.py: type, rating and its
+# validity, region), besides the identity ones: also fixed once verified. Members see
+# them read-only; programme staff change them in the admin (organization edit) after
+# checking the evidence, so the eligibility check always reads verified values.
+ELIGIBILITY_FIELDS = ("region", "rating", "rating_expires_on")
+FIXED_AFTER_VERIFICATION = IDENTITY_FIELDS + ELIGIBILITY_FIELDS
 
 
 def _unique_slug(name: str) -> str:
@@ -151,8 +157,10 @@ def update_organization(
 ) -> Organization:
     """Change an organization's profile.
 
-    Guarantees: identity fields (name, type, registration, credit code) cannot change
-    once verified, and nothing changes while the profile is under review. Side effects:
+    Guarantees: identity fields (name, type, registration, credit code) and the other
+    fields that decide eligibility (region, rating and its expiry) cannot change once
+    verified (staff change them in the admin), and nothing changes while the profile is
+    under review. Side effects:
     an audit log entry ``wagtail.edit``. Raises ``ValidationError`` or ``PermissionDenied``.
     """
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
@@ -161,7 +169,7 @@ def update_organization(
     if organization.is_verified:
         changed = [
             k
-            for k in IDENTITY_FIELDS
+            for k in FIXED_AFTER_VERIFICATION
             if k in fields and (fields[k] or None) != (getattr(organization, k) or None)
         ]
         if changed:
