@@ -313,7 +313,7 @@ class DonationViewSet(WithoutEditView, ModelViewSet):
             path("evidence/<id:pk>/", admin_views.evidence_download, name="evidence"),
             path("import/", admin_views.ImportView.as_view(), name="import"),
             path(
-                "import/<int:pk>/",
+                "import/<id:pk>/",
                 admin_views.ImportBatchView.as_view(),
                 name="import_batch",
             ),

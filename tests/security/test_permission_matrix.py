@@ -591,7 +591,7 @@ def _fill(route: str) -> str:
     turned away before any object is looked up)."""
 
     def value(match):
-        return "1" if match.group(1) == "int" else "x"
+        return "1" if match.group(1) in ("int", "id") else "x"  # <id:…>: bounded int
 
     path = re.sub(r"\(\?P<\w+>[^)]*\)", "1", route)  # regex routes (Wagtail's API, compare)
     path = re.sub(r"<(?:(\w+):)?\w+>", value, path)
