@@ -140,6 +140,8 @@ SITE = {
     "projects:application_autosave": POST_ONLY,
     "projects:application_submit": POST_ONLY,
     "projects:application_withdraw": POST_ONLY,
+    "projects:appeal_submit": POST_ONLY,
+    "projects:appeal_withdraw": POST_ONLY,
     "projects:application_attachment_upload": POST_ONLY,
     "projects:application_attachment": "LONNNNNOO",
     "projects:application_attachment_delete": POST_ONLY,
@@ -538,6 +540,7 @@ ADMIN_OBJECTS_TESTED_ELSEWHERE = {
     "reports_admin:batch": "tests/reports/test_admin.py",
     "reports_admin:object": "tests/reports/test_admin.py",
     "review:resolve_appeal": "tests/review/test_decisions.py",
+    "review:roster": "tests/review/test_blind.py (reviewers with an assignment in the call)",
     # Wagtail's own views, guarded by its page/model permission policies.
     "wagtailadmin_explore": "Wagtail page explorer (page permissions)",
     "wagtailadmin_choose_page_child": "Wagtail page chooser (page permissions)",

@@ -98,6 +98,8 @@ SITE_URLS = {
     "projects:application_autosave": lambda w: {"pk": w.draft.pk, "step": "basic"},
     "projects:application_submit": lambda w: {"pk": w.draft.pk},
     "projects:application_withdraw": lambda w: {"pk": w.draft.pk},
+    "projects:appeal_submit": lambda w: {"pk": w.draft.pk},
+    "projects:appeal_withdraw": lambda w: {"pk": w.draft.pk},
     "projects:application_attachment_upload": lambda w: {"pk": w.draft.pk},
     "projects:application_attachment": lambda w: {
         "pk": w.draft.pk,
