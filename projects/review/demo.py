@@ -96,6 +96,8 @@ def _review_call(
 ) -> None:
     users = ctx.shared["users"]
     officer = users["officer"]
+    if call.notice_published_at is not None:
+        return  # seeded before: its reviews are frozen and its results published
     ReviewSettings.objects.update_or_create(
         call=call,
         defaults={
@@ -103,7 +105,8 @@ def _review_call(
             "reviewers_per_application": 2,
             "funded_count": funded,
             "reserve_count": reserve,
-            "deadline": call.closes_at + timedelta(days=20),
+            # Set after the demo's reviews are in: reviews freeze once the window closes.
+            "deadline": None,
             "blind": not finish,
         },
     )
@@ -122,6 +125,11 @@ def _review_call(
             services.declare_conflict(assignment=assignment, by=assignment.reviewer, conflict=False)
             assignment.status = AssignmentStatus.ACCEPTED
         _score(ctx, assignment, submit=finish or n % 2 == 0)
+    deadline = call.closes_at + timedelta(days=20)
+    if finish:
+        # Results are published two days ago, after the review window closed.
+        deadline = min(deadline, timezone.now() - timedelta(days=3))
+    ReviewSettings.objects.filter(call=call).update(deadline=deadline)
     if finish:
         services.rank_call(call=call, by=officer)
         if not Decision.objects.filter(call=call).exists():
