@@ -366,14 +366,8 @@ class DecisionViewSet(ModelViewSet):
 
 
 class ServiceCreateView(CreateView):
-    """A create view whose save goes through a service (its rules and audit log); a
-    refusal is shown next to the field and nothing is saved."""
-
-    def create_through_service(self, data):
-        raise NotImplementedError
-
-    def save_instance(self):
-        return self.create_through_service(self.form.cleaned_data)
+    """A create view whose ``save_instance`` goes through a service (its rules and audit
+    log); a refusal is shown next to the field and nothing is saved."""
 
     def form_valid(self, form):
         try:
@@ -385,7 +379,8 @@ class ServiceCreateView(CreateView):
 
 
 class AppealCreateView(ServiceCreateView):
-    def create_through_service(self, data):
+    def save_instance(self):
+        data = self.form.cleaned_data
         return services.record_appeal(
             decision=data["decision"],
             appellant=data["appellant"],
@@ -396,7 +391,8 @@ class AppealCreateView(ServiceCreateView):
 
 
 class ConflictCreateView(ServiceCreateView):
-    def create_through_service(self, data):
+    def save_instance(self):
+        data = self.form.cleaned_data
         return services.record_conflict(
             reviewer=data["reviewer"],
             organization=data["organization"],

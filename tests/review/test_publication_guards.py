@@ -378,3 +378,23 @@ def test_progress_page_lists_not_ranked_and_publish_errors_next_to_field(
     assert response.status_code == 400
     assert "结果暂不能公示。项目官员可填写书面理由后仍然公示。" in body
     assert not Decision.objects.filter(call=call).exists()
+
+
+def test_admin_conflict_create_goes_through_the_service(client, call, config, reviewers, officer):
+    app = ApplicationFactory(call=call)
+    review = _review(app, reviewers[0], 9)
+    client.force_login(officer)
+    data = {"reviewer": reviewers[0].pk, "organization": app.organization.pk, "reason": "亲属任职"}
+
+    created = client.post(reverse("review_conflicts:add"), data)
+    again = client.post(reverse("review_conflicts:add"), data)
+
+    review.assignment.refresh_from_db()
+    assert created.status_code == 302
+    assert review.assignment.status == AssignmentStatus.CONFLICT
+    assert ModelLogEntry.objects.filter(action="review.conflict.record").count() == 1
+    assert again.status_code == 200
+    assert again.context["form"].non_field_errors() == [
+        "包含 评审专家 和 机构 的 利益冲突 已经存在。"
+    ]
+    assert ConflictOfInterest.objects.count() == 1
