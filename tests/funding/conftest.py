@@ -1,6 +1,8 @@
 import pytest
 from django.conf import settings
 
+from .stripe_fake import WEBHOOK_SECRET, FakeStripe
+
 
 def _is_postgres() -> bool:
     return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
@@ -31,3 +33,14 @@ def finance_users(db):
     first.groups.add(group)
     second.groups.add(group)
     return first, second
+
+
+@pytest.fixture
+def fake_stripe(settings):
+    """A local server speaking Stripe's signed protocol, with the SDK pointed at it."""
+    fake = FakeStripe()
+    settings.STRIPE_SECRET_KEY = "sk_test_fake"
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = fake.url
+    yield fake
+    fake.close()

@@ -7,20 +7,10 @@ from funding.services.reconcile import reconcile
 from tests.factories.funding import DonationFactory, MatchedProjectFactory, MatchingRuleFactory
 from tests.factories.funding import funded_pool as make_pool
 
-from .stripe_fake import WEBHOOK_SECRET, FakeStripe, charge_obj, event, session_obj, sign
+from .stripe_fake import charge_obj, event, session_obj, sign
 
 pytestmark = pytest.mark.django_db
 URL = "/funding/stripe/webhook/"
-
-
-@pytest.fixture
-def fake_stripe(settings):
-    fake = FakeStripe()
-    settings.STRIPE_SECRET_KEY = "sk_test_fake"
-    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    settings.STRIPE_API_BASE = fake.url
-    yield fake
-    fake.close()
 
 
 @pytest.fixture

@@ -11,19 +11,7 @@ from funding.models import Donation
 from funding.providers import stripe as provider
 from tests.factories.funding import DonationFactory, MatchedProjectFactory, MatchingRuleFactory
 
-from .stripe_fake import WEBHOOK_SECRET, FakeStripe
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def fake_stripe(settings):
-    fake = FakeStripe()
-    settings.STRIPE_SECRET_KEY = "sk_test_fake"
-    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    settings.STRIPE_API_BASE = fake.url
-    yield fake
-    fake.close()
 
 
 def _checkout(donation):
