@@ -1,5 +1,5 @@
 from .balances import ProjectBalance
-from .donations import Donation, ImportBatch, Receipt
+from .donations import Donation, ImportBatch, ProviderRefund, Receipt
 from .inbox import InboundEvent
 from .ledger import Account, Entry, LedgerTransaction
 from .matching import (
@@ -27,6 +27,7 @@ __all__ = [
     "MatchReservation",
     "MatchingRule",
     "ProjectBalance",
+    "ProviderRefund",
     "Receipt",
     "Settlement",
     "SettlementLine",

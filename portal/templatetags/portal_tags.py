@@ -90,3 +90,11 @@ def site_footer(context):
     from portal.consent import policy_url
 
     return {"footer": footer, "request": context.get("request"), "privacy_url": policy_url()}
+
+
+@register.filter
+def highlight(text, query):
+    """``text`` escaped, with the words of the search ``query`` in ``<mark>``."""
+    from portal.core.search import highlight as mark
+
+    return mark(text, query or "")
