@@ -88,3 +88,11 @@ def site_footer(context):
     if footer is None:
         footer = Footer.objects.filter(locale__language_code=settings.LANGUAGE_CODE).first()
     return {"footer": footer, "request": context.get("request")}
+
+
+@register.filter
+def highlight(text, query):
+    """``text`` escaped, with the words of the search ``query`` in ``<mark>``."""
+    from portal.core.search import highlight as mark
+
+    return mark(text, query or "")
