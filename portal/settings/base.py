@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.core.csp.PortalCSPMiddleware",  # django-csp, relaxed for /admin/
     "allauth.account.middleware.AccountMiddleware",
+    "portal.consent.ConsentMiddleware",  # PIPL: consent to the current privacy policy
     "organizations.middleware.AdminAccessMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "portal.core.db_routers.ReplicaReadMiddleware",
@@ -188,6 +189,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # Failed logins count per account, whether typed as username or email (portal/core/accounts.py).
 ACCOUNT_ADAPTER = "portal.core.accounts.AccountAdapter"
+# The privacy-policy consent box on the sign-up form (portal/consent.py).
+ACCOUNT_SIGNUP_FORM_CLASS = "portal.consent.SignupConsentForm"
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "5/5m/ip,5/5m/key",
     "signup": "20/h/ip",
