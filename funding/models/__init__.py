@@ -1,4 +1,4 @@
-from .balances import ProjectBalance
+from .balances import MatchCapUsage, PoolBalance, ProjectBalance
 from .donations import Donation, ImportBatch, Receipt
 from .inbox import InboundEvent
 from .ledger import Account, Entry, LedgerTransaction
@@ -23,9 +23,11 @@ __all__ = [
     "ImportBatch",
     "InboundEvent",
     "LedgerTransaction",
+    "MatchCapUsage",
     "MatchPool",
     "MatchReservation",
     "MatchingRule",
+    "PoolBalance",
     "ProjectBalance",
     "Receipt",
     "Settlement",
