@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.core.money import YuanField
 
-from .enums import Anonymity
+from .enums import Anonymity, DonationSource
 
 PRESETS_YUAN = [50, 100, 200, 500]
 
@@ -38,8 +38,28 @@ class DonateForm(forms.Form):
         label=_("Postal address for the receipt"), max_length=300, required=False
     )
 
+    def __init__(self, *args, methods: list[str] | None = None, **kwargs):
+        """``methods``: the payment providers on offer, best first for this device
+        (``funding.providers.online_methods``); a choice appears when there are two."""
+        super().__init__(*args, **kwargs)
+        methods = methods or []
+        self.methods = methods
+        if len(methods) > 1:
+            labels = dict(DonationSource.choices)
+            self.fields = {
+                "method": forms.ChoiceField(
+                    label=_("Pay with"),
+                    choices=[(m, labels[m]) for m in methods],
+                    initial=methods[0],
+                    widget=forms.RadioSelect,
+                ),
+                **self.fields,
+            }
+
     def clean(self):
         data = super().clean()
+        if "method" not in self.fields:
+            data["method"] = self.methods[0] if self.methods else ""
         if self.has_error("custom_amount"):
             return data
         amount = data.get("custom_amount") or data.get("preset")

@@ -1,5 +1,5 @@
 from .balances import MatchCapUsage, PoolBalance, ProjectBalance
-from .donations import Donation, ImportBatch, Receipt
+from .donations import Donation, ImportBatch, ProviderRefund, Receipt
 from .inbox import InboundEvent
 from .ledger import Account, Entry, LedgerTransaction
 from .matching import (
@@ -29,6 +29,7 @@ __all__ = [
     "MatchingRule",
     "PoolBalance",
     "ProjectBalance",
+    "ProviderRefund",
     "Receipt",
     "Settlement",
     "SettlementLine",

@@ -13,6 +13,7 @@ from .base import ProviderAdapter
 
 ADAPTERS: dict[str, str] = {
     "stripe": "funding.providers.stripe.StripeAdapter",
+    "wechatpay": "funding.providers.wechatpay.WeChatPayAdapter",
 }
 
 _loaded: dict[str, ProviderAdapter] = {}

@@ -8,7 +8,7 @@ from django.utils import timezone
 from ..enums import DonationStatus, ReservationStatus
 from ..errors import InvalidTransition, PaymentProviderError
 from ..models import Donation, MatchReservation
-from ..providers import online_provider_name
+from ..providers import configured_providers
 from .donations import mark_failed
 from .matching import reservation_ttl, reserve_match
 
@@ -71,8 +71,25 @@ def _claim_checkout(*, donation: Donation, now: datetime) -> tuple[datetime, str
     return expires_at, ""
 
 
+def _provider_module(source: str):
+    if source == "stripe":
+        from ..providers import stripe as impl
+    elif source == "wechatpay":
+        from ..providers import wechatpay as impl
+    else:
+        from ..providers import testpay as impl
+    return impl
+
+
 def begin_checkout(
-    *, donation: Donation, product_name: str, success_url: str, cancel_url: str, locale: str
+    *,
+    donation: Donation,
+    product_name: str,
+    success_url: str,
+    cancel_url: str,
+    locale: str,
+    channel: str = "",
+    client_ip: str | None = None,
 ) -> str:
     """Return the URL of the donation's one payable checkout session.
 
@@ -84,17 +101,19 @@ def begin_checkout(
     idempotency key derived from the session's expiry. On provider failure the donation
     is marked failed and its match released, and ``PaymentProviderError`` is raised;
     ``InvalidTransition`` unless the donation awaits payment.
+
+    The provider is the gift's own ``source`` (chosen on the donate page), which must
+    still be configured; ``channel`` (WeChat Pay: ``native`` QR code or ``h5``) and
+    ``client_ip`` are passed to providers that need them.
     """
-    provider = online_provider_name()
-    if not provider:
-        raise PaymentProviderError("online payment is not configured")
+    provider = donation.source
+    if provider not in configured_providers():
+        raise PaymentProviderError("this payment provider is not configured")
     expires_at, url = _claim_checkout(donation=donation, now=timezone.now())
     if url:
         return url
-    if provider == "stripe":
-        from ..providers import stripe as impl
-    else:
-        from ..providers import testpay as impl
+    impl = _provider_module(provider)
+    extra = {"channel": channel, "client_ip": client_ip} if provider == "wechatpay" else {}
     try:
         result = impl.create_checkout_session(
             donation=donation,
@@ -103,11 +122,12 @@ def begin_checkout(
             cancel_url=cancel_url,
             expires_at=expires_at,
             locale=locale,
+            **extra,
         )
     except PaymentProviderError:
         mark_failed(donation=donation)
         raise
     Donation.objects.filter(pk=donation.pk, checkout_expires_at=expires_at).update(
-        external_id=result.session_id, checkout_url=result.url
+        external_id=result.session_id, checkout_url=result.url, payment_code=result.code
     )
     return result.url

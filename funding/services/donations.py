@@ -23,7 +23,7 @@ from ..enums import (
     TransactionKind,
 )
 from ..errors import DuplicateReference, FourEyesViolation, InvalidTransition
-from ..models import Donation, Receipt
+from ..models import Donation, ProviderRefund, Receipt
 from .ledger import account_for, post_transaction, project_account
 from .matching import confirm_match, release_match, reverse_match
 
@@ -473,6 +473,29 @@ def record_refund(*, donation: Donation, refunded_total: int) -> int:
         _reverse_money(donation, delta, key=f"refund:{refunded_total}")
         _receipt_follows(donation)
     return delta
+
+
+@transaction.atomic
+def record_provider_refund(*, donation: Donation, refund_id: str, amount: int) -> int:
+    """Apply one refund the provider identifies by its own id (WeChat Pay ``refund_id``).
+
+    Each refund id is applied once (a ``ProviderRefund`` row, unique per provider and
+    id, written under the gift's row lock), however often it is reported; the gift's
+    cumulative refunded amount then grows by ``amount`` (at most to the gift's amount)
+    through :func:`record_refund`. Returns fen reversed now (0 for a repeat, or for a
+    gift that has not succeeded).
+    """
+    donation = _locked(donation)
+    if amount <= 0 or donation.status != DonationStatus.SUCCEEDED:
+        return 0
+    _row, created = ProviderRefund.objects.get_or_create(
+        source=donation.source,
+        refund_id=refund_id,
+        defaults={"donation": donation, "amount": amount},
+    )
+    if not created:
+        return 0
+    return record_refund(donation=donation, refunded_total=donation.refunded_amount + amount)
 
 
 def _receipt_follows(donation: Donation) -> None:

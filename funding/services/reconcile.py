@@ -249,6 +249,13 @@ def reconcile() -> ReconcileReport:
         "projects with money": len(set(ledger_raised) | set(ledger_matched)),
         "project balances": len(stored),
         "pool balances": pool_rows,
+        "counted donations by source": dict(
+            Donation.objects.counted()
+            .values("source")
+            .annotate(n=Count("pk"))
+            .order_by("source")
+            .values_list("source", "n")
+        ),
         "second payments awaiting refund": Donation.objects.filter(
             duplicate_of__isnull=False, flagged=True, refunded_amount__lt=F("amount")
         ).count(),
@@ -373,6 +380,5 @@ def _check_cap_usage(p: list[str]) -> None:
     for key in sorted(set(stored) | set(computed)):
         if stored.get(key, 0) != computed.get(key, 0):
             p.append(
-                f"match cap usage {key} {stored.get(key, 0)} != reservations "
-                f"{computed.get(key, 0)}"
+                f"match cap usage {key} {stored.get(key, 0)} != reservations {computed.get(key, 0)}"
             )

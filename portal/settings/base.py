@@ -262,6 +262,22 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env("STRIPE_API_BASE")
+# WeChat Pay API v3, direct merchant (funding/providers/wechatpay.py; docs/configuration.md).
+# Enabled when the merchant id, app id, APIv3 key, merchant certificate serial number and
+# private key are set, plus either the platform public key and its id (recommended) or
+# a directory for downloaded platform certificates.
+WECHATPAY_MCHID = env("WECHATPAY_MCHID", default="")
+WECHATPAY_APPID = env("WECHATPAY_APPID", default="")
+WECHATPAY_API_V3_KEY = env("WECHATPAY_API_V3_KEY", default="")
+WECHATPAY_CERT_SERIAL_NO = env("WECHATPAY_CERT_SERIAL_NO", default="")
+WECHATPAY_PRIVATE_KEY = env("WECHATPAY_PRIVATE_KEY", default="")
+WECHATPAY_PRIVATE_KEY_PATH = env("WECHATPAY_PRIVATE_KEY_PATH", default="")
+WECHATPAY_PUBLIC_KEY = env("WECHATPAY_PUBLIC_KEY", default="")
+WECHATPAY_PUBLIC_KEY_PATH = env("WECHATPAY_PUBLIC_KEY_PATH", default="")
+WECHATPAY_PUBLIC_KEY_ID = env("WECHATPAY_PUBLIC_KEY_ID", default="")
+WECHATPAY_CERT_DIR = env("WECHATPAY_CERT_DIR", default="")
+WECHATPAY_H5 = env.bool("WECHATPAY_H5", default=True)
+WECHATPAY_API_BASE = env("WECHATPAY_API_BASE", default="")
 
 # --- Funding limits ---------------------------------------------------------------------
 # Smallest and largest single online gift, in fen (funding.services.donations).

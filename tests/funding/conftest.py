@@ -44,3 +44,24 @@ def fake_stripe(settings):
     settings.STRIPE_API_BASE = fake.url
     yield fake
     fake.close()
+
+
+@pytest.fixture
+def fake_wechatpay(settings):
+    """A local server speaking WeChat Pay API v3's signed protocol, with the portal's
+    WeChat Pay settings (real generated keys) pointed at it."""
+    from . import wechatpay_fake as wx
+
+    keys = wx.keys()
+    fake = wx.FakeWeChatPay()
+    settings.WECHATPAY_MCHID = wx.MCHID
+    settings.WECHATPAY_APPID = wx.APPID
+    settings.WECHATPAY_API_V3_KEY = wx.API_V3_KEY
+    settings.WECHATPAY_CERT_SERIAL_NO = wx.MERCHANT_SERIAL
+    settings.WECHATPAY_PRIVATE_KEY = wx.private_pem(keys["merchant"])
+    settings.WECHATPAY_PUBLIC_KEY = wx.public_pem(keys["platform"])
+    settings.WECHATPAY_PUBLIC_KEY_ID = wx.PUBLIC_KEY_ID
+    settings.WECHATPAY_API_BASE = fake.url
+    settings.WECHATPAY_H5 = True
+    yield fake
+    fake.close()

@@ -161,6 +161,10 @@ SITE = {
     "funding_public:donate": PUBLIC,
     "funding_public:confirm": "RRRRRRRRR",
     "funding_public:status": PUBLIC,
+    # The WeChat Pay QR page of a paid gift moves on to the status page; the gift's
+    # state (JSON, polled by the payment pages) is as public as its status page.
+    "funding_public:scan": "RRRRRRRRR",
+    "funding_public:state": PUBLIC,
     "funding_public:receipt_pdf": PUBLIC,
     "funding_public:test_checkout": "NNNNNNNNN",
     "funding_public:settlement": PUBLIC,

@@ -122,6 +122,8 @@ SITE_URLS = {
     "funding_public:donate": lambda w: {"slug": w.project.slug},
     "funding_public:confirm": lambda w: {"token": w.donation.access_token},
     "funding_public:status": lambda w: {"token": w.donation.access_token},
+    "funding_public:scan": lambda w: {"token": w.donation.access_token},
+    "funding_public:state": lambda w: {"token": w.donation.access_token},
     "funding_public:receipt_pdf": lambda w: {"token": w.donation.access_token},
     "funding_public:test_checkout": lambda w: {"token": w.donation.access_token},
     "funding_public:settlement": lambda w: {"call_id": w.call.pk},

@@ -77,7 +77,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("funding", "0012_import_four_eyes"),
+        ("funding", "0013_provider_refunds_wechat_alipay"),
     ]
 
     operations = [
