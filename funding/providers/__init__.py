@@ -1,6 +1,6 @@
-"""Payment providers. ``stripe`` talks to Stripe, ``wechatpay`` to WeChat Pay (each the
-only importer of its SDK); ``testpay`` simulates a checkout for demos and refuses to run
-unless DEBUG is on."""
+"""Payment providers. ``stripe`` talks to Stripe, ``wechatpay`` to WeChat Pay,
+``alipay`` to Alipay (each the only importer of its SDK); ``testpay`` simulates a
+checkout for demos and refuses to run unless DEBUG is on."""
 
 from dataclasses import dataclass
 
@@ -16,12 +16,14 @@ class CheckoutResult:
 def configured_providers() -> list[str]:
     """Every online provider configured on this site (``DonationSource`` values), in a
     neutral order; the development provider only when nothing real is configured."""
+    from . import alipay, testpay, wechatpay
     from . import stripe as stripe_provider
-    from . import testpay, wechatpay
 
     found = []
     if wechatpay.is_configured():
         found.append("wechatpay")
+    if alipay.is_configured():
+        found.append("alipay")
     if stripe_provider.is_configured():
         found.append("stripe")
     if not found and testpay.is_enabled():
@@ -62,7 +64,9 @@ def online_provider_name() -> str:
 def channel_for(provider: str, user_agent: str) -> str:
     """How a provider's checkout runs on this device: WeChat Pay ``h5`` in a phone's
     browser (when the merchant has H5), else ``native`` (QR code; inside WeChat the
-    donor long-presses it); other providers: ``""``."""
+    donor long-presses it); Alipay ``wap`` on a phone, else ``page``; others: ``""``."""
+    if provider == "alipay":
+        return "wap" if device_of(user_agent) != "desktop" else "page"
     if provider != "wechatpay":
         return ""
     from . import wechatpay

@@ -76,6 +76,8 @@ def _provider_module(source: str):
         from ..providers import stripe as impl
     elif source == "wechatpay":
         from ..providers import wechatpay as impl
+    elif source == "alipay":
+        from ..providers import alipay as impl
     else:
         from ..providers import testpay as impl
     return impl
@@ -113,7 +115,8 @@ def begin_checkout(
     if url:
         return url
     impl = _provider_module(provider)
-    extra = {"channel": channel, "client_ip": client_ip} if provider == "wechatpay" else {}
+    wallets = ("wechatpay", "alipay")
+    extra = {"channel": channel, "client_ip": client_ip} if provider in wallets else {}
     try:
         result = impl.create_checkout_session(
             donation=donation,

@@ -1,4 +1,5 @@
-"""Ask a provider about a payment whose notification is late (WeChat Pay order query).
+"""Ask a provider about a payment whose notification is late (WeChat Pay order query,
+Alipay trade query).
 
 The answer goes into the webhook inbox like a notification (its own event id, the same
 payload shape), so it is applied on the same idempotent path: a payment reported by a
@@ -23,14 +24,14 @@ from .inbox import kick_workers, store_notifications
 logger = logging.getLogger(__name__)
 
 # Providers that can be asked about one order.
-QUERYABLE = ("wechatpay",)
+QUERYABLE = ("wechatpay", "alipay")
 POLL_SECONDS = 5
 
 
 def _module(source: str):
-    from ..providers import wechatpay
+    from ..providers import alipay, wechatpay
 
-    return {"wechatpay": wechatpay}[source]
+    return {"wechatpay": wechatpay, "alipay": alipay}[source]
 
 
 def sync_payment(*, donation: Donation, now: datetime | None = None) -> int:

@@ -1,4 +1,4 @@
-"""Finance asks a payment provider to refund a gift (WeChat Pay).
+"""Finance asks a payment provider to refund a gift (WeChat Pay, Alipay).
 
 The money moves back at the provider; the gift, its match and the ledger follow when
 the provider reports the refund (notification, or the API's own answer when it
@@ -18,17 +18,22 @@ from ..models import Donation
 from ..providers import configured_providers
 from .inbox import kick_workers, store_notifications
 
-REFUNDABLE = ("wechatpay",)
+REFUNDABLE = ("wechatpay", "alipay")
 
 
-def request_refund(*, donation: Donation, amount: int, by, reason: str = "") -> int:
+def request_refund(
+    *, donation: Donation, amount: int, seen_refunded: int, by, reason: str = ""
+) -> int:
     """Ask the provider to refund ``amount`` fen of ``donation``. Returns how many new
     inbox events were stored (1 when the provider refunded at once, else 0: its
     notification follows).
 
-    Refund numbers are derived from the gift and what was refunded before
-    (``R<gift>-<refunded so far>-<amount>``), so a repeated click asks the provider for
-    the same refund again (idempotent there) instead of refunding twice.
+    ``seen_refunded`` is the refunded amount the person saw when deciding: when the
+    gift's refunded amount has changed since (a refund completed meanwhile, e.g. the
+    first of two clicks), the request is refused. The refund number is derived from it
+    (``R<gift>-<seen refunded>-<amount>``), so a repeated click while the first refund
+    is still under way asks the provider for the same refund (idempotent there) instead
+    of a second one.
     Raises ``PermissionDenied`` unless ``by`` may record money, ``InvalidTransition``
     for a gift that cannot be refunded this way or an amount above what is left, and
     ``PaymentProviderError`` when the provider refuses or cannot be reached.
@@ -42,6 +47,14 @@ def request_refund(*, donation: Donation, amount: int, by, reason: str = "") -> 
         )
     if donation.status != DonationStatus.SUCCEEDED or not donation.external_id:
         raise InvalidTransition("gift not paid", message=_("Only a paid gift can be refunded."))
+    if donation.refunded_amount != seen_refunded:
+        raise InvalidTransition(
+            "refunded amount changed",
+            message=_(
+                "This gift's refunds changed while you were deciding; check it again "
+                "before asking for another refund."
+            ),
+        )
     left = donation.amount - donation.refunded_amount
     if not 0 < amount <= left:
         raise InvalidTransition(
@@ -49,10 +62,11 @@ def request_refund(*, donation: Donation, amount: int, by, reason: str = "") -> 
             message=_("The refund must be more than zero and at most %(left)s fen.")
             % {"left": left},
         )
-    from ..providers import wechatpay
+    from ..providers import alipay, wechatpay
 
-    out_refund_no = f"R{donation.pk}-{donation.refunded_amount}-{amount}"
-    notifications = wechatpay.refund(
+    impl = {"wechatpay": wechatpay, "alipay": alipay}[donation.source]
+    out_refund_no = f"R{donation.pk}-{seen_refunded}-{amount}"
+    notifications = impl.refund(
         donation=donation, amount=amount, out_refund_no=out_refund_no, reason=reason
     )
     log(

@@ -65,3 +65,20 @@ def fake_wechatpay(settings):
     settings.WECHATPAY_H5 = True
     yield fake
     fake.close()
+
+
+@pytest.fixture
+def fake_alipay(settings):
+    """A local server speaking Alipay's signed gateway protocol; the portal's Alipay
+    settings (real generated keys; Alipay's public key bare base64 as its console
+    shows it) point at it."""
+    from . import alipay_fake as ali
+
+    keys = ali.keys()
+    fake = ali.FakeAlipay()
+    settings.ALIPAY_APPID = ali.APPID
+    settings.ALIPAY_APP_PRIVATE_KEY = ali.private_pem(keys["app"])
+    settings.ALIPAY_PUBLIC_KEY = ali.public_bare(keys["alipay"])
+    settings.ALIPAY_API_BASE = fake.url
+    yield fake
+    fake.close()

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from funding.enums import DonationSource, DonationStatus, ReservationStatus, TransactionKind
+from funding.errors import InvalidTransition
 from funding.models import (
     Donation,
     InboundEvent,
@@ -453,8 +454,10 @@ def test_finance_refund_goes_to_wechat_pay_and_follows_its_notification(
     drain()
     gift.refresh_from_db()
 
-    stored = request_refund(donation=gift, amount=4_000, by=finance_users[0], reason="捐赠人申请")
-    repeat = request_refund(donation=gift, amount=4_000, by=finance_users[0])
+    stored = request_refund(
+        donation=gift, amount=4_000, seen_refunded=0, by=finance_users[0], reason="捐赠人申请"
+    )
+    repeat = request_refund(donation=gift, amount=4_000, seen_refunded=0, by=finance_users[0])
     gift.refresh_from_db()
     refunded_before_notice = gift.refunded_amount
     (out_refund_no,) = fake_wechatpay.refunds
@@ -479,8 +482,10 @@ def test_refund_that_succeeds_at_once_is_applied_once(client, fake_wechatpay, po
     drain()
     gift.refresh_from_db()
 
-    stored = request_refund(donation=gift, amount=10_000, by=finance_users[0])
+    stored = request_refund(donation=gift, amount=10_000, seen_refunded=0, by=finance_users[0])
     drain()
+    with pytest.raises(InvalidTransition):  # a second click after the first completed
+        request_refund(donation=gift, amount=10_000, seen_refunded=0, by=finance_users[0])
     (out_refund_no,) = fake_wechatpay.refunds
     notify(client, "REFUND.SUCCESS", fake_wechatpay.refund_resource(out_refund_no))
     drain()
@@ -505,11 +510,9 @@ def test_refund_is_refused_to_non_finance_and_above_what_is_left(
     staff = UserFactory(is_staff=True)
 
     with pytest.raises(PermissionDenied):
-        request_refund(donation=gift, amount=1_000, by=staff)
-    from funding.errors import InvalidTransition
-
+        request_refund(donation=gift, amount=1_000, seen_refunded=0, by=staff)
     with pytest.raises(InvalidTransition):
-        request_refund(donation=gift, amount=10_001, by=finance_users[0])
+        request_refund(donation=gift, amount=10_001, seen_refunded=0, by=finance_users[0])
     assert not fake_wechatpay.refunds
 
 

@@ -105,6 +105,10 @@ SITE = {
     "stats": PUBLIC,
     # The person's own export asks for the password again (reauthentication) first.
     "my_data": "LRRRRRRRR",
+    # Consent to the privacy policy: the page answers every signed-in person (these have
+    # agreed: "you have agreed to version …"); withdrawing is a POST of one's own consent.
+    "privacy_consent": MEMBERS_ONLY,
+    "privacy_consent_withdraw": POST_ONLY,
     "toggle_large_text": "RRRRRRRRR",
     # Organizations: private pages for members of that organization and programme staff.
     "organizations:list": PUBLIC,

@@ -66,6 +66,8 @@ SITE_URLS = {
     "public_feed": lambda w: {},
     "stats": lambda w: {},
     "my_data": lambda w: {},
+    "privacy_consent": lambda w: {},
+    "privacy_consent_withdraw": lambda w: {"pk": 1},
     # Organizations.
     "organizations:list": lambda w: {},
     "organizations:detail": lambda w: {"slug": w.org.slug},
