@@ -77,7 +77,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("funding", "0013_provider_refunds_wechat_alipay"),
+        ("funding", "0014_offline_giving"),
     ]
 
     operations = [
