@@ -11,6 +11,7 @@ from .matching import (
     SettlementTier,
     Sponsor,
 )
+from .offline import OfflineGivingSettings, OfflinePledge
 from .spending import ClawBack, Disbursement, Expenditure
 
 __all__ = [
@@ -26,6 +27,8 @@ __all__ = [
     "MatchPool",
     "MatchReservation",
     "MatchingRule",
+    "OfflineGivingSettings",
+    "OfflinePledge",
     "ProjectBalance",
     "ProviderRefund",
     "Receipt",

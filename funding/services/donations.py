@@ -51,7 +51,12 @@ def check_velocity(*, ip: str | None, email: str, now: datetime) -> str:
     lim = limits()
     recent = Donation.objects.filter(
         created_at__gte=now - lim["window"],
-        source__in=[DonationSource.STRIPE, DonationSource.TEST],
+        source__in=[
+            DonationSource.STRIPE,
+            DonationSource.WECHATPAY,
+            DonationSource.ALIPAY,
+            DonationSource.TEST,
+        ],
     )
     if ip and recent.filter(ip_address=ip).count() >= lim["per_ip"]:
         return "velocity: too many checkouts from this IP address"
@@ -599,6 +604,9 @@ def record_offline_donation(
     if evidence:
         donation.evidence.save(evidence.name, evidence, save=False)
         donation.save(update_fields=["evidence"])
+    from .pledges import link_pledge
+
+    link_pledge(donation=donation)
     log(
         instance=donation,
         action="funding.offline_recorded",
