@@ -3,9 +3,25 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.core.money import YuanField
 
-from .enums import Anonymity, DonationSource
+from .enums import Anonymity, DonationSource, OfflineMethod
 
 PRESETS_YUAN = [50, 100, 200, 500]
+
+
+class PledgeForm(forms.Form):
+    """An offline pledge: the donor gets a reference code for the transfer memo."""
+
+    amount = YuanField(label=_("Amount (yuan)"))
+    method = forms.ChoiceField(
+        label=_("How you will give"),
+        choices=OfflineMethod.choices,
+        initial=OfflineMethod.BANK_TRANSFER,
+        widget=forms.RadioSelect,
+    )
+    donor_name = forms.CharField(label=_("Your name"), max_length=200, required=False)
+    donor_email = forms.EmailField(
+        label=_("Email"), help_text=_("So that our finance staff can reach you about this gift.")
+    )
 
 
 class DonateForm(forms.Form):

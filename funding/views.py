@@ -18,8 +18,8 @@ from projects.models import Project
 
 from .enums import DonationSource, DonationStatus, ReservationStatus
 from .errors import InvalidTransition, PaymentProviderError
-from .forms import DonateForm
-from .models import Donation, MatchReservation
+from .forms import DonateForm, PledgeForm
+from .models import Donation, MatchReservation, OfflineGivingSettings, OfflinePledge
 from .providers import channel_for, online_methods, testpay
 from .providers.base import InvalidNotification
 from .providers.registry import get_adapter
@@ -95,9 +95,63 @@ def donate(request, slug=None):
             "form": form,
             "provider": provider,
             "methods": methods,
+            "offline": _offline_settings(request),
             "is_test_provider": "test" in methods,
             "match_hint_per_100": match_hint,
         },
+    )
+
+
+def _offline_settings(request):
+    """The site's offline-giving details, or None while they are not usable."""
+    offline = OfflineGivingSettings.for_request(request)
+    return offline if offline.usable else None
+
+
+@require_http_methods(["GET", "POST"])
+def pledge(request, slug=None):
+    """Pledge an offline gift: the donor gets a reference code to write in the transfer
+    memo (or quote at the office); finance records the gift with it when it arrives."""
+    from .services.pledges import create_pledge
+
+    project = _project_or_404(slug) if slug else None
+    offline = _offline_settings(request)
+    if offline is None:
+        raise Http404
+    form = PledgeForm(
+        request.POST or None, initial={"donor_email": getattr(request.user, "email", "") or ""}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            item = create_pledge(
+                project=project,
+                amount=data["amount"],
+                method=data["method"],
+                donor_name=data["donor_name"],
+                donor_email=data["donor_email"],
+                user=request.user,
+                ip=_client_ip(request),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("funding_public:pledge_detail", token=item.access_token)
+    return render(
+        request, "funding/pledge_form.html", {"project": project, "form": form, "offline": offline}
+    )
+
+
+def pledge_detail(request, token):
+    """The donor's pledge: its reference code and where to give (the token is the
+    permission, like a gift's status page)."""
+    item = get_object_or_404(
+        OfflinePledge.objects.select_related("project", "donation"), access_token=token
+    )
+    return render(
+        request,
+        "funding/pledge_detail.html",
+        {"pledge": item, "offline": OfflineGivingSettings.for_request(request)},
     )
 
 

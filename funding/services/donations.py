@@ -51,7 +51,12 @@ def check_velocity(*, ip: str | None, email: str, now: datetime) -> str:
     lim = limits()
     recent = Donation.objects.filter(
         created_at__gte=now - lim["window"],
-        source__in=[DonationSource.STRIPE, DonationSource.TEST],
+        source__in=[
+            DonationSource.STRIPE,
+            DonationSource.WECHATPAY,
+            DonationSource.ALIPAY,
+            DonationSource.TEST,
+        ],
     )
     if ip and recent.filter(ip_address=ip).count() >= lim["per_ip"]:
         return "velocity: too many checkouts from this IP address"
@@ -232,7 +237,7 @@ def _count(donation: Donation, *, at: datetime) -> None:
     _post_donation(donation, accounts)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def mark_succeeded(
     *,
     donation: Donation,
@@ -301,7 +306,7 @@ def _find_by_payment(*, source: str, checkout_id: str = "", transaction_id: str 
     return None
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_payment(
     *,
     source: str,
@@ -454,7 +459,7 @@ def mark_failed(*, donation: Donation, status: str = DonationStatus.FAILED) -> D
     return donation
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_refund(*, donation: Donation, refunded_total: int) -> int:
     """Apply a (full or partial) refund given the cumulative refunded amount.
 
@@ -599,6 +604,9 @@ def record_offline_donation(
     if evidence:
         donation.evidence.save(evidence.name, evidence, save=False)
         donation.save(update_fields=["evidence"])
+    from .pledges import link_pledge
+
+    link_pledge(donation=donation)
     log(
         instance=donation,
         action="funding.offline_recorded",

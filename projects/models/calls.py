@@ -1,8 +1,9 @@
 from datetime import datetime
 
 from django import forms
+from django.apps import apps
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -92,7 +93,12 @@ class CallIndexPage(Page):
         calls = CallPage.objects.live().child_of(self).order_by("-opens_at")
         call_filter = CallFilter(request.GET or None, queryset=calls, request=request)
         context["filter"] = call_filter
-        context["calls"] = call_filter.qs.prefetch_related("allowed_service_items")
+        # Calls whose matching results are published link to them (funding.Settlement,
+        # read by string lookup: projects never imports funding).
+        settlements = apps.get_model("funding", "Settlement").objects.filter(call=OuterRef("pk"))
+        context["calls"] = call_filter.qs.prefetch_related("allowed_service_items").annotate(
+            has_settlement=Exists(settlements)
+        )
         context["now"] = timezone.now()
         return context
 

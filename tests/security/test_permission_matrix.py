@@ -169,6 +169,11 @@ SITE = {
     # state (JSON, polled by the payment pages) is as public as its status page.
     "funding_public:scan": "RRRRRRRRR",
     "funding_public:state": PUBLIC,
+    # Offline pledges: the world has no offline-giving details (404 until finance fills
+    # them in) and no pledge; tested in tests/funding/test_offline_pledge.py.
+    "funding_public:pledge_general": "NNNNNNNNN",
+    "funding_public:pledge": "NNNNNNNNN",
+    "funding_public:pledge_detail": "NNNNNNNNN",
     "funding_public:receipt_pdf": PUBLIC,
     "funding_public:test_checkout": "NNNNNNNNN",
     "funding_public:settlement": PUBLIC,
