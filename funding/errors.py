@@ -77,3 +77,10 @@ class SpendingExceedsDisbursed(FundingError):
     """An expenditure would take spending above what was disbursed to the project."""
 
     message = _("A project can only spend what was disbursed to it.")
+
+
+class PoolOverdrawn(FundingError):
+    """A posting would take a match pool's available, reserved or granted balance
+    below zero (the conditional balance update matched no row)."""
+
+    message = _("The match pool holds less than this amount. Nothing was recorded.")

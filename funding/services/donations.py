@@ -237,7 +237,7 @@ def _count(donation: Donation, *, at: datetime) -> None:
     _post_donation(donation, accounts)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def mark_succeeded(
     *,
     donation: Donation,
@@ -306,7 +306,7 @@ def _find_by_payment(*, source: str, checkout_id: str = "", transaction_id: str 
     return None
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_payment(
     *,
     source: str,
@@ -459,7 +459,7 @@ def mark_failed(*, donation: Donation, status: str = DonationStatus.FAILED) -> D
     return donation
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_refund(*, donation: Donation, refunded_total: int) -> int:
     """Apply a (full or partial) refund given the cumulative refunded amount.
 
