@@ -11,7 +11,7 @@ import csv
 import io
 from collections import Counter
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -112,13 +112,15 @@ def new_rubric_version(*, rubric: Rubric, by) -> Rubric:
 
 
 def weighted_total(criteria: list[Criterion], values: dict[int, Decimal]) -> Decimal:
-    """``Σ w·(v − min)/(max − min)`` over the non-independent criteria that have a value."""
+    """``Σ w·(v − min)/(max − min)`` over the non-independent criteria that have a value,
+    to the cent, halves rounded up (1.125 → 1.13) — the rule the score form's running
+    total (``review/score.js``) shows too."""
     total = Decimal(0)
     for c in criteria:
         if c.independent or values.get(c.pk) is None:
             continue
         total += Decimal(c.weight) * (values[c.pk] - c.scale_min) / (c.scale_max - c.scale_min)
-    return total.quantize(TWO)
+    return total.quantize(TWO, rounding=ROUND_HALF_UP)
 
 
 def num(value: Decimal) -> str:

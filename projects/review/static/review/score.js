@@ -1,5 +1,7 @@
 // Running weighted total on the score form: Σ weight × (value − min) / (max − min).
-// The server recomputes the total on save; this is only a convenience for the reviewer.
+// The server recomputes the total on save (projects.review.services.weighted_total): to the
+// cent, halves rounded up. Binary floating point stores 2.675 as 2.67499…, so the value is
+// nudged by far less than a cent before rounding to land on the same cent as the server.
 (function () {
   "use strict";
   var form = document.getElementById("score-form");
@@ -14,7 +16,7 @@
       if (input.dataset.independent === "1" || isNaN(value) || value < min || value > max) return;
       total += parseFloat(input.dataset.weight) * (value - min) / (max - min);
     });
-    output.textContent = (Math.round(total * 100) / 100).toString();
+    output.textContent = (Math.round(total * 100 + 1e-6) / 100).toString();
   }
   form.addEventListener("input", recompute);
   recompute();
