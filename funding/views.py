@@ -1,5 +1,6 @@
 """Public donate flow, provider notifications, test checkout, donor history and receipts."""
 
+import json
 import logging
 
 from django.conf import settings
@@ -287,6 +288,18 @@ def test_checkout(request, token):
     return render(request, "funding/test_checkout.html", {"donation": donation})
 
 
+def unstorable(notifications) -> str:
+    """Why a verified notification's payload cannot be stored as JSON ("" when it can)."""
+    for notification in notifications:
+        try:
+            text = json.dumps(notification.payload, allow_nan=False)
+        except (TypeError, ValueError):
+            return "payload is not plain JSON (Infinity, NaN or a non-JSON value)"
+        if "\\u0000" in text:
+            return "payload holds a NUL character"
+    return ""
+
+
 @csrf_exempt
 @require_POST
 def provider_notification(request, provider):
@@ -301,6 +314,12 @@ def provider_notification(request, provider):
     except InvalidNotification as exc:
         logger.warning("%s notification refused: %s", provider, exc)
         return adapter.rejected(exc)
+    problem = unstorable(notifications)
+    if problem:
+        # Verified, but PostgreSQL's JSON type cannot hold it (Infinity, NaN, a NUL
+        # character): refused in the provider's format instead of a 500 on insert.
+        logger.warning("%s notification refused: %s", provider, problem)
+        return adapter.rejected(InvalidNotification(problem))
     try:
         created = store_notifications(provider=adapter.name, notifications=notifications)
     except DatabaseError:

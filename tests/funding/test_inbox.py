@@ -283,10 +283,16 @@ event_types = st.sampled_from(
 def test_any_signed_body_shape_is_never_5xx_and_counts_nothing(client, gift, body):
     payload = json.dumps(body)
     has_id = isinstance(body, dict) and isinstance(body.get("id"), str) and body["id"] != ""
+    # PostgreSQL's JSON type holds neither Infinity nor a NUL character: such a body is
+    # refused (400) on every database, never a 500 on insert.
+    try:
+        storable = "\\u0000" not in json.dumps(body, allow_nan=False)
+    except ValueError:
+        storable = False
 
     response = post(client, payload)
 
-    assert response.status_code == (200 if has_id else 400)
+    assert response.status_code == (200 if has_id and storable else 400)
     assert LedgerTransaction.objects.filter(kind="donation").count() == 0
     assert Donation.objects.get(pk=gift.pk).status == DonationStatus.PENDING
 
