@@ -77,3 +77,10 @@ class SpendingExceedsDisbursed(FundingError):
     """An expenditure would take spending above what was disbursed to the project."""
 
     message = _("A project can only spend what was disbursed to it.")
+
+
+class ProjectClosedToMoney(FundingError):
+    """A gift, match or tranche for a project that is closed, terminated or whose
+    agreement is not signed (the message names the project and why)."""
+
+    message = _("This project does not accept money now.")

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from projects.models import Project
 
 from .enums import DonationSource, DonationStatus, ReservationStatus
-from .errors import InvalidTransition, PaymentProviderError
+from .errors import InvalidTransition, PaymentProviderError, ProjectClosedToMoney
 from .forms import DonateForm
 from .models import Donation, MatchReservation
 from .providers import online_provider_name, testpay
@@ -131,6 +131,8 @@ def confirm(request, token):
                 cancel_url=status_url,
                 locale=get_language() or settings.LANGUAGE_CODE,
             )
+        except ProjectClosedToMoney as exc:
+            error = exc.messages[0]
         except (PaymentProviderError, InvalidTransition):
             error = _(
                 "The payment service is not available right now. Nothing was charged. "

@@ -22,6 +22,7 @@ from projects.models import Project
 
 from ..enums import AccountKind, DonationSource, MatchingMode, ReservationStatus, TransactionKind
 from ..models import Donation, MatchingRule, MatchPool, MatchReservation
+from .guards import MATCH, refuse_closed_project
 from .ledger import balance, balances, pool_accounts, post_transaction, project_account
 
 UNCAPPED = 10**18
@@ -190,9 +191,12 @@ def reserve_match(
     balance read after the lock). Writes one HELD reservation and one MATCH_RESERVE
     ledger transaction per pool used. Returns the reservations (empty when nothing
     qualifies or nothing is left). Does nothing if the donation already holds match.
+    Raises ``ProjectClosedToMoney`` for a project that is closed, terminated or not yet
+    agreed (nothing held).
     """
     at = at or timezone.now()
     project = donation.project
+    refuse_closed_project(project, action=MATCH)
     rule = rule_for(project)
     if not is_eligible(rule=rule, donation=donation, project=project, at=at):
         return []
@@ -287,7 +291,13 @@ def confirm_match(*, donation: Donation, at: datetime | None = None) -> int:
     donation = _lock_donation(donation)
     qs = MatchReservation.objects.select_for_update(of=("self",)).select_related("pool")
     held = list(qs.filter(donation=donation, status=ReservationStatus.HELD))
-    if not held and not qs.filter(donation=donation, status=ReservationStatus.CONFIRMED).exists():
+    if (
+        not held
+        and not qs.filter(donation=donation, status=ReservationStatus.CONFIRMED).exists()
+        # A payment that arrives for a project closed meanwhile still counts (the money
+        # came), but it takes no fresh match.
+        and (donation.project is None or donation.project.accepts_money)
+    ):
         held = reserve_match(donation=donation, at=at)
     granted = 0
     target = project_account(donation.project, donation.currency)

@@ -24,7 +24,14 @@ from portal.blocks import ContentBlocks
 from portal.core.bilingual import BilingualName
 
 from ..blocks import DocumentBlocks, FAQBlocks, TimelineBlocks
-from ..enums import CallState, OrganizationRating, ProjectStatus, ProjectTier
+from ..enums import (
+    MONEY_OPEN_STATUSES,
+    MONEY_REFUSALS,
+    CallState,
+    OrganizationRating,
+    ProjectStatus,
+    ProjectTier,
+)
 
 
 class ServiceCategory(BilingualName, models.Model):  # noqa: DJ008 - str() from BilingualName
@@ -359,3 +366,17 @@ class Project(models.Model):
 
     def get_absolute_url(self):
         return reverse("projects:detail", kwargs={"slug": self.slug})
+
+    @property
+    def accepts_money(self) -> bool:
+        """Whether gifts, match and tranches may go to this project now (agreement
+        signed, not closed or terminated; see ``projects.enums.MONEY_OPEN_STATUSES``)."""
+        return self.status in MONEY_OPEN_STATUSES
+
+    @property
+    def money_refusal(self) -> str:
+        """Why the project takes no money now (translated, lower-case clause such as
+        "the project was terminated"), or ``""`` when it does."""
+        if self.accepts_money:
+            return ""
+        return str(MONEY_REFUSALS.get(self.status, MONEY_REFUSALS[ProjectStatus.APPLYING]))
