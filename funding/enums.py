@@ -45,6 +45,8 @@ class MatchingMode(models.TextChoices):
 
 class DonationSource(models.TextChoices):
     STRIPE = "stripe", _("Online (Stripe)")
+    WECHATPAY = "wechatpay", _("WeChat Pay")
+    ALIPAY = "alipay", _("Alipay")
     OFFLINE = "offline", _("Offline")
     IMPORT = "import", _("Platform import")
     TEST = "test", _("Test payment (development only)")

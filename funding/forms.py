@@ -3,9 +3,25 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.core.money import YuanField
 
-from .enums import Anonymity
+from .enums import Anonymity, DonationSource, OfflineMethod
 
 PRESETS_YUAN = [50, 100, 200, 500]
+
+
+class PledgeForm(forms.Form):
+    """An offline pledge: the donor gets a reference code for the transfer memo."""
+
+    amount = YuanField(label=_("Amount (yuan)"))
+    method = forms.ChoiceField(
+        label=_("How you will give"),
+        choices=OfflineMethod.choices,
+        initial=OfflineMethod.BANK_TRANSFER,
+        widget=forms.RadioSelect,
+    )
+    donor_name = forms.CharField(label=_("Your name"), max_length=200, required=False)
+    donor_email = forms.EmailField(
+        label=_("Email"), help_text=_("So that our finance staff can reach you about this gift.")
+    )
 
 
 class DonateForm(forms.Form):
@@ -38,8 +54,28 @@ class DonateForm(forms.Form):
         label=_("Postal address for the receipt"), max_length=300, required=False
     )
 
+    def __init__(self, *args, methods: list[str] | None = None, **kwargs):
+        """``methods``: the payment providers on offer, best first for this device
+        (``funding.providers.online_methods``); a choice appears when there are two."""
+        super().__init__(*args, **kwargs)
+        methods = methods or []
+        self.methods = methods
+        if len(methods) > 1:
+            labels = dict(DonationSource.choices)
+            self.fields = {
+                "method": forms.ChoiceField(
+                    label=_("Pay with"),
+                    choices=[(m, labels[m]) for m in methods],
+                    initial=methods[0],
+                    widget=forms.RadioSelect,
+                ),
+                **self.fields,
+            }
+
     def clean(self):
         data = super().clean()
+        if "method" not in self.fields:
+            data["method"] = self.methods[0] if self.methods else ""
         if self.has_error("custom_amount"):
             return data
         amount = data.get("custom_amount") or data.get("preset")

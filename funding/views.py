@@ -18,9 +18,9 @@ from projects.models import Project
 
 from .enums import DonationSource, DonationStatus, ReservationStatus
 from .errors import InvalidTransition, PaymentProviderError, ProjectClosedToMoney
-from .forms import DonateForm
-from .models import Donation, MatchReservation
-from .providers import online_provider_name, testpay
+from .forms import DonateForm, PledgeForm
+from .models import Donation, MatchReservation, OfflineGivingSettings, OfflinePledge
+from .providers import channel_for, online_methods, testpay
 from .providers.base import InvalidNotification
 from .providers.registry import get_adapter
 from .services.checkout import begin_checkout, hold_match_for_checkout
@@ -45,21 +45,22 @@ def _project_or_404(slug):
 def donate(request, slug=None):
     """Step 1: choose amount and options. On POST the gift is created and match held."""
     project = _project_or_404(slug) if slug else None
-    provider = online_provider_name()
+    methods = online_methods(request.headers.get("User-Agent", ""))
+    provider = methods[0] if methods else ""
     form = DonateForm(
         request.POST or None,
         initial={
             "donor_email": getattr(request.user, "email", "") or "",
         },
+        methods=methods,
     )
     if request.method == "POST" and provider and form.is_valid():
         data = form.cleaned_data
-        source = DonationSource.STRIPE if provider == "stripe" else DonationSource.TEST
         try:
             donation = create_online_donation(
                 project=project,
                 amount=data["amount"],
-                source=source,
+                source=data["method"],
                 donor_name=data["donor_name"],
                 donor_email=data["donor_email"],
                 user=request.user if request.user.is_authenticated else None,
@@ -93,9 +94,64 @@ def donate(request, slug=None):
             "project": project,
             "form": form,
             "provider": provider,
-            "is_test_provider": provider == "test",
+            "methods": methods,
+            "offline": _offline_settings(request),
+            "is_test_provider": "test" in methods,
             "match_hint_per_100": match_hint,
         },
+    )
+
+
+def _offline_settings(request):
+    """The site's offline-giving details, or None while they are not usable."""
+    offline = OfflineGivingSettings.for_request(request)
+    return offline if offline.usable else None
+
+
+@require_http_methods(["GET", "POST"])
+def pledge(request, slug=None):
+    """Pledge an offline gift: the donor gets a reference code to write in the transfer
+    memo (or quote at the office); finance records the gift with it when it arrives."""
+    from .services.pledges import create_pledge
+
+    project = _project_or_404(slug) if slug else None
+    offline = _offline_settings(request)
+    if offline is None:
+        raise Http404
+    form = PledgeForm(
+        request.POST or None, initial={"donor_email": getattr(request.user, "email", "") or ""}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            item = create_pledge(
+                project=project,
+                amount=data["amount"],
+                method=data["method"],
+                donor_name=data["donor_name"],
+                donor_email=data["donor_email"],
+                user=request.user,
+                ip=_client_ip(request),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("funding_public:pledge_detail", token=item.access_token)
+    return render(
+        request, "funding/pledge_form.html", {"project": project, "form": form, "offline": offline}
+    )
+
+
+def pledge_detail(request, token):
+    """The donor's pledge: its reference code and where to give (the token is the
+    permission, like a gift's status page)."""
+    item = get_object_or_404(
+        OfflinePledge.objects.select_related("project", "donation"), access_token=token
+    )
+    return render(
+        request,
+        "funding/pledge_detail.html",
+        {"pledge": item, "offline": OfflineGivingSettings.for_request(request)},
     )
 
 
@@ -130,6 +186,8 @@ def confirm(request, token):
                 success_url=status_url,
                 cancel_url=status_url,
                 locale=get_language() or settings.LANGUAGE_CODE,
+                channel=channel_for(donation.source, request.headers.get("User-Agent", "")),
+                client_ip=_client_ip(request),
             )
         except ProjectClosedToMoney as exc:
             error = exc.messages[0]
@@ -150,6 +208,49 @@ def confirm(request, token):
             "is_test_provider": donation.source == DonationSource.TEST,
         },
     )
+
+
+def scan(request, token):
+    """WeChat Pay Native: the order's QR code (rendered here, never by a web service)
+    for the donor to scan; ``funding/js/payment-status.js`` polls :func:`state` and
+    moves on to the status page once the gift is paid (or failed/expired)."""
+    from portal.core.qrcode import qr_svg
+
+    donation = get_object_or_404(Donation.objects.select_related("project"), access_token=token)
+    if donation.status != DonationStatus.PENDING or not donation.payment_code:
+        return redirect("funding_public:status", token=token)
+    return render(
+        request,
+        "funding/scan.html",
+        {
+            "donation": donation,
+            "qr_svg": qr_svg(donation.payment_code),
+            "in_wechat": "MicroMessenger" in request.headers.get("User-Agent", ""),
+            "state_url": reverse("funding_public:state", kwargs={"token": token}),
+            "status_url": reverse("funding_public:status", kwargs={"token": token}),
+        },
+    )
+
+
+def state(request, token):
+    """The gift's state as JSON for the payment page's poll. A pending gift of a
+    provider that can be asked (WeChat Pay) is looked up there at most every few
+    seconds, so a late notification does not keep the donor waiting."""
+    from django.http import JsonResponse
+
+    from .services.provider_sync import sync_if_due
+
+    donation = get_object_or_404(Donation, access_token=token)
+    if donation.status == DonationStatus.PENDING:
+        donation = sync_if_due(donation=donation)
+    response = JsonResponse(
+        {
+            "status": donation.status,
+            "done": donation.status != DonationStatus.PENDING,
+        }
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def status(request, token):

@@ -52,6 +52,11 @@ LOG_ACTIONS = [
         _("Second payment for a paid gift recorded (to refund)"),
     ),
     (
+        "funding.refund_requested",
+        _("Request refund"),
+        _("Refund requested from the payment provider"),
+    ),
+    (
         "funding.inbox_requeued",
         _("Re-run payment notification"),
         _("Payment notification re-run"),

@@ -90,6 +90,8 @@ ORG_NAMES = [
     ("深圳市宝安区新芽青年志愿服务中心", OrganizationType.SOCIAL_SERVICE, "志愿服务"),
     ("航城街道书香读书会", OrganizationType.COMMUNITY, "文化体育"),
 ]
+# The names people say (by index), found by the site search.
+SHORT_NAMES = {0: "夕阳红", 1: "彩虹桥", 2: "同心助残", 4: "绿色家园", 5: "鹏城公益", 8: "新芽青年"}
 # Verification state of each demo organization (by index): every state is shown.
 ORG_STATUS = {
     6: VerificationStatus.SUBMITTED,
@@ -191,6 +193,7 @@ def seed(ctx: DemoContext) -> None:
             slug=slugify(f"org-{i + 1}"),
             defaults={
                 "name": name,
+                "short_name": SHORT_NAMES.get(i, ""),
                 "org_type": org_type,
                 "registration_kind": kind,
                 "credit_code": credit_code(prefix, 1000 + i)

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from portal.core.search import query_terms
+from portal.core.search import matching, query_terms
 
 from .enums import OrganizationType, Rating, RegionLevel
 from .models import Organization, Region
@@ -20,7 +20,7 @@ def _service_categories(request):
 
 
 class OrganizationDirectoryFilter(django_filters.FilterSet):
-    """Filters of the public directory; ``q`` matches every bigram of a Chinese query."""
+    """Filters of the public directory; ``q`` goes through the site search engine."""
 
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
     org_type = django_filters.ChoiceFilter(
@@ -43,9 +43,10 @@ class OrganizationDirectoryFilter(django_filters.FilterSet):
         fields = ["q", "org_type", "district", "service_area", "rating"]
 
     def filter_search(self, queryset, name, value):
-        for term in query_terms(value):
-            queryset = queryset.filter(Q(name__icontains=term) | Q(mission__icontains=term))
-        return queryset
+        """The site search engine (name, short name, mission, places, service areas)."""
+        if not query_terms(value):
+            return queryset
+        return matching(queryset, value)
 
     def filter_district(self, queryset, name, value):
         return queryset.filter(Q(region=value) | Q(region__parent=value))

@@ -32,6 +32,7 @@ from .validators import normalize_mobile, validate_document
 
 PROFILE_FIELDS = (
     "name",
+    "short_name",
     "org_type",
     "registration_kind",
     "credit_code",

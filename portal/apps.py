@@ -19,3 +19,22 @@ class PortalConfig(AppConfig):
 
         if "portal/dashboard/my_data.html" not in dashboard_sections:
             dashboard_sections.append("portal/dashboard/my_data.html")
+        if "portal/dashboard/consents.html" not in dashboard_sections:
+            dashboard_sections.append("portal/dashboard/consents.html")
+        self._connect_consent()
+
+    def _connect_consent(self):
+        from django.contrib.auth.signals import user_logged_in
+        from django.core import checks
+        from django.db.models.signals import post_delete, post_save
+        from wagtail.signals import page_published, page_unpublished
+
+        from .consent import check_policy_published, forget_policy, remember_consent_on_login
+        from .models import PrivacyPolicyPage
+
+        for signal in (page_published, page_unpublished, post_delete, post_save):
+            signal.connect(
+                forget_policy, sender=PrivacyPolicyPage, dispatch_uid=f"forget-policy-{id(signal)}"
+            )
+        user_logged_in.connect(remember_consent_on_login, dispatch_uid="portal-consent-login")
+        checks.register(check_policy_published, checks.Tags.security, deploy=True)

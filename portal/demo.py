@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import translation
 from wagtail.models import Locale, Page, Site
+from wagtail.rich_text import RichText
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for demo logins on purpose
 APPS_IN_ORDER = [
@@ -54,8 +55,33 @@ def seed_all(*, size: str = "small", seed: int = 2026, log=print) -> DemoContext
             continue
         with translation.override(settings.LANGUAGE_CODE):
             module.seed(ctx)
+    seed_consents(ctx)
     _refresh_planner_statistics(log)
     return ctx
+
+
+def seed_consents(ctx: DemoContext) -> None:
+    """Every demo account agreed to the privacy policy when it signed up (as a real
+    account does on the sign-up form, portal/consent.py); without it each demo login
+    would first stop at the consent page."""
+    from django.contrib.auth import get_user_model
+
+    from portal.consent import current_policy, forget_policy
+    from portal.models import Consent, ConsentPurpose
+
+    forget_policy()
+    policy = current_policy()
+    if policy is None:
+        return
+    agreed = Consent.objects.filter(
+        purpose=ConsentPurpose.PRIVACY_POLICY, version=policy.version, withdrawn_at__isnull=True
+    ).values("user_id")
+    missing = get_user_model().objects.exclude(pk__in=agreed).values_list("pk", flat=True)
+    created = Consent.objects.bulk_create(
+        Consent(user_id=pk, purpose=ConsentPurpose.PRIVACY_POLICY, version=policy.version)
+        for pk in missing.iterator()
+    )
+    ctx.log(f"privacy: {len(created)} accounts agreed to policy {policy.version}")
 
 
 def _refresh_planner_statistics(log) -> None:
@@ -130,6 +156,8 @@ HOME_BODY = {
     ],
 }
 
+PRIVACY_POLICY_VERSION = "2026-12"
+
 PAGES = {
     "zh-hans": {
         "home": "首页",
@@ -143,6 +171,33 @@ PAGES = {
         "calls": "公益创投征集",
         "footer_about": "<p>服务社会组织成长，让每一笔善款公开透明。</p>",
         "footer_contact": "市社会组织服务中心\n电话：0755-8888 0000\n地址：福田区民生路 1 号",
+        "privacy": (
+            "隐私政策",
+            "我们只收集办理认证、申报、评审、捐赠和收据所必需的个人信息，"
+            "仅用于这些目的；捐赠人的姓名和金额可以选择不公开。您可以在“我的”页面下载"
+            "我们保存的全部个人信息，撤回同意或申请删除。",
+            [
+                ("heading", "我们收集哪些信息"),
+                (
+                    "paragraph",
+                    "<p>账户：用户名、电子邮箱和密码（加密保存）。机构认证：机构名称、统一社会信用代码、"
+                    "登记证书和联系人姓名。捐赠：捐赠人姓名（可匿名）、电子邮箱、金额和支付单号。"
+                    "进展报告中的照片在发布前会去除拍摄地点等元数据。</p>",
+                ),
+                ("heading", "用于什么目的"),
+                (
+                    "paragraph",
+                    "<p>办理机构认证、项目申报与评审、配捐结算和开具捐赠收据；依法公示资助结果和财务信息。"
+                    "我们不出售个人信息，也不用于营销。</p>",
+                ),
+                ("heading", "您的权利"),
+                (
+                    "paragraph",
+                    "<p>您可以随时在“我的”页面下载个人数据、撤回同意；撤回后账户停止使用，"
+                    "已经发生的捐赠、收据和评审决定依法保留。删除个人信息请联系平台管理员。</p>",
+                ),
+            ],
+        ),
     },
     "en": {
         "home": "Home",
@@ -160,6 +215,39 @@ PAGES = {
         "calls": "Calls for projects",
         "footer_about": "<p>Helping community organizations grow; every yuan in the open.</p>",
         "footer_contact": "City Social Organization Service Centre\nTel: +86 755 8888 0000",
+        "privacy": (
+            "Privacy policy",
+            "We collect only the personal information needed for verification, applications, "
+            "review, gifts and receipts, and use it only for these purposes; donors may keep "
+            "their name and amount private. On your “My account” page you can download "
+            "everything we hold about you, withdraw your consent or ask for erasure.",
+            [
+                ("heading", "What we collect"),
+                (
+                    "paragraph",
+                    "<p>Account: user name, e-mail address and password (stored hashed). "
+                    "Verification: the organization's name, unified credit code, registration "
+                    "certificate and contact person. Gifts: the donor's name (or anonymous), "
+                    "e-mail address, amount and payment reference. Photos in progress reports are "
+                    "stripped of location and other metadata before they are published.</p>",
+                ),
+                ("heading", "What we use it for"),
+                (
+                    "paragraph",
+                    "<p>Verifying organizations, applications and review, settling matched funds "
+                    "and issuing receipts; publishing funding results and accounts as the law "
+                    "requires. We never sell personal information or use it for marketing.</p>",
+                ),
+                ("heading", "Your rights"),
+                (
+                    "paragraph",
+                    "<p>You can download your data and withdraw your consent at any time on your "
+                    "“My account” page; after a withdrawal the account is no longer used, while "
+                    "gifts, receipts and review decisions already made are kept as the law "
+                    "requires. Ask the platform administrators to erase your personal data.</p>",
+                ),
+            ],
+        ),
     },
 }
 
@@ -190,7 +278,14 @@ NEWS = [
 
 def seed_site(ctx: DemoContext) -> None:
     """Locales, one home page per language (as translations), content pages, news, footer."""
-    from portal.models import Footer, HomePage, NewsIndexPage, NewsPage, StandardPage
+    from portal.models import (
+        Footer,
+        HomePage,
+        NewsIndexPage,
+        NewsPage,
+        PrivacyPolicyPage,
+        StandardPage,
+    )
 
     zh, _ = Locale.objects.get_or_create(language_code="zh-hans")
     en, _ = Locale.objects.get_or_create(language_code="en")
@@ -246,6 +341,22 @@ def seed_site(ctx: DemoContext) -> None:
                 show_in_menus=True,
                 locale=home.locale,
             )
+        title, intro, body = text["privacy"]
+        policy = _ensure_child(
+            home,
+            PrivacyPolicyPage,
+            "privacy",
+            title=title,
+            intro=intro,
+            version=PRIVACY_POLICY_VERSION,
+            effective_date=date(2026, 12, 1),
+            locale=home.locale,
+        )
+        if not policy.body:
+            policy.body = [
+                (kind, RichText(value) if kind == "paragraph" else value) for kind, value in body
+            ]
+            policy.save_revision().publish()
         news_index = _ensure_child(
             home, NewsIndexPage, "news", title=text["news"], show_in_menus=True, locale=home.locale
         )

@@ -9,7 +9,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from organizations.middleware import staff_mfa_required
-from portal import privacy, views
+from portal import consent, privacy, views
 from portal.api import api as open_data_api
 from portal.core import reports
 from portal.core.cache import cache_anonymous_page
@@ -57,6 +57,8 @@ urlpatterns += i18n_patterns(
     path("feeds/updates.atom", cache_anonymous_page(CallsAndProjectsFeed()), name="public_feed"),
     path("stats/", stats_page, name="stats"),
     path("me/data.json", privacy.download_my_data, name="my_data"),
+    path("me/consent/", consent.consent_view, name="privacy_consent"),
+    path("me/consent/<id:pk>/withdraw/", consent.withdraw_view, name="privacy_consent_withdraw"),
     path("", include("portal.core.notifications.urls")),
     path("", include("organizations.urls")),
     path("", include("projects.urls")),

@@ -1,7 +1,7 @@
 import logging
 
 from django.conf import settings
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.utils import DatabaseError
 from django.http import (
@@ -14,9 +14,6 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from wagtail.models import Locale, Page
-
-from .core.search import search_pages
 
 logger = logging.getLogger(__name__)
 
@@ -88,24 +85,43 @@ def robots_txt(request):
 
 
 def search(request):
-    """Site search over live pages in the active language, Chinese-aware
-    (see ``portal.core.search``)."""
-    raw = request.GET.get("q", "").strip()[:200]
-    results = Page.objects.none()
-    if raw:
-        pages = Page.objects.live().public().filter(locale=Locale.get_active()).specific()
-        results = search_pages(pages, raw)
-    paginator = Paginator(results, 10)
-    try:
-        page_obj = paginator.page(request.GET.get("page", 1))
-    except PageNotAnInteger:
-        page_obj = paginator.page(1)
-    except EmptyPage:
-        page_obj = paginator.page(max(paginator.num_pages, 1))
+    """One search over the whole public site, grouped by type (see ``portal.site_search``)."""
+    from urllib.parse import urlencode
+
+    from .site_search import PAGE_SIZE, SiteSearchForm, site_search
+
+    form = SiteSearchForm(request.GET)
+    form.is_valid()  # an invalid filter is reported and ignored; the words still count
+    data = form.cleaned_data
+    query = data.get("q") or ""
+    kind = data.get("type") or ""
+    groups, total, page_obj = [], 0, None
+    if query:
+        try:
+            number = min(max(int(request.GET.get("page", 1)), 1), 10_000)
+        except ValueError:
+            number = 1
+        filters = {"district": data.get("district"), "category": data.get("category")}
+        groups, total = site_search(query=query, kind=kind, page=number, **filters)
+        if kind:
+            count = next((g.count for g in groups if g.kind == kind), 0)
+            page_obj = Paginator(range(count), PAGE_SIZE).get_page(number)
+            if page_obj.number != number:  # past the last page: show the last one
+                groups, total = site_search(query=query, kind=kind, page=page_obj.number, **filters)
+    params = {k: (v.pk if hasattr(v, "pk") else v) for k, v in data.items() if v and k != "type"}
     return render(
         request,
         "portal/search.html",
-        {"query": raw, "page_obj": page_obj, "results": page_obj.object_list},
+        {
+            "form": form,
+            "query": query,
+            "kind": kind,
+            "groups": groups,
+            "total": total,
+            "page_obj": page_obj,
+            "filter_query": urlencode(params),
+            "extra_query": "&" + urlencode({**params, "type": kind}),
+        },
     )
 
 

@@ -6,6 +6,7 @@ from urllib.parse import quote
 from django.utils.html import escape
 from wagtail import hooks
 
+from portal.consent import register_log_actions as register_consent_log_actions
 from portal.core.cache import cache_wagtail_pages
 from portal.dashboard import add_dashboard_panels
 from portal.privacy import register_log_actions as register_privacy_log_actions
@@ -13,6 +14,7 @@ from portal.privacy import register_log_actions as register_privacy_log_actions
 hooks.register("on_serve_page", cache_wagtail_pages)
 hooks.register("construct_homepage_panels", add_dashboard_panels)
 hooks.register("register_log_actions", register_privacy_log_actions)
+hooks.register("register_log_actions", register_consent_log_actions)
 
 # PDF report admin (views, menu item, call/application buttons): see portal/report_hooks.py.
 import portal.report_hooks  # noqa: E402,F401

@@ -34,6 +34,44 @@ CATALOGUE = [
     ("H", "就业帮扶", "Employment support", ["技能培训", "困难群体就业援助"]),
 ]
 
+# Words people search with for each category (ServiceCategory.keywords).
+CATEGORY_KEYWORDS = {
+    "A": "助老 养老 敬老 老人 长者 老年人 elderly older people seniors",
+    "B": "儿童 少年 青少年 孩子 学生 children kids youth young people",
+    "C": "残障 残疾 残疾人 无障碍 disability disabled people accessibility",
+    "D": "议事 自治 居民参与 participation governance",
+    "E": "环保 绿色 垃圾 green recycling",
+    "F": "文艺 体育 健身 arts sport fitness",
+    "G": "应急 安全 防灾 emergency safety",
+    "H": "就业 技能 培训 jobs skills",
+}
+
+ITEM_NAMES_EN = {
+    "老年助餐": "Meals for the elderly",
+    "居家探访": "Home visits to older people",
+    "长者健康管理": "Health management for the elderly",
+    "认知障碍照护": "Dementia care",
+    "四点半课堂": "After-school club",
+    "青少年心理支持": "Mental health support for youth",
+    "儿童安全教育": "Safety education for children",
+    "康复训练": "Rehabilitation training",
+    "残障人士就业辅导": "Employment coaching for people with disabilities",
+    "无障碍出行": "Accessible transport",
+    "居民议事会": "Residents' council",
+    "楼栋自治": "Building self-management",
+    "社区规划参与": "Participatory community planning",
+    "垃圾分类": "Waste sorting",
+    "社区花园": "Community garden",
+    "节水节能宣传": "Water and energy saving",
+    "社区文艺团队": "Community arts groups",
+    "全民健身": "Fitness for all",
+    "非遗传承": "Intangible cultural heritage",
+    "防灾减灾培训": "Disaster preparedness training",
+    "社区应急队伍": "Community emergency teams",
+    "技能培训": "Skills training",
+    "困难群体就业援助": "Employment aid for people in hardship",
+}
+
 # (slug, zh title, en title, opens offset days, closes offset days, budget yuan)
 # Order matters: other apps use ctx.shared["calls"][1..3]; new calls go at the end.
 CALLS = [
@@ -139,11 +177,22 @@ def seed_catalogue() -> list[ServiceItem]:
     items = []
     for order, (code, name, name_en, item_names) in enumerate(CATALOGUE):
         category, _ = ServiceCategory.objects.update_or_create(
-            code=code, defaults={"name": name, "name_en": name_en, "sort_order": order}
+            code=code,
+            defaults={
+                "name": name,
+                "name_en": name_en,
+                "keywords": CATEGORY_KEYWORDS[code],
+                "sort_order": order,
+            },
         )
         for i, item_name in enumerate(item_names, start=1):
             item, _ = ServiceItem.objects.update_or_create(
-                code=f"{code}{i:02d}", defaults={"category": category, "name": item_name}
+                code=f"{code}{i:02d}",
+                defaults={
+                    "category": category,
+                    "name": item_name,
+                    "name_en": ITEM_NAMES_EN[item_name],
+                },
             )
             items.append(item)
     return items

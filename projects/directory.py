@@ -15,12 +15,11 @@ asserts they stay equal to funding's own lists (``funding.services.reconcile.RAI
 / ``MATCH_KINDS``) and that the balance figures equal the ledger sums, so the directory,
 the API and ``manage.py reconcile`` always agree.
 
-Chinese search. PostgreSQL's text-search parser and SQLite's FTS tokenizers do not
-segment Chinese, so ``q`` is split with :func:`portal.core.search.query_terms` into bigrams
-(Latin words stay whole) and every term must match (AND) one of title, summary or the
-organization's name with ``icontains``. Works identically on SQLite and PostgreSQL; the
-cost is a sequential scan of ``projects_project`` joined to its organization (about
-10 ms for 10,000 projects on SQLite; see docs/public.md for why no trigram index).
+Keyword search. ``q`` goes through the site search engine
+(:func:`portal.core.search.matching`): Wagtail's search index of ``Project.search_fields``,
+which holds title, summary, organization name and short name, service area, service
+items and categories (Chinese and English) as n-grams, so 助老 finds a project filed
+under 为老服务/助老 whatever its title says. Same engine as ``/search/``; see docs/search.md.
 """
 
 from __future__ import annotations
@@ -58,7 +57,7 @@ from django.utils.translation import gettext_lazy as _
 from organizations.enums import OrganizationType, RegionLevel
 from organizations.models import Region
 from portal.core.ids import IdChoiceFilter
-from portal.core.search import query_terms
+from portal.core.search import matching, query_terms
 
 from .enums import MONEY_OPEN_STATUSES, ProjectStatus, ProjectTier
 from .models import CallPage, Project, ServiceCategory, ServiceItem
@@ -457,13 +456,9 @@ class ProjectDirectoryFilter(django_filters.FilterSet):
     # Filters over many-valued relations use a subquery, never a join: a join would
     # repeat the project once per matching row and multiply the ledger sums.
     def filter_search(self, queryset, name, value):
-        for term in query_terms(value):
-            queryset = queryset.filter(
-                Q(title__icontains=term)
-                | Q(summary__icontains=term)
-                | Q(organization__name__icontains=term)
-            )
-        return queryset
+        if not query_terms(value):
+            return queryset
+        return matching(queryset, value)
 
     def filter_category(self, queryset, name, value):
         through = Project.service_items.through.objects.filter(

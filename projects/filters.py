@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Region
+from portal.core.search import matching, query_terms
 
 from .enums import CallState
 from .models import CallPage, CommunityNeed, ServiceCategory
@@ -76,8 +77,7 @@ class NeedFilter(django_filters.FilterSet):
     )
     q = django_filters.CharFilter(
         label=_("Words"),
-        field_name="title",
-        lookup_expr="icontains",
+        method="filter_search",
         widget=forms.TextInput(attrs={"type": "search"}),
     )
     ordering = django_filters.ChoiceFilter(
@@ -97,3 +97,9 @@ class NeedFilter(django_filters.FilterSet):
 
     def order(self, queryset, name, value):
         return queryset.order_by(*NEED_ORDERINGS[value])
+
+    def filter_search(self, queryset, name, value):
+        """The site search engine: title, description, places, service item."""
+        if not query_terms(value):
+            return queryset
+        return matching(queryset, value)

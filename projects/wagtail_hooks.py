@@ -85,8 +85,8 @@ class ServiceCategoryViewSet(SnippetViewSet):
     icon = "list-ul"
     menu_label = _("Service categories")
     list_display = ["code", "name", "name_en", "sort_order"]
-    list_export = ["code", "name", "name_en", "description", "sort_order"]
-    search_fields = ["code", "name", "name_en"]
+    list_export = ["code", "name", "name_en", "description", "keywords", "sort_order"]
+    search_fields = ["code", "name", "name_en", "keywords"]
     ordering = ["sort_order", "code"]
 
 

@@ -1,5 +1,5 @@
 from .balances import ProjectBalance
-from .donations import Donation, ImportBatch, Receipt
+from .donations import Donation, ImportBatch, ProviderRefund, Receipt
 from .inbox import InboundEvent
 from .ledger import Account, Entry, LedgerTransaction
 from .matching import (
@@ -11,6 +11,7 @@ from .matching import (
     SettlementTier,
     Sponsor,
 )
+from .offline import OfflineGivingSettings, OfflinePledge
 from .spending import ClawBack, Disbursement, Expenditure
 
 __all__ = [
@@ -26,7 +27,10 @@ __all__ = [
     "MatchPool",
     "MatchReservation",
     "MatchingRule",
+    "OfflineGivingSettings",
+    "OfflinePledge",
     "ProjectBalance",
+    "ProviderRefund",
     "Receipt",
     "Settlement",
     "SettlementLine",

@@ -121,6 +121,9 @@ class Donation(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     access_token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
     checkout_url = models.URLField(_("Checkout URL"), max_length=1000, blank=True)
+    # The payload of the QR code the donor scans (WeChat Pay Native ``code_url``), shown
+    # on our own payment page; empty for providers that redirect to their own page.
+    payment_code = models.CharField(_("Payment QR code"), max_length=500, blank=True)
     # When the open checkout session (``external_id``) expires at the provider. Until
     # then reopening checkout reuses it, so a gift never has two payable sessions.
     checkout_expires_at = models.DateTimeField(_("Checkout expires at"), null=True, blank=True)
@@ -201,6 +204,37 @@ class Donation(models.Model):
         if self.hides_name or not self.donor_name:
             return str(_("Anonymous donor"))
         return self.donor_name
+
+
+class ProviderRefund(models.Model):
+    """One refund a provider reported by its own id (WeChat Pay ``refund_id``): applied
+    to its gift exactly once, however often or in whatever order it is reported."""
+
+    donation = models.ForeignKey(
+        Donation,
+        verbose_name=_("Donation"),
+        on_delete=models.PROTECT,
+        related_name="provider_refunds",
+    )
+    source = models.CharField(_("Source"), max_length=20, choices=DonationSource.choices)
+    refund_id = models.CharField(_("Refund id"), max_length=200)
+    amount = models.PositiveBigIntegerField(_("Amount (fen)"))
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Provider refund")
+        verbose_name_plural = _("Provider refunds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "refund_id"], name="funding_provider_refund_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="funding_provider_refund_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source} {self.refund_id}"
 
 
 class ImportBatch(models.Model):

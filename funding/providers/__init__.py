@@ -1,5 +1,6 @@
-"""Payment providers. ``stripe`` talks to Stripe (the only importer of the SDK);
-``testpay`` simulates a checkout for demos and refuses to run unless DEBUG is on."""
+"""Payment providers. ``stripe`` talks to Stripe, ``wechatpay`` to WeChat Pay,
+``alipay`` to Alipay (each the only importer of its SDK); ``testpay`` simulates a
+checkout for demos and refuses to run unless DEBUG is on."""
 
 from dataclasses import dataclass
 
@@ -8,16 +9,68 @@ from dataclasses import dataclass
 class CheckoutResult:
     session_id: str
     url: str
+    # The payload of a QR code to show on our own page (WeChat Pay Native ``code_url``).
+    code: str = ""
+
+
+def configured_providers() -> list[str]:
+    """Every online provider configured on this site (``DonationSource`` values), in a
+    neutral order; the development provider only when nothing real is configured."""
+    from . import alipay, testpay, wechatpay
+    from . import stripe as stripe_provider
+
+    found = []
+    if wechatpay.is_configured():
+        found.append("wechatpay")
+    if alipay.is_configured():
+        found.append("alipay")
+    if stripe_provider.is_configured():
+        found.append("stripe")
+    if not found and testpay.is_enabled():
+        found.append("test")
+    return found
+
+
+def device_of(user_agent: str) -> str:
+    """``wechat`` (WeChat's in-app browser), ``mobile`` (a phone's browser) or
+    ``desktop``, from the User-Agent."""
+    ua = user_agent or ""
+    if "MicroMessenger" in ua:
+        return "wechat"
+    if any(m in ua for m in ("Mobile", "Android", "iPhone", "iPad", "HarmonyOS")):
+        return "mobile"
+    return "desktop"
+
+
+def online_methods(user_agent: str = "") -> list[str]:
+    """The configured providers in the order that suits the device: the domestic
+    wallets before cards; inside WeChat, WeChat Pay first and Alipay last (WeChat's
+    browser does not open Alipay's pages)."""
+    found = configured_providers()
+    if device_of(user_agent) == "wechat":
+        order = ["wechatpay", "stripe", "test", "alipay"]
+    else:
+        order = ["wechatpay", "alipay", "stripe", "test"]
+    return sorted(found, key=order.index)
 
 
 def online_provider_name() -> str:
-    """``"stripe"`` when Stripe is configured, ``"test"`` when the development provider
-    is enabled, else ``""`` (the donate page then points to offline giving)."""
-    from . import stripe as stripe_provider
-    from . import testpay
+    """The first configured provider (``""`` when none: the donate page then points to
+    offline giving)."""
+    found = configured_providers()
+    return found[0] if found else ""
 
-    if stripe_provider.is_configured():
-        return "stripe"
-    if testpay.is_enabled():
-        return "test"
-    return ""
+
+def channel_for(provider: str, user_agent: str) -> str:
+    """How a provider's checkout runs on this device: WeChat Pay ``h5`` in a phone's
+    browser (when the merchant has H5), else ``native`` (QR code; inside WeChat the
+    donor long-presses it); Alipay ``wap`` on a phone, else ``page``; others: ``""``."""
+    if provider == "alipay":
+        return "wap" if device_of(user_agent) != "desktop" else "page"
+    if provider != "wechatpay":
+        return ""
+    from . import wechatpay
+
+    if device_of(user_agent) == "mobile" and wechatpay.h5_enabled():
+        return "h5"
+    return "native"

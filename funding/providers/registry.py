@@ -13,6 +13,8 @@ from .base import ProviderAdapter
 
 ADAPTERS: dict[str, str] = {
     "stripe": "funding.providers.stripe.StripeAdapter",
+    "wechatpay": "funding.providers.wechatpay.WeChatPayAdapter",
+    "alipay": "funding.providers.alipay.AlipayAdapter",
 }
 
 _loaded: dict[str, ProviderAdapter] = {}

@@ -8,7 +8,7 @@ from django.utils import timezone
 from ..enums import DonationStatus, ReservationStatus
 from ..errors import InvalidTransition, PaymentProviderError
 from ..models import Donation, MatchReservation
-from ..providers import online_provider_name
+from ..providers import configured_providers
 from .donations import mark_failed
 from .guards import refuse_closed_project
 from .matching import reservation_ttl, reserve_match
@@ -73,8 +73,27 @@ def _claim_checkout(*, donation: Donation, now: datetime) -> tuple[datetime, str
     return expires_at, ""
 
 
+def _provider_module(source: str):
+    if source == "stripe":
+        from ..providers import stripe as impl
+    elif source == "wechatpay":
+        from ..providers import wechatpay as impl
+    elif source == "alipay":
+        from ..providers import alipay as impl
+    else:
+        from ..providers import testpay as impl
+    return impl
+
+
 def begin_checkout(
-    *, donation: Donation, product_name: str, success_url: str, cancel_url: str, locale: str
+    *,
+    donation: Donation,
+    product_name: str,
+    success_url: str,
+    cancel_url: str,
+    locale: str,
+    channel: str = "",
+    client_ip: str | None = None,
 ) -> str:
     """Return the URL of the donation's one payable checkout session.
 
@@ -87,17 +106,20 @@ def begin_checkout(
     is marked failed and its match released, and ``PaymentProviderError`` is raised;
     ``InvalidTransition`` unless the donation awaits payment; ``ProjectClosedToMoney``
     when its project was closed, terminated or is not agreed (no session is created).
+
+    The provider is the gift's own ``source`` (chosen on the donate page), which must
+    still be configured; ``channel`` (WeChat Pay: ``native`` QR code or ``h5``) and
+    ``client_ip`` are passed to providers that need them.
     """
-    provider = online_provider_name()
-    if not provider:
-        raise PaymentProviderError("online payment is not configured")
+    provider = donation.source
+    if provider not in configured_providers():
+        raise PaymentProviderError("this payment provider is not configured")
     expires_at, url = _claim_checkout(donation=donation, now=timezone.now())
     if url:
         return url
-    if provider == "stripe":
-        from ..providers import stripe as impl
-    else:
-        from ..providers import testpay as impl
+    impl = _provider_module(provider)
+    wallets = ("wechatpay", "alipay")
+    extra = {"channel": channel, "client_ip": client_ip} if provider in wallets else {}
     try:
         result = impl.create_checkout_session(
             donation=donation,
@@ -106,11 +128,12 @@ def begin_checkout(
             cancel_url=cancel_url,
             expires_at=expires_at,
             locale=locale,
+            **extra,
         )
     except PaymentProviderError:
         mark_failed(donation=donation)
         raise
     Donation.objects.filter(pk=donation.pk, checkout_expires_at=expires_at).update(
-        external_id=result.session_id, checkout_url=result.url
+        external_id=result.session_id, checkout_url=result.url, payment_code=result.code
     )
     return result.url

@@ -23,7 +23,7 @@ from ..enums import (
     TransactionKind,
 )
 from ..errors import DuplicateReference, FourEyesViolation, InvalidTransition
-from ..models import Donation, Receipt
+from ..models import Donation, ProviderRefund, Receipt
 from .guards import refuse_closed_project
 from .ledger import account_for, post_transaction, project_account
 from .matching import confirm_match, release_match, reverse_match
@@ -52,7 +52,12 @@ def check_velocity(*, ip: str | None, email: str, now: datetime) -> str:
     lim = limits()
     recent = Donation.objects.filter(
         created_at__gte=now - lim["window"],
-        source__in=[DonationSource.STRIPE, DonationSource.TEST],
+        source__in=[
+            DonationSource.STRIPE,
+            DonationSource.WECHATPAY,
+            DonationSource.ALIPAY,
+            DonationSource.TEST,
+        ],
     )
     if ip and recent.filter(ip_address=ip).count() >= lim["per_ip"]:
         return "velocity: too many checkouts from this IP address"
@@ -478,6 +483,29 @@ def record_refund(*, donation: Donation, refunded_total: int) -> int:
     return delta
 
 
+@transaction.atomic
+def record_provider_refund(*, donation: Donation, refund_id: str, amount: int) -> int:
+    """Apply one refund the provider identifies by its own id (WeChat Pay ``refund_id``).
+
+    Each refund id is applied once (a ``ProviderRefund`` row, unique per provider and
+    id, written under the gift's row lock), however often it is reported; the gift's
+    cumulative refunded amount then grows by ``amount`` (at most to the gift's amount)
+    through :func:`record_refund`. Returns fen reversed now (0 for a repeat, or for a
+    gift that has not succeeded).
+    """
+    donation = _locked(donation)
+    if amount <= 0 or donation.status != DonationStatus.SUCCEEDED:
+        return 0
+    _row, created = ProviderRefund.objects.get_or_create(
+        source=donation.source,
+        refund_id=refund_id,
+        defaults={"donation": donation, "amount": amount},
+    )
+    if not created:
+        return 0
+    return record_refund(donation=donation, refunded_total=donation.refunded_amount + amount)
+
+
 def _receipt_follows(donation: Donation) -> None:
     """The gift's receipt states what the gift is now worth (after refunds)."""
     Receipt.objects.filter(donation=donation).update(amount=donation.net_amount)
@@ -582,6 +610,9 @@ def record_offline_donation(
     if evidence:
         donation.evidence.save(evidence.name, evidence, save=False)
         donation.save(update_fields=["evidence"])
+    from .pledges import link_pledge
+
+    link_pledge(donation=donation)
     log(
         instance=donation,
         action="funding.offline_recorded",

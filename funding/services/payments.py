@@ -22,6 +22,7 @@ from .donations import (
     mark_failed,
     record_dispute,
     record_payment,
+    record_provider_refund,
     record_refund,
 )
 
@@ -105,6 +106,13 @@ def apply_payment_event(*, source: str, event: PaymentEvent, at: datetime) -> tu
             donation, _outcome = _pay(source, event, event.paid_amount, at)
             if donation is None:
                 return False, "refund of an unknown payment"
+        if event.refund_id:
+            if event.amount is None:
+                return False, "refund without amount"
+            reversed_now = record_provider_refund(
+                donation=donation, refund_id=event.refund_id, amount=event.amount
+            )
+            return True, f"refund {event.refund_id[:40]}: reversed {reversed_now}"
         reversed_now = record_refund(donation=donation, refunded_total=event.refunded_total or 0)
         return True, f"refunded {reversed_now}"
     if donation is None:

@@ -243,6 +243,13 @@ def reconcile() -> ReconcileReport:
         "pools": len({a.pool_id for a in pool_accts}),
         "projects with money": len(set(ledger_raised) | set(ledger_matched)),
         "project balances": len(stored),
+        "counted donations by source": dict(
+            Donation.objects.counted()
+            .values("source")
+            .annotate(n=Count("pk"))
+            .order_by("source")
+            .values_list("source", "n")
+        ),
         "second payments awaiting refund": Donation.objects.filter(
             duplicate_of__isnull=False, flagged=True, refunded_amount__lt=F("amount")
         ).count(),

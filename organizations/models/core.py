@@ -2,8 +2,10 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from wagtail.search import index
 
-from portal.core.bilingual import BilingualName
+from portal.core.bilingual import BilingualName, both_names, region_path
+from portal.core.search import CJKSearchMixin
 
 from ..enums import (
     DocumentKind,
@@ -51,8 +53,14 @@ class OrganizationQuerySet(models.QuerySet):
         return self.filter(memberships__user=user)
 
 
-class Organization(models.Model):
+class Organization(CJKSearchMixin, index.Indexed, models.Model):
     name = models.CharField(_("Organization name"), max_length=200)
+    short_name = models.CharField(
+        _("Short name"),
+        max_length=50,
+        blank=True,
+        help_text=_("The name people use in everyday speech, e.g. 夕阳红; found by search."),
+    )
     slug = models.SlugField(_("Slug"), max_length=100, unique=True, allow_unicode=True)
     org_type = models.CharField(
         _("Organization type"), max_length=30, choices=OrganizationType.choices
@@ -143,6 +151,13 @@ class Organization(models.Model):
 
     objects = OrganizationQuerySet.as_manager()
 
+    cjk_search_sources = ("name", "short_name", "mission", "search_taxonomy")
+    search_fields = [
+        index.SearchField("name"),
+        index.SearchField("cjk_search_text"),
+        index.FilterField("status"),
+    ]
+
     class Meta:
         verbose_name = _("Organizations")
         verbose_name_plural = _("Organizations")
@@ -164,6 +179,10 @@ class Organization(models.Model):
 
     def get_absolute_url(self):
         return reverse("organizations:detail", kwargs={"slug": self.slug})
+
+    def search_taxonomy(self) -> list[str]:
+        """Community, sub-district and district; service areas (Chinese and English)."""
+        return both_names(*region_path(self.community or self.region), *self.service_areas.all())
 
     @property
     def is_verified(self) -> bool:

@@ -21,3 +21,24 @@ class BilingualName:
 
     def __str__(self):
         return self.display_name()
+
+
+def both_names(*rows) -> list[str]:
+    """Chinese and English names (and search keywords, where a row has them) of taxonomy
+    rows (``None`` rows skipped), for search indexes that must answer in either language."""
+    return [
+        name
+        for row in rows
+        if row is not None
+        for name in (row.name, row.name_en, getattr(row, "keywords", ""))
+        if name
+    ]
+
+
+def region_path(region) -> list:
+    """``region`` and its ancestors (community → sub-district → district → city)."""
+    path = []
+    while region is not None and len(path) < 5:
+        path.append(region)
+        region = region.parent
+    return path

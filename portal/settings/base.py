@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.core.csp.PortalCSPMiddleware",  # django-csp, relaxed for /admin/
     "allauth.account.middleware.AccountMiddleware",
+    "portal.consent.ConsentMiddleware",  # PIPL: consent to the current privacy policy
     "organizations.middleware.AdminAccessMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "portal.core.db_routers.ReplicaReadMiddleware",
@@ -188,6 +189,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # Failed logins count per account, whether typed as username or email (portal/core/accounts.py).
 ACCOUNT_ADAPTER = "portal.core.accounts.AccountAdapter"
+# The privacy-policy consent box on the sign-up form (portal/consent.py).
+ACCOUNT_SIGNUP_FORM_CLASS = "portal.consent.SignupConsentForm"
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "5/5m/ip,5/5m/key",
     "signup": "20/h/ip",
@@ -262,6 +265,31 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env("STRIPE_API_BASE")
+# WeChat Pay API v3, direct merchant (funding/providers/wechatpay.py; docs/configuration.md).
+# Enabled when the merchant id, app id, APIv3 key, merchant certificate serial number and
+# private key are set, plus either the platform public key and its id (recommended) or
+# a directory for downloaded platform certificates.
+WECHATPAY_MCHID = env("WECHATPAY_MCHID", default="")
+WECHATPAY_APPID = env("WECHATPAY_APPID", default="")
+WECHATPAY_API_V3_KEY = env("WECHATPAY_API_V3_KEY", default="")
+WECHATPAY_CERT_SERIAL_NO = env("WECHATPAY_CERT_SERIAL_NO", default="")
+WECHATPAY_PRIVATE_KEY = env("WECHATPAY_PRIVATE_KEY", default="")
+WECHATPAY_PRIVATE_KEY_PATH = env("WECHATPAY_PRIVATE_KEY_PATH", default="")
+WECHATPAY_PUBLIC_KEY = env("WECHATPAY_PUBLIC_KEY", default="")
+WECHATPAY_PUBLIC_KEY_PATH = env("WECHATPAY_PUBLIC_KEY_PATH", default="")
+WECHATPAY_PUBLIC_KEY_ID = env("WECHATPAY_PUBLIC_KEY_ID", default="")
+WECHATPAY_CERT_DIR = env("WECHATPAY_CERT_DIR", default="")
+WECHATPAY_H5 = env.bool("WECHATPAY_H5", default=True)
+WECHATPAY_API_BASE = env("WECHATPAY_API_BASE", default="")
+# Alipay open platform (funding/providers/alipay.py; docs/configuration.md): enabled when
+# the app id, the app private key and Alipay's public key are set.
+ALIPAY_APPID = env("ALIPAY_APPID", default="")
+ALIPAY_APP_PRIVATE_KEY = env("ALIPAY_APP_PRIVATE_KEY", default="")
+ALIPAY_APP_PRIVATE_KEY_PATH = env("ALIPAY_APP_PRIVATE_KEY_PATH", default="")
+ALIPAY_PUBLIC_KEY = env("ALIPAY_PUBLIC_KEY", default="")
+ALIPAY_PUBLIC_KEY_PATH = env("ALIPAY_PUBLIC_KEY_PATH", default="")
+ALIPAY_SANDBOX = env.bool("ALIPAY_SANDBOX", default=False)
+ALIPAY_API_BASE = env("ALIPAY_API_BASE", default="")
 
 # --- Funding limits ---------------------------------------------------------------------
 # Smallest and largest single online gift, in fen (funding.services.donations).
@@ -302,7 +330,15 @@ CONTENT_SECURITY_POLICY = {
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "frame-ancestors": ["'self'"],
-        "form-action": ["'self'", "https://checkout.stripe.com"],
+        # Payment pages the donate flow redirects to after a form POST (browsers apply
+        # form-action to redirects): Stripe Checkout, WeChat Pay H5, Alipay's gateway.
+        "form-action": [
+            "'self'",
+            "https://checkout.stripe.com",
+            "https://wx.tenpay.com",
+            "https://openapi.alipay.com",
+            "https://openapi-sandbox.dl.alipaydev.com",
+        ],
         "base-uri": ["'self'"],
         "object-src": ["'none'"],
     }

@@ -45,6 +45,10 @@ if stripe_set and len(stripe_set) != len(STRIPE_REQUIRED):
     )
 if env.str("STRIPE_API_BASE", default=""):
     raise ImproperlyConfigured("STRIPE_API_BASE is for tests and development only")
+if env.str("ALIPAY_API_BASE", default=""):
+    raise ImproperlyConfigured("ALIPAY_API_BASE is for tests and development only")
+if env.str("WECHATPAY_API_BASE", default=""):
+    raise ImproperlyConfigured("WECHATPAY_API_BASE is for tests and development only")
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")

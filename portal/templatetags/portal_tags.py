@@ -87,4 +87,14 @@ def site_footer(context):
     footer = Footer.objects.filter(locale__language_code=get_language()).first()
     if footer is None:
         footer = Footer.objects.filter(locale__language_code=settings.LANGUAGE_CODE).first()
-    return {"footer": footer, "request": context.get("request")}
+    from portal.consent import policy_url
+
+    return {"footer": footer, "request": context.get("request"), "privacy_url": policy_url()}
+
+
+@register.filter
+def highlight(text, query):
+    """``text`` escaped, with the words of the search ``query`` in ``<mark>``."""
+    from portal.core.search import highlight as mark
+
+    return mark(text, query or "")

@@ -1,8 +1,9 @@
 from datetime import datetime
 
 from django import forms
+from django.apps import apps
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +22,8 @@ from wagtail.search import index
 
 from organizations.enums import OrganizationType
 from portal.blocks import ContentBlocks
-from portal.core.bilingual import BilingualName
+from portal.core.bilingual import BilingualName, both_names, region_path
+from portal.core.search import CJKSearchMixin
 
 from ..blocks import DocumentBlocks, FAQBlocks, TimelineBlocks
 from ..enums import (
@@ -41,6 +43,16 @@ class ServiceCategory(BilingualName, models.Model):  # noqa: DJ008 - str() from 
     name = models.CharField(_("Name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     description = models.TextField(_("Description"), blank=True)
+    keywords = models.CharField(
+        _("Search keywords"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Other words people use for this category, separated by spaces, in Chinese and "
+            "English (e.g. 助老 养老 长者 elderly). Searching one of them finds the category's "
+            "projects, needs, calls and organizations. Run manage.py update_index after a change."
+        ),
+    )
     sort_order = models.PositiveIntegerField(_("Sort order"), default=0)
 
     class Meta:
@@ -88,7 +100,12 @@ class CallIndexPage(Page):
         calls = CallPage.objects.live().child_of(self).order_by("-opens_at")
         call_filter = CallFilter(request.GET or None, queryset=calls, request=request)
         context["filter"] = call_filter
-        context["calls"] = call_filter.qs.prefetch_related("allowed_service_items")
+        # Calls whose matching results are published link to them (funding.Settlement,
+        # read by string lookup: projects never imports funding).
+        settlements = apps.get_model("funding", "Settlement").objects.filter(call=OuterRef("pk"))
+        context["calls"] = call_filter.qs.prefetch_related("allowed_service_items").annotate(
+            has_settlement=Exists(settlements)
+        )
         context["now"] = timezone.now()
         return context
 
@@ -105,7 +122,7 @@ class CallPageForm(WagtailAdminPageForm):
     )
 
 
-class CallPage(Page):
+class CallPage(CJKSearchMixin, Page):
     """A public call (征集) for community service projects.
 
     Its state (see ``state``) is derived from the application period and the decision
@@ -178,7 +195,20 @@ class CallPage(Page):
     base_form_class = CallPageForm
     parent_page_types = ["projects.CallIndexPage"]
     subpage_types: list[str] = []
-    search_fields = [*Page.search_fields, index.SearchField("summary")]
+    cjk_search_sources = ("title", "summary", "body", "search_taxonomy")
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("cjk_search_text"),
+    ]
+
+    def search_taxonomy(self) -> list[str]:
+        """Districts and service items (with their categories) the call is open to."""
+        items = self.allowed_service_items.select_related("category")
+        return both_names(*self.eligible_districts.all()) + [
+            name for item in items for name in both_names(item, item.category)
+        ]
+
     content_panels = [
         *Page.content_panels,
         FieldPanel("summary"),
@@ -304,7 +334,7 @@ class ProjectQuerySet(models.QuerySet):
         return self.exclude(status=ProjectStatus.APPLYING)
 
 
-class Project(models.Model):
+class Project(CJKSearchMixin, index.Indexed, models.Model):
     """A community service project shown to the public and able to receive funds."""
 
     organization = models.ForeignKey(
@@ -351,6 +381,15 @@ class Project(models.Model):
 
     objects = ProjectQuerySet.as_manager()
 
+    # Site search and the directory's keyword box (portal.core.search.matching): the
+    # words people type, in n-grams so that Chinese substrings match on every backend.
+    cjk_search_sources = ("title", "summary", "search_taxonomy")
+    search_fields = [
+        index.SearchField("title"),
+        index.SearchField("cjk_search_text"),
+        index.FilterField("status"),
+    ]
+
     class Meta:
         verbose_name = _("Project")
         verbose_name_plural = _("Project")
@@ -380,3 +419,12 @@ class Project(models.Model):
         if self.accepts_money:
             return ""
         return str(MONEY_REFUSALS.get(self.status, MONEY_REFUSALS[ProjectStatus.APPLYING]))
+
+    def search_taxonomy(self) -> list[str]:
+        """Organization (name and short name), service area with its parents, service
+        items and their categories, in Chinese and English."""
+        names = [self.organization.name, self.organization.short_name]
+        names += both_names(*region_path(self.region))
+        for item in self.service_items.select_related("category"):
+            names += both_names(item, item.category)
+        return names

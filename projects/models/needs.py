@@ -4,6 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from wagtail.search import index
+
+from portal.core.bilingual import both_names, region_path
+from portal.core.search import CJKSearchMixin
 
 from ..enums import NeedStatus
 from ..storage import private_storage
@@ -14,7 +18,7 @@ class CommunityNeedQuerySet(models.QuerySet):
         return self.filter(status=NeedStatus.PUBLISHED)
 
 
-class CommunityNeed(models.Model):
+class CommunityNeed(CJKSearchMixin, index.Indexed, models.Model):
     """A need raised by a resident (需求由群众提出), public once staff publish it."""
 
     title = models.CharField(_("Title"), max_length=200)
@@ -62,6 +66,13 @@ class CommunityNeed(models.Model):
 
     objects = CommunityNeedQuerySet.as_manager()
 
+    cjk_search_sources = ("title", "description", "search_taxonomy")
+    search_fields = [
+        index.SearchField("title"),
+        index.SearchField("cjk_search_text"),
+        index.FilterField("status"),
+    ]
+
     class Meta:
         verbose_name = _("Community need")
         verbose_name_plural = _("Community needs")
@@ -82,6 +93,12 @@ class CommunityNeed(models.Model):
 
     def get_absolute_url(self):
         return reverse("projects:need_detail", kwargs={"pk": self.pk})
+
+    def search_taxonomy(self) -> list[str]:
+        """Community, sub-district and district; service item and category."""
+        item = self.service_item
+        names = both_names(*region_path(self.region))
+        return names + (both_names(item, item.category) if item else [])
 
 
 def _photo_path(instance, filename):

@@ -7,6 +7,8 @@ from django.contrib.auth import get_user_model
 from organizations.enums import MemberRole, OrganizationType, RegionLevel, VerificationStatus
 from organizations.models import Invitation, Membership, Organization, Region
 from organizations.validators import credit_code_check_char
+from portal.demo import PRIVACY_POLICY_VERSION
+from portal.models import Consent, ConsentPurpose
 
 
 def make_credit_code(n: int, prefix: str = "52") -> str:
@@ -36,6 +38,19 @@ class UserFactory(factory.django.DjangoModelFactory):
             and not EmailAddress.objects.filter(email__iexact=obj.email).exists()
         ):
             EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
+
+    @factory.post_generation
+    def privacy_consent(obj, create, extracted, **kwargs):
+        # Every real account agreed to the privacy policy on the sign-up form (the demo
+        # records the same for its accounts): without it a signed-in request on a site
+        # with a policy page stops at /me/consent/. ``privacy_consent=False`` opts out.
+        if create and extracted is not False:
+            Consent.objects.get_or_create(
+                user=obj,
+                purpose=ConsentPurpose.PRIVACY_POLICY,
+                version=PRIVACY_POLICY_VERSION,
+                withdrawn_at=None,
+            )
 
 
 class RegionFactory(factory.django.DjangoModelFactory):

@@ -44,3 +44,41 @@ def fake_stripe(settings):
     settings.STRIPE_API_BASE = fake.url
     yield fake
     fake.close()
+
+
+@pytest.fixture
+def fake_wechatpay(settings):
+    """A local server speaking WeChat Pay API v3's signed protocol, with the portal's
+    WeChat Pay settings (real generated keys) pointed at it."""
+    from . import wechatpay_fake as wx
+
+    keys = wx.keys()
+    fake = wx.FakeWeChatPay()
+    settings.WECHATPAY_MCHID = wx.MCHID
+    settings.WECHATPAY_APPID = wx.APPID
+    settings.WECHATPAY_API_V3_KEY = wx.API_V3_KEY
+    settings.WECHATPAY_CERT_SERIAL_NO = wx.MERCHANT_SERIAL
+    settings.WECHATPAY_PRIVATE_KEY = wx.private_pem(keys["merchant"])
+    settings.WECHATPAY_PUBLIC_KEY = wx.public_pem(keys["platform"])
+    settings.WECHATPAY_PUBLIC_KEY_ID = wx.PUBLIC_KEY_ID
+    settings.WECHATPAY_API_BASE = fake.url
+    settings.WECHATPAY_H5 = True
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def fake_alipay(settings):
+    """A local server speaking Alipay's signed gateway protocol; the portal's Alipay
+    settings (real generated keys; Alipay's public key bare base64 as its console
+    shows it) point at it."""
+    from . import alipay_fake as ali
+
+    keys = ali.keys()
+    fake = ali.FakeAlipay()
+    settings.ALIPAY_APPID = ali.APPID
+    settings.ALIPAY_APP_PRIVATE_KEY = ali.private_pem(keys["app"])
+    settings.ALIPAY_PUBLIC_KEY = ali.public_bare(keys["alipay"])
+    settings.ALIPAY_API_BASE = fake.url
+    yield fake
+    fake.close()

@@ -161,4 +161,3 @@ def test_finance_listings_show_yuan_and_yes_no(client, finance, tranche):
     assert "<td > ¥5,000.00 </td>" in cells
     assert cells.count("<td > 否 </td>") == 2  # flagged, needs finance review
     assert "False" not in gifts
-

@@ -40,8 +40,8 @@ def test_search_view_shows_results_in_active_language(client, site_pages):
     zh = client.get("/search/", {"q": "配捐"})
     en = client.get("/en/search/", {"q": "matching"})
 
-    assert "九九公益日配捐结果公示" in zh.content.decode()
-    assert "Giving-day matching results published" in en.content.decode()
+    assert "九九公益日<mark>配捐</mark>结果公示" in zh.content.decode()
+    assert "Giving-day <mark>matching</mark> results published" in en.content.decode()
     assert "九九公益日" not in en.content.decode()
 
 

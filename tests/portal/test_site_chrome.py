@@ -55,7 +55,10 @@ def test_admin_pages_show_no_gravatar(client, site_pages):
     admin = get_user_model().objects.create_superuser(
         "root", "root@example.org", "pw-long-enough-1"
     )
+    # an operator's first sign-in agrees to the privacy policy (portal/consent.py)
     client.force_login(admin)
+    assert client.get("/admin/")["Location"].startswith("/me/consent/")
+    client.post("/me/consent/", {"agree": "on"})
 
     html = client.get("/admin/").content.decode()
 

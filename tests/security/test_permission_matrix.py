@@ -105,6 +105,10 @@ SITE = {
     "stats": PUBLIC,
     # The person's own export asks for the password again (reauthentication) first.
     "my_data": "LRRRRRRRR",
+    # Consent to the privacy policy: the page answers every signed-in person (these have
+    # agreed: "you have agreed to version …"); withdrawing is a POST of one's own consent.
+    "privacy_consent": MEMBERS_ONLY,
+    "privacy_consent_withdraw": POST_ONLY,
     "toggle_large_text": "RRRRRRRRR",
     # Organizations: private pages for members of that organization and programme staff.
     "organizations:list": PUBLIC,
@@ -161,6 +165,15 @@ SITE = {
     "funding_public:donate": PUBLIC,
     "funding_public:confirm": "RRRRRRRRR",
     "funding_public:status": PUBLIC,
+    # The WeChat Pay QR page of a paid gift moves on to the status page; the gift's
+    # state (JSON, polled by the payment pages) is as public as its status page.
+    "funding_public:scan": "RRRRRRRRR",
+    "funding_public:state": PUBLIC,
+    # Offline pledges: the world has no offline-giving details (404 until finance fills
+    # them in) and no pledge; tested in tests/funding/test_offline_pledge.py.
+    "funding_public:pledge_general": "NNNNNNNNN",
+    "funding_public:pledge": "NNNNNNNNN",
+    "funding_public:pledge_detail": "NNNNNNNNN",
     "funding_public:receipt_pdf": PUBLIC,
     "funding_public:test_checkout": "NNNNNNNNN",
     "funding_public:settlement": PUBLIC,

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('funding', '0012_import_four_eyes'),
+        ('funding', '0014_offline_giving'),
         ('projects', '0004_move_notifications'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

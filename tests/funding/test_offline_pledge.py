@@ -1,0 +1,149 @@
+"""Offline giving a donor can act on: payee and account from a site setting on the
+donate page, pledges with a reference code, finance recording the gift with it."""
+
+import re
+
+import pytest
+from wagtail.models import Site
+
+from funding.enums import DonationStatus, OfflineMethod
+from funding.errors import DuplicateReference
+from funding.models import OfflineGivingSettings, OfflinePledge
+from funding.services.donations import approve_offline_donation, record_offline_donation
+from tests.factories.funding import MatchedProjectFactory, MatchingRuleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def project():
+    MatchingRuleFactory()
+    return MatchedProjectFactory(slug="give-here")
+
+
+@pytest.fixture
+def offline():
+    settings = OfflineGivingSettings.for_site(Site.objects.get(is_default_site=True))
+    settings.payee_name = "深圳市某某社会工作服务中心"
+    settings.bank_name = "中国银行深圳福田支行"
+    settings.account_number = "7455 6789 0123 4567"
+    settings.office_address = "深圳市福田区某某路 1 号 3 楼"
+    settings.office_hours = "周一至周五 9:00–17:30"
+    settings.save()
+    return settings
+
+
+def pledge(client, data=None, url="/donate/give-here/offline/"):
+    payload = {"amount": "300", "method": "bank_transfer", "donor_email": "p@example.org"}
+    payload.update(data or {})
+    return client.post(url, payload)
+
+
+def test_donate_page_shows_where_to_give_and_the_pledge_link(client, project, offline):
+    html = client.get("/donate/give-here/").content.decode()
+
+    assert "深圳市某某社会工作服务中心" in html
+    assert "7455 6789 0123 4567" in html
+    assert "中国银行深圳福田支行" in html
+    assert "周一至周五 9:00–17:30" in html
+    assert 'href="/donate/give-here/offline/"' in html
+
+
+def test_without_the_setting_there_is_no_pledge(client, project):
+    html = client.get("/donate/give-here/").content.decode()
+
+    assert "offline-giving" not in html
+    assert client.get("/donate/give-here/offline/").status_code == 404
+    assert pledge(client).status_code == 404
+    assert not OfflinePledge.objects.exists()
+
+
+def test_pledge_gives_a_reference_code_and_a_private_page(client, project, offline):
+    response = pledge(client, {"donor_name": "王五"})
+
+    item = OfflinePledge.objects.get()
+    page = client.get(response["Location"]).content.decode()
+    assert response["Location"] == f"/pledges/{item.access_token}/"
+    assert re.fullmatch(r"GY[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}", item.reference)
+    assert (item.amount, item.project, item.method) == (30_000, project, "bank_transfer")
+    assert item.reference in page
+    assert "7455 6789 0123 4567" in page
+    assert "等待您的捐赠" in page
+
+
+def test_general_fund_pledge(client, offline):
+    response = pledge(client, url="/donate-offline/")
+
+    assert response.status_code == 302
+    assert OfflinePledge.objects.get().project is None
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"amount": "abc"}, "amount"),
+        ({"amount": "0"}, "amount"),
+        ({"amount": "0.001"}, "amount"),
+        ({"donor_email": ""}, "donor_email"),
+        ({"method": "bitcoin"}, "method"),
+    ],
+)
+def test_bad_pledges_are_refused_with_a_reason(client, project, offline, data, error):
+    response = pledge(client, data)
+
+    assert response.status_code == 200
+    assert response.context["form"].has_error(error)
+    assert not OfflinePledge.objects.exists()
+
+
+def test_amount_below_the_minimum_is_refused(client, project, offline, settings):
+    settings.FUNDING_MIN_DONATION = 1_000
+
+    response = pledge(client, {"amount": "5"})
+
+    assert "金额须在 10 元至 500000 元之间。" in response.content.decode()
+    assert not OfflinePledge.objects.exists()
+
+
+def test_pledges_are_rate_limited_per_email(client, project, offline, settings):
+    settings.FUNDING_VELOCITY_PER_EMAIL = 2
+
+    codes = [pledge(client).status_code for _ in range(3)]
+
+    assert codes == [302, 302, 200]
+    assert OfflinePledge.objects.count() == 2
+
+
+def test_finance_records_the_gift_with_the_code_and_the_pledge_follows(
+    client, project, offline, finance_users
+):
+    first, second = finance_users
+    pledge(client)
+    item = OfflinePledge.objects.get()
+
+    gift = record_offline_donation(
+        project=project,
+        amount=30_000,
+        method=OfflineMethod.BANK_TRANSFER,
+        recorded_by=first,
+        reference=item.reference.lower(),
+    )
+    checking = client.get(f"/pledges/{item.access_token}/").content.decode()
+    approve_offline_donation(donation=gift, approved_by=second)
+    counted = client.get(f"/pledges/{item.access_token}/").content.decode()
+
+    item.refresh_from_db()
+    gift.refresh_from_db()
+    assert item.donation == gift
+    assert gift.status == DonationStatus.SUCCEEDED
+    assert "正由另一位财务人员复核" in checking
+    assert "已收到并计入" in counted
+    assert f"/donate/gift/{gift.access_token}/status/" in counted
+    with pytest.raises(DuplicateReference):
+        record_offline_donation(
+            project=project,
+            amount=30_000,
+            method=OfflineMethod.BANK_TRANSFER,
+            recorded_by=first,
+            reference=item.reference.lower(),
+        )
