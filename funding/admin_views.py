@@ -98,11 +98,43 @@ class ReviewDonationView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(donation=self.donation, **kwargs)
+        from .services.refunds import can_refund_online
+
+        return super().get_context_data(
+            donation=self.donation, refundable=can_refund_online(self.donation), **kwargs
+        )
+
+    def _refund(self, request) -> bool:
+        """Ask the provider to refund; returns False (with a message) on bad input."""
+        from portal.core.money import YuanField
+
+        from .services.refunds import request_refund
+
+        try:
+            amount = YuanField().clean(request.POST.get("refund_amount", ""))
+            seen = int(request.POST.get("seen_refunded", ""))
+        except (ValidationError, ValueError):
+            messages.error(request, _("Enter the amount to refund in yuan, e.g. 50 or 12.50."))
+            return False
+        request_refund(
+            donation=self.donation,
+            amount=amount,
+            seen_refunded=seen,
+            by=request.user,
+            reason=request.POST.get("refund_reason", ""),
+        )
+        messages.success(
+            request,
+            _("Refund requested. The gift and its match follow when the provider confirms it."),
+        )
+        return True
 
     def post(self, request, *args, **kwargs):
         action = request.POST.get("action")
         try:
+            if action == "refund":
+                self._refund(request)
+                return redirect("funding_donations:review", pk=self.donation.pk)
             if action == "approve":
                 donation_services.approve_offline_donation(
                     donation=self.donation, approved_by=request.user

@@ -84,3 +84,10 @@ class ProjectClosedToMoney(FundingError):
     agreement is not signed (the message names the project and why)."""
 
     message = _("This project does not accept money now.")
+
+
+class PoolOverdrawn(FundingError):
+    """A posting would take a match pool's available, reserved or granted balance
+    below zero (the conditional balance update matched no row)."""
+
+    message = _("The match pool holds less than this amount. Nothing was recorded.")

@@ -95,6 +95,7 @@ def donate(request, slug=None):
             "form": form,
             "provider": provider,
             "methods": methods,
+            "only_method": DonationSource(methods[0]).label if len(methods) == 1 else "",
             "offline": _offline_settings(request),
             "is_test_provider": "test" in methods,
             "match_hint_per_100": match_hint,

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from portal.core.search import index_bulk
 from portal.demo import DEMO_PASSWORD, DemoContext
 
 from . import roles
@@ -280,6 +281,8 @@ def _seed_large_orgs(ctx: DemoContext, subdistricts: list[Region]) -> None:
             )
         )
     Organization.objects.bulk_create(batch, batch_size=500)
+    # bulk_create sends no save signal: index the new rows for search in one go.
+    index_bulk(Organization.get_indexed_objects().filter(slug__in=[o.slug for o in batch]))
 
 
 def _service_categories() -> list:

@@ -9,6 +9,7 @@ from wagtail.models import Locale
 from wagtail.rich_text import RichText
 
 from organizations.models import Organization, Region
+from portal.core.search import index_bulk
 from portal.demo import DemoContext, _ensure_child
 
 from .demo_applications import seed_applications, seed_needs
@@ -410,3 +411,5 @@ def _seed_large_projects(ctx: DemoContext, calls: list[CallPage]) -> None:
             )
         )
     Project.objects.bulk_create(batch, batch_size=1000)
+    # bulk_create sends no save signal: index the new rows for search in one go.
+    index_bulk(Project.get_indexed_objects().filter(slug__in=[p.slug for p in batch]))

@@ -30,6 +30,17 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _clear_account_cache():
+    """Ledger accounts are cached per process once committed; a test's rolled-back
+    accounts must not leak into the next test."""
+    from funding.services.ledger import clear_account_cache
+
+    clear_account_cache()
+    yield
+    clear_account_cache()
+
+
 @pytest.fixture
 def site_pages(db):
     """Home pages (zh-hans + en), content pages, news and footers, as in the demo."""

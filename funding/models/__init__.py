@@ -1,4 +1,4 @@
-from .balances import ProjectBalance
+from .balances import MatchCapUsage, PoolBalance, ProjectBalance
 from .donations import Donation, ImportBatch, ProviderRefund, Receipt
 from .inbox import InboundEvent
 from .ledger import Account, Entry, LedgerTransaction
@@ -24,11 +24,13 @@ __all__ = [
     "ImportBatch",
     "InboundEvent",
     "LedgerTransaction",
+    "MatchCapUsage",
     "MatchPool",
     "MatchReservation",
     "MatchingRule",
     "OfflineGivingSettings",
     "OfflinePledge",
+    "PoolBalance",
     "ProjectBalance",
     "ProviderRefund",
     "Receipt",

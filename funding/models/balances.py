@@ -60,3 +60,69 @@ class ProjectBalance(models.Model):
     @property
     def funded(self) -> int:
         return self.raised + self.matched
+
+
+class PoolBalance(models.Model):
+    """Running totals of one match pool, in minor units (fen).
+
+    ``available`` and ``reserved`` are the balances of the pool's two ledger accounts
+    (kinds ``pool`` and ``pool_reserved``); ``granted`` is the net match the pool paid
+    to projects (entries on project / general funds in the pool's MATCH_KINDS
+    transactions). Changed only by :func:`funding.services.balances.apply_pool_deltas`
+    inside :func:`funding.services.ledger.post_transaction` — a conditional
+    ``UPDATE … WHERE available + delta >= 0`` in the posting's own transaction — and
+    rebuilt by :func:`funding.services.balances.rebuild_pool_balances`. ``reconcile``
+    proves every row equal to the ledger sums.
+    """
+
+    pool = models.OneToOneField(
+        "funding.MatchPool",
+        verbose_name=_("Match pool"),
+        primary_key=True,
+        related_name="balance",
+        on_delete=models.PROTECT,
+    )
+    available = models.BigIntegerField(_("Available (fen)"), default=0)
+    reserved = models.BigIntegerField(_("Reserved (fen)"), default=0)
+    granted = models.BigIntegerField(_("Granted (fen)"), default=0)
+    updated_at = models.DateTimeField(_("Updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Pool balance")
+        verbose_name_plural = _("Pool balances")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(available__gte=0, reserved__gte=0, granted__gte=0),
+                name="funding_pool_balance_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.pool_id}: {self.available}/{self.reserved}/{self.granted}"
+
+
+class MatchCapUsage(models.Model):
+    """Live match (held + confirmed − reversed) counted against one cap of live
+    matching, so a cap check reads one row instead of summing the day's reservations.
+
+    ``key`` is ``project:<project id>``, ``donor:<project id>:<lower-case email>`` or
+    ``day:<call id>:<YYYY-MM-DD>`` (the local day the gift was received, or the day
+    its hold was taken while it is in checkout). Maintained by the matching services in
+    the same transaction as the reservation change; ``reconcile`` proves every row
+    equal to the reservations.
+    """
+
+    key = models.CharField(_("Key"), max_length=320, unique=True)
+    used = models.BigIntegerField(_("Used (fen)"), default=0)
+
+    class Meta:
+        verbose_name = _("Match cap usage")
+        verbose_name_plural = _("Match cap usage")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(used__gte=0), name="funding_cap_usage_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.key}: {self.used}"

@@ -174,6 +174,11 @@ class MatchReservation(models.Model):
     ``reversed_amount`` how much confirmed match later went back (refund, lost dispute).
     """
 
+    # Money rows are written on the hot path and referenced from nowhere Wagtail shows
+    # usage for: keep them out of Wagtail's reference index (saves a lookup and an
+    # insert per save inside the gift's transaction).
+    wagtail_reference_index_ignore = True
+
     donation = models.ForeignKey(
         "funding.Donation",
         verbose_name=_("Donation"),
@@ -197,6 +202,8 @@ class MatchReservation(models.Model):
     )
     expires_at = models.DateTimeField(_("Expires at"))
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+    # The local day whose per-day cap this match is counted in (``MatchCapUsage``).
+    cap_day = models.DateField(_("Counted on day"), null=True, blank=True)
 
     objects = MatchReservationQuerySet.as_manager()
 

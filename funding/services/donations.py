@@ -240,7 +240,7 @@ def _count(donation: Donation, *, at: datetime) -> None:
     _post_donation(donation, accounts)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def mark_succeeded(
     *,
     donation: Donation,
@@ -309,7 +309,7 @@ def _find_by_payment(*, source: str, checkout_id: str = "", transaction_id: str 
     return None
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_payment(
     *,
     source: str,
@@ -462,7 +462,7 @@ def mark_failed(*, donation: Donation, status: str = DonationStatus.FAILED) -> D
     return donation
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_refund(*, donation: Donation, refunded_total: int) -> int:
     """Apply a (full or partial) refund given the cumulative refunded amount.
 

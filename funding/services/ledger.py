@@ -4,11 +4,21 @@ from collections.abc import Iterable, Sequence
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.db.models.signals import post_migrate
 
 from ..enums import AccountKind, TransactionKind
 from ..errors import UnbalancedTransaction
 from ..models import Account, Entry, LedgerTransaction
-from .balances import apply_deltas, posting_deltas
+from .balances import (
+    apply_deltas,
+    apply_pool_deltas,
+    key_share_projects,
+    pool_posting_deltas,
+    posting_deltas,
+)
+
+# Accounts by natural key (process-wide; see ``account_for``).
+_ACCOUNTS: dict[str, Account] = {}
 
 
 def account_for(
@@ -17,6 +27,8 @@ def account_for(
     """Return the account with this natural key, creating it on first use.
 
     Guarantees one account per (kind, owner) even under concurrent first use (unique key).
+    Accounts never change once created, so each process caches them by key: the hot
+    path looks an account up once per process, not once per gift.
     """
     if pool is not None:
         key = f"{kind}:{pool.pk}"
@@ -28,21 +40,35 @@ def account_for(
         key = f"{kind}:{provider}:{currency}"
     else:
         key = f"{kind}:{currency}"
+    cached = _ACCOUNTS.get(key)
+    if cached is not None:
+        return cached
     account = Account.objects.filter(key=key).first()
-    if account is not None:
-        return account
-    try:
-        with transaction.atomic():
-            return Account.objects.create(
-                key=key,
-                kind=kind,
-                currency=currency,
-                project=project,
-                pool=pool,
-                sponsor=sponsor,
-            )
-    except IntegrityError:
-        return Account.objects.get(key=key)
+    if account is None:
+        try:
+            with transaction.atomic():
+                account = Account.objects.create(
+                    key=key,
+                    kind=kind,
+                    currency=currency,
+                    project=project,
+                    pool=pool,
+                    sponsor=sponsor,
+                )
+        except IntegrityError:
+            account = Account.objects.get(key=key)
+    # Cached once the row is known to be committed (a rolled-back first use leaves
+    # nothing behind); outside a transaction this runs at once.
+    transaction.on_commit(lambda: _ACCOUNTS.setdefault(key, account))
+    return account
+
+
+def clear_account_cache(**_kwargs) -> None:
+    """Forget the cached accounts (after a database flush, e.g. between tests)."""
+    _ACCOUNTS.clear()
+
+
+post_migrate.connect(clear_account_cache, dispatch_uid="funding_clear_account_cache")
 
 
 def project_account(project, currency: str | None = None) -> Account:
@@ -79,8 +105,10 @@ def post_transaction(
     Guarantees: the legs sum to zero, no leg is zero, every leg is in ``currency``;
     a second call with the same ``idempotency_key`` writes nothing and returns the first
     transaction (the key is unique in the database). Legs on the same account are merged.
-    Legs on project fund accounts also update the projects' ``ProjectBalance`` rows, in
-    this same database transaction (atomic ``F()`` increments).
+    Legs on project fund accounts also update the projects' ``ProjectBalance`` rows, and
+    legs on pool accounts (and the granted side of a match) the pools' ``PoolBalance``
+    rows, in this same database transaction (atomic ``F()`` increments; a pool balance
+    that would go below zero raises ``PoolOverdrawn`` and nothing is written).
     Raises ``UnbalancedTransaction`` or ``ValueError`` for bad legs.
     """
     if kind not in TransactionKind.values:
@@ -119,10 +147,16 @@ def post_transaction(
     Entry.objects.bulk_create(
         [Entry(transaction=txn, account=acc, amount=amt, currency=currency) for acc, amt in lines]
     )
-    # Same transaction: the denormalised project totals (ProjectBalance).
+    # Same transaction, in the global lock order: project rows (key share), the pools'
+    # running balances (PoolBalance), then the project totals (ProjectBalance).
     deltas = posting_deltas(kind, lines)
     if deltas:
-        apply_deltas(deltas, currency)
+        key_share_projects(sorted(deltas))
+    pool_deltas = pool_posting_deltas(kind, pool.pk if pool is not None else None, lines)
+    if pool_deltas:
+        apply_pool_deltas(pool_deltas)
+    if deltas:
+        apply_deltas(deltas, currency, key_shared=True)
     return txn, True
 
 

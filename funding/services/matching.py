@@ -1,11 +1,15 @@
 """Live match reservation, confirmation, release and reversal.
 
-Concurrency: every change to a pool's *available* balance happens while holding a
-``SELECT ... FOR UPDATE`` lock on that pool's row, and the balance is read (SUM of
-entries) after the lock is granted, so two checkouts can never both spend the same fen.
-Pools are locked in primary-key order (after the call's rule and the project row) so
-transactions never wait on each other in a cycle. Confirmation and expiry of the same
-donation both lock the donation row first, so they cannot interleave.
+Concurrency: a pool's balances are running totals (``PoolBalance``) changed by
+conditional ``UPDATE … WHERE available >= x`` in the posting's transaction, so no fen
+is spent twice whatever the interleaving (a refused update rolls the reservation back).
+Reservations still take the pools' rows ``FOR NO KEY UPDATE`` in primary-key order
+(after the call's rule and the project row) so a reservation plans against figures no
+one else is changing and the global lock order (docs/funding.md) holds; ``NO KEY`` so
+the foreign-key checks of concurrent postings (``FOR KEY SHARE`` at commit) never wait
+for it. The caps read ``MatchCapUsage`` rows by key. Every read on this path is an index
+lookup of a bounded set of rows. Confirmation and expiry of the same donation both lock
+the donation row first, so they cannot interleave.
 """
 
 import math
@@ -14,16 +18,17 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import F
 from django.utils import timezone
 
 from projects.models import Project
 
 from ..enums import AccountKind, DonationSource, MatchingMode, ReservationStatus, TransactionKind
 from ..models import Donation, MatchingRule, MatchPool, MatchReservation
+from .balances import pool_balances
+from .caps import add_usage, day_key, donor_key, local_day, project_key, reservation_keys, usage
 from .guards import MATCH, refuse_closed_project
-from .ledger import balance, balances, pool_accounts, post_transaction, project_account
+from .ledger import pool_accounts, post_transaction, project_account
 
 UNCAPPED = 10**18
 
@@ -83,46 +88,33 @@ def lock_for_counting(*, projects, at: datetime) -> None:
     pool_ids = set()
     for project in projects:
         pool_ids.update(MatchPool.objects.for_project(project).values_list("pk", flat=True))
-    list(MatchPool.objects.filter(pk__in=sorted(pool_ids)).order_by("pk").select_for_update())
+    list(
+        MatchPool.objects.filter(pk__in=sorted(pool_ids))
+        .order_by("pk")
+        .select_for_update(no_key=True)
+    )
 
 
 def _remaining_target(
     *, rule: MatchingRule, donation: Donation, project: Project, at: datetime
 ) -> int:
+    """The match this gift may still get under the rule's caps. Reads at most three
+    ``MatchCapUsage`` rows by key (the callers hold no live match for this gift yet)."""
     target = math.floor(donation.amount * rule.ratio)
     if rule.cap_per_donation:
         target = min(target, rule.cap_per_donation)
-    live = MatchReservation.objects.live()
-    if donation.pk is not None:  # quote_match passes an unsaved donation
-        live = live.exclude(donation=donation)
-    net = Sum(F("amount") - F("reversed_amount"))
+    caps = {}
     if rule.cap_per_project:
-        used = live.filter(donation__project=project).aggregate(t=net)["t"] or 0
-        target = min(target, rule.cap_per_project - used)
+        caps[project_key(project.pk)] = rule.cap_per_project
     if rule.cap_per_donor_project and donation.donor_email:
-        used = (
-            live.filter(
-                donation__project=project, donation__donor_email__iexact=donation.donor_email
-            ).aggregate(t=net)["t"]
-            or 0
-        )
-        target = min(target, rule.cap_per_donor_project - used)
+        caps[donor_key(project.pk, donation.donor_email)] = rule.cap_per_donor_project
     if rule.cap_per_day:
         # The gift's day is the day it was received (an imported or offline gift
         # dated yesterday counts against yesterday's cap), or, while it is still in
         # checkout, the day the hold was taken.
-        day_start = timezone.localtime(at).replace(hour=0, minute=0, second=0, microsecond=0)
-        used = (
-            live.annotate(day=Coalesce("donation__received_at", "created_at"))
-            .filter(
-                donation__project__call_id=rule.call_id,
-                day__gte=day_start,
-                day__lt=day_start + timedelta(days=1),
-            )
-            .aggregate(t=net)["t"]
-            or 0
-        )
-        target = min(target, rule.cap_per_day - used)
+        caps[day_key(rule.call_id, local_day(at))] = rule.cap_per_day
+    for key, used in usage(list(caps)).items():
+        target = min(target, caps[key] - used)
     return max(target, 0)
 
 
@@ -168,9 +160,8 @@ def quote_match(*, donation: Donation, at: datetime | None = None) -> int:
     pools = list(
         MatchPool.objects.filter(pk__in=_candidate_pool_ids(project, donation.currency, at))
     )
-    accounts = {p.pk: pool_accounts(p)[0] for p in pools}
-    sums = balances(accounts.values())
-    available = {pk: sums[acc.pk] for pk, acc in accounts.items()}
+    rows = pool_balances(p.pk for p in pools)
+    available = {pk: row["available"] for pk, row in rows.items()}
     target = _remaining_target(rule=rule, donation=donation, project=project, at=at)
     return sum(
         p.amount
@@ -180,17 +171,19 @@ def quote_match(*, donation: Donation, at: datetime | None = None) -> int:
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def reserve_match(
     *, donation: Donation, at: datetime | None = None, expires_at: datetime | None = None
 ) -> list[MatchReservation]:
     """Hold match for ``donation`` from eligible pools in priority order.
 
     Guarantees: atomic across pools; partial when pools run low; a pool's available
-    balance never goes below zero under any concurrency (pool rows locked FOR UPDATE,
-    balance read after the lock). Writes one HELD reservation and one MATCH_RESERVE
-    ledger transaction per pool used. Returns the reservations (empty when nothing
-    qualifies or nothing is left). Does nothing if the donation already holds match.
+    balance never goes below zero under any concurrency (the running balance is taken
+    by a conditional update; ``PoolOverdrawn`` rolls everything back if it would). Writes
+    one HELD reservation and one MATCH_RESERVE ledger transaction per pool used and
+    counts the match in the caps' usage rows. Returns the reservations (empty when
+    nothing qualifies or nothing is left). Does nothing if the donation already holds
+    match. Queries: a constant number per pool used, none scanning history.
     Raises ``ProjectClosedToMoney`` for a project that is closed, terminated or not yet
     agreed (nothing held).
     """
@@ -206,13 +199,14 @@ def reserve_match(
     if MatchReservation.objects.live().filter(donation=donation).exists():
         return list(MatchReservation.objects.live().filter(donation=donation))
     ids = _candidate_pool_ids(project, donation.currency, at)
-    # Account rows never change once created: look them up before taking the hot locks.
-    accounts = {p.pk: pool_accounts(p) for p in MatchPool.objects.filter(pk__in=ids)}
-    pools = list(MatchPool.objects.filter(pk__in=ids).order_by("pk").select_for_update())
-    available = {pk: balance(acc[0]) for pk, acc in accounts.items()}
+    pools = list(MatchPool.objects.filter(pk__in=ids).order_by("pk").select_for_update(no_key=True))
+    available = {pk: row["available"] for pk, row in pool_balances(ids).items()}
     target = _remaining_target(rule=rule, donation=donation, project=project, at=at)
     plan = _plan(pools=pools, available=available, target=target, donation_amount=donation.amount)
+    if not plan:
+        return []
     expires_at = expires_at or at + reservation_ttl()
+    day = local_day(donation.received_at or timezone.now())
     reservations = []
     for item in plan:
         reservation = MatchReservation.objects.create(
@@ -221,8 +215,9 @@ def reserve_match(
             amount=item.amount,
             covered=item.covered,
             expires_at=expires_at,
+            cap_day=day,
         )
-        avail_acc, reserved_acc = accounts[item.pool.pk]
+        avail_acc, reserved_acc = pool_accounts(item.pool)
         post_transaction(
             kind=TransactionKind.MATCH_RESERVE,
             idempotency_key=f"reserve:{reservation.pk}",
@@ -233,12 +228,16 @@ def reserve_match(
             reservation=reservation,
         )
         reservations.append(reservation)
+    keys = reservation_keys(project=project, email=donation.donor_email, day=day)
+    add_usage(dict.fromkeys(keys, sum(r.amount for r in reservations)))
     return reservations
 
 
-def _release(reservation: MatchReservation) -> None:
+def _release(reservation: MatchReservation, donation: Donation) -> None:
+    """Return a HELD reservation to its pool and take it off the caps' usage.
+    ``donation`` is the reservation's gift with its project loaded."""
     avail_acc, reserved_acc = pool_accounts(reservation.pool)
-    post_transaction(
+    _txn, created = post_transaction(
         kind=TransactionKind.MATCH_RELEASE,
         idempotency_key=f"release:{reservation.pk}",
         currency=reservation.pool.currency,
@@ -249,6 +248,11 @@ def _release(reservation: MatchReservation) -> None:
     )
     reservation.status = ReservationStatus.RELEASED
     reservation.save(update_fields=["status"])
+    if created:
+        keys = reservation_keys(
+            project=donation.project, email=donation.donor_email, day=reservation.cap_day
+        )
+        add_usage(dict.fromkeys(keys, -reservation.amount))
 
 
 def _lock_donation(donation: Donation, *, skip_locked: bool = False) -> Donation | None:
@@ -260,25 +264,25 @@ def _lock_donation(donation: Donation, *, skip_locked: bool = False) -> Donation
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def release_match(*, donation: Donation) -> int:
     """Release every HELD reservation of ``donation`` back to its pool.
 
     Locks the donation row first (so it cannot interleave with confirmation).
     Returns the amount released; 0 if nothing was held.
     """
-    _lock_donation(donation)
+    donation = _lock_donation(donation)
     released = 0
-    held = MatchReservation.objects.select_for_update(of=("self",)).select_related(
-        "pool", "donation"
-    )
-    for reservation in held.filter(donation=donation, status=ReservationStatus.HELD):
-        _release(reservation)
+    held = MatchReservation.objects.select_for_update(of=("self",)).select_related("pool")
+    for reservation in held.filter(donation=donation, status=ReservationStatus.HELD).order_by(
+        "pool_id"
+    ):
+        _release(reservation, donation)
         released += reservation.amount
     return released
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def confirm_match(*, donation: Donation, at: datetime | None = None) -> int:
     """Turn the donation's HELD reservations into granted match (pool reserved → project).
 
@@ -301,6 +305,8 @@ def confirm_match(*, donation: Donation, at: datetime | None = None) -> int:
         held = reserve_match(donation=donation, at=at)
     granted = 0
     target = project_account(donation.project, donation.currency)
+    received_day = local_day(donation.received_at) if donation.received_at else None
+    moves: dict[str, int] = {}
     for reservation in held:
         _, reserved_acc = pool_accounts(reservation.pool)
         post_transaction(
@@ -313,12 +319,32 @@ def confirm_match(*, donation: Donation, at: datetime | None = None) -> int:
             reservation=reservation,
         )
         reservation.status = ReservationStatus.CONFIRMED
-        reservation.save(update_fields=["status"])
+        fields = ["status"]
+        if received_day is not None and reservation.cap_day != received_day:
+            # The hold was taken on another day than the gift arrived: it now counts
+            # against the day it was received.
+            for key, sign in (
+                *((k, -1) for k in _day_keys(donation, reservation.cap_day)),
+                *((k, 1) for k in _day_keys(donation, received_day)),
+            ):
+                moves[key] = moves.get(key, 0) + sign * reservation.net_amount
+            reservation.cap_day = received_day
+            fields.append("cap_day")
+        reservation.save(update_fields=fields)
         granted += reservation.amount
+    if moves:
+        add_usage(moves)
     return granted
 
 
-@transaction.atomic
+def _day_keys(donation: Donation, day) -> list[str]:
+    project = donation.project
+    if project is None or not project.call_id or day is None:
+        return []
+    return [day_key(project.call_id, day)]
+
+
+@transaction.atomic(savepoint=False)
 def reverse_match(*, donation: Donation, remaining_amount: int, key: str) -> int:
     """Cut the donation's granted match down to what ``remaining_amount`` of the gift
     would have earned, returning the difference to the pools (lowest priority first).
@@ -360,6 +386,10 @@ def reverse_match(*, donation: Donation, remaining_amount: int, key: str) -> int
         MatchReservation.objects.filter(pk=reservation.pk).update(
             reversed_amount=F("reversed_amount") + take
         )
+        keys = reservation_keys(
+            project=donation.project, email=donation.donor_email, day=reservation.cap_day
+        )
+        add_usage(dict.fromkeys(keys, -take))
         to_reverse -= take
         reversed_now += take
     return reversed_now
@@ -383,26 +413,30 @@ def expire_reservations(*, now: datetime | None = None, batch: int = 500) -> int
     for donation_id in ids:
         with transaction.atomic():
             donation = (
-                Donation.objects.select_for_update(skip_locked=True).filter(pk=donation_id).first()
+                Donation.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("project")
+                .filter(pk=donation_id)
+                .first()
             )
             if donation is None:
                 continue
             rows = (
                 MatchReservation.objects.select_for_update(of=("self",))
-                .select_related("pool", "donation")
+                .select_related("pool")
                 .filter(donation=donation, status=ReservationStatus.HELD, expires_at__lte=now)
+                .order_by("pool_id")
             )
             found = False
             for reservation in rows:
-                _release(reservation)
+                _release(reservation, donation)
                 found = True
             touched += int(found)
     return touched
 
 
 def pool_available(pool: MatchPool) -> int:
-    """Current available balance of a pool (ledger SUM)."""
-    return balance(pool_accounts(pool)[0])
+    """Current available balance of a pool (its running balance row)."""
+    return pool_balances([pool.pk])[pool.pk]["available"]
 
 
 __all__ = [

@@ -7,7 +7,8 @@ from wagtail.log_actions import log
 from ..enums import AccountKind, TransactionKind
 from ..errors import DuplicateReference, InvalidTransition
 from ..models import MatchPool
-from .ledger import account_for, balance, pool_accounts, post_transaction
+from .balances import pool_balances
+from .ledger import account_for, pool_accounts, post_transaction
 
 
 @transaction.atomic
@@ -23,7 +24,9 @@ def top_up_pool(*, pool: MatchPool, amount: int, key: str, by=None) -> int:
     if amount <= 0:
         raise ValueError("top-up amount must be positive")
     pool = (
-        MatchPool.objects.select_for_update(of=("self",)).select_related("sponsor").get(pk=pool.pk)
+        MatchPool.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("sponsor")
+        .get(pk=pool.pk)
     )
     if pool.is_closed:
         raise InvalidTransition("pool is closed")
@@ -55,7 +58,7 @@ def top_up_pool(*, pool: MatchPool, amount: int, key: str, by=None) -> int:
             )
     if created:
         log(instance=pool, action="funding.pool_top_up", user=by, data={"amount": amount})
-    return balance(available)
+    return pool_balances([pool.pk])[pool.pk]["available"]
 
 
 @transaction.atomic
@@ -67,10 +70,12 @@ def close_pool(*, pool: MatchPool, by=None) -> int:
     row; returns the amount returned. Audit-logged.
     """
     pool = (
-        MatchPool.objects.select_for_update(of=("self",)).select_related("sponsor").get(pk=pool.pk)
+        MatchPool.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("sponsor")
+        .get(pk=pool.pk)
     )
     available, _ = pool_accounts(pool)
-    remaining = balance(available)
+    remaining = pool_balances([pool.pk])[pool.pk]["available"]
     if remaining > 0:
         sponsor_acc = account_for(
             kind=AccountKind.SPONSOR, currency=pool.currency, sponsor=pool.sponsor

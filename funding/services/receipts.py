@@ -19,7 +19,7 @@ def _numbered(receipt: Receipt, prefix: str) -> Receipt:
     return receipt
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def issue_receipt(*, donation: Donation, by=None) -> Receipt:
     """Issue the donation's numbered receipt (idempotent: one per donation).
 

@@ -53,7 +53,10 @@ def reconcile() -> ReconcileReport:
        other donation has one;
     7. each project's ``ProjectBalance`` (raised / matched / disbursed / spent) equals the
        sums of its entries and expenditures (a missing row counts as zeros);
-    8–10. per gift, per payment and per entry owner: see the helpers below.
+    8–10. per gift, per payment and per entry owner: see the helpers below;
+    12. each pool's ``PoolBalance`` (available / reserved / granted) equals the sums of
+        its entries (a missing row counts as zeros);
+    13. each ``MatchCapUsage`` row equals the live reservations it counts.
     """
     report = ReconcileReport()
     p = report.problems
@@ -234,6 +237,8 @@ def reconcile() -> ReconcileReport:
     )
     _check_one_gift_per_payment(p)
     _check_entry_owners(p)
+    pool_rows = _check_pool_balances(p)
+    _check_cap_usage(p)
 
     report.summary = {
         "transactions": LedgerTransaction.objects.count(),
@@ -243,6 +248,7 @@ def reconcile() -> ReconcileReport:
         "pools": len({a.pool_id for a in pool_accts}),
         "projects with money": len(set(ledger_raised) | set(ledger_matched)),
         "project balances": len(stored),
+        "pool balances": pool_rows,
         "counted donations by source": dict(
             Donation.objects.counted()
             .values("source")
@@ -345,4 +351,34 @@ def _check_spending(p: list[str], *, funds: dict[int, tuple[int, int, int]]) -> 
             p.append(
                 f"project {pid} disbursed {disbursed} > raised+matched {available} "
                 f"with {owed.get(pid, 0)} in claw-backs"
+            )
+
+
+def _check_pool_balances(p: list[str]) -> int:
+    """12. the running pool balances the hot path reads equal the ledger."""
+    from ..models import PoolBalance
+    from .balances import POOL_FIELDS, computed_pool_balances
+
+    computed = computed_pool_balances()
+    stored = {row.pop("pk"): row for row in PoolBalance.objects.values("pk", *POOL_FIELDS)}
+    zero = dict.fromkeys(POOL_FIELDS, 0)
+    for pool_id in sorted(set(stored) | set(computed)):
+        row, want = stored.get(pool_id, zero), computed.get(pool_id, zero)
+        for name in POOL_FIELDS:
+            if row[name] != want[name]:
+                p.append(f"pool {pool_id} balance {name} {row[name]} != entries {want[name]}")
+    return len(stored)
+
+
+def _check_cap_usage(p: list[str]) -> None:
+    """13. the caps' usage rows equal the live reservations they count."""
+    from ..models import MatchCapUsage
+    from .caps import computed_usage
+
+    computed = computed_usage()
+    stored = dict(MatchCapUsage.objects.values_list("key", "used"))
+    for key in sorted(set(stored) | set(computed)):
+        if stored.get(key, 0) != computed.get(key, 0):
+            p.append(
+                f"match cap usage {key} {stored.get(key, 0)} != reservations {computed.get(key, 0)}"
             )

@@ -21,6 +21,17 @@ from .inbox import kick_workers, store_notifications
 REFUNDABLE = ("wechatpay", "alipay")
 
 
+def can_refund_online(donation: Donation) -> bool:
+    """Whether finance can ask the provider to refund (part of) this gift from here."""
+    return (
+        donation.source in REFUNDABLE
+        and donation.source in configured_providers()
+        and donation.status == DonationStatus.SUCCEEDED
+        and bool(donation.external_id)
+        and donation.refunded_amount < donation.amount
+    )
+
+
 def request_refund(
     *, donation: Donation, amount: int, seen_refunded: int, by, reason: str = ""
 ) -> int:

@@ -21,7 +21,8 @@ from ..models import (
     SettlementTier,
 )
 from ..models.matching import ratio_label
-from .ledger import balance, pool_accounts, post_transaction, project_account
+from .balances import pool_balances
+from .ledger import pool_accounts, post_transaction, project_account
 
 
 @dataclass
@@ -138,9 +139,9 @@ def plan_settlement(*, call: CallPage, lock: bool = False) -> SettlementPlan:
     )
     pools_qs = MatchPool.objects.filter(pk__in=ids).order_by("pk")
     if lock:
-        pools_qs = pools_qs.select_for_update()
+        pools_qs = pools_qs.select_for_update(no_key=True)
     pools = sorted(pools_qs, key=lambda p: (p.priority, p.pk))
-    left = {p.pk: balance(pool_accounts(p)[0]) for p in pools}
+    left = {pk: row["available"] for pk, row in pool_balances(p.pk for p in pools).items()}
     available = sum(left.values())
     rows = []
     for project in projects:

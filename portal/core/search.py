@@ -100,6 +100,17 @@ def reindex(objects: Iterable) -> None:
         insert_or_update_object_task.enqueue(obj._meta.app_label, obj._meta.model_name, str(obj.pk))
 
 
+def index_bulk(queryset: QuerySet, *, chunk: int = 1000) -> None:
+    """Index every object of ``queryset`` now, in chunks, on every auto-updated backend:
+    for rows written with ``bulk_create``, which sends no save signal."""
+    from wagtail.search.backends import get_search_backends
+
+    objects = list(queryset)
+    for backend in get_search_backends(with_auto_update=True):
+        for start in range(0, len(objects), chunk):
+            backend.add_bulk(queryset.model, objects[start : start + chunk])
+
+
 def reindex_on_m2m_change(sender, instance, action, reverse, **kwargs) -> None:
     """``m2m_changed`` receiver: reindex the object whose relation changed (for a change
     made from the other side, every object it touched)."""

@@ -98,3 +98,39 @@ def highlight(text, query):
     from portal.core.search import highlight as mark
 
     return mark(text, query or "")
+
+
+def _absolute(path: str) -> str:
+    """A site path as an absolute URL on ``SITE_URL`` (what a shared link must carry)."""
+    return f"{settings.SITE_URL}{path}" if path.startswith("/") else path
+
+
+@register.inclusion_tag("portal/includes/share_meta.html", takes_context=True)
+def share_meta(context, title, description="", path=None):
+    """Open Graph and schema.org metadata, read by WeChat, Weibo and other apps when a
+    link is shared: title, description, canonical absolute URL and an image."""
+    from django.templatetags.static import static
+    from django.utils.html import strip_tags
+    from django.utils.text import Truncator
+
+    request = context.get("request")
+    url = _absolute(path or (request.path if request else "/"))
+    text = " ".join(strip_tags(str(description or "")).split())
+    return {
+        "title": title,
+        "description": Truncator(text).chars(150),
+        "url": url,
+        "image": _absolute(static("portal/apple-touch-icon.png")),
+        "locale": "zh_CN" if (get_language() or "").startswith("zh") else "en_US",
+    }
+
+
+@register.inclusion_tag("portal/includes/share_panel.html", takes_context=True)
+def share_panel(context, label, path=None):
+    """The page's absolute link and a QR code of it (rendered here with segno, inline
+    SVG, no web service) to open it on a phone or share it in WeChat."""
+    from portal.core.qrcode import qr_svg
+
+    request = context.get("request")
+    url = _absolute(path or (request.path if request else "/"))
+    return {"url": url, "qr": qr_svg(url, scale=4), "label": label}

@@ -425,6 +425,16 @@ class Project(CJKSearchMixin, index.Indexed, models.Model):
         items and their categories, in Chinese and English."""
         names = [self.organization.name, self.organization.short_name]
         names += both_names(*region_path(self.region))
-        for item in self.service_items.select_related("category"):
+        for item in self.service_items.all():
             names += both_names(item, item.category)
         return names
+
+    @classmethod
+    def get_indexed_objects(cls):
+        """What the index text reads, loaded up front (``update_index``, bulk indexing)."""
+        return (
+            super()
+            .get_indexed_objects()
+            .select_related("organization", "region__parent__parent")
+            .prefetch_related("service_items__category")
+        )

@@ -100,6 +100,15 @@ class CommunityNeed(CJKSearchMixin, index.Indexed, models.Model):
         names = both_names(*region_path(self.region))
         return names + (both_names(item, item.category) if item else [])
 
+    @classmethod
+    def get_indexed_objects(cls):
+        """What the index text reads, loaded up front (``update_index``, bulk indexing)."""
+        return (
+            super()
+            .get_indexed_objects()
+            .select_related("region__parent__parent", "service_item__category")
+        )
+
 
 def _photo_path(instance, filename):
     return f"needs/{instance.need_id}/{uuid.uuid4().hex}"

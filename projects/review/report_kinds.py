@@ -17,7 +17,9 @@ open to the applying organization's members once the call's results are publishe
 call summary is public (anonymous visitors included) once its results are published. A
 reviewer reads an application report only for their own non-recused assignment, after
 submitting their review, and only once results are published (it shows the other
-reviewers' scores).
+reviewers' scores). In a blind call a reviewer gets only
+``application_anonymised`` (permission ``review.view_anonymised_application_report``):
+the same report with the organization's identity removed and masked in the comments.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from portal.core.reports import data_fingerprint, register_report
 from projects.enums import ApplicationStatus, ProjectTier
 from projects.models import Application, CallPage
 
+from . import blind
 from .enums import Recommendation, ReviewStatus
 from .models import Decision, RankingEntry, Review, ReviewSettings, Score
 
@@ -165,6 +168,7 @@ def application_context(application: Application) -> dict:
         cover_facts.append((pgettext("funding decision", "Decision"), tier_label))
     return {
         "title": application.title or str(application),
+        "organization_name": application.organization.name,
         "running_title": _("Evaluation report: %(title)s")
         % {"title": application.title or str(application)},
         "subtitle": call.title,
@@ -195,6 +199,53 @@ def application_context(application: Application) -> dict:
 
 def build_application(obj_id: int, language: str) -> tuple[str, dict]:
     return "review/reports/application.html", application_context(get_application(obj_id))
+
+
+def anonymised_application_context(application: Application) -> dict:
+    """The evaluation report as a reviewer of a blind call may read it: the applying
+    organization's names, credit code and contacts removed from the title and masked
+    wherever they occur in the reviewers' comments (``projects.review.blind``)."""
+    context = application_context(application)
+    names = blind.identifying_strings(application.organization)
+    title = blind.anonymise_application(application).title or f"A-{application.pk}"
+    organization_label = blind.placeholder()
+    context.update(
+        title=title,
+        running_title=_("Evaluation report: %(title)s") % {"title": title},
+        organization_name=organization_label,
+        anonymised=True,
+        cover_facts=[
+            (label, organization_label if label == _("Organization") else value)
+            for label, value in context["cover_facts"]
+        ],
+        reviews=[
+            {
+                **review,
+                **{
+                    key: blind.mask_text(review[key], names)
+                    for key in ("strengths", "weaknesses", "comments")
+                },
+            }
+            for review in context["reviews"]
+        ],
+    )
+    return context
+
+
+def build_anonymised_application(obj_id: int, language: str) -> tuple[str, dict]:
+    return (
+        "review/reports/application.html",
+        anonymised_application_context(get_application(obj_id)),
+    )
+
+
+def anonymised_application_fingerprint(obj_id: int) -> str:
+    application = get_application(obj_id)
+    return data_fingerprint(
+        "application-anonymised-v1",
+        application_fingerprint(obj_id),
+        blind.identifying_strings(application.organization),
+    )
 
 
 def application_fingerprint(obj_id: int) -> str:
@@ -451,6 +502,14 @@ register_report(
     build=build_application,
     permission="review.view_application_report",
     fingerprint=application_fingerprint,
+)
+register_report(
+    "application_anonymised",
+    label=gettext_lazy("Application evaluation report, anonymised (blind review)"),
+    get_object=get_application,
+    build=build_anonymised_application,
+    permission="review.view_anonymised_application_report",
+    fingerprint=anonymised_application_fingerprint,
 )
 register_report(
     "call",

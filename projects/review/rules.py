@@ -61,13 +61,30 @@ def is_conflicted_reviewer(user, application) -> bool:
     )
 
 
+@rules.predicate
+def is_blind_call(user, application) -> bool:
+    if application is None:
+        return False
+    from .report_kinds import _settings_for
+
+    config = _settings_for(application.call)
+    return bool(config and config.blind)
+
+
+# A reviewer who may read what the other reviewers wrote about this application.
+reviewer_after_results = (
+    application_results_published & is_reviewer & ~is_conflicted_reviewer & has_submitted_own_review
+)
 rules.add_perm(
     "review.view_application_report",
     is_programme_staff
-    | (
-        application_results_published
-        & (is_applicant_member | (is_reviewer & ~is_conflicted_reviewer & has_submitted_own_review))
-    ),
+    | (application_results_published & is_applicant_member)
+    | (reviewer_after_results & ~is_blind_call),
+)
+# In a blind call the reviewer reads the anonymised copy only (projects.review.blind).
+rules.add_perm(
+    "review.view_anonymised_application_report",
+    is_programme_staff | reviewer_after_results,
 )
 rules.add_perm("review.view_call_report", call_results_published | is_programme_staff)
 # Review set-up: rubrics, settings, assignments, ranking, decisions, appeals, progress.

@@ -12,13 +12,14 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from portal.core import reports
 from portal.core.charts import bar_chart
 from portal.core.errors import show_error
 from projects.models import CallPage
 from projects.presenters import Lookups, present
 
 from . import blind, selectors, services, tasks
-from .enums import AssignmentStatus
+from .enums import AssignmentStatus, ReviewStatus
 from .forms import (
     AbstainForm,
     AppealResolutionForm,
@@ -31,6 +32,7 @@ from .forms import (
     ScoreForm,
 )
 from .models import Appeal, Assignment, Review
+from .report_kinds import results_published
 
 
 def forbidden(request, message: str = "") -> TemplateResponse:
@@ -66,6 +68,20 @@ class StaffRequiredMixin(ForbiddenAsPageMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
+def _report_kind_for(user, assignment) -> str:
+    """The evaluation report the reviewer may read for this assignment ("" for none yet):
+    once results are published and their own review is in, the anonymised copy in a
+    blind call, the full one otherwise (the rules in projects/review/rules.py decide)."""
+    review = getattr(assignment, "review", None)
+    application = assignment.application
+    if review is None or review.status != ReviewStatus.SUBMITTED:
+        return ""
+    if not results_published(application.call):
+        return ""
+    kind = "application_anonymised" if application.call.review_settings.blind else "application"
+    return kind if user.has_perm(reports.get_kind(kind).permission, application) else ""
+
+
 class QueueView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
     template_name = "review/admin/queue.html"
     page_title = gettext_lazy("My reviews")
@@ -76,6 +92,7 @@ class QueueView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
         rosters = {}
         for a in queue.assignments:
             application = a.application
+            a.report_kind = _report_kind_for(self.request.user, a)
             if application.call.review_settings.blind:
                 a.display_title = blind.anonymise_application(application).title
                 if application.call_id not in rosters:

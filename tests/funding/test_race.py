@@ -8,8 +8,8 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from funding.enums import ReservationStatus
-from funding.models import MatchReservation
-from funding.services.donations import mark_succeeded
+from funding.models import MatchCapUsage, MatchReservation
+from funding.services.donations import mark_failed, mark_succeeded, record_refund
 from funding.services.matching import expire_reservations, pool_available, reserve_match
 from funding.services.reconcile import reconcile
 from tests.factories.funding import DonationFactory, MatchingRuleFactory, funded_pool
@@ -76,4 +76,48 @@ def test_confirm_and_expiry_race_never_double_counts():
     assert errors == []
     assert confirmed.count() == WORKERS
     assert pool_available(pool) == 200_000 - 10_000 * WORKERS
+    assert reconcile().ok
+
+
+def test_caps_and_pool_rows_race_reserve_release_and_refund():
+    # Holds, releases and refunds of one call's gifts at the same time: the per-day cap
+    # is never exceeded, the room that was free is used, and the pool and cap rows still
+    # equal the ledger and the reservations.
+    rule = MatchingRuleFactory(cap_per_day=100_000)
+    pool = funded_pool(500_000)
+    paid = [DonationFactory(amount=10_000) for _ in range(3)]
+    for gift in paid:
+        reserve_match(donation=gift)
+        mark_succeeded(donation=gift, amount_received=10_000, currency="CNY")
+    held = [DonationFactory(amount=10_000) for _ in range(3)]
+    for gift in held:
+        reserve_match(donation=gift)
+    racing = [DonationFactory(amount=10_000) for _ in range(WORKERS)]
+    jobs = (
+        [("reserve", d) for d in racing]
+        + [("release", d) for d in held]
+        + [("refund", d) for d in paid]
+    )
+
+    def work(kind, donation):
+        if kind == "reserve":
+            reserve_match(donation=donation)
+        elif kind == "release":
+            mark_failed(donation=donation)
+        else:
+            record_refund(donation=donation, refunded_total=10_000)
+
+    errors = _run_threads(work, jobs)
+
+    day_key = f"day:{rule.call_id}:{timezone.localdate().isoformat()}"
+    live_total = sum(r.net_amount for r in MatchReservation.objects.live())
+    racing_total = sum(
+        r.amount for r in MatchReservation.objects.live().filter(donation__in=racing)
+    )
+    assert errors == []
+    assert live_total <= 100_000
+    assert racing_total >= 40_000  # the room free before the race was never lost
+    assert racing_total == live_total  # every earlier hold was released or refunded
+    assert MatchCapUsage.objects.get(key=day_key).used == live_total
+    assert pool_available(pool) == 500_000 - live_total
     assert reconcile().ok

@@ -171,6 +171,15 @@ def test_donor_chooses_between_configured_providers(client, fake_wechatpay, fake
     assert Donation.objects.get().source == DonationSource.STRIPE
 
 
+def test_the_only_provider_is_named_on_the_donate_page(client, fake_wechatpay, pool):
+    MatchedProjectFactory(slug="give-here")
+
+    html = client.get("/donate/give-here/").content.decode()
+
+    assert '<p class="meta" id="payment-method">支付方式: 微信支付</p>' in html
+    assert 'name="method"' not in html
+
+
 def test_no_wechat_pay_without_settings(client, pool, settings):
     settings.WECHATPAY_MCHID = ""
     MatchedProjectFactory(slug="give-here")
@@ -576,3 +585,67 @@ def test_reconcile_sync_counts_a_late_payment_and_closes_an_expired_order(
     assert postings(paid_gift) == 1
     assert open_gift.status == DonationStatus.EXPIRED
     assert reconcile().ok, reconcile().problems
+
+
+def _officer(username, role=True):
+    from django.contrib.auth.models import Group, Permission
+
+    from organizations.roles import FINANCE_OFFICER
+    from tests.factories.organizations import UserFactory
+
+    user = UserFactory(username=username, is_staff=True)
+    group = Group.objects.get_or_create(name=FINANCE_OFFICER if role else "editors")[0]
+    group.permissions.add(Permission.objects.get(codename="access_admin"))
+    user.groups.add(group)
+    return user
+
+
+def test_finance_refunds_from_the_donation_review_page(client, fake_wechatpay, pool):
+    gift, _pay = give(client)
+    gift.refresh_from_db()
+    notify(client, "TRANSACTION.SUCCESS", fake_wechatpay.pay(gift.external_id))
+    drain()
+    url = f"/admin/funding_donations/review/{gift.pk}/"
+    client.force_login(_officer("fin-refund"))
+
+    page = client.get(url)
+    bad = client.post(
+        url, {"action": "refund", "refund_amount": "abc", "seen_refunded": "0"}, follow=True
+    )
+    too_much = client.post(
+        url, {"action": "refund", "refund_amount": "100.01", "seen_refunded": "0"}, follow=True
+    )
+    done = client.post(
+        url,
+        {"action": "refund", "refund_amount": "25", "seen_refunded": "0", "refund_reason": "退"},
+        follow=True,
+    )
+    (out_refund_no,) = fake_wechatpay.refunds
+    notify(client, "REFUND.SUCCESS", fake_wechatpay.refund_resource(out_refund_no))
+    drain()
+
+    gift.refresh_from_db()
+    assert 'id="refund-form"' in page.content.decode()
+    assert "请以元为单位填写退款金额" in bad.content.decode()
+    assert "退款金额须大于零且不超过 10000 分" in too_much.content.decode()
+    assert "已申请退款" in done.content.decode()
+    assert fake_wechatpay.refunds[out_refund_no]["amount"]["refund"] == 2_500
+    assert gift.refunded_amount == 2_500
+    assert reconcile().ok, reconcile().problems
+
+
+def test_refund_form_is_refused_to_staff_without_the_finance_role(client, fake_wechatpay, pool):
+    gift, _pay = give(client)
+    gift.refresh_from_db()
+    notify(client, "TRANSACTION.SUCCESS", fake_wechatpay.pay(gift.external_id))
+    drain()
+    client.force_login(_officer("editor", role=False))
+
+    response = client.post(
+        f"/admin/funding_donations/review/{gift.pk}/",
+        {"action": "refund", "refund_amount": "25", "seen_refunded": "0"},
+    )
+
+    # the Wagtail admin answers a PermissionDenied with a redirect to its dashboard
+    assert (response.status_code, response["Location"]) == (302, "/admin/")
+    assert not fake_wechatpay.refunds

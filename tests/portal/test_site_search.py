@@ -272,3 +272,41 @@ def test_matching_with_a_backend_without_subqueries(world, monkeypatch):
     titles = {p.title for p in matching(Project.objects.public(), "助老")}
 
     assert titles == {CANTEEN}
+
+
+@pytest.mark.django_db
+def test_bulk_created_rows_are_found_once_indexed_in_bulk(world):
+    from portal.core.search import index_bulk
+
+    org = OrganizationFactory(name="深圳市批量机构")
+    Project.objects.bulk_create(
+        [Project(organization=org, title=f"批量导入项目{n}", slug=f"bulk-{n}") for n in range(3)]
+    )
+    before = set(matching(Project.objects.public(), "批量导入"))
+
+    index_bulk(Project.get_indexed_objects().filter(slug__startswith="bulk-"))
+
+    after = {p.title for p in matching(Project.objects.public(), "批量导入")}
+    assert before == set()
+    assert after == {"批量导入项目0", "批量导入项目1", "批量导入项目2"}
+
+
+@pytest.mark.django_db(transaction=False)
+def test_demo_data_answers_the_fixed_queries():
+    from io import StringIO
+
+    from django.core.management import call_command
+    from wagtail.models import Locale
+
+    from projects.models import CallPage
+
+    call_command("seed_demo", stdout=StringIO())
+    zh_calls = CallPage.objects.live().filter(locale=Locale.objects.get(language_code="zh-hans"))
+
+    for query in ("助老", "长者", "助餐", "elderly"):
+        assert "长者饭堂暖心助餐计划" in _hits(query, kind="project")["project"], query
+    assert _hits("夕阳红", kind="organization") == {
+        "organization": {"深圳市福田区夕阳红为老服务中心"}
+    }
+    assert _hits("征集", kind="call")["call"] == {c.title for c in zh_calls if "征集" in c.title}
+    assert _hits("2026", kind="call")["call"] == {c.title for c in zh_calls if "2026" in c.title}

@@ -143,3 +143,96 @@ def test_reviewer_data_export_holds_no_organization_id(call, blind_call, reviewe
     assert "organizations" not in declarations[0]
     text = json.dumps(export, default=str)
     assert '"organization_id"' not in text
+
+
+def test_anonymised_report_for_blind_reviewers_names_nobody(call, config, sunshine, reviewers):
+    """The PDF a blind call's reviewer may read after results: no organization name in
+    the title, the facts or the other reviewers' comments (the full report keeps them)."""
+    from django.utils import timezone
+
+    from projects.review.enums import ReviewStatus
+    from projects.review.models import Review
+    from projects.review.report_kinds import (
+        anonymised_application_context,
+        application_context,
+    )
+
+    application = ApplicationFactory(
+        call=call, organization=sunshine, title="阳光社工长者助餐", answers=_answers(sunshine)
+    )
+    assignment = Assignment.objects.create(
+        application=application, reviewer=reviewers[0], status=AssignmentStatus.ACCEPTED
+    )
+    Review.objects.create(
+        assignment=assignment,
+        rubric=config.rubric,
+        status=ReviewStatus.SUBMITTED,
+        submitted_at=timezone.now(),
+        total=80,
+        strengths="阳光社工服务中心经验丰富，张三负责。",
+    )
+
+    with translation.override("zh-hans"):
+        full = application_context(application)
+        masked = anonymised_application_context(application)
+        organization_label = translation.gettext("Organization")
+
+    assert full["organization_name"] == "阳光社工服务中心"
+    assert "阳光社工服务中心" in full["reviews"][0]["strengths"]
+    assert masked["title"] == "某机构长者助餐"
+    assert masked["organization_name"] == "某机构"
+    assert masked["reviews"][0]["strengths"] == "某机构经验丰富，某机构负责。"
+    assert dict(full["cover_facts"])[organization_label] == "阳光社工服务中心"
+    assert dict(masked["cover_facts"])[organization_label] == "某机构"
+    rendered = json.dumps(
+        {k: v for k, v in masked.items() if isinstance(v, str | list)}, ensure_ascii=False
+    )
+    assert "阳光社工" not in rendered and "张三" not in rendered
+
+
+def test_blind_reviewer_gets_the_anonymised_report_after_results(
+    client, call, config, blind_call, reviewers, sunshine
+):
+    import io
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from pypdf import PdfReader
+
+    from projects.review.enums import ReviewStatus
+    from projects.review.models import Review
+
+    mine, a_mine = blind_call["sunshine"]
+    services.declare_roster(call=call, by=reviewers[0], conflicts={})
+    a_mine.refresh_from_db()
+    Review.objects.create(
+        assignment=a_mine,
+        rubric=config.rubric,
+        status=ReviewStatus.SUBMITTED,
+        submitted_at=timezone.now(),
+        total=75,
+    )
+    client.force_login(reviewers[0])
+    anonymised = reverse("report_download", args=["application_anonymised", mine.pk, "zh-hans"])
+    full = reverse("report_download", args=["application", mine.pk, "zh-hans"])
+
+    before = client.get(reverse("review:queue")).content.decode()
+    assert anonymised not in before  # results not published yet
+    assert client.get(anonymised).status_code == 403
+
+    call.notice_published_at = timezone.now() - timedelta(hours=1)
+    call.save(update_fields=["notice_published_at"])
+    queue = client.get(reverse("review:queue")).content.decode()
+
+    assert anonymised in queue
+    assert full not in queue
+    assert client.get(full).status_code == 403
+    response = client.get(anonymised)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    text = "".join(
+        page.extract_text()
+        for page in PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages
+    )
+    assert "某机构" in text
+    assert "阳光社工" not in text

@@ -172,6 +172,11 @@ def _answers(people, kind, obj) -> str:
 EXPECTED = {
     ("application", "before results"): "----------OO---O",
     ("application", "after results"): "--O-O-----OO---O",
+    ("application_anonymised", "before results"): "----------OO---O",
+    ("application_anonymised", "after results"): "----O-----OO---O",
+    # In a blind call the reviewer reads the anonymised copy only.
+    ("application", "after results, blind call"): "--O-------OO---O",
+    ("application_anonymised", "after results, blind call"): "----O-----OO---O",
     ("call", "before results"): "----------OO---O",
     ("call", "after results"): "OOOOOOOOOOOOOOOO",
     ("project", ""): "--O-------OO---O",
@@ -190,6 +195,9 @@ def _row(label: str) -> str:
 def test_every_report_kind_answers_each_persona_as_expected(people, objects):
     seen = {
         ("application", "before results"): _answers(people, "application", objects["application"]),
+        ("application_anonymised", "before results"): _answers(
+            people, "application_anonymised", objects["application"]
+        ),
         ("call", "before results"): _answers(people, "call", objects["call"]),
         ("project", ""): _answers(people, "project", objects["project"]),
         ("incubation", ""): _answers(people, "incubation", objects["residency"]),
@@ -207,6 +215,18 @@ def test_every_report_kind_answers_each_persona_as_expected(people, objects):
     _publish(objects["call"])
     seen[("application", "after results")] = _answers(people, "application", objects["application"])
     seen[("call", "after results")] = _answers(people, "call", objects["call"])
+    seen[("application_anonymised", "after results")] = _answers(
+        people, "application_anonymised", objects["application"]
+    )
+    objects["call"].review_settings.blind = True
+    objects["call"].review_settings.save(update_fields=["blind"])
+    application = type(objects["application"]).objects.get(pk=objects["application"].pk)
+    seen[("application", "after results, blind call")] = _answers(
+        people, "application", application
+    )
+    seen[("application_anonymised", "after results, blind call")] = _answers(
+        people, "application_anonymised", application
+    )
 
     assert {key: _row(value) for key, value in seen.items()} == {
         key: _row(value) for key, value in EXPECTED.items()

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('funding', '0014_offline_giving'),
+        ('funding', '0015_pool_balances_cap_usage'),
         ('projects', '0004_move_notifications'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
