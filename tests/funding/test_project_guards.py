@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.utils import timezone
 
 from funding.enums import DonationSource, DonationStatus
@@ -222,7 +223,9 @@ def test_match_reservation_refused_for_project_without_signed_agreement():
     project = MatchedProjectFactory(call=rule.call, status=ProjectStatus.APPROVED)
     gift = DonationFactory(project=project, amount=10_000)
 
-    with pytest.raises(ProjectClosedToMoney) as refused:
+    # reserve_match runs without a savepoint of its own (ledger hot path): a caller
+    # that goes on after a refusal takes its own.
+    with pytest.raises(ProjectClosedToMoney) as refused, transaction.atomic():
         reserve_match(donation=gift)
 
     assert refused.value.messages == [f"“{project.title}”无法预留配捐：资助协议尚未签署。"]
