@@ -16,6 +16,7 @@ from organizations.roles import FINANCE_OFFICER, has_role
 from portal.core.notifications.services import notify, user_language
 
 from ..enums import (
+    ONLINE_SOURCES,
     AccountKind,
     DisputeStatus,
     DonationSource,
@@ -52,12 +53,7 @@ def check_velocity(*, ip: str | None, email: str, now: datetime) -> str:
     lim = limits()
     recent = Donation.objects.filter(
         created_at__gte=now - lim["window"],
-        source__in=[
-            DonationSource.STRIPE,
-            DonationSource.WECHATPAY,
-            DonationSource.ALIPAY,
-            DonationSource.TEST,
-        ],
+        source__in=ONLINE_SOURCES,
     )
     if ip and recent.filter(ip_address=ip).count() >= lim["per_ip"]:
         return "velocity: too many checkouts from this IP address"
@@ -86,7 +82,7 @@ def flag_for_review(*, ip: str | None, email: str, now: datetime, reason: str) -
                 same,
                 created_at__gte=now - lim["window"],
                 needs_review=False,
-                source__in=[DonationSource.STRIPE, DonationSource.TEST],
+                source__in=ONLINE_SOURCES,
             )
             .order_by("pk")
         )
