@@ -52,6 +52,16 @@ class DonationSource(models.TextChoices):
     TEST = "test", _("Test payment (development only)")
 
 
+# Gifts paid online through a provider's checkout (velocity limits, live and
+# settlement matching treat them alike).
+ONLINE_SOURCES = (
+    DonationSource.STRIPE,
+    DonationSource.WECHATPAY,
+    DonationSource.ALIPAY,
+    DonationSource.TEST,
+)
+
+
 class DonationStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting payment")
     AWAITING_APPROVAL = "awaiting_approval", _("Awaiting second approval")
@@ -95,6 +105,7 @@ class DisbursementStatus(models.TextChoices):
     RECORDED = "recorded", _("Recorded, awaiting approval")
     APPROVED = "approved", _("Approved and paid")
     REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class ImportStatus(models.TextChoices):

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.money import YuanField
+from portal.core.personal import refuse_identity_number
 
 from .enums import Anonymity, DonationSource, OfflineMethod
 
@@ -18,7 +19,9 @@ class PledgeForm(forms.Form):
         initial=OfflineMethod.BANK_TRANSFER,
         widget=forms.RadioSelect,
     )
-    donor_name = forms.CharField(label=_("Your name"), max_length=200, required=False)
+    donor_name = forms.CharField(
+        label=_("Your name"), max_length=200, required=False, validators=[refuse_identity_number]
+    )
     donor_email = forms.EmailField(
         label=_("Email"), help_text=_("So that our finance staff can reach you about this gift.")
     )
@@ -34,7 +37,9 @@ class DonateForm(forms.Form):
         widget=forms.RadioSelect,
     )
     custom_amount = YuanField(label=_("Other amount (yuan)"), required=False)
-    donor_name = forms.CharField(label=_("Your name"), max_length=200, required=False)
+    donor_name = forms.CharField(
+        label=_("Your name"), max_length=200, required=False, validators=[refuse_identity_number]
+    )
     donor_email = forms.EmailField(
         label=_("Email"),
         help_text=_("We send your confirmation and a link to your history."),
@@ -45,11 +50,18 @@ class DonateForm(forms.Form):
     message = forms.CharField(
         label=_("Message"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    dedication = forms.CharField(label=_("In honour of"), max_length=200, required=False)
+    dedication = forms.CharField(
+        label=_("In honour of"), max_length=200, required=False, validators=[refuse_identity_number]
+    )
     receipt_requested = forms.BooleanField(
         label=_("I would like a donation receipt"), required=False
     )
-    receipt_name = forms.CharField(label=_("Name on the receipt"), max_length=200, required=False)
+    receipt_name = forms.CharField(
+        label=_("Name on the receipt"),
+        max_length=200,
+        required=False,
+        validators=[refuse_identity_number],
+    )
     receipt_address = forms.CharField(
         label=_("Postal address for the receipt"), max_length=300, required=False
     )

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from projects.models import Project
 
 from .enums import DonationSource, DonationStatus, ReservationStatus
-from .errors import InvalidTransition, PaymentProviderError
+from .errors import InvalidTransition, PaymentProviderError, ProjectClosedToMoney
 from .forms import DonateForm, PledgeForm
 from .models import Donation, MatchReservation, OfflineGivingSettings, OfflinePledge
 from .providers import channel_for, online_methods, testpay
@@ -95,6 +95,7 @@ def donate(request, slug=None):
             "form": form,
             "provider": provider,
             "methods": methods,
+            "only_method": DonationSource(methods[0]).label if len(methods) == 1 else "",
             "offline": _offline_settings(request),
             "is_test_provider": "test" in methods,
             "match_hint_per_100": match_hint,
@@ -189,6 +190,8 @@ def confirm(request, token):
                 channel=channel_for(donation.source, request.headers.get("User-Agent", "")),
                 client_ip=_client_ip(request),
             )
+        except ProjectClosedToMoney as exc:
+            error = exc.messages[0]
         except (PaymentProviderError, InvalidTransition):
             error = _(
                 "The payment service is not available right now. Nothing was charged. "

@@ -10,7 +10,7 @@ from wagtail.log_actions import log
 
 from projects.models import CallPage, Project
 
-from ..enums import DonationSource, TransactionKind
+from ..enums import ONLINE_SOURCES, DonationSource, TransactionKind
 from ..errors import InvalidTransition
 from ..models import (
     Donation,
@@ -59,7 +59,7 @@ class SettlementPlan:
 
 
 def _eligible_money(rule: MatchingRule, project_ids: list[int]) -> dict[int, int]:
-    sources = [DonationSource.STRIPE, DonationSource.TEST]
+    sources = list(ONLINE_SOURCES)
     if rule.count_offline:
         sources.append(DonationSource.OFFLINE)
     if rule.count_imported:

@@ -31,7 +31,7 @@ from portal.core.notifications.services import notify
 from projects.enums import ApplicationStatus, ProjectStatus, ProjectTier
 from projects.models import Application, CallPage, Project
 
-from . import ranking, selectors
+from . import balancing, ranking, selectors
 from .enums import (
     ACTIVE_ASSIGNMENT_STATUSES,
     AppealStatus,
@@ -191,12 +191,13 @@ def _mark_review_started(call: CallPage, now: datetime) -> None:
 def auto_assign(*, call: CallPage, by, now: datetime | None = None) -> int:
     """Top every eligible application of ``call`` up to N active reviewers.
 
-    Picks, for each application in id order, the eligible reviewers with the lowest
-    current load in this call (ties: fewer assignments overall, then user id). Never a
-    reviewer who is a member of the applying organization, has declared a conflict with
-    it, was already assigned to it (including recused assignments), nor — when the call
-    asks — one based in the organization's district. Side effects: creates assignments,
-    logs each one, marks the call's review as started. Returns how many were created.
+    Reviewers' loads in the call end as even as the exclusions allow (within one wherever
+    possible; :mod:`projects.review.balancing`: greedy by load, ties on assignments in other
+    calls then id, then repaired by chains of moves). Never a reviewer who is a member of
+    the applying organization, has declared a conflict with it, was already assigned to it
+    (including recused assignments), nor — when the call asks — one based in the
+    organization's district. Existing assignments are never moved. Side effects: creates
+    assignments, logs each one, marks the call's review as started. Returns how many were created.
     Raises ``PermissionDenied`` for non-staff, ``ValidationError`` without settings."""
     _require_staff(by)
     now = now or timezone.now()
@@ -243,27 +244,39 @@ def auto_assign(*, call: CallPage, by, now: datetime | None = None) -> int:
             pk: (level, parent)
             for pk, level, parent in Region.objects.values_list("pk", "level", "parent_id")
         }
-    created = []
+    excluded_by_app: dict[int, set[int]] = {}
+    district_by_app: dict[int, int | None] = {}
+    needs: dict[int, int] = {}
     for app_id, org_id, region_id in applications:
-        missing = need - active[app_id]
-        if missing <= 0:
-            continue
-        excluded = (
+        needs[app_id] = need - active[app_id]
+        excluded_by_app[app_id] = (
             taken.get(app_id, set()) | members.get(org_id, set()) | conflicts.get(org_id, set())
         )
-        district = _district_of(region_id, regions) if config.avoid_same_district else None
-        candidates = [
-            r
-            for r in pool
-            if r not in excluded and not (district is not None and home.get(r) == district)
-        ]
-        candidates.sort(key=lambda r: (load[r], r))
-        for reviewer_id in candidates[:missing]:
-            created.append(
-                Assignment(application_id=app_id, reviewer_id=reviewer_id, assigned_by=by)
-            )
-            load[reviewer_id] += 1
-            active[app_id] += 1
+        district_by_app[app_id] = (
+            _district_of(region_id, regions) if config.avoid_same_district else None
+        )
+
+    def eligible(app_id: int, reviewer_id: int) -> bool:
+        district = district_by_app[app_id]
+        return reviewer_id not in excluded_by_app[app_id] and not (
+            district is not None and home.get(reviewer_id) == district
+        )
+
+    overall = dict(
+        Assignment.objects.filter(reviewer_id__in=pool, status__in=ACTIVE_ASSIGNMENT_STATUSES)
+        .exclude(application__call=call)
+        .values("reviewer_id")
+        .annotate(n=Count("pk"))
+        .values_list("reviewer_id", "n")
+    )
+    plan = balancing.plan_assignments(
+        needs=needs, pool=pool, eligible=eligible, load=load, overall=overall
+    )
+    created = [
+        Assignment(application_id=app_id, reviewer_id=reviewer_id, assigned_by=by)
+        for app_id in sorted(plan)
+        for reviewer_id in plan[app_id]
+    ]
     Assignment.objects.bulk_create(created)
     for assignment in created:
         log(

@@ -124,3 +124,19 @@ def test_settlement_results_page_published_after_commit(setup, client):
     assert "have not been published yet" in before
     assert "配捐结果" in after
     assert a.title in after and "¥300.00" in after
+
+
+def test_wallet_gifts_count_toward_settlement_like_card_gifts():
+    call = make_call()
+    MatchingRuleFactory(call=call, mode=MatchingMode.SETTLEMENT, cap_per_project=100_000)
+    project = MatchedProjectFactory(slug="proj-w")
+    _give(project, 10_000, source=DonationSource.WECHATPAY)
+    _give(project, 20_000, source=DonationSource.ALIPAY)
+    _give(project, 5_000, source=DonationSource.STRIPE)
+    funded_pool(100_000, call=call)
+
+    plan = plan_settlement(call=call)
+
+    assert [(r.project.slug, r.eligible, r.amount) for r in plan.rows] == [
+        ("proj-w", 35_000, 35_000)
+    ]

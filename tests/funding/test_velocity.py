@@ -107,3 +107,23 @@ def test_admin_filter_and_mark_reviewed(client):
     assert flagged.needs_review is False
     assert clean.needs_review is False
     assert ModelLogEntry.objects.filter(action="funding.review_cleared").count() == 1
+
+
+def test_wallet_checkouts_count_toward_the_limit_and_are_flagged():
+    project = MatchedProjectFactory()
+    wallets = [
+        create_online_donation(
+            project=project,
+            amount=10_000,
+            source=source,
+            donor_email="w@example.org",
+            ip="203.0.113.9",
+        )
+        for source in (DonationSource.WECHATPAY, DonationSource.ALIPAY, DonationSource.WECHATPAY)
+    ]
+
+    with pytest.raises(ValidationError):
+        _start(project, ip="203.0.113.9", email="w@example.org")
+
+    flagged = Donation.objects.filter(pk__in=[g.pk for g in wallets], needs_review=True)
+    assert flagged.count() == 3

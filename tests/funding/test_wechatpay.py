@@ -171,6 +171,15 @@ def test_donor_chooses_between_configured_providers(client, fake_wechatpay, fake
     assert Donation.objects.get().source == DonationSource.STRIPE
 
 
+def test_the_only_provider_is_named_on_the_donate_page(client, fake_wechatpay, pool):
+    MatchedProjectFactory(slug="give-here")
+
+    html = client.get("/donate/give-here/").content.decode()
+
+    assert '<p class="meta" id="payment-method">支付方式: 微信支付</p>' in html
+    assert 'name="method"' not in html
+
+
 def test_no_wechat_pay_without_settings(client, pool, settings):
     settings.WECHATPAY_MCHID = ""
     MatchedProjectFactory(slug="give-here")
