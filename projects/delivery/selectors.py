@@ -20,10 +20,18 @@ PUBLIC_MILESTONES = (MilestoneStatus.PLANNED, MilestoneStatus.COMPLETED)
 
 
 def deliveries_for_member(user):
-    """The member's funded projects with counts of open and returned reports (one query)."""
+    """The member's funded projects with counts of open and returned reports and the
+    money disbursed to and spent by each (one query)."""
+    from django.db.models import Value
+    from django.db.models.functions import Coalesce
+
     return (
         Delivery.objects.for_member(user)
         .select_related("project__organization")
+        .annotate(
+            disbursed=Coalesce("project__balance__disbursed", Value(0)),
+            spent=Coalesce("project__balance__spent", Value(0)),
+        )
         .annotate(
             awaiting=Count(
                 "reports", filter=Q(reports__status__in=AWAITING_DECISION), distinct=True
@@ -191,3 +199,27 @@ def disbursement_facts(project) -> list[tuple[str, str]]:
         ),
         (_("Budget"), format_fen(delivery.budget_total, project.currency)),
     ]
+
+
+def delivery_money(delivery: Delivery) -> dict:
+    """The organization's view of its project's money: raised and matched, disbursed,
+    spent (reviewed) and awaiting review, disbursed but unspent, every tranche with its
+    status, payment date and reason, and every hold on the next tranche (translated
+    reasons; none once the project has ended). A fixed number of queries."""
+    from funding.models import Disbursement
+    from funding.selectors import project_money
+    from funding.services.spending import disbursement_holds
+
+    from .enums import END_STAGES
+
+    project = delivery.project
+    money = project_money(project)
+    pending = min(pending_spending(delivery), money.spent) if money.spent else 0
+    return {
+        "money": money,
+        "reviewed": money.spent - pending,
+        "pending": pending,
+        "unspent": max(money.disbursed - money.spent, 0),
+        "tranches": list(Disbursement.objects.filter(project=project).order_by("tranche")),
+        "holds": [] if delivery.stage in END_STAGES else disbursement_holds(project, 0),
+    }
