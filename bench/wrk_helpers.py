@@ -190,6 +190,22 @@ def ensure_large_database(database_url: str, *, minimum: int = 10_000) -> int:
         )
         manage("seed_demo", "--size", "large", "-v0")
         found = count()
+    # A database seeded before projects were search-indexed (or by bulk writes that send
+    # no signal) has no search entries: the keyword scenarios would find nothing.
+    indexed = manage(
+        "shell",
+        "-c",
+        "from portal.core.search import matching; from projects.models import Project; "
+        "print(matching(Project.objects.all(), '社区').exists())",
+    )
+    if indexed.strip().splitlines()[-1] != "True":
+        print(f"bench: building the search index of {database_url} (once)…", flush=True)
+        manage("update_index", "-v0")
+        manage(
+            "shell",
+            "-c",
+            "from django.db import connection; connection.cursor().execute('ANALYZE')",
+        )
     if found < minimum:
         raise SystemExit(
             f"{database_url} holds {found} projects, fewer than the "

@@ -65,3 +65,17 @@ class DisbursementForm(forms.Form):
     amount = YuanField(label=_("Amount (yuan)"))
     milestone = forms.CharField(label=_("Milestone"), max_length=300, required=False)
     reference = forms.CharField(label=_("Bank reference"), max_length=100, required=False)
+
+
+class DisbursementApprovalForm(forms.Form):
+    paid_on = forms.DateField(
+        label=_("Payment date"),
+        help_text=_("The day the bank paid the tranche to the organization."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class DisbursementRefusalForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -18,10 +18,18 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from portal.core.errors import show_error
 
-from .admin_forms import DisbursementForm, ImportUploadForm, OfflineDonationForm, TopUpForm
-from .enums import ImportStatus, InboundEventStatus
+from .admin_forms import (
+    DisbursementApprovalForm,
+    DisbursementForm,
+    DisbursementRefusalForm,
+    ImportUploadForm,
+    OfflineDonationForm,
+    TopUpForm,
+)
+from .enums import DisbursementStatus, ImportStatus, InboundEventStatus
 from .errors import FundingError
 from .models import Disbursement, Donation, ImportBatch, InboundEvent, MatchPool
+from .selectors import disbursement_context
 from .services import donations as donation_services
 from .services.imports import (
     ImportRejected,
@@ -33,7 +41,7 @@ from .services.imports import (
 from .services.inbox import requeue_event
 from .services.matching import pool_available
 from .services.pools import close_pool, top_up_pool
-from .services.spending import approve_disbursement, record_disbursement
+from .services.spending import approve_disbursement, record_disbursement, refuse_disbursement
 from .storage import private_storage
 
 
@@ -344,23 +352,68 @@ class RecordDisbursementView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormVi
 
 
 def approve_disbursement_view(request, pk):
-    """GET shows the tranche; POST approves it (second finance officer)."""
+    """GET shows the tranche with what the decision needs (fund balance, paid so far,
+    budget and agreement, holds); POST approves it with its payment date (a finance
+    officer who did not record it), rejects it (the same) or cancels it (any finance
+    officer), each with a reason where it needs one."""
     if not request.user.has_perm("funding.record_money"):
         raise PermissionDenied
     disbursement = get_object_or_404(
-        Disbursement.objects.select_related("project", "recorded_by", "approved_by"), pk=pk
+        Disbursement.objects.select_related("project", "recorded_by", "approved_by", "decided_by"),
+        pk=pk,
     )
-    if request.method != "POST":
-        return TemplateResponse(
-            request, "funding/admin/disbursement.html", {"disbursement": disbursement}
-        )
-    try:
-        approve_disbursement(disbursement=disbursement, approved_by=request.user)
-    except (FundingError, ValidationError) as exc:
-        show_error(exc, request=request)
-    else:
-        messages.success(request, _("Disbursement approved and posted."))
-    return redirect("funding_disbursements:index")
+    is_recorder = disbursement.recorded_by_id == request.user.pk
+    approve_form = DisbursementApprovalForm(
+        request.POST if request.POST.get("action") == "approve" else None,
+        initial={"paid_on": timezone.localdate()},
+    )
+    refuse_form = DisbursementRefusalForm(
+        request.POST if request.POST.get("action") in ("reject", "cancel") else None
+    )
+    if request.method == "POST":
+        action = request.POST.get("action")
+        form = approve_form if action == "approve" else refuse_form
+        if action not in ("approve", "reject", "cancel"):
+            raise Http404
+        if form.is_valid():
+            try:
+                if action == "approve":
+                    approve_disbursement(
+                        disbursement=disbursement,
+                        approved_by=request.user,
+                        paid_on=form.cleaned_data["paid_on"],
+                    )
+                    done = _("Disbursement approved and posted.")
+                else:
+                    refuse_disbursement(
+                        disbursement=disbursement,
+                        by=request.user,
+                        reason=form.cleaned_data["reason"],
+                        cancel=action == "cancel",
+                    )
+                    done = (
+                        _("Disbursement cancelled.")
+                        if action == "cancel"
+                        else _("Disbursement rejected.")
+                    )
+            except (FundingError, ValidationError) as exc:
+                show_error(exc, form=form)
+            else:
+                messages.success(request, done)
+                return redirect("funding_disbursements:index")
+    return TemplateResponse(
+        request,
+        "funding/admin/disbursement.html",
+        {
+            "disbursement": disbursement,
+            "is_recorder": is_recorder,
+            "awaiting": disbursement.status == DisbursementStatus.RECORDED,
+            "approve_form": approve_form,
+            "refuse_form": refuse_form,
+            **disbursement_context(disbursement),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 class InboundEventView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.demo import DemoContext
+from projects.demo import money_history
 from projects.enums import ProjectStatus, ProjectTier
 from projects.models import Project
 
@@ -114,14 +115,20 @@ def seed(ctx: DemoContext) -> None:
         top_up_pool(pool=pool, amount=amount, key="demo-initial", by=users["finance"])
         pool_objs.append(pool)
 
+    # Gifts today only to projects that take money now (agreement signed, not ended).
+    open_projects = [p for p in projects if p.accepts_money]
     matched = [
-        p for p in projects if p.call_id == live_call.pk and p.tier == ProjectTier.FUNDED_MATCHED
+        p
+        for p in open_projects
+        if p.call_id == live_call.pk and p.tier == ProjectTier.FUNDED_MATCHED
     ]
-    settle = [p for p in projects if p.call_id == settle_call.pk]
+    settle = [p for p in open_projects if p.call_id == settle_call.pk]
     _seed_online(ctx, matched + settle, now)
     _seed_offline(ctx, matched[0], users)
     _seed_import(ctx, settle or matched, users, now)
-    _seed_delivered_funds(projects, users, now)
+    # Completed projects raised their money while they ran.
+    with money_history(projects):
+        _seed_delivered_funds(projects, users, now)
     if ctx.large:
         _seed_large(ctx)
     ctx.log(

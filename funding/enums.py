@@ -105,6 +105,7 @@ class DisbursementStatus(models.TextChoices):
     RECORDED = "recorded", _("Recorded, awaiting approval")
     APPROVED = "approved", _("Approved and paid")
     REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class ImportStatus(models.TextChoices):

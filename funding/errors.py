@@ -79,6 +79,13 @@ class SpendingExceedsDisbursed(FundingError):
     message = _("A project can only spend what was disbursed to it.")
 
 
+class ProjectClosedToMoney(FundingError):
+    """A gift, match or tranche for a project that is closed, terminated or whose
+    agreement is not signed (the message names the project and why)."""
+
+    message = _("This project does not accept money now.")
+
+
 class PoolOverdrawn(FundingError):
     """A posting would take a match pool's available, reserved or granted balance
     below zero (the conditional balance update matched no row)."""

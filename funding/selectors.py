@@ -11,6 +11,54 @@ from .models import Donation, ProjectBalance
 RAISED = RAISED_KINDS
 MATCHED = MATCH_KINDS
 
+#: Callables ``provider(project) -> int``: spending (fen) recorded for the project that is
+#: still awaiting review (e.g. the delivery app: expenditures of progress reports not yet
+#: accepted). Registered from another app's ``AppConfig.ready``; funding imports none.
+pending_spending_providers: list = []
+
+
+#: Callables ``provider(project) -> list[tuple[label, value]]``: facts another app adds to
+#: the tranche approval page (e.g. delivery: budget, agreement signed on, stage).
+disbursement_context_providers: list = []
+
+
+def disbursement_context(disbursement) -> dict:
+    """What a finance officer needs before approving a tranche: the project fund's
+    balance, the project's public figures, its other tranches, every hold that would
+    refuse it now, and the facts other apps register (budget, agreement). Reads only."""
+    from .enums import DisbursementStatus
+    from .models import Disbursement
+    from .services.ledger import balance, project_account
+    from .services.spending import disbursement_holds
+
+    project = disbursement.project
+    money = project_money(project)
+    tranches = list(
+        Disbursement.objects.filter(project=project)
+        .exclude(pk=disbursement.pk)
+        .select_related("recorded_by", "approved_by")
+        .order_by("tranche")
+    )
+    facts = []
+    for provider in disbursement_context_providers:
+        facts += provider(project)
+    return {
+        "fund_balance": balance(project_account(project, disbursement.currency)),
+        "money": money,
+        "tranches": tranches,
+        "awaiting_others": sum(
+            t.amount for t in tranches if t.status == DisbursementStatus.RECORDED
+        ),
+        "holds": disbursement_holds(project, disbursement.amount),
+        "facts": facts,
+    }
+
+
+def pending_spending(project) -> int:
+    """Recorded spending of ``project`` not reviewed yet: the sum of every registered
+    provider's answer (0 without providers). The public shows it apart from *spent*."""
+    return sum(provider(project) for provider in pending_spending_providers)
+
 
 @dataclass
 class ProjectMoney:

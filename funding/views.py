@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from projects.models import Project
 
 from .enums import DonationSource, DonationStatus, ReservationStatus
-from .errors import InvalidTransition, PaymentProviderError
+from .errors import InvalidTransition, PaymentProviderError, ProjectClosedToMoney
 from .forms import DonateForm, PledgeForm
 from .models import Donation, MatchReservation, OfflineGivingSettings, OfflinePledge
 from .providers import channel_for, online_methods, testpay
@@ -191,6 +191,8 @@ def confirm(request, token):
                 channel=channel_for(donation.source, request.headers.get("User-Agent", "")),
                 client_ip=_client_ip(request),
             )
+        except ProjectClosedToMoney as exc:
+            error = exc.messages[0]
         except (PaymentProviderError, InvalidTransition):
             error = _(
                 "The payment service is not available right now. Nothing was charged. "

@@ -13,6 +13,7 @@ from wagtail.admin.widgets.button import HeaderButton
 from portal.core.admin_listing import WithoutEditView
 
 from . import admin_views
+from .admin_columns import yes_no, yuan
 from .enums import DonationSource, DonationStatus, InboundEventStatus
 from .models import (
     ClawBack,
@@ -39,6 +40,8 @@ LOG_ACTIONS = [
     ("funding.settlement", _("Commit settlement"), _("Settlement committed")),
     ("funding.disbursement_recorded", _("Record disbursement"), _("Disbursement recorded")),
     ("funding.disbursement_approved", _("Approve disbursement"), _("Disbursement approved")),
+    ("funding.disbursement_rejected", _("Reject disbursement"), _("Disbursement rejected")),
+    ("funding.disbursement_cancelled", _("Cancel disbursement"), _("Disbursement cancelled")),
     ("funding.expenditure_recorded", _("Record expenditure"), _("Expenditure recorded")),
     ("funding.receipt_issued", _("Issue receipt"), _("Receipt issued")),
     ("funding.review_flagged", _("Flag for finance review"), _("Flagged for finance review")),
@@ -72,7 +75,7 @@ class SponsorViewSet(ModelViewSet):
     icon = "user"
     menu_label = _("Sponsors")
     add_to_admin_menu = False
-    list_display = ["name", "kind", "is_public"]
+    list_display = ["name", "kind", yes_no(Sponsor, "is_public")]
     search_fields = ["name"]
     form_fields = ["name", "kind", "contact", "is_public"]
     copy_view_enabled = False
@@ -108,7 +111,7 @@ class MatchPoolViewSet(ModelViewSet):
         "ratio_den",
         "starts_at",
         "ends_at",
-        "is_closed",
+        yes_no(MatchPool, "is_closed"),
     ]
     list_filter = ["is_closed", "sponsor"]
     list_export = [
@@ -277,11 +280,11 @@ class DonationViewSet(WithoutEditView, ModelViewSet):
     list_display = [
         "__str__",
         "project",
-        "amount",
+        yuan(Donation, "amount"),
         "source",
         "status",
-        "flagged",
-        "needs_review",
+        yes_no(Donation, "flagged"),
+        yes_no(Donation, "needs_review"),
         "donor_name",
         "created_at",
     ]
@@ -349,7 +352,14 @@ class DisbursementViewSet(WithoutEditView, ModelViewSet):
     menu_label = _("Disbursements")
     add_to_admin_menu = False
     index_view_class = DisbursementIndexView
-    list_display = ["project", "tranche", "amount", "status", "recorded_by", "approved_by"]
+    list_display = [
+        "project",
+        "tranche",
+        yuan(Disbursement, "amount"),
+        "status",
+        "recorded_by",
+        "approved_by",
+    ]
     list_filter = ["status"]
     list_export = [
         "project",
@@ -460,7 +470,15 @@ class ClawBackViewSet(WithoutEditView, ModelViewSet):
     icon = "warning"
     menu_label = _("Claw-backs")
     add_to_admin_menu = False
-    list_display = ["project", "kind", "amount", "status", "donation", "reason", "created_at"]
+    list_display = [
+        "project",
+        "kind",
+        yuan(ClawBack, "amount"),
+        "status",
+        "donation",
+        "reason",
+        "created_at",
+    ]
     list_filter = ["status", "kind"]
     list_export = [
         "pk",

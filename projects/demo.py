@@ -1,5 +1,6 @@
 """Demo service catalogue, calls and projects (see ``portal.demo``)."""
 
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.db import transaction
@@ -319,6 +320,22 @@ def _call_relations(call: CallPage, slug: str, *, zh: bool) -> None:
         changed = True
     if changed:
         call.save_revision().publish()
+
+
+@contextmanager
+def money_history(projects):
+    """Seed the money a completed demo project received and paid out *while it was
+    running*: funding refuses gifts, match and tranches for a closed project
+    (``Project.accepts_money``, read from the database by the services), so its row says
+    "in progress" inside the block and "completed" again after it (a queryset update: no
+    signals, no delivery started). The objects passed in keep "completed", so the demo
+    code can still tell what it is seeding."""
+    ids = [p.pk for p in projects if p.status == ProjectStatus.COMPLETED]
+    Project.objects.filter(pk__in=ids).update(status=ProjectStatus.IN_PROGRESS)
+    try:
+        yield
+    finally:
+        Project.objects.filter(pk__in=ids).update(status=ProjectStatus.COMPLETED)
 
 
 @transaction.atomic

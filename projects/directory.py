@@ -59,7 +59,7 @@ from organizations.models import Region
 from portal.core.ids import IdChoiceFilter
 from portal.core.search import matching, query_terms
 
-from .enums import ProjectStatus, ProjectTier
+from .enums import MONEY_OPEN_STATUSES, ProjectStatus, ProjectTier
 from .models import CallPage, Project, ServiceCategory, ServiceItem
 
 # Mirrors of funding.enums values (see the module docstring and its drift test).
@@ -75,8 +75,9 @@ PUBLIC_STATUSES = (
     ProjectStatus.COMPLETED,
     ProjectStatus.TERMINATED,
 )
-# A project takes donations while it is approved or running.
-ACCEPTING_STATUSES = (ProjectStatus.APPROVED, ProjectStatus.IN_PROGRESS)
+# A project takes donations once its agreement is signed and until it ends (the same rule
+# the funding services enforce: ``Project.accepts_money``).
+ACCEPTING_STATUSES = tuple(MONEY_OPEN_STATUSES)
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 

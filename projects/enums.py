@@ -13,6 +13,19 @@ class ProjectStatus(models.TextChoices):
     TERMINATED = "terminated", _("Terminated")
 
 
+# Money (online, offline and imported gifts, match, tranches) goes only to a project whose
+# funding agreement is signed and that has not ended. The delivery app keeps
+# ``Project.status`` in step with its stages: 待签协议 leaves it "approved", signing moves it
+# to "in progress", closing to "completed", terminating to "terminated".
+MONEY_OPEN_STATUSES = frozenset({ProjectStatus.IN_PROGRESS})
+MONEY_REFUSALS = {
+    ProjectStatus.APPLYING: _("the project has not been approved"),
+    ProjectStatus.APPROVED: _("its funding agreement has not been signed yet"),
+    ProjectStatus.COMPLETED: _("the project is closed"),
+    ProjectStatus.TERMINATED: _("the project was terminated"),
+}
+
+
 class ProjectTier(models.TextChoices):
     FUNDED_MATCHED = "funded_matched", _("Funded and matched")
     RESERVE = "reserve", _("Reserve library")

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from portal.core.money import format_fen
+
 from ..enums import (
     Anonymity,
     DisputeStatus,
@@ -188,7 +190,7 @@ class Donation(models.Model):
         ]
 
     def __str__(self):
-        return f"#{self.pk} {self.amount}"
+        return f"#{self.pk} {format_fen(self.amount, self.currency)}"
 
     @property
     def net_amount(self) -> int:

@@ -42,6 +42,16 @@ class Disbursement(models.Model):
     )
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
     approved_at = models.DateTimeField(_("Approved at"), null=True, blank=True)
+    paid_on = models.DateField(_("Payment date"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Rejected or cancelled by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decision_reason = models.TextField(_("Reason for rejecting or cancelling"), blank=True)
 
     class Meta:
         verbose_name = _("Disbursement")
@@ -53,6 +63,11 @@ class Disbursement(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(approved_by=models.F("recorded_by")),
                 name="funding_disb_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["rejected", "cancelled"])
+                | ~models.Q(decision_reason=""),
+                name="funding_disb_refusal_has_reason",
             ),
         ]
 

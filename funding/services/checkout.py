@@ -10,6 +10,7 @@ from ..errors import InvalidTransition, PaymentProviderError
 from ..models import Donation, MatchReservation
 from ..providers import configured_providers
 from .donations import mark_failed
+from .guards import refuse_closed_project
 from .matching import reservation_ttl, reserve_match
 
 
@@ -61,6 +62,7 @@ def _claim_checkout(*, donation: Donation, now: datetime) -> tuple[datetime, str
     donation = Donation.objects.select_for_update(of=("self",)).get(pk=donation.pk)
     if donation.status != DonationStatus.PENDING:
         raise InvalidTransition("donation is not awaiting payment")
+    refuse_closed_project(donation.project)
     if donation.checkout_expires_at and donation.checkout_expires_at > now:
         return donation.checkout_expires_at, donation.checkout_url
     expires_at = checkout_expiry(now)
@@ -102,7 +104,8 @@ def begin_checkout(
     expiry. The provider is called outside any transaction (network I/O) with an
     idempotency key derived from the session's expiry. On provider failure the donation
     is marked failed and its match released, and ``PaymentProviderError`` is raised;
-    ``InvalidTransition`` unless the donation awaits payment.
+    ``InvalidTransition`` unless the donation awaits payment; ``ProjectClosedToMoney``
+    when its project was closed, terminated or is not agreed (no session is created).
 
     The provider is the gift's own ``source`` (chosen on the donate page), which must
     still be configured; ``channel`` (WeChat Pay: ``native`` QR code or ``h5``) and

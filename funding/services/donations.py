@@ -25,6 +25,7 @@ from ..enums import (
 )
 from ..errors import DuplicateReference, FourEyesViolation, InvalidTransition
 from ..models import Donation, ProviderRefund, Receipt
+from .guards import refuse_closed_project
 from .ledger import account_for, post_transaction, project_account
 from .matching import confirm_match, release_match, reverse_match
 
@@ -131,10 +132,12 @@ def create_online_donation(
 ) -> Donation:
     """Create a PENDING donation for an online checkout.
 
-    Raises ``ValidationError`` outside the configured min/max amount or when the IP or
+    Raises ``ProjectClosedToMoney`` for a project that is closed, terminated or not yet
+    agreed, ``ValidationError`` outside the configured min/max amount or when the IP or
     email exceeds the velocity limit (the refused attempt is not stored; the earlier gifts
     of that IP / email in the window are flagged for finance review).
     """
+    refuse_closed_project(project)
     lim = limits()
     if amount < lim["min"] or amount > lim["max"]:
         raise ValidationError(
@@ -573,9 +576,12 @@ def record_offline_donation(
 ) -> Donation:
     """Finance staff record a bank transfer / cash / cheque gift. It waits for a second
     finance officer's approval before it counts. Raises ``PermissionDenied``-like
-    ``FourEyesViolation`` when the recorder is not finance staff. Audit-logged."""
+    ``FourEyesViolation`` when the recorder is not finance staff, ``ProjectClosedToMoney``
+    (on the project field) for a project that is closed, terminated or not yet agreed.
+    Audit-logged."""
     if not has_role(recorded_by, FINANCE_OFFICER):
         raise FourEyesViolation("only finance officers record offline donations")
+    refuse_closed_project(project, field="project")
     if amount <= 0:
         raise ValidationError(_("The amount must be positive."))
     reference = reference.strip()
@@ -642,7 +648,9 @@ def approve_offline_donation(*, donation: Donation, approved_by) -> Donation:
     """Second finance officer approves: the gift counts and is matched if the rule allows.
 
     Raises ``FourEyesViolation`` if the approver recorded it or is not finance staff,
-    ``InvalidTransition`` unless it awaits approval. Audit-logged.
+    ``InvalidTransition`` unless it awaits approval, ``ProjectClosedToMoney`` when the
+    project was closed, terminated or is not agreed (reject the gift and return the
+    money, or record it for the general fund). Audit-logged.
     """
     donation = _locked(donation)
     if donation.status != DonationStatus.AWAITING_APPROVAL:
@@ -651,6 +659,7 @@ def approve_offline_donation(*, donation: Donation, approved_by) -> Donation:
         raise FourEyesViolation("only finance officers approve offline donations")
     if approved_by.pk == donation.recorded_by_id:
         raise FourEyesViolation("a different finance officer must approve")
+    refuse_closed_project(donation.project)
     donation.status = DonationStatus.SUCCEEDED
     donation.approved_by = approved_by
     donation.save(update_fields=["status", "approved_by"])

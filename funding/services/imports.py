@@ -15,7 +15,7 @@ from portal.core.money import MAX_FEN, format_fen, yuan_to_fen
 from projects.models import Project
 
 from ..enums import Anonymity, DonationSource, DonationStatus, ImportStatus
-from ..errors import FourEyesViolation, InvalidTransition
+from ..errors import FourEyesViolation, InvalidTransition, ProjectClosedToMoney
 from ..models import Donation, ImportBatch
 from .donations import count_gift
 from .matching import lock_for_counting
@@ -187,6 +187,11 @@ def preview_import(*, content: bytes, source: str) -> ImportPreview:
         project = projects.get(get("project"))
         if project is None:
             problems.append(f"unknown project {get('project')!r}")
+        elif not project.accepts_money:
+            problems.append(
+                gettext("“%(project)s” does not accept donations now: %(reason)s")
+                % {"project": project.title, "reason": project.money_refusal}
+            )
         try:
             amount = yuan_to_fen(get("amount"))
             if amount <= 0:
@@ -287,6 +292,20 @@ def _decide(batch: ImportBatch, by, *, verb: str) -> ImportBatch:
     return batch
 
 
+def _refuse_closed_projects(project_ids: set[int]) -> None:
+    """Raise ``ProjectClosedToMoney`` naming every project (read after its row lock) that
+    may not receive gifts now."""
+    closed = [
+        p for p in Project.objects.filter(pk__in=project_ids).order_by("pk") if not p.accepts_money
+    ]
+    if closed:
+        raise ProjectClosedToMoney(
+            f"projects {[p.pk for p in closed]} do not accept money",
+            message=gettext("These projects do not accept donations now: %(projects)s.")
+            % {"projects": "; ".join(f"“{p.title}”（{p.money_refusal}）" for p in closed)},
+        )
+
+
 @transaction.atomic
 def approve_import(*, batch: ImportBatch, approved_by) -> ImportBatch:
     """A second finance officer approves a platform import: every gift in it counts,
@@ -296,7 +315,10 @@ def approve_import(*, batch: ImportBatch, approved_by) -> ImportBatch:
     Lock order (the global one, docs/funding.md): the batch, then every rule, project
     and pool the gifts can touch (``lock_for_counting``), then per gift its match before
     its posting. Raises ``FourEyesViolation`` if the approver imported it or is not a
-    finance officer, ``InvalidTransition`` unless it awaits approval. Audit-logged.
+    finance officer, ``InvalidTransition`` unless it awaits approval,
+    ``ProjectClosedToMoney`` when a project of the batch was closed, terminated or is not
+    agreed since the preview (nothing counts: reject the batch and import a corrected
+    file). Audit-logged.
     """
     batch = _decide(batch, approved_by, verb="approve")
     gifts = list(
@@ -305,6 +327,7 @@ def approve_import(*, batch: ImportBatch, approved_by) -> ImportBatch:
         .order_by("received_at", "pk")
     )
     lock_for_counting(projects={g.project for g in gifts}, at=timezone.now())
+    _refuse_closed_projects({g.project_id for g in gifts if g.project_id})
     Donation.objects.filter(pk__in=[g.pk for g in gifts]).update(
         status=DonationStatus.SUCCEEDED, approved_by=approved_by
     )

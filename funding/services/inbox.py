@@ -186,6 +186,25 @@ def apply_event(event: InboundEvent) -> tuple[str, str]:
     return status, "; ".join(outcomes)[:200]
 
 
+def _lock_batch(events: list[InboundEvent], now: datetime) -> None:
+    """Take every row the batch's gifts will lock, once and in the global lock order,
+    before applying the first (see ``payments.lock_for_events``)."""
+    from .payments import lock_for_events
+
+    pairs = []
+    for event in events:
+        adapter = get_adapter(event.provider)
+        if adapter is None:
+            continue
+        try:
+            normalised = adapter.normalise(event.event_type, event.payload)
+        except MalformedNotification:
+            continue  # ignored when applied
+        pairs.extend((adapter.donation_source, item) for item in normalised)
+    if pairs:
+        lock_for_events(events=pairs, at=now)
+
+
 def _mark(results: list[tuple[InboundEvent, str, str]], now: datetime) -> None:
     for event, status, outcome in results:
         event.status = status
@@ -218,6 +237,7 @@ def process_batch(*, size: int = 100, now: datetime | None = None) -> BatchResul
             events, deferred = claim_batch(size=size, now=now)
             result.claimed, result.deferred = len(events) + deferred, deferred
             claimed_ids = [e.pk for e in events]
+            _lock_batch(events, now)
             results = []
             for event in events:
                 status, outcome = apply_event(event)

@@ -27,6 +27,7 @@ from ..enums import AccountKind, DonationSource, MatchingMode, ReservationStatus
 from ..models import Donation, MatchingRule, MatchPool, MatchReservation
 from .balances import pool_balances
 from .caps import add_usage, day_key, donor_key, local_day, project_key, reservation_keys, usage
+from .guards import MATCH, refuse_closed_project
 from .ledger import pool_accounts, post_transaction, project_account
 
 UNCAPPED = 10**18
@@ -183,9 +184,12 @@ def reserve_match(
     counts the match in the caps' usage rows. Returns the reservations (empty when
     nothing qualifies or nothing is left). Does nothing if the donation already holds
     match. Queries: a constant number per pool used, none scanning history.
+    Raises ``ProjectClosedToMoney`` for a project that is closed, terminated or not yet
+    agreed (nothing held).
     """
     at = at or timezone.now()
     project = donation.project
+    refuse_closed_project(project, action=MATCH)
     rule = rule_for(project)
     if not is_eligible(rule=rule, donation=donation, project=project, at=at):
         return []
@@ -291,7 +295,13 @@ def confirm_match(*, donation: Donation, at: datetime | None = None) -> int:
     donation = _lock_donation(donation)
     qs = MatchReservation.objects.select_for_update(of=("self",)).select_related("pool")
     held = list(qs.filter(donation=donation, status=ReservationStatus.HELD))
-    if not held and not qs.filter(donation=donation, status=ReservationStatus.CONFIRMED).exists():
+    if (
+        not held
+        and not qs.filter(donation=donation, status=ReservationStatus.CONFIRMED).exists()
+        # A payment that arrives for a project closed meanwhile still counts (the money
+        # came), but it takes no fresh match.
+        and (donation.project is None or donation.project.accepts_money)
+    ):
         held = reserve_match(donation=donation, at=at)
     granted = 0
     target = project_account(donation.project, donation.currency)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Q
 
 from ..enums import DisputeStatus, DonationStatus, ReservationStatus
 from ..models import Donation, MatchReservation
@@ -25,6 +26,7 @@ from .donations import (
     record_provider_refund,
     record_refund,
 )
+from .matching import lock_for_counting
 
 
 def async_hold() -> timedelta:
@@ -124,3 +126,29 @@ def apply_payment_event(*, source: str, event: PaymentEvent, at: datetime) -> tu
     }[kind]
     record_dispute(donation=donation, status=status)
     return True, f"dispute {status}"
+
+
+def lock_for_events(*, events: list[tuple[str, PaymentEvent]], at: datetime) -> None:
+    """One lock pass for a batch of ``(source, event)`` pairs, in the global lock order:
+    the gifts they name (by payment or gift id), then their calls' rules, projects and
+    pools (``lock_for_counting``). Applying many gifts in one transaction otherwise takes
+    project → pool for each gift in turn, so gift 2's project lock comes after gift 1's
+    pool lock, and two workers deadlock. Over-locking a gift the event turns out not to
+    belong to is harmless. Call inside the batch's transaction."""
+    refs = Q()
+    for source, event in events:
+        if event.checkout_id:
+            refs |= Q(source=source, external_id=event.checkout_id)
+        if event.transaction_id:
+            refs |= Q(source=source, payment_intent=event.transaction_id)
+        if event.donation_id:
+            refs |= Q(source=source, pk=event.donation_id)
+    if not refs:
+        return
+    gifts = list(
+        Donation.objects.filter(refs)
+        .select_related("project")
+        .order_by("pk")
+        .select_for_update(of=("self",))
+    )
+    lock_for_counting(projects={g.project for g in gifts if g.project_id}, at=at)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from ..models import Donation, OfflinePledge
 from .donations import limits
+from .guards import refuse_closed_project
 
 
 def create_pledge(
@@ -27,7 +28,9 @@ def create_pledge(
 ) -> OfflinePledge:
     """Create a pledge with a fresh reference code. Raises ``ValidationError`` outside
     the gift limits or when the address / e-mail pledged more often than a person
-    would (the online velocity limits)."""
+    would (the online velocity limits), ``ProjectClosedToMoney`` for a project that is
+    closed, terminated or not yet agreed."""
+    refuse_closed_project(project)
     lim = limits()
     if amount < lim["min"] or amount > lim["max"]:
         raise ValidationError(

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from wagtail.log_actions import log
 
+from projects.enums import MONEY_OPEN_STATUSES
 from projects.models import CallPage, Project
 
 from ..enums import ONLINE_SOURCES, DonationSource, TransactionKind
@@ -116,7 +117,8 @@ def plan_settlement(*, call: CallPage, lock: bool = False) -> SettlementPlan:
     match). If the call's pools hold less than the total, the amounts are scaled down
     pro rata by largest remainder: they sum exactly to what the pools hold, never more.
     Each project's amount is then drawn from pools in priority order. Only pools,
-    projects and gifts in the call's currency take part. Raises
+    projects and gifts in the call's currency take part, and only projects that may
+    receive money (agreement signed, not closed or terminated). Raises
     ``InvalidTransition`` without a settlement-mode rule.
     """
     rule = MatchingRule.objects.filter(call=call).first()
@@ -124,9 +126,14 @@ def plan_settlement(*, call: CallPage, lock: bool = False) -> SettlementPlan:
         raise InvalidTransition("this call has no settlement-mode matching rule")
     # One currency per settlement: the call's. A pool or project in another currency
     # takes no part (its money is never added to this total).
+    # No match for a project that is closed, terminated or whose agreement is not signed
+    # (``Project.accepts_money``): it takes no part, so its share stays with the others.
     projects = list(
         Project.objects.filter(
-            call=call, tier__in=rule.qualifying_tiers, currency=call.currency
+            call=call,
+            tier__in=rule.qualifying_tiers,
+            currency=call.currency,
+            status__in=MONEY_OPEN_STATUSES,
         ).order_by("pk")
     )
     eligible = _eligible_money(rule, [p.pk for p in projects])

@@ -25,6 +25,7 @@ from ..enums import AccountKind, DisbursementStatus, TransactionKind
 from ..errors import (
     DisbursementBlocked,
     FourEyesViolation,
+    FundingError,
     InsufficientFunds,
     InvalidTransition,
     SpendingExceedsDisbursed,
@@ -39,15 +40,32 @@ DisbursementGuard = Callable[[Project, int], str | None]
 disbursement_guards: list[DisbursementGuard] = []
 
 
+def disbursement_holds(project: Project, amount: int) -> list[str]:
+    """Every reason (translated) a tranche of ``amount`` for ``project`` would be refused
+    now, for the approval page; empty when none. Writes nothing."""
+    reasons = []
+    for guard in [_project_open_guard, *disbursement_guards]:
+        reason = guard(project, amount)
+        if reason:
+            reasons.append(str(reason))
+    return reasons
+
+
 def check_disbursement_guards(project: Project, amount: int) -> None:
-    """Call every registered guard; raise ``DisbursementBlocked`` with the first reason."""
-    for guard in list(disbursement_guards):
+    """Refuse a tranche for a project that is closed, terminated or whose agreement is
+    not signed (``Project.accepts_money``), then call every registered guard; raise
+    ``DisbursementBlocked`` with the first reason."""
+    for guard in [_project_open_guard, *disbursement_guards]:
         reason = guard(project, amount)
         if reason:
             raise DisbursementBlocked(
                 _("This disbursement is refused: %(reason)s") % {"reason": reason},
                 code="disbursement_blocked",
             )
+
+
+def _project_open_guard(project: Project, amount: int) -> str | None:
+    return project.money_refusal or None
 
 
 @transaction.atomic
@@ -85,13 +103,24 @@ def record_disbursement(
 
 
 @transaction.atomic
-def approve_disbursement(*, disbursement: Disbursement, approved_by) -> Disbursement:
-    """A second finance officer approves: the tranche moves project fund → disbursed.
+def approve_disbursement(
+    *, disbursement: Disbursement, approved_by, paid_on: date | None = None
+) -> Disbursement:
+    """A second finance officer approves: the tranche moves project fund → disbursed,
+    with the date the bank paid it (``paid_on``, default today; not in the future).
 
     Locks the project row; raises ``InsufficientFunds`` if the project fund holds less,
     ``FourEyesViolation`` if the approver recorded it or is not finance staff,
-    ``DisbursementBlocked`` when a registered guard refuses it now (nothing written).
+    ``DisbursementBlocked`` when a registered guard refuses it now (nothing written),
+    ``ValidationError`` (on ``paid_on``) for a payment date in the future.
     """
+    paid_on = paid_on or timezone.localdate()
+    if paid_on > timezone.localdate():
+        raise FundingError(
+            f"payment date {paid_on} is in the future",
+            message=_("The payment date cannot be in the future."),
+            field="paid_on",
+        )
     disbursement = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
     if disbursement.status != DisbursementStatus.RECORDED:
         raise InvalidTransition("disbursement is not awaiting approval")
@@ -116,8 +145,58 @@ def approve_disbursement(*, disbursement: Disbursement, approved_by) -> Disburse
     disbursement.status = DisbursementStatus.APPROVED
     disbursement.approved_by = approved_by
     disbursement.approved_at = timezone.now()
-    disbursement.save(update_fields=["status", "approved_by", "approved_at"])
-    log(instance=disbursement, action="funding.disbursement_approved", user=approved_by)
+    disbursement.paid_on = paid_on
+    disbursement.save(update_fields=["status", "approved_by", "approved_at", "paid_on"])
+    log(
+        instance=disbursement,
+        action="funding.disbursement_approved",
+        user=approved_by,
+        data={"paid_on": paid_on.isoformat()},
+    )
+    return disbursement
+
+
+@transaction.atomic
+def refuse_disbursement(*, disbursement: Disbursement, by, reason: str, cancel: bool = False):
+    """End a tranche awaiting approval without paying it, with the reason (required).
+
+    *Reject* (``cancel=False``) is the reviewer's answer: a finance officer other than
+    the recorder. *Cancel* withdraws it: any finance officer, the recorder included (a
+    mistaken entry). Nothing is posted; the tranche number stays used; audit-logged
+    (``funding.disbursement_rejected`` / ``funding.disbursement_cancelled``). Raises
+    ``FourEyesViolation`` for non-finance users or a recorder rejecting their own entry,
+    ``InvalidTransition`` unless it awaits approval, ``FundingError`` (on ``reason``)
+    without a reason."""
+    if not has_role(by, FINANCE_OFFICER):
+        raise FourEyesViolation("only finance officers reject or cancel disbursements")
+    reason = (reason or "").strip()
+    if not reason:
+        raise FundingError(
+            "no reason given",
+            message=_("Give the reason for rejecting or cancelling this tranche."),
+            field="reason",
+        )
+    disbursement = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
+    if disbursement.status != DisbursementStatus.RECORDED:
+        raise InvalidTransition("disbursement is not awaiting approval")
+    if not cancel and by.pk == disbursement.recorded_by_id:
+        raise FourEyesViolation(
+            "the recorder cannot reject their own tranche",
+            message=_(
+                "You recorded this tranche: another finance officer reviews it. To withdraw "
+                "it, cancel it."
+            ),
+        )
+    disbursement.status = DisbursementStatus.CANCELLED if cancel else DisbursementStatus.REJECTED
+    disbursement.decided_by = by
+    disbursement.decision_reason = reason[:2000]
+    disbursement.save(update_fields=["status", "decided_by", "decision_reason"])
+    log(
+        instance=disbursement,
+        action="funding.disbursement_cancelled" if cancel else "funding.disbursement_rejected",
+        user=by,
+        data={"reason": disbursement.decision_reason},
+    )
     return disbursement
 
 

@@ -13,6 +13,19 @@ def project_money(project):
 
 
 @register.simple_tag
+def project_spending(project, money):
+    """``{% project_spending project money as spending %}`` → ``{"reviewed", "pending"}``:
+    the recorded spending split into what is reviewed (shown as spent) and what awaits
+    review."""
+    from ..selectors import pending_spending
+
+    if not money.spent:  # nothing recorded, nothing pending: no query
+        return {"reviewed": 0, "pending": 0}
+    pending = min(pending_spending(project), money.spent)
+    return {"reviewed": money.spent - pending, "pending": pending}
+
+
+@register.simple_tag
 def organization_money(organization):
     """``{% organization_money organization as money %}`` → totals over its projects."""
     from ..selectors import organization_money as _organization_money

@@ -46,6 +46,14 @@ class DeliveryConfig(AppConfig):
             sender="review.Decision",
             dispatch_uid="delivery-copy-plan-on-decision",
         )
+        from funding.selectors import disbursement_context_providers, pending_spending_providers
+
+        from .selectors import disbursement_facts, pending_spending_of_project
+
+        if pending_spending_of_project not in pending_spending_providers:
+            pending_spending_providers.append(pending_spending_of_project)
+        if disbursement_facts not in disbursement_context_providers:
+            disbursement_context_providers.append(disbursement_facts)
         from django.apps import apps
 
         if apps.is_installed("projects.evaluation"):

@@ -21,6 +21,7 @@ from django.utils import timezone
 from organizations.enums import MemberRole
 from organizations.models import Membership
 from portal.demo import DemoContext
+from projects.demo import money_history
 from projects.enums import ProjectStatus, ProjectTier
 
 from .enums import DeliveryStage, MilestoneStatus, ReportKind, ReportStatus
@@ -98,10 +99,12 @@ def seed(ctx: DemoContext) -> None:
             continue
         if project.tier in (ProjectTier.RESERVE, ProjectTier.NOT_FUNDED):
             continue  # the reserve library is not funded: nothing to deliver yet
-        with transaction.atomic():
+        # A completed project was paid its tranches while it ran.
+        with transaction.atomic(), money_history([project]):
             if _seed_project(ctx, index, project, officer, today):
                 seeded += 1
-    _cover_earlier_spending(ctx, projects)
+    with money_history(projects):
+        _cover_earlier_spending(ctx, projects)
     with transaction.atomic():
         _drop_unfunded_deliveries(ctx, projects)
     # Projects approved through the review demo: copy their applications' budgets.

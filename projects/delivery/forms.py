@@ -105,6 +105,13 @@ class ExpenditureRow(forms.Form):
     spent_on = forms.DateField(label=_("Spent on"), widget=DATE)
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
     receipt = forms.FileField(label=_("Receipt (PDF, JPG or PNG)"))
+    explanation = forms.CharField(
+        label=_("Why over budget"),
+        help_text=_("Required when this takes the budget line more than a tenth over its budget."),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args, lines=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -237,6 +244,7 @@ def report_inputs(forms_: dict) -> dict:
                 spent_on=f.cleaned_data["spent_on"],
                 description=f.cleaned_data.get("description", ""),
                 receipt=f.cleaned_data["receipt"],
+                explanation=f.cleaned_data.get("explanation", ""),
             )
             for f in forms_["expenditures"].filled()
         ],

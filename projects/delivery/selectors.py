@@ -20,10 +20,18 @@ PUBLIC_MILESTONES = (MilestoneStatus.PLANNED, MilestoneStatus.COMPLETED)
 
 
 def deliveries_for_member(user):
-    """The member's funded projects with counts of open and returned reports (one query)."""
+    """The member's funded projects with counts of open and returned reports and the
+    money disbursed to and spent by each (one query)."""
+    from django.db.models import Value
+    from django.db.models.functions import Coalesce
+
     return (
         Delivery.objects.for_member(user)
         .select_related("project__organization")
+        .annotate(
+            disbursed=Coalesce("project__balance__disbursed", Value(0)),
+            spent=Coalesce("project__balance__spent", Value(0)),
+        )
         .annotate(
             awaiting=Count(
                 "reports", filter=Q(reports__status__in=AWAITING_DECISION), distinct=True
@@ -67,8 +75,10 @@ def report_detail(delivery: Delivery, pk: int):
 
 def public_section(project_id: int) -> dict | None:
     """What the public project page shows: stage, agreed and completed milestones with
-    the photos of accepted reports, and the budget summary. Four queries whatever the
-    number of milestones and photos; ``None`` (one query) without a delivery."""
+    the photos of accepted reports, and the budget summary: spent (reviewed spending,
+    as a share of the budget that is not capped at 100%) and awaiting review (spending of
+    reports not accepted yet). Five queries whatever the number of milestones and
+    photos; ``None`` (one query) without a delivery."""
     delivery = Delivery.objects.filter(project_id=project_id).first()
     if delivery is None:
         return None
@@ -86,15 +96,49 @@ def public_section(project_id: int) -> dict | None:
     other_photos = [p for group in by_milestone.values() for p in group]
     rows = budget_vs_actual(delivery, explanations=False)
     budget = sum(r.budget for r in rows)
-    actual = sum(r.actual for r in rows)
+    recorded = sum(r.actual for r in rows)
+    pending = pending_spending(delivery)
+    actual = recorded - pending
+    percent = actual * 100 // budget if budget else None
     return {
         "delivery": delivery,
         "milestones": milestones,
         "other_photos": other_photos,
         "budget": budget,
         "actual": actual,
-        "spent_percent": min(100, actual * 100 // budget) if budget else None,
+        "pending": pending,
+        # Not capped: spending above the budget is shown as such (136%, not 100%).
+        "spent_percent": percent,
+        "bar_percent": min(percent, 100) if percent is not None else None,
+        "over_budget": actual - budget if budget and actual > budget else 0,
     }
+
+
+def pending_spending_of_project(project) -> int:
+    """:func:`pending_spending` by project (0 without a delivery); registered with
+    ``funding.selectors.pending_spending_providers``. One query."""
+    from django.db.models import Sum
+
+    return (
+        ProgressReport.objects.filter(delivery__project_id=project.pk)
+        .exclude(status=ReportStatus.ACCEPTED)
+        .aggregate(total=Sum("expenditures__amount"))["total"]
+        or 0
+    )
+
+
+def pending_spending(delivery: Delivery) -> int:
+    """Spending recorded with progress reports that staff have not accepted yet (fen):
+    it is real money out (funding counts it against what was disbursed) but the public
+    sees it as *awaiting review*, not as spent. One query."""
+    from django.db.models import Sum
+
+    return (
+        ProgressReport.objects.filter(delivery=delivery)
+        .exclude(status=ReportStatus.ACCEPTED)
+        .aggregate(total=Sum("expenditures__amount"))["total"]
+        or 0
+    )
 
 
 def overdue_milestones(today: date):
@@ -131,3 +175,51 @@ def overdue_report_deliveries(today: date):
         .select_related("project__organization")
         .order_by("pk")
     )
+
+
+def disbursement_facts(project) -> list[tuple[str, str]]:
+    """What the tranche approval page shows about the project's delivery (registered
+    with ``funding.selectors.disbursement_context_providers``): stage, agreement signed
+    (and when) and the budget. One query; nothing without a delivery."""
+    from django.utils.translation import gettext as _
+
+    from portal.core.money import format_fen
+
+    from .enums import DeliveryStage
+
+    delivery = Delivery.objects.filter(project_id=project.pk).first()
+    if delivery is None:
+        return [(_("Funded project"), _("No delivery record"))]
+    signed = delivery.agreement_signed_on
+    return [
+        (_("Stage"), DeliveryStage(delivery.stage).label),
+        (
+            _("Agreement signed?"),
+            _("Yes, on %(date)s") % {"date": signed.isoformat()} if signed else _("No"),
+        ),
+        (_("Budget"), format_fen(delivery.budget_total, project.currency)),
+    ]
+
+
+def delivery_money(delivery: Delivery) -> dict:
+    """The organization's view of its project's money: raised and matched, disbursed,
+    spent (reviewed) and awaiting review, disbursed but unspent, every tranche with its
+    status, payment date and reason, and every hold on the next tranche (translated
+    reasons; none once the project has ended). A fixed number of queries."""
+    from funding.models import Disbursement
+    from funding.selectors import project_money
+    from funding.services.spending import disbursement_holds
+
+    from .enums import END_STAGES
+
+    project = delivery.project
+    money = project_money(project)
+    pending = min(pending_spending(delivery), money.spent) if money.spent else 0
+    return {
+        "money": money,
+        "reviewed": money.spent - pending,
+        "pending": pending,
+        "unspent": max(money.disbursed - money.spent, 0),
+        "tranches": list(Disbursement.objects.filter(project=project).order_by("tranche")),
+        "holds": [] if delivery.stage in END_STAGES else disbursement_holds(project, 0),
+    }

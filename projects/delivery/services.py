@@ -538,6 +538,51 @@ class ExpenditureInput:
     spent_on: date
     description: str = ""
     receipt: object = None
+    # Why the line goes over its budget: required when this spending takes a budgeted
+    # line more than VARIANCE_EXPLANATION_BPS over it and the line has no explanation yet.
+    explanation: str = ""
+
+
+def _over_tolerance_errors(
+    delivery: Delivery, expenditures: list[ExpenditureInput]
+) -> tuple[list[str], dict[str, str]]:
+    """Budgeted lines this report's spending takes more than the tolerance (10%) over
+    their budget without an explanation, as translated errors; and the explanations
+    given with the spending (line → text), to be stored with the report."""
+    pending: dict[str, int] = {}
+    given: dict[str, str] = {}
+    for row in expenditures:
+        pending[row.budget_line] = pending.get(row.budget_line, 0) + row.amount
+        if (row.explanation or "").strip():
+            given[row.budget_line] = row.explanation.strip()[:5000]
+    if not pending or not delivery.budget_lines:
+        return [], given
+    budgeted = {b["line"] for b in delivery.budget_lines}
+    errors = []
+    for line in budget_vs_actual(delivery, pending=pending):
+        if (
+            line.line in pending
+            and line.line in budgeted
+            and line.variance > 0
+            and line.variance_bps > VARIANCE_EXPLANATION_BPS
+            and not line.explanation.strip()
+            and line.line not in given
+        ):
+            errors.append(
+                _(
+                    "This spending takes “%(line)s” to %(actual)s, %(percent)s over its "
+                    "budget of %(budget)s (more than %(tolerance)s%%): say why in "
+                    "“Why over budget” for this expenditure."
+                )
+                % {
+                    "line": line.line,
+                    "actual": format_fen(line.actual, delivery.project.currency),
+                    "percent": line.variance_percent,
+                    "budget": format_fen(line.budget, delivery.project.currency),
+                    "tolerance": VARIANCE_EXPLANATION_BPS // 100,
+                }
+            )
+    return errors, given
 
 
 @dataclass
@@ -662,10 +707,13 @@ def submit_report(
 
     Everything is checked before anything is written (photos re-encoded, receipts
     sniffed); the expenditures are recorded through
-    ``funding.services.spending.record_expenditure`` in the same transaction. A final
-    report needs an explanation for every budget line off by more than 10% (counting
-    this report's expenditures). Only one report may be open (submitted, returned or
-    resubmitted) at a time; a returned report is resubmitted, not replaced.
+    ``funding.services.spending.record_expenditure`` in the same transaction. Spending
+    that takes a budgeted line more than 10% over its budget needs an explanation at
+    entry (``ExpenditureInput.explanation``, stored as the line's variance explanation)
+    unless the line already has one. A final report needs an explanation for every
+    budget line off by more than 10% (counting this report's expenditures). Only one
+    report may be open (submitted, returned or resubmitted) at a time; a returned
+    report is resubmitted, not replaced.
     Raises ``PermissionDenied`` for anyone but owners/editors of the organization and
     ``DeliveryError`` listing every problem."""
     from funding.services.spending import record_expenditure
@@ -701,6 +749,8 @@ def submit_report(
         and delivery.reports.filter(kind=ReportKind.FINAL, status=ReportStatus.ACCEPTED).exists()
     ):
         errors.append(_("The final report has already been accepted."))
+    over_errors, explanations = _over_tolerance_errors(delivery, expenditures)
+    errors += over_errors
     if kind == ReportKind.FINAL and not errors:
         pending: dict[str, int] = {}
         for row in expenditures:
@@ -771,6 +821,12 @@ def submit_report(
             receipt=row.receipt,
         )
         report.expenditures.add(expenditure)
+    for line, text in explanations.items():
+        VarianceExplanation.objects.update_or_create(
+            delivery=delivery,
+            budget_line=line,
+            defaults={"explanation": text, "written_by": by},
+        )
     log(
         instance=report,
         action="delivery.report.submit",

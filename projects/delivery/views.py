@@ -60,6 +60,7 @@ def delivery_detail(request, pk):
             and not any(r.status != ReportStatus.ACCEPTED for r in reports),
             "milestone_form": MilestoneForm(),
             "is_staff": request.user.has_perm("delivery.manage_delivery"),
+            "money": selectors.delivery_money(delivery),
         },
     )
 

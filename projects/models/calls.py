@@ -26,7 +26,14 @@ from portal.core.bilingual import BilingualName, both_names, region_path
 from portal.core.search import CJKSearchMixin
 
 from ..blocks import DocumentBlocks, FAQBlocks, TimelineBlocks
-from ..enums import CallState, OrganizationRating, ProjectStatus, ProjectTier
+from ..enums import (
+    MONEY_OPEN_STATUSES,
+    MONEY_REFUSALS,
+    CallState,
+    OrganizationRating,
+    ProjectStatus,
+    ProjectTier,
+)
 
 
 class ServiceCategory(BilingualName, models.Model):  # noqa: DJ008 - str() from BilingualName
@@ -398,6 +405,20 @@ class Project(CJKSearchMixin, index.Indexed, models.Model):
 
     def get_absolute_url(self):
         return reverse("projects:detail", kwargs={"slug": self.slug})
+
+    @property
+    def accepts_money(self) -> bool:
+        """Whether gifts, match and tranches may go to this project now (agreement
+        signed, not closed or terminated; see ``projects.enums.MONEY_OPEN_STATUSES``)."""
+        return self.status in MONEY_OPEN_STATUSES
+
+    @property
+    def money_refusal(self) -> str:
+        """Why the project takes no money now (translated, lower-case clause such as
+        "the project was terminated"), or ``""`` when it does."""
+        if self.accepts_money:
+            return ""
+        return str(MONEY_REFUSALS.get(self.status, MONEY_REFUSALS[ProjectStatus.APPLYING]))
 
     def search_taxonomy(self) -> list[str]:
         """Organization (name and short name), service area with its parents, service

@@ -5,7 +5,7 @@ import io
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from organizations.enums import MemberRole
-from projects.delivery.enums import DeliveryStage
+from projects.delivery.enums import PROJECT_STATUS_FOR_STAGE, DeliveryStage
 from projects.delivery.models import Delivery, Milestone
 from projects.enums import ProjectStatus, ProjectTier
 
@@ -29,7 +29,8 @@ def make_delivery(
     **fields,
 ) -> Delivery:
     """A funded project and its delivery (started by the approval signal), then moved to
-    ``stage`` directly (tests of transitions use the service)."""
+    ``stage`` directly, the project's status following it (tests of transitions use the
+    service)."""
     if project is None:
         project = ProjectFactory(status=ProjectStatus.APPROVED, tier=ProjectTier.FUNDED_MATCHED)
     delivery = Delivery.objects.get(project=project)
@@ -41,6 +42,12 @@ def make_delivery(
     for key, value in fields.items():
         setattr(delivery, key, value)
     delivery.save()
+    # As ``advance`` does: the project's status follows its delivery stage (money goes
+    # only to projects whose agreement is signed and that have not ended).
+    status = PROJECT_STATUS_FOR_STAGE[stage]
+    if status and project.status != status:
+        project.status = status
+        project.save(update_fields=["status"])
     return delivery
 
 

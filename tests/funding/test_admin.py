@@ -165,10 +165,11 @@ def test_admin_disbursement_four_eyes(client, officers):
         {"project": project.pk, "amount": "100", "milestone": "第一期"},
     )
     disbursement = Disbursement.objects.get()
-    client.post(f"/admin/funding_disbursements/approve/{disbursement.pk}/")
+    approve = {"action": "approve", "paid_on": timezone.localdate().isoformat()}
+    client.post(f"/admin/funding_disbursements/approve/{disbursement.pk}/", approve)
     still = Disbursement.objects.get().status
     client.force_login(officers[1])
-    client.post(f"/admin/funding_disbursements/approve/{disbursement.pk}/")
+    client.post(f"/admin/funding_disbursements/approve/{disbursement.pk}/", approve)
 
     assert still == "recorded"
     assert Disbursement.objects.get().status == "approved"

@@ -8,11 +8,17 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from funding.enums import ReservationStatus
-from funding.models import MatchCapUsage, MatchReservation
+from funding.models import InboundEvent, MatchCapUsage, MatchReservation
 from funding.services.donations import mark_failed, mark_succeeded, record_refund
+from funding.services.inbox import process_inbox
 from funding.services.matching import expire_reservations, pool_available, reserve_match
 from funding.services.reconcile import reconcile
-from tests.factories.funding import DonationFactory, MatchingRuleFactory, funded_pool
+from tests.factories.funding import (
+    DonationFactory,
+    MatchedProjectFactory,
+    MatchingRuleFactory,
+    funded_pool,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -120,4 +126,50 @@ def test_caps_and_pool_rows_race_reserve_release_and_refund():
     assert racing_total == live_total  # every earlier hold was released or refunded
     assert MatchCapUsage.objects.get(key=day_key).used == live_total
     assert pool_available(pool) == 500_000 - live_total
+    assert reconcile().ok
+
+
+def test_inbox_batches_sharing_projects_and_pool_do_not_deadlock():
+    # Four workers drain batches whose gifts share projects and one pool: each batch
+    # takes its locks in one pass up front, so none waits on another in a cycle.
+    MatchingRuleFactory()
+    pool = funded_pool(240_000)
+    projects = [MatchedProjectFactory() for _ in range(4)]
+    gifts = [
+        DonationFactory(amount=10_000, project=projects[i % 4], external_id=f"cs_lock_{i}")
+        for i in range(40)
+    ]
+    now = timezone.now()
+    InboundEvent.objects.bulk_create(
+        [
+            InboundEvent(
+                provider="stripe",
+                event_id=f"evt_lock_{g.pk}",
+                event_type="checkout.session.completed",
+                stream=str(g.pk),
+                payload={
+                    "id": f"evt_lock_{g.pk}",
+                    "data": {
+                        "object": {
+                            "id": g.external_id,
+                            "payment_status": "paid",
+                            "payment_intent": f"pi_lock_{g.pk}",
+                            "amount_total": 10_000,
+                            "currency": "cny",
+                            "metadata": {"donation_id": str(g.pk)},
+                        }
+                    },
+                },
+                received_at=now,
+                available_at=now,
+            )
+            for g in gifts
+        ]
+    )
+
+    errors = _run_threads(lambda _i: process_inbox(batch_size=5), [(i,) for i in range(4)])
+
+    assert errors == []
+    assert InboundEvent.objects.filter(status="applied").count() == 40
+    assert pool_available(pool) == 0
     assert reconcile().ok

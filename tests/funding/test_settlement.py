@@ -8,7 +8,7 @@ from funding.services.donations import mark_succeeded
 from funding.services.matching import pool_available
 from funding.services.reconcile import reconcile
 from funding.services.settlement import commit_settlement, plan_settlement
-from projects.enums import ProjectTier
+from projects.enums import ProjectStatus, ProjectTier
 from tests.factories.funding import (
     DonationFactory,
     MatchedProjectFactory,
@@ -50,6 +50,19 @@ def test_plan_settlement_enough_pool_applies_ratio_and_cap(setup):
         ("proj-b", 50_000, 30_000),
     ]
     assert plan.is_pro_rata is False
+
+
+def test_terminated_project_takes_no_part_in_settlement(setup):
+    call, a, b = setup
+    funded_pool(100_000, call=call)
+    b.status = ProjectStatus.TERMINATED
+    b.save(update_fields=["status"])
+
+    plan = plan_settlement(call=call)
+
+    assert [(r.project.slug, r.eligible, r.amount) for r in plan.rows] == [
+        ("proj-a", 15_000, 15_000)
+    ]
 
 
 def test_plan_settlement_short_pool_is_pro_rata(setup):
