@@ -125,7 +125,9 @@ class Donation(models.Model):
     )
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     access_token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
-    checkout_url = models.URLField(_("Checkout URL"), max_length=1000, blank=True)
+    # Written by our provider code only; an Alipay page-pay URL carries the signed order
+    # (subject, body, RSA2 signature) and runs to several thousand characters.
+    checkout_url = models.TextField(_("Checkout URL"), blank=True)
     # The payload of the QR code the donor scans (WeChat Pay Native ``code_url``), shown
     # on our own payment page; empty for providers that redirect to their own page.
     payment_code = models.CharField(_("Payment QR code"), max_length=500, blank=True)
