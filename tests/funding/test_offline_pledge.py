@@ -147,3 +147,18 @@ def test_finance_records_the_gift_with_the_code_and_the_pledge_follows(
             recorded_by=first,
             reference=item.reference.lower(),
         )
+
+
+def test_finance_officers_may_edit_the_offline_giving_details(db):
+    from django.contrib.auth.models import Group
+
+    from organizations.roles import FINANCE_OFFICER, PROGRAMME_OFFICER
+    from tests.factories.organizations import UserFactory
+
+    finance = UserFactory(username="finance-settings", is_staff=True)
+    finance.groups.add(Group.objects.get(name=FINANCE_OFFICER))
+    officer = UserFactory(username="officer-settings", is_staff=True)
+    officer.groups.add(Group.objects.get_or_create(name=PROGRAMME_OFFICER)[0])
+
+    assert finance.has_perm("funding.change_offlinegivingsettings") is True
+    assert officer.has_perm("funding.change_offlinegivingsettings") is False
