@@ -584,7 +584,9 @@ def record_offline_donation(
     refuse_closed_project(project, field="project")
     if amount <= 0:
         raise ValidationError(_("The amount must be positive."))
-    reference = reference.strip()
+    # A reference is stored as the bank shows it in upper case: the same transfer typed
+    # "gy…" by one officer and "GY…" by another is one gift (and one pledge code).
+    reference = normalise_reference(reference)
     if reference:
         _refuse_reused_reference(reference)
     donation = Donation.objects.create(
@@ -618,14 +620,21 @@ def record_offline_donation(
     return donation
 
 
+def normalise_reference(reference: str) -> str:
+    """The stored form of an offline gift's bank/receipt reference (and of a pledge
+    code): without surrounding blanks, upper case."""
+    return (reference or "").strip().upper()
+
+
 def _refuse_reused_reference(reference: str) -> None:
-    """A bank/receipt reference identifies one offline gift (unique in the database).
+    """A bank/receipt reference identifies one offline gift (unique in the database,
+    whatever its letter case).
     The row is checked under a lock-free read; a concurrent insert of the same
     reference still fails on the unique constraint (and is reported the same way by
     the caller's retry)."""
     existing = (
         Donation.objects.filter(
-            source=DonationSource.OFFLINE, import_source="", external_id=reference
+            source=DonationSource.OFFLINE, import_source="", external_id__iexact=reference
         )
         .exclude(status=DonationStatus.REJECTED)
         .values_list("pk", flat=True)
