@@ -24,7 +24,7 @@ from ..enums import (
     TransactionKind,
 )
 from ..errors import DuplicateReference, FourEyesViolation, InvalidTransition
-from ..models import Donation, ProviderRefund, Receipt
+from ..models import Donation, OfflinePledge, ProviderRefund, Receipt
 from .guards import refuse_closed_project
 from .ledger import account_for, post_transaction, project_account
 from .matching import confirm_match, release_match, reverse_match
@@ -680,7 +680,8 @@ def approve_offline_donation(*, donation: Donation, approved_by) -> Donation:
 
 @transaction.atomic
 def reject_offline_donation(*, donation: Donation, rejected_by, reason: str = "") -> Donation:
-    """Reject an offline gift awaiting approval (nothing was posted). Audit-logged."""
+    """Reject an offline gift awaiting approval (nothing was posted); its pledge, if
+    any, is unlinked for the corrected record. Audit-logged."""
     donation = Donation.objects.select_for_update().get(pk=donation.pk)
     if donation.status != DonationStatus.AWAITING_APPROVAL:
         raise InvalidTransition("donation is not awaiting approval")
@@ -688,6 +689,9 @@ def reject_offline_donation(*, donation: Donation, rejected_by, reason: str = ""
         raise FourEyesViolation("only finance officers reject offline donations")
     donation.status = DonationStatus.REJECTED
     donation.save(update_fields=["status"])
+    # A rejected record frees its reference for a corrected one, and so its pledge:
+    # the corrected record links it (link_pledge links only an unlinked pledge).
+    OfflinePledge.objects.filter(donation=donation).update(donation=None)
     log(
         instance=donation,
         action="funding.offline_rejected",

@@ -10,7 +10,11 @@ from wagtail.models import Site
 from funding.enums import DonationStatus, OfflineMethod
 from funding.errors import DuplicateReference
 from funding.models import Donation, OfflineGivingSettings, OfflinePledge
-from funding.services.donations import approve_offline_donation, record_offline_donation
+from funding.services.donations import (
+    approve_offline_donation,
+    record_offline_donation,
+    reject_offline_donation,
+)
 from tests.factories.funding import MatchedProjectFactory, MatchingRuleFactory
 
 pytestmark = pytest.mark.django_db
@@ -221,3 +225,38 @@ def test_the_database_refuses_an_offline_reference_in_another_case(project, fina
         status=DonationStatus.AWAITING_APPROVAL,
         external_id="bank-123",
     )
+
+
+def test_rejected_record_unlinks_the_pledge_and_the_corrected_one_links(
+    client, project, offline, finance_users
+):
+    """A record with a wrong amount is rejected by the second officer and recorded
+    again with the same code: the pledge follows the corrected, approved gift."""
+    first, second = finance_users
+    pledge(client)
+    item = OfflinePledge.objects.get()
+
+    def record(amount):
+        return record_offline_donation(
+            project=project,
+            amount=amount,
+            method=OfflineMethod.BANK_TRANSFER,
+            recorded_by=first,
+            reference=item.reference,
+        )
+
+    wrong = record(3_000)
+    item.refresh_from_db()
+    assert item.donation == wrong
+    reject_offline_donation(donation=wrong, rejected_by=second, reason="金额录错")
+    item.refresh_from_db()
+    assert item.donation is None
+    right = record(30_000)
+    approve_offline_donation(donation=right, approved_by=second)
+
+    item.refresh_from_db()
+    right.refresh_from_db()
+    page = client.get(f"/pledges/{item.access_token}/").content.decode()
+    assert right.status == DonationStatus.SUCCEEDED
+    assert item.donation == right
+    assert "已收到并计入" in page
