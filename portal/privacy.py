@@ -258,8 +258,14 @@ def erase_person(user, *, by=None) -> dict[str, int]:
     label = _("Erased person #%(id)s") % {"id": user.pk}
     counts: dict[str, int] = {}
 
+    from funding.services.caps import donor_keys_of, rebuild_usage_rows
+
     donations = _donations_for(user)
     donation_ids = list(donations.values_list("pk", flat=True))
+    # The per-donor match cap rows are keyed by the e-mail erased below: they follow the
+    # reservations (which then count under no donor key) in this transaction, so
+    # reconcile still proves them; no ledger row or amount changes.
+    cap_keys = donor_keys_of(donation_ids)
     counts["donations"] = donations.update(
         donor_name=label,
         donor_email="",
@@ -269,6 +275,7 @@ def erase_person(user, *, by=None) -> dict[str, int]:
         receipt_address="",
         ip_address=None,
     )
+    rebuild_usage_rows(cap_keys)
     counts["receipts"] = _receipts_for(user, donation_ids).update(donor_name=label, donor_email="")
     if email:
         Invitation = apps.get_model("organizations", "Invitation")

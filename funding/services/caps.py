@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ..models import MatchCapUsage, MatchReservation
+from ..models import Donation, MatchCapUsage, MatchReservation
 
 
 def project_key(project_id: int) -> str:
@@ -120,3 +120,29 @@ def rebuild_cap_usage() -> int:
         update_fields=["used"],
     )
     return len(keys)
+
+
+def donor_keys_of(donation_ids) -> set[str]:
+    """The donor cap keys (``donor:<project>:<email>``) the given gifts count in."""
+    rows = (
+        Donation.objects.filter(pk__in=donation_ids, project__isnull=False)
+        .exclude(donor_email="")
+        .values_list("project_id", "donor_email")
+    )
+    return {donor_key(project_id, email) for project_id, email in rows}
+
+
+def rebuild_usage_rows(keys) -> int:
+    """Set the usage rows of ``keys`` to what the live reservations say now (0 for a key
+    no reservation counts in any more, e.g. a donor key after the gifts' e-mail was
+    erased). Call inside the transaction that changed the reservations' keys; the rows
+    are locked first so a concurrent hold waits. Returns the number of rows written."""
+    keys = sorted(keys)
+    if not keys:
+        return 0
+    list(MatchCapUsage.objects.select_for_update().filter(key__in=keys).values_list("pk"))
+    computed = computed_usage()
+    written = 0
+    for key in keys:
+        written += MatchCapUsage.objects.filter(key=key).update(used=computed.get(key, 0))
+    return written

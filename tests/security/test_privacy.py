@@ -343,3 +343,38 @@ def test_erase_purges_cached_public_pages_that_showed_the_person(
 
     assert "赵六" in cached
     assert "赵六" not in after
+
+
+def test_erasing_a_matched_donor_keeps_cap_usage_consistent():
+    """Erasure blanks the e-mail the per-donor match cap row is keyed by: the row
+    follows in the same transaction (reconcile stays clean, a later refund finds no
+    stale row) and no ledger amount changes."""
+    from funding.models import MatchCapUsage
+    from funding.services.caps import donor_key
+    from funding.services.donations import mark_succeeded, record_refund
+    from funding.services.matching import reserve_match
+    from funding.services.reconcile import reconcile
+    from tests.factories.funding import DonationFactory, MatchingRuleFactory, funded_pool
+    from tests.factories.organizations import UserFactory
+
+    MatchingRuleFactory(cap_per_donor_project=50_000)
+    funded_pool(100_000)
+    donor = UserFactory(email="zhao.liu@example.org")
+    gift = DonationFactory(amount=10_000, donor_email="Zhao.Liu@example.org", user=donor)
+    reserve_match(donation=gift)
+    mark_succeeded(donation=gift, amount_received=10_000, currency="CNY")
+    key = donor_key(gift.project_id, "zhao.liu@example.org")
+    assert MatchCapUsage.objects.get(key=key).used > 0
+    before = _ledger_state()
+
+    privacy.erase_person(donor)
+
+    assert MatchCapUsage.objects.get(key=key).used == 0
+    assert _ledger_state() == before
+    erased = reconcile()
+    assert erased.ok, erased.problems
+    gift.refresh_from_db()
+    record_refund(donation=gift, refunded_total=10_000)
+    refunded = reconcile()
+    assert refunded.ok, refunded.problems
+    assert not MatchCapUsage.objects.filter(key__startswith="donor:", used__gt=0).exists()
