@@ -2,6 +2,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -178,6 +179,15 @@ class Donation(models.Model):
                 fields=["source", "import_source", "external_id"],
                 condition=~models.Q(external_id="") & ~models.Q(status="rejected"),
                 name="funding_don_external_id_unique",
+            ),
+            # An offline reference is one transfer whatever its letter case (stored
+            # upper case by record_offline_donation; the index holds it for any writer).
+            models.UniqueConstraint(
+                Upper("external_id"),
+                condition=models.Q(source="offline")
+                & ~models.Q(external_id="")
+                & ~models.Q(status="rejected"),
+                name="funding_don_offline_reference_unique",
             ),
             # One provider payment is one gift: a payment intent / transaction id
             # belongs to at most one donation row.

@@ -24,7 +24,7 @@ from ..enums import (
     TransactionKind,
 )
 from ..errors import DuplicateReference, FourEyesViolation, InvalidTransition
-from ..models import Donation, ProviderRefund, Receipt
+from ..models import Donation, OfflinePledge, ProviderRefund, Receipt
 from .guards import refuse_closed_project
 from .ledger import account_for, post_transaction, project_account
 from .matching import confirm_match, release_match, reverse_match
@@ -584,7 +584,9 @@ def record_offline_donation(
     refuse_closed_project(project, field="project")
     if amount <= 0:
         raise ValidationError(_("The amount must be positive."))
-    reference = reference.strip()
+    # A reference is stored as the bank shows it in upper case: the same transfer typed
+    # "gy…" by one officer and "GY…" by another is one gift (and one pledge code).
+    reference = normalise_reference(reference)
     if reference:
         _refuse_reused_reference(reference)
     donation = Donation.objects.create(
@@ -618,14 +620,21 @@ def record_offline_donation(
     return donation
 
 
+def normalise_reference(reference: str) -> str:
+    """The stored form of an offline gift's bank/receipt reference (and of a pledge
+    code): without surrounding blanks, upper case."""
+    return (reference or "").strip().upper()
+
+
 def _refuse_reused_reference(reference: str) -> None:
-    """A bank/receipt reference identifies one offline gift (unique in the database).
+    """A bank/receipt reference identifies one offline gift (unique in the database,
+    whatever its letter case).
     The row is checked under a lock-free read; a concurrent insert of the same
     reference still fails on the unique constraint (and is reported the same way by
     the caller's retry)."""
     existing = (
         Donation.objects.filter(
-            source=DonationSource.OFFLINE, import_source="", external_id=reference
+            source=DonationSource.OFFLINE, import_source="", external_id__iexact=reference
         )
         .exclude(status=DonationStatus.REJECTED)
         .values_list("pk", flat=True)
@@ -671,7 +680,8 @@ def approve_offline_donation(*, donation: Donation, approved_by) -> Donation:
 
 @transaction.atomic
 def reject_offline_donation(*, donation: Donation, rejected_by, reason: str = "") -> Donation:
-    """Reject an offline gift awaiting approval (nothing was posted). Audit-logged."""
+    """Reject an offline gift awaiting approval (nothing was posted); its pledge, if
+    any, is unlinked for the corrected record. Audit-logged."""
     donation = Donation.objects.select_for_update().get(pk=donation.pk)
     if donation.status != DonationStatus.AWAITING_APPROVAL:
         raise InvalidTransition("donation is not awaiting approval")
@@ -679,6 +689,9 @@ def reject_offline_donation(*, donation: Donation, rejected_by, reason: str = ""
         raise FourEyesViolation("only finance officers reject offline donations")
     donation.status = DonationStatus.REJECTED
     donation.save(update_fields=["status"])
+    # A rejected record frees its reference for a corrected one, and so its pledge:
+    # the corrected record links it (link_pledge links only an unlinked pledge).
+    OfflinePledge.objects.filter(donation=donation).update(donation=None)
     log(
         instance=donation,
         action="funding.offline_rejected",

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Donation, OfflinePledge
-from .donations import limits
+from .donations import limits, normalise_reference
 from .guards import refuse_closed_project
 
 
@@ -60,7 +60,7 @@ def create_pledge(
 def link_pledge(*, donation: Donation) -> OfflinePledge | None:
     """Finance recorded an offline gift whose reference is a pledge's code: the pledge
     is now that gift's (first gift wins; a pledge is never linked twice)."""
-    reference = (donation.external_id or "").strip().upper()
+    reference = normalise_reference(donation.external_id)
     if not reference:
         return None
     updated = OfflinePledge.objects.filter(reference=reference, donation__isnull=True).update(

@@ -4,12 +4,17 @@ donate page, pledges with a reference code, finance recording the gift with it."
 import re
 
 import pytest
+from django.db import IntegrityError, transaction
 from wagtail.models import Site
 
 from funding.enums import DonationStatus, OfflineMethod
 from funding.errors import DuplicateReference
-from funding.models import OfflineGivingSettings, OfflinePledge
-from funding.services.donations import approve_offline_donation, record_offline_donation
+from funding.models import Donation, OfflineGivingSettings, OfflinePledge
+from funding.services.donations import (
+    approve_offline_donation,
+    record_offline_donation,
+    reject_offline_donation,
+)
 from tests.factories.funding import MatchedProjectFactory, MatchingRuleFactory
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +167,96 @@ def test_finance_officers_may_edit_the_offline_giving_details(db):
 
     assert finance.has_perm("funding.change_offlinegivingsettings") is True
     assert officer.has_perm("funding.change_offlinegivingsettings") is False
+
+
+def test_same_transfer_recorded_twice_with_the_code_in_another_case(
+    client, project, offline, finance_users
+):
+    """Officer A types the memo as the bank shows it (gy…), officer B copies the code
+    from the pledge list (GY…): one transfer, one gift."""
+    first, second = finance_users
+    pledge(client)
+    item = OfflinePledge.objects.get()
+
+    gift = record_offline_donation(
+        project=project,
+        amount=30_000,
+        method=OfflineMethod.BANK_TRANSFER,
+        recorded_by=first,
+        reference=f"  {item.reference.lower()} ",
+    )
+    with pytest.raises(DuplicateReference):
+        record_offline_donation(
+            project=project,
+            amount=30_000,
+            method=OfflineMethod.BANK_TRANSFER,
+            recorded_by=second,
+            reference=item.reference,
+        )
+
+    gift.refresh_from_db()
+    assert gift.external_id == item.reference
+    assert Donation.objects.filter(source="offline").count() == 1
+
+
+def test_the_database_refuses_an_offline_reference_in_another_case(project, finance_users):
+    first, _ = finance_users
+    gift = record_offline_donation(
+        project=project,
+        amount=30_000,
+        method=OfflineMethod.BANK_TRANSFER,
+        recorded_by=first,
+        reference="BANK-123",
+    )
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Donation.objects.create(
+            project=project,
+            amount=30_000,
+            source="offline",
+            status=DonationStatus.AWAITING_APPROVAL,
+            external_id="bank-123",
+        )
+    Donation.objects.filter(pk=gift.pk).update(status=DonationStatus.REJECTED)
+    Donation.objects.create(
+        project=project,
+        amount=30_000,
+        source="offline",
+        status=DonationStatus.AWAITING_APPROVAL,
+        external_id="bank-123",
+    )
+
+
+def test_rejected_record_unlinks_the_pledge_and_the_corrected_one_links(
+    client, project, offline, finance_users
+):
+    """A record with a wrong amount is rejected by the second officer and recorded
+    again with the same code: the pledge follows the corrected, approved gift."""
+    first, second = finance_users
+    pledge(client)
+    item = OfflinePledge.objects.get()
+
+    def record(amount):
+        return record_offline_donation(
+            project=project,
+            amount=amount,
+            method=OfflineMethod.BANK_TRANSFER,
+            recorded_by=first,
+            reference=item.reference,
+        )
+
+    wrong = record(3_000)
+    item.refresh_from_db()
+    assert item.donation == wrong
+    reject_offline_donation(donation=wrong, rejected_by=second, reason="金额录错")
+    item.refresh_from_db()
+    assert item.donation is None
+    right = record(30_000)
+    approve_offline_donation(donation=right, approved_by=second)
+
+    item.refresh_from_db()
+    right.refresh_from_db()
+    page = client.get(f"/pledges/{item.access_token}/").content.decode()
+    assert right.status == DonationStatus.SUCCEEDED
+    assert item.donation == right
+    assert "已收到并计入" in page
