@@ -23,6 +23,7 @@ and sign-up asks nothing; ``manage.py check --deploy`` warns about it.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from django import forms
@@ -48,6 +49,9 @@ from .models import Consent, ConsentPurpose, PrivacyPolicyPage
 
 CACHE_KEY = "portal:privacy-policy:v1"
 SESSION_KEY = "privacy_consent_version"
+# When this session last found the consent in the database (epoch seconds); a withdrawal
+# made in another browser after it sends the session back to the database.
+SESSION_CHECKED = "privacy_consent_checked"
 # Paths a person without consent may still open (after the optional /en prefix).
 OPEN_PREFIXES = (
     "/me/consent/",
@@ -57,7 +61,8 @@ OPEN_PREFIXES = (
     "/jsi18n/",
     "/a11y/",
 )
-OPEN_PATHS = ("/favicon.ico", "/healthz", "/robots.txt")
+# The data export stays open: a person who withdrew keeps the right to a copy of their data.
+OPEN_PATHS = ("/favicon.ico", "/healthz", "/robots.txt", "/me/data.json")
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,15 @@ def current_policy() -> Policy | None:
     policy = Policy(page.version, page.pk, str(page.translation_key)) if page else None
     cache.set(CACHE_KEY, policy or False, 3600)
     return policy
+
+
+def _withdrawn_key(user_id: int) -> str:
+    return f"{CACHE_KEY}:withdrawn:{user_id}"
+
+
+def _remember(session, policy: Policy) -> None:
+    session[SESSION_KEY] = policy.version
+    session[SESSION_CHECKED] = time.time()
 
 
 def forget_policy(**kwargs) -> None:
@@ -140,7 +154,7 @@ def record_consent(*, user, policy: Policy, request=None) -> Consent:
     except IntegrityError:  # the same person agreeing twice at the same instant
         consent = active_consent(user, policy)
     if request is not None and getattr(request, "session", None) is not None:
-        request.session[SESSION_KEY] = policy.version
+        _remember(request.session, policy)
     return consent
 
 
@@ -157,6 +171,10 @@ def withdraw_consent(*, consent: Consent) -> Consent:
                 user=locked.user,
                 data={"purpose": locked.purpose, "version": locked.version},
             )
+            # Every other browser of this person goes back to the database at its next
+            # request (the shared cache reaches every app server). Set at once: should
+            # the transaction roll back, a session merely looks its consent up again.
+            cache.set(_withdrawn_key(locked.user_id), time.time(), settings.SESSION_COOKIE_AGE)
     return locked
 
 
@@ -189,11 +207,15 @@ def needs_consent(request) -> bool:
     policy = current_policy()
     if policy is None:
         return False
-    if request.session.get(SESSION_KEY) == policy.version:
-        return False
+    session = request.session
+    if session.get(SESSION_KEY) == policy.version:
+        withdrawn = cache.get(_withdrawn_key(user.pk))
+        if withdrawn is None or session.get(SESSION_CHECKED, 0) > withdrawn:
+            return False
     if active_consent(user, policy) is not None:
-        request.session[SESSION_KEY] = policy.version
+        _remember(session, policy)
         return False
+    session.pop(SESSION_KEY, None)
     return True
 
 
@@ -206,7 +228,7 @@ def remember_consent_on_login(sender, request, user, **kwargs) -> None:
     session.pop(SESSION_KEY, None)
     policy = current_policy()
     if policy is not None and active_consent(user, policy) is not None:
-        session[SESSION_KEY] = policy.version
+        _remember(session, policy)
 
 
 class ConsentMiddleware:

@@ -42,6 +42,17 @@ def _clear_account_cache():
 
 
 @pytest.fixture
+def admin_user(db):
+    """pytest-django's superuser, built as an operator's account is: a verified address
+    and consent to the privacy policy (given at their first sign-in, portal/consent.py)."""
+    from tests.factories.organizations import UserFactory
+
+    return UserFactory(
+        username="admin", email="admin@example.com", is_staff=True, is_superuser=True
+    )
+
+
+@pytest.fixture
 def site_pages(db):
     """Home pages (zh-hans + en), content pages, news and footers, as in the demo."""
     import random

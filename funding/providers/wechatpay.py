@@ -306,7 +306,11 @@ def _stream(resource: dict) -> str:
 
 def _check_headers(request) -> None:
     timestamp = request.headers.get("Wechatpay-Timestamp", "")
-    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > TIMESTAMP_TOLERANCE:
+    # isascii(): str.isdigit() is also true for "²" or "①", which int() refuses.
+    if (
+        not (timestamp.isascii() and timestamp.isdigit())
+        or abs(time.time() - int(timestamp)) > TIMESTAMP_TOLERANCE
+    ):
         raise InvalidNotification("missing or stale Wechatpay-Timestamp")
     if not request.headers.get("Wechatpay-Signature") or not request.headers.get("Wechatpay-Nonce"):
         raise InvalidNotification("missing signature or nonce")

@@ -42,7 +42,14 @@ def identifying_strings(organization) -> list[str]:
     longest first (so a full name is masked before a part of it)."""
     values = {
         getattr(organization, field, "") or ""
-        for field in ("name", "credit_code", "contact_name", "contact_mobile", "contact_email")
+        for field in (
+            "name",
+            "short_name",
+            "credit_code",
+            "contact_name",
+            "contact_mobile",
+            "contact_email",
+        )
     }
     name = organization.name or ""
     # Common short forms: the name without its legal-form suffix (e.g. 阳光社工服务中心 →

@@ -204,7 +204,8 @@ def build_application(obj_id: int, language: str) -> tuple[str, dict]:
 def anonymised_application_context(application: Application) -> dict:
     """The evaluation report as a reviewer of a blind call may read it: the applying
     organization's names, credit code and contacts removed from the title and masked
-    wherever they occur in the reviewers' comments (``projects.review.blind``)."""
+    wherever they occur in the reviewers' comments (``projects.review.blind``), and without
+    the rank, score and decision, which the public results would map back to it."""
     context = application_context(application)
     names = blind.identifying_strings(application.organization)
     title = blind.anonymise_application(application).title or f"A-{application.pk}"
@@ -214,10 +215,16 @@ def anonymised_application_context(application: Application) -> dict:
         running_title=_("Evaluation report: %(title)s") % {"title": title},
         organization_name=organization_label,
         anonymised=True,
+        # Rank, score and decision are left out: with the public results (call summary,
+        # public notice) they would name the organization at once.
         cover_facts=[
             (label, organization_label if label == _("Organization") else value)
             for label, value in context["cover_facts"]
+            if label not in (_("Rank"), pgettext("funding decision", "Decision"))
         ],
+        entry=None,
+        decision=None,
+        tier_label="",
         reviews=[
             {
                 **review,

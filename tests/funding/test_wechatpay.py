@@ -649,3 +649,23 @@ def test_refund_form_is_refused_to_staff_without_the_finance_role(client, fake_w
     # the Wagtail admin answers a PermissionDenied with a redirect to its dashboard
     assert (response.status_code, response["Location"]) == (302, "/admin/")
     assert not fake_wechatpay.refunds
+
+
+@pytest.mark.parametrize("stamp", ["\u00b2", "\u00b9\u00b2\u00b3", "\u2460", "１７"])
+def test_timestamp_of_non_ascii_digits_is_refused_not_5xx(fake_wechatpay, stamp):
+    """'²' (the latin-1 byte 0xB2 in a raw header) passes str.isdigit() but not int()."""
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    response = client.post(
+        URL,
+        data='{"id": "x"}',
+        content_type="application/json",
+        HTTP_WECHATPAY_TIMESTAMP=stamp,
+        HTTP_WECHATPAY_NONCE="n",
+        HTTP_WECHATPAY_SIGNATURE="s",
+        HTTP_WECHATPAY_SERIAL=wx.PUBLIC_KEY_ID,
+    )
+
+    assert response.status_code == 400
+    assert not InboundEvent.objects.exists()

@@ -2,7 +2,7 @@ import pytest
 from wagtail.models import Page
 from wagtail.test.utils import WagtailPageTestCase
 
-from portal.models import HomePage, NewsIndexPage, NewsPage, StandardPage
+from portal.models import HomePage, NewsIndexPage, NewsPage, PrivacyPolicyPage, StandardPage
 from projects.models import CallIndexPage
 
 
@@ -11,7 +11,13 @@ class PageTypeRulesTests(WagtailPageTestCase):
         self.assertAllowedParentPageTypes(HomePage, {Page})
 
     def test_home_page_children(self):
-        self.assertAllowedSubpageTypes(HomePage, {StandardPage, NewsIndexPage, CallIndexPage})
+        self.assertAllowedSubpageTypes(
+            HomePage, {StandardPage, NewsIndexPage, PrivacyPolicyPage, CallIndexPage}
+        )
+
+    def test_privacy_policy_only_under_home(self):
+        self.assertAllowedParentPageTypes(PrivacyPolicyPage, {HomePage})
+        self.assertAllowedSubpageTypes(PrivacyPolicyPage, set())
 
     def test_news_pages_only_under_news_index(self):
         self.assertAllowedParentPageTypes(NewsPage, {NewsIndexPage})

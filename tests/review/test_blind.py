@@ -184,6 +184,9 @@ def test_anonymised_report_for_blind_reviewers_names_nobody(call, config, sunshi
     assert masked["reviews"][0]["strengths"] == "某机构经验丰富，某机构负责。"
     assert dict(full["cover_facts"])[organization_label] == "阳光社工服务中心"
     assert dict(masked["cover_facts"])[organization_label] == "某机构"
+    # the rank and decision would name the organization through the public results
+    assert masked["entry"] is None and masked["decision"] is None
+    assert len(masked["cover_facts"]) == 3
     rendered = json.dumps(
         {k: v for k, v in masked.items() if isinstance(v, str | list)}, ensure_ascii=False
     )
@@ -236,3 +239,14 @@ def test_blind_reviewer_gets_the_anonymised_report_after_results(
     )
     assert "某机构" in text
     assert "阳光社工" not in text
+
+
+def test_short_name_is_masked_too(call, sunshine):
+    sunshine.short_name = "夕阳红"
+    sunshine.save(update_fields=["short_name"])
+    application = ApplicationFactory(call=call, organization=sunshine, title="夕阳红长者助餐")
+
+    with translation.override("zh-hans"):
+        masked = blind.anonymise_application(application)
+
+    assert masked.title == "某机构长者助餐"

@@ -227,3 +227,37 @@ def test_consent_check_costs_no_query_once_in_the_session(
     with django_assert_num_queries(1):
         assert consent.needs_consent(request) is False
     assert request.session[consent.SESSION_KEY] == PRIVACY_POLICY_VERSION
+
+
+def test_withdrawing_in_one_browser_stops_the_account_in_every_browser(site_pages):
+    from django.test import Client
+
+    user = UserFactory()
+    laptop, phone = Client(), Client()
+    laptop.force_login(user)
+    phone.force_login(user)
+    assert phone.get("/en/me/").status_code == 200
+    record = Consent.objects.get(user=user)
+
+    laptop.post(f"/en/me/consent/{record.pk}/withdraw/")
+
+    response = phone.get("/en/me/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/en/me/consent/")
+    # agreeing again on the phone lets the phone, and a later sign-in, go on
+    phone.post("/en/me/consent/", {"agree": "on"})
+    assert phone.get("/en/me/").status_code == 200
+
+
+def test_person_who_withdrew_can_still_download_their_data(site_pages, client):
+    """The right to a copy (PIPL art. 45) does not depend on consenting again; the export
+    still asks for the password first, like everyone's."""
+    user = UserFactory()
+    consent.withdraw_consent(consent=Consent.objects.get(user=user))
+    client.force_login(user)
+
+    response = client.get("/en/me/data.json")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/en/accounts/reauthenticate/")
+    assert client.get("/en/me/")["Location"].startswith("/en/me/consent/")

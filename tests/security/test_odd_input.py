@@ -113,7 +113,7 @@ def test_site_history_lists_funding_entries(finance):
     results = finance.get("/admin/reports/site-history/results/")
 
     assert (page.status_code, results.status_code) == (200, 200)
-    assert f"#{gift.pk} 10000" in results.content.decode()
+    assert f"#{gift.pk} ¥100.00" in results.content.decode()
 
 
 def test_every_admin_url_finder_names_a_url():
