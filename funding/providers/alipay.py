@@ -19,60 +19,52 @@ from __future__ import annotations
 
 import base64
 import logging
-import re
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import datetime
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.urls import reverse
+
+from portal.core import money
 
 from ..errors import PaymentProviderError
 from . import CheckoutResult
 from .base import (
+    CHINA_TZ,
     InvalidNotification,
     MalformedNotification,
     Notification,
     PaymentEvent,
     PaymentEventKind,
     ProviderAdapter,
+    notify_url,
     optional_id,
     optional_str,
+    order_number,
+    order_stream,
+    read_secret,
 )
 
 logger = logging.getLogger(__name__)
 
 NAME = "alipay"
-CHINA_TZ = timezone(timedelta(hours=8))
 PAGE, WAP = "page", "wap"
 GATEWAY = "https://openapi.alipay.com/gateway.do"
 SANDBOX_GATEWAY = "https://openapi-sandbox.dl.alipaydev.com/gateway.do"
-YUAN_RE = re.compile(r"^(\d{1,15})(?:\.(\d{1,2}))?$")
 
 
 def yuan_to_fen(value) -> int | None:
-    """``"100.5"`` → 10050; None for anything that is not a plain yuan amount."""
+    """``"100.5"`` → 10050; None for anything that is not a yuan amount (a verified
+    notification's ``total_amount`` / ``refund_fee``)."""
     if not isinstance(value, str):
         return None
-    m = YUAN_RE.match(value.strip())
-    if not m:
+    try:
+        return money.yuan_to_fen(value)
+    except ValueError:
         return None
-    return int(m[1]) * 100 + int((m[2] or "0").ljust(2, "0"))
 
 
 def fen_to_yuan(fen: int) -> str:
     return f"{fen // 100}.{fen % 100:02d}"
-
-
-def _read(value: str, path: str) -> str:
-    if value:
-        return value
-    if path:
-        try:
-            return Path(path).read_text()
-        except OSError:
-            logger.warning("alipay key file %s cannot be read", path)
-    return ""
 
 
 def _pem(text: str, *, private: bool) -> str:
@@ -104,10 +96,6 @@ def is_configured() -> bool:
     )
 
 
-def notify_url() -> str:
-    return settings.SITE_URL + reverse("funding:notify", kwargs={"provider": NAME})
-
-
 def gateway() -> str:
     if settings.ALIPAY_API_BASE:
         return settings.ALIPAY_API_BASE.rstrip("/") + "/gateway.do"
@@ -122,8 +110,8 @@ def _client():
     from alipay import AliPay
     from alipay.utils import AliPayConfig
 
-    private = _read(settings.ALIPAY_APP_PRIVATE_KEY, settings.ALIPAY_APP_PRIVATE_KEY_PATH)
-    public = _read(settings.ALIPAY_PUBLIC_KEY, settings.ALIPAY_PUBLIC_KEY_PATH)
+    private = read_secret(settings.ALIPAY_APP_PRIVATE_KEY, settings.ALIPAY_APP_PRIVATE_KEY_PATH)
+    public = read_secret(settings.ALIPAY_PUBLIC_KEY, settings.ALIPAY_PUBLIC_KEY_PATH)
     key = (settings.ALIPAY_APPID, private, public, gateway(), settings.SITE_URL)
     client = _clients.get(key)
     if client is not None:
@@ -131,7 +119,7 @@ def _client():
     try:
         client = AliPay(
             appid=settings.ALIPAY_APPID,
-            app_notify_url=notify_url(),
+            app_notify_url=notify_url(NAME),
             app_private_key_string=_pem(private, private=True),
             alipay_public_key_string=_pem(public, private=False),
             sign_type="RSA2",
@@ -158,11 +146,6 @@ def _server_call(method: str, **kwargs) -> dict:
         raise PaymentProviderError(f"Alipay {method} failed") from exc
 
 
-def order_number(donation, expires_at: datetime) -> str:
-    """``out_trade_no`` of one checkout (≤ 64 chars): the gift and the expiry."""
-    return f"G{donation.pk}T{int(expires_at.timestamp())}"
-
-
 def create_checkout_session(
     *,
     donation,
@@ -184,7 +167,7 @@ def create_checkout_session(
         "out_trade_no": out_trade_no,
         "total_amount": fen_to_yuan(donation.amount),
         "return_url": success_url,
-        "notify_url": notify_url(),
+        "notify_url": notify_url(NAME),
         "time_expire": expires_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S"),
         "passback_params": str(donation.pk),
     }
@@ -213,7 +196,7 @@ def _trade_notification(data: dict, *, event_id: str, total: str = "") -> Notifi
         event_id=event_id[:200],
         event_type="trade_status_sync",
         payload=payload,
-        stream=_stream(payload),
+        stream=order_stream(NAME, payload),
     )
 
 
@@ -263,11 +246,6 @@ def refund(*, donation, amount: int, out_refund_no: str, reason: str = "") -> li
     ]
 
 
-def _stream(payload: dict) -> str:
-    out_trade_no = payload.get("out_trade_no")
-    return f"alipay:{out_trade_no}"[:200] if isinstance(out_trade_no, str) else ""
-
-
 class AlipayAdapter(ProviderAdapter):
     name = NAME
     donation_source = NAME
@@ -303,7 +281,7 @@ class AlipayAdapter(ProviderAdapter):
                 event_id=notify_id[:200],
                 event_type=params.get("notify_type", "")[:100],
                 payload=params,
-                stream=_stream(params),
+                stream=order_stream(NAME, params),
             )
         ]
 

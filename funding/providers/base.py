@@ -25,12 +25,20 @@ worker's batch transaction and again whenever finance re-runs a parked event.
 from __future__ import annotations
 
 import enum
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
 
 MAX_FEN = 2**63 - 1  # bigint
+# Beijing time: WeChat Pay's and Alipay's order expiry fields are in it.
+CHINA_TZ = timezone(timedelta(hours=8))
+
+logger = logging.getLogger(__name__)
 
 
 class InvalidNotification(Exception):
@@ -158,3 +166,36 @@ def optional_id(value) -> int | None:
     if isinstance(value, str) and value.isdigit() and len(value) <= 18:
         return int(value)
     return None
+
+
+# --- shared by the providers that take orders by number (WeChat Pay, Alipay) -----------
+
+
+def read_secret(value: str, path: str) -> str:
+    """A key given inline in the settings, else read from ``path`` ("" when neither)."""
+    if value:
+        return value
+    if path:
+        try:
+            return Path(path).read_text()
+        except OSError:
+            logger.warning("payment key file %s cannot be read", path)
+    return ""
+
+
+def notify_url(provider: str) -> str:
+    """The absolute address the provider posts its notifications to."""
+    return settings.SITE_URL + reverse("funding:notify", kwargs={"provider": provider})
+
+
+def order_number(donation, expires_at: datetime) -> str:
+    """``out_trade_no`` of one checkout: the gift and the checkout's expiry (within both
+    providers' limits: ``[A-Za-z0-9]``, 6–32 characters), so reopening an unexpired
+    checkout names the same order."""
+    return f"G{donation.pk}T{int(expires_at.timestamp())}"
+
+
+def order_stream(provider: str, payload: dict) -> str:
+    """Events of one order (payment, refunds, query answers) apply in arrival order."""
+    out_trade_no = payload.get("out_trade_no")
+    return f"{provider}:{out_trade_no}"[:200] if isinstance(out_trade_no, str) else ""

@@ -20,8 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import datetime
 from urllib.parse import quote
 
 from django.conf import settings
@@ -31,15 +30,20 @@ from django.urls import reverse
 from ..errors import PaymentProviderError
 from . import CheckoutResult
 from .base import (
+    CHINA_TZ,
     InvalidNotification,
     MalformedNotification,
     Notification,
     PaymentEvent,
     PaymentEventKind,
     ProviderAdapter,
+    notify_url,
     optional_fen,
     optional_id,
     optional_str,
+    order_number,
+    order_stream,
+    read_secret,
     require_dict,
 )
 
@@ -47,27 +51,15 @@ logger = logging.getLogger(__name__)
 
 NAME = "wechatpay"
 TIMESTAMP_TOLERANCE = 300  # seconds, as WeChat Pay recommends
-CHINA_TZ = timezone(timedelta(hours=8))
 NATIVE, H5 = "native", "h5"
 
 
-def _read(value: str, path: str) -> str:
-    if value:
-        return value
-    if path:
-        try:
-            return Path(path).read_text()
-        except OSError:
-            logger.warning("wechatpay key file %s cannot be read", path)
-    return ""
-
-
 def private_key() -> str:
-    return _read(settings.WECHATPAY_PRIVATE_KEY, settings.WECHATPAY_PRIVATE_KEY_PATH)
+    return read_secret(settings.WECHATPAY_PRIVATE_KEY, settings.WECHATPAY_PRIVATE_KEY_PATH)
 
 
 def platform_public_key() -> str:
-    return _read(settings.WECHATPAY_PUBLIC_KEY, settings.WECHATPAY_PUBLIC_KEY_PATH)
+    return read_secret(settings.WECHATPAY_PUBLIC_KEY, settings.WECHATPAY_PUBLIC_KEY_PATH)
 
 
 def uses_public_key() -> bool:
@@ -88,10 +80,6 @@ def is_configured() -> bool:
 
 def h5_enabled() -> bool:
     return bool(getattr(settings, "WECHATPAY_H5", True))
-
-
-def notify_url() -> str:
-    return settings.SITE_URL + reverse("funding:notify", kwargs={"provider": NAME})
 
 
 _clients: dict[tuple, object] = {}
@@ -128,7 +116,7 @@ def _client():
             cert_serial_no=settings.WECHATPAY_CERT_SERIAL_NO,
             appid=settings.WECHATPAY_APPID,
             apiv3_key=settings.WECHATPAY_API_V3_KEY,
-            notify_url=notify_url(),
+            notify_url=notify_url(NAME),
             cert_dir=settings.WECHATPAY_CERT_DIR or None,
             timeout=(5, 15),
             public_key=platform_public_key() if public else None,
@@ -168,12 +156,6 @@ def _call(method: str, **kwargs) -> dict:
     return data
 
 
-def order_number(donation, expires_at: datetime) -> str:
-    """``out_trade_no`` of one checkout: the gift and the checkout's expiry (6–32 chars
-    of ``[A-Za-z0-9]``), so reopening an unexpired checkout names the same order."""
-    return f"G{donation.pk}T{int(expires_at.timestamp())}"
-
-
 def create_checkout_session(
     *,
     donation,
@@ -197,7 +179,7 @@ def create_checkout_session(
         "amount": {"total": donation.amount, "currency": "CNY"},
         "time_expire": expires_at.astimezone(CHINA_TZ).isoformat(timespec="seconds"),
         "attach": str(donation.pk),
-        "notify_url": notify_url(),
+        "notify_url": notify_url(NAME),
     }
     if channel == H5:
         params["pay_type"] = WeChatPayType.H5
@@ -244,7 +226,7 @@ def query_notifications(out_trade_no: str, *, expired: bool) -> list[Notificatio
             event_id=event_id[:200],
             event_type=event_type,
             payload={"id": event_id, "event_type": event_type, "source": "query", "resource": data},
-            stream=_stream(data),
+            stream=order_stream(NAME, data),
         )
     ]
 
@@ -268,7 +250,7 @@ def refund(*, donation, amount: int, out_refund_no: str, reason: str = "") -> li
     params = {
         "out_refund_no": out_refund_no,
         "amount": {"refund": amount, "total": donation.amount, "currency": "CNY"},
-        "notify_url": notify_url(),
+        "notify_url": notify_url(NAME),
     }
     if donation.payment_intent:
         params["transaction_id"] = donation.payment_intent
@@ -290,18 +272,12 @@ def refund(*, donation, amount: int, out_refund_no: str, reason: str = "") -> li
                 "source": "refund",
                 "resource": data,
             },
-            stream=_stream(data),
+            stream=order_stream(NAME, data),
         )
     ]
 
 
 # --- notifications -------------------------------------------------------------------
-
-
-def _stream(resource: dict) -> str:
-    """Events of one order (payment, refunds, query answers) apply in arrival order."""
-    out_trade_no = resource.get("out_trade_no")
-    return f"wechatpay:{out_trade_no}"[:200] if isinstance(out_trade_no, str) else ""
 
 
 def _check_headers(request) -> None:
@@ -371,7 +347,7 @@ class WeChatPayAdapter(ProviderAdapter):
                 event_id=event_id[:200],
                 event_type=event_type[:100],
                 payload=payload,
-                stream=_stream(resource),
+                stream=order_stream(NAME, resource),
             )
         ]
 
