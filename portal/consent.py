@@ -363,10 +363,6 @@ def withdraw_view(request, pk: int):
     return redirect("/" if get_language() == settings.LANGUAGE_CODE else f"/{get_language()}/")
 
 
-def consents_for(user):
-    return list(Consent.objects.filter(user=user).order_by("-given_at", "-pk"))
-
-
 def check_policy_published(app_configs=None, **kwargs):
     """``check --deploy``: a site that takes sign-ups needs a privacy policy."""
     try:
