@@ -18,9 +18,10 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
+
+from wrk_helpers import create_postgres_database, run_threads  # bench/ is sys.path[0]
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/portal_bench_funding"
@@ -46,40 +47,6 @@ def run() -> dict:
         text=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def _ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname=%s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _threads(n: int, target) -> tuple[float, list[str]]:
-    errors: list[str] = []
-    barrier = threading.Barrier(n)
-
-    def wrap(i):
-        from django.db import connection
-
-        try:
-            barrier.wait()
-            target(i)
-        except Exception as exc:  # noqa: BLE001 - reported in the result
-            errors.append(repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=wrap, args=(i,)) for i in range(n)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - started, errors
 
 
 def _orm_race(tag: str) -> dict:
@@ -144,7 +111,7 @@ def _orm_race(tag: str) -> dict:
             reserve_match(donation=donation)
             mark_succeeded(donation=donation, amount_received=AMOUNT, currency="CNY")
 
-    elapsed, errors = _threads(WORKERS, worker)
+    elapsed, errors = run_threads(WORKERS, worker)
     return {
         "elapsed": elapsed,
         "errors": errors,
@@ -251,7 +218,7 @@ def _raw_race() -> dict:
                             "UPDATE bench_reservation SET status='confirmed' WHERE id=%s", [rid]
                         )
 
-    elapsed, errors = _threads(WORKERS, worker)
+    elapsed, errors = run_threads(WORKERS, worker)
     with psycopg.connect(dsn, autocommit=True) as conn:
         left = conn.execute(
             "SELECT COALESCE(SUM(amount), 0) FROM bench_entry WHERE account='pool'"
@@ -265,7 +232,7 @@ def _raw_race() -> dict:
 def _child() -> None:
     import django
 
-    _ensure_database(os.environ["DATABASE_URL"])
+    create_postgres_database(os.environ["DATABASE_URL"])
     django.setup()
     from django.core.management import call_command
 

@@ -35,6 +35,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from wrk_helpers import create_postgres_database, run_threads  # bench/ is sys.path[0]
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/portal_bench_givingday"
 HISTORY = int(os.environ.get("GIVINGDAY_HISTORY", "200000"))
@@ -69,18 +71,6 @@ def _in_child(url: str, label: str) -> dict:
         text=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def _ensure_database(url: str) -> None:
-    if not url.startswith("postgres"):
-        return
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname=%s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _setup(tag: str):
@@ -220,32 +210,6 @@ APPLY_WORKERS = int(os.environ.get("GIVINGDAY_APPLY_WORKERS", "4"))
 APPLY_PROJECTS = 12
 
 
-def _threads(n: int, target) -> tuple[float, list[str]]:
-    import threading
-
-    errors: list[str] = []
-    barrier = threading.Barrier(n)
-
-    def wrap(i):
-        from django.db import connection
-
-        try:
-            barrier.wait()
-            target(i)
-        except Exception as exc:  # noqa: BLE001 - reported in the result
-            errors.append(repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=wrap, args=(i,)) for i in range(n)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - started, errors
-
-
 def _apply_from_inbox(tag: str) -> dict:
     """``APPLY_GIFTS`` pending gifts to 12 projects of one call, one hot pool holding 60 %
     of the demand, their Stripe ``checkout.session.completed`` events stored in the
@@ -347,7 +311,7 @@ def _apply_from_inbox(tag: str) -> dict:
     def worker(_i):
         process_inbox(batch_size=100)
 
-    elapsed, errors = _threads(APPLY_WORKERS, worker)
+    elapsed, errors = run_threads(APPLY_WORKERS, worker)
     applied = InboundEvent.objects.filter(
         event_id__startswith=f"evt_apply_{tag}_", status=InboundEventStatus.APPLIED
     ).count()
@@ -483,7 +447,7 @@ def _raw_apply() -> dict:
                         [[eid for eid, _ in rows]],
                     )
 
-    elapsed, errors = _threads(APPLY_WORKERS, worker)
+    elapsed, errors = run_threads(APPLY_WORKERS, worker)
     with psycopg.connect(dsn, autocommit=True) as conn:
         left = conn.execute("SELECT available FROM gd_pool WHERE id=1").fetchone()[0]
         applied = conn.execute("SELECT count(*) FROM gd_event WHERE status='applied'").fetchone()[0]
@@ -532,7 +496,8 @@ def _apply_result(tag: str) -> dict:
 def _child() -> None:
     import django
 
-    _ensure_database(os.environ["DATABASE_URL"])
+    if os.environ["DATABASE_URL"].startswith("postgres"):
+        create_postgres_database(os.environ["DATABASE_URL"])
     django.setup()
     from django.core.management import call_command
     from django.db import connection

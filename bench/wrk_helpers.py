@@ -161,7 +161,7 @@ def ensure_large_database(database_url: str, *, minimum: int = 10_000) -> int:
         "EMAIL_URL": "dummymail://",
     }
     if database_url.startswith(("postgres://", "postgresql://")):
-        _create_postgres_database(database_url)
+        create_postgres_database(database_url)
     elif database_url.startswith("sqlite:///"):
         Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
@@ -215,7 +215,7 @@ def ensure_large_database(database_url: str, *, minimum: int = 10_000) -> int:
     return found
 
 
-def _create_postgres_database(database_url: str) -> None:
+def create_postgres_database(database_url: str) -> None:
     """``CREATE DATABASE`` for the bench database if it does not exist yet."""
     from urllib.parse import urlsplit
 
@@ -361,3 +361,31 @@ def pending_stripe_donations(count: int, projects: list, tag: str) -> list[tuple
     ]
     created = Donation.objects.bulk_create(rows)
     return [(d.pk, d.amount, d.external_id) for d in created]
+
+
+def run_threads(n: int, target) -> tuple[float, list[str]]:
+    """Run ``target(i)`` for i in 0..n-1 in ``n`` threads released together by a barrier
+    (each closes its own database connection); returns (seconds, errors as repr)."""
+    import threading
+
+    from django.db import connection
+
+    errors: list[str] = []
+    barrier = threading.Barrier(n)
+
+    def wrap(i):
+        try:
+            barrier.wait()
+            target(i)
+        except Exception as exc:  # noqa: BLE001 - reported in the result
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=wrap, args=(i,)) for i in range(n)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - started, errors
