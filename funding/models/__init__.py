@@ -12,7 +12,7 @@ from .matching import (
     Sponsor,
 )
 from .offline import OfflineGivingSettings, OfflinePledge
-from .spending import ClawBack, Disbursement, Expenditure
+from .spending import ClawBack, Disbursement, Expenditure, LeftoverTransfer
 
 __all__ = [
     "Account",
@@ -24,6 +24,7 @@ __all__ = [
     "ImportBatch",
     "InboundEvent",
     "LedgerTransaction",
+    "LeftoverTransfer",
     "MatchCapUsage",
     "MatchPool",
     "MatchReservation",
