@@ -12,6 +12,7 @@ from .matching import (
     Sponsor,
 )
 from .offline import OfflineGivingSettings, OfflinePledge
+from .refunds import RefundRequest
 from .spending import ClawBack, Disbursement, Expenditure
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "ProjectBalance",
     "ProviderRefund",
     "Receipt",
+    "RefundRequest",
     "Settlement",
     "SettlementLine",
     "SettlementTier",
