@@ -147,6 +147,14 @@ class InboundEventStatus(models.TextChoices):
     FAILED = "failed", _("Failed (parked)")
 
 
+class RefundRequestStatus(models.TextChoices):
+    """Where a refund finance asked of a payment provider stands."""
+
+    REQUESTED = "requested", _("Asked, no answer yet")
+    SUCCEEDED = "succeeded", _("Refunded")
+    FAILED = "failed", _("Failed (closed or abnormal)")
+
+
 class ReceiptKind(models.TextChoices):
     SINGLE = "single", _("Single donation")
     ANNUAL = "annual", _("Annual statement")

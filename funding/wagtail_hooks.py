@@ -65,6 +65,16 @@ LOG_ACTIONS = [
         _("Refund requested from the payment provider"),
     ),
     (
+        "funding.refund_succeeded",
+        _("Refund confirmed"),
+        _("The payment provider confirmed a requested refund"),
+    ),
+    (
+        "funding.refund_failed",
+        _("Refund failed"),
+        _("A requested refund failed at the payment provider"),
+    ),
+    (
         "funding.inbox_requeued",
         _("Re-run payment notification"),
         _("Payment notification re-run"),

@@ -12,6 +12,7 @@ from .matching import (
     Sponsor,
 )
 from .offline import OfflineGivingSettings, OfflinePledge
+from .refunds import RefundRequest
 from .spending import ClawBack, Disbursement, Expenditure, LeftoverTransfer
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "ProjectBalance",
     "ProviderRefund",
     "Receipt",
+    "RefundRequest",
     "Settlement",
     "SettlementLine",
     "SettlementTier",

@@ -14,7 +14,7 @@ posts one ``leftover`` ledger transaction::
 
 ``ProjectBalance`` keeps the project's history (raised, matched, disbursed, spent) as
 it was; the money the organization returned lowers what it may still record as spent
-(:func:`returned_unspent`, used by ``spending_room``). ``reconcile`` check 14 proves the
+(:func:`returned_unspent`, used by ``spending_room``). ``reconcile`` check 15 proves the
 ledger equals the approved transfers.
 """
 

@@ -2,8 +2,10 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
 
 from ..enums import (
     DISBURSED_KINDS,
@@ -26,6 +28,8 @@ from ..models import (
     SettlementLine,
 )
 
+UNREPORTED_REFUND_AFTER = timedelta(days=1)
+
 __all__ = ["DISBURSED_KINDS", "MATCH_KINDS", "RAISED_KINDS", "ReconcileReport", "reconcile"]
 
 
@@ -39,7 +43,7 @@ class ReconcileReport:
         return not self.problems
 
 
-def reconcile() -> ReconcileReport:
+def reconcile(*, now: datetime | None = None) -> ReconcileReport:
     """Check every ledger invariant. Reads only; a constant number of queries.
 
     1. every transaction has ≥ 2 legs that sum to zero, all in its currency;
@@ -57,7 +61,9 @@ def reconcile() -> ReconcileReport:
     12. each pool's ``PoolBalance`` (available / reserved / granted) equals the sums of
         its entries (a missing row counts as zeros);
     13. each ``MatchCapUsage`` row equals the live reservations it counts;
-    14. leftover money moved on the ledger equals the approved leftover transfers.
+    14. no refund asked of a provider has been without a final answer for more than
+        ``UNREPORTED_REFUND_AFTER`` (a day): finance must look at it;
+    15. leftover money moved on the ledger equals the approved leftover transfers.
     """
     report = ReconcileReport()
     p = report.problems
@@ -241,6 +247,7 @@ def reconcile() -> ReconcileReport:
     _check_entry_owners(p)
     pool_rows = _check_pool_balances(p)
     _check_cap_usage(p)
+    _check_unreported_refunds(p, now=now)
 
     report.summary = {
         "transactions": LedgerTransaction.objects.count(),
@@ -358,7 +365,7 @@ def _check_spending(p: list[str], *, funds: dict[int, tuple[int, int, int]]) -> 
 
 
 def _check_leftover(p: list[str]) -> dict[int, tuple[int, int]]:
-    """14. the ledger's ``leftover`` entries equal the approved leftover transfers, per
+    """15. the ledger's ``leftover`` entries equal the approved leftover transfers, per
     account (source fund, source disbursed account, pool, general fund, regrant
     target), and each approved transfer has exactly one ``leftover`` transaction.
     Returns ``{project id: (net leftover moved on its fund, unspent it returned)}``
@@ -443,3 +450,20 @@ def _check_cap_usage(p: list[str]) -> None:
             p.append(
                 f"match cap usage {key} {stored.get(key, 0)} != reservations {computed.get(key, 0)}"
             )
+
+
+def _check_unreported_refunds(p: list[str], *, now: datetime | None) -> None:
+    """14. refund requests without a final answer for more than a day."""
+    from ..enums import RefundRequestStatus
+    from ..models import RefundRequest
+
+    cutoff = (now or timezone.now()) - UNREPORTED_REFUND_AFTER
+    for number, gift, amount, created in (
+        RefundRequest.objects.filter(status=RefundRequestStatus.REQUESTED, created_at__lt=cutoff)
+        .order_by("pk")
+        .values_list("out_refund_no", "donation_id", "amount", "created_at")
+    ):
+        p.append(
+            f"refund request {number} of gift {gift} ({amount} fen, asked "
+            f"{created:%Y-%m-%d %H:%M}) has had no provider answer for more than a day"
+        )

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('funding', '0019_offline_reference_case'),
+        ('funding', '0020_refund_requests'),
         ('projects', '0005_servicecategory_keywords'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
