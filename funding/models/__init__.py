@@ -12,7 +12,8 @@ from .matching import (
     Sponsor,
 )
 from .offline import OfflineGivingSettings, OfflinePledge
-from .spending import ClawBack, Disbursement, Expenditure
+from .refunds import RefundRequest
+from .spending import ClawBack, Disbursement, Expenditure, LeftoverTransfer
 
 __all__ = [
     "Account",
@@ -24,6 +25,7 @@ __all__ = [
     "ImportBatch",
     "InboundEvent",
     "LedgerTransaction",
+    "LeftoverTransfer",
     "MatchCapUsage",
     "MatchPool",
     "MatchReservation",
@@ -34,6 +36,7 @@ __all__ = [
     "ProjectBalance",
     "ProviderRefund",
     "Receipt",
+    "RefundRequest",
     "Settlement",
     "SettlementLine",
     "SettlementTier",
