@@ -409,3 +409,76 @@ class ClosingAdminView(WagtailAdminTemplateMixin, TemplateView):
 
     def post_cancel(self, request):
         return self.post_reject(request, cancel=True)
+
+
+class BudgetAdminView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
+    """Set or revise a delivery's budget lines (seeded from the application's budget
+    when it has none), with the change history."""
+
+    template_name = "delivery/admin/budget.html"
+    header_icon = "table"
+    page_title = gettext_lazy("Budget lines")
+
+    def dispatch(self, request, *args, **kwargs):
+        self.delivery = selectors.delivery_detail(kwargs["pk"])
+        if self.delivery is None:
+            from django.http import Http404
+
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_subtitle(self):
+        return self.delivery.project.title
+
+    def get_context_data(self, **kwargs):
+        from .budget import seed_lines
+        from .forms import BudgetFormSet, BudgetReasonForm
+        from .models import BudgetRevision
+
+        context = super().get_context_data(**kwargs)
+        context.update(
+            delivery=self.delivery,
+            project=self.delivery.project,
+            seeded=not self.delivery.budget_lines,
+            formset=kwargs.get("formset")
+            or BudgetFormSet(initial=seed_lines(self.delivery), prefix="lines"),
+            reason_form=kwargs.get("reason_form") or BudgetReasonForm(),
+            revisions=BudgetRevision.objects.filter(delivery=self.delivery).select_related(
+                "changed_by"
+            ),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        from .budget import LineInput, revise_budget
+        from .forms import BudgetFormSet, BudgetReasonForm
+
+        formset = BudgetFormSet(request.POST, prefix="lines")
+        reason_form = BudgetReasonForm(request.POST)
+        if formset.is_valid() and reason_form.is_valid():
+            lines = [
+                LineInput(
+                    line=form.cleaned_data["line"],
+                    amount=form.cleaned_data["amount"],
+                    category=form.cleaned_data.get("category") or "",
+                    source=form.cleaned_data.get("source") or "",
+                )
+                for form in formset.filled()
+            ]
+            try:
+                revise_budget(
+                    delivery=self.delivery,
+                    lines=lines,
+                    reason=reason_form.cleaned_data["reason"],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                show_error(error, request=request)
+            else:
+                messages.success(request, _("Budget lines saved."))
+                return redirect("delivery_admin:budget", pk=self.delivery.pk)
+        else:
+            messages.error(request, _("Correct the errors below."))
+        return self.render_to_response(
+            self.get_context_data(formset=formset, reason_form=reason_form), status=400
+        )

@@ -329,3 +329,46 @@ class RefuseLeftoverForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+# --- budget lines (admin) -----------------------------------------------------------------
+
+
+class BudgetLineRow(forms.Form):
+    line = forms.CharField(label=_("Budget line"), max_length=200)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    source = forms.ChoiceField(label=_("Funding source"), required=False)
+    amount = YuanField(label=_("Amount (yuan)"))
+
+    def __init__(self, *args, **kwargs):
+        from projects.enums import BudgetCategory, FundingSource
+
+        initial = kwargs.get("initial") or {}
+        # A value the lists do not know (older data) is shown as "—", not lost silently:
+        # saving then stores it empty.
+        if initial.get("category") not in ("", None, *BudgetCategory.values):
+            initial["category"] = ""
+        if initial.get("source") not in ("", None, *FundingSource.values):
+            initial["source"] = ""
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "—"), *BudgetCategory.choices]
+        self.fields["source"].choices = [("", "—"), *FundingSource.choices]
+
+
+BudgetFormSet = forms.formset_factory(
+    BudgetLineRow,
+    formset=OptionalRowFormSet,
+    extra=3,
+    max_num=50,
+    validate_max=True,
+    absolute_max=60,
+    can_delete=True,
+)
+
+
+class BudgetReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the budget is set or changed (the organization is told)"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -140,6 +140,7 @@ delivery_urls = [
     path("<id:pk>/", admin_views.DeliveryAdminView.as_view(), name="detail"),
     path("<id:pk>/reports/<id:report_pk>/", admin_views.ReportAdminView.as_view(), name="report"),
     path("<id:pk>/closing/", admin_views.ClosingAdminView.as_view(), name="closing"),
+    path("<id:pk>/budget/", admin_views.BudgetAdminView.as_view(), name="budget"),
     path("start/", admin_views.StartDeliveryView.as_view(), name="start"),
 ]
 
