@@ -13,7 +13,7 @@ from .matching import (
 )
 from .offline import OfflineGivingSettings, OfflinePledge
 from .refunds import RefundRequest
-from .spending import ClawBack, Disbursement, Expenditure
+from .spending import ClawBack, Disbursement, Expenditure, LeftoverTransfer
 
 __all__ = [
     "Account",
@@ -25,6 +25,7 @@ __all__ = [
     "ImportBatch",
     "InboundEvent",
     "LedgerTransaction",
+    "LeftoverTransfer",
     "MatchCapUsage",
     "MatchPool",
     "MatchReservation",
