@@ -12,6 +12,7 @@ from .matching import (
     Sponsor,
 )
 from .offline import OfflineGivingSettings, OfflinePledge
+from .receipts import ReceiptCounter, ReceiptSettings
 from .spending import ClawBack, Disbursement, Expenditure
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
     "ProjectBalance",
     "ProviderRefund",
     "Receipt",
+    "ReceiptCounter",
+    "ReceiptSettings",
     "Settlement",
     "SettlementLine",
     "SettlementTier",
