@@ -102,8 +102,15 @@ class ReviewDonationView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
     def get_context_data(self, **kwargs):
         from .services.refunds import can_refund_online
 
+        refund_requests = list(
+            self.donation.refund_requests.select_related("requested_by").order_by("-pk")
+        )
         return super().get_context_data(
-            donation=self.donation, refundable=can_refund_online(self.donation), **kwargs
+            donation=self.donation,
+            refundable=can_refund_online(self.donation),
+            refund_requests=refund_requests,
+            refund_waiting=any(r.status == "requested" for r in refund_requests),
+            **kwargs,
         )
 
     def _refund(self, request) -> bool:

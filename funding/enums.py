@@ -27,6 +27,7 @@ class TransactionKind(models.TextChoices):
     MATCH_REVERSAL = "match_reversal", _("Match reversed")
     SETTLEMENT = "settlement", _("Settlement match")
     DISBURSEMENT = "disbursement", _("Disbursement")
+    LEFTOVER = "leftover", _("Leftover money moved")
     CORRECTION = "correction", _("Correction")
 
 
@@ -108,6 +109,14 @@ class DisbursementStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class LeftoverDestination(models.TextChoices):
+    """Where a project's leftover money (结余资金) goes when it ends."""
+
+    POOL = "pool", _("Returned to a match pool")
+    GENERAL = "general", _("Returned to the general fund")
+    PROJECT = "project", _("Regranted to another project")
+
+
 class ImportStatus(models.TextChoices):
     """A platform import counts only after a second finance officer approves it."""
 
@@ -136,6 +145,14 @@ class InboundEventStatus(models.TextChoices):
     APPLIED = "applied", pgettext_lazy("webhook event", "Applied")
     IGNORED = "ignored", _("Ignored")
     FAILED = "failed", _("Failed (parked)")
+
+
+class RefundRequestStatus(models.TextChoices):
+    """Where a refund finance asked of a payment provider stands."""
+
+    REQUESTED = "requested", _("Asked, no answer yet")
+    SUCCEEDED = "succeeded", _("Refunded")
+    FAILED = "failed", _("Failed (closed or abnormal)")
 
 
 class ReceiptKind(models.TextChoices):

@@ -58,6 +58,25 @@ class PaymentProviderError(FundingError):
     message = _("The payment provider could not be reached. Please try again later.")
 
 
+class ProviderRefused(PaymentProviderError):
+    """The provider answered and refused the request (nothing was done there), as
+    opposed to an answer that never came (the request may or may not have been done)."""
+
+    message = _("The payment provider refused the request; nothing was done there.")
+
+    def __init__(
+        self,
+        detail: str = "",
+        *,
+        provider_code: str = "",
+        provider_message: str = "",
+        message=None,
+    ):
+        super().__init__(detail, message=message)
+        self.provider_code = provider_code[:40]
+        self.provider_message = provider_message[:300]
+
+
 class DisbursementBlocked(FundingError):
     """A registered disbursement guard refused the tranche; the message says why
     (translated)."""

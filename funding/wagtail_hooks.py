@@ -40,6 +40,14 @@ LOG_ACTIONS = [
     ("funding.settlement", _("Commit settlement"), _("Settlement committed")),
     ("funding.disbursement_recorded", _("Record disbursement"), _("Disbursement recorded")),
     ("funding.disbursement_approved", _("Approve disbursement"), _("Disbursement approved")),
+    ("funding.leftover_recorded", _("Record leftover transfer"), _("Leftover transfer recorded")),
+    ("funding.leftover_approved", _("Approve leftover transfer"), _("Leftover money moved")),
+    ("funding.leftover_rejected", _("Reject leftover transfer"), _("Leftover transfer rejected")),
+    (
+        "funding.leftover_cancelled",
+        _("Cancel leftover transfer"),
+        _("Leftover transfer cancelled"),
+    ),
     ("funding.disbursement_rejected", _("Reject disbursement"), _("Disbursement rejected")),
     ("funding.disbursement_cancelled", _("Cancel disbursement"), _("Disbursement cancelled")),
     ("funding.expenditure_recorded", _("Record expenditure"), _("Expenditure recorded")),
@@ -60,6 +68,16 @@ LOG_ACTIONS = [
         "funding.refund_requested",
         _("Request refund"),
         _("Refund requested from the payment provider"),
+    ),
+    (
+        "funding.refund_succeeded",
+        _("Refund confirmed"),
+        _("The payment provider confirmed a requested refund"),
+    ),
+    (
+        "funding.refund_failed",
+        _("Refund failed"),
+        _("A requested refund failed at the payment provider"),
     ),
     (
         "funding.inbox_requeued",

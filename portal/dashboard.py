@@ -203,7 +203,7 @@ class ProgrammePanel(_Panel):
     order = 90
 
     def get_context_data(self, parent_context=None) -> dict:
-        from portal.core.charts import bar_chart
+        from portal.core.charts import PHONE_CANVAS, bar_chart
 
         user = self.request.user
         if can_see_programme(user):
@@ -215,7 +215,7 @@ class ProgrammePanel(_Panel):
                 labels=labels,
                 series={_("Applications"): [n for _l, n in figures.applications_by_status]},
                 horizontal=True,
-                width=520,
+                width=PHONE_CANVAS,
                 height=max(220, 70 + 40 * len(labels)),
             )
             return {
@@ -243,7 +243,7 @@ class FinancePanel(_Panel):
     order = 95
 
     def get_context_data(self, parent_context=None) -> dict:
-        from portal.core.charts import bar_chart
+        from portal.core.charts import PHONE_CANVAS, bar_chart
 
         figures = finance_figures()
         title = _("Money raised and matched this year by month (yuan)")
@@ -256,8 +256,8 @@ class FinancePanel(_Panel):
                 _("Matched"): [x // 100 for _m, _r, x in figures.by_month],
             },
             value_formatter=_yuan,
-            width=520,
-            height=280,
+            width=PHONE_CANVAS,
+            height=300,
         )
         return {"figures": figures, "chart": chart, "donations_url": _url(LINKS["donations"])}
 

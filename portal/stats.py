@@ -206,7 +206,7 @@ def stats_charts(stats: SiteStats, language: str) -> list[dict]:
     """Accessible SVG bar charts (raised and matched, in yuan) with their data."""
     from django.utils.translation import gettext as _
 
-    from portal.core.charts import bar_chart
+    from portal.core.charts import PHONE_CANVAS, bar_chart
 
     charts = []
     for key, title, buckets in (
@@ -229,8 +229,9 @@ def stats_charts(stats: SiteStats, language: str) -> list[dict]:
                     series=series,
                     horizontal=key != "year",
                     value_formatter=_yuan,
-                    width=520,
-                    height=max(240, 70 + 46 * len(labels)),
+                    width=PHONE_CANVAS,
+                    height=max(240, 70 + 50 * len(labels)),
+                    show_title=False,
                 ),
                 "rows": [(b.display(language), b.projects, b.raised, b.matched) for b in buckets],
             }

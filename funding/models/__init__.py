@@ -13,7 +13,8 @@ from .matching import (
 )
 from .offline import OfflineGivingSettings, OfflinePledge
 from .receipts import ReceiptCounter, ReceiptSettings
-from .spending import ClawBack, Disbursement, Expenditure
+from .refunds import RefundRequest
+from .spending import ClawBack, Disbursement, Expenditure, LeftoverTransfer
 
 __all__ = [
     "Account",
@@ -25,6 +26,7 @@ __all__ = [
     "ImportBatch",
     "InboundEvent",
     "LedgerTransaction",
+    "LeftoverTransfer",
     "MatchCapUsage",
     "MatchPool",
     "MatchReservation",
@@ -37,6 +39,7 @@ __all__ = [
     "Receipt",
     "ReceiptCounter",
     "ReceiptSettings",
+    "RefundRequest",
     "Settlement",
     "SettlementLine",
     "SettlementTier",

@@ -26,7 +26,7 @@ from django.http import HttpResponse
 
 from portal.core import money
 
-from ..errors import PaymentProviderError
+from ..errors import PaymentProviderError, ProviderRefused
 from . import CheckoutResult
 from .base import (
     CHINA_TZ,
@@ -36,6 +36,7 @@ from .base import (
     PaymentEvent,
     PaymentEventKind,
     ProviderAdapter,
+    RefundAnswer,
     notify_url,
     optional_id,
     optional_str,
@@ -192,6 +193,8 @@ def _trade_notification(data: dict, *, event_id: str, total: str = "") -> Notifi
     }
     if data.get("refund_fee") is not None:
         payload["refund_fee"] = data["refund_fee"]
+    if data.get("out_biz_no"):
+        payload["out_biz_no"] = data["out_biz_no"]
     return Notification(
         event_id=event_id[:200],
         event_type="trade_status_sync",
@@ -219,10 +222,17 @@ def query_notifications(out_trade_no: str, *, expired: bool) -> list[Notificatio
     return []
 
 
-def refund(*, donation, amount: int, out_refund_no: str, reason: str = "") -> list[Notification]:
+# Alipay's sub_codes that say "try again with the same out_request_no": the refund may
+# or may not have been made. Any other business failure means nothing was refunded.
+RETRY_SUB_CODES = ("ACQ.SYSTEM_ERROR", "ACQ.REASON_TRADE_REFUND_FEE_ERR_RETRY")
+
+
+def refund(*, donation, amount: int, out_refund_no: str, reason: str = "") -> RefundAnswer:
     """``alipay.trade.refund`` (synchronous at Alipay; idempotent per ``out_request_no``).
     Its answer carries the cumulative ``refund_fee`` and becomes a notification for the
-    inbox. Raises ``PaymentProviderError``."""
+    inbox (with ``out_biz_no`` = our refund number, as Alipay's own notification has).
+    Raises ``ProviderRefused`` when Alipay refused it (nothing refunded),
+    ``PaymentProviderError`` when the outcome is unknown."""
     params = {
         "refund_amount": fen_to_yuan(amount),
         "out_request_no": out_refund_no,
@@ -232,18 +242,74 @@ def refund(*, donation, amount: int, out_refund_no: str, reason: str = "") -> li
         params["refund_reason"] = reason[:100]
     data = _server_call("api_alipay_trade_refund", **params)
     if data.get("code") != "10000":
-        logger.warning("alipay refund refused: %s", data.get("sub_code"))
-        raise PaymentProviderError(f"Alipay refund refused: {data.get('sub_code')}")
+        sub_code = str(data.get("sub_code") or data.get("code") or "")
+        logger.warning("alipay refund refused: %s", sub_code)
+        if data.get("code") == "40004" and sub_code not in RETRY_SUB_CODES:
+            raise ProviderRefused(
+                f"Alipay refund refused: {sub_code}",
+                provider_code=sub_code,
+                provider_message=str(data.get("sub_msg") or ""),
+            )
+        raise PaymentProviderError(f"Alipay refund refused: {sub_code}")
     if data.get("fund_change") != "Y" and yuan_to_fen(data.get("refund_fee")) is None:
-        return []
-    data = {**data, "trade_status": "TRADE_SUCCESS"}
-    return [
-        _trade_notification(
-            data,
-            event_id=f"refund:{donation.external_id}:{data.get('refund_fee')}",
-            total=fen_to_yuan(donation.amount),
-        )
-    ]
+        return RefundAnswer(status="PROCESSING", notifications=[])
+    data = {**data, "trade_status": "TRADE_SUCCESS", "out_biz_no": out_refund_no}
+    return RefundAnswer(
+        status="SUCCESS",
+        notifications=[
+            _trade_notification(
+                data,
+                event_id=f"refund:{donation.external_id}:{data.get('refund_fee')}",
+                total=fen_to_yuan(donation.amount),
+            )
+        ],
+    )
+
+
+def query_refund(*, donation, out_refund_no: str, amount: int) -> RefundAnswer:
+    """Ask Alipay about one refund we asked for (``alipay.trade.fastpay.refund.query``).
+
+    Made: the refund is asked again with the same ``out_request_no`` (Alipay's own advice
+    when an answer was lost; idempotent there, nothing is refunded twice) for its answer
+    with the cumulative ``refund_fee``, which goes through the inbox like any refund
+    answer. Unknown to Alipay (the request never reached it): a failed refund. Raises
+    ``PaymentProviderError``."""
+    data = _server_call(
+        "api_alipay_trade_fastpay_refund_query",
+        out_request_no=out_refund_no,
+        out_trade_no=donation.external_id,
+    )
+    if data.get("code") != "10000":
+        raise PaymentProviderError(f"Alipay refund query failed: {data.get('sub_code')}")
+    made = data.get("refund_status") == "REFUND_SUCCESS" or (
+        not data.get("refund_status") and yuan_to_fen(data.get("refund_amount")) is not None
+    )
+    if made:
+        return refund(donation=donation, amount=amount, out_refund_no=out_refund_no)
+    if data.get("refund_status"):
+        return RefundAnswer(status=str(data["refund_status"])[:40], notifications=[])
+    payload = {
+        "notify_type": REFUND_FAILED_TYPE,
+        "source": "query",
+        "out_trade_no": donation.external_id,
+        "out_biz_no": out_refund_no,
+        "reason": "NOT_FOUND",
+    }
+    return RefundAnswer(
+        status="NOT_FOUND",
+        notifications=[
+            Notification(
+                event_id=f"refund-missing:{out_refund_no}"[:200],
+                event_type=REFUND_FAILED_TYPE,
+                payload=payload,
+                stream=order_stream(NAME, payload),
+            )
+        ],
+    )
+
+
+# Our own event type (Alipay has none): a refund we asked for that Alipay never made.
+REFUND_FAILED_TYPE = "refund_not_made"
 
 
 class AlipayAdapter(ProviderAdapter):
@@ -286,6 +352,18 @@ class AlipayAdapter(ProviderAdapter):
         ]
 
     def normalise(self, event_type: str, payload: dict) -> list[PaymentEvent]:
+        if event_type == REFUND_FAILED_TYPE:
+            out_refund_no = optional_str(payload, "out_biz_no")
+            if not out_refund_no:
+                raise MalformedNotification("refund failure without out_biz_no")
+            return [
+                PaymentEvent(
+                    kind=PaymentEventKind.REFUND_FAILED,
+                    checkout_id=optional_str(payload, "out_trade_no"),
+                    out_refund_no=out_refund_no,
+                    reason=optional_str(payload, "reason"),
+                )
+            ]
         if event_type != "trade_status_sync":
             return []
         refs = {
@@ -309,6 +387,7 @@ class AlipayAdapter(ProviderAdapter):
                     refunded_total=refunded,
                     paid_amount=total,
                     currency=currency,
+                    out_refund_no=optional_str(payload, "out_biz_no"),
                     **refs,
                 )
             ]

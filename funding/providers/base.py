@@ -55,6 +55,7 @@ class PaymentEventKind(enum.StrEnum):
     FAILED = "failed"  # the payment failed
     EXPIRED = "expired"  # the checkout expired unpaid
     REFUNDED = "refunded"  # money went back (see PaymentEvent.refunded_total / refund_id)
+    REFUND_FAILED = "refund_failed"  # a refund we asked for ended without money moving
     DISPUTE_OPENED = "dispute_opened"
     DISPUTE_WON = "dispute_won"
     DISPUTE_LOST = "dispute_lost"
@@ -90,7 +91,11 @@ class PaymentEvent:
     - ``REFUNDED``: either ``refunded_total`` (cumulative refunded amount, e.g. Stripe's
       ``amount_refunded``) or ``refund_id`` + ``amount`` (one refund; applied once per
       id). ``paid_amount`` (optional) proves the payment itself when the refund arrives
-      before the payment notification.
+      before the payment notification. ``out_refund_no`` (our refund number, when the
+      provider echoes it) settles the :class:`~funding.models.RefundRequest`.
+    - ``REFUND_FAILED``: the refund ``out_refund_no`` ended without money moving
+      (WeChat Pay ``ABNORMAL`` / ``CLOSED``, or unknown to the provider); ``reason`` is
+      the provider's word for it.
     """
 
     kind: PaymentEventKind
@@ -103,6 +108,17 @@ class PaymentEvent:
     refund_id: str = ""
     paid_amount: int | None = None
     occurred_at: datetime | None = None
+    out_refund_no: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RefundAnswer:
+    """A provider's answer to a refund request: its status word (``PROCESSING``,
+    ``SUCCESS`` …) and the notifications to store when the answer is final."""
+
+    status: str
+    notifications: list[Notification]
 
 
 class ProviderAdapter:

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 
-from ..errors import PaymentProviderError
+from ..errors import PaymentProviderError, ProviderRefused
 from . import CheckoutResult
 from .base import (
     CHINA_TZ,
@@ -37,6 +37,7 @@ from .base import (
     PaymentEvent,
     PaymentEventKind,
     ProviderAdapter,
+    RefundAnswer,
     notify_url,
     optional_fen,
     optional_id,
@@ -146,6 +147,15 @@ def _call(method: str, **kwargs) -> dict:
         raise PaymentProviderError(f"WeChat Pay {method} failed") from exc
     if not 200 <= code < 300:
         logger.warning("wechatpay %s answered %s: %s", method, code, str(text)[:200])
+        if 400 <= code < 500:
+            # WeChat Pay answers 4xx when it did nothing (bad request, not enough
+            # balance, unknown order or refund); 5xx and no answer leave it open.
+            error = _json_object(text)
+            raise ProviderRefused(
+                f"WeChat Pay {method} answered {code}",
+                provider_code=str(error.get("code") or code),
+                provider_message=str(error.get("message") or ""),
+            )
         raise PaymentProviderError(f"WeChat Pay {method} answered {code}")
     try:
         data = json.loads(text) if text else {}
@@ -154,6 +164,14 @@ def _call(method: str, **kwargs) -> dict:
     if not isinstance(data, dict):
         raise PaymentProviderError(f"WeChat Pay {method}: answer is not an object")
     return data
+
+
+def _json_object(text) -> dict:
+    try:
+        data = json.loads(text) if text else {}
+    except (TypeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def create_checkout_session(
@@ -242,11 +260,12 @@ def close_order(out_trade_no: str) -> None:
         raise PaymentProviderError(f"WeChat Pay close answered {code}")
 
 
-def refund(*, donation, amount: int, out_refund_no: str, reason: str = "") -> list[Notification]:
+def refund(*, donation, amount: int, out_refund_no: str, reason: str = "") -> RefundAnswer:
     """Ask WeChat Pay to refund ``amount`` fen of ``donation``'s payment (idempotent per
-    ``out_refund_no``). A refund that succeeded at once comes back as a notification
-    for the inbox; otherwise WeChat Pay notifies when it is done. Raises
-    ``PaymentProviderError``."""
+    ``out_refund_no``). A final answer (``SUCCESS``, ``ABNORMAL``, ``CLOSED``) comes back
+    as a notification for the inbox; ``PROCESSING``: WeChat Pay notifies when it is
+    done. Raises ``ProviderRefused`` when WeChat Pay refused it (nothing refunded),
+    ``PaymentProviderError`` when no answer came (it may or may not be under way)."""
     params = {
         "out_refund_no": out_refund_no,
         "amount": {"refund": amount, "total": donation.amount, "currency": "CNY"},
@@ -258,23 +277,77 @@ def refund(*, donation, amount: int, out_refund_no: str, reason: str = "") -> li
         params["out_trade_no"] = donation.external_id
     if reason:
         params["reason"] = reason[:80]
-    data = _call("refund", **params)
-    if data.get("status") != "SUCCESS" or not isinstance(data.get("refund_id"), str):
-        return []
-    event_id = f"refund:{data['refund_id']}"
-    return [
-        Notification(
-            event_id=event_id[:200],
-            event_type="REFUND.SUCCESS",
-            payload={
-                "id": event_id,
-                "event_type": "REFUND.SUCCESS",
-                "source": "refund",
-                "resource": data,
-            },
-            stream=order_stream(NAME, data),
+    return _refund_answer(_call("refund", **params), source="refund")
+
+
+REFUND_EVENTS = {
+    "SUCCESS": "REFUND.SUCCESS",
+    "ABNORMAL": "REFUND.ABNORMAL",
+    "CLOSED": "REFUND.CLOSED",
+}
+
+
+def _refund_answer(data: dict, *, source: str) -> RefundAnswer:
+    """A refund as the API reports it (the refund's answer or the refund query): a
+    final status becomes a notification shaped like WeChat Pay's own."""
+    status = str(data.get("status") or "")
+    event_type = REFUND_EVENTS.get(status)
+    if event_type is None or not isinstance(data.get("refund_id"), str):
+        return RefundAnswer(status=status[:40], notifications=[])
+    prefix = "refund" if status == "SUCCESS" else f"refund-{status.lower()}"
+    event_id = f"{prefix}:{data['refund_id']}"
+    resource = {**data, "refund_status": status}
+    return RefundAnswer(
+        status=status,
+        notifications=[
+            Notification(
+                event_id=event_id[:200],
+                event_type=event_type,
+                payload={
+                    "id": event_id,
+                    "event_type": event_type,
+                    "source": source,
+                    "resource": resource,
+                },
+                stream=order_stream(NAME, resource),
+            )
+        ],
+    )
+
+
+def query_refund(*, donation, out_refund_no: str) -> RefundAnswer:
+    """Ask WeChat Pay about one refund we asked for (``reconcile --sync-providers``).
+    A final answer becomes a notification for the inbox, like the refund's own answer;
+    a refund WeChat Pay does not know (the request never reached it) becomes a
+    ``REFUND.CLOSED`` with status ``NOT_FOUND``. Raises ``PaymentProviderError``."""
+    try:
+        data = _call("query_refund", out_refund_no=out_refund_no)
+    except ProviderRefused as exc:
+        if exc.provider_code not in ("RESOURCE_NOT_EXISTS", "NOT_FOUND"):
+            raise
+        event_id = f"refund-missing:{out_refund_no}"
+        resource = {
+            "out_trade_no": donation.external_id,
+            "out_refund_no": out_refund_no,
+            "refund_status": "NOT_FOUND",
+        }
+        return RefundAnswer(
+            status="NOT_FOUND",
+            notifications=[
+                Notification(
+                    event_id=event_id[:200],
+                    event_type="REFUND.CLOSED",
+                    payload={
+                        "id": event_id,
+                        "event_type": "REFUND.CLOSED",
+                        "source": "query",
+                        "resource": resource,
+                    },
+                    stream=order_stream(NAME, resource),
+                )
+            ],
         )
-    ]
+    return _refund_answer(data, source="query")
 
 
 # --- notifications -------------------------------------------------------------------
@@ -387,10 +460,24 @@ class WeChatPayAdapter(ProviderAdapter):
                     amount=refunded,
                     paid_amount=optional_fen(amount, "total"),
                     currency=optional_str(amount, "currency").upper() or "CNY",
+                    out_refund_no=optional_str(resource, "out_refund_no"),
                     **refs,
                 )
             ]
-        # REFUND.ABNORMAL / REFUND.CLOSED: no money went back; nothing to apply.
+        if event_type in ("REFUND.ABNORMAL", "REFUND.CLOSED"):
+            # No money went back; the refund we asked for (if it was ours) failed.
+            out_refund_no = optional_str(resource, "out_refund_no")
+            if not out_refund_no:
+                return []
+            status = optional_str(resource, "refund_status") or event_type.split(".")[1]
+            return [
+                PaymentEvent(
+                    kind=PaymentEventKind.REFUND_FAILED,
+                    out_refund_no=out_refund_no,
+                    reason=status,
+                    **refs,
+                )
+            ]
         return []
 
     def accepted(self, *, duplicate: bool) -> HttpResponse:

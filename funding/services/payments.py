@@ -27,6 +27,7 @@ from .donations import (
     record_refund,
 )
 from .matching import lock_for_counting
+from .refunds import settle_refund_request
 
 
 def async_hold() -> timedelta:
@@ -78,6 +79,22 @@ def _awaiting(source: str, event: PaymentEvent, at: datetime) -> tuple[bool, str
     return True, "awaiting async payment"
 
 
+def _refund_failed(event: PaymentEvent, donation: Donation | None) -> tuple[bool, str]:
+    """A refund we asked for ended without money moving: settle its request (after the
+    gift's row lock, the order every refund path takes)."""
+    if donation is None:
+        return False, "refund failure on an unknown payment"
+    Donation.objects.select_for_update(of=("self",)).filter(pk=donation.pk).first()
+    outcome = settle_refund_request(
+        donation=donation,
+        out_refund_no=event.out_refund_no,
+        succeeded=False,
+        provider_status=event.reason,
+        reason=event.reason,
+    )
+    return outcome != "no refund request", f"refund failed: {outcome}"
+
+
 def apply_payment_event(*, source: str, event: PaymentEvent, at: datetime) -> tuple[bool, str]:
     """Apply ``event`` to the payment it belongs to; return ``(applied, outcome)``.
 
@@ -114,9 +131,19 @@ def apply_payment_event(*, source: str, event: PaymentEvent, at: datetime) -> tu
             reversed_now = record_provider_refund(
                 donation=donation, refund_id=event.refund_id, amount=event.amount
             )
-            return True, f"refund {event.refund_id[:40]}: reversed {reversed_now}"
-        reversed_now = record_refund(donation=donation, refunded_total=event.refunded_total or 0)
-        return True, f"refunded {reversed_now}"
+            outcome = f"refund {event.refund_id[:40]}: reversed {reversed_now}"
+        else:
+            reversed_now = record_refund(
+                donation=donation, refunded_total=event.refunded_total or 0
+            )
+            outcome = f"refunded {reversed_now}"
+        if event.out_refund_no:
+            outcome += "; " + settle_refund_request(
+                donation=donation, out_refund_no=event.out_refund_no, succeeded=True
+            )
+        return True, outcome
+    if kind == PaymentEventKind.REFUND_FAILED:
+        return _refund_failed(event, donation)
     if donation is None:
         return False, "dispute on an unknown payment"
     status = {

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from django.core.cache import cache
 from django.utils import timezone
 
-from ..enums import DonationStatus
+from ..enums import DonationStatus, RefundRequestStatus
 from ..errors import PaymentProviderError
-from ..models import Donation
+from ..models import Donation, RefundRequest
 from ..providers import configured_providers
 from .inbox import kick_workers, store_notifications
 
@@ -94,4 +94,51 @@ def sync_pending(*, now: datetime | None = None, max_age_days: int = 3) -> SyncR
             result.stored += sync_payment(donation=donation, now=now)
         except PaymentProviderError:
             result.errors += 1
+    return result
+
+
+# A request younger than this may still be on its way to the provider (the row is
+# committed just before the call): asking about it could wrongly find it unknown.
+REFUND_QUERY_AFTER = timedelta(minutes=10)
+
+
+def sync_refund_requests(*, now: datetime | None = None) -> SyncResult:
+    """Ask the providers about every refund request still without a final answer and
+    older than ``REFUND_QUERY_AFTER`` (``manage.py reconcile --sync-providers``).
+
+    A final answer is stored in the inbox and applied there like a notification: a
+    refund made moves the ledger once and marks the request succeeded; one the provider
+    closed, reports abnormal or never received marks it failed, so finance can ask
+    again. ``PROCESSING`` leaves it waiting."""
+    now = now or timezone.now()
+    result = SyncResult()
+    waiting = (
+        RefundRequest.objects.filter(
+            status=RefundRequestStatus.REQUESTED,
+            created_at__lte=now - REFUND_QUERY_AFTER,
+            donation__source__in=[s for s in QUERYABLE if s in configured_providers()],
+        )
+        .select_related("donation")
+        .order_by("pk")
+    )
+    for request in waiting.iterator():
+        result.asked += 1
+        module = _module(request.donation.source)
+        kwargs = {"donation": request.donation, "out_refund_no": request.out_refund_no}
+        if request.donation.source == "alipay":
+            kwargs["amount"] = request.amount
+        try:
+            answer = module.query_refund(**kwargs)
+        except PaymentProviderError:
+            logger.info("refund query for %s failed", request.out_refund_no)
+            result.errors += 1
+            continue
+        RefundRequest.objects.filter(pk=request.pk, status=RefundRequestStatus.REQUESTED).update(
+            provider_status=answer.status[:40], updated_at=now
+        )
+        result.stored += store_notifications(
+            provider=request.donation.source, notifications=answer.notifications
+        )
+    if result.stored:
+        kick_workers()
     return result

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.core.charts import line_chart
+from portal.core.charts import PHONE_CANVAS, line_chart
 from portal.core.csp import allow_inline_styles
 
 from .. import incubation_services as services
@@ -82,7 +82,11 @@ def _render_record(
     labels, series = assessment_trend(residency)
     chart = (
         line_chart(
-            title=_("Capacity assessment trend"), x_labels=labels, series=series, max_value=5
+            title=_("Capacity assessment trend"),
+            x_labels=labels,
+            series=series,
+            max_value=5,
+            width=PHONE_CANVAS,
         )
         if labels
         else None

@@ -14,10 +14,12 @@ Return values are ``SafeString`` and can be printed directly in a template
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from html import escape
 
+from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -26,6 +28,14 @@ FONT_FAMILY = '"Portal CJK", "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-ser
 PALETTE = ("#7d1510", "#2f6f9f", "#d9822b", "#3d7a3a", "#6b4c9a", "#8c8c8c")
 
 Number = int | float
+
+# Text size in SVG units. A web chart is drawn on a canvas of at most PHONE_CANVAS units so
+# that, squeezed into a 390 px phone (358 px of content), its labels stay >= 12 px
+# (14 * 358 / 400 = 12.5); PDFs print one unit as MM_PER_UNIT mm (14 units ~ 8.7 pt).
+FONT_SIZE = 14
+PHONE_CANVAS = 400
+# At most this many value-axis ticks, at round steps (1, 2, 2.5, 5 x 10^k).
+MAX_TICKS = 6
 Series = Mapping[str, Sequence[Number | None]] | Sequence[Number | None]
 
 
@@ -51,12 +61,12 @@ def _style():
         legend_font_family=FONT_FAMILY,
         tooltip_font_family=FONT_FAMILY,
         no_data_font_family=FONT_FAMILY,
-        title_font_size=15,
-        label_font_size=11,
-        major_label_font_size=11,
-        legend_font_size=11,
-        value_font_size=11,
-        value_label_font_size=11,
+        title_font_size=16,
+        label_font_size=FONT_SIZE,
+        major_label_font_size=FONT_SIZE,
+        legend_font_size=FONT_SIZE,
+        value_font_size=FONT_SIZE,
+        value_label_font_size=FONT_SIZE,
         no_data_font_size=18,
         stroke_opacity="1",
         stroke_opacity_hover="1",
@@ -65,7 +75,7 @@ def _style():
 
 def _config(title: str, width: int, height: int, **extra) -> dict:
     return {
-        "title": title,
+        "title": title or None,
         "style": _style(),
         "width": width,
         "height": height,
@@ -97,6 +107,12 @@ def _fmt(value: Number | None, formatter: Callable[[Number], str] | None) -> str
     return f"{int(value)}"
 
 
+def _value_label(formatter: Callable[[Number], str] | None) -> Callable[[Number], str]:
+    """The label printed on a bar or point: nothing for zero (a row of "¥0" is clutter;
+    the text alternative still lists it)."""
+    return lambda v: "" if not v else _fmt(v, formatter)
+
+
 def describe(
     labels: Sequence[str],
     series: Mapping[str, Sequence[Number | None]],
@@ -119,7 +135,7 @@ _SVG_OPEN = re.compile(r"<svg\b([^>]*)>")
 
 
 # Physical size of one SVG unit when printed: every chart gets the same text size on
-# paper (11 px labels ≈ 7 pt) whatever its canvas width; CSS max-width caps it.
+# paper (14-unit labels ~ 8.7 pt) whatever its canvas width; CSS max-width caps it.
 MM_PER_UNIT = 0.22
 
 
@@ -142,7 +158,7 @@ def _accessible(svg: str, title: str, description: str, size: tuple[int, int]) -
     return mark_safe(head + body)  # noqa: S308 - pygal escapes labels; ours via html.escape
 
 
-def _label_width(text: str, font_size: int = 11) -> float:
+def _label_width(text: str, font_size: int = FONT_SIZE) -> float:
     """Rough rendered width in px: CJK characters are square, Latin about 0.6 em."""
     return sum(font_size if ord(c) >= 0x2E80 else font_size * 0.6 for c in text)
 
@@ -177,9 +193,17 @@ def _upright_radar_labels(svg: str, centre: tuple[float, float]) -> str:
     return _RADAR_LABEL.sub(fix, svg)
 
 
+_GUIDE = re.compile(r'<path d="[^"]*" class="(?:major )?guide line" ?/>')
+
+
 def _render(chart, title: str, description: str) -> SafeString:
     size = (chart.config.width, chart.config.height)
-    return _accessible(chart.render(is_unicode=True), title, description, size)
+    svg = chart.render(is_unicode=True)
+    if chart.config.print_values:
+        # Grid lines would cross the printed values (pygal draws the value axis's
+        # guides whatever show_*_guides says for a horizontal chart): drop them.
+        svg = _GUIDE.sub("", svg)
+    return _accessible(svg, title, description, size)
 
 
 def bar_chart(
@@ -192,40 +216,89 @@ def bar_chart(
     value_formatter: Callable[[Number], str] | None = None,
     width: int = 640,
     height: int = 320,
+    show_title: bool = True,
 ) -> SafeString:
-    """Bar chart (one bar per label and series), values printed on the bars."""
+    """Bar chart (one bar per label and series), values printed on the bars.
+
+    Zero bars carry no value label; the value axis has at most ``MAX_TICKS`` round
+    ticks (in Chinese, large figures in 万) and no grid lines, which would cross the
+    printed values. ``show_title=False`` leaves the title out of the picture (for a
+    page whose heading already says it); it stays the chart's accessible name.
+    """
     import pygal
 
     data = _as_series(series, "")
     cls = pygal.HorizontalBar if horizontal else pygal.Bar
-    extra = {"range": (0, max_value)} if max_value is not None else {}
+    ticks = value_ticks(data, max_value)
     chart = cls(
-        **_config(title, width, height, **extra),
+        **_config(title if show_title else "", width, height, range=(0, ticks[-1]["value"])),
         print_values=True,
         show_legend=len(data) > 1,
-        formatter=value_formatter or (lambda v: _fmt(v, None)),
+        formatter=_value_label(value_formatter),
         x_label_rotation=_rotation(labels, width) if not horizontal else 0,
     )
     chart.x_labels = [str(label) for label in labels]
-    ticks = _integer_ticks(data, max_value)
-    if ticks:
-        chart.y_labels = ticks
+    chart.y_labels = ticks
     for name, values in data.items():
         chart.add(name, values)
-    return _render(chart, title, describe(labels, data, value_formatter))
+    svg = _render(chart, title, describe(labels, data, value_formatter))
+    return mark_safe(_values_beside_short_bars(svg)) if horizontal else svg  # noqa: S308
 
 
-def _integer_ticks(
+_HBAR_VALUE = re.compile(
+    r'<text text-anchor="middle" x="([-\d.]+)" (y="[-\d.]+" class="value">)([^<]+)<'
+)
+
+
+def _values_beside_short_bars(svg: str) -> str:
+    """pygal centres a horizontal bar's value on the bar (x = half its length); when the
+    text is wider than the bar it would spill over the axis, so put it after the bar."""
+
+    def move(match: re.Match) -> str:
+        centre, rest, text = float(match.group(1)), match.group(2), match.group(3)
+        if _label_width(text) + 8 <= 2 * centre:
+            return match.group(0)
+        return f'<text text-anchor="start" x="{2 * centre + 4:.1f}" {rest}{text}<'
+
+    return _HBAR_VALUE.sub(move, svg)
+
+
+def nice_step(top: Number, *, most: int = MAX_TICKS, whole: bool = False) -> Number:
+    """The smallest round step (1, 2, 2.5 or 5 x 10^k) that covers 0..top in at most
+    ``most`` ticks; ``whole`` keeps it an integer (for counts)."""
+    if top <= 0:
+        return 1
+    magnitude = 10 ** math.floor(math.log10(top / (most - 1)))
+    for base in (1, 2, 2.5, 5, 10):
+        step = base * magnitude
+        if whole and (step < 1 or step != int(step)):
+            continue
+        if math.ceil(top / step - 1e-9) <= most - 1:
+            return int(step) if step == int(step) else step
+    return 10 * magnitude  # unreachable: base 10 always fits
+
+
+def axis_label(value: Number) -> str:
+    """A tick label: in Chinese, 10,000 and above in 万 (55万, 2.5万); else digits with
+    thousands separators."""
+    if translation.get_language() == "zh-hans" and abs(value) >= 10_000:
+        return f"{value / 10_000:g}万"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}"
+    return f"{int(value):,}"
+
+
+def value_ticks(
     data: Mapping[str, Sequence[Number | None]], max_value: Number | None
-) -> list[int] | None:
-    """Whole-number axis ticks for counts (pygal would label 0, 0.1, … 1 for a count of
-    one); None when any value is fractional."""
+) -> list[dict]:
+    """Round value-axis ticks from 0 to at least the largest value (or ``max_value``),
+    as pygal label dicts."""
     values = [v for vs in data.values() for v in vs if v is not None]
-    if not values or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-        return None
-    top = int(max_value if max_value is not None else max(max(values), 1))
-    step = max(1, -(-top // 10))
-    return list(range(0, top + step, step))
+    top = max_value if max_value is not None else max(values + [0])
+    whole = all(isinstance(v, int) for v in values) and float(top).is_integer()
+    step = nice_step(top, whole=whole) if top > 0 else 1
+    count = max(1, math.ceil(top / step - 1e-9))
+    return [{"value": step * i, "label": axis_label(step * i)} for i in range(count + 1)]
 
 
 def radar_chart(
@@ -273,21 +346,27 @@ def line_chart(
     value_formatter: Callable[[Number], str] | None = None,
     width: int = 640,
     height: int = 300,
+    show_title: bool = True,
 ) -> SafeString:
-    """Line chart for trends (e.g. capacity scores per assessment date)."""
+    """Line chart for trends (e.g. capacity scores per assessment date). Values are
+    printed at the points when there are at most 12 (then without grid lines, which
+    would cross them)."""
     import pygal
 
     data = _as_series(series, "")
-    extra = {"range": (0, max_value)} if max_value is not None else {}
+    ticks = value_ticks(data, max_value)
+    print_values = len(x_labels) <= 12
     chart = pygal.Line(
-        **_config(title, width, height, **extra),
-        print_values=len(x_labels) <= 12,
+        **_config(title if show_title else "", width, height, range=(0, ticks[-1]["value"])),
+        print_values=print_values,
+        show_x_guides=False,
         show_legend=len(data) > 1,
         dots_size=3,
-        formatter=value_formatter or (lambda v: _fmt(v, None)),
+        formatter=_value_label(value_formatter),
         x_label_rotation=_rotation(x_labels, width),
     )
     chart.x_labels = [str(label) for label in x_labels]
+    chart.y_labels = ticks
     for name, values in data.items():
         chart.add(name, values)
     return _render(chart, title, describe(x_labels, data, value_formatter))

@@ -79,6 +79,8 @@ class FakeAlipay:
         self.requests: list[dict] = []
         self.trades: dict[str, dict] = {}
         self.refunds: dict[str, str] = {}  # out_request_no -> refund_fee after it
+        self.refund_amounts: dict[str, str] = {}  # out_request_no -> refund_amount
+        self.refund_refusal: tuple[str, str] | None = None  # (sub_code, sub_msg)
         self.fail = False
         self.sign_with = None
         fake = self
@@ -197,8 +199,16 @@ class FakeAlipay:
                     "msg": "Business Failed",
                     "sub_code": "ACQ.TRADE_STATUS_ERROR",
                 }
+            if self.refund_refusal:
+                return {
+                    "code": "40004",
+                    "msg": "Business Failed",
+                    "sub_code": self.refund_refusal[0],
+                    "sub_msg": self.refund_refusal[1],
+                }
             no = biz["out_request_no"]
             if no not in self.refunds:
+                self.refund_amounts[no] = biz["refund_amount"]
                 before = int(round(float(trade.get("refunded", "0")) * 100))
                 after = before + int(round(float(biz["refund_amount"]) * 100))
                 trade["refunded"] = f"{after // 100}.{after % 100:02d}"
@@ -211,4 +221,15 @@ class FakeAlipay:
                 "fund_change": "Y",
                 "refund_fee": self.refunds[no],
             }
+        if method == "alipay.trade.fastpay.refund.query":
+            answer = {
+                "code": "10000",
+                "msg": "Success",
+                "out_trade_no": biz.get("out_trade_no", ""),
+                "out_request_no": biz["out_request_no"],
+            }
+            done = self.refund_amounts.get(biz["out_request_no"])
+            if done is not None:
+                answer.update({"refund_amount": done, "refund_status": "REFUND_SUCCESS"})
+            return answer
         return {"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.INVALID_METHOD"}

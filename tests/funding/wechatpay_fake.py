@@ -139,6 +139,7 @@ class FakeWeChatPay:
         self.fail = False
         self.sign_with = None  # a key other than the platform's: a forged answer
         self.refund_status = "PROCESSING"
+        self.refund_refusal: tuple[str, str] | None = None  # (code, message): a 403 answer
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -207,7 +208,16 @@ class FakeWeChatPay:
                 self.orders[m[1]]["trade_state"] = "CLOSED"
             return 204, None
         if method == "POST" and path == "/v3/refund/domestic/refunds":
+            if self.refund_refusal:
+                code, message = self.refund_refusal
+                return 403, {"code": code, "message": message}
             return self._refund(data)
+        m = re.fullmatch(r"/v3/refund/domestic/refunds/([^/]+)", path)
+        if method == "GET" and m:
+            refund = self.refunds.get(m[1])
+            if refund is None:
+                return 404, {"code": "RESOURCE_NOT_EXISTS", "message": "退款单不存在"}
+            return 200, refund
         return 404, {"code": "NOT_FOUND", "message": "not found"}
 
     def _place(self, kind: str, data: dict):
@@ -306,8 +316,16 @@ class FakeWeChatPay:
             }
         return 200, refund
 
-    def refund_resource(self, out_refund_no: str) -> dict:
-        """The REFUND.SUCCESS notification's resource for a refund made through the API."""
+    def refund_requests(self) -> list[dict]:
+        """The refund requests the portal sent (POST), in order."""
+        return [
+            r["body"]
+            for r in self.requests
+            if r["method"] == "POST" and r["path"] == "/v3/refund/domestic/refunds"
+        ]
+
+    def refund_resource(self, out_refund_no: str, status: str = "SUCCESS") -> dict:
+        """The REFUND.<status> notification's resource for a refund made through the API."""
         refund = self.refunds[out_refund_no]
         return {
             "mchid": MCHID,
@@ -315,7 +333,7 @@ class FakeWeChatPay:
             "transaction_id": refund["transaction_id"],
             "out_refund_no": out_refund_no,
             "refund_id": refund["refund_id"],
-            "refund_status": "SUCCESS",
+            "refund_status": status,
             "success_time": "2026-12-07T20:10:00+08:00",
             "user_received_account": "支付用户零钱",
             "amount": {

@@ -3,10 +3,11 @@
 import io
 import xml.etree.ElementTree as ET
 
+import pytest
 from django.utils import translation
 from pypdf import PdfReader
 
-from portal.core.charts import bar_chart, describe, line_chart, radar_chart
+from portal.core.charts import bar_chart, describe, line_chart, nice_step, radar_chart
 from portal.core.pdf import render_pdf
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -119,3 +120,99 @@ def test_chart_printed_size_follows_canvas_and_long_labels_slant():
     assert (_parse(short).get("width"), _parse(short).get("height")) == ("110mm", "55mm")
     assert 'transform="rotate(30' in long
     assert 'transform="rotate(30' not in short
+
+
+def _value_texts(svg: str) -> list[str]:
+    root = _parse(svg)
+    return [el.text or "" for el in root.iter(f"{SVG}text") if el.get("class") == "value"]
+
+
+def _tick_labels(svg: str) -> list[str]:
+    """The value axis's tick labels (pygal puts them in the axis group named y for a
+    vertical chart and x for a horizontal one)."""
+    root = _parse(svg)
+    for group in root.iter(f"{SVG}g"):
+        if group.get("class", "").startswith("axis y"):
+            return [el.text for el in group.iter(f"{SVG}text") if el.text]
+    return []
+
+
+@pytest.mark.parametrize(
+    ("top", "step"),
+    [(550270, 200000), (189310, 50000), (99248, 20000), (100, 20), (7, 2), (3, 1), (12, 5)],
+)
+def test_nice_step_is_round_and_needs_at_most_six_ticks(top, step):
+    assert nice_step(top, whole=True) == step
+    assert -(-top // step) + 1 <= 6
+
+
+def test_nice_step_for_fractions_and_counts():
+    assert nice_step(0.8) == 0.2
+    assert nice_step(5, whole=True) == 1  # 2.5 would not be a whole number of people
+    assert nice_step(0) == 1
+
+
+def test_value_axis_has_few_round_ticks_in_wan_for_chinese():
+    series = {"筹款": [550270, 189304], "配捐": [0, 99248]}
+    with translation.override("zh-hans"):
+        zh = bar_chart(title="T", labels=["甲", "乙"], series=series)
+    with translation.override("en"):
+        en = bar_chart(title="T", labels=["a", "b"], series=series)
+
+    assert _tick_labels(zh) == ["0", "20万", "40万", "60万"]
+    assert _tick_labels(en) == ["0", "200,000", "400,000", "600,000"]
+
+
+def test_percent_axis_with_a_fixed_maximum():
+    svg = line_chart(title="T", x_labels=["a", "b"], series=[40, 95], max_value=100)
+
+    assert _tick_labels(svg) == ["0", "20", "40", "60", "80", "100"]
+
+
+def test_zero_bars_print_no_value_but_the_description_lists_them():
+    svg = bar_chart(
+        title="T",
+        labels=["福田区", "罗湖区"],
+        series={"筹款": [190000, 365264], "配捐": [0, 99248]},
+        value_formatter=lambda v: f"¥{v:,}",
+        horizontal=True,
+    )
+
+    printed = sorted(text for text in _value_texts(svg) if text)
+    assert printed == ["¥190,000", "¥365,264", "¥99,248"]
+    assert len(_value_texts(svg)) == 4  # the zero bar's label is empty
+    assert "福田区 = ¥0" in _parse(svg).find(f"{SVG}desc").text
+
+
+@pytest.mark.parametrize("horizontal", [False, True])
+def test_printed_values_are_not_crossed_by_grid_lines(horizontal):
+    svg = bar_chart(
+        title="T", labels=["a", "b", "c"], series=[120, 45000, 3], horizontal=horizontal
+    )
+
+    assert "guide line" not in svg
+    assert _value_texts(svg) == ["120", "45000", "3"]
+
+
+def test_line_chart_keeps_grid_lines_when_values_are_not_printed():
+    many = line_chart(title="T", x_labels=[str(i) for i in range(20)], series=list(range(20)))
+    few = line_chart(title="T", x_labels=["a", "b"], series=[1, 2])
+
+    assert "guide line" in many
+    assert "guide line" not in few
+
+
+def test_short_horizontal_bar_value_is_written_after_the_bar():
+    svg = bar_chart(title="T", labels=["a", "b"], series=[100000, 900], horizontal=True)
+
+    values = {el.text: el for el in _parse(svg).iter(f"{SVG}text") if el.get("class") == "value"}
+    assert values["100000"].get("text-anchor") == "middle"
+    assert values["900"].get("text-anchor") == "start"
+    assert float(values["900"].get("x")) > 2 * 0  # after the bar's end, not centred on it
+
+
+def test_chart_can_leave_its_title_to_the_page_heading():
+    svg = bar_chart(title="各区的筹款与配捐", labels=["a"], series=[1], show_title=False)
+
+    assert "各区的筹款与配捐" not in _texts(svg)
+    assert _parse(svg).find(f"{SVG}title").text == "各区的筹款与配捐"

@@ -58,6 +58,24 @@ def test_stats_page_accessible_svg_charts(client, site_pages, figures):
     assert "<script" not in html.split("<main", 1)[1]
 
 
+def test_public_charts_keep_text_at_least_12px_on_a_390px_phone(client, site_pages, figures):
+    """A 390 px phone leaves 358 px of content; every chart on /stats/ is drawn on a
+    canvas narrow enough that its smallest text, scaled to that width, is >= 12 px."""
+    from portal.core.charts import FONT_SIZE
+
+    page = client.get("/stats/").content.decode()
+    charts = [
+        (float(re.search(r'viewBox="0 0 ([\d.]+) ', svg).group(1)),
+         min(int(px) for px in re.findall(r"font-size:(\d+)px", svg)))
+        for svg in re.findall(r"<svg\b.*?</svg>", page, flags=re.DOTALL)
+        if 'role="img"' in svg
+    ]  # fmt: skip
+
+    assert len(charts) == 3
+    assert {font for _width, font in charts} == {FONT_SIZE}
+    assert [font * 358 / width >= 12 for width, font in charts] == [True] * 3
+
+
 def test_stats_page_english(client, site_pages, figures):
     html = client.get("/en/stats/").content.decode()
 
