@@ -14,9 +14,12 @@ from .matching import (
 from .offline import OfflineGivingSettings, OfflinePledge
 from .refunds import RefundRequest
 from .spending import ClawBack, Disbursement, Expenditure
+from .statements import BankStatement, BankStatementLine
 
 __all__ = [
     "Account",
+    "BankStatement",
+    "BankStatementLine",
     "ClawBack",
     "Disbursement",
     "Donation",
