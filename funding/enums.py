@@ -27,6 +27,7 @@ class TransactionKind(models.TextChoices):
     MATCH_REVERSAL = "match_reversal", _("Match reversed")
     SETTLEMENT = "settlement", _("Settlement match")
     DISBURSEMENT = "disbursement", _("Disbursement")
+    LEFTOVER = "leftover", _("Leftover money moved")
     CORRECTION = "correction", _("Correction")
 
 
@@ -106,6 +107,14 @@ class DisbursementStatus(models.TextChoices):
     APPROVED = "approved", _("Approved and paid")
     REJECTED = "rejected", _("Rejected")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+class LeftoverDestination(models.TextChoices):
+    """Where a project's leftover money (结余资金) goes when it ends."""
+
+    POOL = "pool", _("Returned to a match pool")
+    GENERAL = "general", _("Returned to the general fund")
+    PROJECT = "project", _("Regranted to another project")
 
 
 class ImportStatus(models.TextChoices):

@@ -2,6 +2,7 @@
 
 import json
 import logging
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -230,6 +231,14 @@ def scan(request, token):
             "in_wechat": "MicroMessenger" in request.headers.get("User-Agent", ""),
             "state_url": reverse("funding_public:state", kwargs={"token": token}),
             "status_url": reverse("funding_public:status", kwargs={"token": token}),
+            # Development only (production refuses WECHATPAY_API_BASE): the local payment
+            # sandbox of `make run` "scans" the code at this address.
+            "sandbox_scan_url": (
+                f"{settings.WECHATPAY_API_BASE.rstrip('/')}/wechat/scan?"
+                + urlencode({"code": donation.payment_code})
+                if settings.WECHATPAY_API_BASE
+                else ""
+            ),
         },
     )
 

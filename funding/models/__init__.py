@@ -13,7 +13,7 @@ from .matching import (
 )
 from .offline import OfflineGivingSettings, OfflinePledge
 from .refunds import RefundRequest
-from .spending import ClawBack, Disbursement, Expenditure
+from .spending import ClawBack, Disbursement, Expenditure, LeftoverTransfer
 from .statements import BankStatement, BankStatementLine
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "ImportBatch",
     "InboundEvent",
     "LedgerTransaction",
+    "LeftoverTransfer",
     "MatchCapUsage",
     "MatchPool",
     "MatchReservation",

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..enums import ClawBackKind, ClawBackStatus, DisbursementStatus
+from ..enums import ClawBackKind, ClawBackStatus, DisbursementStatus, LeftoverDestination
 from ..storage import private_storage
 
 
@@ -166,3 +166,123 @@ class ClawBack(models.Model):
 
     def __str__(self):
         return f"{self.project_id}: {self.amount} ({self.kind})"
+
+
+class LeftoverTransfer(models.Model):
+    """Leftover money (结余资金) of a project that ended, moved on (four-eyes like a
+    tranche): ``undisbursed`` from the project fund (raised and matched, never paid
+    out) and ``unspent`` (paid out, not spent, transferred back by the organization)
+    go to a match pool, the general fund or another project's fund. One finance officer
+    records it, another approves it; only the approval posts to the ledger (kind
+    ``leftover``)."""
+
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("Project"),
+        on_delete=models.PROTECT,
+        related_name="leftover_transfers",
+    )
+    undisbursed = models.PositiveBigIntegerField(_("Never disbursed (fen)"), default=0)
+    unspent = models.PositiveBigIntegerField(_("Disbursed, unspent, returned (fen)"), default=0)
+    currency = models.CharField(_("Currency"), max_length=3, default="CNY")
+    destination = models.CharField(
+        _("Destination"), max_length=20, choices=LeftoverDestination.choices
+    )
+    pool = models.ForeignKey(
+        "funding.MatchPool",
+        verbose_name=_("Match pool"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="leftover_transfers",
+    )
+    target_project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("Regranted to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="leftover_received",
+    )
+    reference = models.CharField(_("Bank reference of the return"), max_length=100, blank=True)
+    note = models.TextField(_("Note"), blank=True)
+    status = models.CharField(
+        _("Status"),
+        max_length=20,
+        choices=DisbursementStatus.choices,
+        default=DisbursementStatus.RECORDED,
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Rejected or cancelled by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decision_reason = models.TextField(_("Reason for rejecting or cancelling"), blank=True)
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+    approved_at = models.DateTimeField(_("Approved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Leftover money transfer")
+        verbose_name_plural = _("Leftover money transfers")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(undisbursed__gt=0) | models.Q(unspent__gt=0),
+                name="funding_leftover_pos",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(approved_by=models.F("recorded_by")),
+                name="funding_leftover_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(destination="pool", pool__isnull=False, target_project__isnull=True)
+                    | models.Q(
+                        destination="general", pool__isnull=True, target_project__isnull=True
+                    )
+                    | models.Q(
+                        destination="project", pool__isnull=True, target_project__isnull=False
+                    )
+                ),
+                name="funding_leftover_destination",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(target_project=models.F("project")),
+                name="funding_leftover_not_to_itself",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["rejected", "cancelled"])
+                | ~models.Q(decision_reason=""),
+                name="funding_leftover_refusal_has_reason",
+            ),
+            # At most one transfer awaiting approval per project.
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=models.Q(status="recorded"),
+                name="funding_leftover_one_open",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.project} → {self.get_destination_display()}"
+
+    @property
+    def amount(self) -> int:
+        return self.undisbursed + self.unspent

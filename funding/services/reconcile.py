@@ -62,7 +62,8 @@ def reconcile(*, now: datetime | None = None) -> ReconcileReport:
         its entries (a missing row counts as zeros);
     13. each ``MatchCapUsage`` row equals the live reservations it counts;
     14. no refund asked of a provider has been without a final answer for more than
-        ``UNREPORTED_REFUND_AFTER`` (a day): finance must look at it.
+        ``UNREPORTED_REFUND_AFTER`` (a day): finance must look at it;
+    15. leftover money moved on the ledger equals the approved leftover transfers.
     """
     report = ReconcileReport()
     p = report.problems
@@ -201,15 +202,16 @@ def reconcile(*, now: datetime | None = None) -> ReconcileReport:
             if row.get(label, 0) != value:
                 p.append(f"project {pid} balance {label} {row.get(label, 0)} != entries {value}")
 
+    moved = _check_leftover(p)
     _check_spending(
         p,
         funds={
             pid: (
-                ledger_raised.get(pid, 0) + ledger_matched.get(pid, 0),
+                ledger_raised.get(pid, 0) + ledger_matched.get(pid, 0) + moved.get(pid, (0, 0))[0],
                 -ledger_disbursed.get(pid, 0),
-                ledger_spent.get(pid, 0),
+                ledger_spent.get(pid, 0) + moved.get(pid, (0, 0))[1],
             )
-            for pid in set(ledger_raised) | set(ledger_disbursed) | set(ledger_spent)
+            for pid in set(ledger_raised) | set(ledger_disbursed) | set(ledger_spent) | set(moved)
         },
     )
 
@@ -338,8 +340,9 @@ def _check_entry_owners(p: list[str]) -> None:
 
 
 def _check_spending(p: list[str], *, funds: dict[int, tuple[int, int, int]]) -> None:
-    """11. per project: spent ≤ disbursed, and disbursed ≤ raised + matched unless the
-    difference (money refunded after it was paid out) is recorded as claw-backs."""
+    """11. per project: spent (plus unspent money returned as leftover) ≤ disbursed, and
+    disbursed ≤ raised + matched + leftover moved in or out unless the difference (money
+    refunded after it was paid out) is recorded as claw-backs."""
     from ..enums import ClawBackKind
     from ..models import ClawBack
 
@@ -352,13 +355,71 @@ def _check_spending(p: list[str], *, funds: dict[int, tuple[int, int, int]]) -> 
     for pid in sorted(funds):
         available, disbursed, spent = funds[pid]
         if spent > disbursed:
-            p.append(f"project {pid} spent {spent} > disbursed {disbursed}")
+            p.append(f"project {pid} spent (and returned) {spent} > disbursed {disbursed}")
         below = disbursed - available
         if below > owed.get(pid, 0):
             p.append(
                 f"project {pid} disbursed {disbursed} > raised+matched {available} "
                 f"with {owed.get(pid, 0)} in claw-backs"
             )
+
+
+def _check_leftover(p: list[str]) -> dict[int, tuple[int, int]]:
+    """15. the ledger's ``leftover`` entries equal the approved leftover transfers, per
+    account (source fund, source disbursed account, pool, general fund, regrant
+    target), and each approved transfer has exactly one ``leftover`` transaction.
+    Returns ``{project id: (net leftover moved on its fund, unspent it returned)}``
+    for check 11."""
+    from ..enums import LeftoverDestination
+    from ..models import LeftoverTransfer
+
+    approved = list(
+        LeftoverTransfer.objects.filter(status=DisbursementStatus.APPROVED).values_list(
+            "pk",
+            "project_id",
+            "undisbursed",
+            "unspent",
+            "currency",
+            "destination",
+            "pool_id",
+            "target_project_id",
+        )
+    )
+    expected: dict[str, int] = defaultdict(int)
+    moved: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for _pk, pid, undisbursed, unspent, cur, destination, pool_id, target_id in approved:
+        expected[f"project:{pid}:{cur}"] -= undisbursed
+        expected[f"disbursed:{pid}:{cur}"] -= unspent
+        moved[pid][0] -= undisbursed
+        moved[pid][1] += unspent
+        if destination == LeftoverDestination.POOL:
+            expected[f"pool:{pool_id}"] += undisbursed + unspent
+        elif destination == LeftoverDestination.PROJECT:
+            expected[f"project:{target_id}:{cur}"] += undisbursed + unspent
+            moved[target_id][0] += undisbursed + unspent
+        else:
+            expected[f"general:{cur}"] += undisbursed + unspent
+    ledger = dict(
+        Entry.objects.filter(transaction__kind=TransactionKind.LEFTOVER)
+        .values("account__key")
+        .annotate(t=Sum("amount"))
+        .values_list("account__key", "t")
+    )
+    for key in sorted(set(ledger) | {k for k, v in expected.items() if v}):
+        if ledger.get(key, 0) != expected.get(key, 0):
+            p.append(
+                f"leftover on {key} in ledger {ledger.get(key, 0)} != approved transfers "
+                f"{expected.get(key, 0)}"
+            )
+    keys = set(
+        LedgerTransaction.objects.filter(kind=TransactionKind.LEFTOVER).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    wanted = {f"leftover:{row[0]}" for row in approved}
+    for key in sorted(keys ^ wanted):
+        p.append(f"leftover transaction {key} without its approved transfer (or the reverse)")
+    return {pid: (v[0], v[1]) for pid, v in moved.items()}
 
 
 def _check_pool_balances(p: list[str]) -> int:

@@ -202,9 +202,12 @@ def refuse_disbursement(*, disbursement: Disbursement, by, reason: str, cancel: 
 
 def spending_room(project: Project) -> int:
     """How much more the project may record as spent: approved disbursements minus
-    recorded spending (one row read; 0 for a project without money)."""
+    recorded spending minus unspent money it returned as leftover (two reads; 0 for a
+    project without money)."""
+    from .leftover import returned_unspent
+
     row = ProjectBalance.objects.filter(pk=project.pk).values_list("disbursed", "spent").first()
-    return max(row[0] - row[1], 0) if row else 0
+    return max(row[0] - row[1] - returned_unspent(project.pk), 0) if row else 0
 
 
 @transaction.atomic

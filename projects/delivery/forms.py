@@ -40,7 +40,12 @@ class AdvanceForm(forms.Form):
 
     def __init__(self, *args, delivery, **kwargs):
         super().__init__(*args, **kwargs)
-        stages = [(s, DeliveryStage(s).label) for s in allowed_next(delivery.stage)]
+        # Closing has its own page (the closing checklist).
+        stages = [
+            (s, DeliveryStage(s).label)
+            for s in allowed_next(delivery.stage)
+            if s != DeliveryStage.CLOSED
+        ]
         # No stage is preselected: one careless click must not move a project on.
         self.fields["to_stage"].choices = [("", _("— choose a stage —"))] + stages if stages else []
 
@@ -253,3 +258,117 @@ def report_inputs(forms_: dict) -> dict:
             for f in forms_["photos"].filled()
         ],
     }
+
+
+# --- closing and leftover money (admin) ---------------------------------------------------
+
+
+class CloseForm(forms.Form):
+    """One reason field per missing item a programme officer may close without."""
+
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, checklist=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.override_keys = []
+        for item in checklist:
+            if not item.ok and item.overridable:
+                name = f"override_{item.key}"
+                self.fields[name] = forms.CharField(
+                    label=_("Close without “%(item)s” because…") % {"item": item.label},
+                    required=False,
+                    max_length=2000,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                )
+                self.override_keys.append(item.key)
+
+    def overrides(self) -> dict[str, str]:
+        return {key: self.cleaned_data.get(f"override_{key}", "") for key in self.override_keys}
+
+
+class LeftoverForm(forms.Form):
+    destination = forms.ChoiceField(label=_("Where the leftover money goes"))
+    pool = forms.ModelChoiceField(label=_("Match pool"), queryset=None, required=False)
+    target_project = forms.ModelChoiceField(
+        label=_("Regranted to (a project in progress)"), queryset=None, required=False
+    )
+    undisbursed = YuanField(label=_("Never disbursed (yuan)"), min_fen=0, required=False)
+    unspent = YuanField(
+        label=_("Disbursed, not spent, returned by the organization (yuan)"),
+        min_fen=0,
+        required=False,
+    )
+    reference = forms.CharField(
+        label=_("Bank reference of the organization's return"), max_length=100, required=False
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, project, **kwargs):
+        from funding.enums import LeftoverDestination
+        from funding.models import MatchPool
+        from projects.enums import MONEY_OPEN_STATUSES
+        from projects.models import Project
+
+        super().__init__(*args, **kwargs)
+        self.fields["destination"].choices = [("", _("— choose —")), *LeftoverDestination.choices]
+        self.fields["pool"].queryset = MatchPool.objects.filter(
+            is_closed=False, currency=project.currency
+        ).order_by("name")
+        self.fields["target_project"].queryset = (
+            Project.objects.filter(status__in=MONEY_OPEN_STATUSES, currency=project.currency)
+            .exclude(pk=project.pk)
+            .order_by("title")
+        )
+
+
+class RefuseLeftoverForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+# --- budget lines (admin) -----------------------------------------------------------------
+
+
+class BudgetLineRow(forms.Form):
+    line = forms.CharField(label=_("Budget line"), max_length=200)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    source = forms.ChoiceField(label=_("Funding source"), required=False)
+    amount = YuanField(label=_("Amount (yuan)"))
+
+    def __init__(self, *args, **kwargs):
+        from projects.enums import BudgetCategory, FundingSource
+
+        initial = kwargs.get("initial") or {}
+        # A value the lists do not know (older data) is shown as "—", not lost silently:
+        # saving then stores it empty.
+        if initial.get("category") not in ("", None, *BudgetCategory.values):
+            initial["category"] = ""
+        if initial.get("source") not in ("", None, *FundingSource.values):
+            initial["source"] = ""
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "—"), *BudgetCategory.choices]
+        self.fields["source"].choices = [("", "—"), *FundingSource.choices]
+
+
+BudgetFormSet = forms.formset_factory(
+    BudgetLineRow,
+    formset=OptionalRowFormSet,
+    extra=3,
+    max_num=50,
+    validate_max=True,
+    absolute_max=60,
+    can_delete=True,
+)
+
+
+class BudgetReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the budget is set or changed (the organization is told)"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -62,6 +62,10 @@ class Delivery(models.Model):
     agreement_content_type = models.CharField(max_length=100, blank=True)
     agreement_signed_on = models.DateField(_("Agreement signed on"), null=True, blank=True)
     termination_reason = models.TextField(_("Reason for termination"), blank=True)
+    final_evaluation_at = models.DateTimeField(
+        _("Final evaluation finalised at"), null=True, blank=True
+    )
+    final_evaluation_summary = models.CharField(_("Final evaluation"), max_length=200, blank=True)
     budget_lines = models.JSONField(_("Budget lines"), default=list, blank=True)
     indicators = models.JSONField(_("Indicators"), default=list, blank=True)
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
@@ -336,3 +340,60 @@ class ReminderLog(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.sent_on}"
+
+
+class Closure(models.Model):
+    """How a project was closed (结项): the checklist as it stood, the items a programme
+    officer closed without (each with the written reason) and a note. Written once, by
+    ``closing.close_project``, in the transaction that moves the delivery to *closed*."""
+
+    delivery = models.OneToOneField(
+        Delivery, on_delete=models.CASCADE, related_name="closure", verbose_name=_("Funded project")
+    )
+    checklist = models.JSONField(_("Checklist"), default=list)
+    overrides = models.JSONField(_("Items closed without, with reasons"), default=list)
+    note = models.TextField(_("Note"), blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("Closed by"),
+    )
+    closed_at = models.DateTimeField(_("Closed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Closure")
+        verbose_name_plural = _("Closures")
+
+    def __str__(self):
+        return str(self.delivery)
+
+
+class BudgetRevision(models.Model):
+    """One change of a delivery's budget lines by staff: the lines before and after,
+    who and why (the change history; the audit log has it too)."""
+
+    delivery = models.ForeignKey(
+        Delivery,
+        on_delete=models.CASCADE,
+        related_name="budget_revisions",
+        verbose_name=_("Funded project"),
+    )
+    before = models.JSONField(_("Before"), default=list)
+    after = models.JSONField(_("After"), default=list)
+    reason = models.TextField(_("Reason"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("Changed by"),
+    )
+    changed_at = models.DateTimeField(_("Changed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Budget revision")
+        verbose_name_plural = _("Budget revisions")
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.delivery}: {self.changed_at:%Y-%m-%d}"

@@ -208,6 +208,7 @@ def delivery_money(delivery: Delivery) -> dict:
     reasons; none once the project has ended). A fixed number of queries."""
     from funding.models import Disbursement
     from funding.selectors import project_money
+    from funding.services.leftover import returned_unspent
     from funding.services.spending import disbursement_holds
 
     from .enums import END_STAGES
@@ -219,7 +220,8 @@ def delivery_money(delivery: Delivery) -> dict:
         "money": money,
         "reviewed": money.spent - pending,
         "pending": pending,
-        "unspent": max(money.disbursed - money.spent, 0),
+        # Less what it returned as leftover money (结余资金) when the project ended.
+        "unspent": max(money.disbursed - money.spent - returned_unspent(project.pk), 0),
         "tranches": list(Disbursement.objects.filter(project=project).order_by("tranche")),
         "holds": [] if delivery.stage in END_STAGES else disbursement_holds(project, 0),
     }

@@ -225,8 +225,11 @@ def current_stage(project: Project) -> str | None:
     return Delivery.objects.filter(project_id=project.pk).values_list("stage", flat=True).first()
 
 
-def transition_errors(delivery: Delivery, to_stage: str, note: str) -> list[str]:
-    """Why ``delivery`` may not move to ``to_stage`` now (empty when it may)."""
+def transition_errors(
+    delivery: Delivery, to_stage: str, note: str, overrides: dict[str, str] | None = None
+) -> list[str]:
+    """Why ``delivery`` may not move to ``to_stage`` now (empty when it may). Closing
+    runs the closing checklist (``closing.closing_errors``) with ``overrides``."""
     if to_stage not in DeliveryStage.values:
         return [_("Unknown stage.")]
     if (delivery.stage, to_stage) not in DELIVERY_TRANSITIONS:
@@ -241,29 +244,35 @@ def transition_errors(delivery: Delivery, to_stage: str, note: str) -> list[str]
         errors.append(_("Upload the signed agreement and its signing date first."))
     if to_stage == DeliveryStage.TERMINATED and not note.strip():
         errors.append(_("Give the reason for terminating the project."))
-    if (
-        to_stage == DeliveryStage.CLOSED
-        and not delivery.reports.filter(
-            kind=ReportKind.FINAL, status=ReportStatus.ACCEPTED
-        ).exists()
-    ):
-        errors.append(_("Accept the organization's final report before closing."))
+    if to_stage == DeliveryStage.CLOSED:
+        from .closing import closing_errors
+
+        errors += closing_errors(delivery, overrides)
     return errors
 
 
 @transaction.atomic
-def advance(delivery: Delivery, to_stage: str, *, by, note: str = "") -> Delivery:
+def advance(
+    delivery: Delivery,
+    to_stage: str,
+    *,
+    by,
+    note: str = "",
+    _overrides: dict[str, str] | None = None,
+) -> Delivery:
     """Move ``delivery`` to ``to_stage`` along ``DELIVERY_TRANSITIONS``.
 
     Guarantees: the move is checked against the table under a row lock; a
     ``DeliveryEvent`` (from, to, actor, note) is appended; ``Project.status`` follows
     (in progress / completed / terminated); the audit log records it; the organization
     is notified after commit. ``note`` is the required reason when terminating.
+    Closing goes through ``closing.close_project`` (checklist, overrides with reasons,
+    the ``Closure`` record); called directly it must meet the whole checklist.
     Raises ``PermissionDenied`` for non-staff and ``DeliveryError`` for a refused move."""
     _require_staff(by)
     delivery = _lock(delivery)
     note = (note or "").strip()
-    errors = transition_errors(delivery, to_stage, note)
+    errors = transition_errors(delivery, to_stage, note, _overrides)
     if errors:
         raise DeliveryError(errors)
     from_stage = delivery.stage

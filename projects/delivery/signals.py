@@ -43,9 +43,11 @@ def advance_on_evaluation(sender, evaluation, by, **kwargs) -> None:
 
     Mid-term finalised while in progress → 中期评估; final finalised while in progress or
     after the mid-term → 末期评估 (through the mid-term stage when there was none, so the
-    history reads in order). Closing stays a staff decision (it needs the accepted final
-    report). A move the table refuses (terminated, already further on) changes nothing:
-    the evaluation stands either way, so a refusal is logged, not raised."""
+    history reads in order); a final evaluation is also recorded on the delivery
+    (``final_evaluation_at``) for the closing checklist. Closing stays a staff decision
+    (``closing.close_project``). A move the table refuses (terminated, already further
+    on) changes nothing: the evaluation stands either way, so a refusal is logged, not
+    raised."""
     import logging
 
     from django.db import transaction
@@ -67,6 +69,15 @@ def advance_on_evaluation(sender, evaluation, by, **kwargs) -> None:
         }
     steps = path.get(delivery.stage, [])
     note = f"{evaluation.get_kind_display()}: {evaluation.score} · {grade}"
+    if evaluation.kind != "midterm":
+        # What the closing checklist reads (delivery sits below evaluation and does not
+        # query its models): the final evaluation is finalised, when, with what result.
+        from django.utils import timezone
+
+        Delivery.objects.filter(pk=delivery.pk).update(
+            final_evaluation_at=getattr(evaluation, "finalised_at", None) or timezone.now(),
+            final_evaluation_summary=note[:200],
+        )
     try:
         with transaction.atomic():
             for stage in steps:

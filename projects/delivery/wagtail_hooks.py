@@ -31,6 +31,12 @@ LOG_ACTIONS = [
     ("delivery.report.submit", _("Submit progress report"), _("Progress report submitted")),
     ("delivery.report.accept", _("Accept progress report"), _("Progress report accepted")),
     ("delivery.report.return", _("Return progress report"), _("Progress report returned")),
+    (
+        "delivery.close.override",
+        _("Close without a checklist item"),
+        _("Project closed without a checklist item (reason given)"),
+    ),
+    ("delivery.budget.revise", _("Revise budget lines"), _("Budget lines revised")),
 ]
 
 
@@ -133,6 +139,8 @@ def register_delivery_viewset():
 delivery_urls = [
     path("<id:pk>/", admin_views.DeliveryAdminView.as_view(), name="detail"),
     path("<id:pk>/reports/<id:report_pk>/", admin_views.ReportAdminView.as_view(), name="report"),
+    path("<id:pk>/closing/", admin_views.ClosingAdminView.as_view(), name="closing"),
+    path("<id:pk>/budget/", admin_views.BudgetAdminView.as_view(), name="budget"),
     path("start/", admin_views.StartDeliveryView.as_view(), name="start"),
 ]
 

@@ -3,13 +3,14 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.forms import WagtailAdminModelForm
 
 from projects.models import Project
+from projects.scoring.forms import FrozenRubricForm, ScoreSheetForm
+from projects.scoring.numbers import num
 
 from .enums import AdjustmentKind, EvaluationKind
 from .models import AdjustmentItem, Dimension, EvaluationRubric
-from .services import COMMENT_MAX_LENGTH, RUNNING_STATUSES, num
+from .services import COMMENT_MAX_LENGTH, RUNNING_STATUSES
 
 
 class FeedbackForm(forms.Form):
@@ -40,7 +41,7 @@ class FeedbackForm(forms.Form):
     )
 
 
-class SheetForm(forms.Form):
+class SheetForm(ScoreSheetForm):
     """One field per dimension (``dimension_<id>``), a points and a reason field per
     bonus/penalty item (``points_<id>``, ``reason_<id>``) and the comments.
 
@@ -51,6 +52,8 @@ class SheetForm(forms.Form):
         label=_("Comments"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
 
+    field_prefix = "dimension"
+
     def __init__(
         self,
         *args,
@@ -59,23 +62,14 @@ class SheetForm(forms.Form):
         disabled: bool = False,
         **kwargs,
     ):
-        super().__init__(*args, **kwargs)
         self.dimensions, self.items = dimensions, items
-        for d in dimensions:
-            self.fields[f"dimension_{d.pk}"] = forms.CharField(
-                label=d.name,
-                required=False,
-                help_text=d.description,
-                widget=forms.NumberInput(
-                    attrs={
-                        "min": "0",
-                        "max": num(d.max_score),
-                        "step": "0.01",
-                        "inputmode": "decimal",
-                    }
-                ),
-            )
-        for item in items:
+        super().__init__(*args, scored=dimensions, disabled=disabled, **kwargs)
+
+    def score_attrs(self, d) -> dict:
+        return {"min": "0", "max": num(d.max_score), "step": "0.01", "inputmode": "decimal"}
+
+    def add_fields(self) -> None:
+        for item in self.items:
             self.fields[f"points_{item.pk}"] = forms.CharField(
                 label=item.name,
                 required=False,
@@ -91,12 +85,6 @@ class SheetForm(forms.Form):
             self.fields[f"reason_{item.pk}"] = forms.CharField(
                 label=_("Reason"), required=False, widget=forms.TextInput(attrs={"size": 40})
             )
-        if disabled:
-            for f in self.fields.values():
-                f.disabled = True
-
-    def dimension_fields(self):
-        return [(d, self[f"dimension_{d.pk}"]) for d in self.dimensions]
 
     def item_fields(self, kind: str):
         return [
@@ -110,9 +98,6 @@ class SheetForm(forms.Form):
 
     def penalty_fields(self):
         return self.item_fields(AdjustmentKind.PENALTY)
-
-    def raw(self, name: str) -> str:
-        return (self.data.get(name) or "").strip()
 
 
 class OpenEvaluationForm(forms.Form):
@@ -173,36 +158,13 @@ class ModerationForm(forms.Form):
 LOCKED_FIELDS = {"dimensions": ("max_score",), "adjustment_items": ("kind", "max_points")}
 
 
-class RubricForm(WagtailAdminModelForm):
+class RubricForm(FrozenRubricForm):
     """Once an evaluation uses a rubric version, its caps, dimensions' maxima and items are
     frozen: the form refuses such edits and points to “New version”."""
 
-    def is_valid(self):
-        # Child formsets are validated after the parent form's clean().
-        valid = super().is_valid()
-        if valid and self.instance.is_locked and self._changes_frozen_fields():
-            self.add_error(
-                None,
-                _(
-                    "Evaluations use this rubric version, so its caps, dimensions, maxima and "
-                    "items can no longer change. Use “New version” to make a changed copy."
-                ),
-            )
-            return False
-        return valid
-
-    def _changes_frozen_fields(self) -> bool:
-        if {"bonus_cap", "penalty_cap"} & set(self.changed_data):
-            return True
-        for name, fields in LOCKED_FIELDS.items():
-            formset = self.formsets.get(name)
-            if formset is None:
-                continue
-            for form in formset.forms:
-                if not form.has_changed():
-                    continue
-                if form.instance.pk is None or form.cleaned_data.get("DELETE"):
-                    return True
-                if set(form.changed_data) & set(fields):
-                    return True
-        return False
+    frozen_fields = ("bonus_cap", "penalty_cap")
+    frozen_children = LOCKED_FIELDS
+    frozen_message = _(
+        "Evaluations use this rubric version, so its caps, dimensions, maxima and "
+        "items can no longer change. Use “New version” to make a changed copy."
+    )

@@ -8,8 +8,15 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey
-from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+
+from projects.scoring.models import (
+    SCORE_DIGITS,
+    AssignedWork,
+    ScoreSheet,
+    ScoreValue,
+    VersionedRubric,
+)
 
 from .enums import (
     AdjustmentKind,
@@ -20,8 +27,6 @@ from .enums import (
     Grade,
 )
 
-SCORE_DIGITS = {"max_digits": 6, "decimal_places": 2}
-
 
 def _localised(name: str, name_en: str, language: str) -> str:
     if language and language.startswith("en") and name_en:
@@ -29,18 +34,14 @@ def _localised(name: str, name_en: str, language: str) -> str:
     return name
 
 
-class EvaluationRubric(ClusterableModel):
+class EvaluationRubric(VersionedRubric):
     """评估指标体系: dimensions with a maximum each, plus bounded bonus and penalty items.
 
-    Identified by ``code`` + ``version`` like the review rubric. Once an evaluation uses a
-    version, its dimensions, maxima, items and caps are frozen (the admin form refuses such
-    edits); changes go into a new version (``services.new_rubric_version``)."""
+    Versioned like the review rubric (:class:`projects.scoring.models.VersionedRubric`):
+    once an evaluation uses a version, its dimensions, maxima, items and caps are frozen
+    (the admin form refuses such edits); changes go into a new version."""
 
-    code = models.SlugField(_("Code"), max_length=50)
-    version = models.PositiveIntegerField(_("Version"), default=1)
-    name = models.CharField(_("Name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
-    description = models.TextField(_("Description"), blank=True)
     bonus_cap = models.DecimalField(
         _("Bonus cap"),
         default=Decimal(5),
@@ -53,7 +54,9 @@ class EvaluationRubric(ClusterableModel):
         **SCORE_DIGITS,
         help_text=_("Most points all penalty items together may take away."),
     )
-    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+
+    used_by = "evaluations"
+    children = ("dimensions", "adjustment_items")
 
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("name_en"), FieldPanel("code")]),
@@ -67,10 +70,9 @@ class EvaluationRubric(ClusterableModel):
         ),
     ]
 
-    class Meta:
+    class Meta(VersionedRubric.Meta):
         verbose_name = _("Evaluation rubric")
         verbose_name_plural = _("Evaluation rubrics")
-        ordering = ["code", "-version"]
         constraints = [
             models.UniqueConstraint(
                 fields=["code", "version"], name="evaluation_rubric_code_version"
@@ -81,16 +83,8 @@ class EvaluationRubric(ClusterableModel):
             ),
         ]
 
-    def __str__(self):
-        return f"{self.name} v{self.version}"
-
     def display_name(self, language: str = "zh-hans") -> str:
         return _localised(self.name, self.name_en, language)
-
-    @property
-    def is_locked(self) -> bool:
-        """True once any evaluation uses this version."""
-        return self.pk is not None and Evaluation.objects.filter(rubric=self).exists()
 
     def max_total(self) -> Decimal:
         """The sum of the dimensions' maxima (100 for the default rubric)."""
@@ -277,7 +271,7 @@ class AssessmentQuerySet(models.QuerySet):
         return self.filter(status=AssessmentStatus.SUBMITTED)
 
 
-class Assessment(models.Model):
+class Assessment(AssignedWork, ScoreSheet):
     """One evaluator's score sheet for one evaluation (the evaluator is assigned by staff)."""
 
     evaluation = models.ForeignKey(
@@ -307,17 +301,6 @@ class Assessment(models.Model):
     )
     grade = models.CharField(_("Grade"), max_length=10, choices=Grade.choices, blank=True)
     comments = models.TextField(_("Comments"), blank=True)
-    assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("Assigned by"),
-    )
-    created_at = models.DateTimeField(_("Assigned at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
-    submitted_at = models.DateTimeField(_("Submitted at"), null=True, blank=True)
 
     objects = AssessmentQuerySet.as_manager()
 
@@ -343,19 +326,16 @@ class Assessment(models.Model):
     def __str__(self):
         return f"{self.evaluator} → {self.evaluation}"
 
-    @property
-    def is_locked(self) -> bool:
-        return self.status != AssessmentStatus.DRAFT
 
-
-class DimensionScore(models.Model):
+class DimensionScore(ScoreValue):
     assessment = models.ForeignKey(
         Assessment, on_delete=models.CASCADE, related_name="scores", verbose_name=_("Score sheet")
     )
     dimension = models.ForeignKey(
         Dimension, on_delete=models.PROTECT, related_name="scores", verbose_name=_("Dimension")
     )
-    value = models.DecimalField(_("Score"), **SCORE_DIGITS)
+
+    item_field = "dimension"
 
     class Meta:
         verbose_name = _("Dimension score")
@@ -367,9 +347,6 @@ class DimensionScore(models.Model):
             ),
             models.CheckConstraint(condition=Q(value__gte=0), name="evaluation_score_not_negative"),
         ]
-
-    def __str__(self):
-        return f"{self.dimension.name}: {self.value}"
 
 
 class Adjustment(models.Model):

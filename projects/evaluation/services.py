@@ -9,7 +9,7 @@ commit (``organizations.services.notify_members``).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +24,8 @@ from organizations.roles import EVALUATOR, has_role
 from organizations.services import notify_members
 from projects.enums import ProjectStatus
 from projects.models import Project
+from projects.scoring import services as scoring
+from projects.scoring.numbers import num, parse_number
 
 from .enums import (
     DECIDED_STATUSES,
@@ -41,7 +43,6 @@ from .models import (
     AdjustmentItem,
     Assessment,
     Dimension,
-    DimensionScore,
     Evaluation,
     EvaluationRubric,
     ResidentFeedback,
@@ -56,14 +57,11 @@ RUNNING_STATUSES = frozenset({ProjectStatus.IN_PROGRESS, ProjectStatus.COMPLETED
 COMMENT_MAX_LENGTH = 1000
 
 
+MANAGE = "evaluation.manage_evaluation"
+
+
 def _require_staff(by) -> None:
-    if not by.has_perm("evaluation.manage_evaluation"):
-        raise PermissionDenied(_("Only programme staff may do this."))
-
-
-def num(value: Decimal) -> str:
-    """``Decimal("25.00")`` → ``"25"``, ``Decimal("7.50")`` → ``"7.5"``."""
-    return format(value.normalize(), "f")
+    scoring.require_permission(by, MANAGE)
 
 
 def evaluator_pool():
@@ -79,56 +77,13 @@ def default_rubric() -> EvaluationRubric | None:
     return EvaluationRubric.objects.filter(code=DEFAULT_RUBRIC_CODE).order_by("-version").first()
 
 
-@transaction.atomic
 def new_rubric_version(*, rubric: EvaluationRubric, by) -> EvaluationRubric:
-    """Copy ``rubric`` with its dimensions and items as the next version of its code.
-
-    Guarantees: the copy is unused (editable), the original is untouched. Side effect:
-    audit log. Raises ``PermissionDenied`` for non-staff."""
-    _require_staff(by)
-    latest = EvaluationRubric.objects.filter(code=rubric.code).order_by("-version").first()
-    copy = EvaluationRubric.objects.create(
-        code=rubric.code,
-        version=latest.version + 1,
-        name=rubric.name,
-        name_en=rubric.name_en,
-        description=rubric.description,
-        bonus_cap=rubric.bonus_cap,
-        penalty_cap=rubric.penalty_cap,
+    """Copy ``rubric`` with its dimensions and items as the next version of its code
+    (:func:`projects.scoring.services.new_rubric_version`; audit action
+    ``evaluation.rubric.version``). Raises ``PermissionDenied`` for non-staff."""
+    return scoring.new_rubric_version(
+        rubric=rubric, by=by, permission=MANAGE, action="evaluation.rubric.version"
     )
-    Dimension.objects.bulk_create(
-        [
-            Dimension(
-                rubric=copy,
-                name=d.name,
-                name_en=d.name_en,
-                description=d.description,
-                max_score=d.max_score,
-                sort_order=d.sort_order,
-            )
-            for d in rubric.dimensions.all()
-        ]
-    )
-    AdjustmentItem.objects.bulk_create(
-        [
-            AdjustmentItem(
-                rubric=copy,
-                kind=i.kind,
-                name=i.name,
-                name_en=i.name_en,
-                max_points=i.max_points,
-                sort_order=i.sort_order,
-            )
-            for i in rubric.adjustment_items.all()
-        ]
-    )
-    log(
-        instance=copy,
-        action="evaluation.rubric.version",
-        user=by,
-        data={"from_version": rubric.version, "to_version": copy.version},
-    )
-    return copy
 
 
 # --- numbers ---------------------------------------------------------------------------------
@@ -137,17 +92,7 @@ def new_rubric_version(*, rubric: EvaluationRubric, by) -> EvaluationRubric:
 def parse_points(raw) -> Decimal | None:
     """A typed number, or ``None`` when empty. Raises ``ValidationError`` for text that is
     not a finite number or has more than two decimal places."""
-    if raw in (None, ""):
-        return None
-    try:
-        value = Decimal(str(raw).strip())
-    except InvalidOperation:
-        raise ValidationError(_("“%(value)s” is not a number.") % {"value": raw}) from None
-    if not value.is_finite():
-        raise ValidationError(_("“%(value)s” is not a number.") % {"value": raw})
-    if value != value.quantize(CENT):
-        raise ValidationError(_("Use at most two decimal places."))
-    return value
+    return parse_number(raw, cents=True)
 
 
 def dimension_problem(dimension: Dimension, value: Decimal | None, *, final: bool) -> str | None:
@@ -382,19 +327,9 @@ def save_assessment(
     if errors:
         raise ValidationError(errors)
 
-    old = {s.dimension_id: s.value for s in assessment.scores.all()}
-    changes = {}
-    for d in dimensions:
-        new = scores.get(d.pk)
-        if new is None:
-            if d.pk in old:
-                DimensionScore.objects.filter(assessment=assessment, dimension=d).delete()
-                changes[d.name] = [num(old[d.pk]), None]
-        elif old.get(d.pk) != new:
-            DimensionScore.objects.update_or_create(
-                assessment=assessment, dimension=d, defaults={"value": new}
-            )
-            changes[d.name] = [None if d.pk not in old else num(old[d.pk]), num(new)]
+    changes: dict = scoring.apply_scores(
+        sheet=assessment, item_field="dimension", items=dimensions, values=scores
+    )
     old_adjustments = {a.item_id: (a.points, a.reason) for a in assessment.adjustments.all()}
     for item in items:
         if item.pk in given:

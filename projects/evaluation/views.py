@@ -2,15 +2,15 @@
 management page and feedback moderation."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from portal.core.errors import show_error
+from projects.scoring.admin import PermissionRequiredMixin, forbidden
 
 from . import selectors, services
 from .forms import (
@@ -24,36 +24,14 @@ from .forms import (
 from .models import Assessment, ResidentFeedback
 
 
-def forbidden(request, message: str = "") -> TemplateResponse:
-    """A 403 page inside the admin that says why (Wagtail would otherwise redirect)."""
-    return TemplateResponse(
-        request,
-        "evaluation/admin/forbidden.html",
-        {"message": message or _("You may not open this page.")},
-        status=403,
-    )
+class EvaluatorRequiredMixin(PermissionRequiredMixin):
+    required_permission = "evaluation.score_evaluations"
+    denied_message = gettext_lazy("Only evaluators may open this page.")
 
 
-class ForbiddenAsPageMixin:
-    def dispatch(self, request, *args, **kwargs):
-        try:
-            return super().dispatch(request, *args, **kwargs)
-        except PermissionDenied as denied:
-            return forbidden(request, str(denied.args[0]) if denied.args else "")
-
-
-class EvaluatorRequiredMixin(ForbiddenAsPageMixin):
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.has_perm("evaluation.score_evaluations"):
-            return forbidden(request, _("Only evaluators may open this page."))
-        return super().dispatch(request, *args, **kwargs)
-
-
-class StaffRequiredMixin(ForbiddenAsPageMixin):
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.has_perm("evaluation.manage_evaluation"):
-            return forbidden(request, _("Only programme staff may open this page."))
-        return super().dispatch(request, *args, **kwargs)
+class StaffRequiredMixin(PermissionRequiredMixin):
+    required_permission = "evaluation.manage_evaluation"
+    denied_message = gettext_lazy("Only programme staff may open this page.")
 
 
 class QueueView(EvaluatorRequiredMixin, WagtailAdminTemplateMixin, TemplateView):

@@ -2,25 +2,24 @@
 the evaluator's queue and the staff dashboard, audit log actions and permissions."""
 
 import django_filters
-from django.contrib import messages
-from django.contrib.auth import get_user_model
-from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import include, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from organizations.roles import ADMINISTRATOR, PROGRAMME_OFFICER
 from portal.core.admin_listing import related_index_view
+from projects.scoring.admin import (
+    StaffPolicy,
+    VersionedRubricViewSet,
+    new_version_link,
+    role_menu_item,
+)
 
 from . import services, views
 from .enums import EvaluationKind, EvaluationStatus, FeedbackStatus, Grade
@@ -62,45 +61,17 @@ def register_evaluation_log_actions(actions):
         actions.register_action(action, label, message)
 
 
-def _staff_users():
-    user_model = get_user_model()
-    return user_model.objects.filter(
-        groups__name__in=[ADMINISTRATOR, PROGRAMME_OFFICER]
-    ).distinct() | user_model.objects.filter(is_superuser=True)
-
-
-class StaffPolicy(ModelPermissionPolicy):
-    """Programme staff may do ``actions``; nobody else (as in review)."""
-
-    def __init__(self, model, actions=("add", "change", "delete", "view")):
-        super().__init__(model)
-        self.actions = set(actions)
-
-    def user_has_permission(self, user, action):
-        return action in self.actions and user.has_perm("evaluation.manage_evaluation")
-
-    def users_with_any_permission(self, actions):
-        if not self.actions & set(actions):
-            return get_user_model().objects.none()
-        return _staff_users()
-
-
-register_permission_policy(EvaluationRubric, StaffPolicy(EvaluationRubric), exact_class=True)
+register_permission_policy(
+    EvaluationRubric, StaffPolicy(EvaluationRubric, services.MANAGE), exact_class=True
+)
 for _model in (Evaluation, Assessment, ResidentFeedback):
-    register_permission_policy(_model, StaffPolicy(_model, ("view",)), exact_class=True)
-
-
-def _new_version_link(rubric):
-    return format_html(
-        '<a href="{}">{}</a>',
-        reverse("evaluation_rubrics:new_version", args=[rubric.pk]),
-        _("New version"),
+    register_permission_policy(
+        _model, StaffPolicy(_model, services.MANAGE, ("view",)), exact_class=True
     )
 
 
-class RubricViewSet(ModelViewSet):
+class RubricViewSet(VersionedRubricViewSet):
     model = EvaluationRubric
-    icon = "list-ol"
     menu_label = _("Evaluation rubrics")
     list_display = [
         "name",
@@ -109,36 +80,21 @@ class RubricViewSet(ModelViewSet):
         "bonus_cap",
         "penalty_cap",
         "created_at",
-        Column("new_version", label=_("New version"), accessor=_new_version_link),
+        Column(
+            "new_version",
+            label=_("New version"),
+            accessor=new_version_link("evaluation_rubrics:new_version"),
+        ),
     ]
     list_export = ["name", "name_en", "code", "version", "bonus_cap", "penalty_cap", "created_at"]
-    search_fields = ["name", "code"]
     edit_handler = ObjectList(EvaluationRubric.panels, base_form_class=RubricForm)
-    copy_view_enabled = False
-
-    def get_urlpatterns(self):
-        return [
-            *super().get_urlpatterns(),
-            path("new-version/<id:pk>/", self.new_version, name="new_version"),
-        ]
-
-    def new_version(self, request, pk):
-        if not request.user.has_perm("evaluation.manage_evaluation"):
-            return views.forbidden(request, _("Only programme staff may open this page."))
-        rubric = get_object_or_404(EvaluationRubric, pk=pk)
-        if request.method != "POST":
-            return TemplateResponse(
-                request,
-                "evaluation/admin/new_version.html",
-                {"rubric": rubric, "page_title": _("New version"), "header_icon": "list-ol"},
-            )
-        copy = services.new_rubric_version(rubric=rubric, by=request.user)
-        messages.success(
-            request,
-            _("Version %(v)d created; edit it, then pick it when opening evaluations.")
-            % {"v": copy.version},
-        )
-        return redirect(self.get_url_name("edit"), copy.pk)
+    manage_permission = services.MANAGE
+    version_action = "evaluation.rubric.version"
+    new_version_intro = _(
+        "Copy “%(name)s” version %(version)s with its dimensions and bonus and penalty items "
+        "as a new version you can edit. Evaluations already opened keep the version they use."
+    )
+    new_version_done = _("Version %(v)d created; edit it, then pick it when opening evaluations.")
 
 
 def _manage_link(evaluation):
@@ -307,34 +263,25 @@ def register_evaluation_urls():
     return [path("evaluation/", include((evaluation_urls, "evaluation"), namespace="evaluation"))]
 
 
-class RoleMenuItem(MenuItem):
-    def __init__(self, *args, check, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.check = check
-
-    def is_shown(self, request):
-        return self.check(request.user)
-
-
 @hooks.register("register_admin_menu_item")
 def register_queue_menu_item():
-    return RoleMenuItem(
+    return role_menu_item(
         _("My evaluations"),
-        reverse("evaluation:queue"),
+        "evaluation:queue",
+        permission="evaluation.score_evaluations",
         icon_name="clipboard-list",
         order=217,
         name="my-evaluations",
-        check=lambda user: user.has_perm("evaluation.score_evaluations"),
     )
 
 
 @hooks.register("register_admin_menu_item")
 def register_dashboard_menu_item():
-    return RoleMenuItem(
+    return role_menu_item(
         _("Evaluation dashboard"),
-        reverse("evaluation:dashboard"),
+        "evaluation:dashboard",
+        permission="evaluation.manage_evaluation",
         icon_name="table",
         order=218,
         name="evaluation-dashboard",
-        check=lambda user: user.has_perm("evaluation.manage_evaluation"),
     )

@@ -5,18 +5,14 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from wagtail.admin.forms import WagtailAdminModelForm
 
 from projects.enums import ApplicationStatus
 from projects.models import Application
+from projects.scoring.forms import FrozenRubricForm, ScoreSheetForm
+from projects.scoring.numbers import num
 
 from .enums import Recommendation
 from .models import Criterion
-
-
-def _num(value) -> str:
-    return format(value.normalize(), "f")
-
 
 LOCKED_CRITERION_FIELDS = (
     "weight",
@@ -50,7 +46,7 @@ class DeclarationForm(forms.Form):
         return data
 
 
-class ScoreForm(forms.Form):
+class ScoreForm(ScoreSheetForm):
     """One number field per criterion (``criterion_<id>``) plus the written parts.
 
     Scale checks live in ``services.save_review`` (the only authority); the widgets
@@ -69,36 +65,23 @@ class ScoreForm(forms.Form):
         label=_("Recommendation"), required=False, choices=[("", "—"), *Recommendation.choices]
     )
 
+    field_prefix = "criterion"
+
     def __init__(self, *args, criteria: list[Criterion], disabled: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
         self.criteria = criteria
-        for c in criteria:
-            self.fields[f"criterion_{c.pk}"] = forms.CharField(
-                label=c.name,
-                required=False,
-                help_text=c.description,
-                widget=forms.NumberInput(
-                    attrs={
-                        "min": _num(c.scale_min),
-                        "max": _num(c.scale_max),
-                        "step": _num(c.scale_step),
-                        "data-weight": c.weight,
-                        "data-min": _num(c.scale_min),
-                        "data-max": _num(c.scale_max),
-                        "data-independent": "1" if c.independent else "0",
-                        "class": "review-score",
-                    }
-                ),
-            )
-        if disabled:
-            for field in self.fields.values():
-                field.disabled = True
+        super().__init__(*args, scored=criteria, disabled=disabled, **kwargs)
 
-    def criterion_fields(self):
-        return [(c, self[f"criterion_{c.pk}"]) for c in self.criteria]
-
-    def raw_scores(self) -> dict[int, str]:
-        return {c.pk: (self.data.get(f"criterion_{c.pk}") or "").strip() for c in self.criteria}
+    def score_attrs(self, c) -> dict:
+        return {
+            "min": num(c.scale_min),
+            "max": num(c.scale_max),
+            "step": num(c.scale_step),
+            "data-weight": c.weight,
+            "data-min": num(c.scale_min),
+            "data-max": num(c.scale_max),
+            "data-independent": "1" if c.independent else "0",
+            "class": "review-score",
+        }
 
 
 class AbstainForm(forms.Form):
@@ -208,35 +191,13 @@ class AppealResolutionForm(forms.Form):
     resolution = forms.CharField(label=_("Resolution"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class RubricForm(WagtailAdminModelForm):
+class RubricForm(FrozenRubricForm):
     """Once a rubric version has reviews, its weights and scales are frozen: the form
     refuses such edits and points to “New version”."""
 
-    def is_valid(self):
-        # Child formsets are validated after the parent form's clean(), so the check
-        # runs once everything is cleaned.
-        valid = super().is_valid()
-        if valid and self.instance.is_locked and self._changes_frozen_fields():
-            self.add_error(
-                None,
-                _(
-                    "Reviews have been scored with this rubric version, so its criteria, "
-                    "weights and scales can no longer change. Use “New version” to make a "
-                    "changed copy."
-                ),
-            )
-            return False
-        return valid
-
-    def _changes_frozen_fields(self) -> bool:
-        formset = self.formsets.get("criteria")
-        if formset is None:
-            return False
-        for form in formset.forms:
-            if not form.has_changed():
-                continue
-            if form.instance.pk is None or form.cleaned_data.get("DELETE"):
-                return True
-            if set(form.changed_data) & set(LOCKED_CRITERION_FIELDS):
-                return True
-        return False
+    frozen_children = {"criteria": LOCKED_CRITERION_FIELDS}
+    frozen_message = _(
+        "Reviews have been scored with this rubric version, so its criteria, "
+        "weights and scales can no longer change. Use “New version” to make a "
+        "changed copy."
+    )

@@ -8,10 +8,16 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey
-from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 
 from projects.enums import ProjectTier
+from projects.scoring.models import (
+    SCORE_DIGITS,
+    AssignedWork,
+    ScoreSheet,
+    ScoreValue,
+    VersionedRubric,
+)
 
 from .enums import (
     ACTIVE_ASSIGNMENT_STATUSES,
@@ -22,23 +28,15 @@ from .enums import (
     ScoreVisibility,
 )
 
-SCORE_DIGITS = {"max_digits": 6, "decimal_places": 2}
 
+class Rubric(VersionedRubric):
+    """评分细则: a versioned set of criteria (:class:`projects.scoring.models.VersionedRubric`).
 
-class Rubric(ClusterableModel):
-    """评分细则: a versioned set of criteria.
+    Once any review uses a version, its weights and scales are frozen (the admin form
+    refuses such edits); reviews keep the version they were scored with."""
 
-    Rubrics are identified by ``code`` + ``version``. Once any review uses a version, its
-    weights and scales are frozen (the admin form refuses such edits); changes are made
-    on a new version (``services.new_rubric_version``) and reviews keep the version
-    they were scored with.
-    """
-
-    code = models.SlugField(_("Code"), max_length=50)
-    version = models.PositiveIntegerField(_("Version"), default=1)
-    name = models.CharField(_("Name"), max_length=100)
-    description = models.TextField(_("Description"), blank=True)
-    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+    used_by = "reviews"
+    children = ("criteria",)
 
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("code")]),
@@ -46,21 +44,12 @@ class Rubric(ClusterableModel):
         InlinePanel("criteria", heading=_("Criteria"), label=_("Criterion"), min_num=1),
     ]
 
-    class Meta:
+    class Meta(VersionedRubric.Meta):
         verbose_name = _("Rubric")
         verbose_name_plural = _("Rubrics")
-        ordering = ["code", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["code", "version"], name="review_rubric_code_version"),
         ]
-
-    def __str__(self):
-        return f"{self.name} v{self.version}"
-
-    @property
-    def is_locked(self) -> bool:
-        """True once any review was scored with this version."""
-        return self.pk is not None and Review.objects.filter(rubric=self).exists()
 
     def max_total(self) -> Decimal:
         """The top of the rubric's range (weights of the criteria counted in the total)."""
@@ -336,7 +325,7 @@ class AssignmentQuerySet(models.QuerySet):
         return self.filter(status__in=ACTIVE_ASSIGNMENT_STATUSES)
 
 
-class Assignment(models.Model):
+class Assignment(AssignedWork):
     """A reviewer asked to review one application. A recused assignment stays (with its
     reason) so the same reviewer is never assigned to it again."""
 
@@ -361,15 +350,6 @@ class Assignment(models.Model):
     )
     conflict_reason = models.TextField(_("Conflict reason"), blank=True)
     declared_at = models.DateTimeField(_("Declared at"), null=True, blank=True)
-    assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("Assigned by"),
-    )
-    created_at = models.DateTimeField(_("Assigned at"), auto_now_add=True)
 
     objects = AssignmentQuerySet.as_manager()
 
@@ -391,7 +371,7 @@ class Assignment(models.Model):
         return f"{self.reviewer} → {self.application}"
 
 
-class Review(models.Model):
+class Review(ScoreSheet):
     """One reviewer's scores for one application, with the rubric version used."""
 
     assignment = models.OneToOneField(
@@ -415,9 +395,7 @@ class Review(models.Model):
         _("Recommendation"), max_length=20, blank=True, choices=Recommendation.choices
     )
     abstain_reason = models.TextField(_("Reason for abstaining"), blank=True)
-    submitted_at = models.DateTimeField(_("Submitted at"), null=True, blank=True)
     reopened_at = models.DateTimeField(_("Reopened at"), null=True, blank=True)
-    updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("Review")
@@ -438,19 +416,16 @@ class Review(models.Model):
     def __str__(self):
         return str(self.assignment)
 
-    @property
-    def is_locked(self) -> bool:
-        return self.status != ReviewStatus.DRAFT
 
-
-class Score(models.Model):
+class Score(ScoreValue):
     review = models.ForeignKey(
         Review, on_delete=models.CASCADE, related_name="scores", verbose_name=_("Review")
     )
     criterion = models.ForeignKey(
         Criterion, on_delete=models.PROTECT, related_name="scores", verbose_name=_("Criterion")
     )
-    value = models.DecimalField(_("Score"), **SCORE_DIGITS)
+
+    item_field = "criterion"
 
     class Meta:
         verbose_name = _("Score")
@@ -460,9 +435,6 @@ class Score(models.Model):
                 fields=["review", "criterion"], name="review_score_once_per_criterion"
             ),
         ]
-
-    def __str__(self):
-        return f"{self.criterion.name}: {self.value}"
 
 
 class RankingEntry(models.Model):

@@ -11,7 +11,7 @@ import csv
 import io
 from collections import Counter
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,6 +30,8 @@ from organizations.services import notify_members
 from portal.core.notifications.services import notify
 from projects.enums import ApplicationStatus, ProjectStatus, ProjectTier
 from projects.models import Application, CallPage, Project
+from projects.scoring import services as scoring
+from projects.scoring.numbers import num, parse_number
 
 from . import balancing, ranking, selectors
 from .enums import (
@@ -50,15 +52,16 @@ from .models import (
     ReviewSettings,
     RosterDeclaration,
     Rubric,
-    Score,
 )
 
 TWO = Decimal("0.01")
 
 
+MANAGE = "review.manage_review"
+
+
 def _require_staff(by) -> None:
-    if not by.has_perm("review.manage_review"):
-        raise PermissionDenied(_("Only programme staff may do this."))
+    scoring.require_permission(by, MANAGE)
 
 
 def reviewer_pool():
@@ -69,46 +72,13 @@ def reviewer_pool():
 # --- rubrics ---------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def new_rubric_version(*, rubric: Rubric, by) -> Rubric:
-    """Copy ``rubric`` and its criteria as the next version of the same code.
-
-    Guarantees: the copy is unlocked (no reviews), the original is untouched.
-    Raises ``PermissionDenied`` for non-staff."""
-    _require_staff(by)
-    latest = Rubric.objects.filter(code=rubric.code).order_by("-version").first()
-    copy = Rubric.objects.create(
-        code=rubric.code,
-        version=latest.version + 1,
-        name=rubric.name,
-        description=rubric.description,
+    """Copy ``rubric`` and its criteria as the next version of the same code
+    (:func:`projects.scoring.services.new_rubric_version`; audit action
+    ``review.rubric.version``). Raises ``PermissionDenied`` for non-staff."""
+    return scoring.new_rubric_version(
+        rubric=rubric, by=by, permission=MANAGE, action="review.rubric.version"
     )
-    Criterion.objects.bulk_create(
-        [
-            Criterion(
-                rubric=copy,
-                name=c.name,
-                description=c.description,
-                weight=c.weight,
-                scale_min=c.scale_min,
-                scale_max=c.scale_max,
-                scale_step=c.scale_step,
-                labels=c.labels,
-                required=c.required,
-                independent=c.independent,
-                is_key=c.is_key,
-                sort_order=c.sort_order,
-            )
-            for c in rubric.criteria.all()
-        ]
-    )
-    log(
-        instance=copy,
-        action="review.rubric.version",
-        user=by,
-        data={"from_version": rubric.version, "to_version": copy.version},
-    )
-    return copy
 
 
 def weighted_total(criteria: list[Criterion], values: dict[int, Decimal]) -> Decimal:
@@ -121,11 +91,6 @@ def weighted_total(criteria: list[Criterion], values: dict[int, Decimal]) -> Dec
             continue
         total += Decimal(c.weight) * (values[c.pk] - c.scale_min) / (c.scale_max - c.scale_min)
     return total.quantize(TWO, rounding=ROUND_HALF_UP)
-
-
-def num(value: Decimal) -> str:
-    """``Decimal("10.00")`` → ``"10"``, ``Decimal("0.50")`` → ``"0.5"``."""
-    return format(value.normalize(), "f")
 
 
 def score_errors(criterion: Criterion, value: Decimal | None, *, final: bool) -> str | None:
@@ -151,15 +116,7 @@ def score_errors(criterion: Criterion, value: Decimal | None, *, final: bool) ->
 
 def parse_score(raw) -> Decimal | None:
     """A typed score, or ``None`` when empty; raises ``ValidationError`` for non-numbers."""
-    if raw in (None, ""):
-        return None
-    try:
-        value = Decimal(str(raw).strip())
-    except InvalidOperation:
-        raise ValidationError(_("“%(value)s” is not a number.") % {"value": raw}) from None
-    if not value.is_finite():
-        raise ValidationError(_("“%(value)s” is not a number.") % {"value": raw})
-    return value
+    return parse_number(raw)
 
 
 # --- settings and assignment -----------------------------------------------------------------
@@ -646,17 +603,9 @@ def save_review(
         errors["recommendation"] = [_("Choose a recommendation.")]
     if errors:
         raise ValidationError(errors)
-    old = {s.criterion_id: s.value for s in review.scores.all()}
-    changes = {}
-    for c in criteria:
-        new = scores.get(c.pk)
-        if new is None:
-            if c.pk in old:
-                Score.objects.filter(review=review, criterion=c).delete()
-                changes[c.name] = [num(old[c.pk]), None]
-        elif old.get(c.pk) != new:
-            Score.objects.update_or_create(review=review, criterion=c, defaults={"value": new})
-            changes[c.name] = [None if c.pk not in old else num(old[c.pk]), num(new)]
+    changes = scoring.apply_scores(
+        sheet=review, item_field="criterion", items=criteria, values=scores
+    )
     review.strengths, review.weaknesses = strengths, weaknesses
     review.comments, review.recommendation = comments, recommendation
     review.total = weighted_total(criteria, {k: v for k, v in scores.items() if v is not None})

@@ -1,7 +1,7 @@
 """Admin views: reviewer queue and score page, staff progress dashboard and actions."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -17,6 +17,8 @@ from portal.core.charts import bar_chart
 from portal.core.errors import show_error
 from projects.models import CallPage
 from projects.presenters import Lookups, present
+from projects.scoring.admin import PermissionRequiredMixin
+from projects.scoring.admin import forbidden as scoring_forbidden
 
 from . import blind, selectors, services, tasks
 from .enums import AssignmentStatus, ReviewStatus
@@ -34,38 +36,24 @@ from .forms import (
 from .models import Appeal, Assignment, Review
 from .report_kinds import results_published
 
+# Where the 403 page sends a reviewer back to.
+BACK_LINK = ("review:queue", gettext_lazy("My reviews"))
+
 
 def forbidden(request, message: str = "") -> TemplateResponse:
-    """A 403 page inside the admin that says why (Wagtail would otherwise turn
-    ``PermissionDenied`` into a redirect to the dashboard)."""
-    return TemplateResponse(
-        request,
-        "review/admin/forbidden.html",
-        {"message": message or _("You may not open this page.")},
-        status=403,
-    )
+    """The admin's 403 page that says why (:func:`projects.scoring.admin.forbidden`)."""
+    return scoring_forbidden(request, message, back_link=BACK_LINK)
 
 
-class ForbiddenAsPageMixin:
-    def dispatch(self, request, *args, **kwargs):
-        try:
-            return super().dispatch(request, *args, **kwargs)
-        except PermissionDenied as denied:
-            return forbidden(request, str(denied.args[0]) if denied.args else "")
+class ReviewerRequiredMixin(PermissionRequiredMixin):
+    back_link = BACK_LINK
+    required_permission = "review.open_review_queue"
 
 
-class ReviewerRequiredMixin(ForbiddenAsPageMixin):
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.has_perm("review.open_review_queue"):
-            return forbidden(request)
-        return super().dispatch(request, *args, **kwargs)
-
-
-class StaffRequiredMixin(ForbiddenAsPageMixin):
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.has_perm("review.manage_review"):
-            return forbidden(request, _("Only programme staff may open this page."))
-        return super().dispatch(request, *args, **kwargs)
+class StaffRequiredMixin(PermissionRequiredMixin):
+    back_link = BACK_LINK
+    required_permission = "review.manage_review"
+    denied_message = gettext_lazy("Only programme staff may open this page.")
 
 
 def _report_kind_for(user, assignment) -> str:

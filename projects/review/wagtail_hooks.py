@@ -9,20 +9,24 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import CreateView, DeleteView, InspectView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from organizations.roles import ADMINISTRATOR, PROGRAMME_OFFICER, REVIEWER
+from organizations.roles import REVIEWER
 from portal.core.admin_listing import related_index_view
 from portal.core.errors import show_error
 from portal.core.ids import IdChoiceFilter
 from projects.models import CallPage
+from projects.scoring.admin import (
+    StaffPolicy,
+    VersionedRubricViewSet,
+    new_version_link,
+    role_menu_item,
+)
 
 from . import services, views
 from .enums import AppealStatus, AssignmentStatus, ReviewStatus
@@ -75,95 +79,48 @@ def register_review_log_actions(actions):
         actions.register_action(action, label, message)
 
 
-def _staff_users():
-    user_model = get_user_model()
-    return user_model.objects.filter(
-        groups__name__in=[ADMINISTRATOR, PROGRAMME_OFFICER]
-    ).distinct() | user_model.objects.filter(is_superuser=True)
-
-
-class StaffPolicy(ModelPermissionPolicy):
-    """Programme staff may do ``actions``; nobody else."""
-
-    def __init__(self, model, actions=("add", "change", "delete", "view")):
-        super().__init__(model)
-        self.actions = set(actions)
-
-    def user_has_permission(self, user, action):
-        return action in self.actions and user.has_perm("review.manage_review")
-
-    def users_with_any_permission(self, actions):
-        if not self.actions & set(actions):
-            return get_user_model().objects.none()
-        return _staff_users()
+def _policy(model, actions=("add", "change", "delete", "view")):
+    return StaffPolicy(model, services.MANAGE, actions)
 
 
 for _model in (Rubric, ReviewSettings, ReviewerProfile, ConflictOfInterest):
-    register_permission_policy(_model, StaffPolicy(_model), exact_class=True)
-register_permission_policy(Appeal, StaffPolicy(Appeal, ("add", "view")), exact_class=True)
-register_permission_policy(
-    Assignment, StaffPolicy(Assignment, ("view", "delete")), exact_class=True
-)
+    register_permission_policy(_model, _policy(_model), exact_class=True)
+register_permission_policy(Appeal, _policy(Appeal, ("add", "view")), exact_class=True)
+register_permission_policy(Assignment, _policy(Assignment, ("view", "delete")), exact_class=True)
 for _model in (Review, RankingEntry, Decision):
-    register_permission_policy(_model, StaffPolicy(_model, ("view",)), exact_class=True)
+    register_permission_policy(_model, _policy(_model, ("view",)), exact_class=True)
 
 
 def _calls():
     return CallPage.objects.filter(review_settings__isnull=False)
 
 
-def _new_version_link(rubric):
-    return format_html(
-        '<a href="{}">{}</a>',
-        reverse("review_rubrics:new_version", args=[rubric.pk]),
-        _("New version"),
-    )
-
-
-class RubricViewSet(ModelViewSet):
+class RubricViewSet(VersionedRubricViewSet):
     model = Rubric
-    icon = "list-ol"
     menu_label = _("Rubrics")
     list_display = [
         "name",
         "code",
         "version",
         "created_at",
-        Column("new_version", label=_("New version"), accessor=_new_version_link),
+        Column(
+            "new_version",
+            label=_("New version"),
+            accessor=new_version_link("review_rubrics:new_version"),
+        ),
     ]
     list_export = ["name", "code", "version", "description", "created_at"]
-    search_fields = ["name", "code"]
     edit_handler = ObjectList(Rubric.panels, base_form_class=RubricForm)
-    copy_view_enabled = False
-
-    def get_urlpatterns(self):
-        return [
-            *super().get_urlpatterns(),
-            path("new-version/<id:pk>/", self.new_version, name="new_version"),
-        ]
-
-    def new_version(self, request, pk):
-        from django.contrib import messages
-        from django.core.exceptions import PermissionDenied
-        from django.shortcuts import get_object_or_404
-        from django.template.response import TemplateResponse
-
-        if not request.user.has_perm("review.manage_review"):
-            raise PermissionDenied
-        rubric = get_object_or_404(Rubric, pk=pk)
-        if request.method != "POST":
-            return TemplateResponse(
-                request,
-                "review/admin/new_version.html",
-                {"rubric": rubric, "page_title": _("New version"), "header_icon": "list-ol"},
-            )
-        copy = services.new_rubric_version(rubric=rubric, by=request.user)
-        messages.success(
-            request,
-            _("Version %(v)d created; edit it, then pick it in the call's review settings.")
-            % {"v": copy.version},
-        )
-        return redirect(self.get_url_name("edit"), copy.pk)
+    manage_permission = services.MANAGE
+    version_action = "review.rubric.version"
+    back_link = views.BACK_LINK
+    new_version_intro = _(
+        "Copy “%(name)s” version %(version)s with all its criteria as a new version you can "
+        "edit. Reviews already scored keep the version they used."
+    )
+    new_version_done = _(
+        "Version %(v)d created; edit it, then pick it in the call's review settings."
+    )
 
 
 class ReviewSettingsViewSet(ModelViewSet):
@@ -500,34 +457,25 @@ def register_review_urls():
     return [path("review/", include((review_urls, "review"), namespace="review"))]
 
 
-class RoleMenuItem(MenuItem):
-    def __init__(self, *args, check, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.check = check
-
-    def is_shown(self, request):
-        return self.check(request.user)
-
-
 @hooks.register("register_admin_menu_item")
 def register_queue_menu_item():
-    return RoleMenuItem(
+    return role_menu_item(
         _("My reviews"),
-        reverse("review:queue"),
+        "review:queue",
+        permission="review.open_review_queue",
         icon_name="tasks",
         order=215,
         name="my-reviews",
-        check=lambda user: user.has_perm("review.open_review_queue"),
     )
 
 
 @hooks.register("register_admin_menu_item")
 def register_progress_menu_item():
-    return RoleMenuItem(
+    return role_menu_item(
         _("Review progress"),
-        reverse("review:calls"),
+        "review:calls",
+        permission="review.manage_review",
         icon_name="table",
         order=216,
         name="review-progress",
-        check=lambda user: user.has_perm("review.manage_review"),
     )

@@ -48,9 +48,15 @@ def _finalise(world, kind, scores, capture):
 def test_midterm_then_final_walk_the_stages_in_order(world, django_capture_on_commit_callbacks):
     _finalise(world, "midterm", [20, 15, 30, 15], django_capture_on_commit_callbacks)
     assert world["delivery"].stage == DeliveryStage.MIDTERM
+    assert world["delivery"].final_evaluation_at is None
 
-    _finalise(world, "final", [25, 20, 35, 15], django_capture_on_commit_callbacks)
+    final = _finalise(world, "final", [25, 20, 35, 15], django_capture_on_commit_callbacks)
     assert world["delivery"].stage == DeliveryStage.FINAL
+    # What the closing checklist reads.
+    assert world["delivery"].final_evaluation_at == final.finalised_at
+    assert world["delivery"].final_evaluation_summary == (
+        f"{final.get_kind_display()}: {final.score} · {final.get_grade_display()}"
+    )
     moves = list(
         DeliveryEvent.objects.filter(delivery=world["delivery"])
         .order_by("pk")

@@ -124,6 +124,11 @@ def test_full_path_keeps_project_status_and_history(officer, delivery):
         today=date(2026, 2, 1),
     )
     services.decide_report(report=report, by=officer, accept=True)
+    # What a finalised final evaluation records (delivery.signals.advance_on_evaluation).
+    from django.utils import timezone
+
+    delivery.final_evaluation_at = timezone.now()
+    delivery.save(update_fields=["final_evaluation_at"])
     advance(delivery, DeliveryStage.CLOSED, by=officer, note="结项")
 
     delivery.refresh_from_db()
@@ -165,13 +170,20 @@ def test_work_cannot_start_without_the_signed_agreement(officer, delivery):
     assert error.value.messages == ["Upload the signed agreement and its signing date first."]
 
 
-def test_closing_needs_an_accepted_final_report(officer):
+def test_closing_needs_an_accepted_final_report(officer, english):
     delivery = make_delivery(stage=DeliveryStage.FINAL)
 
     with pytest.raises(DeliveryError) as error:
         advance(delivery, DeliveryStage.CLOSED, by=officer)
 
-    assert error.value.messages == ["Accept the organization's final report before closing."]
+    assert error.value.messages == [
+        "“Final report accepted” is missing (The organization's final report is not "
+        "accepted yet.): meet it or write why you close without it.",
+        "“Final evaluation finalised” is missing (No final evaluation has been "
+        "finalised.): meet it or write why you close without it.",
+        "“Budget variances above 10% explained” is missing (Unexplained: 项目社工、活动物资): "
+        "meet it or write why you close without it.",
+    ]
 
 
 def test_termination_needs_a_reason_and_sets_project_terminated(officer, active):

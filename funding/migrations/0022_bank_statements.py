@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('funding', '0020_refund_requests'),
+        ('funding', '0021_leftover_transfer'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
