@@ -23,13 +23,14 @@ from .admin_forms import (
     DisbursementForm,
     DisbursementRefusalForm,
     ImportUploadForm,
+    OfficialReceiptForm,
     OfflineDonationForm,
     StatementUploadForm,
     TopUpForm,
 )
 from .enums import DisbursementStatus, ImportStatus, InboundEventStatus
 from .errors import FundingError
-from .models import Disbursement, Donation, ImportBatch, InboundEvent, MatchPool
+from .models import Disbursement, Donation, ImportBatch, InboundEvent, MatchPool, Receipt
 from .selectors import disbursement_context
 from .services import donations as donation_services
 from .services.imports import (
@@ -44,6 +45,7 @@ from .services.matching import pool_available
 from .services.pools import close_pool, top_up_pool
 from .services.spending import approve_disbursement, record_disbursement, refuse_disbursement
 from .storage import private_storage
+from .views import private_pdf_response
 
 
 class FinanceOnlyMixin:
@@ -260,6 +262,58 @@ def evidence_download(request, pk):
         as_attachment=True,
         filename=donation.evidence.name.rsplit("/", 1)[-1],
     )
+
+
+class OfficialReceiptView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
+    """Record (or correct) the official e-receipt of a gift's receipt: code, number, PDF."""
+
+    template_name = "funding/admin/official_receipt.html"
+    form_class = OfficialReceiptForm
+    page_title = gettext_lazy("Official e-receipt")
+    header_icon = "doc-full"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.receipt = get_object_or_404(
+            Receipt.objects.select_related("donation__project"), donation_id=kwargs["pk"]
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {
+            "official_code": self.receipt.official_code,
+            "official_number": self.receipt.official_number,
+        }
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(receipt=self.receipt, **kwargs)
+
+    def form_valid(self, form):
+        from .services.receipts import record_official_receipt
+
+        data = form.cleaned_data
+        try:
+            record_official_receipt(
+                receipt=self.receipt,
+                code=data["official_code"],
+                number=data["official_number"],
+                pdf=data["pdf"] or None,
+                by=self.request.user,
+            )
+        except ValidationError as exc:
+            show_error(exc, form=form)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Saved."))
+        return redirect("funding_donations:index")
+
+
+def official_receipt_download(request, pk):
+    """The official e-receipt PDF of a gift's receipt; finance staff only."""
+    if not request.user.has_perm("funding.record_money"):
+        raise PermissionDenied
+    receipt = get_object_or_404(Receipt, donation_id=pk)
+    if not receipt.official_pdf:
+        raise Http404
+    return private_pdf_response(receipt)
 
 
 class ImportView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):

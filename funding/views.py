@@ -73,6 +73,7 @@ def donate(request, slug=None):
                 receipt_name=data["receipt_name"],
                 receipt_address=data["receipt_address"],
                 ip=_client_ip(request),
+                language=get_language() or "",
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -380,3 +381,28 @@ def receipt_pdf(request, token):
         filename=f"receipt-{receipt.number}.pdf",
         pending_message=_("Your receipt is being prepared. Please try again in a minute."),
     )
+
+
+def private_pdf_response(receipt):
+    """The receipt's official e-receipt PDF as a download that no cache keeps."""
+    from django.http import FileResponse
+
+    response = FileResponse(
+        receipt.official_pdf.open("rb"),
+        as_attachment=True,
+        filename=f"e-receipt-{receipt.official_code}-{receipt.official_number}.pdf",
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def official_receipt_pdf(request, token):
+    """The official e-receipt (公益事业捐赠统一票据) finance attached to the gift's
+    receipt (the gift's private token is the permission, like its receipt)."""
+    donation = get_object_or_404(Donation, access_token=token)
+    receipt = getattr(donation, "receipt", None)
+    if receipt is None or not receipt.official_pdf:
+        raise Http404
+    return private_pdf_response(receipt)

@@ -52,6 +52,11 @@ LOG_ACTIONS = [
     ("funding.disbursement_cancelled", _("Cancel disbursement"), _("Disbursement cancelled")),
     ("funding.expenditure_recorded", _("Record expenditure"), _("Expenditure recorded")),
     ("funding.receipt_issued", _("Issue receipt"), _("Receipt issued")),
+    (
+        "funding.official_receipt_recorded",
+        _("Record official e-receipt"),
+        _("Official e-receipt recorded"),
+    ),
     ("funding.review_flagged", _("Flag for finance review"), _("Flagged for finance review")),
     ("funding.review_cleared", _("Mark reviewed"), _("Marked reviewed")),
     (
@@ -273,10 +278,19 @@ class DonationIndexView(ReadOnlyIndexView):
         ]
 
     def get_base_queryset(self):
-        return super().get_base_queryset().select_related("project")
+        return super().get_base_queryset().select_related("project", "receipt")
 
     def get_list_more_buttons(self, instance):
         buttons = []
+        if getattr(instance, "receipt", None) is not None:
+            buttons.append(
+                MenuItem(
+                    _("Official e-receipt"),
+                    url=reverse("funding_donations:official_receipt", args=[instance.pk]),
+                    icon_name="doc-full",
+                    priority=7,
+                )
+            )
         if (
             instance.status == DonationStatus.AWAITING_APPROVAL
             or instance.flagged
@@ -352,6 +366,16 @@ class DonationViewSet(WithoutEditView, ModelViewSet):
             path("offline/", admin_views.RecordOfflineView.as_view(), name="offline"),
             path("review/<id:pk>/", admin_views.ReviewDonationView.as_view(), name="review"),
             path("evidence/<id:pk>/", admin_views.evidence_download, name="evidence"),
+            path(
+                "official-receipt/<id:pk>/",
+                admin_views.OfficialReceiptView.as_view(),
+                name="official_receipt",
+            ),
+            path(
+                "official-receipt/<id:pk>/file/",
+                admin_views.official_receipt_download,
+                name="official_receipt_file",
+            ),
             path("import/", admin_views.ImportView.as_view(), name="import"),
             path("statements/", admin_views.BankStatementView.as_view(), name="statements"),
             path(

@@ -12,6 +12,7 @@ from .matching import (
     Sponsor,
 )
 from .offline import OfflineGivingSettings, OfflinePledge
+from .receipts import ReceiptCounter, ReceiptSettings
 from .refunds import RefundRequest
 from .spending import ClawBack, Disbursement, Expenditure, LeftoverTransfer
 from .statements import BankStatement, BankStatementLine
@@ -39,6 +40,8 @@ __all__ = [
     "ProjectBalance",
     "ProviderRefund",
     "Receipt",
+    "ReceiptCounter",
+    "ReceiptSettings",
     "RefundRequest",
     "Settlement",
     "SettlementLine",

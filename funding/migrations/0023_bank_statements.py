@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('funding', '0021_leftover_transfer'),
+        ('funding', '0022_receipts_issuer_serials_official'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
