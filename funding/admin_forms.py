@@ -56,6 +56,16 @@ class ImportUploadForm(forms.Form):
         return upload
 
 
+class StatementUploadForm(forms.Form):
+    file = forms.FileField(label=_("Bank statement (CSV or XLSX as the bank exports it)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.MAX_UPLOAD_SIZE:
+            raise forms.ValidationError(_("The file is too large."))
+        return upload
+
+
 class TopUpForm(forms.Form):
     amount = YuanField(label=_("Amount (yuan)"))
     reference = forms.CharField(label=_("Transfer reference"), max_length=80)

@@ -25,6 +25,7 @@ from .admin_forms import (
     ImportUploadForm,
     OfficialReceiptForm,
     OfflineDonationForm,
+    StatementUploadForm,
     TopUpForm,
 )
 from .enums import DisbursementStatus, ImportStatus, InboundEventStatus
@@ -165,6 +166,88 @@ class ReviewDonationView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
             return redirect("funding_donations:review", pk=self.donation.pk)
         messages.success(request, _("Saved."))
         return redirect("funding_donations:index")
+
+
+class BankStatementView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
+    """Import a bank statement; confirm or dismiss the proposed pledge matches; see the
+    lines no pledge matched."""
+
+    template_name = "funding/admin/statements.html"
+    form_class = StatementUploadForm
+    page_title = gettext_lazy("Bank statements")
+    header_icon = "table"
+
+    def get_context_data(self, **kwargs):
+        from .enums import StatementLineStatus
+        from .models import BankStatement, BankStatementLine
+
+        lines = BankStatementLine.objects.select_related(
+            "statement", "pledge", "pledge__project", "donation"
+        ).order_by("-booked_at", "-pk")
+        return super().get_context_data(
+            proposed=list(lines.filter(status=StatementLineStatus.PROPOSED)),
+            unmatched=list(
+                lines.filter(
+                    status__in=[StatementLineStatus.UNMATCHED, StatementLineStatus.DISMISSED]
+                )[:500]
+            ),
+            recorded=list(lines.filter(status=StatementLineStatus.RECORDED)[:50]),
+            statements=list(BankStatement.objects.select_related("imported_by")[:10]),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("action") in ("confirm", "dismiss"):
+            return self._decide(request)
+        return super().post(request, *args, **kwargs)
+
+    def _decide(self, request):
+        from .models import BankStatementLine
+        from .services.statements import confirm_statement_match, dismiss_statement_match
+
+        line = get_object_or_404(BankStatementLine, pk=request.POST.get("line") or 0)
+        try:
+            if request.POST["action"] == "confirm":
+                confirm_statement_match(line=line, by=request.user)
+                messages.success(
+                    request,
+                    _("Recorded. A second finance officer must approve it before it counts."),
+                )
+            else:
+                dismiss_statement_match(line=line, by=request.user)
+                messages.success(request, _("Saved."))
+        except (FundingError, ValidationError) as exc:
+            show_error(exc, request=request)
+        return redirect("funding_donations:statements")
+
+    def form_valid(self, form):
+        from .services.statements import import_statement
+
+        upload = form.cleaned_data["file"]
+        try:
+            result = import_statement(
+                content=upload.read(), file_name=upload.name, by=self.request.user
+            )
+        except (FundingError, ValidationError) as exc:
+            show_error(exc, form=form)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _(
+                "Imported %(new)s lines: %(proposed)s proposed as pledge gifts, %(unmatched)s "
+                "without a pledge; %(skipped)s already imported, %(duplicates)s repeated in "
+                "the file, %(outgoing)s outgoing (left out)."
+            )
+            % {
+                "new": result.statement.line_count,
+                "proposed": result.proposed,
+                "unmatched": result.unmatched,
+                "skipped": result.skipped,
+                "duplicates": len(result.duplicates),
+                "outgoing": result.outgoing,
+            },
+        )
+        return redirect("funding_donations:statements")
 
 
 def evidence_download(request, pk):

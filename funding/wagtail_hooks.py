@@ -70,6 +70,16 @@ LOG_ACTIONS = [
         _("Refund requested from the payment provider"),
     ),
     (
+        "funding.statement_imported",
+        _("Import bank statement"),
+        _("Bank statement imported"),
+    ),
+    (
+        "funding.statement_matched",
+        _("Confirm bank statement match"),
+        _("Bank statement line recorded as the pledge's gift"),
+    ),
+    (
         "funding.refund_succeeded",
         _("Refund confirmed"),
         _("The payment provider confirmed a requested refund"),
@@ -260,6 +270,11 @@ class DonationIndexView(ReadOnlyIndexView):
             HeaderButton(
                 _("Import donations"), url=reverse("funding_donations:import"), icon_name="upload"
             ),
+            HeaderButton(
+                _("Bank statements"),
+                url=reverse("funding_donations:statements"),
+                icon_name="table",
+            ),
         ]
 
     def get_base_queryset(self):
@@ -362,6 +377,7 @@ class DonationViewSet(WithoutEditView, ModelViewSet):
                 name="official_receipt_file",
             ),
             path("import/", admin_views.ImportView.as_view(), name="import"),
+            path("statements/", admin_views.BankStatementView.as_view(), name="statements"),
             path(
                 "import/<id:pk>/",
                 admin_views.ImportBatchView.as_view(),

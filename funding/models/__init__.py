@@ -15,9 +15,12 @@ from .offline import OfflineGivingSettings, OfflinePledge
 from .receipts import ReceiptCounter, ReceiptSettings
 from .refunds import RefundRequest
 from .spending import ClawBack, Disbursement, Expenditure, LeftoverTransfer
+from .statements import BankStatement, BankStatementLine
 
 __all__ = [
     "Account",
+    "BankStatement",
+    "BankStatementLine",
     "ClawBack",
     "Disbursement",
     "Donation",
