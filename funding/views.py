@@ -22,7 +22,7 @@ from .enums import DonationSource, DonationStatus, ReservationStatus
 from .errors import InvalidTransition, PaymentProviderError, ProjectClosedToMoney
 from .forms import DonateForm, PledgeForm
 from .models import Donation, MatchReservation, OfflineGivingSettings, OfflinePledge
-from .providers import channel_for, online_methods, testpay
+from .providers import channel_for, is_test_payment, online_methods, testpay
 from .providers.base import InvalidNotification
 from .providers.registry import get_adapter
 from .services.checkout import begin_checkout, hold_match_for_checkout
@@ -100,7 +100,9 @@ def donate(request, slug=None):
             "methods": methods,
             "only_method": DonationSource(methods[0]).label if len(methods) == 1 else "",
             "offline": _offline_settings(request),
-            "is_test_provider": "test" in methods,
+            # Any offered provider that moves no real money (the development provider,
+            # test keys, a sandbox or local fake): the page says so.
+            "is_test_provider": any(is_test_payment(m) for m in methods),
             "match_hint_per_100": match_hint,
         },
     )
@@ -209,7 +211,7 @@ def confirm(request, token):
             "donation": donation,
             "match": _held(donation),
             "error": error,
-            "is_test_provider": donation.source == DonationSource.TEST,
+            "is_test_provider": is_test_payment(donation.source),
         },
     )
 
@@ -279,6 +281,7 @@ def status(request, token):
             "donation": donation,
             "match": _held(donation),
             "receipt": receipt,
+            "is_test_provider": receipt.test_mode if receipt else is_test_payment(donation.source),
         },
     )
 

@@ -402,3 +402,19 @@ def test_receipt_renders_to_a_png_page(tmp_path):
     pages = sorted(tmp_path.glob("p*.png"))
     assert len(pages) == 1
     assert Image.open(pages[0]).size == (414, 585)
+
+
+def test_gift_page_says_test_payment_for_a_sandbox_provider_and_not_for_a_real_one(
+    client, settings
+):
+    settings.WECHATPAY_API_BASE = "http://127.0.0.1:9/"  # the make-run sandbox / a fake
+    sandbox = _paid(source=DonationSource.WECHATPAY, amount=1_000)
+    settings.WECHATPAY_API_BASE = ""
+    real = _paid(source=DonationSource.WECHATPAY, amount=1_000)
+
+    sandbox_page = client.get(f"/en/donate/gift/{sandbox.access_token}/status/").content
+    real_page = client.get(f"/en/donate/gift/{real.access_token}/status/").content
+
+    assert (sandbox.receipt.test_mode, real.receipt.test_mode) == (True, False)
+    assert b"TEST PAYMENT MODE" in sandbox_page
+    assert b"TEST PAYMENT MODE" not in real_page
