@@ -343,6 +343,10 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+# A local Alipay gateway (tests, the payment sandbox of `make run`; production refuses
+# ALIPAY_API_BASE) is where the donate form's redirect goes instead.
+if ALIPAY_API_BASE:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(ALIPAY_API_BASE.rstrip("/"))
 # The Wagtail admin (everything under /admin/) ships inline scripts and styles: there
 # these directives replace the strict ones (portal.core.csp.PortalCSPMiddleware).
 CONTENT_SECURITY_POLICY_ADMIN = {

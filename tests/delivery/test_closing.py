@@ -48,13 +48,16 @@ def finance():
 
 @pytest.fixture
 def final(officer):
-    """A project in the final evaluation stage: ¥1,000 raised, ¥800 disbursed, ¥600
+    return make_final(officer)
+
+
+def make_final(officer):
+    """A project in the final evaluation stage: ¥1,200 raised, ¥1,000 disbursed, ¥600
     spent on its one budget line (on budget), final report accepted."""
     delivery = make_delivery(stage=DeliveryStage.IN_PROGRESS, budget_lines=BUDGET)
     project = delivery.project
     tranche = disbursed(project, 100_000)
-    # disbursed() pays everything out; give ¥200 back to the fund as a cancelled part by
-    # raising more instead: ¥1,200 raised, ¥1,000 disbursed.
+    # disbursed() pays everything out: raise ¥200 more that is never disbursed.
     from funding.services.donations import mark_succeeded
     from tests.factories.funding import DonationFactory
 
