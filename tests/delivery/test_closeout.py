@@ -165,3 +165,30 @@ def test_query_count_does_not_grow_with_the_projects(world):
         call_closeout(call)
 
     assert len(one) == len(three) == 4
+
+
+@pytest.mark.parametrize("role", ["reviewer", "evaluator", "member"])
+def test_close_out_pages_are_closed_to_other_staff_accounts(client, world, role):
+    """Accounts with is_staff (as the demo makes every role account) but only programme
+    staff and finance officers see a call's money."""
+    from organizations.roles import EVALUATOR, REVIEWER
+    from tests.factories.organizations import MembershipFactory
+
+    call, projects = world
+    if role == "member":
+        user = MembershipFactory(organization=projects[0].organization).user
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    else:
+        user = staff(REVIEWER if role == "reviewer" else EVALUATOR, f"co-{role}")
+    client.force_login(user)
+
+    page = client.get(reverse("delivery_admin:closeout", kwargs={"call_pk": call.pk}))
+    index = client.get(reverse("delivery_admin:closeout_index"))
+
+    if role == "member":  # no admin access at all: Wagtail sends them to their own page
+        assert (page.status_code, page["Location"]) == (302, "/me/")
+        assert (index.status_code, index["Location"]) == (302, "/me/")
+    else:
+        assert page.status_code == index.status_code == 403
+        assert "¥893.45" not in page.content.decode()

@@ -290,6 +290,10 @@ ADMIN_INDEX = {
     "LDDDDDDDR": [
         "wagtailadmin_workflows:select_task_type",
     ],
+    # Programme staff and finance officers (and superusers): a call's money at close-out.
+    "LDDDDDOOO": [
+        "delivery_admin:closeout_index",
+    ],
     # Programme staff (and superusers): organizations, incubation, review set-up.
     "LDDDDDDOO": [
         "cohorts_admin:add",
@@ -358,6 +362,7 @@ ADMIN_INDEX = {
     ],
     # Finance officers (and superusers): money.
     "LDDDDDODO": [
+        "funding_donations:statements",
         "funding_claw_backs:index",
         "funding_claw_backs:index_results",
         "funding_disbursements:index",
@@ -550,6 +555,9 @@ ADMIN_OBJECT_NAMESPACES = {
 ADMIN_OBJECTS_TESTED_ELSEWHERE = {
     "delivery_admin:detail": "tests/delivery/test_admin_and_reminders.py",
     "delivery_admin:report": "tests/delivery/test_admin_and_reminders.py",
+    "delivery_admin:closing": "tests/delivery/test_closing.py",
+    "delivery_admin:budget": "tests/delivery/test_budget_lines.py",
+    "delivery_admin:closeout": "tests/delivery/test_closeout.py",
     "evaluation:sheet": "tests/evaluation/test_admin.py (only the assigned evaluator)",
     "evaluation:manage": "tests/evaluation/test_admin.py",
     "evaluation:moderate": "tests/evaluation/test_admin.py",
