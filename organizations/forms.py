@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.bilingual import english_limits
 from portal.core.money import YuanField
 
 from .enums import DocumentKind, MemberRole, RegionLevel
@@ -34,6 +35,8 @@ class OrganizationForm(forms.ModelForm):
             "established_on": forms.DateInput(attrs={"type": "date"}),
             "rating_expires_on": forms.DateInput(attrs={"type": "date"}),
             "mission": forms.Textarea(attrs={"rows": 4}),
+            "mission_en": forms.Textarea(attrs={"rows": 4, "lang": "en"}),
+            "name_en": forms.TextInput(attrs={"lang": "en"}),
             "service_areas": forms.CheckboxSelectMultiple,
             "contact_mobile": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
             "contact_email": forms.EmailInput(attrs={"autocomplete": "email"}),
@@ -50,6 +53,7 @@ class OrganizationForm(forms.ModelForm):
         self.fields["community"].queryset = Region.objects.filter(
             level=RegionLevel.COMMUNITY
         ).select_related("parent")
+        english_limits(self)
         self.fields["contact_name"].required = True
         self.fields["contact_mobile"].required = True
         if self.instance.pk and self.instance.last_year_income is not None:

@@ -56,7 +56,7 @@ from django.utils.translation import gettext_lazy as _
 
 from organizations.enums import OrganizationType, RegionLevel
 from organizations.models import Region
-from portal.core.ids import IdChoiceFilter
+from portal.core.ids import LocalizedPageChoiceFilter
 from portal.core.search import matching, query_terms
 
 from .enums import MONEY_OPEN_STATUSES, ProjectStatus, ProjectTier
@@ -391,7 +391,7 @@ class ProjectDirectoryFilter(django_filters.FilterSet):
         empty_label=_("All"),
         widget=FastSelect,
     )
-    call = IdChoiceFilter(
+    call = LocalizedPageChoiceFilter(
         label=_("Call"), queryset=_calls, field_name="call", empty_label=_("All"), widget=FastSelect
     )
     year = django_filters.ChoiceFilter(

@@ -14,10 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from organizations.models import Region
+from portal.core.bilingual import english_limits
 from portal.core.money import YuanField, fen_to_yuan
 
 from .enums import ApplicationStep, BudgetCategory, FundingSource, IndicatorKind
-from .models import CommunityNeed, ServiceItem
+from .models import CommunityNeed, Project, ServiceItem
 from .services import budget_errors, budget_totals
 from .uploads import ATTACHMENT_TYPES, PHOTO_TYPES, check_upload
 
@@ -531,3 +532,27 @@ class MergeNeedForm(forms.Form):
     def __init__(self, *args, need, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["into"].queryset = CommunityNeed.objects.published().exclude(pk=need.pk)
+
+
+class EnglishVersionForm(forms.ModelForm):
+    """The optional English title and summary (or description) of a project or need."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        english_limits(self)
+        for field in self.fields.values():
+            field.widget.attrs["lang"] = "en"
+
+
+class ProjectEnglishForm(EnglishVersionForm):
+    class Meta:
+        model = Project
+        fields = ["title_en", "summary_en"]
+        widgets = {"summary_en": forms.Textarea(attrs={"rows": 5})}
+
+
+class NeedEnglishForm(EnglishVersionForm):
+    class Meta:
+        model = CommunityNeed
+        fields = ["title_en", "description_en"]
+        widgets = {"description_en": forms.Textarea(attrs={"rows": 5})}
