@@ -6,6 +6,7 @@ from portal.core.money import YuanField
 
 from .enums import DocumentKind, MemberRole, RegionLevel
 from .models import Organization, Region
+from .region_choices import GroupedRegionChoiceField
 from .services import ELIGIBILITY_FIELDS, IDENTITY_FIELDS, PROFILE_FIELDS
 from .validators import (
     validate_credit_code,
@@ -13,12 +14,6 @@ from .validators import (
     validate_image,
     validate_mobile,
 )
-
-
-class RegionChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        parent = obj.parent.name if obj.parent_id else ""
-        return f"{parent} · {obj.name}" if parent else obj.name
 
 
 class OrganizationForm(forms.ModelForm):
@@ -41,7 +36,10 @@ class OrganizationForm(forms.ModelForm):
             "contact_mobile": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
             "contact_email": forms.EmailInput(attrs={"autocomplete": "email"}),
         }
-        field_classes = {"region": RegionChoiceField, "community": RegionChoiceField}
+        field_classes = {
+            "region": GroupedRegionChoiceField,
+            "community": GroupedRegionChoiceField,
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

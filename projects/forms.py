@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from organizations.models import Region
+from organizations.region_choices import GroupedRegionChoiceField
 from portal.core.bilingual import english_limits
 from portal.core.money import YuanField, fen_to_yuan
 
@@ -34,7 +35,7 @@ class BasicForm(forms.Form):
     summary = forms.CharField(
         label=_("Summary"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
     )
-    region = forms.ModelChoiceField(
+    region = GroupedRegionChoiceField(
         label=_("Service area (sub-district or community)"), queryset=Region.objects.none()
     )
     service_items = forms.ModelMultipleChoiceField(
@@ -489,7 +490,7 @@ class NeedForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6})
     )
-    region = forms.ModelChoiceField(
+    region = GroupedRegionChoiceField(
         label=_("Sub-district or community"), queryset=Region.objects.none()
     )
     service_item = forms.ModelChoiceField(
