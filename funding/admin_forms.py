@@ -10,6 +10,7 @@ from projects.models import Project
 
 from .enums import Anonymity, OfflineMethod
 from .services.imports import SOURCES
+from .validators import validate_official_code, validate_official_number, validate_official_pdf
 
 EVIDENCE_TYPES = {"application/pdf", "image/jpeg", "image/png", "image/webp"}
 
@@ -55,6 +56,16 @@ class ImportUploadForm(forms.Form):
         return upload
 
 
+class StatementUploadForm(forms.Form):
+    file = forms.FileField(label=_("Bank statement (CSV or XLSX as the bank exports it)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.MAX_UPLOAD_SIZE:
+            raise forms.ValidationError(_("The file is too large."))
+        return upload
+
+
 class TopUpForm(forms.Form):
     amount = YuanField(label=_("Amount (yuan)"))
     reference = forms.CharField(label=_("Transfer reference"), max_length=80)
@@ -79,3 +90,45 @@ class DisbursementRefusalForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class _Digits(forms.CharField):
+    """Digits typed or pasted from the e-receipt system (full-width digits and spaces
+    accepted and normalised)."""
+
+    def to_python(self, value):
+        import unicodedata
+
+        text = super().to_python(value)
+        return unicodedata.normalize("NFKC", text).replace(" ", "") if text else text
+
+
+class OfficialReceiptForm(forms.Form):
+    """The official fiscal e-receipt (公益事业捐赠统一票据) issued for a gift."""
+
+    official_code = _Digits(
+        label=_("E-receipt code (票据代码)"),
+        max_length=20,
+        validators=[validate_official_code],
+        help_text=_("8 digits, as printed on the e-receipt."),
+    )
+    official_number = _Digits(
+        label=_("E-receipt number (票据号码)"),
+        max_length=20,
+        validators=[validate_official_number],
+        help_text=_("10 digits, as printed on the e-receipt."),
+    )
+    pdf = forms.FileField(
+        label=_("E-receipt PDF"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "application/pdf"}),
+        help_text=_(
+            "The PDF downloaded from the finance bureau's e-receipt system (5 MB at most)."
+        ),
+    )
+
+    def clean_pdf(self):
+        upload = self.cleaned_data.get("pdf")
+        if upload:
+            validate_official_pdf(upload)
+        return upload

@@ -23,12 +23,14 @@ from .admin_forms import (
     DisbursementForm,
     DisbursementRefusalForm,
     ImportUploadForm,
+    OfficialReceiptForm,
     OfflineDonationForm,
+    StatementUploadForm,
     TopUpForm,
 )
 from .enums import DisbursementStatus, ImportStatus, InboundEventStatus
 from .errors import FundingError
-from .models import Disbursement, Donation, ImportBatch, InboundEvent, MatchPool
+from .models import Disbursement, Donation, ImportBatch, InboundEvent, MatchPool, Receipt
 from .selectors import disbursement_context
 from .services import donations as donation_services
 from .services.imports import (
@@ -43,6 +45,7 @@ from .services.matching import pool_available
 from .services.pools import close_pool, top_up_pool
 from .services.spending import approve_disbursement, record_disbursement, refuse_disbursement
 from .storage import private_storage
+from .views import private_pdf_response
 
 
 class FinanceOnlyMixin:
@@ -165,6 +168,88 @@ class ReviewDonationView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
         return redirect("funding_donations:index")
 
 
+class BankStatementView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
+    """Import a bank statement; confirm or dismiss the proposed pledge matches; see the
+    lines no pledge matched."""
+
+    template_name = "funding/admin/statements.html"
+    form_class = StatementUploadForm
+    page_title = gettext_lazy("Bank statements")
+    header_icon = "table"
+
+    def get_context_data(self, **kwargs):
+        from .enums import StatementLineStatus
+        from .models import BankStatement, BankStatementLine
+
+        lines = BankStatementLine.objects.select_related(
+            "statement", "pledge", "pledge__project", "donation"
+        ).order_by("-booked_at", "-pk")
+        return super().get_context_data(
+            proposed=list(lines.filter(status=StatementLineStatus.PROPOSED)),
+            unmatched=list(
+                lines.filter(
+                    status__in=[StatementLineStatus.UNMATCHED, StatementLineStatus.DISMISSED]
+                )[:500]
+            ),
+            recorded=list(lines.filter(status=StatementLineStatus.RECORDED)[:50]),
+            statements=list(BankStatement.objects.select_related("imported_by")[:10]),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("action") in ("confirm", "dismiss"):
+            return self._decide(request)
+        return super().post(request, *args, **kwargs)
+
+    def _decide(self, request):
+        from .models import BankStatementLine
+        from .services.statements import confirm_statement_match, dismiss_statement_match
+
+        line = get_object_or_404(BankStatementLine, pk=request.POST.get("line") or 0)
+        try:
+            if request.POST["action"] == "confirm":
+                confirm_statement_match(line=line, by=request.user)
+                messages.success(
+                    request,
+                    _("Recorded. A second finance officer must approve it before it counts."),
+                )
+            else:
+                dismiss_statement_match(line=line, by=request.user)
+                messages.success(request, _("Saved."))
+        except (FundingError, ValidationError) as exc:
+            show_error(exc, request=request)
+        return redirect("funding_donations:statements")
+
+    def form_valid(self, form):
+        from .services.statements import import_statement
+
+        upload = form.cleaned_data["file"]
+        try:
+            result = import_statement(
+                content=upload.read(), file_name=upload.name, by=self.request.user
+            )
+        except (FundingError, ValidationError) as exc:
+            show_error(exc, form=form)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _(
+                "Imported %(new)s lines: %(proposed)s proposed as pledge gifts, %(unmatched)s "
+                "without a pledge; %(skipped)s already imported, %(duplicates)s repeated in "
+                "the file, %(outgoing)s outgoing (left out)."
+            )
+            % {
+                "new": result.statement.line_count,
+                "proposed": result.proposed,
+                "unmatched": result.unmatched,
+                "skipped": result.skipped,
+                "duplicates": len(result.duplicates),
+                "outgoing": result.outgoing,
+            },
+        )
+        return redirect("funding_donations:statements")
+
+
 def evidence_download(request, pk):
     """Stream an offline gift's evidence file; finance staff only."""
     if not request.user.has_perm("funding.record_money"):
@@ -177,6 +262,58 @@ def evidence_download(request, pk):
         as_attachment=True,
         filename=donation.evidence.name.rsplit("/", 1)[-1],
     )
+
+
+class OfficialReceiptView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
+    """Record (or correct) the official e-receipt of a gift's receipt: code, number, PDF."""
+
+    template_name = "funding/admin/official_receipt.html"
+    form_class = OfficialReceiptForm
+    page_title = gettext_lazy("Official e-receipt")
+    header_icon = "doc-full"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.receipt = get_object_or_404(
+            Receipt.objects.select_related("donation__project"), donation_id=kwargs["pk"]
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {
+            "official_code": self.receipt.official_code,
+            "official_number": self.receipt.official_number,
+        }
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(receipt=self.receipt, **kwargs)
+
+    def form_valid(self, form):
+        from .services.receipts import record_official_receipt
+
+        data = form.cleaned_data
+        try:
+            record_official_receipt(
+                receipt=self.receipt,
+                code=data["official_code"],
+                number=data["official_number"],
+                pdf=data["pdf"] or None,
+                by=self.request.user,
+            )
+        except ValidationError as exc:
+            show_error(exc, form=form)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Saved."))
+        return redirect("funding_donations:index")
+
+
+def official_receipt_download(request, pk):
+    """The official e-receipt PDF of a gift's receipt; finance staff only."""
+    if not request.user.has_perm("funding.record_money"):
+        raise PermissionDenied
+    receipt = get_object_or_404(Receipt, donation_id=pk)
+    if not receipt.official_pdf:
+        raise Http404
+    return private_pdf_response(receipt)
 
 
 class ImportView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):

@@ -155,6 +155,15 @@ class RefundRequestStatus(models.TextChoices):
     FAILED = "failed", _("Failed (closed or abnormal)")
 
 
+class StatementLineStatus(models.TextChoices):
+    """A bank statement line's match to an offline pledge."""
+
+    UNMATCHED = "unmatched", _("No pledge found")
+    PROPOSED = "proposed", _("Proposed match")
+    RECORDED = "recorded", _("Recorded as a gift")
+    DISMISSED = "dismissed", _("Not a match")
+
+
 class ReceiptKind(models.TextChoices):
     SINGLE = "single", _("Single donation")
     ANNUAL = "annual", _("Annual statement")

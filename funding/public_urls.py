@@ -13,6 +13,11 @@ urlpatterns = [
     path("donate/gift/<str:token>/scan/", views.scan, name="scan"),
     path("donate/gift/<str:token>/state.json", views.state, name="state"),
     path("donate/gift/<str:token>/receipt.pdf", views.receipt_pdf, name="receipt_pdf"),
+    path(
+        "donate/gift/<str:token>/e-receipt.pdf",
+        views.official_receipt_pdf,
+        name="official_receipt",
+    ),
     path("donate/gift/<str:token>/test-checkout/", views.test_checkout, name="test_checkout"),
     path("donate-offline/", views.pledge, name="pledge_general"),
     path("donate/<str:slug>/offline/", views.pledge, name="pledge"),

@@ -22,7 +22,7 @@ from .enums import DonationSource, DonationStatus, ReservationStatus
 from .errors import InvalidTransition, PaymentProviderError, ProjectClosedToMoney
 from .forms import DonateForm, PledgeForm
 from .models import Donation, MatchReservation, OfflineGivingSettings, OfflinePledge
-from .providers import channel_for, online_methods, testpay
+from .providers import channel_for, is_test_payment, online_methods, testpay
 from .providers.base import InvalidNotification
 from .providers.registry import get_adapter
 from .services.checkout import begin_checkout, hold_match_for_checkout
@@ -73,6 +73,7 @@ def donate(request, slug=None):
                 receipt_name=data["receipt_name"],
                 receipt_address=data["receipt_address"],
                 ip=_client_ip(request),
+                language=get_language() or "",
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -99,7 +100,9 @@ def donate(request, slug=None):
             "methods": methods,
             "only_method": DonationSource(methods[0]).label if len(methods) == 1 else "",
             "offline": _offline_settings(request),
-            "is_test_provider": "test" in methods,
+            # Any offered provider that moves no real money (the development provider,
+            # test keys, a sandbox or local fake): the page says so.
+            "is_test_provider": any(is_test_payment(m) for m in methods),
             "match_hint_per_100": match_hint,
         },
     )
@@ -208,7 +211,7 @@ def confirm(request, token):
             "donation": donation,
             "match": _held(donation),
             "error": error,
-            "is_test_provider": donation.source == DonationSource.TEST,
+            "is_test_provider": is_test_payment(donation.source),
         },
     )
 
@@ -278,6 +281,7 @@ def status(request, token):
             "donation": donation,
             "match": _held(donation),
             "receipt": receipt,
+            "is_test_provider": receipt.test_mode if receipt else is_test_payment(donation.source),
         },
     )
 
@@ -380,3 +384,28 @@ def receipt_pdf(request, token):
         filename=f"receipt-{receipt.number}.pdf",
         pending_message=_("Your receipt is being prepared. Please try again in a minute."),
     )
+
+
+def private_pdf_response(receipt):
+    """The receipt's official e-receipt PDF as a download that no cache keeps."""
+    from django.http import FileResponse
+
+    response = FileResponse(
+        receipt.official_pdf.open("rb"),
+        as_attachment=True,
+        filename=f"e-receipt-{receipt.official_code}-{receipt.official_number}.pdf",
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def official_receipt_pdf(request, token):
+    """The official e-receipt (公益事业捐赠统一票据) finance attached to the gift's
+    receipt (the gift's private token is the permission, like its receipt)."""
+    donation = get_object_or_404(Donation, access_token=token)
+    receipt = getattr(donation, "receipt", None)
+    if receipt is None or not receipt.official_pdf:
+        raise Http404
+    return private_pdf_response(receipt)

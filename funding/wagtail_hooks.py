@@ -52,6 +52,11 @@ LOG_ACTIONS = [
     ("funding.disbursement_cancelled", _("Cancel disbursement"), _("Disbursement cancelled")),
     ("funding.expenditure_recorded", _("Record expenditure"), _("Expenditure recorded")),
     ("funding.receipt_issued", _("Issue receipt"), _("Receipt issued")),
+    (
+        "funding.official_receipt_recorded",
+        _("Record official e-receipt"),
+        _("Official e-receipt recorded"),
+    ),
     ("funding.review_flagged", _("Flag for finance review"), _("Flagged for finance review")),
     ("funding.review_cleared", _("Mark reviewed"), _("Marked reviewed")),
     (
@@ -63,6 +68,16 @@ LOG_ACTIONS = [
         "funding.refund_requested",
         _("Request refund"),
         _("Refund requested from the payment provider"),
+    ),
+    (
+        "funding.statement_imported",
+        _("Import bank statement"),
+        _("Bank statement imported"),
+    ),
+    (
+        "funding.statement_matched",
+        _("Confirm bank statement match"),
+        _("Bank statement line recorded as the pledge's gift"),
     ),
     (
         "funding.refund_succeeded",
@@ -255,13 +270,27 @@ class DonationIndexView(ReadOnlyIndexView):
             HeaderButton(
                 _("Import donations"), url=reverse("funding_donations:import"), icon_name="upload"
             ),
+            HeaderButton(
+                _("Bank statements"),
+                url=reverse("funding_donations:statements"),
+                icon_name="table",
+            ),
         ]
 
     def get_base_queryset(self):
-        return super().get_base_queryset().select_related("project")
+        return super().get_base_queryset().select_related("project", "receipt")
 
     def get_list_more_buttons(self, instance):
         buttons = []
+        if getattr(instance, "receipt", None) is not None:
+            buttons.append(
+                MenuItem(
+                    _("Official e-receipt"),
+                    url=reverse("funding_donations:official_receipt", args=[instance.pk]),
+                    icon_name="doc-full",
+                    priority=7,
+                )
+            )
         if (
             instance.status == DonationStatus.AWAITING_APPROVAL
             or instance.flagged
@@ -337,7 +366,18 @@ class DonationViewSet(WithoutEditView, ModelViewSet):
             path("offline/", admin_views.RecordOfflineView.as_view(), name="offline"),
             path("review/<id:pk>/", admin_views.ReviewDonationView.as_view(), name="review"),
             path("evidence/<id:pk>/", admin_views.evidence_download, name="evidence"),
+            path(
+                "official-receipt/<id:pk>/",
+                admin_views.OfficialReceiptView.as_view(),
+                name="official_receipt",
+            ),
+            path(
+                "official-receipt/<id:pk>/file/",
+                admin_views.official_receipt_download,
+                name="official_receipt_file",
+            ),
             path("import/", admin_views.ImportView.as_view(), name="import"),
+            path("statements/", admin_views.BankStatementView.as_view(), name="statements"),
             path(
                 "import/<id:pk>/",
                 admin_views.ImportBatchView.as_view(),

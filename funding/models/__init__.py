@@ -12,11 +12,15 @@ from .matching import (
     Sponsor,
 )
 from .offline import OfflineGivingSettings, OfflinePledge
+from .receipts import ReceiptCounter, ReceiptSettings
 from .refunds import RefundRequest
 from .spending import ClawBack, Disbursement, Expenditure, LeftoverTransfer
+from .statements import BankStatement, BankStatementLine
 
 __all__ = [
     "Account",
+    "BankStatement",
+    "BankStatementLine",
     "ClawBack",
     "Disbursement",
     "Donation",
@@ -36,6 +40,8 @@ __all__ = [
     "ProjectBalance",
     "ProviderRefund",
     "Receipt",
+    "ReceiptCounter",
+    "ReceiptSettings",
     "RefundRequest",
     "Settlement",
     "SettlementLine",

@@ -28,6 +28,10 @@ def _evidence_path(instance, filename):
     return f"funding/evidence/{secrets.token_hex(8)}/{filename}"
 
 
+def _official_receipt_path(instance, filename):
+    return f"funding/official-receipts/{secrets.token_hex(8)}/e-receipt.pdf"
+
+
 class DonationQuerySet(models.QuerySet):
     def succeeded(self):
         return self.filter(status=DonationStatus.SUCCEEDED)
@@ -125,6 +129,8 @@ class Donation(models.Model):
         related_name="+",
     )
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    # The interface language the donor gave in (the thank-you mail is written in it).
+    language = models.CharField(_("Language"), max_length=10, blank=True)
     access_token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
     # Written by our provider code only; an Alipay page-pay URL carries the signed order
     # (subject, body, RSA2 signature) and runs to several thousand characters.
@@ -330,7 +336,29 @@ class Receipt(models.Model):
     currency = models.CharField(_("Currency"), max_length=3, default="CNY")
     purpose = models.CharField(_("Purpose"), max_length=300)
     declined = models.BooleanField(_("Anonymous or declined"), default=False)
+    # A gift paid through a test provider or test keys: the PDF carries a TEST watermark.
+    test_mode = models.BooleanField(_("Test payment"), default=False)
     issued_at = models.DateTimeField(_("Issued at"), auto_now_add=True)
+    # The official receipt (公益事业捐赠统一票据, a fiscal e-receipt) once the finance
+    # bureau's system has issued it: its code and number, and its PDF (private storage).
+    official_code = models.CharField(_("E-receipt code (票据代码)"), max_length=8, blank=True)
+    official_number = models.CharField(_("E-receipt number (票据号码)"), max_length=10, blank=True)
+    official_pdf = models.FileField(
+        _("E-receipt PDF"),
+        upload_to=_official_receipt_path,
+        storage=private_storage,
+        blank=True,
+        max_length=255,
+    )
+    official_recorded_at = models.DateTimeField(_("E-receipt recorded at"), null=True, blank=True)
+    official_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("E-receipt recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("Receipt")
@@ -342,7 +370,24 @@ class Receipt(models.Model):
                 condition=models.Q(kind=ReceiptKind.ANNUAL),
                 name="funding_receipt_one_annual",
             ),
+            # One fiscal e-receipt acknowledges one gift.
+            models.UniqueConstraint(
+                fields=["official_code", "official_number"],
+                condition=~models.Q(official_number=""),
+                name="funding_receipt_official_once",
+            ),
         ]
 
     def __str__(self):
         return self.number
+
+    @property
+    def has_official(self) -> bool:
+        return bool(self.official_number)
+
+    @property
+    def official_reference(self) -> str:
+        """``票据代码 code 票据号码 number`` as printed on the e-receipt ("" when none)."""
+        if not self.official_number:
+            return ""
+        return f"{self.official_code}-{self.official_number}"

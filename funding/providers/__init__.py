@@ -74,3 +74,22 @@ def channel_for(provider: str, user_agent: str) -> str:
     if device_of(user_agent) == "mobile" and wechatpay.h5_enabled():
         return "h5"
     return "native"
+
+
+def is_test_payment(source: str) -> bool:
+    """True when a gift from ``source`` moves no real money on this site: the
+    development provider, Stripe test keys (``sk_test_``/``rk_test_``), Alipay's
+    sandbox, or any provider pointed at a local fake (``*_API_BASE``, which production
+    refuses). Offline and imported gifts are real money."""
+    from django.conf import settings
+
+    if source == "test":
+        return True
+    if source == "stripe":
+        key = settings.STRIPE_SECRET_KEY or ""
+        return key.startswith(("sk_test_", "rk_test_")) or bool(settings.STRIPE_API_BASE)
+    if source == "alipay":
+        return bool(settings.ALIPAY_SANDBOX or settings.ALIPAY_API_BASE)
+    if source == "wechatpay":
+        return bool(settings.WECHATPAY_API_BASE)
+    return False

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
 from organizations.roles import FINANCE_OFFICER, has_role
-from portal.core.notifications.services import notify, user_language
+from portal.core.notifications.services import Message, notify, user_language
 
 from ..enums import (
     ONLINE_SOURCES,
@@ -21,6 +21,7 @@ from ..enums import (
     DisputeStatus,
     DonationSource,
     DonationStatus,
+    ReservationStatus,
     TransactionKind,
 )
 from ..errors import DuplicateReference, FourEyesViolation, InvalidTransition
@@ -129,8 +130,10 @@ def create_online_donation(
     receipt_address: str = "",
     ip: str | None = None,
     currency: str | None = None,
+    language: str = "",
 ) -> Donation:
-    """Create a PENDING donation for an online checkout.
+    """Create a PENDING donation for an online checkout (``language``: the interface
+    language the donor is using, which the thank-you mail is written in).
 
     Raises ``ProjectClosedToMoney`` for a project that is closed, terminated or not yet
     agreed, ``ValidationError`` outside the configured min/max amount or when the IP or
@@ -165,7 +168,13 @@ def create_online_donation(
         receipt_name=receipt_name,
         receipt_address=receipt_address,
         ip_address=ip,
+        language=_known_language(language),
     )
+
+
+def _known_language(language: str) -> str:
+    """``language`` when the site offers it (``zh-hans``, ``en``), else ""."""
+    return language if language in dict(settings.LANGUAGES) else ""
 
 
 def _after_counted(donation: Donation) -> None:
@@ -173,26 +182,72 @@ def _after_counted(donation: Donation) -> None:
     anonymous); the donor is thanked with their private link (e-mail, queued)."""
     from .receipts import issue_receipt
 
-    issue_receipt(donation=donation)
+    receipt = issue_receipt(donation=donation)
     if donation.donor_email:
-        _thank_donor(donation)
+        _thank_donor(donation, receipt)
 
 
-def _thank_donor(donation: Donation) -> None:
-    # A donor with an account is written to in their language; others in the site's.
-    language = user_language(donation.user) if donation.user_id else settings.LANGUAGE_CODE
+def donor_language(donation: Donation) -> str:
+    """The language to write to a donor in: the one they gave in on the site, else their
+    account's, else the site's."""
+    if donation.language:
+        return donation.language
+    return user_language(donation.user) if donation.user_id else settings.LANGUAGE_CODE
+
+
+def _thank_donor(donation: Donation, receipt) -> None:
+    """Thank the donor in their language: amount, project (or general fund), match
+    granted so far, the receipt and the gift's private page (both links open with the
+    gift's token, so they work without an account)."""
+    from portal.core.money import format_fen
+
+    from ..models import MatchReservation
+
+    language = donor_language(donation)
     with translation.override(language):
         link = settings.SITE_URL + reverse(
             "funding_public:status", kwargs={"token": donation.access_token}
         )
+        receipt_link = settings.SITE_URL + reverse(
+            "funding_public:receipt_pdf", kwargs={"token": donation.access_token}
+        )
+    matched = (
+        MatchReservation.objects.filter(
+            donation=donation, status=ReservationStatus.CONFIRMED
+        ).aggregate(total=Sum("amount"))["total"]
+        or 0
+    )
+    lines = [
+        Message(
+            gettext_lazy("We received your donation of %(amount)s to %(purpose)s."),
+            amount=format_fen(donation.amount, donation.currency),
+            purpose=(
+                Message(gettext_lazy("the project “%(title)s”"), title=donation.project.title)
+                if donation.project
+                else gettext_lazy("the general fund")
+            ),
+        ),
+    ]
+    if matched:
+        lines.append(
+            Message(
+                gettext_lazy("Matching funds add %(match)s to it."),
+                match=format_fen(matched, donation.currency),
+            )
+        )
+    lines.append(
+        Message(
+            gettext_lazy("Your receipt %(number)s: %(receipt)s"),
+            number=receipt.number,
+            receipt=receipt_link,
+        )
+    )
+    lines.append(Message(gettext_lazy("Your gift's page, with its progress: %(link)s"), link=link))
     notify(
         emails=[donation.donor_email],
         language=language,
         title=gettext_lazy("Thank you for your donation"),
-        body=gettext_lazy(
-            "Your donation was received. Your private link to your donations and receipts: %(link)s"
-        ),
-        params={"link": link},
+        body=Message.lines(*lines),
     )
 
 

@@ -92,21 +92,16 @@ class ImportPreview:
         return sum(r.amount for r in self.rows)
 
 
-def read_table(content: bytes) -> list[dict[str, str]]:
-    """CSV (UTF-8, with or without BOM, or GB18030) or XLSX (detected by content)."""
+def read_rows(content: bytes) -> list[list]:
+    """Every row of a CSV (UTF-8, with or without BOM, or GB18030 — what Chinese banks
+    and platforms export) or XLSX file (detected by content), as lists of cells: XLSX
+    cells keep their type (numbers, dates), CSV cells are stripped text. Raises
+    ``ValueError`` for a file that is neither."""
     if content[:4] == b"PK\x03\x04":
         from openpyxl import load_workbook
 
         sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-        rows = list(sheet.iter_rows(values_only=True))
-        if not rows:
-            return []
-        header = [str(h or "").strip() for h in rows[0]]
-        return [
-            {header[i]: ("" if v is None else v) for i, v in enumerate(r) if i < len(header)}
-            for r in rows[1:]
-            if any(v not in (None, "") for v in r)
-        ]
+        return [list(r) for r in sheet.iter_rows(values_only=True)]
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = content.decode(encoding)
@@ -115,11 +110,25 @@ def read_table(content: bytes) -> list[dict[str, str]]:
             continue
     else:
         raise ValueError("file is neither UTF-8 nor GB18030 text nor XLSX")
-    reader = csv.DictReader(io.StringIO(text))
-    return [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
+    if "\x00" in text:
+        raise ValueError("file is neither UTF-8 nor GB18030 text nor XLSX")
+    return [[(v or "").strip() for v in row] for row in csv.reader(io.StringIO(text))]
 
 
-def _parse_when(value) -> datetime:
+def read_table(content: bytes) -> list[dict[str, str]]:
+    """The rows of :func:`read_rows` under the first row's headers (empty rows left out)."""
+    rows = read_rows(content)
+    if not rows:
+        return []
+    header = [str(h or "").strip() for h in rows[0]]
+    return [
+        {header[i]: ("" if v is None else v) for i, v in enumerate(r) if i < len(header)}
+        for r in rows[1:]
+        if any(v not in (None, "") for v in r)
+    ]
+
+
+def parse_when(value) -> datetime:
     if isinstance(value, datetime):
         when = value
     elif isinstance(value, date):
@@ -207,7 +216,7 @@ def preview_import(*, content: bytes, source: str) -> ImportPreview:
             )
         try:
             when_raw = raw.get(mapping["received_at"], "")
-            received_at = _parse_when(when_raw)
+            received_at = parse_when(when_raw)
         except ValueError as exc:
             problems.append(str(exc))
             received_at = None

@@ -127,3 +127,71 @@ class YuanField(forms.Field):
             return self.to_python(data) != initial
         except ValidationError:
             return True
+
+
+_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_SMALL_UNITS = ("", "拾", "佰", "仟")
+_GROUP_UNITS = ("", "万", "亿", "万亿")
+
+
+def _group_capitals(group: int) -> str:
+    """A 0–9999 group in capitals, zeros inside it read once (``1005`` → 壹仟零伍)."""
+    text, pending_zero = "", False
+    for position in range(3, -1, -1):
+        digit = group // 10**position % 10
+        if digit == 0:
+            pending_zero = bool(text)
+            continue
+        if pending_zero:
+            text += "零"
+            pending_zero = False
+        text += _DIGITS[digit] + _SMALL_UNITS[position]
+    return text
+
+
+def _yuan_capitals(yuan: int) -> str:
+    """Whole yuan in capitals, by groups of four digits (万, 亿); a zero between two
+    non-empty parts is read once (``100050`` → 壹拾万零伍拾, ``10000`` → 壹万)."""
+    if yuan == 0:
+        return ""
+    groups = []
+    while yuan:
+        yuan, group = divmod(yuan, 10_000)
+        groups.append(group)
+    text, pending_zero = "", False
+    for index in range(len(groups) - 1, -1, -1):
+        group = groups[index]
+        if group == 0:
+            pending_zero = bool(text)
+            continue
+        if text and (pending_zero or group < 1000):
+            text += "零"
+        pending_zero = False
+        text += _group_capitals(group) + _GROUP_UNITS[index]
+    return text
+
+
+def fen_to_capitals(amount: int) -> str:
+    """An amount in fen written in Chinese financial capitals (大写金额) as on Chinese
+    receipts and cheques, exactly (integers only): ``100000`` → 壹仟元整,
+    ``12345`` → 壹佰贰拾叁元肆角伍分, ``100500`` → 壹仟零伍元整, ``1000005`` →
+    壹万元零伍分, ``50`` → 伍角, ``0`` → 零元整.
+
+    Raises ``ValueError`` for a negative amount or one above :data:`MAX_FEN`."""
+    amount = int(amount)
+    if amount < 0 or amount > MAX_FEN:
+        raise ValueError("amount out of range")
+    yuan, fen = divmod(amount, 100)
+    jiao, fen = divmod(fen, 10)
+    if amount == 0:
+        return "零元整"
+    text = _yuan_capitals(yuan) + ("元" if yuan else "")
+    if jiao == 0 and fen == 0:
+        return text + "整"
+    if jiao:
+        text += _DIGITS[jiao] + "角"
+    elif yuan:
+        text += "零"  # ¥10.05 → 壹拾元零伍分
+    if fen:
+        text += _DIGITS[fen] + "分"
+    return text

@@ -482,3 +482,43 @@ class BudgetAdminView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
         return self.render_to_response(
             self.get_context_data(formset=formset, reason_form=reason_form), status=400
         )
+
+
+class StaffOrFinanceMixin:
+    def dispatch(self, request, *args, **kwargs):
+        from organizations.roles import FINANCE_OFFICER, has_role
+
+        if not (
+            request.user.has_perm("delivery.manage_delivery")
+            or has_role(request.user, FINANCE_OFFICER)
+        ):
+            return forbidden(
+                request, _("Only programme staff and finance officers may open this page.")
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+
+class CloseoutAdminView(StaffOrFinanceMixin, WagtailAdminTemplateMixin, TemplateView):
+    """A call's close-out: every project's money and leftover, with totals; or, without
+    a call, the calls that have projects."""
+
+    template_name = "delivery/admin/closeout.html"
+    header_icon = "table"
+    page_title = gettext_lazy("Call close-out")
+
+    def get_context_data(self, **kwargs):
+        from projects.models import CallPage
+
+        from .closeout import call_closeout
+
+        context = super().get_context_data(**kwargs)
+        call_pk = self.kwargs.get("call_pk")
+        if call_pk is None:
+            context["calls"] = (
+                CallPage.objects.filter(projects__isnull=False).distinct().order_by("-pk")[:200]
+            )
+            return context
+        call = get_object_or_404(CallPage, pk=call_pk)
+        context["closeout"] = call_closeout(call)
+        context["currency"] = call.currency
+        return context

@@ -27,7 +27,7 @@ ITEM_LABELS = {
     "milestones": gettext_lazy("Every milestone done"),
     "final_report": gettext_lazy("Final report accepted"),
     "final_evaluation": gettext_lazy("Final evaluation finalised"),
-    "variances": gettext_lazy("Budget variances above 10% explained"),
+    "variances": gettext_lazy("Budget variances above one tenth explained"),
     "leftover": gettext_lazy("Leftover money moved (结余资金)"),
 }
 

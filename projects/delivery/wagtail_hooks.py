@@ -141,6 +141,8 @@ delivery_urls = [
     path("<id:pk>/reports/<id:report_pk>/", admin_views.ReportAdminView.as_view(), name="report"),
     path("<id:pk>/closing/", admin_views.ClosingAdminView.as_view(), name="closing"),
     path("<id:pk>/budget/", admin_views.BudgetAdminView.as_view(), name="budget"),
+    path("closeout/", admin_views.CloseoutAdminView.as_view(), name="closeout_index"),
+    path("closeout/<id:call_pk>/", admin_views.CloseoutAdminView.as_view(), name="closeout"),
     path("start/", admin_views.StartDeliveryView.as_view(), name="start"),
 ]
 
@@ -155,6 +157,26 @@ def register_delivery_urls():
 class StaffMenuItem(MenuItem):
     def is_shown(self, request):
         return request.user.has_perm("delivery.manage_delivery")
+
+
+class CloseoutMenuItem(MenuItem):
+    def is_shown(self, request):
+        from organizations.roles import FINANCE_OFFICER, has_role
+
+        return request.user.has_perm("delivery.manage_delivery") or has_role(
+            request.user, FINANCE_OFFICER
+        )
+
+
+@hooks.register("register_admin_menu_item")
+def register_closeout_menu_item():
+    return CloseoutMenuItem(
+        _("Call close-out"),
+        reverse("delivery_admin:closeout_index"),
+        icon_name="table",
+        order=232,
+        name="delivery-closeout",
+    )
 
 
 @hooks.register("register_admin_menu_item")

@@ -3,6 +3,7 @@ from .applications import (
     ApplicationAttachment,
     ApplicationEvent,
     ApplicationRevision,
+    DraftReminder,
 )
 from .calls import CallIndexPage, CallPage, CallPageForm, Project, ServiceCategory, ServiceItem
 from .needs import CommunityNeed, NeedPhoto, NeedSupport
@@ -16,6 +17,7 @@ __all__ = [
     "CallPage",
     "CallPageForm",
     "CommunityNeed",
+    "DraftReminder",
     "NeedPhoto",
     "NeedSupport",
     "Project",

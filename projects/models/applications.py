@@ -250,3 +250,30 @@ class ApplicationAttachment(models.Model):
             "projects:application_attachment",
             kwargs={"pk": self.application_id, "attachment_pk": self.pk},
         )
+
+
+class DraftReminder(models.Model):
+    """A reminder sent to an organization about one unfinished draft before its call
+    closes, ``days`` (7 or 1) before the close: at most one per draft and threshold."""
+
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.CASCADE,
+        related_name="draft_reminders",
+        verbose_name=_("Application"),
+    )
+    days = models.PositiveSmallIntegerField(_("Days before the call closes"))
+    sent_at = models.DateTimeField(_("Sent at"))
+
+    class Meta:
+        verbose_name = _("Draft reminder")
+        verbose_name_plural = _("Draft reminders")
+        ordering = ["-sent_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "days"], name="projects_draft_reminder_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.application} · {self.days}"

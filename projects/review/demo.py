@@ -132,6 +132,14 @@ def _review_call(
     ReviewSettings.objects.filter(call=call).update(deadline=deadline)
     if finish:
         services.rank_call(call=call, by=officer)
+        for entries, decided in services.open_ties(call):
+            if not decided:  # the demo's committee keeps the tie-breaks' order
+                services.decide_tie(
+                    call=call,
+                    order=[e.application_id for e in entries],
+                    reason="评审委员会会议表决：维持并列规则给出的顺序。",
+                    by=officer,
+                )
         if not Decision.objects.filter(call=call).exists():
             services.publish_results(call=call, by=officer, now=timezone.now() - timedelta(days=2))
 

@@ -150,6 +150,45 @@ class PublishForm(forms.Form):
     )
 
 
+class TieForm(forms.Form):
+    """The review committee's order for applications tied at a cut: one choice per place
+    (each tied application once) and the committee's reasons."""
+
+    reason = forms.CharField(
+        label=_("Committee's reasons"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Record the committee's reasons.")},
+    )
+
+    def __init__(self, *args, entries, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [
+            (str(e.application_id), e.application.title or e.application_id) for e in entries
+        ]
+        self.places = []
+        for place, entry in enumerate(entries, start=1):
+            name = f"place_{place}"
+            self.fields[name] = forms.TypedChoiceField(
+                label=_("Place %(n)d") % {"n": place},
+                choices=choices,
+                coerce=int,
+                initial=str(entry.application_id),
+                error_messages={"invalid_choice": _("Choose one of the tied applications.")},
+            )
+            self.places.append(name)
+
+    def place_fields(self):
+        return [self[name] for name in self.places]
+
+    def clean(self):
+        data = super().clean()
+        order = [data.get(name) for name in self.places]
+        if None not in order and len(set(order)) != len(order):
+            raise ValidationError(_("List each of the tied applications exactly once."))
+        data["order"] = order
+        return data
+
+
 class ManualAssignForm(forms.Form):
     application = forms.ModelChoiceField(
         label=_("Application"), queryset=Application.objects.none()

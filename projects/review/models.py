@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -207,6 +208,26 @@ class ReviewSettings(models.Model):
     )
     funded_count = models.PositiveIntegerField(_("Funded and matched (top N)"), default=0)
     reserve_count = models.PositiveIntegerField(_("Reserve library (next M)"), default=0)
+    funded_min_score = models.DecimalField(
+        _("Minimum score for funding"),
+        default=Decimal(60),
+        **SCORE_DIGITS,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_(
+            "Points out of 100 (the normalised score on a 100-point scale). An application "
+            "below it is never funded, whatever its rank."
+        ),
+    )
+    reserve_min_score = models.DecimalField(
+        _("Minimum score for the reserve library"),
+        default=Decimal(60),
+        **SCORE_DIGITS,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_(
+            "Points out of 100. An application below it never enters the reserve library "
+            "(项目库), whatever its rank."
+        ),
+    )
     appeal_days = models.PositiveSmallIntegerField(_("Appeal window (days)"), default=7)
     ranked_at = models.DateTimeField(_("Ranked at"), null=True, blank=True, editable=False)
     notice_version = models.PositiveIntegerField(
@@ -232,6 +253,7 @@ class ReviewSettings(models.Model):
                 FieldPanel("drop_extremes"),
                 FieldPanel("funded_count"),
                 FieldPanel("reserve_count"),
+                FieldRowPanel([FieldPanel("funded_min_score"), FieldPanel("reserve_min_score")]),
                 FieldPanel("appeal_days"),
             ],
             heading=_("Ranking and decisions"),
@@ -245,6 +267,13 @@ class ReviewSettings(models.Model):
             models.CheckConstraint(
                 condition=Q(reviewers_per_application__gte=1),
                 name="review_settings_at_least_one_reviewer",
+            ),
+            models.CheckConstraint(
+                condition=Q(funded_min_score__gte=0)
+                & Q(funded_min_score__lte=100)
+                & Q(reserve_min_score__gte=0)
+                & Q(reserve_min_score__lte=100),
+                name="review_settings_min_scores_0_to_100",
             ),
         ]
 
@@ -476,6 +505,42 @@ class RankingEntry(models.Model):
 
     def __str__(self):
         return f"#{self.rank} {self.application}"
+
+
+class TieDecision(models.Model):
+    """The review committee's order for applications the ranking scored alike (same
+    normalised score) but would put in different tiers — a tie at the funding or the
+    reserve cut. ``applications`` lists their ids in the committee's order; the ranking
+    applies it whenever the same applications tie again."""
+
+    call = models.ForeignKey(
+        "projects.CallPage",
+        on_delete=models.CASCADE,
+        related_name="tie_decisions",
+        verbose_name=_("Call"),
+    )
+    applications = models.JSONField(_("Applications in the committee's order"))
+    reason = models.TextField(_("Committee's reasons"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("Recorded by"),
+    )
+    decided_at = models.DateTimeField(_("Decided at"))
+
+    class Meta:
+        verbose_name = _("Tie decision")
+        verbose_name_plural = _("Tie decisions")
+        ordering = ["call_id", "-decided_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="review_tie_decision_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.call} · {self.applications}"
 
 
 class Decision(models.Model):

@@ -23,6 +23,15 @@ Definitions (also in docs/review.md):
 * order: normalised score ↓, median ↓, key criterion mean ↓ (none last), application
   first submitted ↑ (none last), application id ↑. Scores compare after rounding to
   four decimals so float noise from the database never decides a place.
+* tiers: the first ``funded_count`` places are funded, the next ``reserve_count`` the
+  reserve library (项目库), the rest not funded — but an application whose normalised
+  score, on a 100-point scale (``100·n/Σwᵢ``), is below the tier's minimum never gets
+  that tier whatever its place (it falls to the next tier whose minimum it meets, within
+  that tier's places, else not funded). Places are never handed down to lower scores.
+* ties at a cut: applications with the same normalised score that the tiers split (some
+  in a higher tier than others) are a tie at a cut; only the tie-breaks separate them,
+  so the review committee decides their order (``TieDecision``), which the ranking
+  applies whenever the same applications tie again, and publication waits for it.
 """
 
 from __future__ import annotations
@@ -159,15 +168,16 @@ def rank(
     max_total: float,
     threshold: Decimal,
     drop_extremes: bool,
-    funded_count: int,
-    reserve_count: int,
+    tiers: Tiers,
     min_reviews: int = 1,
+    committee_orders: list[list[int]] = (),
 ) -> list[Ranked]:
     """Aggregate per application, order, number 1…n and assign tiers.
 
     Every review informs its reviewer's statistics, but only applications with at least
     ``min_reviews`` reviews are ranked (the others are "not ranked — insufficient
-    reviews", listed by ``selectors.review_coverage``)."""
+    reviews", listed by ``selectors.review_coverage``). Equally scored applications that
+    a committee order lists exactly are put in that order."""
     normalised = normalise(totals, max_total)
     per_app: dict[int, list[ReviewTotal]] = {}
     for row in totals:
@@ -195,15 +205,73 @@ def rank(
             )
         )
     entries.sort(key=sort_key)
-    for position, entry in enumerate(entries, start=1):
-        entry.rank = position
-        entry.tier = tier_for(position, funded_count=funded_count, reserve_count=reserve_count)
+    entries = apply_committee_orders(entries, list(committee_orders))
+    assign_tiers(entries, tiers)
     return entries
 
 
-def tier_for(position: int, *, funded_count: int, reserve_count: int) -> str:
-    if position <= funded_count:
+@dataclass(frozen=True)
+class Tiers:
+    """Places per tier and each tier's minimum, both minima on the rubric's own scale."""
+
+    funded_count: int
+    reserve_count: int
+    funded_min: Decimal = Decimal(0)
+    reserve_min: Decimal = Decimal(0)
+
+    @classmethod
+    def of(cls, config, max_total: Decimal) -> Tiers:
+        """The call's tiers, its 100-point minima rescaled to the rubric's range."""
+        scale = Decimal(max_total) / 100
+        return cls(
+            funded_count=config.funded_count,
+            reserve_count=config.reserve_count,
+            funded_min=(config.funded_min_score * scale).quantize(FOUR),
+            reserve_min=(config.reserve_min_score * scale).quantize(FOUR),
+        )
+
+
+def tier_for(position: int, score: Decimal, tiers: Tiers) -> str:
+    """The tier of the application at ``position`` with normalised ``score``."""
+    if position <= tiers.funded_count and score >= tiers.funded_min:
         return ProjectTier.FUNDED_MATCHED
-    if position <= funded_count + reserve_count:
+    if position <= tiers.funded_count + tiers.reserve_count and score >= tiers.reserve_min:
         return ProjectTier.RESERVE
     return ProjectTier.NOT_FUNDED
+
+
+def assign_tiers(entries: list, tiers: Tiers) -> None:
+    """Number ``entries`` (in rank order) 1…n and set each one's tier."""
+    for position, entry in enumerate(entries, start=1):
+        entry.rank = position
+        entry.tier = tier_for(position, entry.normalised, tiers)
+
+
+def apply_committee_orders(entries: list[Ranked], orders: list[list[int]]) -> list[Ranked]:
+    """Reorder each group of equally scored entries whose applications a committee order
+    lists exactly (``orders``: application ids, committee's order first); the groups keep
+    their places in the ranking."""
+    by_set = {frozenset(order): order for order in orders}
+    result: list[Ranked] = []
+    for group in _score_groups(entries):
+        order = by_set.get(frozenset(e.application_id for e in group))
+        if order is not None:
+            group = sorted(group, key=lambda e: order.index(e.application_id))
+        result.extend(group)
+    return result
+
+
+def _score_groups(entries: list) -> list[list]:
+    groups: list[list] = []
+    for entry in entries:
+        if groups and groups[-1][0].normalised == entry.normalised:
+            groups[-1].append(entry)
+        else:
+            groups.append([entry])
+    return groups
+
+
+def cut_ties(entries: list) -> list[list]:
+    """The groups of entries (in rank order, with ranks and tiers set) that share a
+    normalised score but not a tier: ties at a cut, for the committee."""
+    return [group for group in _score_groups(entries) if len({e.tier for e in group}) > 1]

@@ -52,6 +52,7 @@ from .models import (
     ReviewSettings,
     RosterDeclaration,
     Rubric,
+    TieDecision,
 )
 
 TWO = Decimal("0.01")
@@ -723,6 +724,11 @@ def _store_ranking(call: CallPage, ranked: list[ranking.Ranked]) -> None:
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)  # noqa: S608
 
 
+def _committee_orders(call: CallPage) -> list[list[int]]:
+    """The committee's recorded orders for ties in ``call``, newest first."""
+    return [list(d.applications) for d in TieDecision.objects.filter(call=call)]
+
+
 @transaction.atomic
 def rank_call(*, call: CallPage, by=None, now: datetime | None = None) -> list[ranking.Ranked]:
     """Compute and store the call's ranking (see ``ranking`` for every definition).
@@ -738,15 +744,16 @@ def rank_call(*, call: CallPage, by=None, now: datetime | None = None) -> list[r
     now = now or timezone.now()
     totals = ranking.review_totals(call.pk)
     submitted = dict(Application.objects.filter(call=call).values_list("pk", "submitted_at"))
+    max_total = config.rubric.max_total()
     ranked = ranking.rank(
         totals=totals,
         submitted_at=submitted,
-        max_total=float(config.rubric.max_total()),
+        max_total=float(max_total),
         threshold=config.disagreement_threshold,
         drop_extremes=config.drop_extremes,
-        funded_count=config.funded_count,
-        reserve_count=config.reserve_count,
+        tiers=ranking.Tiers.of(config, max_total),
         min_reviews=config.reviewers_per_application,
+        committee_orders=_committee_orders(call),
     )
     _store_ranking(call, ranked)
     ReviewSettings.objects.filter(pk=config.pk).update(ranked_at=now)
@@ -796,6 +803,69 @@ def _decide_project(decision: Decision, application: Application, tier: str, cal
     decision.project = project
 
 
+def _undecided_ties(call: CallPage, entries: list[RankingEntry]) -> list[list[RankingEntry]]:
+    decided = {frozenset(order) for order in _committee_orders(call)}
+    return [
+        group
+        for group in ranking.cut_ties(entries)
+        if frozenset(e.application_id for e in group) not in decided
+    ]
+
+
+def open_ties(call: CallPage) -> list[tuple[list[RankingEntry], bool]]:
+    """The call's stored ranking's ties at a cut, each with whether the committee has
+    decided it: ``[(entries in rank order, decided), …]``."""
+    entries = list(
+        RankingEntry.objects.filter(call=call).select_related("application").order_by("rank")
+    )
+    decided = {frozenset(order) for order in _committee_orders(call)}
+    return [
+        (group, frozenset(e.application_id for e in group) in decided)
+        for group in ranking.cut_ties(entries)
+    ]
+
+
+@transaction.atomic
+def decide_tie(
+    *, call: CallPage, order: list[int], reason: str, by, now: datetime | None = None
+) -> TieDecision:
+    """Record the review committee's order for a tie at a cut and re-rank the call.
+
+    ``order`` lists the application ids of one tie of the stored ranking
+    (``open_ties``), the committee's first choice first; ``reason`` is required. The
+    ranking is recomputed at once with the order applied (it is applied again whenever
+    the same applications tie). Side effect: audit log ``review.tie.decide``. Raises
+    ``ValidationError`` (field ``order`` or ``reason``) for anything else, nothing
+    changed; ``PermissionDenied`` for non-staff."""
+    _require_staff(by)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Record the committee's reasons.")]})
+    settings_for(call)
+    if selectors.is_ranking_stale(call):
+        raise ValidationError(
+            _("A review changed after the ranking was computed; rank the call again first.")
+        )
+    ties = [{e.application_id for e in group} for group, _decided in open_ties(call)]
+    if len(order) != len(set(order)) or set(order) not in ties:
+        raise ValidationError({"order": [_("List each of the tied applications exactly once.")]})
+    decision = TieDecision.objects.create(
+        call=call,
+        applications=list(order),
+        reason=reason,
+        decided_by=by,
+        decided_at=now or timezone.now(),
+    )
+    log(
+        instance=call,
+        action="review.tie.decide",
+        user=by,
+        data={"applications": list(order), "reason": reason},
+    )
+    rank_call(call=call, by=by, now=now)
+    return decision
+
+
 def _check_publishable(
     *, call: CallPage, config: ReviewSettings, now: datetime, override_reason: str
 ) -> list[str]:
@@ -836,7 +906,9 @@ def publish_results(
     Refuses (``ValidationError``) without a ranking, with a stale ranking (a review
     changed after it was computed), without tier boundaries, and — unless
     ``override_reason`` is given — while the review window is open or an eligible
-    application lacks its required reviews. Republishing with nothing changed is refused.
+    application lacks its required reviews; and while applications tie at a cut without
+    the committee's recorded order (``decide_tie``). Republishing with nothing changed is
+    refused.
 
     Guarantees: every eligible application gets exactly one ``Decision``: ranked ones
     their rank and tier, the others "not ranked — insufficient reviews" (no rank, not
@@ -860,9 +932,25 @@ def publish_results(
         .select_related("application__organization")
         .order_by("rank")
     )
-    for entry in entries:
-        entry.tier = ranking.tier_for(
-            entry.rank, funded_count=config.funded_count, reserve_count=config.reserve_count
+    ranking.assign_tiers(entries, ranking.Tiers.of(config, config.rubric.max_total()))
+    undecided = _undecided_ties(call, entries)
+    if undecided:
+        raise ValidationError(
+            [
+                _(
+                    "Applications tie at a funding or reserve cut; record the review "
+                    "committee's decision on their order before publishing."
+                ),
+                *[
+                    _("Tied: %(titles)s.")
+                    % {
+                        "titles": "、".join(
+                            e.application.title or str(e.application_id) for e in group
+                        )
+                    }
+                    for group in undecided
+                ],
+            ]
         )
     ranked_ids = {entry.application_id for entry in entries}
     unranked = list(

@@ -32,6 +32,7 @@ from .forms import (
     ReasonForm,
     RosterForm,
     ScoreForm,
+    TieForm,
 )
 from .models import Appeal, Assignment, Review
 from .report_kinds import results_published
@@ -383,6 +384,7 @@ class ProgressView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
             else [],
             stale=config.ranked_at is not None and selectors.is_ranking_stale(call),
             blockers=selectors.publication_blockers(call, timezone.now()),
+            ties=self._tie_forms(kwargs.pop("tie_form", None)),
             publish_form=kwargs.pop("publish_form", None) or PublishForm(),
             chart=chart,
             ranking=ranking,
@@ -392,8 +394,45 @@ class ProgressView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
             **kwargs,
         )
 
+    def _tie_forms(self, bound=None) -> list:
+        """``(index, entries, decided, form)`` per tie at a cut of the stored ranking."""
+        result = []
+        for index, (entries, decided) in enumerate(services.open_ties(self.call)):
+            form = bound[1] if bound and bound[0] == index else None
+            result.append(
+                (index, entries, decided, form or TieForm(entries=entries, prefix=f"tie{index}"))
+            )
+        return result
+
+    def _decide_tie(self, request):
+        ties = services.open_ties(self.call)
+        index = request.POST.get("tie", "")
+        if not index.isdigit() or int(index) >= len(ties):
+            messages.error(request, _("This tie is no longer in the ranking; look again."))
+            return redirect("review:progress", pk=self.call.pk)
+        index = int(index)
+        form = TieForm(request.POST, entries=ties[index][0], prefix=f"tie{index}")
+        if form.is_valid():
+            try:
+                services.decide_tie(
+                    call=self.call,
+                    order=form.cleaned_data["order"],
+                    reason=form.cleaned_data["reason"],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                show_error(error, form=form)
+            else:
+                messages.success(
+                    request, _("The committee's decision is recorded; the call is ranked again.")
+                )
+                return redirect("review:progress", pk=self.call.pk)
+        return self.render_to_response(self.get_context_data(tie_form=(index, form)), status=400)
+
     def post(self, request, *args, **kwargs):
         call, action = self.call, request.POST.get("action")
+        if action == "decide_tie":
+            return self._decide_tie(request)
         try:
             if action == "auto_assign":
                 n = services.auto_assign(call=call, by=request.user)

@@ -66,6 +66,11 @@ LOG_ACTIONS = [
         _("Publish results anyway"),
         _("Results published despite missing reviews or an open review window"),
     ),
+    (
+        "review.tie.decide",
+        _("Record the committee's order for a tie"),
+        _("Review committee's order for applications tied at a cut recorded"),
+    ),
     ("review.appeal.record", _("Record appeal"), _("Appeal recorded")),
     ("review.appeal.resolve", _("Resolve appeal"), _("Appeal resolved")),
     ("review.appeal.submit", _("Submit appeal"), _("Appeal submitted online by the applicant")),

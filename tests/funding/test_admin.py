@@ -34,6 +34,7 @@ def officers(client):
         "/admin/funding_donations/import/",
         "/admin/funding_disbursements/record/",
         "/admin/funding_claw_backs/",
+        "/admin/funding_donations/statements/",
     ],
 )
 def test_admin_pages_render_for_finance(client, officers, url):

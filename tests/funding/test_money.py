@@ -121,10 +121,10 @@ def test_receipt_numbered_and_declined_for_anonymous(project):
     second = issue_receipt(donation=anonymous)
     again = issue_receipt(donation=named)
 
-    year = timezone.now().year
+    year = timezone.localdate().year
     assert (first.number, second.number, again.pk) == (
-        f"R{year}-{first.pk:06d}",
-        f"R{year}-{first.pk + 1:06d}",
+        f"{year}-000001",
+        f"{year}-000002",
         first.pk,
     )
     assert (first.donor_name, first.declined) == ("某某公司", False)

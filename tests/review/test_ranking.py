@@ -57,7 +57,8 @@ def test_rank_call_normalises_per_reviewer_with_hand_computed_values(call, scena
     n(R) = mean(56 − √584, 56 − √876) = 56 − 26.8816945 = 29.1183055.
     Raw means put P (90) above Q (60); normalisation puts Q first.
     R spread 70 − 20 = 50 > threshold 20 → disagreement.
-    Tiers: funded 1 → Q; reserve 2 → P, S; R not funded.
+    Tiers: funded 1 → Q; reserve 2 → P, S — but S (56) is below the reserve library's
+    default minimum of 60 → not funded; R not funded.
     """
     entries = services.rank_call(call=call)
 
@@ -79,7 +80,7 @@ def test_rank_call_normalises_per_reviewer_with_hand_computed_values(call, scena
     assert [got[t].tier for t in "QPSR"] == [
         ProjectTier.FUNDED_MATCHED,
         ProjectTier.RESERVE,
-        ProjectTier.RESERVE,
+        ProjectTier.NOT_FUNDED,
         ProjectTier.NOT_FUNDED,
     ]
     assert [got[t].rank for t in "QPSR"] == [1, 2, 3, 4]
@@ -128,8 +129,7 @@ def _rank(totals, **kwargs):
         "max_total": 100.0,
         "threshold": Decimal(20),
         "drop_extremes": False,
-        "funded_count": 0,
-        "reserve_count": 0,
+        "tiers": ranking.Tiers(funded_count=0, reserve_count=0),
     }
     return ranking.rank(totals=totals, **{**defaults, **kwargs})
 
@@ -226,7 +226,8 @@ def test_normalised_is_clamped_to_rubric_range():
 
 
 def test_tier_for_boundaries():
-    tiers = [ranking.tier_for(p, funded_count=2, reserve_count=1) for p in (1, 2, 3, 4)]
+    config = ranking.Tiers(funded_count=2, reserve_count=1)
+    tiers = [ranking.tier_for(p, Decimal(90), config) for p in (1, 2, 3, 4)]
 
     assert tiers == [
         ProjectTier.FUNDED_MATCHED,

@@ -131,6 +131,7 @@ SITE_URLS = {
     "funding_public:pledge": lambda w: {"slug": w.project.slug},
     "funding_public:pledge_detail": lambda w: {"token": "no-such-pledge"},
     "funding_public:receipt_pdf": lambda w: {"token": w.donation.access_token},
+    "funding_public:official_receipt": lambda w: {"token": w.donation.access_token},
     "funding_public:test_checkout": lambda w: {"token": w.donation.access_token},
     "funding_public:settlement": lambda w: {"call_id": w.call.pk},
     # Wagtail's front end.
