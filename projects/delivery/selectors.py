@@ -203,10 +203,11 @@ def disbursement_facts(project) -> list[tuple[str, str]]:
 
 def delivery_money(delivery: Delivery) -> dict:
     """The organization's view of its project's money: raised and matched, disbursed,
-    spent (reviewed) and awaiting review, disbursed but unspent, every tranche with its
-    status, payment date and reason, and every hold on the next tranche (translated
+    spent (reviewed) and awaiting review, disbursed but unspent (less unspent money
+    returned as leftover), every leftover transfer recorded or approved, every tranche
+    with its status, payment date and reason, and every hold on the next tranche (translated
     reasons; none once the project has ended). A fixed number of queries."""
-    from funding.models import Disbursement
+    from funding.models import Disbursement, LeftoverTransfer
     from funding.selectors import project_money
     from funding.services.leftover import returned_unspent
     from funding.services.spending import disbursement_holds
@@ -215,13 +216,21 @@ def delivery_money(delivery: Delivery) -> dict:
 
     project = delivery.project
     money = project_money(project)
+    returned = returned_unspent(project.pk)
     pending = min(pending_spending(delivery), money.spent) if money.spent else 0
     return {
         "money": money,
         "reviewed": money.spent - pending,
         "pending": pending,
         # Less what it returned as leftover money (结余资金) when the project ended.
-        "unspent": max(money.disbursed - money.spent - returned_unspent(project.pk), 0),
+        "unspent": max(money.disbursed - money.spent - returned, 0),
+        "leftover": [
+            t
+            for t in LeftoverTransfer.objects.filter(project=project)
+            .select_related("pool", "target_project")
+            .order_by("created_at", "pk")
+            if t.status in ("recorded", "approved")
+        ],
         "tranches": list(Disbursement.objects.filter(project=project).order_by("tranche")),
         "holds": [] if delivery.stage in END_STAGES else disbursement_holds(project, 0),
     }

@@ -181,8 +181,8 @@ def test_closing_needs_an_accepted_final_report(officer, english):
         "accepted yet.): meet it or write why you close without it.",
         "“Final evaluation finalised” is missing (No final evaluation has been "
         "finalised.): meet it or write why you close without it.",
-        "“Budget variances above one tenth explained” is missing (Unexplained: 项目社工、活动物资): "
-        "meet it or write why you close without it.",
+        "“Budget variances above one tenth explained” is missing (Unexplained: "
+        "项目社工、活动物资): meet it or write why you close without it.",
     ]
 
 

@@ -109,3 +109,26 @@ def test_other_organizations_member_sees_no_money(client, funded):
 
     assert response.status_code == 404
     assert "收款账户与协议不符" not in response.content.decode()
+
+
+def test_member_sees_the_leftover_money_returned(client, funded, finance):
+    from funding.enums import LeftoverDestination
+    from funding.services.leftover import approve_leftover, record_leftover
+
+    member = make_member(funded, username="org-leftover")
+    transfer = record_leftover(
+        project=funded.project,
+        destination=LeftoverDestination.GENERAL,
+        reference="RET-42",
+        recorded_by=finance[0],
+    )
+    approve_leftover(transfer=transfer, approved_by=finance[1])
+    client.force_login(member)
+
+    html = client.get(reverse("delivery:detail", args=[funded.pk])).content.decode()
+
+    assert '<dd data-figure="unspent">¥0.00</dd>' in html
+    assert (
+        f'<li data-leftover="{transfer.pk}">退回综合基金 · 未拨付 ¥6,000.00 · '
+        "退回的未支出资金 ¥4,000.00 · 已复核并支付</li>"
+    ) in html
