@@ -217,3 +217,14 @@ def test_english_directories_make_no_query_per_card(
     assert three == one
     with django_assert_max_num_queries(16):
         client.get("/en/projects/", {"page": 1})
+
+
+def test_english_site_search_shows_english_versions_and_marks_chinese_hits(client, site_pages):
+    ProjectFactory(title="长者饭堂", title_en="Seniors canteen", summary="午餐")
+    ProjectFactory(title="长者探访", summary="canteen visits")
+
+    html = client.get("/en/search/", {"q": "canteen"}).content.decode()
+
+    assert "<mark>canteen</mark>" in html
+    assert ">Seniors <mark>canteen</mark></a>" in html
+    assert '" lang="zh-Hans">长者探访</a>' in html
