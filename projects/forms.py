@@ -15,7 +15,7 @@ from django.utils.translation import pgettext_lazy
 
 from organizations.models import Region
 from organizations.region_choices import GroupedRegionChoiceField
-from portal.core.bilingual import english_limits
+from portal.core.bilingual import EN_SUMMARY_MAX, EN_TITLE_MAX, english_limits
 from portal.core.money import YuanField, fen_to_yuan
 
 from .enums import ApplicationStep, BudgetCategory, FundingSource, IndicatorKind
@@ -490,6 +490,20 @@ class NeedForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6})
     )
+    title_en = forms.CharField(
+        label=_("English title"),
+        max_length=EN_TITLE_MAX,
+        required=False,
+        widget=forms.TextInput(attrs={"lang": "en"}),
+        help_text=_("Optional. Shown on the English site instead of the Chinese title."),
+    )
+    description_en = forms.CharField(
+        label=_("English description"),
+        max_length=EN_SUMMARY_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "lang": "en"}),
+        help_text=_("Optional. Shown on the English site instead of the Chinese description."),
+    )
     region = GroupedRegionChoiceField(
         label=_("Sub-district or community"), queryset=Region.objects.none()
     )
@@ -512,6 +526,7 @@ class NeedForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = _local_regions()
+        english_limits(self)
 
     def clean_photos(self):
         uploads = self.cleaned_data.get("photos") or []

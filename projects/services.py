@@ -467,17 +467,29 @@ def default_return_deadline(now: datetime | None = None) -> datetime:
 
 @transaction.atomic
 def post_need(
-    *, by, title: str, description: str, region, service_item, people_affected: int, photos=()
+    *,
+    by,
+    title: str,
+    description: str,
+    region,
+    service_item,
+    people_affected: int,
+    photos=(),
+    title_en: str = "",
+    description_en: str = "",
 ) -> CommunityNeed:
     """A resident raises a need; it waits for moderation. ``photos`` are checked uploads
-    as ``(file, content_type)`` pairs."""
+    as ``(file, content_type)`` pairs; ``title_en`` / ``description_en`` an optional
+    English version."""
     from .models import NeedPhoto
 
     if not by.is_authenticated:
         raise PermissionDenied(_("Sign in to raise a need."))
     need = CommunityNeed.objects.create(
         title=title,
+        title_en=title_en.strip(),
         description=description,
+        description_en=description_en.strip(),
         region=region,
         service_item=service_item,
         people_affected=people_affected,

@@ -228,3 +228,27 @@ def test_english_site_search_shows_english_versions_and_marks_chinese_hits(clien
     assert "<mark>canteen</mark>" in html
     assert ">Seniors <mark>canteen</mark></a>" in html
     assert '" lang="zh-Hans">长者探访</a>' in html
+
+
+def test_resident_may_give_a_need_an_english_version_within_the_limit(client, site_pages):
+    from django.urls import reverse
+
+    from projects.models import CommunityNeed
+
+    client.force_login(UserFactory())
+    region = RegionFactory()
+    data = {
+        "title": "路灯坏了",
+        "description": "晚上很黑",
+        "region": region.pk,
+        "people_affected": "30",
+        "title_en": " Broken street lamps ",
+    }
+
+    too_long = client.post(reverse("projects:need_create"), {**data, "description_en": "d" * 2001})
+    saved = client.post(reverse("projects:need_create"), {**data, "description_en": "Dark."})
+
+    assert "英文内容最多 2000 个字符（现有 2001 个）。" in too_long.content.decode()
+    assert saved.status_code == 302
+    need = CommunityNeed.objects.get()
+    assert (need.title_en, need.description_en) == ("Broken street lamps", "Dark.")
