@@ -51,18 +51,76 @@ DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"  # noqa: S105 - demo only, printed on purp
 DEMO_PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< >>\n%%EOF\n"
 
 # Shenzhen: districts and a selection of their sub-districts (街道), with real names.
+# English names: districts "<pinyin> District", sub-districts "<pinyin> Subdistrict"
+# (the city's own spelling on its road signs), numbered communities "Community No. n",
+# named ones "<pinyin> Community".
 SHENZHEN = {
-    ("440303", "罗湖区", "Luohu"): ["桂园街道", "黄贝街道", "东门街道", "翠竹街道", "笋岗街道"],
-    ("440304", "福田区", "Futian"): ["园岭街道", "南园街道", "福田街道", "沙头街道", "莲花街道"],
-    ("440305", "南山区", "Nanshan"): ["南头街道", "南山街道", "沙河街道", "蛇口街道", "粤海街道"],
-    ("440306", "宝安区", "Bao'an"): ["新安街道", "西乡街道", "航城街道", "福永街道", "沙井街道"],
-    ("440307", "龙岗区", "Longgang"): ["平湖街道", "坂田街道", "布吉街道", "龙城街道", "横岗街道"],
-    ("440308", "盐田区", "Yantian"): ["梅沙街道", "盐田街道", "沙头角街道", "海山街道"],
-    ("440309", "龙华区", "Longhua"): ["观湖街道", "民治街道", "龙华街道", "大浪街道"],
-    ("440310", "坪山区", "Pingshan"): ["坪山街道", "马峦街道", "碧岭街道", "石井街道"],
-    ("440311", "光明区", "Guangming"): ["光明街道", "公明街道", "新湖街道", "凤凰街道"],
+    ("440303", "罗湖区", "Luohu District"): [
+        ("桂园街道", "Guiyuan"),
+        ("黄贝街道", "Huangbei"),
+        ("东门街道", "Dongmen"),
+        ("翠竹街道", "Cuizhu"),
+        ("笋岗街道", "Sungang"),
+    ],
+    ("440304", "福田区", "Futian District"): [
+        ("园岭街道", "Yuanling"),
+        ("南园街道", "Nanyuan"),
+        ("福田街道", "Futian"),
+        ("沙头街道", "Shatou"),
+        ("莲花街道", "Lianhua"),
+    ],
+    ("440305", "南山区", "Nanshan District"): [
+        ("南头街道", "Nantou"),
+        ("南山街道", "Nanshan"),
+        ("沙河街道", "Shahe"),
+        ("蛇口街道", "Shekou"),
+        ("粤海街道", "Yuehai"),
+    ],
+    ("440306", "宝安区", "Bao'an District"): [
+        ("新安街道", "Xin'an"),
+        ("西乡街道", "Xixiang"),
+        ("航城街道", "Hangcheng"),
+        ("福永街道", "Fuyong"),
+        ("沙井街道", "Shajing"),
+    ],
+    ("440307", "龙岗区", "Longgang District"): [
+        ("平湖街道", "Pinghu"),
+        ("坂田街道", "Bantian"),
+        ("布吉街道", "Buji"),
+        ("龙城街道", "Longcheng"),
+        ("横岗街道", "Henggang"),
+    ],
+    ("440308", "盐田区", "Yantian District"): [
+        ("梅沙街道", "Meisha"),
+        ("盐田街道", "Yantian"),
+        ("沙头角街道", "Shatoujiao"),
+        ("海山街道", "Haishan"),
+    ],
+    ("440309", "龙华区", "Longhua District"): [
+        ("观湖街道", "Guanhu"),
+        ("民治街道", "Minzhi"),
+        ("龙华街道", "Longhua"),
+        ("大浪街道", "Dalang"),
+    ],
+    ("440310", "坪山区", "Pingshan District"): [
+        ("坪山街道", "Pingshan"),
+        ("马峦街道", "Maluan"),
+        ("碧岭街道", "Biling"),
+        ("石井街道", "Shijing"),
+    ],
+    ("440311", "光明区", "Guangming District"): [
+        ("光明街道", "Guangming"),
+        ("公明街道", "Gongming"),
+        ("新湖街道", "Xinhu"),
+        ("凤凰街道", "Fenghuang"),
+    ],
 }
-COMMUNITIES = ["第一社区", "第二社区", "和平社区", "幸福社区"]
+COMMUNITIES = [
+    ("第一社区", "Community No. 1"),
+    ("第二社区", "Community No. 2"),
+    ("和平社区", "Heping Community"),
+    ("幸福社区", "Xingfu Community"),
+]
 
 PEOPLE = [
     # (username, email, display role, groups, is_superuser)
@@ -91,6 +149,14 @@ ORG_NAMES = [
     ("深圳市宝安区新芽青年志愿服务中心", OrganizationType.SOCIAL_SERVICE, "志愿服务"),
     ("航城街道书香读书会", OrganizationType.COMMUNITY, "文化体育"),
 ]
+# English names the organizations gave (by index); the others are shown in Chinese,
+# marked as the original, on the English site.
+ENGLISH_NAMES = {
+    0: ("Sunset Glow Elderly Service Centre, Futian", "Professional care for older residents."),
+    1: ("Rainbow Bridge Youth Development Centre, Nanshan", ""),
+    2: ("Tongxin Disability Service Society, Luohu", ""),
+    4: ("Green Home Environmental Volunteers Association", ""),
+}
 # The names people say (by index), found by the site search.
 SHORT_NAMES = {0: "夕阳红", 1: "彩虹桥", 2: "同心助残", 4: "绿色家园", 5: "鹏城公益", 8: "新芽青年"}
 # Verification state of each demo organization (by index): every state is shown.
@@ -135,16 +201,26 @@ def seed_regions(ctx: DemoContext) -> list[Region]:
                 "parent": city,
             },
         )
-        for i, street in enumerate(streets, start=1):
+        for i, (street, pinyin) in enumerate(streets, start=1):
             sub, _ = Region.objects.update_or_create(
                 code=f"{code}{i:03d}",
-                defaults={"name": street, "level": RegionLevel.SUBDISTRICT, "parent": district},
+                defaults={
+                    "name": street,
+                    "name_en": f"{pinyin} Subdistrict",
+                    "level": RegionLevel.SUBDISTRICT,
+                    "parent": district,
+                },
             )
             subdistricts.append(sub)
-            for j, community in enumerate(COMMUNITIES[:2], start=1):
+            for j, (community, community_en) in enumerate(COMMUNITIES[:2], start=1):
                 Region.objects.update_or_create(
                     code=f"{code}{i:03d}{j:03d}",
-                    defaults={"name": community, "level": RegionLevel.COMMUNITY, "parent": sub},
+                    defaults={
+                        "name": community,
+                        "name_en": community_en,
+                        "level": RegionLevel.COMMUNITY,
+                        "parent": sub,
+                    },
                 )
     return subdistricts
 
@@ -195,6 +271,8 @@ def seed(ctx: DemoContext) -> None:
             defaults={
                 "name": name,
                 "short_name": SHORT_NAMES.get(i, ""),
+                "name_en": ENGLISH_NAMES.get(i, ("", ""))[0],
+                "mission_en": ENGLISH_NAMES.get(i, ("", ""))[1],
                 "org_type": org_type,
                 "registration_kind": kind,
                 "credit_code": credit_code(prefix, 1000 + i)

@@ -1,10 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.bilingual import english_limits
 from portal.core.money import YuanField
 
 from .enums import DocumentKind, MemberRole, RegionLevel
 from .models import Organization, Region
+from .region_choices import GroupedRegionChoiceField
 from .services import ELIGIBILITY_FIELDS, IDENTITY_FIELDS, PROFILE_FIELDS
 from .validators import (
     validate_credit_code,
@@ -12,12 +14,6 @@ from .validators import (
     validate_image,
     validate_mobile,
 )
-
-
-class RegionChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        parent = obj.parent.name if obj.parent_id else ""
-        return f"{parent} · {obj.name}" if parent else obj.name
 
 
 class OrganizationForm(forms.ModelForm):
@@ -34,11 +30,16 @@ class OrganizationForm(forms.ModelForm):
             "established_on": forms.DateInput(attrs={"type": "date"}),
             "rating_expires_on": forms.DateInput(attrs={"type": "date"}),
             "mission": forms.Textarea(attrs={"rows": 4}),
+            "mission_en": forms.Textarea(attrs={"rows": 4, "lang": "en"}),
+            "name_en": forms.TextInput(attrs={"lang": "en"}),
             "service_areas": forms.CheckboxSelectMultiple,
             "contact_mobile": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
             "contact_email": forms.EmailInput(attrs={"autocomplete": "email"}),
         }
-        field_classes = {"region": RegionChoiceField, "community": RegionChoiceField}
+        field_classes = {
+            "region": GroupedRegionChoiceField,
+            "community": GroupedRegionChoiceField,
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,6 +51,7 @@ class OrganizationForm(forms.ModelForm):
         self.fields["community"].queryset = Region.objects.filter(
             level=RegionLevel.COMMUNITY
         ).select_related("parent")
+        english_limits(self)
         self.fields["contact_name"].required = True
         self.fields["contact_mobile"].required = True
         if self.instance.pk and self.instance.last_year_income is not None:

@@ -32,6 +32,7 @@ from .validators import normalize_mobile, validate_document
 
 PROFILE_FIELDS = (
     "name",
+    "name_en",
     "short_name",
     "org_type",
     "registration_kind",
@@ -46,6 +47,7 @@ PROFILE_FIELDS = (
     "contact_mobile",
     "contact_email",
     "mission",
+    "mission_en",
     "staff_count",
     "volunteer_count",
     "last_year_income",

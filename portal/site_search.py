@@ -23,6 +23,7 @@ from wagtail.models import Locale
 
 from organizations.enums import RegionLevel
 from organizations.models import Organization, Region
+from portal.core.bilingual import english_or_original, is_english
 from portal.core.search import excerpt, matching
 from portal.models import NewsPage, StandardPage
 from projects.directory import public_projects
@@ -168,19 +169,27 @@ class Hit:
     meta: str = ""
 
 
+def _text(obj, field: str) -> str:
+    """The English version on English pages when there is one, else the original."""
+    return english_or_original(obj, field)[0]
+
+
 def _hit(kind: str, obj, query: str) -> Hit:
     if kind == "project":
-        meta = " · ".join(
-            str(x) for x in (obj.organization.short_name or obj.organization.name, obj.region) if x
-        )
-        return Hit(obj.title, obj.get_absolute_url(), excerpt(obj.summary, query), meta)
+        organization = obj.organization
+        name = organization.short_name or organization.name
+        if organization.name_en and is_english():
+            name = organization.name_en
+        meta = " · ".join(str(x) for x in (name, obj.region) if x)
+        text = excerpt(_text(obj, "summary"), query)
+        return Hit(_text(obj, "title"), obj.get_absolute_url(), text, meta)
     if kind == "organization":
-        return Hit(
-            obj.name, obj.get_absolute_url(), excerpt(obj.mission, query), str(obj.district or "")
-        )
+        text = excerpt(_text(obj, "mission"), query)
+        return Hit(_text(obj, "name"), obj.get_absolute_url(), text, str(obj.district or ""))
     if kind == "need":
         meta = " · ".join(str(x) for x in (obj.region, obj.service_item) if x)
-        return Hit(obj.title, obj.get_absolute_url(), excerpt(obj.description, query), meta)
+        text = excerpt(_text(obj, "description"), query)
+        return Hit(_text(obj, "title"), obj.get_absolute_url(), text, meta)
     text = getattr(obj, "summary", "") or getattr(obj, "intro", "") or obj.search_description
     return Hit(obj.title, obj.url, excerpt(text, query))
 

@@ -172,6 +172,18 @@ PROJECT_TITLES = [
     "垃圾分类绿色账户",
     "居民议事厅",
 ]
+# English versions the organizations gave (by index); the others show their Chinese
+# original on the English site, labelled as such.
+PROJECT_ENGLISH = {
+    0: (
+        "Warm meals at the seniors' canteen",
+        "Hot, affordable lunches and home delivery for older residents living alone.",
+    ),
+    1: ("After-school club at half past four", "Homework help and play after school."),
+    2: ("Support for families living with dementia", ""),
+    5: ("Jobs for young people with disabilities", "Job coaching and placements."),
+    8: ("Home visits to older people living alone", ""),
+}
 
 
 def seed_catalogue() -> list[ServiceItem]:
@@ -354,6 +366,8 @@ def seed(ctx: DemoContext) -> None:
             slug=f"project-{i + 1}",
             defaults={
                 "title": title,
+                "title_en": PROJECT_ENGLISH.get(i, ("", ""))[0],
+                "summary_en": PROJECT_ENGLISH.get(i, ("", ""))[1],
                 "organization": org,
                 "call": calls[1 + i % 3],
                 "summary": f"{org.name}实施的{title}，回应居民提出的社区需求。",

@@ -56,7 +56,8 @@ from django.utils.translation import gettext_lazy as _
 
 from organizations.enums import OrganizationType, RegionLevel
 from organizations.models import Region
-from portal.core.ids import IdChoiceFilter
+from organizations.region_choices import GroupedRegionChoiceField
+from portal.core.ids import LocalizedPageChoiceFilter
 from portal.core.search import matching, query_terms
 
 from .enums import MONEY_OPEN_STATUSES, ProjectStatus, ProjectTier
@@ -351,6 +352,12 @@ class FastSelect(forms.Select):
         return mark_safe("".join(parts))
 
 
+class GroupedRegionFilter(django_filters.ModelChoiceFilter):
+    """Sub-districts in an ``<optgroup>`` per district."""
+
+    field_class = GroupedRegionChoiceField
+
+
 class ProjectDirectoryFilter(django_filters.FilterSet):
     """Every filter and sort of the public directory and of ``/api/v1/projects``.
 
@@ -383,7 +390,7 @@ class ProjectDirectoryFilter(django_filters.FilterSet):
         empty_label=_("All"),
         widget=FastSelect,
     )
-    subdistrict = django_filters.ModelChoiceFilter(
+    subdistrict = GroupedRegionFilter(
         label=_("Sub-district"),
         queryset=_subdistricts,
         method="filter_subdistrict",
@@ -391,7 +398,7 @@ class ProjectDirectoryFilter(django_filters.FilterSet):
         empty_label=_("All"),
         widget=FastSelect,
     )
-    call = IdChoiceFilter(
+    call = LocalizedPageChoiceFilter(
         label=_("Call"), queryset=_calls, field_name="call", empty_label=_("All"), widget=FastSelect
     )
     year = django_filters.ChoiceFilter(

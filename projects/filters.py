@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Region
+from organizations.region_choices import GroupedRegionChoiceField
 from portal.core.search import matching, query_terms
 
 from .enums import CallState
@@ -40,17 +41,10 @@ class CallFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=matching) | queryset.exclude(pk__in=restricted)
 
 
-class RegionChoiceField(forms.ModelChoiceField):
-    """Communities are named with their sub-district (many are called 第一社区…)."""
-
-    def label_from_instance(self, region):
-        if region.parent_id and region.level == "community":
-            return f"{region.parent.local_name} · {region.local_name}"
-        return region.local_name
-
-
 class RegionFilter(django_filters.ModelChoiceFilter):
-    field_class = RegionChoiceField
+    """Grouped by district; communities named with their sub-district."""
+
+    field_class = GroupedRegionChoiceField
 
 
 # The needs board's sort options; the first is the default (the page opens on it).

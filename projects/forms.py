@@ -14,10 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from organizations.models import Region
+from organizations.region_choices import GroupedRegionChoiceField
+from portal.core.bilingual import EN_SUMMARY_MAX, EN_TITLE_MAX, english_limits
 from portal.core.money import YuanField, fen_to_yuan
 
 from .enums import ApplicationStep, BudgetCategory, FundingSource, IndicatorKind
-from .models import CommunityNeed, ServiceItem
+from .models import CommunityNeed, Project, ServiceItem
 from .services import budget_errors, budget_totals
 from .uploads import ATTACHMENT_TYPES, PHOTO_TYPES, check_upload
 
@@ -33,7 +35,7 @@ class BasicForm(forms.Form):
     summary = forms.CharField(
         label=_("Summary"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
     )
-    region = forms.ModelChoiceField(
+    region = GroupedRegionChoiceField(
         label=_("Service area (sub-district or community)"), queryset=Region.objects.none()
     )
     service_items = forms.ModelMultipleChoiceField(
@@ -488,7 +490,21 @@ class NeedForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6})
     )
-    region = forms.ModelChoiceField(
+    title_en = forms.CharField(
+        label=_("English title"),
+        max_length=EN_TITLE_MAX,
+        required=False,
+        widget=forms.TextInput(attrs={"lang": "en"}),
+        help_text=_("Optional. Shown on the English site instead of the Chinese title."),
+    )
+    description_en = forms.CharField(
+        label=_("English description"),
+        max_length=EN_SUMMARY_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "lang": "en"}),
+        help_text=_("Optional. Shown on the English site instead of the Chinese description."),
+    )
+    region = GroupedRegionChoiceField(
         label=_("Sub-district or community"), queryset=Region.objects.none()
     )
     service_item = forms.ModelChoiceField(
@@ -510,6 +526,7 @@ class NeedForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = _local_regions()
+        english_limits(self)
 
     def clean_photos(self):
         uploads = self.cleaned_data.get("photos") or []
@@ -531,3 +548,27 @@ class MergeNeedForm(forms.Form):
     def __init__(self, *args, need, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["into"].queryset = CommunityNeed.objects.published().exclude(pk=need.pk)
+
+
+class EnglishVersionForm(forms.ModelForm):
+    """The optional English title and summary (or description) of a project or need."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        english_limits(self)
+        for field in self.fields.values():
+            field.widget.attrs["lang"] = "en"
+
+
+class ProjectEnglishForm(EnglishVersionForm):
+    class Meta:
+        model = Project
+        fields = ["title_en", "summary_en"]
+        widgets = {"summary_en": forms.Textarea(attrs={"rows": 5})}
+
+
+class NeedEnglishForm(EnglishVersionForm):
+    class Meta:
+        model = CommunityNeed
+        fields = ["title_en", "description_en"]
+        widgets = {"description_en": forms.Textarea(attrs={"rows": 5})}

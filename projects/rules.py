@@ -10,6 +10,14 @@ def is_project_member(user, project) -> bool:
     return membership_for(user, getattr(project, "organization_id", None)) is not None
 
 
+@rules.predicate
+def is_project_editor(user, project) -> bool:
+    membership = membership_for(user, getattr(project, "organization_id", None))
+    return bool(membership and membership.can_edit)
+
+
+# A project's optional English title and summary: its organization's editors and staff.
+rules.add_perm("projects.edit_project_english", is_project_editor | is_programme_staff)
 # A funded project's final report: the implementing organization and programme staff.
 rules.add_perm("projects.view_project_report", is_project_member | is_programme_staff)
 # Screening applications, viewing them in the admin, moderating residents' needs.

@@ -36,6 +36,7 @@ from .models import (
     CallPage,
     CommunityNeed,
     NeedSupport,
+    Project,
 )
 
 
@@ -466,17 +467,29 @@ def default_return_deadline(now: datetime | None = None) -> datetime:
 
 @transaction.atomic
 def post_need(
-    *, by, title: str, description: str, region, service_item, people_affected: int, photos=()
+    *,
+    by,
+    title: str,
+    description: str,
+    region,
+    service_item,
+    people_affected: int,
+    photos=(),
+    title_en: str = "",
+    description_en: str = "",
 ) -> CommunityNeed:
     """A resident raises a need; it waits for moderation. ``photos`` are checked uploads
-    as ``(file, content_type)`` pairs."""
+    as ``(file, content_type)`` pairs; ``title_en`` / ``description_en`` an optional
+    English version."""
     from .models import NeedPhoto
 
     if not by.is_authenticated:
         raise PermissionDenied(_("Sign in to raise a need."))
     need = CommunityNeed.objects.create(
         title=title,
+        title_en=title_en.strip(),
         description=description,
+        description_en=description_en.strip(),
         region=region,
         service_item=service_item,
         people_affected=people_affected,
@@ -605,3 +618,31 @@ def withdraw_support(*, need: CommunityNeed, by) -> bool:
     """Remove the user's support; True if there was one."""
     deleted, _d = NeedSupport.objects.filter(need=need, user=by).delete()
     return bool(deleted)
+
+
+@transaction.atomic
+def update_project_english(*, project: Project, by, title_en: str, summary_en: str) -> Project:
+    """Set a project's optional English title and summary (shown on the English site
+    instead of the Chinese ones; empty = show the Chinese original). Raises
+    ``PermissionDenied`` unless ``by`` edits for the project's organization or is staff."""
+    if not by.has_perm("projects.edit_project_english", project):
+        raise PermissionDenied(_("Only the organization's editors can do this."))
+    project.title_en = title_en.strip()
+    project.summary_en = summary_en.strip()
+    project.full_clean(exclude=[f.name for f in project._meta.fields if not f.name.endswith("_en")])
+    project.save(update_fields=["title_en", "summary_en"])
+    log(instance=project, action="projects.project.english", user=by)
+    return project
+
+
+@transaction.atomic
+def update_need_english(*, need: CommunityNeed, by, title_en: str, description_en: str):
+    """Set a need's optional English title and description (staff, who moderate needs).
+    Raises ``PermissionDenied`` for anyone else."""
+    _require_staff(by)
+    need.title_en = title_en.strip()
+    need.description_en = description_en.strip()
+    need.full_clean(exclude=[f.name for f in need._meta.fields if not f.name.endswith("_en")])
+    need.save(update_fields=["title_en", "description_en"])
+    log(instance=need, action="projects.need.english", user=by)
+    return need

@@ -2,13 +2,14 @@ from django.urls import path
 
 from .views import applications as app_views
 from .views import needs as need_views
-from .views import project_detail, project_list
+from .views import project_detail, project_english, project_list
 
 app_name = "projects"
 
 urlpatterns = [
     path("projects/", project_list, name="list"),
     path("projects/<str:slug>/", project_detail, name="detail"),
+    path("projects/<str:slug>/english/", project_english, name="project_english"),
     path("calls/<id:call_id>/apply/", app_views.start_application, name="start_application"),
     path("applications/", app_views.application_list, name="application_list"),
     path("applications/<id:pk>/", app_views.application_detail, name="application_detail"),

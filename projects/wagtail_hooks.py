@@ -24,7 +24,7 @@ from portal.core.money import format_fen
 
 from . import services
 from .enums import ApplicationStatus, CallState, NeedStatus
-from .forms import DeclineNeedForm, MergeNeedForm, ReturnForm, ScreeningForm
+from .forms import DeclineNeedForm, MergeNeedForm, NeedEnglishForm, ReturnForm, ScreeningForm
 from .models import Application, CallPage, CommunityNeed, ServiceCategory, ServiceItem
 from .presenters import Lookups, diff, present
 from .selectors import call_counts
@@ -45,6 +45,8 @@ LOG_ACTIONS = [
     ("projects.need.publish", _("Publish need"), _("Need published")),
     ("projects.need.decline", _("Decline need"), _("Need declined")),
     ("projects.need.merge", _("Merge need"), _("Need merged")),
+    ("projects.need.english", _("Edit English version"), _("English version edited")),
+    ("projects.project.english", _("Edit English version"), _("English version edited")),
 ]
 
 
@@ -357,6 +359,8 @@ class NeedInspectView(InspectView):
                 "photos": need.photos.all(),
                 "decline_form": getattr(self, "decline_form", None) or DeclineNeedForm(),
                 "merge_form": getattr(self, "merge_form", None) or MergeNeedForm(need=need),
+                "english_form": getattr(self, "english_form", None)
+                or NeedEnglishForm(instance=need),
                 "can_publish": need.status in (NeedStatus.PENDING, NeedStatus.DECLINED),
                 "can_merge": need.status != NeedStatus.MERGED,
             }
@@ -375,6 +379,16 @@ class NeedInspectView(InspectView):
                     return self.render_to_response(self.get_context_data(), status=400)
                 services.decline_need(
                     need=need, by=request.user, reason=self.decline_form.cleaned_data["reason"]
+                )
+            elif action == "english":
+                self.english_form = NeedEnglishForm(request.POST, instance=need)
+                if not self.english_form.is_valid():
+                    return self.render_to_response(self.get_context_data(), status=400)
+                services.update_need_english(
+                    need=need,
+                    by=request.user,
+                    title_en=self.english_form.cleaned_data["title_en"],
+                    description_en=self.english_form.cleaned_data["description_en"],
                 )
             elif action == "merge":
                 self.merge_form = MergeNeedForm(request.POST, need=need)

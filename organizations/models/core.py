@@ -4,7 +4,14 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.search import index
 
-from portal.core.bilingual import BilingualName, both_names, region_path
+from portal.core.bilingual import (
+    EN_SUMMARY_MAX,
+    EN_TITLE_MAX,
+    EN_TOO_LONG,
+    BilingualName,
+    both_names,
+    region_path,
+)
 from portal.core.search import CJKSearchMixin
 
 from ..enums import (
@@ -55,6 +62,13 @@ class OrganizationQuerySet(models.QuerySet):
 
 class Organization(CJKSearchMixin, index.Indexed, models.Model):
     name = models.CharField(_("Organization name"), max_length=200)
+    name_en = models.CharField(
+        _("English name"),
+        max_length=EN_TITLE_MAX,
+        blank=True,
+        error_messages={"max_length": EN_TOO_LONG},
+        help_text=_("Optional. Shown on the English site instead of the Chinese name."),
+    )
     short_name = models.CharField(
         _("Short name"),
         max_length=50,
@@ -128,6 +142,13 @@ class Organization(CJKSearchMixin, index.Indexed, models.Model):
     )
     contact_email = models.EmailField(_("Contact email"), blank=True)
     mission = models.TextField(_("Mission"), blank=True)
+    mission_en = models.TextField(
+        _("English mission"),
+        max_length=EN_SUMMARY_MAX,
+        blank=True,
+        error_messages={"max_length": EN_TOO_LONG},
+        help_text=_("Optional. Shown on the English site instead of the Chinese mission."),
+    )
     service_areas = models.ManyToManyField(
         "projects.ServiceCategory",
         verbose_name=_("Service areas"),
@@ -151,7 +172,14 @@ class Organization(CJKSearchMixin, index.Indexed, models.Model):
 
     objects = OrganizationQuerySet.as_manager()
 
-    cjk_search_sources = ("name", "short_name", "mission", "search_taxonomy")
+    cjk_search_sources = (
+        "name",
+        "short_name",
+        "mission",
+        "name_en",
+        "mission_en",
+        "search_taxonomy",
+    )
     search_fields = [
         index.SearchField("name"),
         index.SearchField("cjk_search_text"),

@@ -79,6 +79,7 @@ class Funding(Schema):
 class OrganizationRef(Schema):
     id: int
     name: str
+    name_en: str
     url: str
 
     @staticmethod
@@ -114,6 +115,10 @@ class ProjectOut(Schema):
     match_available: bool
     created_at: datetime
     url: str
+    # English versions the organization gave ("" = none): after the older columns, so
+    # CSV readers that count columns keep working.
+    title_en: str
+    summary_en: str
 
     @staticmethod
     def resolve_district(obj):
@@ -210,6 +215,7 @@ class OrganizationOut(Schema):
     id: int
     slug: str
     name: str
+    name_en: str
     org_type: str
     district: Named | None
     region: Named | None
@@ -240,6 +246,7 @@ class OrganizationDetailOut(OrganizationOut):
     credit_code: str | None
     established_on: date | None
     mission: str
+    mission_en: str
     staff_count: int
     volunteer_count: int
     verified_at: datetime | None

@@ -76,8 +76,45 @@ class _FilterIdChoiceField(IdChoiceMixin, django_filters.fields.ModelChoiceField
     pass
 
 
+class _LocalizedPageChoiceField(_FilterIdChoiceField):
+    """Pages named by their translation in the active language, where one exists: one
+    query for all options, made the first time a label is needed."""
+
+    def label_from_instance(self, obj):
+        titles = getattr(self, "_localized_titles", None)
+        if titles is None:
+            titles = self._localized_titles = localized_titles(list(self.queryset))
+        return titles.get(obj.pk, obj.title)
+
+
+def localized_titles(pages) -> dict[int, str]:
+    """``{page.pk: title}`` with each page's title in the active language's locale when
+    a translation exists there (one query), its own title otherwise."""
+    from wagtail.models import Locale, Page
+
+    titles = {page.pk: page.title for page in pages}
+    try:
+        locale = Locale.get_active()
+    except Locale.DoesNotExist:
+        return titles
+    foreign = {page.translation_key: page.pk for page in pages if page.locale_id != locale.pk}
+    if not foreign:
+        return titles
+    translated = Page.objects.filter(translation_key__in=foreign, locale=locale).live()
+    for key, title in translated.values_list("translation_key", "title"):
+        titles[foreign[key]] = title
+    return titles
+
+
 class IdChoiceFilter(django_filters.ModelChoiceFilter):
     """``ModelChoiceFilter`` for a model whose ids may be looked up through a key
     (Wagtail page types): an id beyond 64 bits is refused like an unknown one."""
 
     field_class = _FilterIdChoiceField
+
+
+class LocalizedPageChoiceFilter(IdChoiceFilter):
+    """``IdChoiceFilter`` over Wagtail pages whose options show the title of the page's
+    translation in the active language (the English call's title on ``/en/``)."""
+
+    field_class = _LocalizedPageChoiceField

@@ -1,13 +1,69 @@
 from django import template
 from django.conf import settings
 from django.urls import translate_url
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import get_language
 from wagtail.models import Locale, Page
 
+from portal.core.bilingual import english_or_original, has_cjk, is_english, mark_chinese
 from portal.core.money import format_fen
 from portal.selectors import menu_pages
 
 register = template.Library()
+
+
+@register.simple_tag
+def bi(obj, field="title", label=True, truncate=0, linebreaks=False):
+    """``{% bi project "title" %}``: the English version (``title_en``) on English pages
+    when there is one, else the Chinese original marked ``lang="zh-Hans"`` and labelled
+    "Chinese original" (docs/public.md, *Bilingual content*)."""
+    if obj is None:
+        return ""
+    text, is_original = english_or_original(obj, field)
+    if truncate:
+        text = Truncator(text).chars(truncate)
+    return mark_chinese(text, label=label and is_original, linebreaks=linebreaks)
+
+
+@register.simple_tag
+def bi_text(obj, field="title"):
+    """Plain-text ``bi`` for places that hold no markup (``<title>``, ``meta``)."""
+    if obj is None:
+        return ""
+    return english_or_original(obj, field)[0]
+
+
+@register.filter
+def place(region):
+    """``{{ project.region|place }}``: a region (or any taxonomy row) in the page's
+    language; a Chinese name without English version is marked ``lang="zh-Hans"``."""
+    if region is None:
+        return ""
+    return mark_chinese(english_or_original(region, "name")[0])
+
+
+@register.simple_tag
+def list_sep():
+    """The separator between listed names: 、 in Chinese, a comma in English."""
+    return ", " if is_english() else "、"
+
+
+@register.filter
+def zh(text, lines=""):
+    """``{{ milestone.title|zh }}``: text people typed in Chinese, marked
+    ``lang="zh-Hans"`` on English pages (no label: names, short lines).
+    ``{{ text|zh:"lines" }}`` also turns newlines into ``<br>``."""
+    return mark_chinese(text, linebreaks=lines == "lines")
+
+
+@register.simple_tag
+def lang_of(text):
+    """`` lang="zh-Hans"`` for an element whose attribute (``alt``, ``title``) holds
+    Chinese on an English page, else nothing: ``<img alt="{{ c }}"{% lang_of c %}>``."""
+    if is_english() and has_cjk(str(text or "")):
+        return mark_safe(' lang="zh-Hans"')  # noqa: S308 - constant markup
+    return ""
 
 
 @register.filter
@@ -111,7 +167,6 @@ def share_meta(context, title, description="", path=None):
     link is shared: title, description, canonical absolute URL and an image."""
     from django.templatetags.static import static
     from django.utils.html import strip_tags
-    from django.utils.text import Truncator
 
     request = context.get("request")
     url = _absolute(path or (request.path if request else "/"))

@@ -22,7 +22,14 @@ from wagtail.search import index
 
 from organizations.enums import OrganizationType
 from portal.blocks import ContentBlocks
-from portal.core.bilingual import BilingualName, both_names, region_path
+from portal.core.bilingual import (
+    EN_SUMMARY_MAX,
+    EN_TITLE_MAX,
+    EN_TOO_LONG,
+    BilingualName,
+    both_names,
+    region_path,
+)
 from portal.core.search import CJKSearchMixin
 
 from ..blocks import DocumentBlocks, FAQBlocks, TimelineBlocks
@@ -352,8 +359,22 @@ class Project(CJKSearchMixin, index.Indexed, models.Model):
         related_name="projects",
     )
     title = models.CharField(_("Project title"), max_length=200)
+    title_en = models.CharField(
+        _("English title"),
+        max_length=EN_TITLE_MAX,
+        blank=True,
+        error_messages={"max_length": EN_TOO_LONG},
+        help_text=_("Optional. Shown on the English site instead of the Chinese title."),
+    )
     slug = models.SlugField(_("Slug"), max_length=100, unique=True, allow_unicode=True)
     summary = models.TextField(_("Project summary"), blank=True)
+    summary_en = models.TextField(
+        _("English summary"),
+        max_length=EN_SUMMARY_MAX,
+        blank=True,
+        error_messages={"max_length": EN_TOO_LONG},
+        help_text=_("Optional. Shown on the English site instead of the Chinese summary."),
+    )
     status = models.CharField(
         _("Status"), max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.APPROVED
     )
@@ -383,7 +404,7 @@ class Project(CJKSearchMixin, index.Indexed, models.Model):
 
     # Site search and the directory's keyword box (portal.core.search.matching): the
     # words people type, in n-grams so that Chinese substrings match on every backend.
-    cjk_search_sources = ("title", "summary", "search_taxonomy")
+    cjk_search_sources = ("title", "summary", "title_en", "summary_en", "search_taxonomy")
     search_fields = [
         index.SearchField("title"),
         index.SearchField("cjk_search_text"),
@@ -423,7 +444,8 @@ class Project(CJKSearchMixin, index.Indexed, models.Model):
     def search_taxonomy(self) -> list[str]:
         """Organization (name and short name), service area with its parents, service
         items and their categories, in Chinese and English."""
-        names = [self.organization.name, self.organization.short_name]
+        organization = self.organization
+        names = [organization.name, organization.name_en, organization.short_name]
         names += both_names(*region_path(self.region))
         for item in self.service_items.all():
             names += both_names(item, item.category)

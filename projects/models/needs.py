@@ -6,7 +6,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.search import index
 
-from portal.core.bilingual import both_names, region_path
+from portal.core.bilingual import (
+    EN_SUMMARY_MAX,
+    EN_TITLE_MAX,
+    EN_TOO_LONG,
+    both_names,
+    region_path,
+)
 from portal.core.search import CJKSearchMixin
 
 from ..enums import NeedStatus
@@ -22,7 +28,21 @@ class CommunityNeed(CJKSearchMixin, index.Indexed, models.Model):
     """A need raised by a resident (需求由群众提出), public once staff publish it."""
 
     title = models.CharField(_("Title"), max_length=200)
+    title_en = models.CharField(
+        _("English title"),
+        max_length=EN_TITLE_MAX,
+        blank=True,
+        error_messages={"max_length": EN_TOO_LONG},
+        help_text=_("Optional. Shown on the English site instead of the Chinese title."),
+    )
     description = models.TextField(_("Description"))
+    description_en = models.TextField(
+        _("English description"),
+        max_length=EN_SUMMARY_MAX,
+        blank=True,
+        error_messages={"max_length": EN_TOO_LONG},
+        help_text=_("Optional. Shown on the English site instead of the Chinese description."),
+    )
     region = models.ForeignKey(
         "organizations.Region",
         verbose_name=_("Sub-district or community"),
@@ -66,7 +86,13 @@ class CommunityNeed(CJKSearchMixin, index.Indexed, models.Model):
 
     objects = CommunityNeedQuerySet.as_manager()
 
-    cjk_search_sources = ("title", "description", "search_taxonomy")
+    cjk_search_sources = (
+        "title",
+        "description",
+        "title_en",
+        "description_en",
+        "search_taxonomy",
+    )
     search_fields = [
         index.SearchField("title"),
         index.SearchField("cjk_search_text"),

@@ -69,6 +69,8 @@ def need_create(request):
             service_item=d["service_item"],
             people_affected=d["people_affected"],
             photos=form.checked_photos,
+            title_en=d["title_en"],
+            description_en=d["description_en"],
         )
         messages.success(
             request, _("Thank you. Your need will appear on the board once staff have checked it.")

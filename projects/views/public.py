@@ -1,11 +1,17 @@
 """Public pages: the project directory and the project page."""
 
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
+from django.utils.translation import gettext as _
 
 from portal.core.cache import cache_anonymous_page
+from portal.core.errors import show_error
 
+from .. import services
 from ..directory import (
     PAGE_SIZE,
     DirectoryPaginator,
@@ -15,6 +21,8 @@ from ..directory import (
     public_projects,
     with_match_flag,
 )
+from ..forms import ProjectEnglishForm
+from ..models import Project
 from ..sections import project_sections
 
 # The funding app's public money block (figures, latest gifts, donate button). The
@@ -63,3 +71,26 @@ def project_detail(request, slug):
     context["funding_money_template"] = _funding_money_template()
     context["project_sections"] = project_sections
     return render(request, "projects/project_detail.html", context)
+
+
+@login_required
+def project_english(request, slug):
+    """The organization's editors give the project an English title and summary."""
+    project = get_object_or_404(Project.objects.select_related("organization"), slug=slug)
+    if not request.user.has_perm("projects.edit_project_english", project):
+        raise PermissionDenied
+    form = ProjectEnglishForm(request.POST or None, instance=project)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_project_english(
+                project=project,
+                by=request.user,
+                title_en=form.cleaned_data["title_en"],
+                summary_en=form.cleaned_data["summary_en"],
+            )
+        except ValidationError as exc:
+            show_error(exc, form=form)
+        else:
+            messages.success(request, _("The English version is saved."))
+            return redirect(project.get_absolute_url())
+    return render(request, "projects/project_english.html", {"project": project, "form": form})

@@ -137,6 +137,8 @@ SITE = {
     # work on applications in the admin); attachments also to programme staff.
     "projects:list": PUBLIC,
     "projects:detail": PUBLIC,
+    # A project's English version: its organization's editors and programme staff.
+    "projects:project_english": "LODDDDDOO",
     "projects:start_application": POST_ONLY,
     "projects:application_list": MEMBERS_ONLY,
     "projects:application_detail": "LONNNNNNN",

@@ -93,6 +93,7 @@ SITE_URLS = {
     # Projects and applications.
     "projects:list": lambda w: {},
     "projects:detail": lambda w: {"slug": w.project.slug},
+    "projects:project_english": lambda w: {"slug": w.project.slug},
     "projects:start_application": lambda w: {"call_id": w.call.pk},
     "projects:application_list": lambda w: {},
     "projects:application_detail": lambda w: {"pk": w.draft.pk},
