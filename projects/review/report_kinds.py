@@ -32,8 +32,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from portal.core.reports import data_fingerprint, register_report
-from projects.enums import ApplicationStatus, ProjectTier
-from projects.models import Application, CallPage
+from projects.enums import ApplicationStatus, ProjectStatus, ProjectTier
+from projects.models import Application, CallPage, Project
 
 from . import blind
 from .enums import Recommendation, ReviewStatus
@@ -367,17 +367,21 @@ def call_context(call: CallPage) -> dict:
         d.application_id: d
         for d in Decision.objects.filter(call=review_call).select_related("project")
     }
-    projects = [d.project for d in decisions.values() if d.project is not None]
-    money = money_by_project(projects)
+    # Every project of the call counts in the totals, also one entered without a
+    # ranking decision; the table lists the ranked ones.
+    projects = {d.project.pk: d.project for d in decisions.values() if d.project is not None}
+    for project in Project.objects.filter(call_id__in={call.pk, review_call.pk}):
+        projects.setdefault(project.pk, project)
+    money = money_by_project(list(projects.values()))
+    totals = {
+        "raised": sum(m.raised for m in money.values()),
+        "matched": sum(m.matched for m in money.values()),
+    }
     rows = []
-    totals = {"raised": 0, "matched": 0}
     for entry in entries:
         decision = decisions.get(entry.application_id)
         project = decision.project if decision else None
         figures = money.get(project.pk) if project else None
-        if figures:
-            totals["raised"] += figures.raised
-            totals["matched"] += figures.matched
         rows.append(
             {
                 "rank": entry.rank,
@@ -385,7 +389,12 @@ def call_context(call: CallPage) -> dict:
                 "organization": entry.application.organization.name,
                 "reviews": entry.n_reviews,
                 "normalised": _num(entry.normalised),
-                "tier": ProjectTier(entry.tier).label if entry.tier else "",
+                # A terminated project is listed as such, never as funded.
+                "tier": (
+                    ProjectStatus.TERMINATED.label
+                    if project is not None and project.status == ProjectStatus.TERMINATED
+                    else (ProjectTier(entry.tier).label if entry.tier else "")
+                ),
                 "raised": format_fen(figures.raised, figures.currency) if figures else "—",
                 "matched": format_fen(figures.matched, figures.currency) if figures else "—",
             }

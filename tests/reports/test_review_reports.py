@@ -288,3 +288,35 @@ def test_call_report_queries_do_not_grow_with_the_ranking(call, config, officer)
 
     assert len(context["rows"]) == 3
     assert len(three) == len(one)
+
+
+def test_call_report_totals_every_project_and_lists_a_terminated_one_as_terminated(
+    reviewed, call, officer
+):
+    """The summary's money total is the whole call's (a project entered without a
+    ranking decision counts too), and a terminated project is never shown as funded."""
+    from funding.services.donations import mark_succeeded
+    from projects.enums import ProjectStatus
+    from projects.review.models import Decision
+    from tests.factories.funding import DonationFactory
+    from tests.factories.projects import ProjectFactory
+
+    services.publish_results(call=call, by=officer)
+    terminated = ProjectFactory(call=call, title="已终止的项目", status=ProjectStatus.TERMINATED)
+    unranked = ProjectFactory(call=call, title="直接立项的项目")
+    first = Decision.objects.filter(call=call).order_by("application__title").first()
+    Decision.objects.filter(pk=first.pk).update(project=terminated)
+    for project, amount in ((terminated, 10_000), (unranked, 25_050)):
+        gift = DonationFactory(project=project, amount=amount, source="test")
+        mark_succeeded(donation=gift, amount_received=amount, currency=project.currency)
+
+    text = pdf_text(render_report("call", call.pk, "zh-hans"))
+    # The first-ranked row, however the PDF wraps it: up to the second-ranked title.
+    assert first.application.title == "长者助餐项目1"
+    row = text.split("长者助餐项目1", 1)[1].split("长者助餐项目2", 1)[0]
+
+    assert "已终止" in row
+    assert "资助并配捐" not in row
+    assert "¥100.00" in row
+    assert "合计（本次征集的全部项目）" in text
+    assert "¥350.50" in text  # 100.00 + 250.50: the unranked project counts in the total
