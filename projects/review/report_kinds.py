@@ -331,6 +331,23 @@ def _ranking(call: CallPage) -> list[RankingEntry]:
     )
 
 
+def _call_projects(call_ids: set[int], decisions) -> list:
+    """Every project of the call: those of its decisions and any entered without one
+    (they all count in the summary's totals; its table lists the ranked ones)."""
+    projects = {d.project.pk: d.project for d in decisions if d.project is not None}
+    for project in Project.objects.filter(call_id__in=call_ids):
+        projects.setdefault(project.pk, project)
+    return list(projects.values())
+
+
+def _row_tier(entry, project) -> str:
+    """The ranking row's outcome: a terminated project is listed as such, never as
+    funded."""
+    if project is not None and project.status == ProjectStatus.TERMINATED:
+        return str(ProjectStatus.TERMINATED.label)
+    return str(ProjectTier(entry.tier).label) if entry.tier else ""
+
+
 def call_context(call: CallPage) -> dict:
     from portal.core import charts
     from portal.core.money import format_fen
@@ -367,12 +384,8 @@ def call_context(call: CallPage) -> dict:
         d.application_id: d
         for d in Decision.objects.filter(call=review_call).select_related("project")
     }
-    # Every project of the call counts in the totals, also one entered without a
-    # ranking decision; the table lists the ranked ones.
-    projects = {d.project.pk: d.project for d in decisions.values() if d.project is not None}
-    for project in Project.objects.filter(call_id__in={call.pk, review_call.pk}):
-        projects.setdefault(project.pk, project)
-    money = money_by_project(list(projects.values()))
+    projects = _call_projects({call.pk, review_call.pk}, decisions.values())
+    money = money_by_project(projects)
     totals = {
         "raised": sum(m.raised for m in money.values()),
         "matched": sum(m.matched for m in money.values()),
@@ -389,12 +402,7 @@ def call_context(call: CallPage) -> dict:
                 "organization": entry.application.organization.name,
                 "reviews": entry.n_reviews,
                 "normalised": _num(entry.normalised),
-                # A terminated project is listed as such, never as funded.
-                "tier": (
-                    ProjectStatus.TERMINATED.label
-                    if project is not None and project.status == ProjectStatus.TERMINATED
-                    else (ProjectTier(entry.tier).label if entry.tier else "")
-                ),
+                "tier": _row_tier(entry, project),
                 "raised": format_fen(figures.raised, figures.currency) if figures else "—",
                 "matched": format_fen(figures.matched, figures.currency) if figures else "—",
             }
