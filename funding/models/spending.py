@@ -6,20 +6,12 @@ from ..enums import ClawBackKind, ClawBackStatus, DisbursementStatus, LeftoverDe
 from ..storage import private_storage
 
 
-class Disbursement(models.Model):
-    """A tranche (拨付) paid to a project; counts only after a second finance approval."""
+class FourEyesMoney(models.Model):
+    """Money one finance officer records and a second approves (the four-eyes rule:
+    ``approved_by`` is never ``recorded_by``, a database constraint on each table); a
+    refusal or cancellation carries who decided and why. Tranches and leftover
+    transfers share these fields and their states (``DisbursementStatus``)."""
 
-    project = models.ForeignKey(
-        "projects.Project",
-        verbose_name=_("Project"),
-        on_delete=models.PROTECT,
-        related_name="disbursements",
-    )
-    tranche = models.PositiveSmallIntegerField(_("Tranche"))
-    amount = models.PositiveBigIntegerField(_("Amount (fen)"))
-    currency = models.CharField(_("Currency"), max_length=3, default="CNY")
-    milestone = models.CharField(_("Milestone"), max_length=300, blank=True)
-    reference = models.CharField(_("Bank reference"), max_length=100, blank=True)
     status = models.CharField(
         _("Status"),
         max_length=20,
@@ -40,9 +32,6 @@ class Disbursement(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
-    approved_at = models.DateTimeField(_("Approved at"), null=True, blank=True)
-    paid_on = models.DateField(_("Payment date"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("Rejected or cancelled by"),
@@ -52,6 +41,28 @@ class Disbursement(models.Model):
         related_name="+",
     )
     decision_reason = models.TextField(_("Reason for rejecting or cancelling"), blank=True)
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+    approved_at = models.DateTimeField(_("Approved at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Disbursement(FourEyesMoney):
+    """A tranche (拨付) paid to a project; counts only after a second finance approval."""
+
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("Project"),
+        on_delete=models.PROTECT,
+        related_name="disbursements",
+    )
+    tranche = models.PositiveSmallIntegerField(_("Tranche"))
+    amount = models.PositiveBigIntegerField(_("Amount (fen)"))
+    currency = models.CharField(_("Currency"), max_length=3, default="CNY")
+    milestone = models.CharField(_("Milestone"), max_length=300, blank=True)
+    reference = models.CharField(_("Bank reference"), max_length=100, blank=True)
+    paid_on = models.DateField(_("Payment date"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("Disbursement")
@@ -168,7 +179,7 @@ class ClawBack(models.Model):
         return f"{self.project_id}: {self.amount} ({self.kind})"
 
 
-class LeftoverTransfer(models.Model):
+class LeftoverTransfer(FourEyesMoney):
     """Leftover money (结余资金) of a project that ended, moved on (four-eyes like a
     tranche): ``undisbursed`` from the project fund (raised and matched, never paid
     out) and ``unspent`` (paid out, not spent, transferred back by the organization)
@@ -206,37 +217,6 @@ class LeftoverTransfer(models.Model):
     )
     reference = models.CharField(_("Bank reference of the return"), max_length=100, blank=True)
     note = models.TextField(_("Note"), blank=True)
-    status = models.CharField(
-        _("Status"),
-        max_length=20,
-        choices=DisbursementStatus.choices,
-        default=DisbursementStatus.RECORDED,
-    )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("Recorded by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("Approved by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("Rejected or cancelled by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    decision_reason = models.TextField(_("Reason for rejecting or cancelling"), blank=True)
-    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
-    approved_at = models.DateTimeField(_("Approved at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("Leftover money transfer")
