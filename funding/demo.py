@@ -123,6 +123,7 @@ def seed(ctx: DemoContext) -> None:
         if p.call_id == live_call.pk and p.tier == ProjectTier.FUNDED_MATCHED
     ]
     settle = [p for p in open_projects if p.call_id == settle_call.pk]
+    _seed_site_settings()
     _seed_online(ctx, matched + settle, now)
     _seed_offline(ctx, matched[0], users)
     _seed_import(ctx, settle or matched, users, now)
@@ -136,6 +137,51 @@ def seed(ctx: DemoContext) -> None:
         f"{Donation.objects.count()} donations, "
         f"{LedgerTransaction.objects.count()} ledger transactions"
     )
+
+
+DEMO_ISSUER = "深圳市社会组织发展基金会（演示）"
+
+
+def _seed_site_settings() -> None:
+    """What finance enters once under Settings: where offline gifts go (so donors can
+    pledge one and quote its code in the transfer memo) and the issuer printed on
+    receipts, with a drawn seal. All marked as demo data."""
+    from io import BytesIO
+
+    from django.core.files.base import ContentFile
+    from PIL import Image, ImageDraw
+    from wagtail.models import Site
+
+    from organizations.validators import credit_code_check_char
+
+    from .models import OfflineGivingSettings, ReceiptSettings
+
+    site = Site.objects.get(is_default_site=True)
+    offline = OfflineGivingSettings.for_site(site)
+    offline.payee_name = DEMO_ISSUER
+    offline.bank_name = "中国工商银行深圳福田支行"
+    offline.account_number = "4000 0211 0900 1234 567"
+    offline.office_address = "深圳市福田区民生路 1 号 市社会组织服务中心 3 楼"
+    offline.office_hours = "周一至周五 9:00–17:30"
+    offline.note = "演示数据：请勿真实汇款。转账时请在附言中填写登记线下捐赠后获得的参考码。"
+    offline.save()
+
+    receipts = ReceiptSettings.for_site(site)
+    receipts.issuer_name = DEMO_ISSUER
+    body = "53440300MJL000001"
+    receipts.credit_code = body + credit_code_check_char(body)
+    if not receipts.seal:
+        image = Image.new("RGBA", (240, 240), (255, 255, 255, 0))
+        draw = ImageDraw.Draw(image)
+        red = (200, 30, 30, 255)
+        draw.ellipse((8, 8, 232, 232), outline=red, width=10)
+        star = [(120, 62), (134, 104), (178, 104), (142, 130), (156, 172), (120, 146),
+                (84, 172), (98, 130), (62, 104), (106, 104)]  # fmt: skip
+        draw.polygon(star, fill=red)
+        buffer = BytesIO()
+        image.save(buffer, format="PNG")
+        receipts.seal.save("demo-seal.png", ContentFile(buffer.getvalue()), save=False)
+    receipts.save()
 
 
 def _seed_online(ctx: DemoContext, projects: list[Project], now) -> None:

@@ -31,6 +31,18 @@ def test_seed_demo_twice_creates_no_duplicates():
         NewsPage.objects.count(),
     ) == counts
     assert NewsPage.objects.count() == 6
+    # A donor can pledge an offline gift and receipts name their issuer, out of the box.
+    from wagtail.models import Site
+
+    from funding.models import OfflineGivingSettings, ReceiptSettings
+
+    site = Site.objects.get(is_default_site=True)
+    offline = OfflineGivingSettings.for_site(site)
+    receipts = ReceiptSettings.for_site(site)
+    assert offline.payee_name and offline.account_number and offline.office_address
+    receipts.full_clean()  # a valid credit code and a real PNG seal
+    assert receipts.issuer_name == offline.payee_name
+    assert receipts.seal.name.endswith(".png")
 
 
 @pytest.mark.django_db
