@@ -37,6 +37,7 @@ from ..enums import AccountKind, DisbursementStatus, LeftoverDestination, Transa
 from ..errors import FourEyesViolation, FundingError, InsufficientFunds, InvalidTransition
 from ..models import LeftoverTransfer, MatchPool, ProjectBalance
 from .ledger import account_for, balance, pool_accounts, post_transaction, project_account
+from .spending import refuse_recorded
 
 # A project that never started has no leftover to move (its money may still come).
 LEFTOVER_STATUSES = (ProjectStatus.IN_PROGRESS, ProjectStatus.COMPLETED, ProjectStatus.TERMINATED)
@@ -317,32 +318,15 @@ def refuse_leftover(
     included) a transfer awaiting approval, with the reason (required). Nothing is
     posted. Raises like :func:`funding.services.spending.refuse_disbursement`."""
     _require_finance(by, "refuse")
-    reason = (reason or "").strip()
-    if not reason:
-        raise FundingError(
-            "no reason given",
-            message=_("Give the reason for rejecting or cancelling this transfer."),
-            field="reason",
-        )
-    transfer = LeftoverTransfer.objects.select_for_update().get(pk=transfer.pk)
-    if transfer.status != DisbursementStatus.RECORDED:
-        raise InvalidTransition("leftover transfer is not awaiting approval")
-    if not cancel and by.pk == transfer.recorded_by_id:
-        raise FourEyesViolation(
-            "the recorder cannot reject their own transfer",
-            message=_(
-                "You recorded this transfer: another finance officer reviews it. To "
-                "withdraw it, cancel it."
-            ),
-        )
-    transfer.status = DisbursementStatus.CANCELLED if cancel else DisbursementStatus.REJECTED
-    transfer.decided_by = by
-    transfer.decision_reason = reason[:2000]
-    transfer.save(update_fields=["status", "decided_by", "decision_reason"])
-    log(
-        instance=transfer,
-        action="funding.leftover_cancelled" if cancel else "funding.leftover_rejected",
-        user=by,
-        data={"reason": transfer.decision_reason},
+    return refuse_recorded(
+        transfer,
+        by=by,
+        reason=reason,
+        cancel=cancel,
+        no_reason=_("Give the reason for rejecting or cancelling this transfer."),
+        own_entry=_(
+            "You recorded this transfer: another finance officer reviews it. To "
+            "withdraw it, cancel it."
+        ),
+        action="funding.leftover",
     )
-    return transfer

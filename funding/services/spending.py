@@ -169,35 +169,48 @@ def refuse_disbursement(*, disbursement: Disbursement, by, reason: str, cancel: 
     without a reason."""
     if not has_role(by, FINANCE_OFFICER):
         raise FourEyesViolation("only finance officers reject or cancel disbursements")
+    return refuse_recorded(
+        disbursement,
+        by=by,
+        reason=reason,
+        cancel=cancel,
+        no_reason=_("Give the reason for rejecting or cancelling this tranche."),
+        own_entry=_(
+            "You recorded this tranche: another finance officer reviews it. To withdraw "
+            "it, cancel it."
+        ),
+        action="funding.disbursement",
+    )
+
+
+def refuse_recorded(record, *, by, reason: str, cancel: bool, no_reason, own_entry, action):
+    """End a four-eyes entry (``FourEyesMoney``: a tranche, a leftover transfer) that
+    awaits approval, with the reason: *reject* by another finance officer, *cancel* by
+    any, the recorder included. Nothing is posted; audit-logged as ``<action>_rejected``
+    / ``<action>_cancelled``. Callers check the role and hold the transaction. Raises
+    ``FundingError`` (on ``reason``, message ``no_reason``) without a reason,
+    ``InvalidTransition`` unless it awaits approval, ``FourEyesViolation`` (message
+    ``own_entry``) when the recorder rejects their own entry."""
     reason = (reason or "").strip()
     if not reason:
-        raise FundingError(
-            "no reason given",
-            message=_("Give the reason for rejecting or cancelling this tranche."),
-            field="reason",
-        )
-    disbursement = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
-    if disbursement.status != DisbursementStatus.RECORDED:
-        raise InvalidTransition("disbursement is not awaiting approval")
-    if not cancel and by.pk == disbursement.recorded_by_id:
-        raise FourEyesViolation(
-            "the recorder cannot reject their own tranche",
-            message=_(
-                "You recorded this tranche: another finance officer reviews it. To withdraw "
-                "it, cancel it."
-            ),
-        )
-    disbursement.status = DisbursementStatus.CANCELLED if cancel else DisbursementStatus.REJECTED
-    disbursement.decided_by = by
-    disbursement.decision_reason = reason[:2000]
-    disbursement.save(update_fields=["status", "decided_by", "decision_reason"])
+        raise FundingError("no reason given", message=no_reason, field="reason")
+    model = type(record)
+    record = model.objects.select_for_update().get(pk=record.pk)
+    if record.status != DisbursementStatus.RECORDED:
+        raise InvalidTransition(f"{model.__name__} is not awaiting approval")
+    if not cancel and by.pk == record.recorded_by_id:
+        raise FourEyesViolation("the recorder cannot reject their own entry", message=own_entry)
+    record.status = DisbursementStatus.CANCELLED if cancel else DisbursementStatus.REJECTED
+    record.decided_by = by
+    record.decision_reason = reason[:2000]
+    record.save(update_fields=["status", "decided_by", "decision_reason"])
     log(
-        instance=disbursement,
-        action="funding.disbursement_cancelled" if cancel else "funding.disbursement_rejected",
+        instance=record,
+        action=f"{action}_cancelled" if cancel else f"{action}_rejected",
         user=by,
-        data={"reason": disbursement.decision_reason},
+        data={"reason": record.decision_reason},
     )
-    return disbursement
+    return record
 
 
 def spending_room(project: Project) -> int:

@@ -1,10 +1,8 @@
 """Real-thread races on PostgreSQL (collected only there; see tests/funding/conftest.py)."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from funding.enums import ReservationStatus
@@ -20,31 +18,11 @@ from tests.factories.funding import (
     funded_pool,
 )
 
+from .threads import run_threads
+
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 WORKERS = 12
-
-
-def _run_threads(target, args_list):
-    barrier = threading.Barrier(len(args_list))
-    errors = []
-
-    def wrapper(*args):
-        try:
-            barrier.wait()
-            target(*args)
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
-            errors.append(repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=wrapper, args=args) for args in args_list]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    close_old_connections()
-    return errors
 
 
 def test_reserve_match_race_never_overdraws_pool():
@@ -52,7 +30,7 @@ def test_reserve_match_race_never_overdraws_pool():
     pool = funded_pool(55_000)
     donations = [DonationFactory(amount=10_000) for _ in range(WORKERS)]
 
-    errors = _run_threads(lambda d: reserve_match(donation=d), [(d,) for d in donations])
+    errors = run_threads(lambda d: reserve_match(donation=d), [(d,) for d in donations])
 
     held = sorted(MatchReservation.objects.values_list("amount", flat=True))
     assert errors == []
@@ -76,7 +54,7 @@ def test_confirm_and_expiry_race_never_double_counts():
         else:
             expire_reservations()
 
-    errors = _run_threads(work, jobs)
+    errors = run_threads(work, jobs)
 
     confirmed = MatchReservation.objects.filter(status=ReservationStatus.CONFIRMED)
     assert errors == []
@@ -113,7 +91,7 @@ def test_caps_and_pool_rows_race_reserve_release_and_refund():
         else:
             record_refund(donation=donation, refunded_total=10_000)
 
-    errors = _run_threads(work, jobs)
+    errors = run_threads(work, jobs)
 
     day_key = f"day:{rule.call_id}:{timezone.localdate().isoformat()}"
     live_total = sum(r.net_amount for r in MatchReservation.objects.live())
@@ -167,7 +145,7 @@ def test_inbox_batches_sharing_projects_and_pool_do_not_deadlock():
         ]
     )
 
-    errors = _run_threads(lambda _i: process_inbox(batch_size=5), [(i,) for i in range(4)])
+    errors = run_threads(lambda _i: process_inbox(batch_size=5), [(i,) for i in range(4)])
 
     assert errors == []
     assert InboundEvent.objects.filter(status="applied").count() == 40

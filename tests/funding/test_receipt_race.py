@@ -3,10 +3,8 @@ tests/funding/conftest.py): every counted gift gets its own number, the numbers 
 year run 1..N without a gap, and a transaction that rolls back after taking a number
 gives it back."""
 
-import threading
-
 import pytest
-from django.db import close_old_connections, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from funding.models import Receipt, ReceiptCounter
@@ -14,31 +12,11 @@ from funding.services.donations import mark_succeeded
 from funding.services.receipts import next_receipt_number
 from tests.factories.funding import DonationFactory, MatchedProjectFactory
 
+from .threads import run_threads
+
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 WORKERS = 10
-
-
-def _run_threads(target, args_list):
-    barrier = threading.Barrier(len(args_list))
-    errors = []
-
-    def wrapper(*args):
-        try:
-            barrier.wait()
-            target(*args)
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
-            errors.append(repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=wrapper, args=args) for args in args_list]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    close_old_connections()
-    return errors
 
 
 class Abandoned(Exception):
@@ -59,7 +37,7 @@ def test_concurrent_issues_number_every_receipt_once_without_gaps():
             next_receipt_number(series="", year=year)
             raise Abandoned
 
-    errors = _run_threads(
+    errors = run_threads(
         lambda kind, gift: pay(gift) if kind == "pay" else abandon(),
         [("pay", gift) for gift in gifts] + [("abandon", None), ("abandon", None)],
     )
