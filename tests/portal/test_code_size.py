@@ -26,7 +26,6 @@ COMPLEX_FUNCTIONS: dict[str, int] = {
     "funding/services/settlement.py:plan_settlement": 25,
     "funding/services/statements.py:import_statement": 18,
     "organizations/report_kinds.py:incubation_context": 19,
-    "portal/report_kinds.py:sample_context": 27,
     "portal/core/report_sections.py:project_report_context": 30,
     "portal/stats.py:site_stats": 20,
     "projects/delivery/report_kinds.py:fill_project_report": 19,
