@@ -54,11 +54,3 @@ class DeliveryConfig(AppConfig):
             pending_spending_providers.append(pending_spending_of_project)
         if disbursement_facts not in disbursement_context_providers:
             disbursement_context_providers.append(disbursement_facts)
-        from django.apps import apps
-
-        if apps.is_installed("projects.evaluation"):
-            from projects.evaluation.signals import evaluation_finalised
-
-            evaluation_finalised.connect(
-                signals.advance_on_evaluation, dispatch_uid="delivery-advance-on-evaluation"
-            )

@@ -16,10 +16,12 @@ class EvaluationConfig(AppConfig):
 
         from organizations.sections import profile_sections
         from portal.core.cache import invalidate_public_pages
+        from projects.delivery.signals import advance_on_evaluation
         from projects.sections import project_sections
 
         from . import guards
         from .models import Evaluation, ResidentFeedback
+        from .signals import evaluation_finalised
 
         if PROJECT_SECTION not in project_sections:
             project_sections.append(PROJECT_SECTION)
@@ -34,3 +36,8 @@ class EvaluationConfig(AppConfig):
                 invalidate_public_pages, sender=model, dispatch_uid=f"public-pages-delete-{label}"
             )
         guards.register()
+        # A finalised evaluation moves its delivery on (delivery sits below evaluation, so
+        # the link is made here, not in delivery).
+        evaluation_finalised.connect(
+            advance_on_evaluation, dispatch_uid="delivery-advance-on-evaluation"
+        )
