@@ -10,6 +10,12 @@ class OrganizationsConfig(AppConfig):
     def ready(self):
         from allauth.mfa.signals import authenticator_added
 
+        from portal.core.cache import watch_models
+
+        from .models import Organization, Region
+
+        watch_models(Organization, Region)
+
         from .middleware import record_code_on_enrolment
 
         authenticator_added.connect(
