@@ -157,7 +157,7 @@ class Batch:
         self.project_deltas.clear()
         self.cap_deltas.clear()
         if counted:
-            from .donations import after_counted_many
+            from .thanks import after_counted_many
 
             after_counted_many(counted)
 

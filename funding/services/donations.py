@@ -5,15 +5,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
 from organizations.roles import FINANCE_OFFICER, has_role
-from portal.core.notifications.services import Message, notify, user_language
 
 from ..enums import (
     ONLINE_SOURCES,
@@ -21,15 +18,15 @@ from ..enums import (
     DisputeStatus,
     DonationSource,
     DonationStatus,
-    ReservationStatus,
     TransactionKind,
 )
 from ..errors import DuplicateReference, FourEyesViolation, InvalidTransition
-from ..models import Donation, MatchReservation, OfflinePledge, ProviderRefund, Receipt
+from ..models import Donation, OfflinePledge, ProviderRefund, Receipt
 from . import batching
 from .guards import refuse_closed_project
 from .ledger import account_for, post_transaction, project_account
 from .matching import confirm_locked, confirm_match, release_match, reverse_match
+from .thanks import thank_donor
 
 
 def _locked(donation: Donation) -> Donation:
@@ -190,94 +187,7 @@ def _after_counted(donation: Donation) -> None:
         return
     receipt = issue_receipt(donation=donation)
     if donation.donor_email:
-        _thank_donor(donation, receipt)
-
-
-def after_counted_many(donations: list[Donation]) -> None:
-    """:func:`_after_counted` for the gifts an inbox batch counted: their receipts in
-    one go (``issue_receipts``), the match of all of them read in one query, then each
-    donor's thank-you notice."""
-    from .receipts import issue_receipts
-
-    receipts = issue_receipts(donations)
-    thanked = [d for d in donations if d.donor_email]
-    if not thanked:
-        return
-    matched = dict(
-        MatchReservation.objects.filter(
-            donation_id__in=[d.pk for d in thanked], status=ReservationStatus.CONFIRMED
-        )
-        .values_list("donation_id")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
-    for donation in thanked:
-        _thank_donor(donation, receipts[donation.pk], matched=matched.get(donation.pk, 0))
-
-
-def donor_language(donation: Donation) -> str:
-    """The language to write to a donor in: the one they gave in on the site, else their
-    account's, else the site's."""
-    if donation.language:
-        return donation.language
-    return user_language(donation.user) if donation.user_id else settings.LANGUAGE_CODE
-
-
-def _thank_donor(donation: Donation, receipt, *, matched: int | None = None) -> None:
-    """Thank the donor in their language: amount, project (or general fund), match
-    granted so far, the receipt and the gift's private page (both links open with the
-    gift's token, so they work without an account)."""
-    from portal.core.money import format_fen
-
-    from ..models import MatchReservation
-
-    language = donor_language(donation)
-    with translation.override(language):
-        link = settings.SITE_URL + reverse(
-            "funding_public:status", kwargs={"token": donation.access_token}
-        )
-        receipt_link = settings.SITE_URL + reverse(
-            "funding_public:receipt_pdf", kwargs={"token": donation.access_token}
-        )
-    if matched is None:
-        matched = (
-            MatchReservation.objects.filter(
-                donation=donation, status=ReservationStatus.CONFIRMED
-            ).aggregate(total=Sum("amount"))["total"]
-            or 0
-        )
-    lines = [
-        Message(
-            gettext_lazy("We received your donation of %(amount)s to %(purpose)s."),
-            amount=format_fen(donation.amount, donation.currency),
-            purpose=(
-                Message(gettext_lazy("the project “%(title)s”"), title=donation.project.title)
-                if donation.project
-                else gettext_lazy("the general fund")
-            ),
-        ),
-    ]
-    if matched:
-        lines.append(
-            Message(
-                gettext_lazy("Matching funds add %(match)s to it."),
-                match=format_fen(matched, donation.currency),
-            )
-        )
-    lines.append(
-        Message(
-            gettext_lazy("Your receipt %(number)s: %(receipt)s"),
-            number=receipt.number,
-            receipt=receipt_link,
-        )
-    )
-    lines.append(Message(gettext_lazy("Your gift's page, with its progress: %(link)s"), link=link))
-    notify(
-        emails=[donation.donor_email],
-        language=language,
-        title=gettext_lazy("Thank you for your donation"),
-        body=Message.lines(*lines),
-    )
+        thank_donor(donation, receipt)
 
 
 def _donation_accounts(donation: Donation):

@@ -192,6 +192,14 @@ def quote_match(*, donation: Donation, at: datetime | None = None) -> int:
     )
 
 
+def _locked_pools(ids: list[int], batch) -> list[MatchPool]:
+    """The pools, locked ``FOR NO KEY UPDATE`` in id order (from the batch's lock pass
+    when ``batch`` holds them)."""
+    if batch is not None:
+        return [batch.pools[pk] for pk in sorted(ids)]
+    return list(MatchPool.objects.filter(pk__in=ids).order_by("pk").select_for_update(no_key=True))
+
+
 @transaction.atomic(savepoint=False)
 def reserve_match(
     *,
@@ -221,19 +229,14 @@ def reserve_match(
         return []
     batch = batching.current()
     locked = batch is not None and project.pk in batch.project_ids  # rule, project, pools
-    if rule.cap_per_day and not locked:
-        MatchingRule.objects.select_for_update().get(pk=rule.pk)
     if not locked:
+        if rule.cap_per_day:
+            MatchingRule.objects.select_for_update().get(pk=rule.pk)
         Project.objects.select_for_update().filter(pk=project.pk).first()
     if not unmatched and MatchReservation.objects.live().filter(donation=donation).exists():
         return list(MatchReservation.objects.live().filter(donation=donation))
     ids = _candidate_pool_ids(project, donation.currency, at)
-    if locked:
-        pools = [batch.pools[pk] for pk in sorted(ids)]
-    else:
-        pools = list(
-            MatchPool.objects.filter(pk__in=ids).order_by("pk").select_for_update(no_key=True)
-        )
+    pools = _locked_pools(ids, batch if locked else None)
     available = {pk: row["available"] for pk, row in pool_balances(ids).items()}
     target = _remaining_target(rule=rule, donation=donation, project=project, at=at)
     plan = _plan(pools=pools, available=available, target=target, donation_amount=donation.amount)
@@ -492,33 +495,3 @@ __all__ = [
     "reserve_match",
     "reverse_match",
 ]
-
-
-def regrant_released_match(*, call, now: datetime | None = None) -> int:
-    """After the campaign, give match freed by refunds/expiries to counted gifts of the
-    call that got none, oldest first, as if they had been matched when received.
-
-    Only for calls whose rule has ``regrant_released``; each gift in its own transaction
-    (same locks as live matching). Returns the match granted.
-    """
-    now = now or timezone.now()
-    rule = MatchingRule.objects.filter(call=call).first()
-    if rule is None or not rule.regrant_released or rule.in_campaign(now):
-        return 0
-    if now < rule.campaign_ends_at:
-        return 0
-    unmatched = (
-        Donation.objects.counted()
-        .filter(
-            project__call=call,
-            received_at__gte=rule.campaign_starts_at,
-            received_at__lt=rule.campaign_ends_at,
-            refunded_amount=0,
-        )
-        .exclude(reservations__status=ReservationStatus.CONFIRMED)
-        .order_by("received_at", "pk")
-    )
-    granted = 0
-    for donation in unmatched.iterator():
-        granted += confirm_match(donation=donation, at=donation.received_at)
-    return granted
