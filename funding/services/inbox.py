@@ -265,7 +265,11 @@ def process_batch(*, size: int = 100, now: datetime | None = None) -> BatchResul
     except CONNECTION_ERRORS:
         raise
     except Exception:  # noqa: BLE001 - isolate the poisoned event below
-        logger.warning("inbox batch of %s rolled back; applying one by one", len(claimed_ids))
+        logger.warning(
+            "inbox batch of %s rolled back; applying one by one",
+            len(claimed_ids),
+            exc_info=True,
+        )
         return _one_by_one(claimed_ids, now, result)
     for _event, status, _outcome in results:
         _tally(result, status)

@@ -1,5 +1,6 @@
 """Running pool balances and cap usage rows (#17): the hot path reads rows, not history."""
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -263,7 +264,7 @@ def _stored_paid_events(project, start: int, *, held: bool) -> list:
 
 @pytest.mark.parametrize("held", [True, False], ids=["held-at-checkout", "late-payment"])
 def test_queries_per_gift_in_an_inbox_batch_are_few_and_constant(
-    held, django_capture_on_commit_callbacks
+    held, django_capture_on_commit_callbacks, caplog
 ):
     """A batch of paid events is posted in its tail: one insert of the ledger
     transactions, one of their entries, one update per balance row, one receipt counter
@@ -288,6 +289,8 @@ def test_queries_per_gift_in_an_inbox_batch_are_few_and_constant(
         assert Receipt.objects.filter(donation_id__in=ids).count() == BATCH
         assert LedgerTransaction.objects.filter(donation_id__in=ids).count() == 3 * BATCH
 
+    fallbacks = [r for r in caplog.records if "rolled back" in r.getMessage()]
+    assert not fallbacks, logging.Formatter().formatException(fallbacks[0].exc_info)
     assert counts[0] == counts[1] == counts[2]
     per_gift = counts[0] / BATCH
     # SQLite: 121 / 163 statements for 20 gifts (6.05 / 8.15 per gift).
