@@ -117,17 +117,6 @@ def test_project_page_fits_a_phone(phone, live_server, public_site):
     assert phone.get_by_role("link", name="捐赠").first.is_visible()
 
 
-@pytest.fixture
-def phone_390(browser):
-    """A 390 px wide phone (iPhone 12–15), the width the charts were checked at."""
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True
-    )
-    page = context.new_page()
-    yield page
-    context.close()
-
-
 @pytest.mark.parametrize("path", ["/stats/", "/en/stats/"])
 def test_chart_pages_at_390px_have_no_serious_axe_violations(
     phone_390, live_server, public_site, path
