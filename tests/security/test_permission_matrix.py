@@ -94,7 +94,7 @@ SITE = {
     # the matrix site has no WeChat app, so its login URLs answer 404; the configured
     # flow is tests/organizations/test_wechat_login.py).
     "socialaccount_login_cancelled": PUBLIC,
-    "socialaccount_signup": "RRRRRRRRR",  # nothing to finish without a pending WeChat login
+    "socialaccount_signup": "LLLLLLLLL",  # sent to sign-in: no pending WeChat login to finish
     "socialaccount_connections": MEMBERS_ONLY,
     "accounts/social/login/cancelled/": "RRRRRRRRR",  # allauth's deprecated redirects
     "accounts/social/login/error/": "RRRRRRRRR",
@@ -182,6 +182,7 @@ SITE = {
     # The WeChat Pay QR page of a paid gift moves on to the status page; the gift's
     # state (JSON, polled by the payment pages) is as public as its status page.
     "funding_public:scan": "RRRRRRRRR",
+    "funding_public:wechat_pay": "RRRRRRRRR",  # only a pending JSAPI order has this page
     "funding_public:state": PUBLIC,
     # Offline pledges: the world has no offline-giving details (404 until finance fills
     # them in) and no pledge; tested in tests/funding/test_offline_pledge.py.

@@ -135,6 +135,7 @@ SITE_URLS = {
     "funding_public:confirm": lambda w: {"token": w.donation.access_token},
     "funding_public:status": lambda w: {"token": w.donation.access_token},
     "funding_public:scan": lambda w: {"token": w.donation.access_token},
+    "funding_public:wechat_pay": lambda w: {"token": w.donation.access_token},
     "funding_public:state": lambda w: {"token": w.donation.access_token},
     "funding_public:pledge_general": lambda w: {},
     "funding_public:pledge": lambda w: {"slug": w.project.slug},
