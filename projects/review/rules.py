@@ -127,5 +127,7 @@ rules.add_perm(
 rules.add_perm("review.view_call_report", call_results_published | is_programme_staff)
 # Review set-up: rubrics, settings, assignments, ranking, decisions, appeals, progress.
 rules.add_perm("review.manage_review", is_programme_staff)
+# Writing to a call's applicants (in-app notice and e-mail): programme staff only.
+rules.add_perm("review.message_applicants", is_programme_staff)
 # The reviewer's own queue (each assignment is then checked against its reviewer).
 rules.add_perm("review.open_review_queue", is_reviewer | is_programme_staff)

@@ -27,7 +27,7 @@ from projects.scoring.admin import (
     role_menu_item,
 )
 
-from . import appeal_views, publish_views, services, views
+from . import appeal_views, message_views, publish_views, services, views
 from .enums import AppealStatus, AssignmentStatus, ReviewStatus
 from .forms import RubricForm
 from .models import (
@@ -71,6 +71,7 @@ LOG_ACTIONS = [
         _("Review committee's order for applications tied at a cut recorded"),
     ),
     ("review.appeal.record", _("Record appeal"), _("Appeal recorded")),
+    ("review.message.applicants", _("Message applicants"), _("Message sent to applicants")),
     ("review.appeal.resolve", _("Resolve appeal"), _("Appeal resolved")),
     ("review.appeal.submit", _("Submit appeal"), _("Appeal submitted online by the applicant")),
     ("review.appeal.withdraw", _("Withdraw appeal"), _("Appeal withdrawn by the applicant")),
@@ -450,6 +451,11 @@ review_urls = [
     path("calls/<id:pk>/", views.ProgressView.as_view(), name="progress"),
     path("calls/<id:pk>/roster/", views.RosterView.as_view(), name="roster"),
     path("calls/<id:pk>/publish/", publish_views.PublishConfirmView.as_view(), name="publish"),
+    path(
+        "calls/<id:pk>/message/",
+        message_views.MessageApplicantsView.as_view(),
+        name="message_applicants",
+    ),
     path("appeals/<id:pk>/resolve/", views.ResolveAppealView.as_view(), name="resolve_appeal"),
     path(
         "appeals/<id:pk>/attachment/",

@@ -488,6 +488,7 @@ ADMIN_OBJECTS = {
     ),
     "review:progress": (lambda w: {"pk": w.call.pk}, "LDDDDDDOO"),
     "review:publish": (lambda w: {"pk": w.call.pk}, "LDDDDDDOO"),
+    "review:message_applicants": (lambda w: {"pk": w.call.pk}, "LDDDDDDOO"),
     "organizations_admin:inspect": (lambda w: {"pk": w.org.pk}, "LDDDDDDOO"),
     "organizations_admin:edit": (lambda w: {"pk": w.org.pk}, "LDDDDDDOO"),
     "residencies_admin:inspect": (lambda w: {"pk": w.residency.pk}, "LDDDDDDOO"),
