@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 PROJECT_SECTION = "evaluation/includes/project_section.html"
 PROFILE_SECTION = "evaluation/includes/organization_grades.html"
+BRAND_SECTION = "evaluation/includes/brand_section.html"
 
 
 class EvaluationConfig(AppConfig):
@@ -23,6 +24,8 @@ class EvaluationConfig(AppConfig):
 
         if PROJECT_SECTION not in project_sections:
             project_sections.append(PROJECT_SECTION)
+        if BRAND_SECTION not in project_sections:
+            project_sections.append(BRAND_SECTION)
         if PROFILE_SECTION not in profile_sections:
             profile_sections.append(PROFILE_SECTION)
         for model in (Evaluation, ResidentFeedback):

@@ -161,6 +161,11 @@ SITE = {
     "projects:need_photo": PUBLIC,
     # Residents rate a project once signed in (the form, or why it is not offered).
     "evaluation_public:feedback": MEMBERS_ONLY,
+    # Brand projects: the showcase is public; starting a draft from a design needs a
+    # sign-in, and the world's project is no brand project (404). The replicate paths
+    # and refusals are tested in tests/evaluation/test_brand.py.
+    "evaluation_public:brand_list": PUBLIC,
+    "evaluation_public:replicate": "LNNNNNNNN",
     # Funding: the gift token is the donor's capability; the donation succeeded, so the
     # confirm page moves on to the status page and the test checkout is gone.
     "funding_public:donate_general": PUBLIC,
@@ -307,6 +312,7 @@ ADMIN_INDEX = {
         "dimensions_admin:add",
         "dimensions_admin:index",
         "dimensions_admin:index_results",
+        "evaluation:brand_list",
         "evaluation:dashboard",
         "evaluation_evaluations:index",
         "evaluation_evaluations:index_results",
@@ -563,6 +569,7 @@ ADMIN_OBJECTS_TESTED_ELSEWHERE = {
     "evaluation:sheet": "tests/evaluation/test_admin.py (only the assigned evaluator)",
     "evaluation:manage": "tests/evaluation/test_admin.py",
     "evaluation:moderate": "tests/evaluation/test_admin.py",
+    "evaluation:brand_mark": "tests/evaluation/test_brand.py",
     "reports_admin:batch": "tests/reports/test_admin.py",
     "reports_admin:object": "tests/reports/test_admin.py",
     "review:resolve_appeal": "tests/review/test_decisions.py",
