@@ -23,7 +23,7 @@ def _html(language: str, **kwargs) -> str:
     from django.template.loader import render_to_string
     from django.utils import translation
 
-    from portal.report_kinds import sample_context
+    from tests.reports.sample_kind import sample_context
 
     with translation.override(language):
         context = sample_context(11, language, **kwargs)
@@ -139,14 +139,20 @@ def bench_fonttools_subset() -> dict:
 
 def _register_bulk_kind() -> None:
     from portal.core.reports import register_report
-    from portal.report_kinds import get_sample, sample_context
+    from tests.reports.sample_kind import get_sample, sample_context
 
     def build(obj_id: int, language: str):
         return "pdf/sample.html", sample_context(
             obj_id, language, rows=5, paragraphs=1, cover=False, charts=False
         )
 
-    register_report("bench_short", build=build, get_object=get_sample, replace=True)
+    register_report(
+        "bench_short",
+        build=build,
+        get_object=get_sample,
+        permission="organizations.manage_programme",
+        replace=True,
+    )
 
 
 def bench_bulk() -> dict:
@@ -206,5 +212,9 @@ BENCHES = {
 
 def run() -> dict:
     """All PDF benchmarks, or those named in ``PDF_BENCH_ONLY`` (comma-separated keys)."""
+    from tests.reports.sample_kind import sample_templates
+
     only = [k for k in os.environ.get("PDF_BENCH_ONLY", "").split(",") if k]
-    return {key: fn() for key, fn in BENCHES.items() if not only or key in only}
+    # The sample report the benches render is test scaffolding, not a shipped kind.
+    with sample_templates():
+        return {key: fn() for key, fn in BENCHES.items() if not only or key in only}

@@ -8,10 +8,9 @@ class FundingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from organizations.sections import dashboard_sections, profile_sections
+        from wagtail import hooks
 
-        if "funding/dashboard/donations.html" not in dashboard_sections:
-            dashboard_sections.append("funding/dashboard/donations.html")
+        from organizations.sections import DASHBOARD_SECTIONS, PROFILE_SECTIONS
 
-        if "funding/includes/organization_money.html" not in profile_sections:
-            profile_sections.append("funding/includes/organization_money.html")
+        hooks.register(DASHBOARD_SECTIONS, lambda: "funding/dashboard/donations.html")
+        hooks.register(PROFILE_SECTIONS, lambda: "funding/includes/organization_money.html")

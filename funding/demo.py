@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from portal.demo import DemoContext
+from portal.core.demo import DemoContext
 from projects.demo import money_history
 from projects.enums import ProjectStatus, ProjectTier
 from projects.models import Project

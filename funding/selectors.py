@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import F, Sum
+from wagtail import hooks
 
 from .enums import MATCH_KINDS, RAISED_KINDS, DonationStatus
 from .models import Donation, ProjectBalance
@@ -11,15 +12,15 @@ from .models import Donation, ProjectBalance
 RAISED = RAISED_KINDS
 MATCHED = MATCH_KINDS
 
-#: Callables ``provider(project) -> int``: spending (fen) recorded for the project that is
-#: still awaiting review (e.g. the delivery app: expenditures of progress reports not yet
-#: accepted). Registered from another app's ``AppConfig.ready``; funding imports none.
-pending_spending_providers: list = []
+#: Wagtail hook: functions ``provider(project) -> int``, spending (fen) recorded for the
+#: project that is still awaiting review (e.g. the delivery app: expenditures of progress
+#: reports not yet accepted). Registered by another app; funding imports none.
+PENDING_SPENDING = "funding_pending_spending"
 
-
-#: Callables ``provider(project) -> list[tuple[label, value]]``: facts another app adds to
-#: the tranche approval page (e.g. delivery: budget, agreement signed on, stage).
-disbursement_context_providers: list = []
+#: Wagtail hook: functions ``provider(project) -> list[tuple[label, value]]``, facts
+#: another app adds to the tranche approval page (e.g. delivery: budget, agreement
+#: signed on, stage).
+DISBURSEMENT_FACTS = "funding_disbursement_facts"
 
 
 def disbursement_context(disbursement) -> dict:
@@ -40,7 +41,7 @@ def disbursement_context(disbursement) -> dict:
         .order_by("tranche")
     )
     facts = []
-    for provider in disbursement_context_providers:
+    for provider in hooks.get_hooks(DISBURSEMENT_FACTS):
         facts += provider(project)
     return {
         "fund_balance": balance(project_account(project, disbursement.currency)),
@@ -57,7 +58,7 @@ def disbursement_context(disbursement) -> dict:
 def pending_spending(project) -> int:
     """Recorded spending of ``project`` not reviewed yet: the sum of every registered
     provider's answer (0 without providers). The public shows it apart from *spent*."""
-    return sum(provider(project) for provider in pending_spending_providers)
+    return sum(provider(project) for provider in hooks.get_hooks(PENDING_SPENDING))
 
 
 @dataclass

@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from portal.core.demo import DEMO_PASSWORD, DemoContext
 from portal.core.search import index_bulk
-from portal.demo import DEMO_PASSWORD, DemoContext
 
 from . import roles
 from .enums import (
@@ -253,7 +253,6 @@ def seed(ctx: DemoContext) -> None:
     ctx.shared["subdistricts"] = subdistricts
 
     _seed_totp(users)
-    categories = _service_categories()
     orgs = []
     for i, (name, org_type, _focus) in enumerate(ORG_NAMES):
         prefix = TYPE_PREFIX.get(org_type)
@@ -312,10 +311,6 @@ def seed(ctx: DemoContext) -> None:
                 "rating_expires_on": datetime.date(rating_year, 12, 31) if rating else None,
             },
         )
-        if categories:
-            org.service_areas.set(
-                [categories[i % len(categories)], categories[(i * 5 + 2) % len(categories)]]
-            )
         orgs.append(org)
     Membership.objects.update_or_create(
         organization=orgs[0], user=users["orgmember"], defaults={"role": MemberRole.OWNER}
@@ -361,19 +356,6 @@ def _seed_large_orgs(ctx: DemoContext, subdistricts: list[Region]) -> None:
     Organization.objects.bulk_create(batch, batch_size=500)
     # bulk_create sends no save signal: index the new rows for search in one go.
     index_bulk(Organization.get_indexed_objects().filter(slug__in=[o.slug for o in batch]))
-
-
-def _service_categories() -> list:
-    """The service catalogue (owned by the projects app), seeded early for service areas."""
-    try:
-        from projects.demo import seed_catalogue
-    except ImportError:
-        return []
-    items = seed_catalogue()
-    seen = {}
-    for item in items:
-        seen.setdefault(item.category_id, item.category)
-    return list(seen.values())
 
 
 def _seed_totp(users: dict) -> None:

@@ -1,14 +1,32 @@
-"""Include points other apps fill without this app importing them.
+"""Include points other apps fill without this app importing them: Wagtail hooks whose
+functions return a template name. An app registers in its ``AppConfig.ready()`` (or with
+``@hooks.register`` in its ``wagtail_hooks.py``)::
 
-An app appends a template name in its ``AppConfig.ready()``::
+    from wagtail import hooks
+    from organizations.sections import DASHBOARD_SECTIONS
 
-    from organizations.sections import dashboard_sections
-    dashboard_sections.append("projects/dashboard/applications.html")
+    hooks.register(DASHBOARD_SECTIONS, lambda: "projects/dashboard/applications.html")
 
 Dashboard sections render on ``/me/`` with ``user`` and ``request`` in the context;
-profile sections render on an organization's public page with ``organization``.
-Each template is responsible for its own queries (keep them constant per page).
+profile sections render on an organization's public page with ``organization``. They
+render in hook order (``order=``, then the order of ``INSTALLED_APPS``). Each template is
+responsible for its own queries (keep them constant per page).
 """
 
-dashboard_sections: list[str] = []
-profile_sections: list[str] = []
+from wagtail import hooks
+
+DASHBOARD_SECTIONS = "organizations_dashboard_sections"
+PROFILE_SECTIONS = "organizations_profile_sections"
+
+
+def section_templates(hook_name: str) -> list[str]:
+    """The template names registered under ``hook_name``, in hook order."""
+    return [template() for template in hooks.get_hooks(hook_name)]
+
+
+def dashboard_sections() -> list[str]:
+    return section_templates(DASHBOARD_SECTIONS)
+
+
+def profile_sections() -> list[str]:
+    return section_templates(PROFILE_SECTIONS)

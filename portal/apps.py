@@ -15,12 +15,12 @@ class PortalConfig(AppConfig):
         register_id_converter()
         connect_signals()
         protect_wagtail_exports()
-        from organizations.sections import dashboard_sections
+        from wagtail import hooks
 
-        if "portal/dashboard/my_data.html" not in dashboard_sections:
-            dashboard_sections.append("portal/dashboard/my_data.html")
-        if "portal/dashboard/consents.html" not in dashboard_sections:
-            dashboard_sections.append("portal/dashboard/consents.html")
+        from organizations.sections import DASHBOARD_SECTIONS
+
+        hooks.register(DASHBOARD_SECTIONS, lambda: "portal/dashboard/my_data.html")
+        hooks.register(DASHBOARD_SECTIONS, lambda: "portal/dashboard/consents.html")
         self._connect_consent()
 
     def _connect_consent(self):

@@ -8,8 +8,6 @@ and deterministic (one seeded ``random.Random`` shared through the context).
 import importlib
 import random
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
@@ -18,7 +16,8 @@ from django.utils import translation
 from wagtail.models import Locale, Page, Site
 from wagtail.rich_text import RichText
 
-DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for demo logins on purpose
+from portal.core.demo import DemoContext, ensure_child
+
 APPS_IN_ORDER = [
     "organizations",
     "projects",
@@ -27,20 +26,6 @@ APPS_IN_ORDER = [
     "projects.delivery",
     "projects.evaluation",
 ]
-
-
-@dataclass
-class DemoContext:
-    size: str
-    rng: random.Random
-    log: Callable[[str], None]
-    logins: list[tuple[str, str]] = field(default_factory=list)
-    # Objects an app publishes for the apps seeded after it (e.g. "homes", "users").
-    shared: dict = field(default_factory=dict)
-
-    @property
-    def large(self) -> bool:
-        return self.size == "large"
 
 
 def seed_all(*, size: str = "small", seed: int = 2026, log=print) -> DemoContext:
@@ -94,29 +79,6 @@ def _refresh_planner_statistics(log) -> None:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         log("database: planner statistics refreshed (ANALYZE)")
-
-
-def _ensure_child(parent: Page, model, slug: str, **fields):
-    """Create or update a published child page, idempotently.
-
-    The translation key derives from the parent's key and the slug, so the same page
-    created under each language's home becomes a translation of the others (the
-    language switcher then links them)."""
-    fields.setdefault("translation_key", uuid.uuid5(parent.translation_key, slug))
-    existing = model.objects.child_of(parent).filter(slug=slug).first()
-    if existing:
-        changed = False
-        for key, value in fields.items():
-            if getattr(existing, key) != value:
-                setattr(existing, key, value)
-                changed = True
-        if changed:
-            existing.save_revision().publish()
-        return existing
-    page = model(slug=slug, **fields)
-    parent.add_child(instance=page)
-    page.save_revision().publish()
-    return page
 
 
 HOME_BODY = {
@@ -332,7 +294,7 @@ def seed_site(ctx: DemoContext) -> None:
             home.save_revision().publish()
         for key, slug in (("about", "about"), ("guide", "guide")):
             title, intro = text[key]
-            _ensure_child(
+            ensure_child(
                 home,
                 StandardPage,
                 slug,
@@ -342,7 +304,7 @@ def seed_site(ctx: DemoContext) -> None:
                 locale=home.locale,
             )
         title, intro, body = text["privacy"]
-        policy = _ensure_child(
+        policy = ensure_child(
             home,
             PrivacyPolicyPage,
             "privacy",
@@ -357,11 +319,11 @@ def seed_site(ctx: DemoContext) -> None:
                 (kind, RichText(value) if kind == "paragraph" else value) for kind, value in body
             ]
             policy.save_revision().publish()
-        news_index = _ensure_child(
+        news_index = ensure_child(
             home, NewsIndexPage, "news", title=text["news"], show_in_menus=True, locale=home.locale
         )
         for i, (day, title_zh, title_en, summary_zh, summary_en) in enumerate(NEWS):
-            _ensure_child(
+            ensure_child(
                 news_index,
                 NewsPage,
                 f"news-{i + 1}",

@@ -10,7 +10,9 @@ from wagtail.models import Page, TranslatableMixin
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
-from .blocks import ContentBlocks, HomeBlocks
+from portal.core.blocks import ContentBlocks
+
+from .blocks import HomeBlocks
 from .core.search import CJKSearchMixin
 
 

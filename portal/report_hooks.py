@@ -101,9 +101,7 @@ class PickReportForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [
-            (name, kind.label)
-            for name, kind in sorted(reports.report_kinds().items())
-            if name != "sample"
+            (name, kind.label) for name, kind in sorted(reports.report_kinds().items())
         ]
 
     def clean(self):

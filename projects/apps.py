@@ -9,10 +9,11 @@ class ProjectsConfig(AppConfig):
 
     def ready(self):
         from django.db.models.signals import m2m_changed, post_save
+        from wagtail import hooks
         from wagtail.signals import page_published
 
         from organizations.models import Organization
-        from organizations.sections import dashboard_sections
+        from organizations.sections import DASHBOARD_SECTIONS
         from portal.core.search import reindex_on_m2m_change
 
         from .models import CallPage, Project
@@ -25,8 +26,7 @@ class ProjectsConfig(AppConfig):
         # the page row, once its post_save has already indexed it: index again.
         page_published.connect(_reindex_published_call, sender=CallPage)
 
-        if "projects/dashboard/applications.html" not in dashboard_sections:
-            dashboard_sections.append("projects/dashboard/applications.html")
+        hooks.register(DASHBOARD_SECTIONS, lambda: "projects/dashboard/applications.html")
 
 
 def _reindex_organization_projects(sender, instance, raw=False, **kwargs):

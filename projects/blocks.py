@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
 
-from portal.blocks import FAQBlock
+from portal.core.blocks import FAQBlock
 
 
 class TimelineBlock(blocks.StructBlock):

@@ -9,8 +9,8 @@ from wagtail.models import Locale
 from wagtail.rich_text import RichText
 
 from organizations.models import Organization, Region
+from portal.core.demo import DemoContext, ensure_child
 from portal.core.search import index_bulk
-from portal.demo import DemoContext, _ensure_child
 
 from .demo_applications import seed_applications, seed_needs
 from .enums import ProjectStatus, ProjectTier
@@ -211,6 +211,16 @@ def seed_catalogue() -> list[ServiceItem]:
     return items
 
 
+def _seed_service_areas(ctx: DemoContext, items: list[ServiceItem]) -> None:
+    """Two service areas for each demo organization (the catalogue is this app's; the
+    organizations were seeded before it)."""
+    categories = list(dict.fromkeys(item.category for item in items))
+    for i, org in enumerate(ctx.shared.get("all_organizations", [])):
+        org.service_areas.set(
+            [categories[i % len(categories)], categories[(i * 5 + 2) % len(categories)]]
+        )
+
+
 def seed_calls(ctx: DemoContext) -> list[CallPage]:
     homes = ctx.shared["homes"]
     # Whole days: a second run the same day changes nothing (no new page revisions).
@@ -218,11 +228,11 @@ def seed_calls(ctx: DemoContext) -> list[CallPage]:
     zh_calls = []
     for code, home in homes.items():
         title = "公益创投征集" if code == "zh-hans" else "Calls for projects"
-        index = _ensure_child(
+        index = ensure_child(
             home, CallIndexPage, "calls", title=title, show_in_menus=True, locale=home.locale
         )
         for slug, title_zh, title_en, opens, closes, budget in CALLS:
-            call = _ensure_child(
+            call = ensure_child(
                 index,
                 CallPage,
                 slug,
@@ -353,6 +363,7 @@ def money_history(projects):
 @transaction.atomic
 def seed(ctx: DemoContext) -> None:
     items = seed_catalogue()
+    _seed_service_areas(ctx, items)
     calls = seed_calls(ctx)
     ctx.shared["calls"] = calls
     ctx.shared["service_items"] = items

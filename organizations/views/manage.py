@@ -46,7 +46,7 @@ def dashboard(request):
             else [],
             "residencies": list(residencies_for_user(request.user)),
             "notifications": recent_notifications(request.user),
-            "sections": dashboard_sections,
+            "sections": dashboard_sections(),
         },
     )
 

@@ -39,6 +39,6 @@ def organization_detail(request, slug):
         {
             "organization": organization,
             "projects": projects,
-            "profile_sections": profile_sections,
+            "profile_sections": profile_sections(),
         },
     )

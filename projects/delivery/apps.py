@@ -13,17 +13,16 @@ class DeliveryConfig(AppConfig):
 
     def ready(self):
         from django.db.models.signals import post_delete, post_save
+        from wagtail import hooks
 
-        from organizations.sections import dashboard_sections
+        from organizations.sections import DASHBOARD_SECTIONS
         from portal.core.cache import invalidate_public_pages
-        from projects.sections import project_sections
+        from projects.sections import PROJECT_SECTIONS
 
         from . import signals
 
-        if PROJECT_SECTION not in project_sections:
-            project_sections.append(PROJECT_SECTION)
-        if DASHBOARD_SECTION not in dashboard_sections:
-            dashboard_sections.append(DASHBOARD_SECTION)
+        hooks.register(PROJECT_SECTIONS, lambda: PROJECT_SECTION)
+        hooks.register(DASHBOARD_SECTIONS, lambda: DASHBOARD_SECTION)
         for name in ("Delivery", "Milestone", "ProgressReport", "ReportPhoto"):
             model = self.get_model(name)
             post_save.connect(
@@ -46,19 +45,9 @@ class DeliveryConfig(AppConfig):
             sender="review.Decision",
             dispatch_uid="delivery-copy-plan-on-decision",
         )
-        from funding.selectors import disbursement_context_providers, pending_spending_providers
+        from funding.selectors import DISBURSEMENT_FACTS, PENDING_SPENDING
 
         from .selectors import disbursement_facts, pending_spending_of_project
 
-        if pending_spending_of_project not in pending_spending_providers:
-            pending_spending_providers.append(pending_spending_of_project)
-        if disbursement_facts not in disbursement_context_providers:
-            disbursement_context_providers.append(disbursement_facts)
-        from django.apps import apps
-
-        if apps.is_installed("projects.evaluation"):
-            from projects.evaluation.signals import evaluation_finalised
-
-            evaluation_finalised.connect(
-                signals.advance_on_evaluation, dispatch_uid="delivery-advance-on-evaluation"
-            )
+        hooks.register(PENDING_SPENDING, pending_spending_of_project)
+        hooks.register(DISBURSEMENT_FACTS, disbursement_facts)

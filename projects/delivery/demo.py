@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from organizations.enums import MemberRole
 from organizations.models import Membership
-from portal.demo import DemoContext
+from portal.core.demo import DemoContext
 from projects.demo import money_history
 from projects.enums import ProjectStatus, ProjectTier
 

@@ -3,7 +3,7 @@
 
 Registers no kind itself: it adds milestones, indicator actuals (the latest accepted
 progress report's value per indicator), the budget lines frozen when delivery started
-and the variance explanations to a ``portal.report_sections.ProjectReportData``.
+and the variance explanations to a ``portal.core.report_sections.ProjectReportData``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def _number(value) -> str:
 
 def fill_project_report(project, data) -> None:
     """Add the delivery record of ``project`` (if any) to ``data`` in place."""
-    from portal.report_sections import merge_budget
+    from portal.core.report_sections import merge_budget
 
     delivery = Delivery.objects.filter(project=project).first()
     if delivery is None:

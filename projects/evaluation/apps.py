@@ -14,20 +14,20 @@ class EvaluationConfig(AppConfig):
 
     def ready(self):
         from django.db.models.signals import post_delete, post_save
+        from wagtail import hooks
 
-        from organizations.sections import profile_sections
+        from organizations.sections import PROFILE_SECTIONS
         from portal.core.cache import invalidate_public_pages
-        from projects.sections import project_sections
+        from projects.delivery.signals import advance_on_evaluation
+        from projects.sections import PROJECT_SECTIONS
 
         from . import guards
         from .models import Evaluation, ResidentFeedback
+        from .signals import evaluation_finalised
 
-        if PROJECT_SECTION not in project_sections:
-            project_sections.append(PROJECT_SECTION)
-        if BRAND_SECTION not in project_sections:
-            project_sections.append(BRAND_SECTION)
-        if PROFILE_SECTION not in profile_sections:
-            profile_sections.append(PROFILE_SECTION)
+        hooks.register(PROJECT_SECTIONS, lambda: PROJECT_SECTION)
+        hooks.register(PROJECT_SECTIONS, lambda: BRAND_SECTION)
+        hooks.register(PROFILE_SECTIONS, lambda: PROFILE_SECTION)
         for model in (Evaluation, ResidentFeedback):
             label = model._meta.label
             post_save.connect(
@@ -37,3 +37,8 @@ class EvaluationConfig(AppConfig):
                 invalidate_public_pages, sender=model, dispatch_uid=f"public-pages-delete-{label}"
             )
         guards.register()
+        # A finalised evaluation moves its delivery on (delivery sits below evaluation, so
+        # the link is made here, not in delivery).
+        evaluation_finalised.connect(
+            advance_on_evaluation, dispatch_uid="delivery-advance-on-evaluation"
+        )

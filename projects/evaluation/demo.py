@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from portal.demo import DEMO_PASSWORD, DemoContext
+from portal.core.demo import DEMO_PASSWORD, DemoContext
 from projects.enums import ProjectStatus
 from projects.models import Project
 

@@ -6,7 +6,7 @@ published feedback come from this app; objectives, indicators, budget and money 
 the approved application and the ledger (``projects.review.report_kinds``); milestones,
 indicator actuals and variance explanations from ``projects.delivery`` when that app is
 installed and has a delivery record for the project (read through ``apps.get_model``,
-so this module imports only what exists). Layout and strings: ``portal.report_sections``.
+so this module imports only what exists). Layout and strings: ``portal.core.report_sections``.
 
 ID = ``Project`` pk. Access: ``projects.view_project_report`` (projects/rules.py).
 """
@@ -33,7 +33,7 @@ FEEDBACK_LIMIT = 50
 
 
 def _evaluations(project_id: int, language: str):
-    from portal.report_sections import Evaluation as EvaluationSection
+    from portal.core.report_sections import Evaluation as EvaluationSection
 
     evaluations = list(
         Evaluation.objects.filter(project_id=project_id, status__in=DECIDED_STATUSES)
@@ -89,7 +89,7 @@ def _delivery(project, data) -> None:
 
 
 def build_project(obj_id: int, language: str) -> tuple[str, dict]:
-    from portal.report_sections import PROJECT_TEMPLATE, project_report_context
+    from portal.core.report_sections import PROJECT_TEMPLATE, project_report_context
 
     project = get_project(obj_id)
     data = project_report_data(project)

@@ -21,7 +21,6 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from organizations.enums import OrganizationType
-from portal.blocks import ContentBlocks
 from portal.core.bilingual import (
     EN_SUMMARY_MAX,
     EN_TITLE_MAX,
@@ -30,6 +29,7 @@ from portal.core.bilingual import (
     both_names,
     region_path,
 )
+from portal.core.blocks import ContentBlocks
 from portal.core.search import CJKSearchMixin
 
 from ..blocks import DocumentBlocks, FAQBlocks, TimelineBlocks

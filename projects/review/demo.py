@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from organizations.models import Organization
-from portal.demo import DemoContext
+from portal.core.demo import DemoContext
 from projects.enums import ApplicationStatus
 from projects.models import Application, CallPage
 

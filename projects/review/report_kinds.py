@@ -571,7 +571,7 @@ def project_report_data(project):
     """Facts and figures of the final report available without the delivery app:
     objectives, indicators and budget from the approved application, money from the
     ledger, spending by budget line from the recorded expenditures."""
-    from portal.report_sections import ProjectReportData, merge_budget
+    from portal.core.report_sections import ProjectReportData, merge_budget
     from projects.directory import money_by_project
     from projects.enums import BudgetCategory, FundingSource, IndicatorKind
 
@@ -623,7 +623,7 @@ def project_report_data(project):
 
 
 def build_project(obj_id: int, language: str) -> tuple[str, dict]:
-    from portal.report_sections import PROJECT_TEMPLATE, project_report_context
+    from portal.core.report_sections import PROJECT_TEMPLATE, project_report_context
 
     return PROJECT_TEMPLATE, project_report_context(project_report_data(get_project(obj_id)))
 

@@ -69,7 +69,7 @@ def project_detail(request, slug):
     project = get_object_or_404(with_match_flag(public_projects()), slug=slug)
     context = project_page_context(project=project)
     context["funding_money_template"] = _funding_money_template()
-    context["project_sections"] = project_sections
+    context["project_sections"] = project_sections()
     return render(request, "projects/project_detail.html", context)
 
 

@@ -15,7 +15,6 @@ from django.test import RequestFactory
 from django.utils import translation
 from pypdf import PdfReader
 
-from portal import report_kinds
 from portal.core import reports
 from portal.core.reports import (
     ReportObjectNotFound,
@@ -37,6 +36,7 @@ from portal.core.reports import (
     zip_reports,
 )
 from portal.core.storage import get_private_storage
+from tests.reports import sample_kind as report_kinds
 
 
 def _read(name: str) -> bytes:
@@ -70,16 +70,18 @@ def _build_light(obj_id, language):
 
 @pytest.fixture(autouse=True, scope="module")
 def _light_kind():
-    """A one-page variant of the sample kind, for tests about storage rather than layout."""
-    register_report(
-        "light",
-        build=_build_light,
-        get_object=report_kinds.get_sample,
-        permission="organizations.manage_programme",
-        fingerprint=lambda obj_id: f"light-{obj_id}",
-    )
-    yield
-    unregister_report("light")
+    """The sample kind (test scaffolding, not shipped) and a one-page variant of it, for
+    tests about storage rather than layout."""
+    with report_kinds.sample_report_kind():
+        register_report(
+            "light",
+            build=_build_light,
+            get_object=report_kinds.get_sample,
+            permission="organizations.manage_programme",
+            fingerprint=lambda obj_id: f"light-{obj_id}",
+        )
+        yield
+        unregister_report("light")
 
 
 @pytest.fixture(scope="module")

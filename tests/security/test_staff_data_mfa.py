@@ -13,6 +13,7 @@ from organizations import roles
 from organizations.services import add_document
 from tests.factories.organizations import MembershipFactory, OrganizationFactory, UserFactory
 from tests.factories.projects import CommunityNeedFactory
+from tests.reports.sample_kind import sample_report_kind
 
 from .mfa import login_with_mfa
 from .world import PDF_BYTES, TOTP_SECRET
@@ -107,7 +108,8 @@ def test_officer_needs_the_code_for_a_pending_need_but_not_a_published_one(clien
 def test_report_download_by_staff_needs_the_code(client):
     client.force_login(_role_user("officer", roles.PROGRAMME_OFFICER))
 
-    response = client.get(reverse("report_download", args=["sample", 1, "zh-hans"]))
+    with sample_report_kind():
+        response = client.get(reverse("report_download", args=["sample", 1, "zh-hans"]))
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("mfa_reauthenticate"))

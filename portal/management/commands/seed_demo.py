@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django.test.utils import override_settings
 
-from portal.demo import DEMO_PASSWORD, seed_all
+from portal.core.demo import DEMO_PASSWORD
+from portal.demo import seed_all
 
 # The demo's own notifications (donors' thank-you mail, delivery and evaluation notices)
 # are kept in memory and counted, not printed by the console backend or sent.

@@ -1,17 +1,26 @@
-"""The built-in ``sample`` report kind (auto-discovered by ``portal.core.reports``).
+"""A ``sample`` report kind for the report layer's tests and the PDF benchmark.
 
 It needs no database: the id (1..9999) seeds deterministic content. It shows every
 building block of the layer (cover, figures, tables, charts, sanitised rich text, empty
-states) and is what the tests and the benchmark render.
+states). It is not shipped with the site: ``sample_report_kind()`` registers it (and its
+template directory, ``tests/reports/templates``) for as long as it is needed.
 """
 
+import copy
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
+from django.test.utils import override_settings
 from django.utils.translation import gettext_lazy as _
 
-from portal.core.reports import register_report
+from portal.core.reports import register_report, unregister_report
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
 SAMPLE_MAX_ID = 9999
 
@@ -182,11 +191,29 @@ def build_sample(obj_id: int, language: str) -> tuple[str, dict]:
     return "pdf/sample.html", sample_context(obj_id, language)
 
 
-register_report(
-    "sample",
-    label=_("Sample report"),
-    build=build_sample,
-    get_object=get_sample,
-    permission="organizations.manage_programme",
-    fingerprint=lambda obj_id: f"sample-{obj_id}-v1",
-)
+@contextmanager
+def sample_templates() -> Iterator[None]:
+    """Make ``pdf/sample.html`` findable (the site's template dirs do not hold it)."""
+    templates = copy.deepcopy(settings.TEMPLATES)
+    templates[0]["DIRS"] = [*templates[0]["DIRS"], TEMPLATE_DIR]
+    with override_settings(TEMPLATES=templates):
+        yield
+
+
+@contextmanager
+def sample_report_kind(name: str = "sample", build=build_sample) -> Iterator[None]:
+    """Register the sample kind (downloadable by programme staff) while in the block."""
+    with sample_templates():
+        register_report(
+            name,
+            label="Sample report",
+            build=build,
+            get_object=get_sample,
+            permission="organizations.manage_programme",
+            fingerprint=lambda obj_id: f"{name}-{obj_id}-v1",
+            replace=True,
+        )
+        try:
+            yield
+        finally:
+            unregister_report(name)
