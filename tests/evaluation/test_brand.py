@@ -144,7 +144,7 @@ def test_marking_needs_programme_staff(excellent, applicant):
 
 
 @pytest.mark.django_db
-def test_admin_form_marks_and_shows_the_refusal(client, excellent, officer, rubric, english):
+def test_admin_form_marks_and_shows_the_refusal(client, excellent, officer, rubric):
     good = ProjectFactory(title="良好项目")
     _final(good, rubric, grade=Grade.GOOD, score="85")
     client.force_login(officer)
@@ -155,7 +155,7 @@ def test_admin_form_marks_and_shows_the_refusal(client, excellent, officer, rubr
 
     assert "长者饭堂暖心计划" in listing
     assert refused.status_code == 400
-    assert "Excellent (优)" in refused.content.decode()
+    assert "只有末期评估已公布且等级为优的项目才能成为品牌项目" in refused.content.decode()
     assert marked.status_code == 302
     excellent.refresh_from_db()
     good.refresh_from_db()
