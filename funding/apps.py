@@ -14,3 +14,25 @@ class FundingConfig(AppConfig):
 
         hooks.register(DASHBOARD_SECTIONS, lambda: "funding/dashboard/donations.html")
         hooks.register(PROFILE_SECTIONS, lambda: "funding/includes/organization_money.html")
+
+        from portal.core.cache import watch_models
+
+        from .models import (
+            Disbursement,
+            Donation,
+            Expenditure,
+            LedgerTransaction,
+            MatchingRule,
+            MatchPool,
+            Sponsor,
+        )
+
+        watch_models(
+            Donation,
+            LedgerTransaction,
+            Disbursement,
+            Expenditure,
+            Sponsor,
+            MatchPool,
+            MatchingRule,
+        )

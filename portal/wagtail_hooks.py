@@ -11,7 +11,11 @@ from portal.core.cache import cache_wagtail_pages
 from portal.dashboard import add_dashboard_panels
 from portal.privacy import register_log_actions as register_privacy_log_actions
 
-hooks.register("on_serve_page", cache_wagtail_pages)
+# Home, call index and call pages are served to anonymous visitors from the page cache.
+hooks.register(
+    "on_serve_page",
+    cache_wagtail_pages("portal.homepage", "projects.callindexpage", "projects.callpage"),
+)
 hooks.register("construct_homepage_panels", add_dashboard_panels)
 hooks.register("register_log_actions", register_privacy_log_actions)
 hooks.register("register_log_actions", register_consent_log_actions)

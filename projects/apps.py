@@ -14,9 +14,10 @@ class ProjectsConfig(AppConfig):
 
         from organizations.models import Organization
         from organizations.sections import DASHBOARD_SECTIONS
+        from portal.core.cache import watch_m2m, watch_models
         from portal.core.search import reindex_on_m2m_change
 
-        from .models import CallPage, Project
+        from .models import CallPage, CommunityNeed, Project, ServiceCategory, ServiceItem
 
         # Keep the search index in step with what its text reads from other rows.
         m2m_changed.connect(reindex_on_m2m_change, sender=Project.service_items.through)
@@ -26,6 +27,9 @@ class ProjectsConfig(AppConfig):
         # the page row, once its post_save has already indexed it: index again.
         page_published.connect(_reindex_published_call, sender=CallPage)
 
+        # Public pages show these: a change invalidates the anonymous page cache.
+        watch_models(Project, CallPage, ServiceCategory, ServiceItem, CommunityNeed)
+        watch_m2m(Project.service_items.through, Project.addressed_needs.through)
         hooks.register(DASHBOARD_SECTIONS, lambda: "projects/dashboard/applications.html")
 
 

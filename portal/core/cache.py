@@ -10,12 +10,14 @@ cached page is invalidated at once: simple, and never stale after a write.
 Only anonymous GET/HEAD requests that answer 200, set no cookie and carry no flash
 messages are cached. Signed-in users always get a fresh page.
 
-Django views opt in with :func:`cache_anonymous_page`; the Wagtail pages listed in
-``CACHED_PAGE_TYPES`` (home, call index, call pages) go through the same cache by the
-``on_serve_page`` hook :func:`cache_wagtail_pages` (registered in
-``portal/wagtail_hooks.py``). A page behind a Wagtail view restriction is never stored,
-and a call page is kept at most until the call's next opening, closing or end of the
-appeal window (its state changes with the clock, not with a write).
+Each app names the models its public pages show with :func:`watch_models` (and
+:func:`watch_m2m`) in its ``AppConfig.ready()``; this module names no app's model.
+Django views opt in with :func:`cache_anonymous_page`; the Wagtail page types given to
+:func:`cache_wagtail_pages` (home, call index, call pages: ``portal/wagtail_hooks.py``)
+go through the same cache by the ``on_serve_page`` hook. A page behind a Wagtail view
+restriction is never stored, and a call page is kept at most until the call's next
+opening, closing or end of the appeal window (its state changes with the clock, not with
+a write).
 
 Operators: the generation lives in the default cache, so with several processes
 ``CACHE_URL`` must point at a shared cache (Redis, Memcached or the database cache);
@@ -36,30 +38,6 @@ from django.utils import timezone, translation
 
 PAGE_TIMEOUT = 300
 GENERATION_KEY = "public-pages:generation"
-
-# Models whose changes a public page may show (app_label.ModelName).
-WATCHED_MODELS = (
-    "projects.Project",
-    "projects.CallPage",
-    "projects.ServiceCategory",
-    "projects.ServiceItem",
-    "projects.CommunityNeed",
-    "organizations.Organization",
-    "organizations.Region",
-    "funding.Donation",
-    "funding.LedgerTransaction",
-    "funding.Disbursement",
-    "funding.Expenditure",
-    "funding.Sponsor",
-    "funding.MatchPool",
-    "funding.MatchingRule",
-    "review.RankingEntry",
-    "review.Decision",
-    "wagtailcore.PageViewRestriction",
-)
-
-# Wagtail page types served from the page cache (app_label.ModelName, lower case).
-CACHED_PAGE_TYPES = ("portal.homepage", "projects.callindexpage", "projects.callpage")
 
 
 def generation() -> int:
@@ -155,13 +133,20 @@ def _page_timeout(page, now=None) -> int:
     return int(min([PAGE_TIMEOUT, *upcoming]))
 
 
-def cache_wagtail_pages(next_serve):
-    """``on_serve_page`` hook: home, call index and call pages through the page cache."""
+def cache_wagtail_pages(*page_types: str):
+    """An ``on_serve_page`` hook serving the given Wagtail page types (``app.model``,
+    lower case) through the page cache."""
+    cached = frozenset(page_types)
 
+    def hook(next_serve):
+        return _serve_cached_pages(next_serve, cached)
+
+    return hook
+
+
+def _serve_cached_pages(next_serve, cached: frozenset[str]):
     def serve(page, request, args, kwargs):
-        if page.specific_class is None or (
-            page.specific_class._meta.label_lower not in CACHED_PAGE_TYPES
-        ):
+        if page.specific_class is None or page.specific_class._meta.label_lower not in cached:
             return next_serve(page, request, args, kwargs)
         return serve_cached(
             request,
@@ -173,30 +158,39 @@ def cache_wagtail_pages(next_serve):
     return serve
 
 
-def connect_signals() -> None:
-    """Invalidate on every save/delete of a watched model, M2M change of a project,
-    and Wagtail page publish/unpublish. Called from ``PortalConfig.ready``."""
-    from django.apps import apps
-    from django.db.models.signals import m2m_changed, post_delete, post_save
-    from wagtail.signals import page_published, page_unpublished
+def watch_models(*models) -> None:
+    """Invalidate the public pages on every save and delete of ``models`` (called by the
+    app that owns them, from its ``AppConfig.ready()``)."""
+    from django.db.models.signals import post_delete, post_save
 
-    for label in WATCHED_MODELS:
-        try:
-            model = apps.get_model(label)
-        except LookupError:  # an optional app that is not installed
-            continue
+    for model in models:
+        label = model._meta.label
         post_save.connect(
             invalidate_public_pages, sender=model, dispatch_uid=f"public-pages-save-{label}"
         )
         post_delete.connect(
             invalidate_public_pages, sender=model, dispatch_uid=f"public-pages-delete-{label}"
         )
-    project = apps.get_model("projects.Project")
-    for through in (project.service_items.through, project.addressed_needs.through):
+
+
+def watch_m2m(*throughs) -> None:
+    """Invalidate the public pages when rows are added to or removed from an M2M."""
+    from django.db.models.signals import m2m_changed
+
+    for through in throughs:
         m2m_changed.connect(
             invalidate_public_pages,
             sender=through,
             dispatch_uid=f"public-pages-m2m-{through._meta.label}",
         )
+
+
+def connect_signals() -> None:
+    """Invalidate on Wagtail page publish/unpublish and view-restriction changes. Called
+    from ``PortalConfig.ready``; the apps watch their own models (:func:`watch_models`)."""
+    from wagtail.models import PageViewRestriction
+    from wagtail.signals import page_published, page_unpublished
+
+    watch_models(PageViewRestriction)
     page_published.connect(invalidate_public_pages, dispatch_uid="public-pages-published")
     page_unpublished.connect(invalidate_public_pages, dispatch_uid="public-pages-unpublished")

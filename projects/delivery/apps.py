@@ -12,29 +12,20 @@ class DeliveryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_save
         from wagtail import hooks
 
         from organizations.sections import DASHBOARD_SECTIONS
-        from portal.core.cache import invalidate_public_pages
+        from portal.core.cache import watch_models
         from projects.sections import PROJECT_SECTIONS
 
         from . import signals
 
         hooks.register(PROJECT_SECTIONS, lambda: PROJECT_SECTION)
         hooks.register(DASHBOARD_SECTIONS, lambda: DASHBOARD_SECTION)
-        for name in ("Delivery", "Milestone", "ProgressReport", "ReportPhoto"):
-            model = self.get_model(name)
-            post_save.connect(
-                invalidate_public_pages,
-                sender=model,
-                dispatch_uid=f"public-pages-save-delivery.{name}",
-            )
-            post_delete.connect(
-                invalidate_public_pages,
-                sender=model,
-                dispatch_uid=f"public-pages-delete-delivery.{name}",
-            )
+        watch_models(
+            *(self.get_model(n) for n in ("Delivery", "Milestone", "ProgressReport", "ReportPhoto"))
+        )
         post_save.connect(
             signals.start_delivery_on_approval,
             sender="projects.Project",

@@ -13,11 +13,10 @@ class EvaluationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from django.db.models.signals import post_delete, post_save
         from wagtail import hooks
 
         from organizations.sections import PROFILE_SECTIONS
-        from portal.core.cache import invalidate_public_pages
+        from portal.core.cache import watch_models
         from projects.delivery.signals import advance_on_evaluation
         from projects.sections import PROJECT_SECTIONS
 
@@ -28,14 +27,7 @@ class EvaluationConfig(AppConfig):
         hooks.register(PROJECT_SECTIONS, lambda: PROJECT_SECTION)
         hooks.register(PROJECT_SECTIONS, lambda: BRAND_SECTION)
         hooks.register(PROFILE_SECTIONS, lambda: PROFILE_SECTION)
-        for model in (Evaluation, ResidentFeedback):
-            label = model._meta.label
-            post_save.connect(
-                invalidate_public_pages, sender=model, dispatch_uid=f"public-pages-save-{label}"
-            )
-            post_delete.connect(
-                invalidate_public_pages, sender=model, dispatch_uid=f"public-pages-delete-{label}"
-            )
+        watch_models(Evaluation, ResidentFeedback)
         guards.register()
         # A finalised evaluation moves its delivery on (delivery sits below evaluation, so
         # the link is made here, not in delivery).

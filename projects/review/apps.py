@@ -7,3 +7,10 @@ class ReviewConfig(AppConfig):
     label = "review"
     verbose_name = _("Review and ranking")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from portal.core.cache import watch_models
+
+        from .models import Decision, RankingEntry
+
+        watch_models(RankingEntry, Decision)
