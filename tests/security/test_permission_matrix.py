@@ -292,9 +292,11 @@ ADMIN_INDEX = {
     "LDDDDDDDR": [
         "wagtailadmin_workflows:select_task_type",
     ],
-    # Programme staff and finance officers (and superusers): a call's money at close-out.
+    # Programme staff and finance officers (and superusers): a call's money at close-out,
+    # the scheduled tranches (due, held, overdue).
     "LDDDDDOOO": [
         "delivery_admin:closeout_index",
+        "delivery_admin:tranches",
     ],
     # Programme staff (and superusers): organizations, incubation, review set-up.
     "LDDDDDDOO": [
@@ -560,6 +562,9 @@ ADMIN_OBJECTS_TESTED_ELSEWHERE = {
     "delivery_admin:closing": "tests/delivery/test_closing.py",
     "delivery_admin:budget": "tests/delivery/test_budget_lines.py",
     "delivery_admin:closeout": "tests/delivery/test_closeout.py",
+    "delivery_admin:schedule": "tests/delivery/test_payment_schedule_admin.py",
+    "delivery_admin:payee": "tests/delivery/test_payment_schedule_admin.py",
+    "delivery_admin:tranche_record": "tests/delivery/test_payment_schedule_admin.py",
     "evaluation:sheet": "tests/evaluation/test_admin.py (only the assigned evaluator)",
     "evaluation:manage": "tests/evaluation/test_admin.py",
     "evaluation:moderate": "tests/evaluation/test_admin.py",
