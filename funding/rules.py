@@ -26,8 +26,10 @@ def is_gift_donor(user, receipt) -> bool:
 
 
 rules.add_perm("funding.view_receipt", is_gift_donor | is_finance_officer | is_administrator)
-# Recording money in the admin: offline gifts, imports, disbursements, pool top-ups
-# (finance officers only; a second one approves).
+# Money in the admin: the funding viewsets (donations, pools, sponsors, rules, tiers,
+# disbursements, ledger, claw-backs, payment notifications, their CSV/XLSX exports) and
+# recording offline gifts, imports, disbursements, pool top-ups (finance officers only;
+# a second one approves).
 rules.add_perm("funding.record_money", is_finance_officer)
 # The finance figures of the admin dashboard.
 rules.add_perm("funding.view_money_figures", is_finance_officer | is_administrator)

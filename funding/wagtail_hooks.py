@@ -12,7 +12,7 @@ from wagtail.admin.widgets.button import HeaderButton
 
 from portal.core.admin_listing import WithoutEditView
 
-from . import admin_views
+from . import admin_policies, admin_views  # noqa: F401  (admin_policies registers policies)
 from .admin_columns import yes_no, yuan
 from .enums import DonationSource, DonationStatus, InboundEventStatus
 from .models import (

@@ -16,7 +16,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from . import incubation_services, services
+from . import admin_policies, incubation_services, services
 from .enums import OrganizationType, Rating, ResidencyStatus, VerificationStatus
 from .forms import ReturnReasonForm
 from .incubation_forms import MentorForm, ResidencyDecisionForm, StageForm
@@ -81,7 +81,7 @@ class VerificationView(WagtailAdminTemplateMixin, FormView):
             ),
             pk=kwargs["pk"],
         )
-        if not request.user.has_perm("organizations.change_organization"):
+        if not request.user.has_perm(admin_policies.MANAGE):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -216,7 +216,7 @@ class ResidencyManageView(WagtailAdminTemplateMixin, FormView):
     form_class = ResidencyDecisionForm
 
     def dispatch(self, request, *args, **kwargs):
-        if not request.user.has_perm("organizations.change_residency"):
+        if not request.user.has_perm(admin_policies.MANAGE):
             raise PermissionDenied
         try:
             self.residency = residency_record(kwargs["pk"])
@@ -497,5 +497,5 @@ class PendingVerificationPanel:
 
 @hooks.register("construct_homepage_panels")
 def add_pending_panel(request, panels):
-    if request.user.has_perm("organizations.change_organization"):
+    if request.user.has_perm(admin_policies.MANAGE):
         panels.append(PendingVerificationPanel(request))

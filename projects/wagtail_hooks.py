@@ -12,13 +12,12 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, StatusTagColumn
 from wagtail.admin.views.pages.listing import IndexView as PageIndexView
 from wagtail.admin.viewsets.pages import PageListingViewSet
-from wagtail.permission_policies.base import ModelPermissionPolicy
-from wagtail.permissions import register_permission_policy
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import InspectView, SnippetViewSet, SnippetViewSetGroup
 
 from portal.core.admin_listing import restricted_chooser_viewset
+from portal.core.admin_policy import register_rule_policy
 from portal.core.ids import IdChoiceFilter
 from portal.core.money import format_fen
 
@@ -56,27 +55,10 @@ def register_project_log_actions(actions):
         actions.register_action(action, label, message)
 
 
-class StaffViewOnlyPolicy(ModelPermissionPolicy):
-    """Programme staff may view; every change goes through the services (never the
-    generic edit form, which would bypass the state machine)."""
-
-    def user_has_permission(self, user, action):
-        return action == "view" and user.has_perm("projects.manage_applications")
-
-    def users_with_any_permission(self, actions):
-        from django.contrib.auth import get_user_model
-
-        from organizations.roles import ADMINISTRATOR, PROGRAMME_OFFICER
-
-        if "view" not in actions:
-            return get_user_model().objects.none()
-        return get_user_model().objects.filter(
-            groups__name__in=[ADMINISTRATOR, PROGRAMME_OFFICER]
-        ).distinct() | get_user_model().objects.filter(is_superuser=True)
-
-
-register_permission_policy(Application, StaffViewOnlyPolicy(Application), exact_class=True)
-register_permission_policy(CommunityNeed, StaffViewOnlyPolicy(CommunityNeed), exact_class=True)
+# Programme staff may view; every change goes through the services (never the generic
+# edit form, which would bypass the state machine).
+register_rule_policy(Application, "projects.manage_applications", ("view",))
+register_rule_policy(CommunityNeed, "projects.moderate_needs", ("view",))
 
 
 # --- service catalogue ----------------------------------------------------------------------

@@ -11,9 +11,8 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permission_policies.base import ModelPermissionPolicy
-from wagtail.permissions import register_permission_policy
 
+from portal.core.admin_policy import register_rule_policy
 from portal.core.ids import IdChoiceFilter
 from projects.models import CallPage
 
@@ -54,27 +53,8 @@ def register_delivery_log_actions(actions):
         actions.register_action(action, label, message)
 
 
-class ViewOnlyStaffPolicy(ModelPermissionPolicy):
-    """Staff may list deliveries; every change goes through the services."""
-
-    def user_has_permission(self, user, action):
-        return action == "view" and user.has_perm("delivery.manage_delivery")
-
-    def users_with_any_permission(self, actions):
-        from django.contrib.auth import get_user_model
-
-        from organizations.roles import ADMINISTRATOR, PROGRAMME_OFFICER
-
-        user_model = get_user_model()
-        if "view" not in actions:
-            return user_model.objects.none()
-        return (
-            user_model.objects.filter(groups__name__in=[ADMINISTRATOR, PROGRAMME_OFFICER])
-            | user_model.objects.filter(is_superuser=True)
-        ).distinct()
-
-
-register_permission_policy(Delivery, ViewOnlyStaffPolicy(Delivery), exact_class=True)
+# Staff may list deliveries; every change goes through the services.
+register_rule_policy(Delivery, "delivery.manage_delivery", ("view",))
 
 
 class DeliveryFilterSet(WagtailFilterSet):

@@ -11,11 +11,10 @@ from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permissions import register_permission_policy
 
 from portal.core.admin_listing import related_index_view
+from portal.core.admin_policy import register_rule_policy
 from projects.scoring.admin import (
-    StaffPolicy,
     VersionedRubricViewSet,
     new_version_link,
     role_menu_item,
@@ -61,13 +60,9 @@ def register_evaluation_log_actions(actions):
         actions.register_action(action, label, message)
 
 
-register_permission_policy(
-    EvaluationRubric, StaffPolicy(EvaluationRubric, services.MANAGE), exact_class=True
-)
+register_rule_policy(EvaluationRubric, services.MANAGE)
 for _model in (Evaluation, Assessment, ResidentFeedback):
-    register_permission_policy(
-        _model, StaffPolicy(_model, services.MANAGE, ("view",)), exact_class=True
-    )
+    register_rule_policy(_model, services.MANAGE, ("view",))
 
 
 class RubricViewSet(VersionedRubricViewSet):

@@ -10,7 +10,7 @@ import rules
 
 from organizations.rules import is_programme_staff, is_reviewer, membership_for
 
-from .enums import AssignmentStatus, ReviewStatus
+from .enums import ACTIVE_ASSIGNMENT_STATUSES, AssignmentStatus, ReviewStatus
 from .models import Assignment, ConflictOfInterest
 
 
@@ -71,6 +71,44 @@ def is_blind_call(user, application) -> bool:
     return bool(config and config.blind)
 
 
+def conflicted_organizations(user) -> set[int]:
+    """Ids of the organizations staff recorded ``user`` in conflict with (one query,
+    cached on the user for the request)."""
+    cached = user.__dict__.get("_portal_conflicted_organizations")
+    if cached is None:
+        cached = set(
+            ConflictOfInterest.objects.filter(reviewer=user).values_list(
+                "organization_id", flat=True
+            )
+        )
+        user.__dict__["_portal_conflicted_organizations"] = cached
+    return cached
+
+
+@rules.predicate
+def is_assigned_reviewer(user, assignment) -> bool:
+    return bool(user and user.is_authenticated and assignment is not None) and (
+        assignment.reviewer_id == user.pk
+    )
+
+
+@rules.predicate
+def is_recused_from_assignment(user, assignment) -> bool:
+    """Declared or recorded in conflict: the assignment is no longer active, or staff
+    recorded a conflict with the applying organization (also after publication, when
+    the assignment itself is no longer changed)."""
+    if assignment is None:
+        return False
+    return assignment.status not in ACTIVE_ASSIGNMENT_STATUSES or (
+        assignment.application.organization_id in conflicted_organizations(user)
+    )
+
+
+# One row of the reviewer's queue: their own assignment, as a reviewer, not recused.
+rules.add_perm(
+    "review.review_assignment",
+    is_reviewer & is_assigned_reviewer & ~is_recused_from_assignment,
+)
 # A reviewer who may read what the other reviewers wrote about this application.
 reviewer_after_results = (
     application_results_published & is_reviewer & ~is_conflicted_reviewer & has_submitted_own_review

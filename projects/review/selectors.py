@@ -37,15 +37,21 @@ def is_handed_in(assignment: Assignment) -> bool:
 
 
 def queue_for_reviewer(user) -> Queue:
-    """The reviewer's assignments (recused ones left out), oldest call first, with progress.
+    """The reviewer's assignments, oldest call first, with progress: only the rows the
+    user may review (``review.review_assignment``: recused ones and those on an
+    organization staff recorded a conflict with are left out).
 
-    Two queries whatever the queue length (assignments with application, call, settings
-    and review joined)."""
-    assignments = list(
-        Assignment.objects.filter(reviewer=user, status__in=ACTIVE_ASSIGNMENT_STATUSES)
+    Constant queries whatever the queue length (assignments with application, call,
+    settings and review joined; the user's roles and recorded conflicts once)."""
+    assignments = [
+        assignment
+        for assignment in Assignment.objects.filter(
+            reviewer=user, status__in=ACTIVE_ASSIGNMENT_STATUSES
+        )
         .select_related("application__organization", "application__call__review_settings", "review")
         .order_by("application__call__closes_at", "application_id")
-    )
+        if user.has_perm("review.review_assignment", assignment)
+    ]
     done = sum(1 for a in assignments if is_handed_in(a))
     return Queue(assignments=assignments, done=done, total=len(assignments))
 

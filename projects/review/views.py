@@ -105,6 +105,8 @@ class AssignmentView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateV
         self.assignment = selectors.assignment_for(request.user, kwargs["pk"])
         if self.assignment.status == AssignmentStatus.CONFLICT:
             return forbidden(request, _("You declared a conflict with this application."))
+        if not request.user.has_perm("review.review_assignment", self.assignment):
+            return forbidden(request, _("You are recused or no longer a reviewer."))
         application = self.assignment.application
         self.blind = application.call.review_settings.blind
         if self.blind and self.assignment.status == AssignmentStatus.PENDING:
@@ -259,10 +261,7 @@ class AssignmentView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateV
             elif not form.errors or error.messages != [_("Please correct the errors below.")]:
                 form.add_error(None, error)
             return self.render_to_response(self.get_context_data(form=form), status=400)
-        if submit:
-            messages.success(request, _("Review submitted."))
-        else:
-            messages.success(request, _("Draft saved."))
+        messages.success(request, _("Review submitted.") if submit else _("Draft saved."))
         if action == "next" or submit:
             following = selectors.queue_for_reviewer(request.user).next_open_after(assignment.pk)
             if following is not None:
@@ -316,7 +315,8 @@ def attachment_download(request, pk: int, attachment_pk: int):
     """An attachment of an application the reviewer has accepted (never in blind review)."""
     assignment = selectors.assignment_for(request.user, pk)
     if (
-        assignment.status != AssignmentStatus.ACCEPTED
+        not request.user.has_perm("review.review_assignment", assignment)
+        or assignment.status != AssignmentStatus.ACCEPTED
         or assignment.application.call.review_settings.blind
     ):
         return forbidden(request)

@@ -14,15 +14,14 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import CreateView, DeleteView, InspectView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permissions import register_permission_policy
 
 from organizations.roles import REVIEWER
 from portal.core.admin_listing import related_index_view
+from portal.core.admin_policy import register_rule_policy
 from portal.core.errors import show_error
 from portal.core.ids import IdChoiceFilter
 from projects.models import CallPage
 from projects.scoring.admin import (
-    StaffPolicy,
     VersionedRubricViewSet,
     new_version_link,
     role_menu_item,
@@ -84,16 +83,12 @@ def register_review_log_actions(actions):
         actions.register_action(action, label, message)
 
 
-def _policy(model, actions=("add", "change", "delete", "view")):
-    return StaffPolicy(model, services.MANAGE, actions)
-
-
 for _model in (Rubric, ReviewSettings, ReviewerProfile, ConflictOfInterest):
-    register_permission_policy(_model, _policy(_model), exact_class=True)
-register_permission_policy(Appeal, _policy(Appeal, ("add", "view")), exact_class=True)
-register_permission_policy(Assignment, _policy(Assignment, ("view", "delete")), exact_class=True)
+    register_rule_policy(_model, services.MANAGE)
+register_rule_policy(Appeal, services.MANAGE, ("add", "view"))
+register_rule_policy(Assignment, services.MANAGE, ("view", "delete"))
 for _model in (Review, RankingEntry, Decision):
-    register_permission_policy(_model, _policy(_model, ("view",)), exact_class=True)
+    register_rule_policy(_model, services.MANAGE, ("view",))
 
 
 def _calls():

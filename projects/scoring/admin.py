@@ -1,10 +1,9 @@
-"""Admin pieces shared by review and evaluation: the staff permission policy, menu items
+"""Admin pieces shared by review and evaluation: menu items
 shown by role, the rubric viewset with its “New version” action, and a 403 page that
 says why (Wagtail would otherwise turn ``PermissionDenied`` into a redirect to the
 dashboard)."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -14,9 +13,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permission_policies.base import ModelPermissionPolicy
-
-from organizations.roles import ADMINISTRATOR, PROGRAMME_OFFICER
 
 from . import services
 
@@ -63,31 +59,6 @@ class PermissionRequiredMixin(ForbiddenAsPageMixin):
         if not request.user.has_perm(self.required_permission):
             return self.forbidden(request, str(self.denied_message))
         return super().dispatch(request, *args, **kwargs)
-
-
-def staff_users():
-    """Programme officers, administrators and superusers."""
-    user_model = get_user_model()
-    return user_model.objects.filter(
-        groups__name__in=[ADMINISTRATOR, PROGRAMME_OFFICER]
-    ).distinct() | user_model.objects.filter(is_superuser=True)
-
-
-class StaffPolicy(ModelPermissionPolicy):
-    """Users with ``permission`` (programme staff) may do ``actions``; nobody else."""
-
-    def __init__(self, model, permission: str, actions=("add", "change", "delete", "view")):
-        super().__init__(model)
-        self.permission = permission
-        self.actions = set(actions)
-
-    def user_has_permission(self, user, action):
-        return action in self.actions and user.has_perm(self.permission)
-
-    def users_with_any_permission(self, actions):
-        if not self.actions & set(actions):
-            return get_user_model().objects.none()
-        return staff_users()
 
 
 class RoleMenuItem(MenuItem):

@@ -53,14 +53,27 @@ def page(browser):
     context.close()
 
 
+def phone_page(browser, width: int = 375, height: int = 740, scale: int = 2):
+    """A page in a new phone-sized browser context (close its ``context`` when done)."""
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, device_scale_factor=scale, is_mobile=True
+    )
+    return context.new_page()
+
+
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(
-        viewport={"width": 375, "height": 740}, device_scale_factor=2, is_mobile=True
-    )
-    page = context.new_page()
+    page = phone_page(browser)
     yield page
-    context.close()
+    page.context.close()
+
+
+@pytest.fixture
+def phone_390(browser):
+    """A 390 px wide phone (iPhone 12–15), the width the charts were checked at."""
+    page = phone_page(browser, 390, 844, 3)
+    yield page
+    page.context.close()
 
 
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}

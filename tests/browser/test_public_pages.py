@@ -115,3 +115,14 @@ def test_project_page_fits_a_phone(phone, live_server, public_site):
 
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     assert phone.get_by_role("link", name="捐赠").first.is_visible()
+
+
+@pytest.mark.parametrize("path", ["/stats/", "/en/stats/"])
+def test_chart_pages_at_390px_have_no_serious_axe_violations(
+    phone_390, live_server, public_site, path
+):
+    phone_390.goto(live_server.url + path)
+
+    assert phone_390.locator("figure.chart svg").count() >= 2
+    assert serious_violations(phone_390) == []
+    assert phone_390.evaluate("document.documentElement.scrollWidth") <= 390

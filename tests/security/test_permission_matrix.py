@@ -32,7 +32,7 @@ import re
 import pytest
 from django.db import transaction
 from django.test import Client, override_settings
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from organizations.middleware import has_totp
 
@@ -609,6 +609,7 @@ NOT_REQUESTED = {
 }
 
 OUTSIDERS = ("anonymous", "applicant", "other_member")
+EXPORT_FORMATS = ("csv", "xlsx")
 ADMIN_ROLES = tuple(role for role in ROLES if role not in OUTSIDERS)
 
 
@@ -781,8 +782,28 @@ def _outsider_cases():
     ]
 
 
+def _exports(name: str) -> bool:
+    """Whether the admin listing ``name`` offers CSV/XLSX downloads (``list_export``)."""
+    callback = resolve(reverse(name)).func
+    view_class = getattr(callback, "view_class", None)
+    initkwargs = getattr(callback, "view_initkwargs", {}) or {}
+    return bool(initkwargs.get("list_export") or getattr(view_class, "list_export", None))
+
+
+def _export_cases():
+    """Every admin export (each listing with ``list_export``, as CSV and as XLSX) answers
+    each role as its listing does: the download goes through the same permission policy."""
+    return [
+        (f"{name}#{fmt}", f"{reverse(name)}?export={fmt}", expected)
+        for name, expected in _admin_index_expected().items()
+        if not name.endswith("_results") and _exports(name)
+        for fmt in EXPORT_FORMATS
+    ]
+
+
 def _admin_cases(world):
     cases = [(name, reverse(name), expected) for name, expected in _admin_index_expected().items()]
+    cases += _export_cases()
     cases += [
         (key, reverse(key.split("#")[0], kwargs=kwargs(world)), expected)
         for key, (kwargs, expected) in ADMIN_OBJECTS.items()
@@ -817,6 +838,24 @@ def test_admin_pages_answer_each_role_as_expected(world, role, chunk):
     wrong = _check(world, role, _admin_cases(world)[chunk::CHUNKS])
 
     assert not wrong, "\n" + _mismatches(role, wrong)
+
+
+def test_every_admin_export_is_requested():
+    """The export cases name every listing that offers downloads: ours (organizations,
+    funding, review, evaluation, delivery, screening) and Wagtail's (site history …)."""
+    exported = {name.split("#")[0] for name, _url, _expected in _export_cases()}
+
+    assert {
+        "organizations_admin:index",
+        "residencies_admin:index",
+        "funding_donations:index",
+        "funding_ledger:index",
+        "funding_inbox:index",
+        "review_ranking:index",
+        "wagtailsnippets_projects_application:list",
+        "wagtailadmin_reports:site_history",
+    } <= exported
+    assert len(_export_cases()) == len(EXPORT_FORMATS) * len(exported)
 
 
 def test_chunks_cover_every_case(world):
