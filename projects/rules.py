@@ -22,6 +22,9 @@ rules.add_perm("projects.edit_project_english", is_project_editor | is_programme
 rules.add_perm("projects.view_project_report", is_project_member | is_programme_staff)
 # Screening applications, viewing them in the admin, moderating residents' needs.
 rules.add_perm("projects.manage_applications", is_programme_staff)
+# Moves only the applicant organization makes (submit, resubmit, withdraw): its owners and
+# editors, not staff (projects.enums.APPLICATION_TRANSITIONS).
+rules.add_perm("projects.act_as_applicant", is_project_editor)
 rules.add_perm("projects.moderate_needs", is_programme_staff)
 
 

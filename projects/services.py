@@ -18,11 +18,12 @@ from organizations.services import notify_members
 from portal.core.errors import DomainError
 from portal.core.money import format_fen
 from portal.core.notifications.services import Message, notify
+from portal.core.transitions import check_transition
 
 from .eligibility import eligibility_errors
 from .enums import (
     APPLICATION_TRANSITIONS,
-    Actor,
+    STAFF_MOVE,
     ApplicationStatus,
     ApplicationStep,
     FundingSource,
@@ -260,19 +261,23 @@ def transition_application(
     ``PermissionDenied`` when ``by`` is not the right kind of actor.
     """
     application = _lock(application)
-    actor = APPLICATION_TRANSITIONS.get((application.status, to))
-    if actor is None:
-        raise ApplicationError(
-            _("An application that is “%(current)s” cannot become “%(target)s”.")
-            % {
-                "current": ApplicationStatus(application.status).label,
-                "target": ApplicationStatus(to).label,
-            }
-        )
-    if actor == Actor.STAFF and not by.has_perm("projects.manage_applications"):
-        raise PermissionDenied(_("Only programme staff can do this."))
-    if actor == Actor.APPLICANT:
-        _require_editor(by, application.organization_id)
+    staff_move = APPLICATION_TRANSITIONS.get((application.status, to)) == STAFF_MOVE
+    check_transition(
+        APPLICATION_TRANSITIONS,
+        current=application.status,
+        to=to,
+        by=by,
+        obj=application,
+        error=ApplicationError,
+        message=_("An application that is “%(current)s” cannot become “%(target)s”.")
+        % {
+            "current": ApplicationStatus(application.status).label,
+            "target": ApplicationStatus(to).label,
+        },
+        denied=_("Only programme staff can do this.")
+        if staff_move
+        else _("Only owners and editors of the organization can do this."),
+    )
     from_status = application.status
     application.status = to
     fields = ["status", "updated_at"]

@@ -34,22 +34,33 @@ def allowed_targets(table: TransitionTable, current: str) -> list[str]:
 
 
 def check_transition(
-    table: TransitionTable, *, current: str, to: str, by=None, obj=None, label=None
+    table: TransitionTable,
+    *,
+    current: str,
+    to: str,
+    by=None,
+    obj=None,
+    label=None,
+    message=None,
+    denied=None,
+    error: type[DomainError] | None = None,
 ) -> None:
     """Refuse a move the table does not list, or one ``by`` may not make.
 
-    Raises :class:`InvalidTransition` (translated, names both states via ``label``, a
-    function from state value to display label) when ``(current, to)`` is not in the
-    table, and ``PermissionDenied`` when the move needs a permission that ``by`` lacks
-    (checked with ``by.has_perm(permission, obj)``). ``by=None`` means the system acts.
+    Raises ``error`` (default :class:`InvalidTransition`; translated, names both states
+    via ``label``, a function from state value to display label) when ``(current, to)``
+    is not in the table, with ``message`` instead of the generic sentence when given (it
+    may use ``%(current)s`` and ``%(to)s``); and ``PermissionDenied`` (with ``denied`` as
+    its message) when the move needs a permission that ``by`` lacks, checked with
+    ``by.has_perm(permission, obj)``. ``by=None`` means the system acts.
     """
     if (current, to) not in table:
         show = label or str
-        raise InvalidTransition(
-            _("This cannot move from “%(current)s” to “%(to)s”."),
+        raise (error or InvalidTransition)(
+            message or _("This cannot move from “%(current)s” to “%(to)s”."),
             params={"current": show(current), "to": show(to)},
             code="invalid_transition",
         )
     permission = table[(current, to)]
     if permission and by is not None and not by.has_perm(permission, obj):
-        raise PermissionDenied
+        raise PermissionDenied(denied) if denied else PermissionDenied

@@ -20,18 +20,17 @@ class DeliveryStage(models.TextChoices):
 _D = DeliveryStage
 # Allowed moves. Anything not listed is refused. Termination (with a reason) is possible
 # from every stage that is not already an end.
-DELIVERY_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
-    {
-        (_D.AGREEMENT_PENDING, _D.IN_PROGRESS),
-        (_D.IN_PROGRESS, _D.MIDTERM),
-        (_D.MIDTERM, _D.FINAL),
-        (_D.FINAL, _D.CLOSED),
-        (_D.AGREEMENT_PENDING, _D.TERMINATED),
-        (_D.IN_PROGRESS, _D.TERMINATED),
-        (_D.MIDTERM, _D.TERMINATED),
-        (_D.FINAL, _D.TERMINATED),
-    }
-)
+# (from, to) → the permission the move needs (portal.core.transitions).
+DELIVERY_TRANSITIONS: dict[tuple[str, str], str | None] = {
+    (_D.AGREEMENT_PENDING, _D.IN_PROGRESS): "delivery.manage_delivery",
+    (_D.IN_PROGRESS, _D.MIDTERM): "delivery.manage_delivery",
+    (_D.MIDTERM, _D.FINAL): "delivery.manage_delivery",
+    (_D.FINAL, _D.CLOSED): "delivery.manage_delivery",
+    (_D.AGREEMENT_PENDING, _D.TERMINATED): "delivery.manage_delivery",
+    (_D.IN_PROGRESS, _D.TERMINATED): "delivery.manage_delivery",
+    (_D.MIDTERM, _D.TERMINATED): "delivery.manage_delivery",
+    (_D.FINAL, _D.TERMINATED): "delivery.manage_delivery",
+}
 END_STAGES = frozenset({_D.CLOSED, _D.TERMINATED})
 # Stages in which the organization reports progress and spends money.
 ACTIVE_STAGES = frozenset({_D.IN_PROGRESS, _D.MIDTERM, _D.FINAL})

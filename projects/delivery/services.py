@@ -28,6 +28,7 @@ from organizations.models import Membership
 from organizations.services import notify_members
 from portal.core.errors import DomainError
 from portal.core.money import format_fen
+from portal.core.transitions import InvalidTransition, check_transition
 from projects.enums import ApplicationStep, ProjectStatus
 from projects.models import Project
 from projects.uploads import check_upload
@@ -232,11 +233,16 @@ def transition_errors(
     runs the closing checklist (``closing.closing_errors``) with ``overrides``."""
     if to_stage not in DeliveryStage.values:
         return [_("Unknown stage.")]
-    if (delivery.stage, to_stage) not in DELIVERY_TRANSITIONS:
-        return [
-            _("A funded project cannot move from “%(from)s” to “%(to)s”.")
-            % {"from": DeliveryStage(delivery.stage).label, "to": DeliveryStage(to_stage).label}
-        ]
+    try:
+        check_transition(
+            DELIVERY_TRANSITIONS,
+            current=delivery.stage,
+            to=to_stage,
+            message=_("A funded project cannot move from “%(from)s” to “%(to)s”.")
+            % {"from": DeliveryStage(delivery.stage).label, "to": DeliveryStage(to_stage).label},
+        )
+    except InvalidTransition as exc:
+        return exc.messages
     errors = []
     if to_stage == DeliveryStage.IN_PROGRESS and not (
         delivery.agreement and delivery.agreement_signed_on

@@ -18,14 +18,13 @@ class EvaluationStatus(models.TextChoices):
 
 
 _E = EvaluationStatus
-# (from, to): the moves staff may make. Anything not listed is refused.
-EVALUATION_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
-    {
-        (_E.OPEN, _E.FINALISED),
-        (_E.FINALISED, _E.OPEN),
-        (_E.FINALISED, _E.PUBLISHED),
-    }
-)
+# (from, to) → the permission the move needs (portal.core.transitions). Anything not
+# listed is refused.
+EVALUATION_TRANSITIONS: dict[tuple[str, str], str | None] = {
+    (_E.OPEN, _E.FINALISED): "evaluation.manage_evaluation",
+    (_E.FINALISED, _E.OPEN): "evaluation.manage_evaluation",
+    (_E.FINALISED, _E.PUBLISHED): "evaluation.manage_evaluation",
+}
 # A finalised or published grade counts (e.g. for the disbursement hold).
 DECIDED_STATUSES = frozenset({_E.FINALISED, _E.PUBLISHED})
 

@@ -22,6 +22,7 @@ from wagtail.log_actions import log
 from organizations.models import Membership
 from organizations.roles import EVALUATOR, has_role
 from organizations.services import notify_members
+from portal.core.transitions import check_transition
 from projects.enums import ProjectStatus
 from projects.models import Project
 from projects.scoring import services as scoring
@@ -416,12 +417,16 @@ def _lock(evaluation: Evaluation) -> Evaluation:
     )
 
 
-def _check_transition(evaluation: Evaluation, to: str) -> None:
-    if (evaluation.status, to) not in EVALUATION_TRANSITIONS:
-        raise ValidationError(
-            _("An evaluation that is “%(from)s” cannot become “%(to)s”.")
-            % {"from": evaluation.get_status_display(), "to": EvaluationStatus(to).label}
-        )
+def _check_transition(evaluation: Evaluation, to: str, by) -> None:
+    check_transition(
+        EVALUATION_TRANSITIONS,
+        current=evaluation.status,
+        to=to,
+        by=by,
+        obj=evaluation,
+        message=_("An evaluation that is “%(from)s” cannot become “%(to)s”.")
+        % {"from": evaluation.get_status_display(), "to": EvaluationStatus(to).label},
+    )
 
 
 @transaction.atomic
@@ -436,7 +441,7 @@ def finalise_evaluation(
     commit. Raises ``ValidationError``."""
     _require_staff(by)
     evaluation = _lock(evaluation)
-    _check_transition(evaluation, EvaluationStatus.FINALISED)
+    _check_transition(evaluation, EvaluationStatus.FINALISED, by)
     sheets = list(evaluation.assessments.all())
     totals = [s.total for s in sheets if s.status == AssessmentStatus.SUBMITTED]
     if not totals:
@@ -475,7 +480,7 @@ def reopen_evaluation(*, evaluation: Evaluation, by, reason: str) -> Evaluation:
     if not reason:
         raise ValidationError(_("Please give the reason for reopening."))
     evaluation = _lock(evaluation)
-    _check_transition(evaluation, EvaluationStatus.OPEN)
+    _check_transition(evaluation, EvaluationStatus.OPEN, by)
     evaluation.status = EvaluationStatus.OPEN
     evaluation.score, evaluation.grade = None, ""
     evaluation.finalised_by = evaluation.finalised_at = None
@@ -494,7 +499,7 @@ def publish_evaluation(*, evaluation: Evaluation, by, now: datetime | None = Non
     unless finalised."""
     _require_staff(by)
     evaluation = _lock(evaluation)
-    _check_transition(evaluation, EvaluationStatus.PUBLISHED)
+    _check_transition(evaluation, EvaluationStatus.PUBLISHED, by)
     now = now or timezone.now()
     evaluation.status = EvaluationStatus.PUBLISHED
     evaluation.published_at = now

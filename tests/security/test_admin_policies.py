@@ -185,3 +185,23 @@ def test_rule_policy_lists_the_holders_of_its_permission():
 
     assert holders == {"policy-finance"}
     assert policy.users_with_permission("change").exists() is False
+
+
+def test_migration_takes_the_inert_model_permissions_from_the_role_groups():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("organizations.migrations.0009_role_groups_without_model_permissions")
+    mentors = Group.objects.get_or_create(name=roles.MENTOR)[0]
+    legacy = Group.objects.get_or_create(name="Legacy editors")[0]
+    organizations_perms = Permission.objects.filter(content_type__app_label="organizations")
+    access_admin = Permission.objects.get(codename="access_admin")
+    mentors.permissions.add(access_admin, *organizations_perms)
+    legacy.permissions.add(*organizations_perms)
+
+    migration.drop_model_permissions(apps, None)
+
+    assert mentors.permissions.filter(content_type__app_label="organizations").exists() is False
+    assert mentors.permissions.filter(pk=access_admin.pk).exists() is True
+    assert legacy.permissions.count() == organizations_perms.count()
