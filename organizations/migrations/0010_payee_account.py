@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organizations', '0008_organization_english'),
+        ('organizations', '0009_role_groups_without_model_permissions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
