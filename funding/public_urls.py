@@ -11,6 +11,7 @@ urlpatterns = [
     path("donate/gift/<str:token>/", views.confirm, name="confirm"),
     path("donate/gift/<str:token>/status/", views.status, name="status"),
     path("donate/gift/<str:token>/scan/", views.scan, name="scan"),
+    path("donate/gift/<str:token>/wechat-pay/", views.wechat_pay, name="wechat_pay"),
     path("donate/gift/<str:token>/state.json", views.state, name="state"),
     path("donate/gift/<str:token>/receipt.pdf", views.receipt_pdf, name="receipt_pdf"),
     path(

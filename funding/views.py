@@ -22,7 +22,14 @@ from .enums import DonationSource, DonationStatus, ReservationStatus
 from .errors import InvalidTransition, PaymentProviderError, ProjectClosedToMoney
 from .forms import DonateForm, PledgeForm
 from .models import Donation, MatchReservation, OfflineGivingSettings, OfflinePledge
-from .providers import channel_for, is_test_payment, online_methods, testpay
+from .providers import (
+    channel_for,
+    device_of,
+    is_test_payment,
+    online_methods,
+    testpay,
+    wechat_payer_openid,
+)
 from .providers.base import InvalidNotification
 from .providers.registry import get_adapter
 from .services.checkout import begin_checkout, hold_match_for_checkout
@@ -185,6 +192,9 @@ def confirm(request, token):
             reverse("funding_public:status", kwargs={"token": token})
         )
         title = donation.project.title if donation.project else _("General fund")
+        user_agent = request.headers.get("User-Agent", "")
+        # Inside WeChat, a donor signed in with WeChat pays without the QR code (JSAPI).
+        openid = wechat_payer_openid(request.user) if device_of(user_agent) == "wechat" else ""
         try:
             url = begin_checkout(
                 donation=donation,
@@ -192,8 +202,9 @@ def confirm(request, token):
                 success_url=status_url,
                 cancel_url=status_url,
                 locale=get_language() or settings.LANGUAGE_CODE,
-                channel=channel_for(donation.source, request.headers.get("User-Agent", "")),
+                channel=channel_for(donation.source, user_agent, payer_openid=openid),
                 client_ip=_client_ip(request),
+                payer_openid=openid,
             )
         except ProjectClosedToMoney as exc:
             error = exc.messages[0]
@@ -223,7 +234,9 @@ def scan(request, token):
     from portal.core.qrcode import qr_svg
 
     donation = get_object_or_404(Donation.objects.select_related("project"), access_token=token)
-    if donation.status != DonationStatus.PENDING or not donation.payment_code:
+    if donation.status != DonationStatus.PENDING or not donation.payment_code.startswith(
+        "weixin://"
+    ):
         return redirect("funding_public:status", token=token)
     return render(
         request,
@@ -244,6 +257,36 @@ def scan(request, token):
             ),
         },
     )
+
+
+def wechat_pay(request, token):
+    """WeChat Pay JSAPI (inside WeChat, donor signed in with WeChat): the signed
+    ``getBrandWCPayRequest`` parameters for ``funding/js/wechat-pay.js``, which opens
+    WeChat's own payment sheet; the page polls :func:`state` like the QR page and moves on
+    once the gift is paid. Outside WeChat (no WeixinJSBridge) it says to open it there."""
+    from .providers import wechatpay
+
+    donation = get_object_or_404(Donation.objects.select_related("project"), access_token=token)
+    if donation.status != DonationStatus.PENDING or not donation.payment_code.startswith(
+        wechatpay.PREPAY_PREFIX
+    ):
+        return redirect("funding_public:status", token=token)
+    try:
+        parameters = wechatpay.jsapi_parameters(donation.payment_code)
+    except PaymentProviderError:
+        parameters = None
+    response = render(
+        request,
+        "funding/wechat_pay.html",
+        {
+            "donation": donation,
+            "parameters": parameters,
+            "state_url": reverse("funding_public:state", kwargs={"token": token}),
+            "status_url": reverse("funding_public:status", kwargs={"token": token}),
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def state(request, token):

@@ -61,19 +61,40 @@ def online_provider_name() -> str:
     return found[0] if found else ""
 
 
-def channel_for(provider: str, user_agent: str) -> str:
-    """How a provider's checkout runs on this device: WeChat Pay ``h5`` in a phone's
-    browser (when the merchant has H5), else ``native`` (QR code; inside WeChat the
-    donor long-presses it); Alipay ``wap`` on a phone, else ``page``; others: ``""``."""
+def channel_for(provider: str, user_agent: str, payer_openid: str = "") -> str:
+    """How a provider's checkout runs on this device: WeChat Pay ``jsapi`` inside WeChat
+    for a donor whose openid is known (:func:`wechat_payer_openid`), ``h5`` in a phone's
+    browser (when the merchant has H5), else ``native`` (QR code; inside WeChat without
+    an openid the donor long-presses it); Alipay ``wap`` on a phone, else ``page``;
+    others: ``""``."""
     if provider == "alipay":
         return "wap" if device_of(user_agent) != "desktop" else "page"
     if provider != "wechatpay":
         return ""
     from . import wechatpay
 
-    if device_of(user_agent) == "mobile" and wechatpay.h5_enabled():
+    device = device_of(user_agent)
+    if device == "wechat" and payer_openid:
+        return "jsapi"
+    if device == "mobile" and wechatpay.h5_enabled():
         return "h5"
     return "native"
+
+
+def wechat_payer_openid(user) -> str:
+    """The openid WeChat Pay JSAPI can charge for ``user``: their "sign in with WeChat"
+    account's, and only when it was issued for ``WECHATPAY_APPID`` (an openid belongs to
+    one AppID; WeChat Pay refuses another app's). ``""`` otherwise."""
+    from django.conf import settings
+
+    if not getattr(user, "is_authenticated", False) or not settings.WECHATPAY_APPID:
+        return ""
+    from allauth.socialaccount.models import SocialAccount
+
+    for account in SocialAccount.objects.filter(user=user, provider="weixin").order_by("pk"):
+        if (account.extra_data or {}).get("appid") == settings.WECHATPAY_APPID:
+            return account.uid
+    return ""
 
 
 def is_test_payment(source: str) -> bool:

@@ -5,6 +5,9 @@
   is shown as a QR code on our own page, which polls the gift's status.
 - **H5** (a phone's browser): the donor is sent to the order's ``h5_url``; WeChat Pay
   sends them back to the gift's status page.
+- **JSAPI** (inside WeChat, for a donor signed in with WeChat whose openid belongs to
+  ``WECHATPAY_APPID``): the order names ``payer.openid``; our page hands the signed
+  ``getBrandWCPayRequest`` parameters (:func:`jsapi_parameters`) to WeixinJSBridge.
 - **Notifications** (``POST /funding/wechatpay/notify/``): the ``Wechatpay-Signature``
   (RSA-SHA256 over ``timestamp\\nnonce\\nbody\\n``) is checked against the platform public
   key (or a platform certificate), the ``Wechatpay-Timestamp`` must be within five
@@ -32,27 +35,23 @@ from . import CheckoutResult
 from .base import (
     CHINA_TZ,
     InvalidNotification,
-    MalformedNotification,
     Notification,
     PaymentEvent,
-    PaymentEventKind,
     ProviderAdapter,
     RefundAnswer,
     notify_url,
-    optional_fen,
-    optional_id,
-    optional_str,
     order_number,
     order_stream,
     read_secret,
-    require_dict,
 )
+from .wechatpay_events import normalise
 
 logger = logging.getLogger(__name__)
 
 NAME = "wechatpay"
 TIMESTAMP_TOLERANCE = 300  # seconds, as WeChat Pay recommends
-NATIVE, H5 = "native", "h5"
+NATIVE, H5, JSAPI = "native", "h5", "jsapi"
+PREPAY_PREFIX = "prepay_id="
 
 
 def private_key() -> str:
@@ -184,8 +183,10 @@ def create_checkout_session(
     locale: str,
     channel: str = NATIVE,
     client_ip: str | None = None,
+    payer_openid: str = "",
 ) -> CheckoutResult:
-    """Place a Native (QR) or H5 order for ``donation``; raises ``PaymentProviderError``."""
+    """Place a Native (QR), H5 or JSAPI (``payer_openid``) order for ``donation``; raises
+    ``PaymentProviderError``."""
     if donation.currency != "CNY":
         raise PaymentProviderError("WeChat Pay takes CNY only")
     from wechatpayv3 import WeChatPayType
@@ -199,6 +200,14 @@ def create_checkout_session(
         "attach": str(donation.pk),
         "notify_url": notify_url(NAME),
     }
+    if channel == JSAPI and payer_openid:
+        params["pay_type"] = WeChatPayType.JSAPI
+        params["payer"] = {"openid": payer_openid}
+        prepay_id = _call("pay", **params).get("prepay_id")
+        if not isinstance(prepay_id, str) or not 0 < len(prepay_id) <= 64:
+            raise PaymentProviderError("WeChat Pay JSAPI order without prepay_id")
+        url = reverse("funding_public:wechat_pay", kwargs={"token": donation.access_token})
+        return CheckoutResult(session_id=out_trade_no, url=url, code=PREPAY_PREFIX + prepay_id)
     if channel == H5:
         params["pay_type"] = WeChatPayType.H5
         params["scene_info"] = {
@@ -218,6 +227,29 @@ def create_checkout_session(
         raise PaymentProviderError("WeChat Pay Native order without code_url")
     url = reverse("funding_public:scan", kwargs={"token": donation.access_token})
     return CheckoutResult(session_id=out_trade_no, url=url, code=code_url[:500])
+
+
+def jsapi_parameters(package: str) -> dict:
+    """The parameters of ``WeixinJSBridge.invoke("getBrandWCPayRequest", …)`` for a JSAPI
+    order's ``package`` (``prepay_id=…``): a fresh timestamp and nonce, signed (RSA,
+    SHA256 over ``appId\ntimeStamp\nnonceStr\npackage\n``) with the merchant key by the
+    SDK's own ``sign``. Raises ``PaymentProviderError``."""
+    import secrets
+
+    if not package.startswith(PREPAY_PREFIX):
+        raise PaymentProviderError("not a JSAPI order")
+    client = _client()
+    params = {
+        "appId": settings.WECHATPAY_APPID,
+        "timeStamp": str(int(time.time())),
+        "nonceStr": secrets.token_hex(16),
+        "package": package,
+    }
+    try:
+        signature = client.sign(list(params.values()))
+    except Exception as exc:  # noqa: BLE001 - the SDK raises bare Exception
+        raise PaymentProviderError("WeChat Pay JSAPI parameters could not be signed") from exc
+    return {**params, "signType": "RSA", "paySign": signature}
 
 
 # --- order query (late notifications) ------------------------------------------------
@@ -425,60 +457,7 @@ class WeChatPayAdapter(ProviderAdapter):
         ]
 
     def normalise(self, event_type: str, payload: dict) -> list[PaymentEvent]:
-        resource = require_dict(payload.get("resource"), "resource")
-        amount = require_dict(resource.get("amount") or {}, "amount")
-        refs = {
-            "checkout_id": optional_str(resource, "out_trade_no"),
-            "transaction_id": optional_str(resource, "transaction_id"),
-            "donation_id": optional_id(resource.get("attach")),
-        }
-        if not refs["checkout_id"] and not refs["transaction_id"]:
-            raise MalformedNotification("no out_trade_no or transaction_id")
-        if event_type == "TRANSACTION.SUCCESS":
-            if optional_str(resource, "trade_state") != "SUCCESS":
-                raise MalformedNotification("TRANSACTION.SUCCESS whose trade_state is not SUCCESS")
-            total = optional_fen(amount, "total")
-            currency = optional_str(amount, "currency").upper()
-            if total is None or not currency or not refs["checkout_id"]:
-                raise MalformedNotification("payment without out_trade_no, total or currency")
-            return [
-                PaymentEvent(kind=PaymentEventKind.PAID, amount=total, currency=currency, **refs)
-            ]
-        if event_type == "TRANSACTION.PAYERROR":
-            return [PaymentEvent(kind=PaymentEventKind.FAILED, **refs)]
-        if event_type == "TRANSACTION.CLOSED":
-            return [PaymentEvent(kind=PaymentEventKind.EXPIRED, **refs)]
-        if event_type == "REFUND.SUCCESS":
-            refund_id = optional_str(resource, "refund_id")
-            refunded = optional_fen(amount, "refund")
-            if not refund_id or not refunded:
-                raise MalformedNotification("refund without refund_id or amount")
-            return [
-                PaymentEvent(
-                    kind=PaymentEventKind.REFUNDED,
-                    refund_id=refund_id,
-                    amount=refunded,
-                    paid_amount=optional_fen(amount, "total"),
-                    currency=optional_str(amount, "currency").upper() or "CNY",
-                    out_refund_no=optional_str(resource, "out_refund_no"),
-                    **refs,
-                )
-            ]
-        if event_type in ("REFUND.ABNORMAL", "REFUND.CLOSED"):
-            # No money went back; the refund we asked for (if it was ours) failed.
-            out_refund_no = optional_str(resource, "out_refund_no")
-            if not out_refund_no:
-                return []
-            status = optional_str(resource, "refund_status") or event_type.split(".")[1]
-            return [
-                PaymentEvent(
-                    kind=PaymentEventKind.REFUND_FAILED,
-                    out_refund_no=out_refund_no,
-                    reason=status,
-                    **refs,
-                )
-            ]
-        return []
+        return normalise(event_type, payload)
 
     def accepted(self, *, duplicate: bool) -> HttpResponse:
         return HttpResponse(status=204)

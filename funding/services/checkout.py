@@ -94,6 +94,7 @@ def begin_checkout(
     locale: str,
     channel: str = "",
     client_ip: str | None = None,
+    payer_openid: str = "",
 ) -> str:
     """Return the URL of the donation's one payable checkout session.
 
@@ -108,8 +109,9 @@ def begin_checkout(
     when its project was closed, terminated or is not agreed (no session is created).
 
     The provider is the gift's own ``source`` (chosen on the donate page), which must
-    still be configured; ``channel`` (WeChat Pay: ``native`` QR code or ``h5``) and
-    ``client_ip`` are passed to providers that need them.
+    still be configured; ``channel`` (WeChat Pay: ``native`` QR code, ``h5`` or
+    ``jsapi``), ``client_ip`` and ``payer_openid`` (WeChat Pay JSAPI) are passed to
+    providers that need them.
     """
     provider = donation.source
     if provider not in configured_providers():
@@ -120,6 +122,8 @@ def begin_checkout(
     impl = _provider_module(provider)
     wallets = ("wechatpay", "alipay")
     extra = {"channel": channel, "client_ip": client_ip} if provider in wallets else {}
+    if provider == "wechatpay" and payer_openid:
+        extra["payer_openid"] = payer_openid
     try:
         result = impl.create_checkout_session(
             donation=donation,

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import environ
 
+from portal.core.wechat_login.config import provider_settings as wechat_login_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -66,6 +68,9 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # Sign in with WeChat, only when WECHAT_LOGIN_APPID/SECRET are set (see below).
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.weixin",
     # Others
     "django_filters",
     # Named permissions: imports every app's rules.py at start-up (docs/security.md).
@@ -201,6 +206,30 @@ MFA_TOTP_ISSUER = "公益创投平台"
 # Staff and reviewers must enrol a TOTP device before using the admin.
 MFA_REQUIRED_FOR_STAFF = env("MFA_REQUIRED_FOR_STAFF")
 WAGTAILADMIN_LOGIN_URL = "account_login"
+# Sign in with WeChat (portal/core/wechat_login; docs/configuration.md): a website app
+# of the WeChat open platform (QR login), or an official account's web authorisation
+# (WECHAT_LOGIN_AUTHORIZE_URL=https://open.weixin.qq.com/connect/oauth2/authorize,
+# WECHAT_LOGIN_SCOPE=snsapi_userinfo). Without both app id and secret: no button, and
+# /accounts/weixin/login/ answers 404. WECHAT_LOGIN_API_BASE points it at a local fake
+# (tests, the payment sandbox); production refuses it.
+WECHAT_LOGIN_APPID = env("WECHAT_LOGIN_APPID", default="")
+WECHAT_LOGIN_SECRET = env("WECHAT_LOGIN_SECRET", default="")
+WECHAT_LOGIN_AUTHORIZE_URL = env("WECHAT_LOGIN_AUTHORIZE_URL", default="")
+WECHAT_LOGIN_SCOPE = env("WECHAT_LOGIN_SCOPE", default="")
+WECHAT_LOGIN_API_BASE = env("WECHAT_LOGIN_API_BASE", default="")
+SOCIALACCOUNT_PROVIDERS = {
+    "weixin": wechat_login_settings(
+        appid=WECHAT_LOGIN_APPID,
+        secret=WECHAT_LOGIN_SECRET,
+        api_base=WECHAT_LOGIN_API_BASE,
+        authorize_url=WECHAT_LOGIN_AUTHORIZE_URL,
+        scope=WECHAT_LOGIN_SCOPE,
+    )
+}
+# WeChat gives no e-mail address: a first WeChat sign-in asks for one (and the privacy
+# consent) on the sign-up form, and the address is verified like any other.
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_STORE_TOKENS = False
 
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -347,6 +376,10 @@ CONTENT_SECURITY_POLICY = {
 # ALIPAY_API_BASE) is where the donate form's redirect goes instead.
 if ALIPAY_API_BASE:
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(ALIPAY_API_BASE.rstrip("/"))
+# "Sign in with WeChat" is a form POST redirected to WeChat's authorisation page.
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(
+    WECHAT_LOGIN_API_BASE.rstrip("/") or "https://open.weixin.qq.com"
+)
 # The Wagtail admin (everything under /admin/) ships inline scripts and styles: there
 # these directives replace the strict ones (portal.core.csp.PortalCSPMiddleware).
 CONTENT_SECURITY_POLICY_ADMIN = {

@@ -49,6 +49,8 @@ if env.str("ALIPAY_API_BASE", default=""):
     raise ImproperlyConfigured("ALIPAY_API_BASE is for tests and development only")
 if env.str("WECHATPAY_API_BASE", default=""):
     raise ImproperlyConfigured("WECHATPAY_API_BASE is for tests and development only")
+if env.str("WECHAT_LOGIN_API_BASE", default=""):
+    raise ImproperlyConfigured("WECHAT_LOGIN_API_BASE is for tests and development only")
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")

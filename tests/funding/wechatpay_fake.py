@@ -28,6 +28,7 @@ APPID = "wxd678efh567hg6787"
 API_V3_KEY = "0123456789abcdefghijABCDEFGHIJ01"  # 32 bytes
 MERCHANT_SERIAL = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"
 PUBLIC_KEY_ID = "PUB_KEY_ID_0119000001092024112200000000000001"
+PAYER_OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"  # a WeChat user of APPID
 
 
 @cache
@@ -140,6 +141,7 @@ class FakeWeChatPay:
         self.sign_with = None  # a key other than the platform's: a forged answer
         self.refund_status = "PROCESSING"
         self.refund_refusal: tuple[str, str] | None = None  # (code, message): a 403 answer
+        self.openids = {PAYER_OPENID}  # the openids WeChat Pay knows under APPID
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -194,7 +196,11 @@ class FakeWeChatPay:
     # --- the API ---------------------------------------------------------------------
 
     def route(self, method: str, path: str, data: dict):
-        if method == "POST" and path in ("/v3/pay/transactions/native", "/v3/pay/transactions/h5"):
+        if method == "POST" and path in (
+            "/v3/pay/transactions/native",
+            "/v3/pay/transactions/h5",
+            "/v3/pay/transactions/jsapi",
+        ):
             return self._place(path.rsplit("/", 1)[1], data)
         m = re.fullmatch(r"/v3/pay/transactions/out-trade-no/([^/]+)", path)
         if method == "GET" and m:
@@ -226,6 +232,11 @@ class FakeWeChatPay:
                 return 400, {"code": "PARAM_ERROR", "message": f"{key} missing"}
         if kind == "h5" and not data.get("scene_info", {}).get("h5_info"):
             return 400, {"code": "PARAM_ERROR", "message": "scene_info.h5_info missing"}
+        if kind == "jsapi" and not (data.get("payer") or {}).get("openid"):
+            return 400, {"code": "PARAM_ERROR", "message": "payer.openid missing"}
+        if kind == "jsapi" and data["payer"]["openid"] not in self.openids:
+            # an openid of another AppID, or nobody's
+            return 400, {"code": "PARAM_ERROR", "message": "openid和appid不匹配"}
         no = data["out_trade_no"]
         known = self.orders.get(no)
         if known is not None and known["request"] != data:
@@ -241,6 +252,8 @@ class FakeWeChatPay:
         prepay = self.orders[no]["prepay"]
         if kind == "native":
             return 200, {"code_url": f"weixin://wxpay/bizpayurl?pr={prepay}"}
+        if kind == "jsapi":
+            return 200, {"prepay_id": f"wx{prepay}"}
         return 200, {
             "h5_url": f"https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?"
             f"prepay_id=wx{prepay}&package=1"
@@ -266,7 +279,7 @@ class FakeWeChatPay:
                     "trade_type": order["kind"].upper() if order["kind"] != "h5" else "MWEB",
                     "bank_type": "OTHERS",
                     "success_time": "2026-12-07T20:01:00+08:00",
-                    "payer": {"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},
+                    "payer": (order["request"].get("payer") or {"openid": PAYER_OPENID}),
                 }
             )
             resource["amount"].update(
@@ -281,6 +294,15 @@ class FakeWeChatPay:
         order["trade_state"] = "SUCCESS"
         order["transaction_id"] = order["transaction_id"] or f"4200{secrets.randbelow(10**24):024d}"
         return self.resource(out_trade_no, **overrides)
+
+    def jsapi_signature_valid(self, parameters: dict) -> bool:
+        """WeChat checks ``paySign`` of getBrandWCPayRequest with the merchant's key."""
+        message = "".join(
+            f"{parameters[k]}\n" for k in ("appId", "timeStamp", "nonceStr", "package")
+        )
+        return parameters.get("signType") == "RSA" and rsa_verify(
+            keys()["merchant"], message, parameters["paySign"]
+        )
 
     def _refund(self, data: dict):
         no = data.get("out_trade_no")

@@ -18,7 +18,6 @@ MAX_LINES = 500
 
 # "path:function" -> complexity measured when the test was written.
 COMPLEX_FUNCTIONS: dict[str, int] = {
-    "funding/providers/wechatpay.py:WeChatPayAdapter.normalise": 18,
     "funding/services/imports.py:preview_import": 22,
     "funding/services/ledger.py:post_transaction": 17,
     "funding/services/payments.py:apply_payment_event": 18,

@@ -90,6 +90,18 @@ SITE = {
     "account_reset_password_from_key_done": PUBLIC,
     "account_reset_password_from_key": PUBLIC,
     "account_reset_password_done": PUBLIC,
+    # Third-party sign-in (allauth.socialaccount; WeChat only, and only when configured:
+    # the matrix site has no WeChat app, so its login URLs answer 404; the configured
+    # flow is tests/organizations/test_wechat_login.py).
+    "socialaccount_login_cancelled": PUBLIC,
+    "socialaccount_signup": "LLLLLLLLL",  # sent to sign-in: no pending WeChat login to finish
+    "socialaccount_connections": MEMBERS_ONLY,
+    "accounts/social/login/cancelled/": "RRRRRRRRR",  # allauth's deprecated redirects
+    "accounts/social/login/error/": "RRRRRRRRR",
+    "accounts/social/signup/": "RRRRRRRRR",
+    "accounts/social/connections/": "RRRRRRRRR",
+    "weixin_login": "NNNNNNNNN",
+    "weixin_callback": "NNNNNNNNN",
     "mfa_index": MEMBERS_ONLY,
     "mfa_authenticate": "LDDDDDDDD",
     # Admin users have TOTP enrolled: they may re-authenticate or switch it off.
@@ -170,6 +182,7 @@ SITE = {
     # The WeChat Pay QR page of a paid gift moves on to the status page; the gift's
     # state (JSON, polled by the payment pages) is as public as its status page.
     "funding_public:scan": "RRRRRRRRR",
+    "funding_public:wechat_pay": "RRRRRRRRR",  # only a pending JSAPI order has this page
     "funding_public:state": PUBLIC,
     # Offline pledges: the world has no offline-giving details (404 until finance fills
     # them in) and no pledge; tested in tests/funding/test_offline_pledge.py.
@@ -589,6 +602,8 @@ NOT_REQUESTED = {
     "wagtailadmin_explore_results": "HTMX fragment of the page explorer (same checks as "
     "wagtailadmin_explore_root)",
     **SITE_UNBUILDABLE,
+    "socialaccount_login_error": "allauth's third-party login failure page answers 401 to "
+    "everyone by design; tests/organizations/test_wechat_login.py checks failed logins",
     # Funded-project delivery pages need a running delivery (agreement, milestones,
     # reports); their member/outsider/staff rules are tested in tests/delivery/test_views.py
     # (test_delivery_page_permissions, test_other_organizations_member_cannot_report).
