@@ -489,6 +489,7 @@ ADMIN_OBJECTS = {
         "LDDNDNNNN",
     ),
     "review:progress": (lambda w: {"pk": w.call.pk}, "LDDDDDDOO"),
+    "review:publish": (lambda w: {"pk": w.call.pk}, "LDDDDDDOO"),
     "organizations_admin:inspect": (lambda w: {"pk": w.org.pk}, "LDDDDDDOO"),
     "organizations_admin:edit": (lambda w: {"pk": w.org.pk}, "LDDDDDDOO"),
     "residencies_admin:inspect": (lambda w: {"pk": w.residency.pk}, "LDDDDDDOO"),
@@ -584,6 +585,7 @@ ADMIN_OBJECTS_TESTED_ELSEWHERE = {
     "reports_admin:batch": "tests/reports/test_admin.py",
     "reports_admin:object": "tests/reports/test_admin.py",
     "review:resolve_appeal": "tests/review/test_decisions.py",
+    "review:appeal_attachment": "tests/review/test_appeal_attachment.py (programme staff only)",
     "review:roster": "tests/review/test_blind.py (reviewers with an assignment in the call)",
     # Wagtail's own views, guarded by its page/model permission policies.
     "wagtailadmin_explore": "Wagtail page explorer (page permissions)",
