@@ -61,7 +61,7 @@ def _orm_race(tag: str) -> dict:
     from funding.services.matching import pool_available, reserve_match
     from funding.services.pools import top_up_pool
     from organizations.models import Organization
-    from projects.enums import ProjectTier
+    from projects.enums import ProjectStatus, ProjectTier
     from projects.models import CallPage, Project
 
     now = timezone.now()
@@ -91,6 +91,7 @@ def _orm_race(tag: str) -> dict:
             slug=f"bench-{tag}-{i}",
             title=f"bench {i}",
             tier=ProjectTier.FUNDED_MATCHED,
+            status=ProjectStatus.IN_PROGRESS,  # agreement signed: takes money
         )
         for i in range(WORKERS)
     ]

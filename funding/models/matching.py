@@ -43,6 +43,7 @@ class Sponsor(models.Model):
 class MatchPoolQuerySet(models.QuerySet):
     def active(self, at=None):
         at = at or timezone.now()
+        # Keep in step with MatchPool.is_active.
         return self.filter(is_closed=False, starts_at__lte=at, ends_at__gt=at)
 
     def for_project(self, project):
@@ -96,6 +97,10 @@ class MatchPool(RatioMixin, models.Model):
 
     def __str__(self):
         return self.name
+
+    def is_active(self, at) -> bool:
+        """Whether the pool matches at ``at`` (as ``MatchPool.objects.active(at)``)."""
+        return not self.is_closed and self.starts_at <= at < self.ends_at
 
 
 def default_tiers():

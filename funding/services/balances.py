@@ -213,7 +213,19 @@ def apply_pool_deltas(deltas: dict[int, dict[str, int]]) -> None:
 
 def pool_balances(pool_ids: Iterable[int]) -> dict[int, dict[str, int]]:
     """The balance rows of these pools in one indexed query (zeros for a pool without
-    one). Reads the stored running totals, never the entries."""
+    one). Reads the stored running totals, never the entries. Inside an inbox batch
+    that collects postings: the rows as the batch first read them plus its pending
+    changes (see ``funding.services.batching``)."""
+    from . import batching
+
+    batch = batching.current()
+    if batch is not None:
+        return batch.pool_balances(list(pool_ids))
+    return read_pool_balances(pool_ids)
+
+
+def read_pool_balances(pool_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """The stored balance rows of these pools (one query; zeros for a missing row)."""
     ids = list(pool_ids)
     result = {pk: dict.fromkeys(POOL_FIELDS, 0) for pk in ids}
     for row in PoolBalance.objects.filter(pk__in=ids).values("pk", *POOL_FIELDS):

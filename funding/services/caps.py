@@ -11,7 +11,7 @@ the reservations; :func:`rebuild_cap_usage` recomputes them.
 from collections import defaultdict
 from datetime import date, datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -47,7 +47,19 @@ def reservation_keys(*, project, email: str, day: date | None) -> list[str]:
 
 
 def usage(keys: list[str]) -> dict[str, int]:
-    """Used amount per key (0 for a key without a row): one indexed query."""
+    """Used amount per key (0 for a key without a row): one indexed query. Inside an
+    inbox batch that collects postings: as the batch first read it plus its pending
+    changes."""
+    from . import batching
+
+    batch = batching.current()
+    if batch is not None:
+        return batch.usage(list(keys))
+    return read_usage(keys)
+
+
+def read_usage(keys: list[str]) -> dict[str, int]:
+    """The stored usage rows of ``keys`` (one query; 0 for a missing row)."""
     result = dict.fromkeys(keys, 0)
     if keys:
         result.update(MatchCapUsage.objects.filter(key__in=keys).values_list("key", "used"))
@@ -60,8 +72,26 @@ def add_usage(changes: dict[str, int]) -> None:
     A decrease is a conditional ``UPDATE … WHERE used >= amount``; one that would go
     below zero means the rows disagree with the reservations and raises ``ValueError``
     (the transaction rolls back; ``reconcile`` reports the row). Call inside the
-    transaction that changes the reservations.
+    transaction that changes the reservations. Inside an inbox batch that collects
+    postings the changes are summed and written once in the batch's tail.
     """
+    from . import batching
+
+    batch = batching.current()
+    if batch is not None:
+        batch.add_usage(changes)
+        return
+    write_usage(changes)
+
+
+def write_usage(changes: dict[str, int]) -> None:
+    """:func:`add_usage` now (see there). When every change is an increase they go in
+    one upsert, rows in key order (``INSERT … ON CONFLICT (key) DO UPDATE SET used =
+    used + excluded.used``); otherwise one conditional update per key, in key order."""
+    changes = {k: int(v) for k, v in changes.items() if int(v)}
+    if changes and all(v > 0 for v in changes.values()):
+        _upsert_increases(sorted(changes.items()))
+        return
     for key in sorted(changes):
         delta = int(changes[key])
         if not delta:
@@ -79,6 +109,19 @@ def add_usage(changes: dict[str, int]) -> None:
         except IntegrityError:
             if not MatchCapUsage.objects.filter(key=key).update(used=F("used") + delta):
                 raise
+
+
+def _upsert_increases(increases: list[tuple[str, int]]) -> None:
+    quote = connection.ops.quote_name
+    table = quote(MatchCapUsage._meta.db_table)
+    key, used = quote("key"), quote("used")
+    values = ", ".join(["(%s, %s)"] * len(increases))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({key}, {used}) VALUES {values} "  # noqa: S608 - no input
+            f"ON CONFLICT ({key}) DO UPDATE SET {used} = {table}.{used} + excluded.{used}",
+            [item for pair in increases for item in pair],
+        )
 
 
 def computed_usage() -> dict[str, int]:

@@ -5,15 +5,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
 from organizations.roles import FINANCE_OFFICER, has_role
-from portal.core.notifications.services import Message, notify, user_language
 
 from ..enums import (
     ONLINE_SOURCES,
@@ -21,14 +18,15 @@ from ..enums import (
     DisputeStatus,
     DonationSource,
     DonationStatus,
-    ReservationStatus,
     TransactionKind,
 )
 from ..errors import DuplicateReference, FourEyesViolation, InvalidTransition
 from ..models import Donation, OfflinePledge, ProviderRefund, Receipt
+from . import batching
 from .guards import refuse_closed_project
 from .ledger import account_for, post_transaction, project_account
-from .matching import confirm_match, release_match, reverse_match
+from .matching import confirm_locked, confirm_match, release_match, reverse_match
+from .thanks import thank_donor
 
 
 def _locked(donation: Donation) -> Donation:
@@ -179,76 +177,17 @@ def _known_language(language: str) -> str:
 
 def _after_counted(donation: Donation) -> None:
     """Every counted gift gets its receipt record (declined when not asked for or
-    anonymous); the donor is thanked with their private link (e-mail, queued)."""
+    anonymous); the donor is thanked with their private link (e-mail, queued). Inside
+    an inbox batch that collects postings, both are written in the batch's tail."""
     from .receipts import issue_receipt
 
+    batch = batching.current()
+    if batch is not None:
+        batch.counted.append(donation)
+        return
     receipt = issue_receipt(donation=donation)
     if donation.donor_email:
-        _thank_donor(donation, receipt)
-
-
-def donor_language(donation: Donation) -> str:
-    """The language to write to a donor in: the one they gave in on the site, else their
-    account's, else the site's."""
-    if donation.language:
-        return donation.language
-    return user_language(donation.user) if donation.user_id else settings.LANGUAGE_CODE
-
-
-def _thank_donor(donation: Donation, receipt) -> None:
-    """Thank the donor in their language: amount, project (or general fund), match
-    granted so far, the receipt and the gift's private page (both links open with the
-    gift's token, so they work without an account)."""
-    from portal.core.money import format_fen
-
-    from ..models import MatchReservation
-
-    language = donor_language(donation)
-    with translation.override(language):
-        link = settings.SITE_URL + reverse(
-            "funding_public:status", kwargs={"token": donation.access_token}
-        )
-        receipt_link = settings.SITE_URL + reverse(
-            "funding_public:receipt_pdf", kwargs={"token": donation.access_token}
-        )
-    matched = (
-        MatchReservation.objects.filter(
-            donation=donation, status=ReservationStatus.CONFIRMED
-        ).aggregate(total=Sum("amount"))["total"]
-        or 0
-    )
-    lines = [
-        Message(
-            gettext_lazy("We received your donation of %(amount)s to %(purpose)s."),
-            amount=format_fen(donation.amount, donation.currency),
-            purpose=(
-                Message(gettext_lazy("the project “%(title)s”"), title=donation.project.title)
-                if donation.project
-                else gettext_lazy("the general fund")
-            ),
-        ),
-    ]
-    if matched:
-        lines.append(
-            Message(
-                gettext_lazy("Matching funds add %(match)s to it."),
-                match=format_fen(matched, donation.currency),
-            )
-        )
-    lines.append(
-        Message(
-            gettext_lazy("Your receipt %(number)s: %(receipt)s"),
-            number=receipt.number,
-            receipt=receipt_link,
-        )
-    )
-    lines.append(Message(gettext_lazy("Your gift's page, with its progress: %(link)s"), link=link))
-    notify(
-        emails=[donation.donor_email],
-        language=language,
-        title=gettext_lazy("Thank you for your donation"),
-        body=Message.lines(*lines),
-    )
+        thank_donor(donation, receipt)
 
 
 def _donation_accounts(donation: Donation):
@@ -276,7 +215,7 @@ def count_gift(donation: Donation, *, at: datetime) -> None:
     _count(donation, at=at)
 
 
-def _count(donation: Donation, *, at: datetime) -> None:
+def _count(donation: Donation, *, at: datetime, locked: bool = False) -> None:
     """Post a counted gift and grant its match.
 
     Match first: a fresh reservation (late payment, offline gift) locks the project row
@@ -287,7 +226,10 @@ def _count(donation: Donation, *, at: datetime) -> None:
     this transaction, which must then not wait for them.
     """
     accounts = _donation_accounts(donation)
-    confirm_match(donation=donation, at=at)
+    if locked:  # the caller holds the gift's row lock and loaded its project
+        confirm_locked(donation=donation, at=at)
+    else:
+        confirm_match(donation=donation, at=at)
     _post_donation(donation, accounts)
 
 
@@ -307,8 +249,20 @@ def mark_succeeded(
     the donation expected, the donation is flagged with the reason, its amount set to what
     arrived, and it is neither counted nor matched until staff clear it.
     """
-    at = at or timezone.now()
-    donation = _locked(donation)
+    return _succeed(
+        _locked(donation),
+        amount_received=amount_received,
+        currency=currency,
+        payment_intent=payment_intent,
+        at=at or timezone.now(),
+    )
+
+
+def _succeed(
+    donation: Donation, *, amount_received: int, currency: str, payment_intent: str, at: datetime
+) -> Donation:
+    """:func:`mark_succeeded` for a gift whose row lock the caller holds (read with its
+    project under that lock)."""
     if donation.status == DonationStatus.SUCCEEDED:
         return donation
     if donation.status not in (
@@ -337,7 +291,7 @@ def mark_succeeded(
         release_match(donation=donation)
         return donation
     donation.save(update_fields=fields)
-    _count(donation, at=at)
+    _count(donation, at=at, locked=True)
     _after_counted(donation)
     return donation
 
@@ -349,14 +303,13 @@ def _find_by_payment(*, source: str, checkout_id: str = "", transaction_id: str 
     order id first, then the payment intent / transaction id. Never the gift id echoed
     in metadata: a second payment for one gift carries the same metadata.
     """
+    gifts = Donation.objects.select_related("project")
     if checkout_id:
-        found = Donation.objects.filter(
-            source=source, import_source="", external_id=checkout_id
-        ).first()
+        found = gifts.filter(source=source, import_source="", external_id=checkout_id).first()
         if found is not None:
             return found
     if transaction_id:
-        return Donation.objects.filter(source=source, payment_intent=transaction_id).first()
+        return gifts.filter(source=source, payment_intent=transaction_id).first()
     return None
 
 
@@ -390,12 +343,19 @@ def record_payment(
     if known is not None:
         gift = known
     else:
-        gift = Donation.objects.filter(source=source, pk=donation_id).first()
+        gift = Donation.objects.select_related("project").filter(source=source, pk=donation_id)
+        gift = gift.first()
         if gift is None or gift.duplicate_of_id:
             return None, "unknown payment"
-    gift = _locked(gift)
-    # Under the lock: a concurrent delivery may have recorded this payment meanwhile.
-    known = _find_by_payment(source=source, checkout_id=checkout_id, transaction_id=transaction_id)
+    batch = batching.current()
+    if batch is None or gift.pk not in batch.donation_ids:
+        gift = _locked(gift)
+        # Under the lock: a concurrent delivery may have recorded this payment meanwhile.
+        known = _find_by_payment(
+            source=source, checkout_id=checkout_id, transaction_id=transaction_id
+        )
+    # (In an inbox batch the lock pass locked every gift this payment names before
+    # the lookup above, so that lookup already ran under the lock.)
     if known is not None and known.pk != gift.pk:
         return known, "duplicate payment already recorded"
     owns = known is not None or _may_adopt(gift, checkout_id, transaction_id)
@@ -413,12 +373,8 @@ def record_payment(
     if checkout_id and gift.external_id != checkout_id:
         gift.external_id = checkout_id
         gift.save(update_fields=["external_id"])
-    gift = mark_succeeded(
-        donation=gift,
-        amount_received=amount,
-        currency=currency,
-        payment_intent=transaction_id,
-        at=at,
+    gift = _succeed(
+        gift, amount_received=amount, currency=currency, payment_intent=transaction_id, at=at
     )
     return gift, "flagged" if gift.flagged else "succeeded"
 

@@ -41,8 +41,9 @@ from wagtail.log_actions import log
 from ..enums import InboundEventStatus
 from ..errors import InvalidTransition
 from ..models import InboundEvent
-from ..providers.base import MalformedNotification, Notification
+from ..providers.base import MalformedNotification, Notification, PaymentEventKind
 from ..providers.registry import get_adapter
+from . import batching
 
 logger = logging.getLogger(__name__)
 
@@ -205,6 +206,18 @@ def _lock_batch(events: list[InboundEvent], now: datetime) -> None:
         lock_for_events(events=pairs, at=now)
 
 
+def _only_paid(event: InboundEvent) -> bool:
+    """Whether every payment event of ``event`` is a payment (applied collecting)."""
+    adapter = get_adapter(event.provider)
+    if adapter is None:
+        return False
+    try:
+        normalised = adapter.normalise(event.event_type, event.payload)
+    except MalformedNotification:
+        return False
+    return bool(normalised) and all(e.kind == PaymentEventKind.PAID for e in normalised)
+
+
 def _mark(results: list[tuple[InboundEvent, str, str]], now: datetime) -> None:
     for event, status, outcome in results:
         event.status = status
@@ -233,21 +246,30 @@ def process_batch(*, size: int = 100, now: datetime | None = None) -> BatchResul
     result = BatchResult()
     claimed_ids: list[int] = []
     try:
-        with transaction.atomic():
+        with transaction.atomic(), batching.batch_posting(batching.Batch()) as batch:
             events, deferred = claim_batch(size=size, now=now)
             result.claimed, result.deferred = len(events) + deferred, deferred
             claimed_ids = [e.pk for e in events]
             _lock_batch(events, now)
             results = []
             for event in events:
-                status, outcome = apply_event(event)
+                if _only_paid(event):  # collected, written in the tail
+                    status, outcome = apply_event(event)
+                else:  # may read balances and the ledger: flush first, apply now
+                    with batching.not_collecting():
+                        status, outcome = apply_event(event)
                 results.append((event, status, outcome))
+            batch.flush()
             if results:
                 _mark(results, timezone.now())
     except CONNECTION_ERRORS:
         raise
     except Exception:  # noqa: BLE001 - isolate the poisoned event below
-        logger.warning("inbox batch of %s rolled back; applying one by one", len(claimed_ids))
+        logger.warning(
+            "inbox batch of %s rolled back; applying one by one",
+            len(claimed_ids),
+            exc_info=True,
+        )
         return _one_by_one(claimed_ids, now, result)
     for _event, status, _outcome in results:
         _tally(result, status)

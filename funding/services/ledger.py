@@ -9,6 +9,7 @@ from django.db.models.signals import post_migrate
 from ..enums import AccountKind, TransactionKind
 from ..errors import UnbalancedTransaction
 from ..models import Account, Entry, LedgerTransaction
+from . import batching
 from .balances import (
     apply_deltas,
     apply_pool_deltas,
@@ -86,7 +87,6 @@ def pool_accounts(pool) -> tuple[Account, Account]:
     )
 
 
-@transaction.atomic
 def post_transaction(
     *,
     kind: str,
@@ -110,9 +110,49 @@ def post_transaction(
     rows, in this same database transaction (atomic ``F()`` increments; a pool balance
     that would go below zero raises ``PoolOverdrawn`` and nothing is written).
     Raises ``UnbalancedTransaction`` or ``ValueError`` for bad legs.
+
+    Inside an inbox batch that collects postings (``funding.services.batching``) the
+    transaction is checked and returned unsaved; the batch writes it, its entries and
+    the balance changes in its tail (an overdraw or a duplicate key then fails the
+    whole batch, which the inbox re-applies event by event without collecting).
     """
     if kind not in TransactionKind.values:
         raise ValueError(f"unknown transaction kind {kind!r}")
+    lines = _lines(legs, currency)
+    txn = LedgerTransaction(
+        kind=kind,
+        idempotency_key=idempotency_key,
+        currency=currency,
+        memo=memo[:255],
+        created_by=created_by,
+        donation=donation,
+        pool=pool,
+        reservation=reservation,
+        reverses=reverses,
+    )
+    batch = batching.current()
+    if batch is None:
+        return _post_now(txn, lines)
+    known = batch.key_exists(idempotency_key, donation)
+    if known is None:
+        known = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).exists()
+    if known:
+        existing = batch.new_keys.get(idempotency_key)
+        if existing is None:
+            existing = LedgerTransaction.objects.get(idempotency_key=idempotency_key)
+        return existing, False
+    batch.add_posting(
+        txn,
+        lines,
+        deltas=posting_deltas(kind, lines),
+        pool_deltas=pool_posting_deltas(kind, pool.pk if pool is not None else None, lines),
+        currency=currency,
+    )
+    return txn, True
+
+
+def _lines(legs: Sequence[tuple[Account, int]], currency: str) -> list[tuple[Account, int]]:
+    """The legs merged per account, zero legs dropped; checked to balance."""
     merged: dict[int, list] = {}
     for account, amount in legs:
         if account.currency != currency:
@@ -126,33 +166,33 @@ def post_transaction(
         raise UnbalancedTransaction("a transaction needs at least two non-zero legs")
     if sum(amt for _, amt in lines) != 0:
         raise UnbalancedTransaction("legs do not sum to zero")
-    existing = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).first()
+    return lines
+
+
+@transaction.atomic
+def _post_now(
+    txn: LedgerTransaction, lines: list[tuple[Account, int]]
+) -> tuple[LedgerTransaction, bool]:
+    """Write ``txn`` and its entries now, with the balance rows (one savepoint: callers
+    rely on "refused, nothing written" inside their own transaction)."""
+    key, currency = txn.idempotency_key, txn.currency
+    existing = LedgerTransaction.objects.filter(idempotency_key=key).first()
     if existing is not None:
         return existing, False
     try:
         with transaction.atomic():
-            txn = LedgerTransaction.objects.create(
-                kind=kind,
-                idempotency_key=idempotency_key,
-                currency=currency,
-                memo=memo[:255],
-                created_by=created_by,
-                donation=donation,
-                pool=pool,
-                reservation=reservation,
-                reverses=reverses,
-            )
+            txn.save(force_insert=True)
     except IntegrityError:
-        return LedgerTransaction.objects.get(idempotency_key=idempotency_key), False
+        return LedgerTransaction.objects.get(idempotency_key=key), False
     Entry.objects.bulk_create(
         [Entry(transaction=txn, account=acc, amount=amt, currency=currency) for acc, amt in lines]
     )
     # Same transaction, in the global lock order: project rows (key share), the pools'
     # running balances (PoolBalance), then the project totals (ProjectBalance).
-    deltas = posting_deltas(kind, lines)
+    deltas = posting_deltas(txn.kind, lines)
     if deltas:
         key_share_projects(sorted(deltas))
-    pool_deltas = pool_posting_deltas(kind, pool.pk if pool is not None else None, lines)
+    pool_deltas = pool_posting_deltas(txn.kind, txn.pool_id, lines)
     if pool_deltas:
         apply_pool_deltas(pool_deltas)
     if deltas:

@@ -25,6 +25,7 @@ from projects.models import Project
 
 from ..enums import AccountKind, DonationSource, MatchingMode, ReservationStatus, TransactionKind
 from ..models import Donation, MatchingRule, MatchPool, MatchReservation
+from . import batching
 from .balances import pool_balances
 from .caps import add_usage, day_key, donor_key, local_day, project_key, reservation_keys, usage
 from .guards import MATCH, refuse_closed_project
@@ -47,6 +48,9 @@ class PlannedMatch:
 def rule_for(project: Project | None) -> MatchingRule | None:
     if project is None or not project.call_id:
         return None
+    batch = batching.current()
+    if batch is not None and project.call_id in batch.rules:
+        return batch.rules[project.call_id]  # locked by the batch's lock pass
     return MatchingRule.objects.filter(call_id=project.call_id).first()
 
 
@@ -82,17 +86,29 @@ def lock_for_counting(*, projects, at: datetime) -> None:
     if not projects:
         return
     call_ids = sorted({p.call_id for p in projects if p.call_id})
-    list(MatchingRule.objects.filter(call_id__in=call_ids).order_by("pk").select_for_update())
+    rules = list(
+        MatchingRule.objects.filter(call_id__in=call_ids).order_by("pk").select_for_update()
+    )
     project_ids = sorted({p.pk for p in projects})
     list(Project.objects.filter(pk__in=project_ids).order_by("pk").select_for_update())
-    pool_ids = set()
+    pools_of_project = {}
     for project in projects:
-        pool_ids.update(MatchPool.objects.for_project(project).values_list("pk", flat=True))
-    list(
+        pools_of_project[project.pk] = list(
+            MatchPool.objects.for_project(project).values_list("pk", flat=True)
+        )
+    pool_ids = {pk for ids in pools_of_project.values() for pk in ids}
+    pools = list(
         MatchPool.objects.filter(pk__in=sorted(pool_ids))
         .order_by("pk")
         .select_for_update(no_key=True)
     )
+    batch = batching.current()
+    if batch is not None:  # an inbox batch keeps what it locked for its gifts
+        batch.project_ids.update(project_ids)
+        batch.rules.update(dict.fromkeys(call_ids))
+        batch.rules.update({r.call_id: r for r in rules})
+        batch.pools.update({p.pk: p for p in pools})
+        batch.pools_of_project.update(pools_of_project)
 
 
 def _remaining_target(
@@ -139,6 +155,11 @@ def _plan(
 
 
 def _candidate_pool_ids(project: Project, currency: str, at: datetime) -> list[int]:
+    batch = batching.current()
+    if batch is not None and project.pk in batch.pools_of_project:
+        # The batch's lock pass read (and locked) the project's pools.
+        pools = (batch.pools[pk] for pk in batch.pools_of_project[project.pk])
+        return [p.pk for p in pools if p.is_active(at) and p.currency == currency]
     return list(
         MatchPool.objects.active(at)
         .for_project(project)
@@ -171,9 +192,21 @@ def quote_match(*, donation: Donation, at: datetime | None = None) -> int:
     )
 
 
+def _locked_pools(ids: list[int], batch) -> list[MatchPool]:
+    """The pools, locked ``FOR NO KEY UPDATE`` in id order (from the batch's lock pass
+    when ``batch`` holds them)."""
+    if batch is not None:
+        return [batch.pools[pk] for pk in sorted(ids)]
+    return list(MatchPool.objects.filter(pk__in=ids).order_by("pk").select_for_update(no_key=True))
+
+
 @transaction.atomic(savepoint=False)
 def reserve_match(
-    *, donation: Donation, at: datetime | None = None, expires_at: datetime | None = None
+    *,
+    donation: Donation,
+    at: datetime | None = None,
+    expires_at: datetime | None = None,
+    unmatched: bool = False,
 ) -> list[MatchReservation]:
     """Hold match for ``donation`` from eligible pools in priority order.
 
@@ -185,7 +218,8 @@ def reserve_match(
     nothing qualifies or nothing is left). Does nothing if the donation already holds
     match. Queries: a constant number per pool used, none scanning history.
     Raises ``ProjectClosedToMoney`` for a project that is closed, terminated or not yet
-    agreed (nothing held).
+    agreed (nothing held). ``unmatched``: the caller holds the gift's row lock and has
+    just seen it hold no live match (the check is not repeated).
     """
     at = at or timezone.now()
     project = donation.project
@@ -193,13 +227,16 @@ def reserve_match(
     rule = rule_for(project)
     if not is_eligible(rule=rule, donation=donation, project=project, at=at):
         return []
-    if rule.cap_per_day:
-        MatchingRule.objects.select_for_update().get(pk=rule.pk)
-    Project.objects.select_for_update().filter(pk=project.pk).first()
-    if MatchReservation.objects.live().filter(donation=donation).exists():
+    batch = batching.current()
+    locked = batch is not None and project.pk in batch.project_ids  # rule, project, pools
+    if not locked:
+        if rule.cap_per_day:
+            MatchingRule.objects.select_for_update().get(pk=rule.pk)
+        Project.objects.select_for_update().filter(pk=project.pk).first()
+    if not unmatched and MatchReservation.objects.live().filter(donation=donation).exists():
         return list(MatchReservation.objects.live().filter(donation=donation))
     ids = _candidate_pool_ids(project, donation.currency, at)
-    pools = list(MatchPool.objects.filter(pk__in=ids).order_by("pk").select_for_update(no_key=True))
+    pools = _locked_pools(ids, batch if locked else None)
     available = {pk: row["available"] for pk, row in pool_balances(ids).items()}
     target = _remaining_target(rule=rule, donation=donation, project=project, at=at)
     plan = _plan(pools=pools, available=available, target=target, donation_amount=donation.amount)
@@ -291,18 +328,27 @@ def confirm_match(*, donation: Donation, at: datetime | None = None) -> int:
     left. Locks the donation row first. Returns the match granted by this call.
     Idempotent: confirmed reservations are not confirmed twice.
     """
-    at = at or timezone.now()
-    donation = _lock_donation(donation)
-    qs = MatchReservation.objects.select_for_update(of=("self",)).select_related("pool")
-    held = list(qs.filter(donation=donation, status=ReservationStatus.HELD))
+    return confirm_locked(donation=_lock_donation(donation), at=at or timezone.now())
+
+
+def confirm_locked(*, donation: Donation, at: datetime) -> int:
+    """:func:`confirm_match` for a gift whose row lock the caller holds (read with its
+    project under that lock)."""
+    live = list(
+        MatchReservation.objects.live()
+        .select_for_update(of=("self",))
+        .select_related("pool")
+        .filter(donation=donation)
+        .order_by("pk")
+    )
+    held = [r for r in live if r.status == ReservationStatus.HELD]
     if (
-        not held
-        and not qs.filter(donation=donation, status=ReservationStatus.CONFIRMED).exists()
+        not live
         # A payment that arrives for a project closed meanwhile still counts (the money
         # came), but it takes no fresh match.
         and (donation.project is None or donation.project.accepts_money)
     ):
-        held = reserve_match(donation=donation, at=at)
+        held = reserve_match(donation=donation, at=at, unmatched=True)
     granted = 0
     target = project_account(donation.project, donation.currency)
     received_day = local_day(donation.received_at) if donation.received_at else None
@@ -449,33 +495,3 @@ __all__ = [
     "reserve_match",
     "reverse_match",
 ]
-
-
-def regrant_released_match(*, call, now: datetime | None = None) -> int:
-    """After the campaign, give match freed by refunds/expiries to counted gifts of the
-    call that got none, oldest first, as if they had been matched when received.
-
-    Only for calls whose rule has ``regrant_released``; each gift in its own transaction
-    (same locks as live matching). Returns the match granted.
-    """
-    now = now or timezone.now()
-    rule = MatchingRule.objects.filter(call=call).first()
-    if rule is None or not rule.regrant_released or rule.in_campaign(now):
-        return 0
-    if now < rule.campaign_ends_at:
-        return 0
-    unmatched = (
-        Donation.objects.counted()
-        .filter(
-            project__call=call,
-            received_at__gte=rule.campaign_starts_at,
-            received_at__lt=rule.campaign_ends_at,
-            refunded_amount=0,
-        )
-        .exclude(reservations__status=ReservationStatus.CONFIRMED)
-        .order_by("received_at", "pk")
-    )
-    granted = 0
-    for donation in unmatched.iterator():
-        granted += confirm_match(donation=donation, at=donation.received_at)
-    return granted

@@ -16,8 +16,9 @@ from django.conf import settings
 from django.db.models import Q
 
 from ..enums import DisputeStatus, DonationStatus, ReservationStatus
-from ..models import Donation, MatchReservation
+from ..models import Donation, LedgerTransaction, MatchReservation
 from ..providers.base import PaymentEvent, PaymentEventKind
+from . import batching
 from .donations import (
     _find_by_payment,
     mark_failed,
@@ -178,4 +179,14 @@ def lock_for_events(*, events: list[tuple[str, PaymentEvent]], at: datetime) -> 
         .order_by("pk")
         .select_for_update(of=("self",))
     )
+    batch = batching.current()
+    if batch is not None and gifts:
+        # The batch decides "already posted?" for these gifts from one read.
+        ids = [g.pk for g in gifts]
+        batch.donation_ids.update(ids)
+        batch.known_keys.update(
+            LedgerTransaction.objects.filter(donation_id__in=ids).values_list(
+                "idempotency_key", flat=True
+            )
+        )
     lock_for_counting(projects={g.project for g in gifts if g.project_id}, at=at)

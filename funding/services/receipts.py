@@ -25,6 +25,24 @@ SINGLE_SERIES = ""
 ANNUAL_SERIES = "A"
 
 
+def next_receipt_numbers(*, series: str, year: int, count: int) -> list[str]:
+    """``count`` consecutive serial numbers of ``series`` in ``year``, taken under the
+    counter row's lock in one bump (see :func:`next_receipt_number`)."""
+    if count <= 0:
+        return []
+    counters = ReceiptCounter.objects.select_for_update()
+    counter = counters.filter(series=series, year=year).first()
+    if counter is None:
+        ReceiptCounter.objects.bulk_create(
+            [ReceiptCounter(series=series, year=year)], ignore_conflicts=True
+        )
+        counter = counters.get(series=series, year=year)
+    first = counter.last + 1
+    counter.last += count
+    counter.save(update_fields=["last"])
+    return [f"{series}{year}-{n:06d}" for n in range(first, counter.last + 1)]
+
+
 def next_receipt_number(*, series: str, year: int) -> str:
     """The next serial number of ``series`` in ``year`` (``2026-000042``).
 
@@ -62,9 +80,74 @@ def issue_receipt(*, donation: Donation, by=None) -> Receipt:
         return existing
     if donation.status != DonationStatus.SUCCEEDED or donation.flagged:
         raise InvalidTransition("only counted donations get receipts")
+    receipt = _single_receipt(
+        donation, next_receipt_number(series=SINGLE_SERIES, year=_issue_year())
+    )
+    receipt.save(force_insert=True)
+    log(instance=receipt, action="funding.receipt_issued", user=by)
+    return receipt
+
+
+@transaction.atomic(savepoint=False)
+def issue_receipts(donations: list[Donation]) -> dict[int, Receipt]:
+    """:func:`issue_receipt` for many counted gifts at once (an inbox batch's tail):
+    one read of the receipts already issued, one bump of the yearly counter, one
+    insert of the receipts and one of their audit entries. Returns the receipt of each
+    gift by gift id. Raises ``InvalidTransition`` like :func:`issue_receipt`."""
+    ids = [d.pk for d in donations]
+    result = {r.donation_id: r for r in Receipt.objects.filter(donation_id__in=ids)}
+    new: dict[int, Donation] = {}
+    for donation in donations:
+        if donation.pk in result or donation.pk in new:
+            continue
+        if donation.status != DonationStatus.SUCCEEDED or donation.flagged:
+            raise InvalidTransition("only counted donations get receipts")
+        new[donation.pk] = donation
+    if not new:
+        return result
+    numbers = next_receipt_numbers(series=SINGLE_SERIES, year=_issue_year(), count=len(new))
+    receipts = [_single_receipt(d, n) for d, n in zip(new.values(), numbers, strict=True)]
+    Receipt.objects.bulk_create(receipts)
+    log_many(receipts, action="funding.receipt_issued")
+    result.update({r.donation_id: r for r in receipts})
+    return result
+
+
+def log_many(instances: list, *, action: str, by=None) -> None:
+    """Audit entries for many rows of one model in one insert (what ``log()`` writes
+    for each: same content type, label, action, user and log-context uuid)."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.log_actions import get_active_log_context, registry
+
+    if not instances:
+        return
+    model = registry.get_log_model_for_instance(instances[0])
+    if model is None:
+        return
+    context = get_active_log_context()
+    content_type = ContentType.objects.get_for_model(instances[0], for_concrete_model=False)
+    now = timezone.now()
+    model.objects.bulk_create(
+        [
+            model(
+                content_type=content_type,
+                label=model.objects.get_instance_title(instance),
+                action=action,
+                timestamp=now,
+                data={},
+                user=by or context.user,
+                uuid=context.uuid,
+                object_id=str(instance.pk),
+            )
+            for instance in instances
+        ]
+    )
+
+
+def _single_receipt(donation: Donation, number: str) -> Receipt:
     declined = donation.hides_name or not donation.receipt_requested
-    receipt = Receipt.objects.create(
-        number=next_receipt_number(series=SINGLE_SERIES, year=_issue_year()),
+    return Receipt(
+        number=number,
         kind=ReceiptKind.SINGLE,
         donation=donation,
         donor_email=donation.donor_email,
@@ -78,8 +161,6 @@ def issue_receipt(*, donation: Donation, by=None) -> Receipt:
         declined=declined,
         test_mode=is_test_payment(donation.source),
     )
-    log(instance=receipt, action="funding.receipt_issued", user=by)
-    return receipt
 
 
 @transaction.atomic

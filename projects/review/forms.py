@@ -10,6 +10,7 @@ from projects.enums import ApplicationStatus
 from projects.models import Application
 from projects.scoring.forms import FrozenRubricForm, ScoreSheetForm
 from projects.scoring.numbers import num
+from projects.uploads import ATTACHMENT_TYPES, check_upload
 
 from .enums import Recommendation
 from .models import Criterion
@@ -136,6 +137,23 @@ class AppealForm(forms.Form):
             "application; you can withdraw it until it is handled."
         ),
     )
+    attachment = forms.FileField(
+        label=_("Attachment (optional)"),
+        required=False,
+        help_text=_("One file supporting the appeal: PDF, Word (DOCX), Excel (XLSX), JPG or PNG."),
+    )
+
+    def clean_attachment(self):
+        upload = self.cleaned_data.get("attachment")
+        if upload:
+            try:
+                check_upload(upload, allowed=ATTACHMENT_TYPES)
+            except ValidationError as error:
+                raise ValidationError(
+                    _("The attachment was not accepted: %(reason)s The grounds you wrote are kept.")
+                    % {"reason": " ".join(error.messages)}
+                ) from None
+        return upload
 
 
 class PublishForm(forms.Form):

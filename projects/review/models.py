@@ -20,9 +20,9 @@ from projects.scoring.models import (
     VersionedRubric,
 )
 
+from .appeal_models import Appeal as Appeal
 from .enums import (
     ACTIVE_ASSIGNMENT_STATUSES,
-    AppealStatus,
     AssignmentStatus,
     Recommendation,
     ReviewStatus,
@@ -610,74 +610,3 @@ class Decision(models.Model):
     @property
     def is_ranked(self) -> bool:
         return self.rank is not None
-
-
-class Appeal(models.Model):
-    """An objection raised during the public-notice window (异议), resolved by staff."""
-
-    decision = models.ForeignKey(
-        Decision,
-        on_delete=models.CASCADE,
-        related_name="appeals",
-        verbose_name=pgettext_lazy("funding decision", "Decision"),
-    )
-    appellant = models.CharField(pgettext_lazy("objection", "Raised by"), max_length=200)
-    organization = models.ForeignKey(
-        "organizations.Organization",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="review_appeals",
-        verbose_name=_("Applicant organization (appeal filed online)"),
-    )
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("Submitted by"),
-    )
-    text = models.TextField(_("Appeal"))
-    received_at = models.DateTimeField(_("Received at"))
-    status = models.CharField(
-        _("Status"), max_length=20, choices=AppealStatus.choices, default=AppealStatus.OPEN
-    )
-    resolution = models.TextField(_("Resolution"), blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("Resolved by"),
-    )
-    resolved_at = models.DateTimeField(_("Resolved at"), null=True, blank=True)
-
-    panels = [
-        FieldPanel("decision"),
-        FieldPanel("appellant"),
-        FieldPanel("text"),
-        FieldPanel("received_at"),
-    ]
-
-    class Meta:
-        verbose_name = _("Appeal")
-        verbose_name_plural = _("Appeals")
-        ordering = ["-received_at", "-pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=[AppealStatus.OPEN, AppealStatus.WITHDRAWN])
-                | ~Q(resolution=""),
-                name="review_appeal_resolution_given",
-            ),
-            # An applicant appeals its own decision once (a withdrawn appeal counts).
-            models.UniqueConstraint(
-                fields=["decision"],
-                condition=Q(organization__isnull=False),
-                name="review_appeal_once_per_application",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.decision.application} · {self.appellant}"

@@ -14,7 +14,13 @@ from organizations.models import Organization
 from projects.enums import ApplicationStatus
 from projects.models import Application, CallPage
 
-from .enums import ACTIVE_ASSIGNMENT_STATUSES, AssignmentStatus, ReviewStatus, ScoreVisibility
+from .enums import (
+    ACTIVE_ASSIGNMENT_STATUSES,
+    AppealStatus,
+    AssignmentStatus,
+    ReviewStatus,
+    ScoreVisibility,
+)
 from .models import Appeal, Assignment, Decision, Review, ReviewSettings, RosterDeclaration
 
 HANDED_IN = (ReviewStatus.SUBMITTED, ReviewStatus.ABSTAINED)
@@ -298,4 +304,33 @@ def published_outcome(application: Application, now=None) -> Outcome | None:
         appeal_ends_at=call.appeal_ends_at,
         appeal=appeal,
         window_open=window_open,
+    )
+
+
+@dataclass(frozen=True)
+class AppealCounts:
+    """How many appeals a call's notice received and how they ended (counts only: the
+    public notice names no appellant)."""
+
+    received: int
+    upheld: int
+    dismissed: int
+    withdrawn: int
+    pending: int
+
+
+def appeal_counts(call: CallPage) -> AppealCounts:
+    """Counts of the call's appeals (online and recorded by staff) by status. One query."""
+    rows = dict(
+        Appeal.objects.filter(decision__call=call)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return AppealCounts(
+        received=sum(rows.values()),
+        upheld=rows.get(AppealStatus.UPHELD, 0),
+        dismissed=rows.get(AppealStatus.DISMISSED, 0),
+        withdrawn=rows.get(AppealStatus.WITHDRAWN, 0),
+        pending=rows.get(AppealStatus.OPEN, 0),
     )

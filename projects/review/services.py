@@ -32,6 +32,7 @@ from projects.enums import ApplicationStatus, ProjectStatus, ProjectTier
 from projects.models import Application, CallPage, Project
 from projects.scoring import services as scoring
 from projects.scoring.numbers import num, parse_number
+from projects.uploads import ATTACHMENT_TYPES, check_upload
 
 from . import balancing, ranking, selectors
 from .enums import (
@@ -54,6 +55,7 @@ from .models import (
     Rubric,
     TieDecision,
 )
+from .publication import committee_orders, plan_publication
 
 TWO = Decimal("0.01")
 
@@ -724,11 +726,6 @@ def _store_ranking(call: CallPage, ranked: list[ranking.Ranked]) -> None:
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)  # noqa: S608
 
 
-def _committee_orders(call: CallPage) -> list[list[int]]:
-    """The committee's recorded orders for ties in ``call``, newest first."""
-    return [list(d.applications) for d in TieDecision.objects.filter(call=call)]
-
-
 @transaction.atomic
 def rank_call(*, call: CallPage, by=None, now: datetime | None = None) -> list[ranking.Ranked]:
     """Compute and store the call's ranking (see ``ranking`` for every definition).
@@ -753,7 +750,7 @@ def rank_call(*, call: CallPage, by=None, now: datetime | None = None) -> list[r
         drop_extremes=config.drop_extremes,
         tiers=ranking.Tiers.of(config, max_total),
         min_reviews=config.reviewers_per_application,
-        committee_orders=_committee_orders(call),
+        committee_orders=committee_orders(call),
     )
     _store_ranking(call, ranked)
     ReviewSettings.objects.filter(pk=config.pk).update(ranked_at=now)
@@ -803,22 +800,13 @@ def _decide_project(decision: Decision, application: Application, tier: str, cal
     decision.project = project
 
 
-def _undecided_ties(call: CallPage, entries: list[RankingEntry]) -> list[list[RankingEntry]]:
-    decided = {frozenset(order) for order in _committee_orders(call)}
-    return [
-        group
-        for group in ranking.cut_ties(entries)
-        if frozenset(e.application_id for e in group) not in decided
-    ]
-
-
 def open_ties(call: CallPage) -> list[tuple[list[RankingEntry], bool]]:
     """The call's stored ranking's ties at a cut, each with whether the committee has
     decided it: ``[(entries in rank order, decided), …]``."""
     entries = list(
         RankingEntry.objects.filter(call=call).select_related("application").order_by("rank")
     )
-    decided = {frozenset(order) for order in _committee_orders(call)}
+    decided = {frozenset(order) for order in committee_orders(call)}
     return [
         (group, frozenset(e.application_id for e in group) in decided)
         for group in ranking.cut_ties(entries)
@@ -866,40 +854,14 @@ def decide_tie(
     return decision
 
 
-def _check_publishable(
-    *, call: CallPage, config: ReviewSettings, now: datetime, override_reason: str
-) -> list[str]:
-    """Refuse what can never be published; return the blockers an officer overrides."""
-    if config.ranked_at is None:
-        raise ValidationError(_("Rank the call before publishing the results."))
-    if selectors.is_ranking_stale(call):
-        raise ValidationError(
-            _(
-                "A review changed after the ranking was computed; rank the call again "
-                "before publishing."
-            )
-        )
-    if config.funded_count + config.reserve_count == 0:
-        raise ValidationError(_("Set the tier boundaries (funded and reserve counts) first."))
-    blockers = selectors.publication_blockers(call, now)
-    if blockers and not override_reason.strip():
-        raise ValidationError(
-            {
-                "override_reason": [
-                    _(
-                        "Results cannot be published yet. A programme officer may publish "
-                        "anyway with a written reason."
-                    ),
-                    *blockers,
-                ]
-            }
-        )
-    return blockers
-
-
 @transaction.atomic
 def publish_results(
-    *, call: CallPage, by, now: datetime | None = None, override_reason: str = ""
+    *,
+    call: CallPage,
+    by,
+    now: datetime | None = None,
+    override_reason: str = "",
+    ranking_seen: datetime | None = None,
 ) -> int:
     """Publish the ranking as the call's public notice (公示) with an appeal window.
 
@@ -908,7 +870,8 @@ def publish_results(
     ``override_reason`` is given — while the review window is open or an eligible
     application lacks its required reviews; and while applications tie at a cut without
     the committee's recorded order (``decide_tie``). Republishing with nothing changed is
-    refused.
+    refused. ``ranking_seen``: the ranking time the officer confirmed
+    (``publication.preview_publication``); refused when the call was ranked again since.
 
     Guarantees: every eligible application gets exactly one ``Decision``: ranked ones
     their rank and tier, the others "not ranked — insufficient reviews" (no rank, not
@@ -924,60 +887,19 @@ def publish_results(
     now = now or timezone.now()
     call = CallPage.objects.select_for_update().get(pk=call.pk)
     config = ReviewSettings.objects.select_for_update().get(pk=settings_for(call).pk)
-    blockers = _check_publishable(
-        call=call, config=config, now=now, override_reason=override_reason
-    )
-    entries = list(
-        RankingEntry.objects.filter(call=call)
-        .select_related("application__organization")
-        .order_by("rank")
-    )
-    ranking.assign_tiers(entries, ranking.Tiers.of(config, config.rubric.max_total()))
-    undecided = _undecided_ties(call, entries)
-    if undecided:
+    if ranking_seen is not None and config.ranked_at != ranking_seen:
         raise ValidationError(
-            [
-                _(
-                    "Applications tie at a funding or reserve cut; record the review "
-                    "committee's decision on their order before publishing."
-                ),
-                *[
-                    _("Tied: %(titles)s.")
-                    % {
-                        "titles": "、".join(
-                            e.application.title or str(e.application_id) for e in group
-                        )
-                    }
-                    for group in undecided
-                ],
-            ]
+            _("The call was ranked again after you checked the results; check them again.")
         )
-    ranked_ids = {entry.application_id for entry in entries}
-    unranked = list(
-        Application.objects.filter(call=call, status=ApplicationStatus.ELIGIBLE)
-        .exclude(pk__in=ranked_ids)
-        .select_related("organization")
-        .order_by("pk")
-    )
-    existing = {
-        d.application_id: d for d in Decision.objects.filter(call=call).select_related("project")
-    }
-    outcome = [(e.application, e.rank, e.normalised, e.tier) for e in entries] + [
-        (a, None, None, ProjectTier.NOT_FUNDED) for a in unranked
-    ]
-    for application_id, decision in existing.items():
-        if application_id not in {a.pk for a, *_rest in outcome}:
-            outcome.append((decision.application, None, None, ProjectTier.NOT_FUNDED))
-    before = {pk: (d.rank, d.tier) for pk, d in existing.items()}
-    after = {a.pk: (rank, tier) for a, rank, _n, tier in outcome}
-    if call.notice_published_at is not None and before == after:
-        raise ValidationError(
-            _("These results are already published and nothing has changed since.")
-        )
+    plan = plan_publication(call=call, config=config, now=now, override_reason=override_reason)
+    entries, outcome, before = plan.entries, plan.outcome, plan.before
     RankingEntry.objects.bulk_update(entries, ["tier"])
     # Free every rank first, so re-deciding never meets a rank still held by an older
     # decision (ranks are unique in a call).
     Decision.objects.filter(call=call).update(rank=None, tier=ProjectTier.NOT_FUNDED)
+    existing = {
+        d.application_id: d for d in Decision.objects.filter(call=call).select_related("project")
+    }
     version = config.notice_version + 1
     for application, rank, normalised, tier in outcome:
         decision = existing.get(application.pk) or Decision(application=application, call=call)
@@ -989,7 +911,7 @@ def publish_results(
     appeal_ends = now + timedelta(days=config.appeal_days)
     CallPage.objects.filter(pk=call.pk).update(notice_published_at=now, appeal_ends_at=appeal_ends)
     ReviewSettings.objects.filter(pk=config.pk).update(notice_version=version)
-    changed = [a for a, *_rest in outcome if before.get(a.pk) != after[a.pk]]
+    changed = plan.changed
     log(
         instance=call,
         action="review.publish",
@@ -997,20 +919,20 @@ def publish_results(
         data={
             "decisions": len(outcome),
             "notice_version": version,
-            "not_ranked": [a.pk for a in unranked],
+            "not_ranked": [a.pk for a in plan.unranked],
             "changed": [a.pk for a in changed],
             "appeal_ends_at": appeal_ends.isoformat(),
         },
     )
-    if blockers:
+    if plan.blockers:
         log(
             instance=call,
             action="review.publish.override",
             user=by,
-            data={"reason": override_reason.strip(), "overridden": blockers},
+            data={"reason": override_reason.strip(), "overridden": plan.blockers},
         )
     for application, rank, _n, tier in outcome:
-        if application.pk in before and before[application.pk] == after[application.pk]:
+        if application.pk in before and before[application.pk] == plan.after[application.pk]:
             continue
         _notify_outcome(call=call, application=application, rank=rank, tier=tier, until=appeal_ends)
     return len(outcome)
@@ -1090,6 +1012,15 @@ def _programme_staff():
     return get_user_model().objects.filter(groups__name=PROGRAMME_OFFICER, is_active=True)
 
 
+def attachment_type(upload) -> str:
+    """The sniffed content type of an appeal's attachment (the applications' attachment
+    types and size limit); ``ValidationError`` on field ``attachment`` saying why not."""
+    try:
+        return check_upload(upload, allowed=ATTACHMENT_TYPES)
+    except ValidationError as error:
+        raise ValidationError({"attachment": error.messages}) from None
+
+
 def _require_editor(application: Application, by) -> None:
     membership = Membership.objects.filter(
         user=by, organization_id=application.organization_id
@@ -1100,20 +1031,23 @@ def _require_editor(application: Application, by) -> None:
 
 @transaction.atomic
 def submit_appeal(
-    *, application: Application, by, grounds: str, now: datetime | None = None
+    *, application: Application, by, grounds: str, attachment=None, now: datetime | None = None
 ) -> Appeal:
     """The applicant organization appeals its published decision online (异议).
 
     One appeal per application (a withdrawn one counts; database constraint), inside the
-    call's appeal window, by an owner or editor, with written grounds. Side effects:
-    audit log; the organization's members and the programme officers are notified.
-    Raises ``PermissionDenied`` for anyone else, ``ValidationError`` (field ``grounds``
-    or the window/duplicate reason) otherwise."""
+    call's appeal window, by an owner or editor, with written grounds and optionally one
+    ``attachment`` (checked by content and size with ``projects.uploads.check_upload``,
+    stored privately). Side effects: audit log; the organization's members and the
+    programme officers are notified. Raises ``PermissionDenied`` for anyone else,
+    ``ValidationError`` (field ``grounds`` or ``attachment``, or the window/duplicate
+    reason) otherwise."""
     _require_editor(application, by)
     now = now or timezone.now()
     grounds = (grounds or "").strip()
     if not grounds:
         raise ValidationError({"grounds": [_("Please write the grounds of the appeal.")]})
+    content_type = attachment_type(attachment) if attachment else ""
     decision = (
         Decision.objects.select_for_update()
         .select_related("call", "application__organization")
@@ -1135,8 +1069,16 @@ def submit_appeal(
         submitted_by=by,
         text=grounds,
         received_at=now,
+        attachment=attachment or "",
+        attachment_name=attachment.name[:255] if attachment else "",
+        attachment_content_type=content_type,
     )
-    log(instance=appeal, action="review.appeal.submit", user=by)
+    log(
+        instance=appeal,
+        action="review.appeal.submit",
+        user=by,
+        data={"attachment": appeal.attachment_name},
+    )
     params = {"title": application.title or application.pk, "call": decision.call.title}
     notify_members(
         organization=organization,

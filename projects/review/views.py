@@ -28,7 +28,6 @@ from .forms import (
     DeclarationForm,
     ImportForm,
     ManualAssignForm,
-    PublishForm,
     ReasonForm,
     RosterForm,
     ScoreForm,
@@ -385,7 +384,6 @@ class ProgressView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
             stale=config.ranked_at is not None and selectors.is_ranking_stale(call),
             blockers=selectors.publication_blockers(call, timezone.now()),
             ties=self._tie_forms(kwargs.pop("tie_form", None)),
-            publish_form=kwargs.pop("publish_form", None) or PublishForm(),
             chart=chart,
             ranking=ranking,
             assign_form=kwargs.pop("assign_form", None)
@@ -478,24 +476,6 @@ class ProgressView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
                     request,
                     _("%(n)d applications ranked; %(m)d not ranked — insufficient reviews.")
                     % {"n": len(entries), "m": short},
-                )
-            elif action == "publish":
-                form = PublishForm(request.POST)
-                form.is_valid()
-                try:
-                    n = services.publish_results(
-                        call=call,
-                        by=request.user,
-                        override_reason=form.cleaned_data.get("override_reason", ""),
-                    )
-                except ValidationError as error:
-                    show_error(error, form=form)
-                    return self.render_to_response(
-                        self.get_context_data(publish_form=form), status=400
-                    )
-                messages.success(
-                    request,
-                    _("Results published: %(n)d decisions; applicants are notified.") % {"n": n},
                 )
             elif action == "remind":
                 tasks.send_reviewer_reminders.enqueue(call_id=call.pk)

@@ -27,7 +27,7 @@ from projects.scoring.admin import (
     role_menu_item,
 )
 
-from . import services, views
+from . import appeal_views, publish_views, services, views
 from .enums import AppealStatus, AssignmentStatus, ReviewStatus
 from .forms import RubricForm
 from .models import (
@@ -374,6 +374,7 @@ class AppealViewSet(ModelViewSet):
         "decision",
         "appellant",
         "received_at",
+        Column("attachment_link", label=_("Attachment"), accessor=appeal_views.attachment_link),
         Column("outcome", label=_("Status"), accessor=_resolve_link),
         "resolution",
     ]
@@ -448,7 +449,13 @@ review_urls = [
     path("calls/", views.CallsView.as_view(), name="calls"),
     path("calls/<id:pk>/", views.ProgressView.as_view(), name="progress"),
     path("calls/<id:pk>/roster/", views.RosterView.as_view(), name="roster"),
+    path("calls/<id:pk>/publish/", publish_views.PublishConfirmView.as_view(), name="publish"),
     path("appeals/<id:pk>/resolve/", views.ResolveAppealView.as_view(), name="resolve_appeal"),
+    path(
+        "appeals/<id:pk>/attachment/",
+        appeal_views.AppealAttachmentView.as_view(),
+        name="appeal_attachment",
+    ),
 ]
 
 

@@ -284,11 +284,14 @@ def application_withdraw(request, pk):
 def appeal_submit(request, pk):
     """The applicant's online appeal against its published decision."""
     application, _membership = _member_application(request, pk)
-    form = AppealForm(request.POST)
+    form = AppealForm(request.POST, request.FILES)
     if form.is_valid():
         try:
             review_services.submit_appeal(
-                application=application, by=request.user, grounds=form.cleaned_data["grounds"]
+                application=application,
+                by=request.user,
+                grounds=form.cleaned_data["grounds"],
+                attachment=form.cleaned_data.get("attachment"),
             )
         except PermissionDenied as exc:
             form.add_error(None, str(exc.args[0]) if exc.args else _("Not allowed."))

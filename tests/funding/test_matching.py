@@ -12,11 +12,11 @@ from funding.services.matching import (
     expire_reservations,
     pool_available,
     quote_match,
-    regrant_released_match,
     reserve_match,
 )
 from funding.services.pools import close_pool, top_up_pool
 from funding.services.reconcile import reconcile
+from funding.services.regrant import regrant_released_match
 from projects.enums import ProjectTier
 from tests.factories.funding import (
     DonationFactory,

@@ -1,5 +1,6 @@
 """Running pool balances and cap usage rows (#17): the hot path reads rows, not history."""
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -8,9 +9,18 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from funding.enums import ReservationStatus
-from funding.models import MatchCapUsage, MatchReservation, PoolBalance
+from funding.enums import DonationSource, DonationStatus, ReservationStatus
+from funding.models import (
+    Donation,
+    InboundEvent,
+    LedgerTransaction,
+    MatchCapUsage,
+    MatchReservation,
+    PoolBalance,
+    Receipt,
+)
 from funding.providers.base import PaymentEvent, PaymentEventKind
+from funding.services import inbox
 from funding.services.balances import rebuild_pool_balances
 from funding.services.caps import rebuild_cap_usage
 from funding.services.donations import mark_failed, mark_succeeded, record_refund
@@ -205,5 +215,85 @@ def test_queries_per_applied_gift_constant_as_history_grows(
     # Documented in docs/funding.md; PostgreSQL adds the explicit key-share lock of the
     # project row before each of the gift's two postings. The receipt's gap-free yearly
     # serial costs two (its counter row locked, then saved).
-    assert counts[0] == (37 if connection.vendor == "postgresql" else 35)
+    assert counts[0] == (35 if connection.vendor == "postgresql" else 33)
+    assert reconcile().ok
+
+
+BATCH = 20
+
+
+def _stored_paid_events(project, start: int, *, held: bool) -> list:
+    """``BATCH`` Stripe gifts to ``project`` (their match held at checkout when
+    ``held``) and their stored *paid* events, as the inbox endpoint stores them."""
+    gifts = []
+    for n in range(start, start + BATCH):
+        gift = DonationFactory(
+            amount=10_000, project=project, source=DonationSource.STRIPE, external_id=f"cs_{n}"
+        )
+        if held:
+            reserve_match(donation=gift)
+        gifts.append(gift)
+    now = timezone.now()
+    InboundEvent.objects.bulk_create(
+        InboundEvent(
+            provider="stripe",
+            event_id=f"evt_{g.pk}",
+            event_type="checkout.session.completed",
+            stream=str(g.pk),
+            payload={
+                "id": f"evt_{g.pk}",
+                "type": "checkout.session.completed",
+                "data": {
+                    "object": {
+                        "id": g.external_id,
+                        "payment_status": "paid",
+                        "payment_intent": f"pi_{g.pk}",
+                        "amount_total": g.amount,
+                        "currency": "cny",
+                        "metadata": {"donation_id": str(g.pk)},
+                    }
+                },
+            },
+            received_at=now,
+            available_at=now,
+        )
+        for g in gifts
+    )
+    return gifts
+
+
+@pytest.mark.parametrize("held", [True, False], ids=["held-at-checkout", "late-payment"])
+def test_queries_per_gift_in_an_inbox_batch_are_few_and_constant(
+    held, django_capture_on_commit_callbacks, caplog
+):
+    """A batch of paid events is posted in its tail: one insert of the ledger
+    transactions, one of their entries, one update per balance row, one receipt counter
+    bump, one insert of the receipts and one of their audit entries. Documented in
+    docs/funding.md (*Pool balances and cap usage*)."""
+    MatchingRuleFactory(cap_per_project=10**12, cap_per_day=10**12, cap_per_donor_project=10**9)
+    pool = funded_pool(10**9)
+    project = MatchedProjectFactory()
+    with django_capture_on_commit_callbacks(execute=True):  # accounts cached on commit
+        _stored_paid_events(project, 0, held=held)
+        inbox.process_batch(size=BATCH)
+
+    counts = []
+    for batch in range(1, 4):
+        gifts = _stored_paid_events(project, 100 * batch, held=held)
+        with CaptureQueriesContext(connection) as ctx:
+            result = inbox.process_batch(size=BATCH)
+        assert (result.applied, result.failed) == (BATCH, 0)
+        counts.append(len(ctx.captured_queries))
+        ids = [g.pk for g in gifts]
+        assert Donation.objects.filter(pk__in=ids, status=DonationStatus.SUCCEEDED).count() == BATCH
+        assert Receipt.objects.filter(donation_id__in=ids).count() == BATCH
+        assert LedgerTransaction.objects.filter(donation_id__in=ids).count() == 3 * BATCH
+
+    fallbacks = [r for r in caplog.records if "rolled back" in r.getMessage()]
+    assert not fallbacks, logging.Formatter().formatException(fallbacks[0].exc_info)
+    assert counts[0] == counts[1] == counts[2]
+    per_gift = counts[0] / BATCH
+    # SQLite: 121 / 163 statements for 20 gifts (6.05 / 8.15 per gift).
+    assert per_gift <= (6.5 if held else 8.5), counts
+    assert _row(pool) == (10**9 - 4 * BATCH * 10_000, 0, 4 * BATCH * 10_000)
     assert reconcile().ok

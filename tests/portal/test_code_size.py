@@ -19,7 +19,6 @@ MAX_LINES = 500
 # "path:function" -> complexity measured when the test was written.
 COMPLEX_FUNCTIONS: dict[str, int] = {
     "funding/services/imports.py:preview_import": 22,
-    "funding/services/ledger.py:post_transaction": 17,
     "funding/services/payments.py:apply_payment_event": 18,
     "funding/services/reconcile.py:reconcile": 25,
     "funding/services/settlement.py:plan_settlement": 25,
@@ -35,9 +34,7 @@ COMPLEX_FUNCTIONS: dict[str, int] = {
     "projects/review/report_kinds.py:call_context": 21,
     "projects/review/report_kinds.py:project_report_data": 17,
     "projects/review/services.py:import_assignments": 17,
-    "projects/review/services.py:publish_results": 27,
     "projects/review/views.py:AssignmentView.post": 25,
-    "projects/review/views.py:ProgressView.post": 17,
 }
 # "path" -> lines measured when the test was written.
 LONG_MODULES: dict[str, int] = {
@@ -52,10 +49,10 @@ LONG_MODULES: dict[str, int] = {
     "projects/directory.py": 681,
     "projects/evaluation/services.py": 652,
     "projects/forms.py": 575,
-    "projects/review/models.py": 684,
+    "projects/review/models.py": 613,
     "projects/review/report_kinds.py": 655,
-    "projects/review/services.py": 1231,
-    "projects/review/views.py": 573,
+    "projects/review/services.py": 1173,
+    "projects/review/views.py": 553,
     "projects/services.py": 649,
 }
 

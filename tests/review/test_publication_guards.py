@@ -372,9 +372,12 @@ def test_progress_page_lists_not_ranked_and_publish_errors_next_to_field(
     client.force_login(officer)
     url = reverse("review:progress", args=[call.pk])
 
+    publish = reverse("review:publish", args=[call.pk])
+
     with translation.override("zh-hans"):
         page = client.get(url).content.decode()
-        response = client.post(url, {"action": "publish", "override_reason": ""})
+        token = client.get(publish).context["ranking_seen"]
+        response = client.post(publish, {"ranking_seen": token, "override_reason": ""})
 
     body = response.content.decode()
     assert "未排名——评审不足" in page

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from funding.management.commands.settle_matching import find_call
-from funding.services.matching import regrant_released_match
+from funding.services.regrant import regrant_released_match
 from portal.core.money import format_fen
 
 
