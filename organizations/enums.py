@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.transitions import Transitions
+
 
 class OrganizationType(models.TextChoices):
     SOCIAL_GROUP = "social_group", _("Social group")
@@ -64,13 +66,17 @@ class VerificationAction(models.TextChoices):
 _V = VerificationStatus
 # (from, to) → the permission the move needs (portal.core.transitions): the
 # organization's editors hand the profile in, programme staff decide.
-VERIFICATION_TRANSITIONS: dict[tuple[str, str], str | None] = {
-    (_V.DRAFT, _V.SUBMITTED): "organizations.edit_profile",
-    (_V.RETURNED, _V.SUBMITTED): "organizations.edit_profile",
-    (_V.SUBMITTED, _V.VERIFIED): "organizations.manage_programme",
-    (_V.SUBMITTED, _V.RETURNED): "organizations.manage_programme",
-    (_V.VERIFIED, _V.RETURNED): "organizations.manage_programme",
-}
+VERIFICATION_TRANSITIONS = Transitions(
+    {
+        (_V.DRAFT, _V.SUBMITTED): "organizations.edit_profile",
+        (_V.RETURNED, _V.SUBMITTED): "organizations.edit_profile",
+        (_V.SUBMITTED, _V.VERIFIED): "organizations.manage_programme",
+        (_V.SUBMITTED, _V.RETURNED): "organizations.manage_programme",
+        (_V.VERIFIED, _V.RETURNED): "organizations.manage_programme",
+    },
+    states=VerificationStatus,
+    message=_("An organization that is “%(current)s” cannot become “%(to)s”."),
+)
 
 
 class ResidencyStatus(models.TextChoices):

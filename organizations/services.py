@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
 from portal.core.notifications.services import notify, user_language
-from portal.core.transitions import check_transition
 
 from .enums import (
     VERIFICATION_TRANSITIONS,
@@ -193,15 +192,7 @@ def update_organization(
 
 
 def _transition(*, organization: Organization, to: str, by, action: str, reason: str = "") -> None:
-    check_transition(
-        VERIFICATION_TRANSITIONS,
-        current=organization.status,
-        to=to,
-        by=by,
-        obj=organization,
-        message=_("An organization that is “%(status)s” cannot become “%(to)s”.")
-        % {"status": organization.get_status_display(), "to": VerificationStatus(to).label},
-    )
+    VERIFICATION_TRANSITIONS.check(organization.status, to, by=by, obj=organization)
     organization.status = to
     update_fields = ["status", "updated_at"]
     if to == VerificationStatus.VERIFIED:

@@ -4,6 +4,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from portal.core.transitions import Transitions
+
 
 class ProjectStatus(models.TextChoices):
     APPLYING = "applying", _("Applying")
@@ -77,21 +79,25 @@ _S = ApplicationStatus
 # (``projects.manage_applications``). Anything not listed is refused.
 APPLICANT_MOVE = "projects.act_as_applicant"
 STAFF_MOVE = "projects.manage_applications"
-APPLICATION_TRANSITIONS: dict[tuple[str, str], str | None] = {
-    (_S.DRAFT, _S.SUBMITTED): APPLICANT_MOVE,
-    (_S.DRAFT, _S.WITHDRAWN): APPLICANT_MOVE,
-    (_S.SUBMITTED, _S.WITHDRAWN): APPLICANT_MOVE,
-    (_S.SUBMITTED, _S.RETURNED): STAFF_MOVE,
-    (_S.SUBMITTED, _S.ELIGIBLE): STAFF_MOVE,
-    (_S.SUBMITTED, _S.INELIGIBLE): STAFF_MOVE,
-    (_S.RETURNED, _S.RESUBMITTED): APPLICANT_MOVE,
-    (_S.RETURNED, _S.WITHDRAWN): APPLICANT_MOVE,
-    (_S.RETURNED, _S.INELIGIBLE): STAFF_MOVE,
-    (_S.RESUBMITTED, _S.WITHDRAWN): APPLICANT_MOVE,
-    (_S.RESUBMITTED, _S.RETURNED): STAFF_MOVE,
-    (_S.RESUBMITTED, _S.ELIGIBLE): STAFF_MOVE,
-    (_S.RESUBMITTED, _S.INELIGIBLE): STAFF_MOVE,
-}
+APPLICATION_TRANSITIONS = Transitions(
+    {
+        (_S.DRAFT, _S.SUBMITTED): APPLICANT_MOVE,
+        (_S.DRAFT, _S.WITHDRAWN): APPLICANT_MOVE,
+        (_S.SUBMITTED, _S.WITHDRAWN): APPLICANT_MOVE,
+        (_S.SUBMITTED, _S.RETURNED): STAFF_MOVE,
+        (_S.SUBMITTED, _S.ELIGIBLE): STAFF_MOVE,
+        (_S.SUBMITTED, _S.INELIGIBLE): STAFF_MOVE,
+        (_S.RETURNED, _S.RESUBMITTED): APPLICANT_MOVE,
+        (_S.RETURNED, _S.WITHDRAWN): APPLICANT_MOVE,
+        (_S.RETURNED, _S.INELIGIBLE): STAFF_MOVE,
+        (_S.RESUBMITTED, _S.WITHDRAWN): APPLICANT_MOVE,
+        (_S.RESUBMITTED, _S.RETURNED): STAFF_MOVE,
+        (_S.RESUBMITTED, _S.ELIGIBLE): STAFF_MOVE,
+        (_S.RESUBMITTED, _S.INELIGIBLE): STAFF_MOVE,
+    },
+    states=ApplicationStatus,
+    message=_("An application that is “%(current)s” cannot become “%(to)s”."),
+)
 # Statuses in which the applicant may edit the content.
 EDITABLE_STATUSES = frozenset({_S.DRAFT, _S.RETURNED})
 # Statuses that count as "handed in" (staff see them in the screening queue).

@@ -18,7 +18,6 @@ from organizations.services import notify_members
 from portal.core.errors import DomainError
 from portal.core.money import format_fen
 from portal.core.notifications.services import Message, notify
-from portal.core.transitions import check_transition
 
 from .eligibility import eligibility_errors
 from .enums import (
@@ -262,18 +261,12 @@ def transition_application(
     """
     application = _lock(application)
     staff_move = APPLICATION_TRANSITIONS.get((application.status, to)) == STAFF_MOVE
-    check_transition(
-        APPLICATION_TRANSITIONS,
-        current=application.status,
-        to=to,
+    APPLICATION_TRANSITIONS.check(
+        application.status,
+        to,
         by=by,
         obj=application,
         error=ApplicationError,
-        message=_("An application that is “%(current)s” cannot become “%(target)s”.")
-        % {
-            "current": ApplicationStatus(application.status).label,
-            "target": ApplicationStatus(to).label,
-        },
         denied=_("Only programme staff can do this.")
         if staff_move
         else _("Only owners and editors of the organization can do this."),

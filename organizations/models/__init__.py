@@ -21,6 +21,7 @@ from .incubation import (
     TrainingAttendance,
     TrainingSession,
 )
+from .payee import PayeeAccount
 
 __all__ = [
     "AssessmentDimension",
@@ -34,6 +35,7 @@ __all__ = [
     "Organization",
     "OrganizationDocument",
     "OrganizationQuerySet",
+    "PayeeAccount",
     "Region",
     "Residency",
     "ServiceLog",

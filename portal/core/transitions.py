@@ -28,6 +28,31 @@ class InvalidTransition(DomainError):
     """The object's current state does not allow the requested move."""
 
 
+class Transitions(dict):
+    """A transition table (``{(from, to): permission or None}``) that knows how to refuse:
+    ``states`` is the ``TextChoices`` whose labels name the states, ``message`` the
+    translated sentence (with ``%(current)s`` and ``%(to)s``), ``error`` the app's
+    :class:`DomainError` subclass (default :class:`InvalidTransition`)."""
+
+    def __init__(self, moves, *, states, message=None, error: type[DomainError] | None = None):
+        super().__init__(moves)
+        self.states, self.message, self.error = states, message, error
+
+    def check(self, current: str, to: str, *, by=None, obj=None, denied=None, error=None):
+        """:func:`check_transition` with this table's labels, sentence and error."""
+        check_transition(
+            self,
+            current=current,
+            to=to,
+            by=by,
+            obj=obj,
+            label=lambda state: self.states(state).label,
+            message=self.message,
+            denied=denied,
+            error=error or self.error,
+        )
+
+
 def allowed_targets(table: TransitionTable, current: str) -> list[str]:
     """States reachable from ``current`` in one move, in the table's order."""
     return [to for (frm, to) in table if frm == current]

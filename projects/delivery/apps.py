@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 PROJECT_SECTION = "delivery/includes/project_section.html"
 DASHBOARD_SECTION = "delivery/includes/dashboard.html"
+DONOR_UPDATES_SECTION = "delivery/includes/donor_updates.html"
 
 
 class DeliveryConfig(AppConfig):
@@ -23,6 +24,7 @@ class DeliveryConfig(AppConfig):
 
         hooks.register(PROJECT_SECTIONS, lambda: PROJECT_SECTION)
         hooks.register(DASHBOARD_SECTIONS, lambda: DASHBOARD_SECTION)
+        hooks.register(DASHBOARD_SECTIONS, lambda: DONOR_UPDATES_SECTION)
         watch_models(
             *(self.get_model(n) for n in ("Delivery", "Milestone", "ProgressReport", "ReportPhoto"))
         )

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from portal.core.transitions import Transitions
+
 
 class DeliveryStage(models.TextChoices):
     AGREEMENT_PENDING = "agreement_pending", _("Agreement pending")
@@ -21,16 +23,20 @@ _D = DeliveryStage
 # Allowed moves. Anything not listed is refused. Termination (with a reason) is possible
 # from every stage that is not already an end.
 # (from, to) → the permission the move needs (portal.core.transitions).
-DELIVERY_TRANSITIONS: dict[tuple[str, str], str | None] = {
-    (_D.AGREEMENT_PENDING, _D.IN_PROGRESS): "delivery.manage_delivery",
-    (_D.IN_PROGRESS, _D.MIDTERM): "delivery.manage_delivery",
-    (_D.MIDTERM, _D.FINAL): "delivery.manage_delivery",
-    (_D.FINAL, _D.CLOSED): "delivery.manage_delivery",
-    (_D.AGREEMENT_PENDING, _D.TERMINATED): "delivery.manage_delivery",
-    (_D.IN_PROGRESS, _D.TERMINATED): "delivery.manage_delivery",
-    (_D.MIDTERM, _D.TERMINATED): "delivery.manage_delivery",
-    (_D.FINAL, _D.TERMINATED): "delivery.manage_delivery",
-}
+DELIVERY_TRANSITIONS = Transitions(
+    {
+        (_D.AGREEMENT_PENDING, _D.IN_PROGRESS): "delivery.manage_delivery",
+        (_D.IN_PROGRESS, _D.MIDTERM): "delivery.manage_delivery",
+        (_D.MIDTERM, _D.FINAL): "delivery.manage_delivery",
+        (_D.FINAL, _D.CLOSED): "delivery.manage_delivery",
+        (_D.AGREEMENT_PENDING, _D.TERMINATED): "delivery.manage_delivery",
+        (_D.IN_PROGRESS, _D.TERMINATED): "delivery.manage_delivery",
+        (_D.MIDTERM, _D.TERMINATED): "delivery.manage_delivery",
+        (_D.FINAL, _D.TERMINATED): "delivery.manage_delivery",
+    },
+    states=DeliveryStage,
+    message=_("A funded project cannot move from “%(current)s” to “%(to)s”."),
+)
 END_STAGES = frozenset({_D.CLOSED, _D.TERMINATED})
 # Stages in which the organization reports progress and spends money.
 ACTIVE_STAGES = frozenset({_D.IN_PROGRESS, _D.MIDTERM, _D.FINAL})

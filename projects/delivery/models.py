@@ -67,6 +67,11 @@ class Delivery(models.Model):
     )
     final_evaluation_summary = models.CharField(_("Final evaluation"), max_length=200, blank=True)
     budget_lines = models.JSONField(_("Budget lines"), default=list, blank=True)
+    granted_amount = models.PositiveBigIntegerField(
+        _("Granted amount (fen)"),
+        default=0,
+        help_text=_("What the payment schedule's tranches add up to."),
+    )
     indicators = models.JSONField(_("Indicators"), default=list, blank=True)
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
@@ -397,3 +402,66 @@ class BudgetRevision(models.Model):
 
     def __str__(self):
         return f"{self.delivery}: {self.changed_at:%Y-%m-%d}"
+
+
+class PaymentTranche(models.Model):
+    """One tranche of a delivery's payment schedule (拨付计划, e.g. 40/40/20).
+
+    Set by programme staff (``projects.delivery.schedule.set_payment_schedule``): the
+    tranches add up to ``Delivery.granted_amount`` (checked under the delivery's lock),
+    each is tied to an agreed ``milestone``; one with ``needs_report`` is due once a
+    progress report naming that milestone is accepted. Finance records it from the
+    schedule: the ``disbursement`` it became and the ``release_report`` that released
+    it are then stored here (a tranche rejected or cancelled may be recorded again)."""
+
+    delivery = models.ForeignKey(
+        Delivery,
+        on_delete=models.CASCADE,
+        related_name="schedule",
+        verbose_name=_("Funded project"),
+    )
+    position = models.PositiveSmallIntegerField(_("Tranche"))
+    amount = models.PositiveBigIntegerField(_("Amount (fen)"))
+    percent = models.PositiveSmallIntegerField(_("Share (%)"), null=True, blank=True)
+    milestone = models.ForeignKey(
+        Milestone,
+        on_delete=models.PROTECT,
+        related_name="payment_tranches",
+        verbose_name=pgettext_lazy("delivery", "Milestone"),
+    )
+    needs_report = models.BooleanField(_("Released by an accepted report"), default=True)
+    due_on = models.DateField(_("Due date"))
+    release_report = models.ForeignKey(
+        ProgressReport,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="released_tranches",
+        verbose_name=_("Report that released it"),
+    )
+    disbursement = models.OneToOneField(
+        "funding.Disbursement",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="scheduled",
+        verbose_name=_("Disbursement"),
+    )
+
+    class Meta:
+        verbose_name = _("Scheduled tranche")
+        verbose_name_plural = _("Payment schedule")
+        ordering = ["delivery", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delivery", "position"], name="delivery_tranche_position"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="delivery_tranche_pos"),
+            models.CheckConstraint(
+                condition=Q(percent__isnull=True) | Q(percent__gte=1, percent__lte=100),
+                name="delivery_tranche_percent",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.delivery} #{self.position}"

@@ -234,3 +234,29 @@ def delivery_money(delivery: Delivery) -> dict:
         "tranches": list(Disbursement.objects.filter(project=project).order_by("tranche")),
         "holds": [] if delivery.stage in END_STAGES else disbursement_holds(project, 0),
     }
+
+
+def updates_for_donor(user, *, limit: int = 10) -> list[ProgressReport]:
+    """Accepted progress reports of the projects the signed-in donor gave to (gifts that
+    counted, as ``funding.selectors.donations_of`` finds them: their account's and guest
+    gifts under a verified address), latest decision first, at most ``limit``. Two
+    queries (the verified addresses, then the reports with a subquery of the gifts'
+    projects), whatever the number of gifts or reports."""
+    from funding.enums import DonationStatus
+    from funding.selectors import donations_of
+
+    if not (user and user.is_authenticated):
+        return []
+    projects = (
+        donations_of(user)
+        .filter(status=DonationStatus.SUCCEEDED, project__isnull=False)
+        .order_by()
+        .values("project_id")
+    )
+    return list(
+        ProgressReport.objects.filter(
+            status=ReportStatus.ACCEPTED, delivery__project_id__in=projects
+        )
+        .select_related("delivery__project")
+        .order_by("-decided_at", "-pk")[:limit]
+    )

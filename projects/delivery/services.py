@@ -28,7 +28,7 @@ from organizations.models import Membership
 from organizations.services import notify_members
 from portal.core.errors import DomainError
 from portal.core.money import format_fen
-from portal.core.transitions import InvalidTransition, check_transition
+from portal.core.transitions import InvalidTransition
 from projects.enums import ApplicationStep, ProjectStatus
 from projects.models import Project
 from projects.uploads import check_upload
@@ -234,13 +234,7 @@ def transition_errors(
     if to_stage not in DeliveryStage.values:
         return [_("Unknown stage.")]
     try:
-        check_transition(
-            DELIVERY_TRANSITIONS,
-            current=delivery.stage,
-            to=to_stage,
-            message=_("A funded project cannot move from “%(from)s” to “%(to)s”.")
-            % {"from": DeliveryStage(delivery.stage).label, "to": DeliveryStage(to_stage).label},
-        )
+        DELIVERY_TRANSITIONS.check(delivery.stage, to_stage)
     except InvalidTransition as exc:
         return exc.messages
     errors = []

@@ -16,7 +16,7 @@ from portal.core.admin_policy import register_rule_policy
 from portal.core.ids import IdChoiceFilter
 from projects.models import CallPage
 
-from . import admin_views
+from . import admin_views, schedule_admin
 from .enums import DeliveryStage
 from .models import Delivery
 
@@ -36,6 +36,14 @@ LOG_ACTIONS = [
         _("Project closed without a checklist item (reason given)"),
     ),
     ("delivery.budget.revise", _("Revise budget lines"), _("Budget lines revised")),
+    ("delivery.schedule.set", _("Set payment schedule"), _("Payment schedule set")),
+    (
+        "delivery.schedule.record",
+        _("Record scheduled tranche"),
+        _("Tranche recorded from the payment schedule"),
+    ),
+    ("delivery.payee.save", _("Enter bank details"), _("Payee bank details entered")),
+    ("delivery.payee.verify", _("Verify bank details"), _("Payee bank details verified")),
 ]
 
 
@@ -121,6 +129,14 @@ delivery_urls = [
     path("<id:pk>/reports/<id:report_pk>/", admin_views.ReportAdminView.as_view(), name="report"),
     path("<id:pk>/closing/", admin_views.ClosingAdminView.as_view(), name="closing"),
     path("<id:pk>/budget/", admin_views.BudgetAdminView.as_view(), name="budget"),
+    path("<id:pk>/schedule/", schedule_admin.ScheduleAdminView.as_view(), name="schedule"),
+    path("<id:pk>/payee/", schedule_admin.PayeeAdminView.as_view(), name="payee"),
+    path("tranches/", schedule_admin.TrancheListView.as_view(), name="tranches"),
+    path(
+        "tranches/<id:pk>/record/",
+        schedule_admin.RecordTrancheView.as_view(),
+        name="tranche_record",
+    ),
     path("closeout/", admin_views.CloseoutAdminView.as_view(), name="closeout_index"),
     path("closeout/<id:call_pk>/", admin_views.CloseoutAdminView.as_view(), name="closeout"),
     path("start/", admin_views.StartDeliveryView.as_view(), name="start"),
@@ -156,6 +172,17 @@ def register_closeout_menu_item():
         icon_name="table",
         order=232,
         name="delivery-closeout",
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_tranches_menu_item():
+    return CloseoutMenuItem(
+        _("Scheduled tranches"),
+        reverse("delivery_admin:tranches"),
+        icon_name="date",
+        order=233,
+        name="delivery-tranches",
     )
 
 

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 PROJECT_SECTION = "evaluation/includes/project_section.html"
 PROFILE_SECTION = "evaluation/includes/organization_grades.html"
+BRAND_SECTION = "evaluation/includes/brand_section.html"
 
 
 class EvaluationConfig(AppConfig):
@@ -24,6 +25,7 @@ class EvaluationConfig(AppConfig):
         from .signals import evaluation_finalised
 
         hooks.register(PROJECT_SECTIONS, lambda: PROJECT_SECTION)
+        hooks.register(PROJECT_SECTIONS, lambda: BRAND_SECTION)
         hooks.register(PROFILE_SECTIONS, lambda: PROFILE_SECTION)
         watch_models(Evaluation, ResidentFeedback)
         guards.register()

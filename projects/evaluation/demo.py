@@ -1,8 +1,9 @@
 """Demo evaluations and residents' feedback (see ``portal.demo``).
 
-A published final evaluation graded 优, a published mid-term graded 差 that holds the
-project's next disbursement tranche, an open mid-term in the evaluator's queue, and
-residents' ratings (mostly published, one awaiting moderation) from four demo residents.
+A published final evaluation graded 优 (its project marked as a brand project), a
+published mid-term graded 差 that holds the project's next disbursement tranche, an open
+mid-term in the evaluator's queue, and residents' ratings (mostly published, one
+awaiting moderation) from four demo residents.
 Idempotent: evaluations by (project, kind), feedback by (project, resident).
 """
 
@@ -20,7 +21,7 @@ from portal.core.demo import DEMO_PASSWORD, DemoContext
 from projects.enums import ProjectStatus
 from projects.models import Project
 
-from . import services
+from . import brand, services
 from .enums import AdjustmentKind, EvaluationKind, EvaluationStatus, FeedbackStatus
 from .models import Evaluation, ResidentFeedback
 
@@ -94,6 +95,26 @@ def _evaluate(
     return evaluation
 
 
+BRAND_METHOD = (
+    "社工统筹、志愿者参与、居民骨干互助：先入户调研建立服务对象名册，再按需开展常态化服务，"
+    "每季度开展满意度回访，并据此调整服务内容和时段。"
+)
+BRAND_METHOD_EN = (
+    "Social workers coordinate, volunteers take part and resident leaders help each other. "
+    "A door-to-door survey builds the list of people served; regular services follow their "
+    "needs; a satisfaction survey every quarter adjusts what is offered and when."
+)
+
+
+def _mark_brand(project, officer) -> None:
+    """The project with the 优 final evaluation becomes the demo's brand project."""
+    project.refresh_from_db()
+    if project.brand_marked_at is None and not brand.brand_refusal(project):
+        brand.mark_brand_project(
+            project=project, method=BRAND_METHOD, method_en=BRAND_METHOD_EN, by=officer
+        )
+
+
 @transaction.atomic
 def seed(ctx: DemoContext) -> None:
     users = ctx.shared.get("users") or {}
@@ -147,6 +168,8 @@ def seed(ctx: DemoContext) -> None:
             publish=False,
             now=now,
         )
+    if completed:
+        _mark_brand(completed[0], officer)
     residents = _residents(ctx)
     rated = (completed[:1] + in_progress[:2]) or running[:2]
     for p_index, project in enumerate(rated):

@@ -5,6 +5,8 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.transitions import Transitions
+
 
 class EvaluationKind(models.TextChoices):
     MIDTERM = "midterm", _("Mid-term evaluation")
@@ -20,11 +22,15 @@ class EvaluationStatus(models.TextChoices):
 _E = EvaluationStatus
 # (from, to) → the permission the move needs (portal.core.transitions). Anything not
 # listed is refused.
-EVALUATION_TRANSITIONS: dict[tuple[str, str], str | None] = {
-    (_E.OPEN, _E.FINALISED): "evaluation.manage_evaluation",
-    (_E.FINALISED, _E.OPEN): "evaluation.manage_evaluation",
-    (_E.FINALISED, _E.PUBLISHED): "evaluation.manage_evaluation",
-}
+EVALUATION_TRANSITIONS = Transitions(
+    {
+        (_E.OPEN, _E.FINALISED): "evaluation.manage_evaluation",
+        (_E.FINALISED, _E.OPEN): "evaluation.manage_evaluation",
+        (_E.FINALISED, _E.PUBLISHED): "evaluation.manage_evaluation",
+    },
+    states=EvaluationStatus,
+    message=_("An evaluation that is “%(current)s” cannot become “%(to)s”."),
+)
 # A finalised or published grade counts (e.g. for the disbursement hold).
 DECIDED_STATUSES = frozenset({_E.FINALISED, _E.PUBLISHED})
 

@@ -22,7 +22,6 @@ from wagtail.log_actions import log
 from organizations.models import Membership
 from organizations.roles import EVALUATOR, has_role
 from organizations.services import notify_members
-from portal.core.transitions import check_transition
 from projects.enums import ProjectStatus
 from projects.models import Project
 from projects.scoring import services as scoring
@@ -417,18 +416,6 @@ def _lock(evaluation: Evaluation) -> Evaluation:
     )
 
 
-def _check_transition(evaluation: Evaluation, to: str, by) -> None:
-    check_transition(
-        EVALUATION_TRANSITIONS,
-        current=evaluation.status,
-        to=to,
-        by=by,
-        obj=evaluation,
-        message=_("An evaluation that is “%(from)s” cannot become “%(to)s”.")
-        % {"from": evaluation.get_status_display(), "to": EvaluationStatus(to).label},
-    )
-
-
 @transaction.atomic
 def finalise_evaluation(
     *, evaluation: Evaluation, by, conclusion: str = "", now: datetime | None = None
@@ -441,7 +428,9 @@ def finalise_evaluation(
     commit. Raises ``ValidationError``."""
     _require_staff(by)
     evaluation = _lock(evaluation)
-    _check_transition(evaluation, EvaluationStatus.FINALISED, by)
+    EVALUATION_TRANSITIONS.check(
+        evaluation.status, EvaluationStatus.FINALISED, by=by, obj=evaluation
+    )
     sheets = list(evaluation.assessments.all())
     totals = [s.total for s in sheets if s.status == AssessmentStatus.SUBMITTED]
     if not totals:
@@ -480,7 +469,7 @@ def reopen_evaluation(*, evaluation: Evaluation, by, reason: str) -> Evaluation:
     if not reason:
         raise ValidationError(_("Please give the reason for reopening."))
     evaluation = _lock(evaluation)
-    _check_transition(evaluation, EvaluationStatus.OPEN, by)
+    EVALUATION_TRANSITIONS.check(evaluation.status, EvaluationStatus.OPEN, by=by, obj=evaluation)
     evaluation.status = EvaluationStatus.OPEN
     evaluation.score, evaluation.grade = None, ""
     evaluation.finalised_by = evaluation.finalised_at = None
@@ -499,7 +488,9 @@ def publish_evaluation(*, evaluation: Evaluation, by, now: datetime | None = Non
     unless finalised."""
     _require_staff(by)
     evaluation = _lock(evaluation)
-    _check_transition(evaluation, EvaluationStatus.PUBLISHED, by)
+    EVALUATION_TRANSITIONS.check(
+        evaluation.status, EvaluationStatus.PUBLISHED, by=by, obj=evaluation
+    )
     now = now or timezone.now()
     evaluation.status = EvaluationStatus.PUBLISHED
     evaluation.published_at = now

@@ -20,7 +20,7 @@ from projects.scoring.admin import (
     role_menu_item,
 )
 
-from . import services, views
+from . import brand_admin, services, views
 from .enums import EvaluationKind, EvaluationStatus, FeedbackStatus, Grade
 from .forms import RubricForm
 from .models import Assessment, Evaluation, EvaluationRubric, ResidentFeedback
@@ -50,6 +50,14 @@ LOG_ACTIONS = [
         "evaluation.feedback.moderate",
         _("Moderate residents' feedback"),
         _("Residents' feedback moderated"),
+    ),
+    ("evaluation.brand.mark", _("Mark as brand project"), _("Marked as brand project")),
+    ("evaluation.brand.edit", _("Edit brand project"), _("Brand project summary edited")),
+    ("evaluation.brand.unmark", _("Remove brand project"), _("Removed from brand projects")),
+    (
+        "evaluation.brand.replicate",
+        _("Replicate brand project"),
+        _("Application started from a brand project"),
     ),
 ]
 
@@ -250,6 +258,8 @@ evaluation_urls = [
     path("", views.DashboardView.as_view(), name="dashboard"),
     path("<id:pk>/", views.ManageView.as_view(), name="manage"),
     path("feedback/<id:pk>/moderate/", views.ModerateFeedbackView.as_view(), name="moderate"),
+    path("brand/", brand_admin.BrandListView.as_view(), name="brand_list"),
+    path("brand/<id:pk>/", brand_admin.BrandMarkView.as_view(), name="brand_mark"),
 ]
 
 
@@ -279,4 +289,16 @@ def register_dashboard_menu_item():
         icon_name="table",
         order=218,
         name="evaluation-dashboard",
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_brand_menu_item():
+    return role_menu_item(
+        _("Brand projects"),
+        "evaluation:brand_list",
+        permission="evaluation.manage_evaluation",
+        icon_name="pick",
+        order=219,
+        name="brand-projects",
     )

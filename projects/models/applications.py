@@ -77,6 +77,14 @@ class Application(models.Model):
         blank=True,
         related_name="applications",
     )
+    replicated_from = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("Based on brand project"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replications",
+    )
     return_message = models.TextField(_("Message from staff"), blank=True)
     return_deadline = models.DateTimeField(
         _("Deadline for more information"), null=True, blank=True

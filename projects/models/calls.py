@@ -399,6 +399,11 @@ class Project(CJKSearchMixin, index.Indexed, models.Model):
     goal_amount = models.PositiveBigIntegerField(_("Fundraising goal (fen)"), default=0)
     currency = models.CharField(_("Currency"), max_length=3, default="CNY")
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+    # Brand project (品牌项目): marked by staff after an 优 final evaluation, shown in the
+    # public showcase; others start applications from its design (projects.evaluation.brand).
+    brand_marked_at = models.DateTimeField(_("Brand project since"), null=True, blank=True)
+    brand_method = models.TextField(_("Method summary"), max_length=2000, blank=True)
+    brand_method_en = models.TextField(_("English method summary"), max_length=2000, blank=True)
 
     objects = ProjectQuerySet.as_manager()
 

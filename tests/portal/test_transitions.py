@@ -86,3 +86,18 @@ def test_every_table_has_the_one_shape(table, states):
 
 def test_invalid_transition_is_a_validation_error_for_forms():
     assert issubclass(InvalidTransition, ValidationError)
+
+
+def test_a_table_refuses_in_its_own_words_with_state_labels():
+    with pytest.raises(InvalidTransition) as caught:
+        EVALUATION_TRANSITIONS.check(EvaluationStatus.OPEN, EvaluationStatus.PUBLISHED)
+
+    with translation.override("en"):
+        assert caught.value.messages == [
+            "An evaluation that is “Open for scoring” cannot become “Published”."
+        ]
+    with translation.override("zh-hans"):
+        assert caught.value.messages == [
+            f"处于“{EvaluationStatus.OPEN.label}”状态的评估不能变为"
+            f"“{EvaluationStatus.PUBLISHED.label}”。"
+        ]

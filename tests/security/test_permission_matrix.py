@@ -173,6 +173,11 @@ SITE = {
     "projects:need_photo": PUBLIC,
     # Residents rate a project once signed in (the form, or why it is not offered).
     "evaluation_public:feedback": MEMBERS_ONLY,
+    # Brand projects: the showcase is public; starting a draft from a design needs a
+    # sign-in, and the world's project is no brand project (404). The replicate paths
+    # and refusals are tested in tests/evaluation/test_brand.py.
+    "evaluation_public:brand_list": PUBLIC,
+    "evaluation_public:replicate": "LNNNNNNNN",
     # Funding: the gift token is the donor's capability; the donation succeeded, so the
     # confirm page moves on to the status page and the test checkout is gone.
     "funding_public:donate_general": PUBLIC,
@@ -305,9 +310,11 @@ ADMIN_INDEX = {
     "LDDDDDDDR": [
         "wagtailadmin_workflows:select_task_type",
     ],
-    # Programme staff and finance officers (and superusers): a call's money at close-out.
+    # Programme staff and finance officers (and superusers): a call's money at close-out,
+    # the scheduled tranches (due, held, overdue).
     "LDDDDDOOO": [
         "delivery_admin:closeout_index",
+        "delivery_admin:tranches",
     ],
     # Programme staff (and superusers): organizations, incubation, review set-up.
     "LDDDDDDOO": [
@@ -320,6 +327,7 @@ ADMIN_INDEX = {
         "dimensions_admin:add",
         "dimensions_admin:index",
         "dimensions_admin:index_results",
+        "evaluation:brand_list",
         "evaluation:dashboard",
         "evaluation_evaluations:index",
         "evaluation_evaluations:index_results",
@@ -575,9 +583,13 @@ ADMIN_OBJECTS_TESTED_ELSEWHERE = {
     "delivery_admin:closing": "tests/delivery/test_closing.py",
     "delivery_admin:budget": "tests/delivery/test_budget_lines.py",
     "delivery_admin:closeout": "tests/delivery/test_closeout.py",
+    "delivery_admin:schedule": "tests/delivery/test_payment_schedule_admin.py",
+    "delivery_admin:payee": "tests/delivery/test_payment_schedule_admin.py",
+    "delivery_admin:tranche_record": "tests/delivery/test_payment_schedule_admin.py",
     "evaluation:sheet": "tests/evaluation/test_admin.py (only the assigned evaluator)",
     "evaluation:manage": "tests/evaluation/test_admin.py",
     "evaluation:moderate": "tests/evaluation/test_admin.py",
+    "evaluation:brand_mark": "tests/evaluation/test_brand.py",
     "reports_admin:batch": "tests/reports/test_admin.py",
     "reports_admin:object": "tests/reports/test_admin.py",
     "review:resolve_appeal": "tests/review/test_decisions.py",

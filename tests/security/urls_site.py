@@ -129,6 +129,8 @@ SITE_URLS = {
     "projects:need_support": lambda w: {"pk": w.need.pk},
     "projects:need_photo": lambda w: {"pk": w.need.pk, "photo_pk": w.photo.pk},
     "evaluation_public:feedback": lambda w: {"slug": w.project.slug},
+    "evaluation_public:brand_list": lambda w: {},
+    "evaluation_public:replicate": lambda w: {"slug": w.project.slug},
     # Funding (public).
     "funding_public:donate_general": lambda w: {},
     "funding_public:donate": lambda w: {"slug": w.project.slug},

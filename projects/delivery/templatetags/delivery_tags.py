@@ -1,6 +1,6 @@
 from django import template
 
-from ..selectors import deliveries_for_member, public_section
+from ..selectors import deliveries_for_member, public_section, updates_for_donor
 
 register = template.Library()
 
@@ -16,3 +16,9 @@ def my_deliveries(user):
     if not user.is_authenticated:
         return []
     return list(deliveries_for_member(user))
+
+
+@register.simple_tag
+def donor_updates(user):
+    """Progress of the projects the signed-in donor gave to (``/me/``)."""
+    return updates_for_donor(user)

@@ -41,3 +41,19 @@ def project_evaluation(project, user=None):
 def organization_grades(organization):
     """Published evaluation grades of the organization's projects. One query."""
     return selectors.organization_grades(organization.pk)
+
+
+@register.simple_tag
+def brand_section(project):
+    """For a brand project: its method and the applications handed in from its design;
+    for a project based on one: the original. Up to two queries."""
+    from .. import brand
+
+    original = brand.replicated_from(project)
+    if project.brand_marked_at is None:
+        return {"original": original}
+    return {
+        "is_brand": True,
+        "original": original,
+        "replications": brand.public_replications(project),
+    }
