@@ -422,7 +422,7 @@ class PaymentTranche(models.Model):
     )
     position = models.PositiveSmallIntegerField(_("Tranche"))
     amount = models.PositiveBigIntegerField(_("Amount (fen)"))
-    percent = models.PositiveSmallIntegerField(_("Share (%)"), null=True, blank=True)
+    percent = models.PositiveSmallIntegerField(_("Share (per cent)"), null=True, blank=True)
     milestone = models.ForeignKey(
         Milestone,
         on_delete=models.PROTECT,

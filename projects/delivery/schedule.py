@@ -66,7 +66,7 @@ def _amounts(granted: int, rows: list[TrancheInput]) -> tuple[list[int], list[st
     amounts = []
     for row in rows:
         if (row.percent is None) == (row.amount is None):
-            errors.append(_("Give each tranche a share in % or an amount, not both."))
+            errors.append(_("Give each tranche a share (per cent) or an amount, not both."))
             amounts.append(0)
         elif row.percent is not None:
             amounts.append(granted * row.percent // 100)

@@ -16,7 +16,9 @@ class GrantedForm(forms.Form):
 
 class TrancheRow(forms.Form):
     milestone = forms.ModelChoiceField(label=_("Milestone"), queryset=None)
-    percent = forms.IntegerField(label=_("Share (%)"), min_value=1, max_value=100, required=False)
+    percent = forms.IntegerField(
+        label=_("Share (per cent)"), min_value=1, max_value=100, required=False
+    )
     amount = YuanField(label=_("or amount (yuan)"), required=False)
     due_on = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
     # Unticked by default: a blank extra row must stay unchanged to be ignored.

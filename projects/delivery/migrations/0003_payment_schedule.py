@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('position', models.PositiveSmallIntegerField(verbose_name='Tranche')),
                 ('amount', models.PositiveBigIntegerField(verbose_name='Amount (fen)')),
-                ('percent', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='Share (%)')),
+                ('percent', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='Share (per cent)')),
                 ('needs_report', models.BooleanField(default=True, verbose_name='Released by an accepted report')),
                 ('due_on', models.DateField(verbose_name='Due date')),
                 ('delivery', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='schedule', to='delivery.delivery', verbose_name='Funded project')),
