@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from portal.core.admin_listing import AdminPageMixin
 from portal.core.errors import show_error
 
 from .admin_forms import (
@@ -55,7 +55,7 @@ class FinanceOnlyMixin:
         return super().dispatch(request, *args, **kwargs)
 
 
-class RecordOfflineView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
+class RecordOfflineView(FinanceOnlyMixin, AdminPageMixin, FormView):
     template_name = "funding/admin/form.html"
     form_class = OfflineDonationForm
     page_title = gettext_lazy("Record offline donation")
@@ -86,7 +86,7 @@ class RecordOfflineView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
         return redirect("funding_donations:index")
 
 
-class ReviewDonationView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
+class ReviewDonationView(FinanceOnlyMixin, AdminPageMixin, FormView):
     """Approve / reject an offline gift, or clear a flagged one (four-eyes)."""
 
     template_name = "funding/admin/review.html"
@@ -168,7 +168,7 @@ class ReviewDonationView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
         return redirect("funding_donations:index")
 
 
-class BankStatementView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
+class BankStatementView(FinanceOnlyMixin, AdminPageMixin, FormView):
     """Import a bank statement; confirm or dismiss the proposed pledge matches; see the
     lines no pledge matched."""
 
@@ -264,7 +264,7 @@ def evidence_download(request, pk):
     )
 
 
-class OfficialReceiptView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
+class OfficialReceiptView(FinanceOnlyMixin, AdminPageMixin, FormView):
     """Record (or correct) the official e-receipt of a gift's receipt: code, number, PDF."""
 
     template_name = "funding/admin/official_receipt.html"
@@ -316,7 +316,7 @@ def official_receipt_download(request, pk):
     return private_pdf_response(receipt)
 
 
-class ImportView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
+class ImportView(FinanceOnlyMixin, AdminPageMixin, FormView):
     """Upload → preview with per-row errors → confirm (all or nothing)."""
 
     template_name = "funding/admin/import.html"
@@ -382,7 +382,7 @@ class ImportView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
         )
 
 
-class ImportBatchView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
+class ImportBatchView(FinanceOnlyMixin, AdminPageMixin, FormView):
     """One platform import: what it holds; a second finance officer approves (the gifts
     then count) or rejects it."""
 
@@ -430,7 +430,7 @@ class ImportBatchView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
         return redirect("funding_donations:import_batch", pk=self.batch.pk)
 
 
-class PoolMoneyView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
+class PoolMoneyView(FinanceOnlyMixin, AdminPageMixin, FormView):
     template_name = "funding/admin/pool.html"
     form_class = TopUpForm
     page_title = gettext_lazy("Pool money")
@@ -472,7 +472,7 @@ class PoolMoneyView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
         return redirect("funding_pools:money", pk=self.pool.pk)
 
 
-class RecordDisbursementView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
+class RecordDisbursementView(FinanceOnlyMixin, AdminPageMixin, FormView):
     template_name = "funding/admin/form.html"
     form_class = DisbursementForm
     page_title = gettext_lazy("Record disbursement")
@@ -560,7 +560,7 @@ def approve_disbursement_view(request, pk):
     )
 
 
-class InboundEventView(FinanceOnlyMixin, WagtailAdminTemplateMixin, FormView):
+class InboundEventView(FinanceOnlyMixin, AdminPageMixin, FormView):
     """One stored provider notification: payload, attempts, last error; failed and
     ignored ones can be re-run (finance officers, audit-logged)."""
 

@@ -12,9 +12,10 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.views.generic import IndexView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+
+from portal.core.admin_listing import AdminPageMixin
 
 from . import admin_policies, incubation_services, services
 from .enums import OrganizationType, Rating, ResidencyStatus, VerificationStatus
@@ -66,7 +67,7 @@ class OrganizationIndexView(IndexView):
         return buttons
 
 
-class VerificationView(WagtailAdminTemplateMixin, FormView):
+class VerificationView(AdminPageMixin, FormView):
     """Staff decision on a submitted organization: verify, or return with a reason."""
 
     template_name = "organizations/admin/verify.html"
@@ -207,7 +208,7 @@ class ResidencyIndexView(IndexView):
         ]
 
 
-class ResidencyManageView(WagtailAdminTemplateMixin, FormView):
+class ResidencyManageView(AdminPageMixin, FormView):
     """Staff decisions on one residency: admit/decline, mentor, stage."""
 
     template_name = "organizations/admin/residency_manage.html"

@@ -26,10 +26,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import Button
 
 from portal.core import reports
+from portal.core.admin_listing import AdminPageMixin
 
 LANGUAGE_LABELS = {"zh-hans": "中文", "en": "English"}
 
@@ -117,7 +117,7 @@ class PickReportForm(forms.Form):
         return data
 
 
-class ReportIndexView(WagtailAdminTemplateMixin, FormView):
+class ReportIndexView(AdminPageMixin, FormView):
     template_name = "reports/admin/index.html"
     form_class = PickReportForm
     page_title = _("PDF reports")
@@ -152,7 +152,7 @@ class ReportIndexView(WagtailAdminTemplateMixin, FormView):
         )
 
 
-class ReportObjectView(WagtailAdminTemplateMixin, TemplateView):
+class ReportObjectView(AdminPageMixin, TemplateView):
     template_name = "reports/admin/object.html"
     header_icon = "doc-full"
 
@@ -202,7 +202,7 @@ class ReportObjectView(WagtailAdminTemplateMixin, TemplateView):
         return redirect("reports_admin:object", self.kind.name, obj_id)
 
 
-class BatchView(WagtailAdminTemplateMixin, TemplateView):
+class BatchView(AdminPageMixin, TemplateView):
     """Progress of a bulk generation; refreshes itself until done."""
 
     template_name = "reports/admin/batch.html"

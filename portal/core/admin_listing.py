@@ -2,6 +2,7 @@
 
 from wagtail.admin.admin_url_finder import NullAdminURLFinder
 from wagtail.admin.views.generic import IndexView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 
 def related_index_view(*related: str) -> type[IndexView]:
@@ -72,3 +73,16 @@ def restricted_chooser_viewset(visible):
         chosen_multiple_view_class = RestrictedChosenMultipleView
 
     return RestrictedChooserViewSet
+
+
+class AdminPageMixin(WagtailAdminTemplateMixin):
+    """Wagtail's template mixin for our own admin pages. Wagtail's slim header shows the
+    breadcrumbs and hides the ``<h1>`` visually; a page that gives no breadcrumbs of its
+    own would show only "Home" there (首页), so its title becomes the last item."""
+
+    def get_breadcrumbs_items(self):
+        items = super().get_breadcrumbs_items()
+        title = self.get_header_title()
+        if title and items == self.breadcrumbs_items:
+            items = [*items, {"url": "", "label": title}]
+        return items

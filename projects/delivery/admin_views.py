@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from portal.core.admin_listing import AdminPageMixin
 from portal.core.errors import show_error
 from projects.models import Project
 
@@ -38,7 +38,7 @@ class StaffOnlyMixin:
             return forbidden(request, str(denied.args[0]) if denied.args else "")
 
 
-class DeliveryAdminView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
+class DeliveryAdminView(StaffOnlyMixin, AdminPageMixin, TemplateView):
     """Everything staff need on one page; each form posts to its own action."""
 
     template_name = "delivery/admin/detail.html"
@@ -161,7 +161,7 @@ class DeliveryAdminView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView)
         return redirect("delivery_admin:report", pk=self.delivery.pk, report_pk=report.pk)
 
 
-class ReportAdminView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
+class ReportAdminView(StaffOnlyMixin, AdminPageMixin, TemplateView):
     template_name = "delivery/admin/report.html"
     header_icon = "doc-full"
     page_title = gettext_lazy("Progress report")
@@ -212,7 +212,7 @@ class ReportAdminView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
-class StartDeliveryView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
+class StartDeliveryView(StaffOnlyMixin, AdminPageMixin, TemplateView):
     """Start delivery for an approved project that has none (e.g. a reserve project
     funded later from another source)."""
 
@@ -240,7 +240,7 @@ class StartDeliveryView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView)
         return redirect(reverse("delivery_admin:detail", kwargs={"pk": delivery.pk}))
 
 
-class ClosingAdminView(WagtailAdminTemplateMixin, TemplateView):
+class ClosingAdminView(AdminPageMixin, TemplateView):
     """Closing (结项) and leftover money of one funded project: programme staff see the
     checklist and close; finance officers record, approve, reject or cancel where the
     leftover money goes (four-eyes, ``funding.services.leftover``)."""
@@ -411,7 +411,7 @@ class ClosingAdminView(WagtailAdminTemplateMixin, TemplateView):
         return self.post_reject(request, cancel=True)
 
 
-class BudgetAdminView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
+class BudgetAdminView(StaffOnlyMixin, AdminPageMixin, TemplateView):
     """Set or revise a delivery's budget lines (seeded from the application's budget
     when it has none), with the change history."""
 
@@ -498,7 +498,7 @@ class StaffOrFinanceMixin:
         return super().dispatch(request, *args, **kwargs)
 
 
-class CloseoutAdminView(StaffOrFinanceMixin, WagtailAdminTemplateMixin, TemplateView):
+class CloseoutAdminView(StaffOrFinanceMixin, AdminPageMixin, TemplateView):
     """A call's close-out: every project's money and leftover, with totals; or, without
     a call, the calls that have projects."""
 

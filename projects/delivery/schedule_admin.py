@@ -9,11 +9,11 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from funding.errors import FundingError
 from organizations.models import PayeeAccount
 from organizations.roles import FINANCE_OFFICER, has_role
+from portal.core.admin_listing import AdminPageMixin
 from portal.core.errors import show_error
 
 from . import selectors
@@ -39,7 +39,7 @@ def _delivery_or_404(pk):
     return delivery
 
 
-class ScheduleAdminView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
+class ScheduleAdminView(StaffOnlyMixin, AdminPageMixin, TemplateView):
     """Set or replace a delivery's payment schedule; shows the tranches as they stand."""
 
     template_name = "delivery/admin/schedule.html"
@@ -118,7 +118,7 @@ class ScheduleAdminView(StaffOnlyMixin, WagtailAdminTemplateMixin, TemplateView)
         return self.render_to_response(context, status=400)
 
 
-class PayeeAdminView(WagtailAdminTemplateMixin, TemplateView):
+class PayeeAdminView(AdminPageMixin, TemplateView):
     """The payee's bank details of a delivery's organization: enter or change them
     (programme staff and finance), verify them (another of them)."""
 
@@ -205,7 +205,7 @@ SHOW_CHOICES = [
 ]
 
 
-class TrancheListView(WagtailAdminTemplateMixin, TemplateView):
+class TrancheListView(AdminPageMixin, TemplateView):
     """Every scheduled tranche for finance (and programme staff): due, held with the
     reason, overdue, upcoming, awaiting approval, paid; filter with ``?show=``."""
 
@@ -232,7 +232,7 @@ class TrancheListView(WagtailAdminTemplateMixin, TemplateView):
         return context
 
 
-class RecordTrancheView(WagtailAdminTemplateMixin, TemplateView):
+class RecordTrancheView(AdminPageMixin, TemplateView):
     """Record a scheduled tranche (finance officers): amount prefilled, with the
     milestone, the report that releases it, the payee and any hold."""
 

@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from portal.core.admin_listing import AdminPageMixin
 from portal.core.errors import show_error
 from projects.models import Project
 
@@ -37,7 +37,7 @@ class BrandForm(forms.Form):
     )
 
 
-class BrandListView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+class BrandListView(StaffRequiredMixin, AdminPageMixin, TemplateView):
     """Brand projects, and the projects that may become one (final evaluation
     published as 优)."""
 
@@ -64,7 +64,7 @@ class BrandListView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView)
         )
 
 
-class BrandMarkView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+class BrandMarkView(StaffRequiredMixin, AdminPageMixin, TemplateView):
     """Mark one project as a brand project (or edit its summary, or unmark it). A
     project without an 优 final evaluation is refused with the reason."""
 

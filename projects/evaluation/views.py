@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from portal.core.admin_listing import AdminPageMixin
 from portal.core.errors import show_error
 from projects.scoring.admin import PermissionRequiredMixin, forbidden
 
@@ -34,7 +34,7 @@ class StaffRequiredMixin(PermissionRequiredMixin):
     denied_message = gettext_lazy("Only programme staff may open this page.")
 
 
-class QueueView(EvaluatorRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+class QueueView(EvaluatorRequiredMixin, AdminPageMixin, TemplateView):
     template_name = "evaluation/admin/queue.html"
     page_title = gettext_lazy("My evaluations")
     header_icon = "clipboard-list"
@@ -45,7 +45,7 @@ class QueueView(EvaluatorRequiredMixin, WagtailAdminTemplateMixin, TemplateView)
         )
 
 
-class SheetView(EvaluatorRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+class SheetView(EvaluatorRequiredMixin, AdminPageMixin, TemplateView):
     """The evaluator scores each dimension, adds bonus/penalty points with reasons and
     submits; residents' feedback on the project is shown alongside."""
 
@@ -136,7 +136,7 @@ class SheetView(EvaluatorRequiredMixin, WagtailAdminTemplateMixin, TemplateView)
         return redirect("evaluation:sheet", pk=self.sheet.pk)
 
 
-class DashboardView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+class DashboardView(StaffRequiredMixin, AdminPageMixin, TemplateView):
     template_name = "evaluation/admin/dashboard.html"
     page_title = gettext_lazy("Evaluations")
     header_icon = "clipboard-list"
@@ -166,7 +166,7 @@ class DashboardView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView)
         return self.render_to_response(self.get_context_data(open_form=form), status=400)
 
 
-class ManageView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+class ManageView(StaffRequiredMixin, AdminPageMixin, TemplateView):
     """Everything staff do with one evaluation: assign and remove evaluators, reopen a
     sheet, finalise, reopen, publish, release a disbursement hold."""
 
@@ -310,7 +310,7 @@ class ManageView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
         return self._done(_("Disbursement hold released."))
 
 
-class ModerateFeedbackView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+class ModerateFeedbackView(StaffRequiredMixin, AdminPageMixin, TemplateView):
     template_name = "evaluation/admin/moderate.html"
     page_title = gettext_lazy("Moderate feedback")
     header_icon = "comment"

@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from portal.core.admin_listing import AdminPageMixin
 from portal.core.errors import show_error
 from projects.enums import ApplicationStatus, ProjectTier
 from projects.models import CallPage
@@ -44,7 +44,7 @@ class ApplicantMessageForm(forms.Form):
     )
 
 
-class MessageApplicantsView(PermissionRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+class MessageApplicantsView(PermissionRequiredMixin, AdminPageMixin, TemplateView):
     """GET/POST ``action=preview``: who the message reaches; ``action=send``: send it."""
 
     back_link = BACK_LINK

@@ -8,8 +8,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from portal.core.admin_listing import AdminPageMixin
 from portal.core.errors import show_error
 from projects.models import CallPage
 
@@ -18,7 +18,7 @@ from .forms import PublishForm
 from .views import StaffRequiredMixin
 
 
-class PublishConfirmView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+class PublishConfirmView(StaffRequiredMixin, AdminPageMixin, TemplateView):
     """GET: the preview (or why the results cannot be published); POST: publish."""
 
     template_name = "review/admin/publish_confirm.html"

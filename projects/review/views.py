@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from portal.core import reports
+from portal.core.admin_listing import AdminPageMixin
 from portal.core.charts import bar_chart
 from portal.core.errors import show_error
 from projects.models import CallPage
@@ -70,7 +70,7 @@ def _report_kind_for(user, assignment) -> str:
     return kind if user.has_perm(reports.get_kind(kind).permission, application) else ""
 
 
-class QueueView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+class QueueView(ReviewerRequiredMixin, AdminPageMixin, TemplateView):
     template_name = "review/admin/queue.html"
     page_title = gettext_lazy("My reviews")
     header_icon = "tasks"
@@ -93,7 +93,7 @@ class QueueView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
         return super().get_context_data(queue=queue, **kwargs)
 
 
-class AssignmentView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+class AssignmentView(ReviewerRequiredMixin, AdminPageMixin, TemplateView):
     """Declaration first, then the application and the score form."""
 
     template_name = "review/admin/assignment.html"
@@ -269,7 +269,7 @@ class AssignmentView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateV
         return redirect("review:assignment", pk=assignment.pk)
 
 
-class RosterView(ReviewerRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+class RosterView(ReviewerRequiredMixin, AdminPageMixin, TemplateView):
     """Blind review: declare conflicts once against the call's roster of applicant
     organizations (names only, in name order, never linked to a proposal)."""
 
@@ -330,7 +330,7 @@ def attachment_download(request, pk: int, attachment_pk: int):
     )
 
 
-class CallsView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+class CallsView(StaffRequiredMixin, AdminPageMixin, TemplateView):
     template_name = "review/admin/calls.html"
     page_title = gettext_lazy("Review progress")
     header_icon = "tasks"
@@ -339,7 +339,7 @@ class CallsView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
         return super().get_context_data(calls=list(selectors.calls_in_review()), **kwargs)
 
 
-class ProgressView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+class ProgressView(StaffRequiredMixin, AdminPageMixin, TemplateView):
     """Staff dashboard for one call: progress, distribution, and every review action."""
 
     template_name = "review/admin/progress.html"
@@ -486,7 +486,7 @@ class ProgressView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
         return redirect("review:progress", pk=call.pk)
 
 
-class ReopenView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+class ReopenView(StaffRequiredMixin, AdminPageMixin, TemplateView):
     template_name = "review/admin/reason.html"
     page_title = gettext_lazy("Reopen review")
     header_icon = "lock-open"
@@ -518,7 +518,7 @@ class ReopenView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
-class ResolveAppealView(StaffRequiredMixin, WagtailAdminTemplateMixin, TemplateView):
+class ResolveAppealView(StaffRequiredMixin, AdminPageMixin, TemplateView):
     template_name = "review/admin/reason.html"
     page_title = gettext_lazy("Resolve appeal")
     header_icon = "tick"
