@@ -90,11 +90,8 @@ class VerificationView(AdminPageMixin, FormView):
         return self.organization.name
 
     def get_breadcrumbs_items(self):
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse("organizations_admin:index"), "label": _("Organizations")},
-            {"url": "", "label": self.organization.name},
-        ]
+        index = {"url": reverse("organizations_admin:index"), "label": _("Organizations")}
+        return [*self.breadcrumbs_items, index, {"url": "", "label": self.organization.name}]
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(organization=self.organization, **kwargs)
@@ -231,11 +228,8 @@ class ResidencyManageView(AdminPageMixin, FormView):
         return str(self.residency.organization)
 
     def get_breadcrumbs_items(self):
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse("residencies_admin:index"), "label": _("Incubation residencies")},
-            {"url": "", "label": str(self.residency.organization)},
-        ]
+        index = {"url": reverse("residencies_admin:index"), "label": _("Incubation residencies")}
+        return [*self.breadcrumbs_items, index, {"url": "", "label": self.get_page_subtitle()}]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

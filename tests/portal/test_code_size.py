@@ -42,7 +42,6 @@ LONG_MODULES: dict[str, int] = {
     "funding/services/donations.py": 757,
     "funding/wagtail_hooks.py": 582,
     "organizations/services.py": 529,
-    "organizations/wagtail_hooks.py": 502,
     "portal/core/reports.py": 590,
     "projects/delivery/admin_views.py": 525,
     "projects/delivery/services.py": 902,
