@@ -3,7 +3,7 @@ who will be notified, then confirms (the POST that publishes)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -11,30 +11,19 @@ from django.views.generic import TemplateView
 
 from portal.core.admin_listing import AdminPageMixin
 from portal.core.errors import show_error
-from projects.models import CallPage
 
 from . import publication, services
+from .call_mixin import CallInReviewMixin
 from .forms import PublishForm
 from .views import StaffRequiredMixin
 
 
-class PublishConfirmView(StaffRequiredMixin, AdminPageMixin, TemplateView):
+class PublishConfirmView(StaffRequiredMixin, CallInReviewMixin, AdminPageMixin, TemplateView):
     """GET: the preview (or why the results cannot be published); POST: publish."""
 
     template_name = "review/admin/publish_confirm.html"
     page_title = gettext_lazy("Publish results for public notice")
     header_icon = "tasks"
-
-    def dispatch(self, request, *args, **kwargs):
-        self.call = get_object_or_404(
-            CallPage.objects.select_related("review_settings__rubric"),
-            pk=kwargs["pk"],
-            review_settings__isnull=False,
-        )
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_page_subtitle(self):
-        return self.call.title
 
     def get_context_data(self, **kwargs):
         plan, refusal = None, []

@@ -21,6 +21,7 @@ from projects.scoring.admin import PermissionRequiredMixin
 from projects.scoring.admin import forbidden as scoring_forbidden
 
 from . import blind, selectors, services, tasks
+from .call_mixin import CallInReviewMixin
 from .enums import AssignmentStatus, ReviewStatus
 from .forms import (
     AbstainForm,
@@ -339,23 +340,12 @@ class CallsView(StaffRequiredMixin, AdminPageMixin, TemplateView):
         return super().get_context_data(calls=list(selectors.calls_in_review()), **kwargs)
 
 
-class ProgressView(StaffRequiredMixin, AdminPageMixin, TemplateView):
+class ProgressView(StaffRequiredMixin, CallInReviewMixin, AdminPageMixin, TemplateView):
     """Staff dashboard for one call: progress, distribution, and every review action."""
 
     template_name = "review/admin/progress.html"
     page_title = gettext_lazy("Review progress")
     header_icon = "tasks"
-
-    def dispatch(self, request, *args, **kwargs):
-        self.call = get_object_or_404(
-            CallPage.objects.select_related("review_settings__rubric"),
-            pk=kwargs["pk"],
-            review_settings__isnull=False,
-        )
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_page_subtitle(self):
-        return self.call.title
 
     def get_context_data(self, **kwargs):
         call = self.call

@@ -2,8 +2,6 @@
 stored privately, downloaded by programme staff only from Review → Appeals; a refused
 upload says why and keeps the typed grounds. The public notice counts the appeals."""
 
-from decimal import Decimal
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,46 +12,12 @@ from wagtail.models import ModelLogEntry
 
 from organizations.enums import MemberRole
 from projects.review import services
-from projects.review.enums import AssignmentStatus
-from projects.review.models import Appeal, Assignment
+from projects.review.models import Appeal
 from tests.factories.organizations import MembershipFactory
-from tests.factories.review import ApplicationFactory
 
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
-
-
-@pytest.fixture
-def published(call, config, reviewers, officer):
-    """Three applications, two reviews each, published now with a 7-day window."""
-    apps = []
-    for i, value in enumerate((9, 6, 3)):
-        app = ApplicationFactory(call=call, title=f"项目{i}")
-        for reviewer in reviewers[:2]:
-            assignment = Assignment.objects.create(
-                application=app, reviewer=reviewer, status=AssignmentStatus.ACCEPTED
-            )
-            services.save_review(
-                assignment=assignment,
-                by=reviewer,
-                recommendation="fund",
-                submit=True,
-                scores={c.pk: Decimal(value) for c in config.rubric.criteria.all()},
-            )
-        apps.append(app)
-    config.funded_count, config.reserve_count, config.appeal_days = 1, 1, 7
-    config.save()
-    services.rank_call(call=call, by=officer)
-    services.publish_results(call=call, by=officer)
-    officer.is_staff = True
-    officer.save(update_fields=["is_staff"])
-    return apps
-
-
-@pytest.fixture
-def owner(published):
-    return MembershipFactory(organization=published[1].organization, role=MemberRole.OWNER).user
 
 
 def _appeal_url(application):

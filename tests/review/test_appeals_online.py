@@ -2,7 +2,6 @@
 appeals online within the window, one per application, withdrawable until handled."""
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,42 +11,11 @@ from wagtail.models import ModelLogEntry
 from organizations.enums import MemberRole
 from portal.core.notifications.models import Notification
 from projects.review import services
-from projects.review.enums import AppealStatus, AssignmentStatus
-from projects.review.models import Appeal, Assignment
+from projects.review.enums import AppealStatus
+from projects.review.models import Appeal
 from tests.factories.organizations import MembershipFactory
-from tests.factories.review import ApplicationFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def published(call, config, reviewers, officer):
-    """Three applications, two reviews each, published now with a 7-day window."""
-    apps = []
-    for i, value in enumerate((9, 6, 3)):
-        app = ApplicationFactory(call=call, title=f"项目{i}")
-        for reviewer in reviewers[:2]:
-            assignment = Assignment.objects.create(
-                application=app, reviewer=reviewer, status=AssignmentStatus.ACCEPTED
-            )
-            services.save_review(
-                assignment=assignment,
-                by=reviewer,
-                recommendation="fund",
-                submit=True,
-                scores={c.pk: Decimal(value) for c in config.rubric.criteria.all()},
-            )
-        apps.append(app)
-    config.funded_count, config.reserve_count, config.appeal_days = 1, 1, 7
-    config.save()
-    services.rank_call(call=call, by=officer)
-    services.publish_results(call=call, by=officer)
-    return apps
-
-
-@pytest.fixture
-def owner(published):
-    return MembershipFactory(organization=published[1].organization, role=MemberRole.OWNER).user
 
 
 def _url(application, suffix=""):
